@@ -1,0 +1,161 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import { createApp } from './app.js';
+import { MediaTokenSigner } from './media-token.js';
+import { FakeServices } from '../../test/helpers/fake-services.js';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const DEV = '34020000001180000001';
+const CH = '34020000001310000001';
+const services = new FakeServices();
+services.addDevice(DEV, [CH, '34020000001310000002']);
+const signer = new MediaTokenSigner(Buffer.alloc(32, 7));
+
+const whep = express.Router();
+whep.post('/whep/:streamId', (req, res) => {
+  res.status(201).type('application/sdp').send(`answer for ${req.params.streamId}`);
+});
+const hls = express.Router();
+hls.get('/:streamId/index.m3u8', (_req, res) => {
+  res.type('application/vnd.apple.mpegurl').send('#EXTM3U\n');
+});
+
+const { app, routes } = createApp({ services, apiToken: TOKEN, signer, version: '0.0.0-test', whep, hls, rate: { perSecond: 1000, burst: 1000 } });
+let server: Server;
+let base: string;
+
+before(async () => {
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => server.close());
+
+const auth = { Authorization: `Bearer ${TOKEN}` };
+const concrete = (path: string) =>
+  path.replace(':deviceId', DEV).replace(':channelId', CH).replace(':streamId', 'x').replace(':sessionId', 'y');
+
+test('every /api route except health answers 401 GW_ERR_UNAUTHORIZED without a token', async () => {
+  for (const route of routes) {
+    if (route.auth === 'none') continue;
+    const res = await fetch(base + concrete(route.path), { method: route.method.toUpperCase() });
+    assert.equal(res.status, 401, `${route.method} ${route.path}`);
+    const body = (await res.json()) as { error: { code: string } };
+    assert.equal(body.error.code, 'GW_ERR_UNAUTHORIZED');
+  }
+});
+
+test('a wrong token is refused like a missing one', async () => {
+  const res = await fetch(`${base}/api/devices`, { headers: { Authorization: 'Bearer nope' } });
+  assert.equal(res.status, 401);
+});
+
+test('GET /api/health needs no token', async () => {
+  const res = await fetch(`${base}/api/health`);
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { status: string; version: string };
+  assert.equal(body.status, 'ok');
+  assert.equal(body.version, '0.0.0-test');
+});
+
+test('device IDs stay 20-digit strings in JSON', async () => {
+  const res = await fetch(`${base}/api/devices/${DEV}/channels`, { headers: auth });
+  const channels = (await res.json()) as { channelId: unknown }[];
+  assert.equal(channels[0]?.channelId, CH);
+});
+
+test('a non-20-digit device ID is a 400 GW_ERR_BAD_REQUEST naming the field', async () => {
+  const res = await fetch(`${base}/api/devices/12345/channels`, { headers: auth });
+  assert.equal(res.status, 400);
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, 'GW_ERR_BAD_REQUEST');
+  assert.match(body.error.message, /deviceId/);
+});
+
+test('PTZ validates speed and maps onto services', async () => {
+  const bad = await fetch(`${base}/api/devices/${DEV}/channels/${CH}/ptz`, {
+    method: 'POST',
+    headers: { ...auth, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ command: 'left', speed: 300 }),
+  });
+  assert.equal(bad.status, 400);
+  const ok = await fetch(`${base}/api/devices/${DEV}/channels/${CH}/ptz`, {
+    method: 'POST',
+    headers: { ...auth, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ command: 'upleft', speed: 64 }),
+  });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(services.calls.at(-1), { method: 'ptz', args: [DEV, CH, { command: 'upleft', speed: 64 }] });
+});
+
+test('record queries need an ISO range with offset of at most a day', async () => {
+  const url = (s: string, e: string) => `${base}/api/devices/${DEV}/channels/${CH}/records?start=${encodeURIComponent(s)}&end=${encodeURIComponent(e)}`;
+  assert.equal((await fetch(url('2025-04-18T00:00:00', '2025-04-18T10:00:00'), { headers: auth })).status, 400);
+  assert.equal((await fetch(url('2025-04-18T00:00:00+08:00', '2025-04-20T00:00:00+08:00'), { headers: auth })).status, 400);
+  const res = await fetch(url('2025-04-18T00:00:00+08:00', '2025-04-18T23:59:59+08:00'), { headers: auth });
+  assert.equal(res.status, 200);
+});
+
+test('oversized JSON bodies get 413 GW_ERR_PAYLOAD_TOO_LARGE', async () => {
+  const res = await fetch(`${base}/api/devices/${DEV}/channels/${CH}/ptz`, {
+    method: 'POST',
+    headers: { ...auth, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ command: 'left', pad: 'x'.repeat(100_000) }),
+  });
+  assert.equal(res.status, 413);
+  assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'GW_ERR_PAYLOAD_TOO_LARGE');
+});
+
+test('live returns signed media URLs that the media routes accept, and only for that stream', async () => {
+  const res = await fetch(`${base}/api/devices/${DEV}/channels/${CH}/live`, { method: 'POST', headers: auth });
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { streamId: string; whep: string; hls: string; codec: { video: string } };
+  assert.equal(body.codec.video, 'H264');
+  const playlist = await fetch(base + body.hls);
+  assert.equal(playlist.status, 200);
+  const whepRes = await fetch(base + body.whep, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: 'v=0' });
+  assert.equal(whepRes.status, 201);
+  // The same token for another stream is refused, as is no token at all.
+  const token = new URL(body.hls, base).searchParams.get('token')!;
+  assert.equal((await fetch(`${base}/hls/other/index.m3u8?token=${encodeURIComponent(token)}`)).status, 401);
+  assert.equal((await fetch(`${base}/hls/${body.streamId}/index.m3u8`)).status, 401);
+});
+
+test('an expired media token is refused', () => {
+  let now = 1_000_000_000_000;
+  const s = new MediaTokenSigner(Buffer.alloc(32, 1), () => now);
+  const token = s.sign('abc', 60);
+  assert.equal(s.verify('abc', token), true);
+  now += 61_000;
+  assert.equal(s.verify('abc', token), false);
+  assert.equal(s.verify('abc', token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))), false);
+});
+
+test('/openapi.json is OpenAPI 3.1 and lists every route express serves, and every listed JSON route answers', async () => {
+  const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+  assert.equal(doc.openapi, '3.1.0');
+  const served: string[] = [];
+  const walk = (stack: { route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: unknown[] } }[]) => {
+    for (const layer of stack) {
+      if (layer.route) for (const m of Object.keys(layer.route.methods)) served.push(`${m} ${layer.route.path}`);
+      else if (layer.handle.stack) walk(layer.handle.stack as never);
+    }
+  };
+  walk((app as unknown as { router: { stack: never[] } }).router.stack);
+  const documented = new Set(
+    Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p.replace(/\{(\w+)\}/g, ':$1')}`)),
+  );
+  for (const r of served) {
+    // Test-only routers mounted under /hls are documented with their mount prefix.
+    const full = r.includes(':streamId/index.m3u8') && !r.includes('/hls') ? r.replace(' /', ' /hls/') : r;
+    assert.ok(documented.has(full), `served but undocumented: ${full}`);
+  }
+  for (const route of routes) {
+    const res = await fetch(base + concrete(route.path), { method: route.method.toUpperCase(), headers: auth });
+    const body = (await res.json()) as { error?: { code: string } };
+    assert.notEqual(body.error?.code, 'GW_ERR_NOT_FOUND', `documented but missing: ${route.method} ${route.path}`);
+  }
+});

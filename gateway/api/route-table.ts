@@ -1,0 +1,29 @@
+// The JSON API as data: each entry is registered on express AND described in /openapi.json,
+// so the two cannot drift apart (a test walks express's router against the document).
+import type { z } from 'zod';
+
+export type HttpMethod = 'get' | 'post' | 'delete';
+
+export interface RouteInput {
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  body: unknown;
+}
+
+export interface ApiRoute {
+  method: HttpMethod;
+  /** Express path with `:name` parameters. */
+  path: string;
+  summary: string;
+  auth: 'none' | 'bearer';
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Status on success (200 unless stated). */
+  status?: number;
+  /** One-line description of the success body, for the OpenAPI document. */
+  returns: string;
+  handler(input: RouteInput): Promise<unknown> | unknown;
+}
+
+export const defineRoute = (r: ApiRoute): ApiRoute => r;

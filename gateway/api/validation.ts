@@ -1,0 +1,46 @@
+// Input schemas for the HTTP API (zod). IDs stay strings: a 20-digit GB ID is never a number.
+import { z } from 'zod';
+
+export const GbId = z.string().regex(/^\d{20}$/, 'must be a 20-digit GB/T 28181 ID');
+export const StreamId = z.string().regex(/^[0-9A-Za-z_-]{1,96}$/, 'not a stream ID');
+
+/** ISO 8601 with an explicit offset ("Z" or "+08:00"): a bare local time is ambiguous across zones. */
+export const IsoTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/, 'ISO 8601 time with offset expected')
+  .transform((s) => new Date(s))
+  .refine((d) => !Number.isNaN(d.getTime()), 'not a valid time');
+
+const MAX_RANGE_MS = 24 * 3600 * 1000;
+
+/** Record spans stay within one day: Hikvision IPCs emit invalid XML beyond ~12 h (reference §6). */
+export const TimeRange = z
+  .object({ start: IsoTime, end: IsoTime })
+  // zod runs object refinements even when a field failed, so check the fields are dates first.
+  .refine((r) => !(r.start instanceof Date && r.end instanceof Date) || r.end.getTime() > r.start.getTime(), 'end must be after start')
+  .refine(
+    (r) => !(r.start instanceof Date && r.end instanceof Date) || r.end.getTime() - r.start.getTime() <= MAX_RANGE_MS,
+    'the range may span at most 24 hours',
+  );
+
+export const DeviceParams = z.object({ deviceId: GbId });
+export const ChannelParams = z.object({ deviceId: GbId, channelId: GbId });
+export const StreamParams = z.object({ streamId: StreamId });
+
+export const PtzBody = z.union([
+  z.strictObject({
+    command: z.enum(['left', 'right', 'up', 'down', 'upleft', 'upright', 'downleft', 'downright', 'zoomin', 'zoomout', 'stop']),
+    speed: z.number().int().min(0).max(255).default(128),
+  }),
+  z.strictObject({
+    preset: z.enum(['set', 'call', 'delete']),
+    index: z.number().int().min(1).max(255),
+  }),
+]);
+
+export const ControlBody = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('pause') }),
+  z.strictObject({ action: z.literal('resume') }),
+  z.strictObject({ action: z.literal('scale'), scale: z.union([z.literal(0.25), z.literal(0.5), z.literal(1), z.literal(2), z.literal(4)]) }),
+  z.strictObject({ action: z.literal('seek'), position: z.number().min(0).max(86400) }),
+]);

@@ -1,0 +1,109 @@
+// The gateway's configuration: one typed object. Sources, lowest precedence first:
+// defaults < config file (--config, YAML or JSON) < environment (GB_<FLAG>) < command-line flags.
+// Flag names are a contract (shared/contracts.md); keys in the file use the same names.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const portRange = z
+  .string()
+  .regex(/^\d{1,5}-\d{1,5}$/, 'expected MIN-MAX, e.g. 30000-30999')
+  .transform((s) => {
+    const [min, max] = s.split('-').map(Number) as [number, number];
+    return { min, max };
+  })
+  .refine((r) => r.min > 0 && r.max <= 65535 && r.min <= r.max, 'port range out of order or out of 1-65535');
+
+const gbId = z.string().regex(/^\d{20}$/, 'a GB/T 28181 ID is exactly 20 digits');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const ConfigSchema = z.object({
+  'sip-host': z.string().default('0.0.0.0'),
+  'sip-port': int(0, 65535).default(5060),
+  'sip-id': gbId.default('34020000002000000001'),
+  realm: z.string().regex(/^\d{8,10}$/, 'realm is the 10-digit SIP domain').default('3402000000'),
+  /** Default device password; generated at first start when absent (never a fixed default). */
+  password: z.string().min(1).optional(),
+  'http-host': z.string().default('127.0.0.1'),
+  'http-port': int(0, 65535).default(8080),
+  'media-ports': portRange.prefault('30000-30999'),
+  /** Address written into SDP c= lines and ICE candidates; derived from the SIP socket when absent. */
+  'public-ip': z.string().optional(),
+  'data-dir': z.string().default('./data'),
+  'api-token': z.string().min(16, 'an API token has at least 16 characters').optional(),
+  'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Extensions beyond the contract.
+  'keepalive-interval': int(5, 3600).default(60),
+  'keepalive-timeout-count': int(1, 10).default(3),
+  'register-expires-max': int(60, 86400).default(3600),
+  'catalog-interval': int(0, 86400).default(3600),
+  timezone: z.string().default('Asia/Shanghai'),
+  'idle-stop': int(0, 3600).default(30),
+  'no-media-timeout': int(1, 600).default(15),
+  'hls-segment': z.coerce.number().min(0.5).max(10).default(2),
+  'webrtc-ports': portRange.prefault('31000-31999'),
+  'media-transport': z.enum(['udp', 'tcp-passive', 'tcp-active']).default('udp'),
+  'signing-key': z.string().optional(),
+});
+
+export type GatewayConfig = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+const flagNames = Object.keys(ConfigSchema.shape) as (keyof GatewayConfig)[];
+
+/** `--name value` and `--name=value`; unknown flags are an error, so typos are not silently ignored. */
+export function parseFlags(argv: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument: ${arg}`);
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new Error(`flag --${name} needs a value`);
+      value = next;
+      i++;
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of flagNames) {
+    const value = env[`GB_${name.toUpperCase().replace(/-/g, '_')}`];
+    if (value !== undefined && value !== '') out[name] = value;
+  }
+  return out;
+}
+
+function fromFile(path: string): Record<string, unknown> {
+  const text = readFileSync(path, 'utf8');
+  const data: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new Error(`config file ${path} must hold an object of flag names`);
+  }
+  return data as Record<string, unknown>;
+}
+
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const flags = parseFlags(argv);
+  const configPath = flags.config ?? env.GB_CONFIG;
+  delete flags.config;
+  const unknown = Object.keys(flags).filter((k) => !flagNames.includes(k as keyof GatewayConfig));
+  if (unknown.length > 0) throw new Error(`unknown flag(s): ${unknown.map((k) => `--${k}`).join(', ')}`);
+  const merged = { ...(configPath ? fromFile(configPath) : {}), ...fromEnv(env), ...flags };
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return result.data;
+}
+
+export function resolveConfig(input: ConfigInput): GatewayConfig {
+  return ConfigSchema.parse(input);
+}

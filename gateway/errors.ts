@@ -1,0 +1,45 @@
+// The gateway's stable error codes (fastify's FST_ERR_* idea): one table, so the API docs,
+// the OpenAPI document and the tests can all be checked against it.
+
+export const ErrorCodes = {
+  GW_ERR_BAD_REQUEST: { status: 400, message: 'The request is malformed or a parameter is invalid.' },
+  GW_ERR_UNAUTHORIZED: { status: 401, message: 'A valid bearer token or signed media token is required.' },
+  GW_ERR_FORBIDDEN: { status: 403, message: 'The token does not grant access to this resource.' },
+  GW_ERR_NOT_FOUND: { status: 404, message: 'No such route.' },
+  GW_ERR_DEVICE_NOT_FOUND: { status: 404, message: 'No device with this ID is known.' },
+  GW_ERR_CHANNEL_NOT_FOUND: { status: 404, message: 'The device has no channel with this ID.' },
+  GW_ERR_STREAM_NOT_FOUND: { status: 404, message: 'No active stream with this ID.' },
+  GW_ERR_DEVICE_OFFLINE: { status: 409, message: 'The device is offline.' },
+  GW_ERR_BAD_SDP: { status: 400, message: 'The SDP offer could not be parsed.' },
+  GW_ERR_CODEC_UNSUPPORTED: { status: 406, message: 'The viewer cannot decode the source codec.' },
+  GW_ERR_BFRAMES_UNSUPPORTED: { status: 406, message: 'The source has B-frames, which browsers cannot decode over WebRTC.' },
+  GW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  GW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; slow down.' },
+  GW_ERR_DEVICE_TIMEOUT: { status: 504, message: 'The device did not answer in time.' },
+  GW_ERR_DEVICE_REJECTED: { status: 502, message: 'The device rejected the request.' },
+  GW_ERR_NO_MEDIA_PORT: { status: 503, message: 'No free media port in the configured range.' },
+  GW_ERR_PLAY_FAILED: { status: 502, message: 'The stream could not be started.' },
+  GW_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ErrorCodes[code].message);
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = ErrorCodes[code].status;
+    this.details = details;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export const isGatewayError = (e: unknown): e is GatewayError => e instanceof GatewayError;

@@ -1,0 +1,69 @@
+// What the gateway remembers about lower platforms and their channels. Devices and channels
+// survive a restart; a device comes back offline until it talks again.
+
+export type SipTransportName = 'udp' | 'tcp';
+export type MediaTransportName = 'udp' | 'tcp-passive' | 'tcp-active';
+
+export interface DeviceRecord {
+  deviceId: string;
+  name: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  firmware: string | null;
+  transport: SipTransportName;
+  remoteAddress: string | null;
+  remotePort: number | null;
+  online: boolean;
+  registeredAt: string | null; // ISO 8601
+  lastKeepaliveAt: string | null;
+  expiresSec: number;
+  /** Charset the device's MANSCDP bodies came in; replies are encoded the same way. */
+  charset: string;
+  /** Media transport that last delivered media, tried first next time (transport fallback). */
+  mediaTransport: MediaTransportName | null;
+  /** Per-device password; the global one applies when null. */
+  password: string | null;
+}
+
+export interface ChannelRecord {
+  deviceId: string;
+  channelId: string;
+  name: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  parentId: string | null;
+  civilCode: string | null;
+  businessGroupId: string | null;
+  address: string | null;
+  status: 'ON' | 'OFF';
+  longitude: string | null;
+  latitude: string | null;
+  ptzType: string | null;
+  parental: boolean;
+  updatedAt: string;
+}
+
+export type DevicePatch = Partial<Omit<DeviceRecord, 'deviceId'>>;
+export type ChannelInput = Omit<ChannelRecord, 'deviceId' | 'updatedAt'>;
+
+export interface DeviceStore {
+  getDevice(deviceId: string): DeviceRecord | undefined;
+  listDevices(): DeviceRecord[];
+  /** Creates the device with defaults when unknown. */
+  upsertDevice(deviceId: string, patch: DevicePatch): DeviceRecord;
+  deleteDevice(deviceId: string): void;
+  /** Marks every device offline (at start-up: nobody has talked to this process yet). */
+  markAllOffline(): void;
+
+  listChannels(deviceId: string): ChannelRecord[];
+  getChannel(deviceId: string, channelId: string): ChannelRecord | undefined;
+  countChannels(deviceId: string): number;
+  /** A complete catalog for a query we issued: the device's channel set becomes exactly `channels`. */
+  replaceChannels(deviceId: string, channels: readonly ChannelInput[]): void;
+  /** Partial, unsolicited or NOTIFY ADD/UPDATE: insert or update, never delete others. */
+  upsertChannels(deviceId: string, channels: readonly ChannelInput[]): void;
+  setChannelStatus(deviceId: string, channelId: string, status: 'ON' | 'OFF'): boolean;
+  deleteChannel(deviceId: string, channelId: string): boolean;
+
+  close(): void;
+}

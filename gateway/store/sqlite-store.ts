@@ -1,0 +1,234 @@
+// DeviceStore on better-sqlite3 in the data dir (WAL, so a kill -9 loses at most the
+// transaction in flight). Tests pass ':memory:'.
+import Database from 'better-sqlite3';
+import type { ChannelInput, ChannelRecord, DevicePatch, DeviceRecord, DeviceStore } from './device-store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS devices (
+  device_id TEXT PRIMARY KEY,
+  name TEXT, manufacturer TEXT, model TEXT, firmware TEXT,
+  transport TEXT NOT NULL DEFAULT 'udp',
+  remote_address TEXT, remote_port INTEGER,
+  online INTEGER NOT NULL DEFAULT 0,
+  registered_at TEXT, last_keepalive_at TEXT,
+  expires_sec INTEGER NOT NULL DEFAULT 3600,
+  charset TEXT NOT NULL DEFAULT 'GB2312',
+  media_transport TEXT,
+  password TEXT
+);
+CREATE TABLE IF NOT EXISTS channels (
+  device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+  channel_id TEXT NOT NULL,
+  name TEXT, manufacturer TEXT, model TEXT, parent_id TEXT, civil_code TEXT, business_group_id TEXT,
+  address TEXT, status TEXT NOT NULL DEFAULT 'ON', longitude TEXT, latitude TEXT, ptz_type TEXT,
+  parental INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (device_id, channel_id)
+);
+`;
+
+interface DeviceRow {
+  device_id: string;
+  name: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  firmware: string | null;
+  transport: string;
+  remote_address: string | null;
+  remote_port: number | null;
+  online: number;
+  registered_at: string | null;
+  last_keepalive_at: string | null;
+  expires_sec: number;
+  charset: string;
+  media_transport: string | null;
+  password: string | null;
+}
+
+interface ChannelRow {
+  device_id: string;
+  channel_id: string;
+  name: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  parent_id: string | null;
+  civil_code: string | null;
+  business_group_id: string | null;
+  address: string | null;
+  status: string;
+  longitude: string | null;
+  latitude: string | null;
+  ptz_type: string | null;
+  parental: number;
+  updated_at: string;
+}
+
+const deviceColumns: Record<keyof DevicePatch, keyof DeviceRow> = {
+  name: 'name',
+  manufacturer: 'manufacturer',
+  model: 'model',
+  firmware: 'firmware',
+  transport: 'transport',
+  remoteAddress: 'remote_address',
+  remotePort: 'remote_port',
+  online: 'online',
+  registeredAt: 'registered_at',
+  lastKeepaliveAt: 'last_keepalive_at',
+  expiresSec: 'expires_sec',
+  charset: 'charset',
+  mediaTransport: 'media_transport',
+  password: 'password',
+};
+
+const toDevice = (r: DeviceRow): DeviceRecord => ({
+  deviceId: r.device_id,
+  name: r.name,
+  manufacturer: r.manufacturer,
+  model: r.model,
+  firmware: r.firmware,
+  transport: r.transport === 'tcp' ? 'tcp' : 'udp',
+  remoteAddress: r.remote_address,
+  remotePort: r.remote_port,
+  online: r.online === 1,
+  registeredAt: r.registered_at,
+  lastKeepaliveAt: r.last_keepalive_at,
+  expiresSec: r.expires_sec,
+  charset: r.charset,
+  mediaTransport:
+    r.media_transport === 'udp' || r.media_transport === 'tcp-passive' || r.media_transport === 'tcp-active'
+      ? r.media_transport
+      : null,
+  password: r.password,
+});
+
+const toChannel = (r: ChannelRow): ChannelRecord => ({
+  deviceId: r.device_id,
+  channelId: r.channel_id,
+  name: r.name,
+  manufacturer: r.manufacturer,
+  model: r.model,
+  parentId: r.parent_id,
+  civilCode: r.civil_code,
+  businessGroupId: r.business_group_id,
+  address: r.address,
+  status: r.status === 'OFF' ? 'OFF' : 'ON',
+  longitude: r.longitude,
+  latitude: r.latitude,
+  ptzType: r.ptz_type,
+  parental: r.parental === 1,
+  updatedAt: r.updated_at,
+});
+
+export class SqliteDeviceStore implements DeviceStore {
+  private readonly db: Database.Database;
+  private readonly upsertChannelStmt: Database.Statement;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    this.upsertChannelStmt = this.db.prepare(`
+      INSERT INTO channels (device_id, channel_id, name, manufacturer, model, parent_id, civil_code, business_group_id,
+        address, status, longitude, latitude, ptz_type, parental, updated_at)
+      VALUES (@deviceId, @channelId, @name, @manufacturer, @model, @parentId, @civilCode, @businessGroupId,
+        @address, @status, @longitude, @latitude, @ptzType, @parental, @updatedAt)
+      ON CONFLICT (device_id, channel_id) DO UPDATE SET
+        name = excluded.name, manufacturer = excluded.manufacturer, model = excluded.model,
+        parent_id = excluded.parent_id, civil_code = excluded.civil_code, business_group_id = excluded.business_group_id,
+        address = excluded.address, status = excluded.status, longitude = excluded.longitude,
+        latitude = excluded.latitude, ptz_type = excluded.ptz_type, parental = excluded.parental,
+        updated_at = excluded.updated_at`);
+  }
+
+  getDevice(deviceId: string): DeviceRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as DeviceRow | undefined;
+    return row && toDevice(row);
+  }
+
+  listDevices(): DeviceRecord[] {
+    return (this.db.prepare('SELECT * FROM devices ORDER BY device_id').all() as DeviceRow[]).map(toDevice);
+  }
+
+  upsertDevice(deviceId: string, patch: DevicePatch): DeviceRecord {
+    const tx = this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO devices (device_id) VALUES (?)').run(deviceId);
+      const sets: string[] = [];
+      const values: unknown[] = [];
+      for (const [key, value] of Object.entries(patch) as [keyof DevicePatch, unknown][]) {
+        if (value === undefined) continue;
+        sets.push(`${deviceColumns[key]} = ?`);
+        values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+      }
+      if (sets.length > 0) {
+        this.db.prepare(`UPDATE devices SET ${sets.join(', ')} WHERE device_id = ?`).run(...values, deviceId);
+      }
+    });
+    tx();
+    return this.getDevice(deviceId)!;
+  }
+
+  deleteDevice(deviceId: string): void {
+    this.db.prepare('DELETE FROM devices WHERE device_id = ?').run(deviceId);
+  }
+
+  markAllOffline(): void {
+    this.db.prepare('UPDATE devices SET online = 0').run();
+  }
+
+  listChannels(deviceId: string): ChannelRecord[] {
+    return (
+      this.db.prepare('SELECT * FROM channels WHERE device_id = ? ORDER BY channel_id').all(deviceId) as ChannelRow[]
+    ).map(toChannel);
+  }
+
+  getChannel(deviceId: string, channelId: string): ChannelRecord | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM channels WHERE device_id = ? AND channel_id = ?')
+      .get(deviceId, channelId) as ChannelRow | undefined;
+    return row && toChannel(row);
+  }
+
+  countChannels(deviceId: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM channels WHERE device_id = ?').get(deviceId) as { n: number }).n;
+  }
+
+  replaceChannels(deviceId: string, channels: readonly ChannelInput[]): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO devices (device_id) VALUES (?)').run(deviceId);
+      this.db.prepare('DELETE FROM channels WHERE device_id = ?').run(deviceId);
+      this.writeChannels(deviceId, channels);
+    })();
+  }
+
+  upsertChannels(deviceId: string, channels: readonly ChannelInput[]): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO devices (device_id) VALUES (?)').run(deviceId);
+      this.writeChannels(deviceId, channels);
+    })();
+  }
+
+  setChannelStatus(deviceId: string, channelId: string, status: 'ON' | 'OFF'): boolean {
+    const info = this.db
+      .prepare('UPDATE channels SET status = ?, updated_at = ? WHERE device_id = ? AND channel_id = ?')
+      .run(status, new Date().toISOString(), deviceId, channelId);
+    return info.changes > 0;
+  }
+
+  deleteChannel(deviceId: string, channelId: string): boolean {
+    return this.db.prepare('DELETE FROM channels WHERE device_id = ? AND channel_id = ?').run(deviceId, channelId)
+      .changes > 0;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private writeChannels(deviceId: string, channels: readonly ChannelInput[]): void {
+    const updatedAt = new Date().toISOString();
+    for (const c of channels) {
+      this.upsertChannelStmt.run({ ...c, deviceId, parental: c.parental ? 1 : 0, updatedAt });
+    }
+  }
+}
