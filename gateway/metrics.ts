@@ -1,0 +1,144 @@
+// Prometheus metrics (prom-client). The only module that imports prom-client: the rest of the
+// gateway calls these typed methods, and gauges are read from live state at scrape time.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface MetricsSources {
+  devices(): { online: number; offline: number };
+  channels(): number;
+  streams(): readonly { kind: string; transport: string }[];
+  viewers(): { webrtc: number; hls: number };
+}
+
+export interface IngestDelta {
+  bytes: number;
+  packets: number;
+  lost: number;
+  reordered: number;
+  demuxErrors: number;
+  ssrcMismatches: number;
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly contentType = this.registry.contentType;
+  private readonly sipRequests: Counter<'method' | 'direction'>;
+  private readonly sipResponses: Counter<'method' | 'code' | 'direction'>;
+  private readonly registrationFailures: Counter<'reason'>;
+  private readonly keepaliveLateness: Histogram;
+  private readonly bytesIn: Counter<'transport'>;
+  private readonly packetsIn: Counter<'transport'>;
+  private readonly packetsLost: Counter<'transport'>;
+  private readonly packetsReordered: Counter<'transport'>;
+  private readonly demuxErrors: Counter;
+  private readonly ssrcMismatches: Counter;
+  private readonly inviteToKeyframe: Histogram<'kind'>;
+  private readonly deviceEvents: Counter<'event' | 'device'> | undefined;
+
+  /** @param perDeviceLabels adds device-labelled series; off by default (cardinality). */
+  constructor(sources: MetricsSources, opts: { perDeviceLabels?: boolean; prefix?: string } = {}) {
+    const p = opts.prefix ?? 'gb_';
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+
+    new Gauge({
+      name: `${p}devices`,
+      help: 'Known devices by state',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const d = sources.devices();
+        this.set({ state: 'online' }, d.online);
+        this.set({ state: 'offline' }, d.offline);
+      },
+    });
+    new Gauge({
+      name: `${p}channels`,
+      help: 'Channels in the catalog of all devices',
+      registers,
+      collect() {
+        this.set(sources.channels());
+      },
+    });
+    new Gauge({
+      name: `${p}streams_active`,
+      help: 'Active streams by kind and media transport',
+      labelNames: ['kind', 'transport'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of sources.streams()) this.inc({ kind: s.kind, transport: s.transport });
+      },
+    });
+    new Gauge({
+      name: `${p}viewers`,
+      help: 'Viewers by output',
+      labelNames: ['output'],
+      registers,
+      collect() {
+        const v = sources.viewers();
+        this.set({ output: 'webrtc' }, v.webrtc);
+        this.set({ output: 'hls' }, v.hls);
+      },
+    });
+    this.sipRequests = new Counter({ name: `${p}sip_requests_total`, help: 'SIP requests by method and direction', labelNames: ['method', 'direction'], registers });
+    this.sipResponses = new Counter({ name: `${p}sip_responses_total`, help: 'SIP responses by method, status code and direction', labelNames: ['method', 'code', 'direction'], registers });
+    this.registrationFailures = new Counter({ name: `${p}registration_failures_total`, help: 'Failed REGISTER attempts by reason', labelNames: ['reason'], registers });
+    this.keepaliveLateness = new Histogram({
+      name: `${p}keepalive_lateness_seconds`,
+      help: 'How late a keepalive arrived past its interval',
+      buckets: [0, 1, 5, 15, 30, 60, 120],
+      registers,
+    });
+    this.bytesIn = new Counter({ name: `${p}media_bytes_received_total`, help: 'RTP bytes received', labelNames: ['transport'], registers });
+    this.packetsIn = new Counter({ name: `${p}media_packets_received_total`, help: 'RTP packets received', labelNames: ['transport'], registers });
+    this.packetsLost = new Counter({ name: `${p}media_packets_lost_total`, help: 'RTP packets lost (sequence gaps)', labelNames: ['transport'], registers });
+    this.packetsReordered = new Counter({ name: `${p}media_packets_reordered_total`, help: 'RTP packets that arrived out of order', labelNames: ['transport'], registers });
+    this.demuxErrors = new Counter({ name: `${p}ps_demux_errors_total`, help: 'PS demuxer resyncs and dropped access units', registers });
+    this.ssrcMismatches = new Counter({ name: `${p}ssrc_mismatches_total`, help: 'RTP packets whose SSRC differed from the expected one', registers });
+    this.inviteToKeyframe = new Histogram({
+      name: `${p}invite_to_first_keyframe_seconds`,
+      help: 'Time from INVITE to the first keyframe',
+      labelNames: ['kind'],
+      buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20],
+      registers,
+    });
+    if (opts.perDeviceLabels) {
+      this.deviceEvents = new Counter({ name: `${p}device_events_total`, help: 'Device events by device', labelNames: ['event', 'device'], registers });
+    }
+  }
+
+  sipRequest(method: string, direction: 'in' | 'out'): void {
+    this.sipRequests.inc({ method, direction });
+  }
+
+  sipResponse(method: string, code: number, direction: 'in' | 'out'): void {
+    this.sipResponses.inc({ method, code: String(code), direction });
+  }
+
+  registrationFailed(reason: string, deviceId?: string): void {
+    this.registrationFailures.inc({ reason });
+    if (deviceId) this.deviceEvents?.inc({ event: 'registration_failed', device: deviceId });
+  }
+
+  keepalive(latenessSec: number, deviceId?: string): void {
+    this.keepaliveLateness.observe(Math.max(0, latenessSec));
+    if (deviceId) this.deviceEvents?.inc({ event: 'keepalive', device: deviceId });
+  }
+
+  ingest(transport: string, d: IngestDelta): void {
+    if (d.bytes > 0) this.bytesIn.inc({ transport }, d.bytes);
+    if (d.packets > 0) this.packetsIn.inc({ transport }, d.packets);
+    if (d.lost > 0) this.packetsLost.inc({ transport }, d.lost);
+    if (d.reordered > 0) this.packetsReordered.inc({ transport }, d.reordered);
+    if (d.demuxErrors > 0) this.demuxErrors.inc(d.demuxErrors);
+    if (d.ssrcMismatches > 0) this.ssrcMismatches.inc(d.ssrcMismatches);
+  }
+
+  firstKeyframe(kind: string, secondsSinceInvite: number): void {
+    this.inviteToKeyframe.observe({ kind }, secondsSinceInvite);
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
