@@ -1,0 +1,122 @@
+// M3U8 text for fMP4 HLS (RFC 8216 §4.3) with the Low-Latency HLS tags of RFC 8216bis
+// (EXT-X-PART, EXT-X-PART-INF, EXT-X-SERVER-CONTROL, EXT-X-PRELOAD-HINT). Pure: data in,
+// text out.
+
+export interface PlaylistPart {
+  readonly uri: string;
+  readonly durationSec: number;
+  readonly independent: boolean;
+}
+
+export interface PlaylistSegment {
+  readonly msn: number;
+  readonly uri: string;
+  /** Only meaningful when complete. */
+  readonly durationSec: number;
+  /** Wall-clock time of the segment's first sample, ms since the epoch. */
+  readonly programDateTimeMs?: number;
+  readonly parts: readonly PlaylistPart[];
+  /** False for the segment still being written (only its parts are listed). */
+  readonly complete: boolean;
+}
+
+export interface MediaPlaylist {
+  /** Seconds; the EXT-X-TARGETDURATION is the larger of this and every listed EXTINF, rounded. */
+  readonly targetDurationSec: number;
+  readonly mapUri: string;
+  /** Oldest first; media sequence = first segment's msn. */
+  readonly segments: readonly PlaylistSegment[];
+  /** Set for LL-HLS: PART-TARGET in seconds. */
+  readonly partTargetSec?: number;
+  /** Only segments starting this close (seconds) to the live edge list their parts. Default 3 × target. */
+  readonly partsWindowSec?: number;
+  /** URI of the part the server will produce next. */
+  readonly preloadHintUri?: string;
+  readonly ended?: boolean;
+}
+
+const fmt = (sec: number, digits = 3): string => sec.toFixed(digits);
+
+/** RFC 8216 §4.3.3.1: every EXTINF rounded to the nearest integer must not exceed it. */
+export function targetDurationOf(p: Pick<MediaPlaylist, 'targetDurationSec' | 'segments'>): number {
+  let t = Math.ceil(p.targetDurationSec - 0.0005);
+  for (const s of p.segments) if (s.complete) t = Math.max(t, Math.round(s.durationSec));
+  return Math.max(1, t);
+}
+
+export function renderMediaPlaylist(p: MediaPlaylist): string {
+  const ll = p.partTargetSec !== undefined;
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${targetDurationOf(p)}`];
+  if (ll) {
+    const partTarget = p.partTargetSec;
+    // PART-HOLD-BACK: at least twice, and recommended three times, the part target.
+    lines.push(`#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${fmt(3 * partTarget)}`);
+    lines.push(`#EXT-X-PART-INF:PART-TARGET=${fmt(partTarget, 5)}`);
+  }
+  lines.push(`#EXT-X-MEDIA-SEQUENCE:${p.segments[0]?.msn ?? 0}`);
+  lines.push(`#EXT-X-MAP:URI="${p.mapUri}"`);
+
+  // Parts are listed only near the live edge (RFC 8216bis §4.4.4.9: remove them once
+  // they are more than three target durations from the end).
+  const partsWindow = p.partsWindowSec ?? 3 * p.targetDurationSec;
+  let fromEnd = 0;
+  const withParts = new Set<number>();
+  for (let i = p.segments.length - 1; i >= 0; i--) {
+    const s = p.segments[i];
+    if (fromEnd >= partsWindow) break;
+    withParts.add(s.msn);
+    fromEnd += s.complete ? s.durationSec : s.parts.reduce((a, x) => a + x.durationSec, 0);
+  }
+
+  for (const s of p.segments) {
+    if (s.programDateTimeMs !== undefined) {
+      lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.programDateTimeMs).toISOString()}`);
+    }
+    if (ll && withParts.has(s.msn)) {
+      for (const part of s.parts) {
+        const independent = part.independent ? ',INDEPENDENT=YES' : '';
+        lines.push(`#EXT-X-PART:DURATION=${fmt(part.durationSec, 5)},URI="${part.uri}"${independent}`);
+      }
+    }
+    if (s.complete) lines.push(`#EXTINF:${fmt(s.durationSec)},`, s.uri);
+  }
+  if (ll && p.preloadHintUri && !p.ended) {
+    lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${p.preloadHintUri}"`);
+  }
+  if (p.ended) lines.push('#EXT-X-ENDLIST');
+  return lines.join('\n') + '\n';
+}
+
+export interface VariantStream {
+  readonly uri: string;
+  /** Peak bits per second (RFC 8216 §4.3.4.2: required). */
+  readonly bandwidth: number;
+  /** RFC 6381 codec strings, e.g. ['avc1.42c01f', 'fLaC']. */
+  readonly codecs: readonly string[];
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** A multivariant playlist with one variant, so players learn CODECS before loading media. */
+export function renderMultivariantPlaylist(v: VariantStream): string {
+  const attrs = [`BANDWIDTH=${Math.max(1, Math.round(v.bandwidth))}`];
+  if (v.codecs.length) attrs.push(`CODECS="${v.codecs.join(',')}"`);
+  if (v.width && v.height) attrs.push(`RESOLUTION=${v.width}x${v.height}`);
+  return ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-STREAM-INF:${attrs.join(',')}`, v.uri].join('\n') + '\n';
+}
+
+/**
+ * Append `query` (already encoded, e.g. "token=abc") to every URI in a playlist: the URI
+ * lines and every URI="..." attribute, so a signed token survives relative resolution.
+ */
+export function appendQueryToUris(text: string, query: string): string {
+  const add = (uri: string): string => uri + (uri.includes('?') ? '&' : '?') + query;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line === '') return line;
+      if (!line.startsWith('#')) return add(line);
+      return line.replace(/URI="([^"]*)"/g, (_m, uri: string) => `URI="${add(uri)}"`);
+    })
+    .join('\n');
+}
