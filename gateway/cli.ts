@@ -1,0 +1,40 @@
+// `npm run gateway -- [flags]`: the gateway alone. Flags, GB_* environment variables and a
+// --config file are described in shared/contracts.md and gateway/config.ts.
+import { loadConfig } from './config.js';
+import { startGateway } from './main.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  const gw = await startGateway(config);
+  for (const name of gw.secrets.generated) {
+    // Printed once, at generation; afterwards they live only in the data dir (mode 0600).
+    const value = name === 'password' ? gw.secrets.password : name === 'api-token' ? gw.secrets.apiToken : '(stored)';
+    console.log(`generated ${name}: ${value}  (saved in ${config['data-dir']}/${name})`);
+  }
+  console.log(`SIP ${config['sip-id']}@${config.realm} on ${gw.publicIp}:${gw.sipPort} (UDP+TCP)`);
+  console.log(`HTTP http://${config['http-host']}:${gw.httpPort}/`);
+  const stop = (signal: string) => {
+    console.log(`${signal}: sending BYE to every stream and closing`);
+    gw.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+process.on('unhandledRejection', (err) => {
+  console.error('unhandled rejection', err);
+  process.exit(1);
+});
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,171 @@
+// Live registration state of lower platforms (GB/T 28181 §9.1 registration, §9.6 keepalive).
+// The store keeps what survives a restart; this keeps where each device is reachable now and
+// decides online/offline. One sweep timer serves every device, so 10,000 devices cost one timer.
+import type { SipRemote } from '../../sip/index.js';
+import type { DeviceStore } from '../../store/device-store.js';
+import type { ManscdpCharset } from '../manscdp-charset.js';
+import { TypedEmitter } from '../../events.js';
+
+export interface DeviceSession {
+  readonly deviceId: string;
+  /** Where the device was last seen (Via received/rport or its TCP connection): requests go here. */
+  remote: SipRemote;
+  callId: string;
+  registeredAt: number;
+  expiresAt: number;
+  lastSeenAt: number;
+  lastKeepaliveAt: number | undefined;
+  charset: ManscdpCharset;
+  online: boolean;
+}
+
+export type OfflineReason =
+  'keepalive-timeout' | 'registration-expired' | 'unregistered' | 'connection-closed';
+
+export type DeviceSessionEvents = {
+  online: [deviceId: string];
+  offline: [deviceId: string, reason: OfflineReason];
+  keepalive: [deviceId: string, latenessSec: number];
+};
+
+export interface DeviceSessionsOptions {
+  store: DeviceStore;
+  /** Expected keepalive interval (GB default 60 s). */
+  keepaliveIntervalSec: number;
+  /** Missed keepalives before a device is offline (GB default 3). */
+  keepaliveTimeoutCount: number;
+  now?: () => number;
+  sweepIntervalMs?: number;
+}
+
+export class DeviceSessions {
+  readonly events = new TypedEmitter<DeviceSessionEvents>();
+  readonly #sessions = new Map<string, DeviceSession>();
+  readonly #opts: DeviceSessionsOptions;
+  readonly #now: () => number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(opts: DeviceSessionsOptions) {
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => this.sweep(), this.#opts.sweepIntervalMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  get(deviceId: string): DeviceSession | undefined {
+    return this.#sessions.get(deviceId);
+  }
+
+  list(): DeviceSession[] {
+    return [...this.#sessions.values()];
+  }
+
+  get onlineCount(): number {
+    let n = 0;
+    for (const s of this.#sessions.values()) if (s.online) n++;
+    return n;
+  }
+
+  /** A successful REGISTER (or refresh). */
+  register(deviceId: string, remote: SipRemote, expiresSec: number, callId: string): DeviceSession {
+    const now = this.#now();
+    const prev = this.#sessions.get(deviceId);
+    const session: DeviceSession = {
+      deviceId,
+      remote,
+      callId,
+      registeredAt: prev && prev.callId === callId ? prev.registeredAt : now,
+      expiresAt: now + expiresSec * 1000,
+      lastSeenAt: now,
+      lastKeepaliveAt: prev?.lastKeepaliveAt,
+      charset: prev?.charset ?? 'GB2312',
+      online: true,
+    };
+    this.#sessions.set(deviceId, session);
+    this.#opts.store.upsertDevice(deviceId, {
+      online: true,
+      transport: remote.transport,
+      remoteAddress: remote.address,
+      remotePort: remote.port,
+      registeredAt: new Date(session.registeredAt).toISOString(),
+      expiresSec,
+    });
+    if (!prev?.online) this.events.safeEmit('online', deviceId);
+    return session;
+  }
+
+  unregister(deviceId: string, reason: OfflineReason): void {
+    const session = this.#sessions.get(deviceId);
+    if (!session) return;
+    this.#sessions.delete(deviceId);
+    this.#setOffline(session, reason);
+  }
+
+  /**
+   * Any traffic from a registered device: refresh the address (NAT ports change, wvp #239) and
+   * bring it back online. Returns undefined for a device with no live registration.
+   */
+  touch(deviceId: string, remote: SipRemote, isKeepalive: boolean): DeviceSession | undefined {
+    const session = this.#sessions.get(deviceId);
+    if (!session) return undefined;
+    const now = this.#now();
+    if (isKeepalive) {
+      const expected =
+        (session.lastKeepaliveAt ?? session.registeredAt) + this.#opts.keepaliveIntervalSec * 1000;
+      this.events.safeEmit('keepalive', deviceId, Math.max(0, (now - expected) / 1000));
+      session.lastKeepaliveAt = now;
+    }
+    session.lastSeenAt = now;
+    session.remote = remote;
+    if (!session.online) {
+      session.online = true;
+      this.#opts.store.upsertDevice(deviceId, { online: true });
+      this.events.safeEmit('online', deviceId);
+    }
+    if (isKeepalive) {
+      this.#opts.store.upsertDevice(deviceId, {
+        lastKeepaliveAt: new Date(now).toISOString(),
+        remoteAddress: remote.address,
+        remotePort: remote.port,
+      });
+    }
+    return session;
+  }
+
+  /** The device's TCP connection closed: over TCP that is the end of reachability (2022 §9.1.1 f). */
+  connectionClosed(connectionId: string): void {
+    for (const session of this.#sessions.values()) {
+      if (session.remote.connectionId === connectionId && session.online)
+        this.#setOffline(session, 'connection-closed');
+    }
+  }
+
+  /** Keepalive deadline = last traffic + interval × count, capped by the registration's expiry. */
+  sweep(): void {
+    const now = this.#now();
+    const silenceMs = this.#opts.keepaliveIntervalSec * this.#opts.keepaliveTimeoutCount * 1000;
+    for (const session of [...this.#sessions.values()]) {
+      if (now > session.expiresAt) {
+        this.#sessions.delete(session.deviceId);
+        this.#setOffline(session, 'registration-expired');
+      } else if (session.online && now - session.lastSeenAt > silenceMs) {
+        this.#setOffline(session, 'keepalive-timeout');
+      }
+    }
+  }
+
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #setOffline(session: DeviceSession, reason: OfflineReason): void {
+    const wasOnline = session.online;
+    session.online = false;
+    this.#opts.store.upsertDevice(session.deviceId, { online: false });
+    if (wasOnline) this.events.safeEmit('offline', session.deviceId, reason);
+  }
+}

@@ -1,0 +1,83 @@
+// Device → upper MESSAGE and NOTIFY (reference §0, §2, §3): answered 200 at once (before parsing,
+// or UDP retransmissions duplicate pages), deduplicated, then routed by root + CmdType.
+import type { ServerTransaction, SipRequest } from '../../sip/index.js';
+import { parseNameAddr, parseSipUri } from '../../sip/index.js';
+import type { Logger } from '../../log.js';
+import { parseManscdp, type ManscdpMessage } from '../manscdp.js';
+import type { DeviceSession, DeviceSessions } from './device-sessions.js';
+
+export interface InboxHandlers {
+  /** A parsed message from a registered device. */
+  onMessage(message: ManscdpMessage, session: DeviceSession, req: SipRequest): void;
+  /** In-dialog MESSAGE (MediaStatus 121 of a playback) looked up by Call-ID first (reference §8.2). */
+  onDialogMessage?(callId: string, message: ManscdpMessage): boolean;
+}
+
+/** Bounded memory of (Call-ID, CSeq) pairs already handled: duplicates with new branches happen. */
+class RecentKeys {
+  readonly #keys = new Set<string>();
+  constructor(private readonly max: number) {}
+  seen(key: string): boolean {
+    if (this.#keys.has(key)) return true;
+    this.#keys.add(key);
+    if (this.#keys.size > this.max) this.#keys.delete(this.#keys.values().next().value!);
+    return false;
+  }
+}
+
+export class Inbox {
+  readonly #recent = new RecentKeys(4096);
+  readonly stats = { received: 0, duplicates: 0, malformed: 0, unknownDevice: 0 };
+
+  constructor(
+    private readonly sessions: DeviceSessions,
+    private readonly handlers: InboxHandlers,
+    private readonly log: Logger,
+  ) {}
+
+  handle(req: SipRequest, tx: ServerTransaction): void {
+    this.stats.received++;
+    const from = parseNameAddr(req.headers.get('from') ?? '');
+    const deviceId = from ? parseSipUri(from.uri)?.user : undefined;
+    const callId = req.headers.get('call-id') ?? '';
+    const parsed = parseManscdp(req.body);
+    const message = parsed.ok ? parsed.value.message : undefined;
+    const isKeepalive = message?.kind === 'Keepalive';
+    const session = deviceId ? this.sessions.touch(deviceId, tx.remote, isKeepalive) : undefined;
+
+    // In-dialog messages first: Hikvision's MediaStatus From is not the device ID (reference §11 #10).
+    if (message && this.handlers.onDialogMessage?.(callId, message)) {
+      tx.respond(200);
+      return;
+    }
+    if (!session) {
+      // Unknown or expired registration: 404 makes the device register again (wvp's choice).
+      this.stats.unknownDevice++;
+      this.log.info({ deviceId, kind: message?.kind }, 'MESSAGE from a device with no live registration');
+      tx.respond(isKeepalive ? 404 : 403);
+      return;
+    }
+    // 200 every keepalive, even a malformed one (reference §2, wvp #657).
+    tx.respond(200);
+    if (!parsed.ok) {
+      this.stats.malformed++;
+      this.log.warn({ deviceId, error: parsed.error, detail: parsed.detail }, 'unreadable MANSCDP body');
+      return;
+    }
+    if (this.#recent.seen(`${callId}|${req.headers.get('cseq') ?? ''}`)) {
+      this.stats.duplicates++;
+      return;
+    }
+    // Reply in the charset the device writes (reference §0).
+    const declared = parsed.value.charset.declared;
+    session.charset =
+      parsed.value.charset.decodedAs === 'utf-8' && declared === 'UTF-8'
+        ? 'UTF-8'
+        : (declared ?? session.charset);
+    try {
+      this.handlers.onMessage(parsed.value.message, session, req);
+    } catch (err) {
+      this.log.error({ err, deviceId }, 'MANSCDP handler failed');
+    }
+  }
+}

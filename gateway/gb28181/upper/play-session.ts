@@ -1,0 +1,348 @@
+// One INVITE dialog that feeds one Stream (reference §7): it is the Stream's source, so the hub
+// INVITEs on the first viewer and BYEs after the last. Listens before the INVITE leaves (TCP
+// passive: Dahua sends at 200, before ACK), re-keys to the answer's y=, and falls back from UDP
+// to TCP passive to TCP active when no media arrives, remembering per device what worked.
+import {
+  createInDialogRequest,
+  dialogAsUac,
+  type Dialog,
+  type SipResponse,
+  type SipUserAgent,
+} from '../../sip/index.js';
+import { formatHostPort } from '../../sip/uri.js';
+import type { Logger } from '../../log.js';
+import { IngestSession, type IngestEvent, type MediaTransport } from '../../media/ingest.js';
+import type { PortPool } from '../../media/port-pool.js';
+import type { Stream, StreamSource } from '../../media/stream.js';
+import { buildMansRtsp } from '../mansrtsp.js';
+import { buildGbOffer, parseGbSdp, readGbAnswer, type GbStreamPurpose } from '../sdp.js';
+import { ssrcToUint32, type SsrcAllocator } from '../ssrc.js';
+import { playSubject } from '../subject.js';
+import type { DeviceSessions } from './device-sessions.js';
+import { PlayDiagnosis } from './play-diagnosis.js';
+
+export type PlayKind = 'live' | 'playback' | 'download';
+
+export interface PlaySessionDeps {
+  ua: SipUserAgent;
+  sessions: DeviceSessions;
+  ssrc: SsrcAllocator;
+  portPool: PortPool;
+  /** Local bind address for media sockets. */
+  bindHost: string;
+  /** Address written into our SDP (c=, o=). */
+  publicIp: string;
+  timeZone: string;
+  log: Logger;
+  /** How long to wait for the first RTP before trying the next transport. */
+  firstMediaTimeoutMs: number;
+  /** The device's final answer deadline (then CANCEL). */
+  inviteTimeoutMs: number;
+  /** Called when a transport delivered media, to remember it for the device. */
+  rememberTransport(deviceId: string, transport: MediaTransport): void;
+  requestKeyframe(deviceId: string, channelId: string): void;
+  onIngestStats?(
+    transport: MediaTransport,
+    delta: {
+      bytes: number;
+      packets: number;
+      lost: number;
+      reordered: number;
+      demuxErrors: number;
+      ssrcMismatches: number;
+    },
+  ): void;
+  onFirstKeyframe?(kind: PlayKind, secondsSinceInvite: number): void;
+}
+
+export interface PlayRequest {
+  streamId: string;
+  deviceId: string;
+  channelId: string;
+  kind: PlayKind;
+  /** Transports to try in order. */
+  transports: MediaTransport[];
+  /** playback/download: RecordInfo wall-clock times in the device's zone. */
+  range?: { start: string; end: string };
+  downloadSpeed?: number;
+}
+
+const TRANSPORT_SDP = {
+  udp: { protocol: 'udp' },
+  'tcp-passive': { protocol: 'tcp', setup: 'passive' },
+  'tcp-active': { protocol: 'tcp', setup: 'active' },
+} as const;
+
+class NoMediaError extends Error {}
+
+export class PlaySession implements StreamSource {
+  readonly diagnosis: PlayDiagnosis;
+  transport: MediaTransport;
+  #ingest: IngestSession | undefined;
+  #dialog: Dialog | undefined;
+  #ssrc: string | undefined;
+  #stopped = false;
+  #rtspCSeq = 0;
+  #lastStats = { bytes: 0, packets: 0, lost: 0, reordered: 0, demuxErrors: 0, ssrcMismatches: 0 };
+  #statsTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly request: PlayRequest,
+    private readonly deps: PlaySessionDeps,
+  ) {
+    this.diagnosis = new PlayDiagnosis(request.streamId);
+    this.transport = request.transports[0] ?? 'udp';
+  }
+
+  get callId(): string | undefined {
+    return this.#dialog?.callId;
+  }
+
+  get dialogId(): string | undefined {
+    return this.#dialog?.id;
+  }
+
+  get stats() {
+    return this.#ingest?.stats;
+  }
+
+  async start(stream: Stream): Promise<void> {
+    const { transports } = this.request;
+    let lastError: Error | undefined;
+    for (const [i, transport] of transports.entries()) {
+      if (this.#stopped) break;
+      try {
+        await this.#attempt(stream, transport, i < transports.length - 1);
+        this.deps.rememberTransport(this.request.deviceId, transport);
+        this.#statsTimer = setInterval(() => this.#reportStats(), 1000);
+        this.#statsTimer.unref();
+        return;
+      } catch (err) {
+        lastError = err as Error;
+        this.#teardown('fallback');
+        if (!(err instanceof NoMediaError)) break;
+        const next = transports[i + 1];
+        if (next) this.diagnosis.add('fallback', `${lastError.message}; retrying over ${next}`);
+      }
+    }
+    const cause = lastError?.message ?? 'stopped before it started';
+    this.diagnosis.fail(cause);
+    throw new Error(cause);
+  }
+
+  async #attempt(stream: Stream, transport: MediaTransport, canFallBack: boolean): Promise<void> {
+    const { deviceId, channelId, kind } = this.request;
+    const device = this.deps.sessions.get(deviceId);
+    if (!device?.online) throw new Error(`device ${deviceId} is offline`);
+    this.transport = transport;
+    const ssrc = this.deps.ssrc.allocate(kind === 'live' ? 'live' : 'history');
+    if (!ssrc) throw new Error('all 9999 SSRC stream numbers are in use');
+    this.#ssrc = ssrc;
+    const startedAt = Date.now();
+    let gotMedia: () => void = () => {};
+    const mediaArrived = new Promise<void>((resolve) => (gotMedia = resolve));
+    const onEvent = (e: IngestEvent) => {
+      this.diagnosis.ingest(e);
+      if (e.type === 'codec') gotMedia();
+      if (e.type === 'first-keyframe') this.deps.onFirstKeyframe?.(kind, (Date.now() - startedAt) / 1000);
+    };
+    // Bind or listen BEFORE the INVITE leaves (reference §7.2).
+    this.#ingest = await IngestSession.open({
+      transport,
+      bindHost: this.deps.bindHost,
+      portPool: this.deps.portPool,
+      expectedSsrc: ssrcToUint32(ssrc),
+      ssrcMode: 'learn-first',
+      noMediaTimeoutMs: 0, // the Stream's own no-media timer decides, with a recorded cause
+      onAccessUnit: (au) => stream.publish(au),
+      onEvent,
+      onClose: (cause) => {
+        if (!this.#stopped && cause !== 'fallback') stream.close(`media: ${cause}`);
+      },
+    });
+    onEvent({ type: 'listening', transport, port: this.#ingest.localPort });
+
+    const purpose: GbStreamPurpose =
+      kind === 'live'
+        ? { kind: 'live' }
+        : kind === 'playback'
+          ? { kind: 'playback', channelId, start: this.request.range!.start, end: this.request.range!.end }
+          : {
+              kind: 'download',
+              channelId,
+              start: this.request.range!.start,
+              end: this.request.range!.end,
+              downloadSpeed: this.request.downloadSpeed ?? 4,
+            };
+    const offer = buildGbOffer({
+      purpose,
+      originId: this.deps.ua.localId,
+      address: this.deps.publicIp,
+      port: this.#ingest.localPort,
+      transport: TRANSPORT_SDP[transport],
+      ssrc,
+      timeZone: this.deps.timeZone,
+    });
+    if (!offer.ok) throw new Error(`cannot build the SDP offer: ${offer.detail}`);
+    const target = `sip:${channelId}@${formatHostPort(device.remote.address, device.remote.port)}`;
+    const invite = this.deps.ua.createRequest({
+      method: 'INVITE',
+      requestUri: target,
+      to: target,
+      body: offer.value,
+      contentType: 'APPLICATION/SDP',
+      transport: device.remote.transport,
+      // Some devices reject an INVITE without Subject (reference §7.1).
+      headers: [['Subject', playSubject(channelId, ssrc, this.deps.ua.localId)]],
+    });
+    this.diagnosis.add(
+      'invite-sent',
+      `${kind} over ${transport}, y=${ssrc}, media port ${this.#ingest.localPort}`,
+    );
+    const response = await this.deps.ua.request(invite, device.remote, {
+      timeoutMs: this.deps.inviteTimeoutMs,
+      onProvisional: (r) => this.diagnosis.add('provisional', `${r.status} ${r.reason}`),
+    });
+    this.diagnosis.add('final-response', `${response.status} ${response.reason}`);
+    if (response.status < 200 || response.status >= 300) throw new Error(describeRejection(response));
+    const dialog = dialogAsUac(invite, response, device.remote);
+    if (!dialog) throw new Error('the 200 OK to our INVITE is missing a To tag or Call-ID');
+    this.#dialog = dialog;
+    this.deps.ua.sendAck(invite, response, device.remote);
+    this.diagnosis.add('ack-sent');
+    if (this.#stopped) throw new Error('stopped while inviting');
+
+    const answer = parseGbSdp(Buffer.from(response.body).toString('utf8'));
+    if (!answer.ok) throw new Error(`unreadable SDP answer: ${answer.detail}`);
+    const media = readGbAnswer(answer.value, ssrc);
+    if (!media.ok) throw new Error(`unusable SDP answer: ${media.detail}`);
+    if (media.value.ssrcChanged) {
+      this.diagnosis.add('ssrc-rekeyed', `the answer's y=${media.value.ssrc} replaces our y=${ssrc}`);
+      const n = ssrcToUint32(media.value.ssrc);
+      if (n !== undefined) this.#ingest.setExpectedSsrc(n);
+    }
+    if (transport === 'tcp-active') {
+      this.diagnosis.add('media-dial', `${media.value.address}:${media.value.port}`);
+      this.#ingest.connect(media.value.address, media.value.port);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new NoMediaError(
+              transport === 'udp'
+                ? `no media within ${this.deps.firstMediaTimeoutMs / 1000} s over UDP: the device or a firewall drops it`
+                : `no media within ${this.deps.firstMediaTimeoutMs / 1000} s over ${transport}`,
+            ),
+          ),
+        this.deps.firstMediaTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([mediaArrived, timeout]);
+    } catch (err) {
+      if (!canFallBack && err instanceof NoMediaError) throw new Error(err.message);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Playback control over INFO + MANSRTSP (reference §8.1). */
+  async control(
+    body: { method: 'PLAY'; scale?: number; rangeStart?: number } | { method: 'PAUSE' },
+  ): Promise<void> {
+    const dialog = this.#dialog;
+    const device = this.deps.sessions.get(this.request.deviceId);
+    if (!dialog || !device) throw new Error('no playback dialog');
+    this.#rtspCSeq += 1;
+    const text =
+      body.method === 'PAUSE'
+        ? buildMansRtsp({ method: 'PAUSE', cseq: this.#rtspCSeq, pauseTime: 'now' })
+        : buildMansRtsp({
+            method: 'PLAY',
+            cseq: this.#rtspCSeq,
+            ...(body.scale === undefined ? {} : { scale: body.scale }),
+            range: { start: body.rangeStart ?? 'now' },
+          });
+    const info = createInDialogRequest(dialog, 'INFO', { body: text, contentType: 'Application/MANSRTSP' });
+    const res = await this.deps.ua.request(info, dialog.remote);
+    this.diagnosis.add('info', `${text.split('\r\n')[0]} → ${res.status}`);
+    if (res.status >= 300) throw new Error(`device answered ${res.status} ${res.reason} to ${body.method}`);
+  }
+
+  requestKeyframe(): void {
+    this.deps.requestKeyframe(this.request.deviceId, this.request.channelId);
+  }
+
+  /** BYE (when a dialog exists), close the ingest, free the SSRC. Idempotent. */
+  stop(reason: string): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.diagnosis.add('stopped', reason);
+    this.#teardown(reason);
+  }
+
+  /** The device ended the dialog (BYE) or the file (MediaStatus 121): no BYE back. */
+  remoteEnded(reason: string): void {
+    this.#dialog = undefined;
+    this.stop(reason);
+  }
+
+  #teardown(reason: string): void {
+    clearInterval(this.#statsTimer);
+    this.#reportStats();
+    const dialog = this.#dialog;
+    this.#dialog = undefined;
+    if (dialog) {
+      const bye = createInDialogRequest(dialog, 'BYE');
+      this.deps.ua.request(bye, dialog.remote).then(
+        (res) => this.deps.log.debug({ status: res.status, streamId: this.request.streamId }, 'BYE answered'),
+        (err: unknown) => this.deps.log.warn({ err }, 'BYE failed'),
+      );
+    }
+    this.#ingest?.close(reason);
+    this.#ingest = undefined;
+    if (this.#ssrc) this.deps.ssrc.release(this.#ssrc);
+    this.#ssrc = undefined;
+    this.#lastStats = { bytes: 0, packets: 0, lost: 0, reordered: 0, demuxErrors: 0, ssrcMismatches: 0 };
+  }
+
+  #reportStats(): void {
+    const s = this.#ingest?.stats;
+    if (!s || !this.deps.onIngestStats) return;
+    const now = {
+      bytes: s.bytes,
+      packets: s.packets,
+      lost: s.lost,
+      reordered: s.reordered,
+      demuxErrors: s.demuxResyncs,
+      ssrcMismatches: s.ssrcMismatches,
+    };
+    const prev = this.#lastStats;
+    this.deps.onIngestStats(this.transport, {
+      bytes: now.bytes - prev.bytes,
+      packets: now.packets - prev.packets,
+      lost: now.lost - prev.lost,
+      reordered: now.reordered - prev.reordered,
+      demuxErrors: now.demuxErrors - prev.demuxErrors,
+      ssrcMismatches: now.ssrcMismatches - prev.ssrcMismatches,
+    });
+    this.#lastStats = now;
+  }
+}
+
+function describeRejection(res: SipResponse): string {
+  const meaning: Record<number, string> = {
+    400: 'the device found the INVITE malformed',
+    403: 'the device refused us',
+    404: 'the device has no such channel',
+    408: 'the device did not answer the INVITE in time',
+    486: 'the device cannot take more streams',
+    488: 'the device did not accept our SDP (transport or payload)',
+    500: 'the device failed internally',
+    503: 'the device is unavailable or unreachable',
+  };
+  return `device answered ${res.status} ${res.reason}${meaning[res.status] ? `: ${meaning[res.status]}` : ''}`;
+}

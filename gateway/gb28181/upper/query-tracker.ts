@@ -1,0 +1,124 @@
+// Matches device answers to our queries by (device, CmdType, SN), never by Call-ID: a Response is
+// a new device-initiated MESSAGE (reference §0). Multi-page answers (Catalog, RecordInfo; 2016
+// Annex N) accumulate by item key until SumNum unique items arrived, or a quiet timeout ends them
+// as partial. Pieces arrive out of order and duplicated (wvp #464).
+import { randomInt } from 'node:crypto';
+
+export interface PageResult<T> {
+  items: T[];
+  sumNum: number;
+  complete: boolean;
+}
+
+interface Pending {
+  onMessage(message: unknown): void;
+  fail(err: Error): void;
+}
+
+export class QueryTimeoutError extends Error {
+  constructor(readonly cmdType: string) {
+    super(`no ${cmdType} answer in time`);
+    this.name = 'QueryTimeoutError';
+  }
+}
+
+const keyOf = (deviceId: string, cmdType: string, sn: string) => `${deviceId}|${cmdType.toLowerCase()}|${sn}`;
+
+export class QueryTracker {
+  readonly #pending = new Map<string, Pending>();
+  #sn = randomInt(100_000, 900_000);
+
+  /** A fresh SN (6 digits, as wvp uses), unique among pending queries. */
+  nextSn(): string {
+    this.#sn = this.#sn >= 999_999 ? 100_000 : this.#sn + 1;
+    return String(this.#sn);
+  }
+
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Routes an answer; false when nobody asked (unsolicited, late or duplicated after completion). */
+  deliver(deviceId: string, cmdType: string, sn: string, message: unknown): boolean {
+    const pending = this.#pending.get(keyOf(deviceId, cmdType, sn));
+    if (!pending) return false;
+    pending.onMessage(message);
+    return true;
+  }
+
+  /** One answer message. */
+  single<T>(deviceId: string, cmdType: string, sn: string, timeoutMs: number): Promise<T> {
+    const key = keyOf(deviceId, cmdType, sn);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(key);
+        reject(new QueryTimeoutError(cmdType));
+      }, timeoutMs);
+      this.#pending.set(key, {
+        onMessage: (m) => {
+          clearTimeout(timer);
+          this.#pending.delete(key);
+          resolve(m as T);
+        },
+        fail: (err) => {
+          clearTimeout(timer);
+          this.#pending.delete(key);
+          reject(err);
+        },
+      });
+    });
+  }
+
+  /**
+   * Pages of one answer. `pageOf` reads SumNum and items from a message; `itemKey` dedupes.
+   * Completes at unique items ≥ SumNum; otherwise resolves partial after `quietMs` without a new
+   * page (or `timeoutMs` overall); rejects only when no page came at all.
+   */
+  paged<M, T>(
+    deviceId: string,
+    cmdType: string,
+    sn: string,
+    opts: {
+      pageOf(m: M): { sumNum: number; items: T[] };
+      itemKey(item: T): string;
+      timeoutMs: number;
+      quietMs: number;
+    },
+  ): Promise<PageResult<T>> {
+    const key = keyOf(deviceId, cmdType, sn);
+    const items = new Map<string, T>();
+    let sumNum = -1;
+    return new Promise<PageResult<T>>((resolve, reject) => {
+      let quiet: NodeJS.Timeout | undefined;
+      const finish = (complete: boolean) => {
+        clearTimeout(overall);
+        clearTimeout(quiet);
+        this.#pending.delete(key);
+        if (sumNum < 0) reject(new QueryTimeoutError(cmdType));
+        else resolve({ items: [...items.values()], sumNum, complete });
+      };
+      const overall = setTimeout(() => finish(false), opts.timeoutMs);
+      this.#pending.set(key, {
+        onMessage: (m) => {
+          const page = opts.pageOf(m as M);
+          sumNum = Math.max(sumNum, page.sumNum);
+          for (const item of page.items) items.set(opts.itemKey(item), item);
+          if (items.size >= sumNum) return finish(true);
+          clearTimeout(quiet);
+          quiet = setTimeout(() => finish(false), opts.quietMs);
+        },
+        fail: (err) => {
+          clearTimeout(overall);
+          clearTimeout(quiet);
+          this.#pending.delete(key);
+          reject(err);
+        },
+      });
+    });
+  }
+
+  close(): void {
+    for (const p of [...this.#pending.values()]) p.fail(new Error('gateway shutting down'));
+    this.#pending.clear();
+  }
+}
