@@ -3,7 +3,8 @@
 // be built in a test. startGateway() is what the CLI, the demo and the integration tests call.
 import { createServer, type Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -23,7 +24,17 @@ import { createApp } from './api/app.js';
 import { MediaTokenSigner } from './api/media-token.js';
 
 const log = createLogger('gateway');
-const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+/** The install directory (holds package.json and web-demo/), whether run from dist/ or from source. */
+function findInstallRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+  return dir;
+}
+const repoRoot = findInstallRoot();
 export const VERSION = '0.1.0';
 
 export interface Gateway {

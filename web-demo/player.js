@@ -137,6 +137,8 @@ export class GatewayPlayer {
       const report = await this.pc.getStats();
       report.forEach((r) => {
         if (r.type === 'inbound-rtp' && r.kind === 'video') {
+          const codec = r.codecId ? report.get(r.codecId) : undefined;
+          if (codec?.mimeType) s.codec = codec.mimeType.replace('video/', '');
           s.fps = Math.round(r.framesPerSecond ?? 0);
           s.framesDecoded = r.framesDecoded ?? 0;
           const now = performance.now();

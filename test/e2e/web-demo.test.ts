@@ -1,0 +1,105 @@
+// The operator page against a real gateway and the simulator, in Debian's Chromium: catalog
+// tree, live play, a 2×2 wall, PTZ moving the simulated camera, record timeline with playback
+// and pause. A PNG of each state goes to test-results/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { browserSkipReason, launchChromium, screenshotPath } from '../helpers/browser.js';
+
+const skip = browserSkipReason();
+const DEVICE = '34020000001180000001';
+const channel = (n: number) => `3402000000131000000${n}`;
+let h: Harness;
+let browser: Browser;
+let page: Page;
+
+const framesOf = (tile: number) => page.evaluate((i) => Number(document.querySelectorAll<HTMLElement>('.tile')[i]?.dataset.framesDecoded ?? 0), tile);
+
+async function waitFrames(tile: number, min: number, timeoutMs: number): Promise<number> {
+  return waitFor(async () => {
+    const n = await framesOf(tile);
+    return n >= min ? n : undefined;
+  }, timeoutMs, `tile ${tile} to decode ${min} frames`);
+}
+
+before(async () => {
+  if (skip) return;
+  h = await startHarness();
+  await h.sim.waitForRegistered(1, 10_000);
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  page.on('pageerror', (err) => console.log('page error:', err.message));
+  await page.goto(`${h.base}/#token=${encodeURIComponent(h.token)}`);
+});
+
+after(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+test('the tree lists the 4 channels of the simulated platform', { skip }, async () => {
+  await page.waitForFunction(() => document.querySelectorAll('.tree .channel').length === 4, undefined, { timeout: 15_000 });
+  const names = await page.$$eval('.tree .channel span', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(names, ['模拟通道1', '模拟通道2', '模拟通道3', '模拟通道4']);
+  await page.screenshot({ path: screenshotPath('demo-1-catalog.png') });
+});
+
+test('a click on a channel plays live video in the selected tile', { skip }, async () => {
+  await page.click(`.tree .channel[data-channel-id="${channel(1)}"] span`);
+  const frames = await waitFrames(0, 10, 15_000);
+  const mode = await page.$eval('.tile', (el) => (el as HTMLElement).dataset.mode);
+  console.log(`tile 0 plays over ${mode}, ${frames} frames decoded`);
+  await page.screenshot({ path: screenshotPath('demo-2-live.png') });
+});
+
+test('a 2×2 wall filled by drag and drop plays 4 streams at once', { skip }, async () => {
+  for (const n of [2, 3, 4]) {
+    await page.dragAndDrop(`.tree .channel[data-channel-id="${channel(n)}"] span`, `.tile[data-index="${n - 1}"]`);
+  }
+  const before = await Promise.all([0, 1, 2, 3].map(framesOf));
+  for (const i of [0, 1, 2, 3]) await waitFrames(i, (before[i] ?? 0) + 10, 20_000);
+  const streams = await h.api<{ streamId: string }[]>('/api/streams');
+  assert.equal(streams.body.length, 4);
+  await page.screenshot({ path: screenshotPath('demo-3-wall.png') });
+});
+
+test('a PTZ press moves the simulated camera and the release stops it', { skip }, async () => {
+  await page.click('.tile[data-index="0"]');
+  const ptz = () => h.sim.device(DEVICE)!.backend.ptzState(channel(1))!.snapshot();
+  const start = ptz().pan;
+  const right = page.locator('[data-ptz="right"]');
+  await right.dispatchEvent('pointerdown');
+  await waitFor(() => ptz().moving, 5_000, 'the camera to start moving');
+  await page.waitForTimeout(400);
+  await right.dispatchEvent('pointerup');
+  await waitFor(() => !ptz().moving, 5_000, 'the camera to stop');
+  assert.ok(ptz().pan > start, `pan ${start} → ${ptz().pan}`);
+  await page.screenshot({ path: screenshotPath('demo-4-ptz.png') });
+});
+
+test('a record search draws the day on the timeline; playback plays and pauses', { skip }, async () => {
+  await page.click('.tile[data-index="0"]');
+  await page.click('#record-search');
+  await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#timeline')?.dataset.count ?? 0) > 0, undefined, { timeout: 15_000 });
+  const segments = await page.$$('#timeline .seg');
+  assert.ok(segments.length > 0);
+  await page.screenshot({ path: screenshotPath('demo-5-records.png') });
+
+  await segments[0]!.click();
+  await waitFor(async () => {
+    const s = await h.api<{ kind: string }[]>('/api/streams');
+    return s.body.some((x) => x.kind === 'playback');
+  }, 10_000, 'a playback stream');
+  const playing = await waitFrames(0, 10, 20_000);
+  await page.screenshot({ path: screenshotPath('demo-6-playback.png') });
+  await page.click('#pb-pause');
+  await page.waitForTimeout(1500);
+  const paused1 = await framesOf(0);
+  await page.waitForTimeout(2000);
+  const paused2 = await framesOf(0);
+  assert.ok(paused2 - paused1 <= 2, `frames kept coming while paused: ${paused1} → ${paused2} (playing reached ${playing})`);
+  await page.screenshot({ path: screenshotPath('demo-7-paused.png') });
+  await page.click('#pb-resume');
+  await waitFrames(0, paused2 + 10, 15_000);
+});
