@@ -1,0 +1,31 @@
+// What an ingest session reports while it runs: the steps of a play attempt, in the order a
+// diagnosis reads them (port ready → connected → first RTP → first PS pack → codec → first
+// keyframe), plus the anomalies worth surfacing (wrong SSRC, failed dials, lost connections).
+import type { AudioCodec, VideoCodec } from '../../codecs/types.js';
+
+export type MediaTransport = 'udp' | 'tcp-passive' | 'tcp-active';
+
+export type IngestEvent =
+  /** The receive port is bound (UDP) or listening (TCP passive); tcp-active reports its reserved port. */
+  | { type: 'listening'; transport: MediaTransport; port: number }
+  /** TCP: a media connection is up (accepted, or dialed for tcp-active). */
+  | { type: 'connected'; address: string; port: number }
+  /** TCP: the media connection ended. */
+  | { type: 'disconnected'; address: string; port: number; reason: string }
+  /** TCP passive: a second connection while the first one is alive was refused. */
+  | { type: 'connection-refused'; address: string; port: number }
+  /** TCP active: one dial attempt failed; `final` when no retry follows. */
+  | { type: 'connect-failed'; host: string; port: number; attempt: number; error: string; final: boolean }
+  /** The first RTP packet accepted by the SSRC guard. */
+  | { type: 'first-rtp'; address: string; port: number; ssrc: number; payloadType: number; at: Date }
+  /** RTP from an SSRC the session does not accept; once per distinct SSRC. */
+  | { type: 'ssrc-mismatch'; expected: number | undefined; got: number; address: string }
+  /** learn-first: a stray SSRC was learned first, then the expected one appeared and took over. */
+  | { type: 'ssrc-switch'; from: number | undefined; to: number }
+  /** The first MPEG-PS pack header (00 00 01 BA) in accepted RTP payloads. */
+  | { type: 'first-pack'; at: Date }
+  /** The demuxer identified (or changed) the elementary stream codecs. */
+  | { type: 'codec'; video?: VideoCodec; audio?: AudioCodec }
+  | { type: 'first-keyframe'; at: Date };
+
+export type IngestEventType = IngestEvent['type'];

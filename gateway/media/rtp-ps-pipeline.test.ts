@@ -1,0 +1,137 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AccessUnit } from '../../codecs/types.js';
+import { Rfc4571Framer } from '../../codecs/rtp/tcp-framing.js';
+import { loadManifest, loadVector } from '../../test/helpers/paths.js';
+import { seededRandom } from '../../test/helpers/random.js';
+import type { IngestEvent } from './ingest-events.js';
+import { RtpPsPipeline, type RtpPsPipelineOptions } from './rtp-ps-pipeline.js';
+
+// A GB28181 RTP capture written by another packetizer: PT 96, SSRC 200000001, sequence numbers
+// from 65000 (wrapping) and timestamps from 4294000000 (wrapping), RFC 4571 framed.
+const CAPTURE = 'rtp_h264_720p_g711a_seqwrap.rtp4571';
+const manifest = loadManifest();
+const packets = new Rfc4571Framer().push(loadVector(CAPTURE));
+const Y = 200000001;
+const expected = manifest.files['ms_h264_720p_g711a.ps'];
+
+function run(input: Uint8Array[], opts: Partial<RtpPsPipelineOptions> = {}) {
+  const aus: AccessUnit[] = [];
+  const events: IngestEvent[] = [];
+  const pipeline = new RtpPsPipeline({
+    expectedSsrc: Y,
+    onAccessUnit: (au) => aus.push(au),
+    onEvent: (e) => events.push(e),
+    ...opts,
+  });
+  for (const p of input) {
+    pipeline.push(p, '127.0.0.1', 40000);
+  }
+  pipeline.flush();
+  const video = aus.filter((au) => au.codec === 'H264');
+  return { pipeline, aus, events, video, keyframes: video.filter((au) => au.keyframe).length };
+}
+
+test('the capture yields every frame across the sequence and timestamp wrap', () => {
+  assert.equal(packets.length, manifest.rtp[CAPTURE].packets);
+  const { video, keyframes, aus, pipeline, events } = run(packets);
+  assert.equal(video.length, expected.videoFrames);
+  assert.equal(keyframes, expected.keyframes);
+  const audioBytes = aus
+    .filter((au) => au.codec === 'PCMA')
+    .reduce((n, au) => n + au.units.reduce((m, u) => m + u.length, 0), 0);
+  assert.equal(audioBytes, expected.audioBytes);
+  for (let i = 1; i < video.length; i++) {
+    assert.ok(video[i].dts > video[i - 1].dts, 'DTS monotonic across the wrap');
+  }
+  assert.equal(pipeline.stats.packets, packets.length);
+  assert.equal(pipeline.stats.lost, 0);
+  assert.deepEqual(events.map((e) => e.type).slice(0, 2), ['first-rtp', 'first-pack']);
+  assert.equal(events.filter((e) => e.type === 'first-keyframe').length, 1);
+  assert.deepEqual(events.filter((e) => e.type === 'codec').at(-1), {
+    type: 'codec',
+    video: 'H264',
+    audio: 'PCMA',
+  });
+});
+
+test('reordered and duplicated packets are put back: the same frames come out', () => {
+  const rand = seededRandom(11);
+  const shuffled = [...packets];
+  for (let i = 0; i + 3 < shuffled.length; i += 1 + Math.floor(rand() * 20)) {
+    [shuffled[i], shuffled[i + 3]] = [shuffled[i + 3], shuffled[i]];
+    if (rand() < 0.3) {
+      shuffled.splice(i, 0, shuffled[i + 1]);
+    }
+  }
+  const { video, keyframes, pipeline } = run(shuffled);
+  assert.equal(video.length, expected.videoFrames);
+  assert.equal(keyframes, expected.keyframes);
+  assert.ok(pipeline.stats.reordered > 0);
+  assert.ok(pipeline.stats.duplicates > 0);
+  assert.equal(pipeline.stats.lost, 0);
+});
+
+test('lost packets drop the frames they hit, and only those', () => {
+  const reference = new Map(run(packets).aus.map((au) => [`${au.codec}/${au.dts}`, au]));
+  const rand = seededRandom(5);
+  const lossy = packets.filter(() => rand() >= 0.02);
+  const { aus, video, pipeline } = run(lossy);
+  assert.ok(pipeline.stats.lost > 0 && pipeline.stats.gaps > 0);
+  assert.ok(video.length > 100 && video.length < expected.videoFrames, `${video.length} frames`);
+  for (const au of aus) {
+    const ref = reference.get(`${au.codec}/${au.dts}`);
+    assert.ok(ref, `unknown AU at ${au.dts}`);
+    assert.deepEqual(au.units, ref.units, `damaged AU at ${au.dts} was emitted`);
+  }
+});
+
+test('RTCP and junk are counted as non-RTP and do not bind the SSRC (ZLM #2247)', () => {
+  // An RTCP receiver report first, as some devices send on a fresh TCP connection.
+  const rtcpRr = Uint8Array.from([0x80, 0xc9, 0x00, 0x01, 0x12, 0x34, 0x56, 0x78]);
+  const junk = [new Uint8Array(0), Uint8Array.from([1, 2, 3]), new Uint8Array(1500).fill(0xff)];
+  const { video, pipeline, events } = run([rtcpRr, ...junk, ...packets], {
+    ssrcMode: 'learn-first',
+    expectedSsrc: undefined,
+  });
+  assert.equal(pipeline.stats.nonRtp, 4);
+  assert.equal(pipeline.ssrc, Y);
+  assert.equal(video.length, expected.videoFrames);
+  assert.equal(events.filter((e) => e.type === 'ssrc-mismatch').length, 0);
+});
+
+test('a stray SSRC learned first gives way to the expected one (learn-first)', () => {
+  const stray = packets.slice(0, 30).map((p) => {
+    const copy = p.slice();
+    new DataView(copy.buffer).setUint32(8, 0x99);
+    return copy;
+  });
+  const { video, keyframes, pipeline, events } = run([...stray, ...packets]);
+  assert.equal(pipeline.ssrc, Y);
+  assert.ok(events.some((e) => e.type === 'ssrc-switch'));
+  assert.equal(video.filter((au) => au.keyframe).length, keyframes);
+  assert.ok(video.length >= expected.videoFrames, 'every frame of the real stream');
+});
+
+test('strict mode with another expected SSRC accepts nothing and reports once', () => {
+  const { aus, pipeline, events } = run(packets, { ssrcMode: 'strict', expectedSsrc: 1234 });
+  assert.equal(aus.length, 0);
+  assert.equal(pipeline.stats.ssrcMismatches, packets.length);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'ssrc-mismatch'),
+    [{ type: 'ssrc-mismatch', expected: 1234, got: Y, address: '127.0.0.1' }],
+  );
+});
+
+test('seeded random mutations never throw', () => {
+  const rand = seededRandom(77);
+  const mutated = packets.slice(0, 600).map((p) => {
+    const copy = p.slice();
+    const flips = Math.floor(rand() * 4);
+    for (let i = 0; i < flips; i++) {
+      copy[Math.floor(rand() * copy.length)] ^= 1 + Math.floor(rand() * 255);
+    }
+    return rand() < 0.05 ? copy.subarray(0, Math.floor(rand() * copy.length)) : copy;
+  });
+  assert.doesNotThrow(() => run(mutated, { ssrcMode: 'off' }));
+});

@@ -1,0 +1,225 @@
+// The transport-independent half of ingest (style.md §8.3): one RTP packet at a time through
+// parseRtp → SSRC guard → RtpReorderBuffer → PsDemuxer → onAccessUnit. No sockets, no timers:
+// the UDP and TCP receivers feed it, IngestSession owns it. Never throws on input bytes.
+import type { AccessUnit, AudioCodec, VideoCodec } from '../../codecs/types.js';
+import { isRtp, parseRtp, type RtpPacket } from '../../codecs/rtp/packet.js';
+import { RtpReorderBuffer } from '../../codecs/rtp/reorder.js';
+import { PsDemuxer } from '../../codecs/ps/demuxer.js';
+import { createLogger } from '../log.js';
+import type { IngestEvent } from './ingest-events.js';
+import { LogThrottle } from './log-throttle.js';
+import { SsrcGuard, type SsrcMode } from './ssrc-guard.js';
+
+const log = createLogger('gateway:ingest');
+
+export interface RtpPsPipelineOptions {
+  ssrcMode?: SsrcMode;
+  expectedSsrc?: number;
+  /** Packets held to put reordered UDP packets back in sequence. Default 64. */
+  reorderWindow?: number;
+  onAccessUnit: (au: AccessUnit) => void;
+  onEvent: (e: IngestEvent) => void;
+  /** For log lines. */
+  label?: string;
+}
+
+export interface IngestStats {
+  /** RTP packets accepted (right SSRC). */
+  packets: number;
+  /** Bytes of accepted RTP packets. */
+  bytes: number;
+  /** Sequence numbers never received (reorder buffer gaps). */
+  lost: number;
+  reordered: number;
+  duplicates: number;
+  gaps: number;
+  /** Packets from an SSRC the session does not accept. */
+  ssrcMismatches: number;
+  /** Datagrams or framed packets that were not RTP (junk, RTCP). */
+  nonRtp: number;
+  demuxResyncs: number;
+  demuxDroppedBytes: number;
+  /** Access units the demuxer dropped as damaged (a gap inside them) or oversize. */
+  demuxDroppedAccessUnits: number;
+  accessUnits: number;
+  videoFrames: number;
+  keyframes: number;
+  audioFrames: number;
+}
+
+export class RtpPsPipeline {
+  private readonly guard: SsrcGuard;
+  private readonly reorder: RtpReorderBuffer;
+  private readonly demuxer = new PsDemuxer();
+  private readonly onAccessUnit: (au: AccessUnit) => void;
+  private readonly emit: (e: IngestEvent) => void;
+  private readonly throttle = new LogThrottle();
+  private readonly label: string;
+  private readonly counts = {
+    packets: 0,
+    bytes: 0,
+    nonRtp: 0,
+    gaps: 0,
+    accessUnits: 0,
+    videoFrames: 0,
+    keyframes: 0,
+    audioFrames: 0,
+  };
+  private seenRtp = false;
+  private seenPack = false;
+  private seenKeyframe = false;
+  private videoCodec: VideoCodec | undefined;
+  private audioCodec: AudioCodec | undefined;
+  /** Date.now() of the last accepted RTP packet; 0 before the first. */
+  lastPacketMs = 0;
+
+  constructor(opts: RtpPsPipelineOptions) {
+    this.guard = new SsrcGuard(opts.ssrcMode ?? 'learn-first', opts.expectedSsrc);
+    this.reorder = new RtpReorderBuffer({ window: opts.reorderWindow ?? 64 });
+    this.onAccessUnit = opts.onAccessUnit;
+    this.emit = opts.onEvent;
+    this.label = opts.label ?? '';
+  }
+
+  get stats(): IngestStats {
+    const r = this.reorder.stats;
+    const d = this.demuxer.stats;
+    return {
+      ...this.counts,
+      lost: r.lost,
+      reordered: r.reordered,
+      duplicates: r.duplicates,
+      ssrcMismatches: this.guard.mismatches,
+      demuxResyncs: d.resyncs,
+      demuxDroppedBytes: d.droppedBytes,
+      demuxDroppedAccessUnits: d.droppedAccessUnits,
+    };
+  }
+
+  get ssrc(): number | undefined {
+    return this.guard.locked;
+  }
+
+  setExpectedSsrc(ssrc: number): void {
+    this.guard.setExpected(ssrc);
+  }
+
+  /** One RTP packet: a UDP datagram or one RFC 4571 frame. `bytes` may be kept (AU units are views). */
+  push(bytes: Uint8Array, address: string, port: number): void {
+    const packet = isRtp(bytes) ? parseRtp(bytes) : undefined;
+    if (!packet) {
+      this.counts.nonRtp++;
+      this.warn('non-rtp', { address, port, length: bytes.length }, 'dropping non-RTP packet at media port');
+      return;
+    }
+    const verdict = this.guard.check(packet.ssrc);
+    if (verdict === 'reject' || verdict === 'reject-new') {
+      if (verdict === 'reject-new') {
+        this.emit({ type: 'ssrc-mismatch', expected: this.guard.expected, got: packet.ssrc, address });
+        this.warn(
+          'ssrc',
+          { address, port, ssrc: packet.ssrc, expected: this.guard.expected },
+          'RTP from an unexpected SSRC dropped',
+        );
+      }
+      return;
+    }
+    if (verdict === 'switch') {
+      this.emit({ type: 'ssrc-switch', from: undefined, to: packet.ssrc });
+      this.discontinuity();
+    }
+    this.counts.packets++;
+    this.counts.bytes += bytes.length;
+    this.lastPacketMs = Date.now();
+    if (!this.seenRtp) {
+      this.seenRtp = true;
+      this.emit({
+        type: 'first-rtp',
+        address,
+        port,
+        ssrc: packet.ssrc,
+        payloadType: packet.payloadType,
+        at: new Date(this.lastPacketMs),
+      });
+    }
+    for (const out of this.reorder.push(packet)) {
+      if (out.kind === 'gap') {
+        this.counts.gaps++;
+        this.demuxer.gap();
+      } else {
+        this.demux(out.packet);
+      }
+    }
+  }
+
+  /** TCP reconnect or SSRC switch: drain the reorder buffer and drop any partial access unit. */
+  discontinuity(): void {
+    this.drainReorder();
+    this.demuxer.gap();
+  }
+
+  /** End of stream: emit everything complete, including the last access unit. */
+  flush(): void {
+    this.drainReorder();
+    this.deliver(this.demuxer.flush());
+  }
+
+  /** Emits every held packet (gaps included); the reorder buffer then starts afresh. */
+  private drainReorder(): void {
+    for (const out of this.reorder.flush()) {
+      if (out.kind === 'packet') {
+        this.demux(out.packet);
+      } else {
+        this.demuxer.gap();
+      }
+    }
+  }
+
+  private demux(packet: RtpPacket): void {
+    const aus = this.demuxer.push(packet.payload);
+    if (!this.seenPack && this.demuxer.stats.packs > 0) {
+      this.seenPack = true;
+      this.emit({ type: 'first-pack', at: new Date() });
+    }
+    this.deliver(aus);
+  }
+
+  private deliver(aus: readonly AccessUnit[]): void {
+    for (const au of aus) {
+      this.count(au);
+      this.onAccessUnit(au);
+    }
+  }
+
+  private count(au: AccessUnit): void {
+    const c = this.counts;
+    c.accessUnits++;
+    if (au.codec === 'H264' || au.codec === 'H265') {
+      c.videoFrames++;
+      if (au.codec !== this.videoCodec) {
+        this.videoCodec = au.codec;
+        this.emit({ type: 'codec', video: this.videoCodec, audio: this.audioCodec });
+      }
+      if (au.keyframe) {
+        c.keyframes++;
+        if (!this.seenKeyframe) {
+          this.seenKeyframe = true;
+          this.emit({ type: 'first-keyframe', at: new Date() });
+        }
+      }
+    } else {
+      c.audioFrames++;
+      if (au.codec !== this.audioCodec) {
+        this.audioCodec = au.codec;
+        this.emit({ type: 'codec', video: this.videoCodec, audio: this.audioCodec });
+      }
+    }
+  }
+
+  private warn(key: string, fields: Record<string, unknown>, msg: string): void {
+    const suppressed = this.throttle.allow(key);
+    if (suppressed >= 0) {
+      log.warn({ ingest: this.label, ...fields, suppressed }, msg);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// The stream hub's public shapes: what drives a stream (StreamSource), how it is configured,
+// and what it reports (StreamInfo) to the API, metrics and WebRTC/HLS outputs.
+import type { AudioCodec, VideoCodec } from '../../codecs/types.js';
+import type { Stream } from './stream.js';
+
+/** What drives a stream: the GB28181 session layer (INVITE/BYE), or a fake in tests. */
+export interface StreamSource {
+  /** E.g. INVITE. Rejects with an Error (carrying a cause) when the stream cannot start. */
+  start(stream: Stream): Promise<void>;
+  /** E.g. BYE. Idempotent. */
+  stop(reason: string): void;
+  /** GB28181 IFameCmd (DeviceControl). */
+  requestKeyframe?(): void;
+}
+
+export interface StreamOptions {
+  /** `${deviceId}/${channelId}` for live streams. */
+  id: string;
+  source: StreamSource;
+  /** Grace after the last viewer leaves (or after start with no viewer) before close('idle'). Default 30000; Infinity never stops. */
+  idleStopMs?: number;
+  /** No access unit for this long after start closes the stream with 'no-media'. Default 15000; 0 disables. */
+  noMediaTimeoutMs?: number;
+  /** Default 2000. Browsers send PLI/FIR in bursts; the device gets at most one request per interval. */
+  keyframeRequestMinIntervalMs?: number;
+  /** GOP cache bound. Default 16 MiB. */
+  maxGopBytes?: number;
+  /** GOP cache bound. Default 1500 access units. */
+  maxGopAccessUnits?: number;
+}
+
+export interface SubscribeOptions {
+  /** Default true: the sink counts as a viewer for on-demand start/stop. HLS sinks pass false and call touch(). */
+  viewer?: boolean;
+}
+
+export type StreamState = 'starting' | 'live' | 'closed';
+
+export interface StreamInfo {
+  state: StreamState;
+  videoCodec?: VideoCodec;
+  audioCodec?: AudioCodec;
+  /** RFC 6381 codec string of the video, e.g. avc1.4D401F. */
+  codecString?: string;
+  width?: number;
+  height?: number;
+  fps?: number;
+  bitrateKbps?: number;
+  frames: number;
+  keyframes: number;
+  audioFrames: number;
+  hasBFrames: boolean;
+  startedAt?: Date;
+  firstKeyframeAt?: Date;
+  lastMediaAt?: Date;
+  viewers: number;
+  sinks: number;
+  keyframeRequests: number;
+  closeCause?: string;
+}

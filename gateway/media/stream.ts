@@ -1,0 +1,362 @@
+// The stream hub (style.md §8.2, rule 4): one per live or playback stream. It starts its
+// source on demand (INVITE), fans access units out synchronously to its sinks, keeps a GOP
+// cache for instant start, and stops the source (BYE) after the last viewer leaves.
+import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';
+import { createLogger } from '../log.js';
+import { GopCache } from './gop-cache.js';
+import { MediaInfoTracker } from './media-info.js';
+import type { CloseReason, Sink } from './sink.js';
+import type {
+  StreamInfo,
+  StreamOptions,
+  StreamSource,
+  StreamState,
+  SubscribeOptions,
+} from './stream-types.js';
+
+export type {
+  StreamInfo,
+  StreamOptions,
+  StreamSource,
+  StreamState,
+  SubscribeOptions,
+} from './stream-types.js';
+
+const log = createLogger('gateway:stream');
+
+interface Subscriber {
+  readonly sink: Sink;
+  readonly viewer: boolean;
+  /** Waiting for a start point: a video keyframe (or any audio AU on an audio-only stream). */
+  needsKeyframe: boolean;
+}
+
+export class Stream {
+  readonly id: string;
+  private readonly source: StreamSource;
+  private readonly idleStopMs: number;
+  private readonly noMediaTimeoutMs: number;
+  private readonly keyframeIntervalMs: number;
+  private readonly gop: GopCache;
+  private readonly media = new MediaInfoTracker();
+  /** Copy-on-write, so a sink may unsubscribe from inside write(). */
+  private subscribers: readonly Subscriber[] = [];
+  private viewers = 0;
+  private state: StreamState = 'starting';
+  private startPromise: Promise<void> | undefined;
+  private startedAt: Date | undefined;
+  private firstKeyframeAt: Date | undefined;
+  private lastMediaMs = 0;
+  private closeCause: string | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private noMediaTimer: NodeJS.Timeout | undefined;
+  private lastKeyframeRequestMs = -Infinity;
+  private keyframeRequests = 0;
+  private readonly closeListeners: ((cause: string) => void)[] = [];
+
+  constructor(opts: StreamOptions) {
+    this.id = opts.id;
+    this.source = opts.source;
+    this.idleStopMs = opts.idleStopMs ?? 30_000;
+    this.noMediaTimeoutMs = opts.noMediaTimeoutMs ?? 15_000;
+    this.keyframeIntervalMs = opts.keyframeRequestMinIntervalMs ?? 2000;
+    this.gop = new GopCache({
+      maxBytes: opts.maxGopBytes ?? 16 * 1024 * 1024,
+      maxAccessUnits: opts.maxGopAccessUnits ?? 1500,
+    });
+  }
+
+  get info(): StreamInfo {
+    const m = this.media.info;
+    return {
+      state: this.state,
+      videoCodec: m.videoCodec,
+      audioCodec: m.audioCodec,
+      codecString: m.codecString,
+      width: m.width,
+      height: m.height,
+      fps: m.fps,
+      bitrateKbps: m.bitrateKbps,
+      frames: m.frames,
+      keyframes: m.keyframes,
+      audioFrames: m.audioFrames,
+      hasBFrames: m.hasBFrames,
+      startedAt: this.startedAt,
+      firstKeyframeAt: this.firstKeyframeAt,
+      lastMediaAt: this.lastMediaMs ? new Date(this.lastMediaMs) : undefined,
+      viewers: this.viewers,
+      sinks: this.subscribers.length,
+      keyframeRequests: this.keyframeRequests,
+      closeCause: this.closeCause,
+    };
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /**
+   * Idempotent: concurrent callers share one source.start(). Rejects (and closes the stream
+   * with 'start-failed: …') when the source fails. The idle timer runs while nobody watches.
+   */
+  start(): Promise<void> {
+    if (this.state === 'closed') {
+      return Promise.reject(new Error(`stream ${this.id} is closed: ${this.closeCause}`));
+    }
+    if (this.startPromise) {
+      return this.startPromise;
+    }
+    this.startedAt = new Date();
+    if (this.viewers === 0) {
+      this.armIdleTimer();
+    }
+    let started: Promise<void>;
+    try {
+      started = this.source.start(this);
+    } catch (err) {
+      // A source that throws instead of rejecting.
+      started = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    this.startPromise = started.then(
+      () => {
+        if (this.state !== 'closed') {
+          this.armNoMediaTimer(this.noMediaTimeoutMs);
+        }
+      },
+      (err: unknown) => {
+        this.close(`start-failed: ${describeError(err)}`);
+        throw err;
+      },
+    );
+    return this.startPromise;
+  }
+
+  /** From ingest: update the GOP cache and info, then write to every sink, synchronously. */
+  publish(au: AccessUnit): void {
+    if (this.state === 'closed') {
+      return;
+    }
+    this.lastMediaMs = Date.now();
+    if (this.state === 'starting') {
+      this.state = 'live';
+    }
+    if (this.media.observe(au)) {
+      log.info(
+        { stream: this.id, video: this.media.info.videoCodec, audio: this.media.info.audioCodec },
+        'codec',
+      );
+    }
+    const video = isVideoCodec(au.codec);
+    if (video) {
+      if (au.keyframe) {
+        this.firstKeyframeAt ??= new Date(this.lastMediaMs);
+      } else if (!this.firstKeyframeAt) {
+        // The device started mid-GOP: ask for an IDR instead of waiting a whole GOP.
+        this.requestKeyframe();
+      }
+    }
+    const hasVideo = this.media.info.videoCodec !== undefined;
+    this.gop.add(au, hasVideo);
+    for (const sub of this.subscribers) {
+      this.deliver(sub, au, video, hasVideo);
+    }
+  }
+
+  /**
+   * Adds a sink; replays the cached GOP to it at once so it starts at a keyframe. Starts the
+   * source on demand. Returns the unsubscribe function (idempotent).
+   */
+  subscribe(sink: Sink, opts: SubscribeOptions = {}): () => void {
+    if (this.state === 'closed') {
+      safeClose(sink, 'stream-closed');
+      return () => {};
+    }
+    const sub: Subscriber = { sink, viewer: opts.viewer ?? true, needsKeyframe: true };
+    this.subscribers = [...this.subscribers, sub];
+    if (sub.viewer) {
+      this.viewers++;
+      this.clearIdleTimer();
+    }
+    if (!this.startPromise) {
+      this.start().catch(() => {});
+    } // failure closes the stream, which closes this sink
+    const cached = this.gop.snapshot().slice();
+    const hasVideo = this.media.info.videoCodec !== undefined;
+    for (const au of cached) {
+      if (!this.subscribers.includes(sub)) {
+        break;
+      }
+      this.deliver(sub, au, isVideoCodec(au.codec), hasVideo);
+    }
+    if (hasVideo && !this.gop.hasKeyframe && this.state === 'live') {
+      this.requestKeyframe();
+    }
+    let done = false;
+    return () => {
+      if (done) {
+        return;
+      }
+      done = true;
+      this.remove(sub);
+    };
+  }
+
+  /** Viewer activity from pull outputs (HLS requests): restarts the idle timer if it runs. */
+  touch(): void {
+    if (this.idleTimer) {
+      this.armIdleTimer();
+    }
+  }
+
+  /** Rate-limited to source.requestKeyframe (browser PLI/FIR and new viewers land here). */
+  requestKeyframe(): void {
+    if (this.state === 'closed' || !this.source.requestKeyframe) {
+      return;
+    }
+    const now = performance.now();
+    if (now - this.lastKeyframeRequestMs < this.keyframeIntervalMs) {
+      return;
+    }
+    this.lastKeyframeRequestMs = now;
+    this.keyframeRequests++;
+    try {
+      this.source.requestKeyframe();
+    } catch (err) {
+      log.warn({ stream: this.id, err }, 'requestKeyframe failed');
+    }
+  }
+
+  /** Idempotent: stops the source, closes every sink with 'stream-closed', then calls onClose listeners. */
+  close(cause: string): void {
+    if (this.state === 'closed') {
+      return;
+    }
+    this.state = 'closed';
+    this.closeCause = cause;
+    this.clearIdleTimer();
+    this.clearNoMediaTimer();
+    log.info({ stream: this.id, cause }, 'stream closed');
+    try {
+      this.source.stop(cause);
+    } catch (err) {
+      log.warn({ stream: this.id, err }, 'source.stop threw');
+    }
+    const subs = this.subscribers;
+    this.subscribers = [];
+    this.viewers = 0;
+    this.gop.clear();
+    for (const sub of subs) {
+      safeClose(sub.sink, 'stream-closed');
+    }
+    for (const cb of this.closeListeners.splice(0)) {
+      try {
+        cb(cause);
+      } catch (err) {
+        log.error({ stream: this.id, err }, 'onClose listener threw');
+      }
+    }
+  }
+
+  /** Called once with the cause when the stream closes (at once if it already has). */
+  onClose(cb: (cause: string) => void): void {
+    if (this.state === 'closed') {
+      cb(this.closeCause ?? 'closed');
+    } else {
+      this.closeListeners.push(cb);
+    }
+  }
+
+  private deliver(sub: Subscriber, au: AccessUnit, video: boolean, hasVideo: boolean): void {
+    if (sub.needsKeyframe) {
+      const startPoint = video ? au.keyframe : !hasVideo;
+      if (!startPoint) {
+        return;
+      }
+    }
+    // A backed-up sink skips to the next keyframe: dropped frames, never a growing queue.
+    if (sub.sink.isCongested?.()) {
+      sub.needsKeyframe = true;
+      return;
+    }
+    sub.needsKeyframe = false;
+    try {
+      sub.sink.write(au);
+    } catch (err) {
+      log.warn({ stream: this.id, sink: sub.sink.id, err }, 'sink write threw; closing it');
+      this.remove(sub);
+      safeClose(sub.sink, 'sink-error');
+    }
+  }
+
+  private remove(sub: Subscriber): void {
+    if (!this.subscribers.includes(sub)) {
+      return;
+    }
+    this.subscribers = this.subscribers.filter((s) => s !== sub);
+    if (sub.viewer && --this.viewers === 0 && this.startPromise && this.state !== 'closed') {
+      this.armIdleTimer();
+    }
+  }
+
+  private armIdleTimer(): void {
+    this.clearIdleTimer();
+    if (!Number.isFinite(this.idleStopMs)) {
+      return;
+    }
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.viewers === 0) {
+        this.close('idle');
+      }
+    }, this.idleStopMs);
+    this.idleTimer.unref();
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+    }
+    this.idleTimer = undefined;
+  }
+
+  /** One timer, re-armed lazily from lastMediaMs instead of being reset per access unit. */
+  private armNoMediaTimer(delayMs: number): void {
+    if (this.noMediaTimeoutMs <= 0) {
+      return;
+    }
+    this.clearNoMediaTimer();
+    this.noMediaTimer = setTimeout(() => {
+      this.noMediaTimer = undefined;
+      const since = this.lastMediaMs ? Date.now() - this.lastMediaMs : Infinity;
+      if (!this.lastMediaMs || since >= this.noMediaTimeoutMs) {
+        this.close('no-media');
+      } else {
+        this.armNoMediaTimer(this.noMediaTimeoutMs - since);
+      }
+    }, delayMs);
+    this.noMediaTimer.unref();
+  }
+
+  private clearNoMediaTimer(): void {
+    if (this.noMediaTimer) {
+      clearTimeout(this.noMediaTimer);
+    }
+    this.noMediaTimer = undefined;
+  }
+}
+
+function safeClose(sink: Sink, reason: CloseReason): void {
+  try {
+    sink.close(reason);
+  } catch (err) {
+    log.warn({ sink: sink.id, err }, 'sink close threw');
+  }
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
