@@ -1,0 +1,363 @@
+// SIP transport layer (RFC 3261 §18): UDP and TCP on one port, a TCP connection table, RFC 3581
+// received/rport stamping, and the rule that bad input never escapes: 400/513 when a response
+// can be formed, otherwise a rate-limited log line, and the socket keeps serving everyone else.
+import { Buffer } from 'node:buffer';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { createLogger, type Logger } from '../log.js';
+import { SipErrorCode } from './errors.js';
+import { getTopVia, stampReceived } from './headers.js';
+import { Listeners } from './listeners.js';
+import { RateLimitedLog } from './log-limiter.js';
+import {
+  describeMessage,
+  parseSipMessage,
+  serializeSipMessage,
+  type SipMessage,
+  type SipParseResult,
+} from './message.js';
+import { formatRemote, type SipRemote } from './remote.js';
+import { buildResponse, responseDestination } from './response.js';
+import type { StreamFrame } from './stream-framer.js';
+import { ConnectionTable } from './connection-table.js';
+import { TcpConnection, type ConnectionCloseReason, type ConnectionInfo } from './tcp-connection.js';
+
+export type { ConnectionInfo, ConnectionCloseReason } from './tcp-connection.js';
+
+export interface SipTransportOptions {
+  /** Address to bind, e.g. '0.0.0.0' or '127.0.0.1'. */
+  host: string;
+  /** Port for both UDP and TCP; 0 picks an ephemeral port free on both. */
+  port: number;
+  /** Largest accepted message; larger requests get 513 (RFC 3261 §18.1.1). Default 65 536. */
+  maxMessageBytes?: number;
+  /** Inbound TCP connections open at most; Node closes further ones on accept. Default 10 000. */
+  maxConnections?: number;
+  /** Give up dialing a TCP peer after this long. Default 5 000 ms. */
+  connectTimeoutMs?: number;
+  /** Logger; default createLogger('sip'). */
+  log?: Logger;
+}
+
+export type SendErrorCallback = (err: Error) => void;
+
+export class SipTransport {
+  readonly host: string;
+  readonly port: number;
+  readonly #udp: dgram.Socket;
+  readonly #tcp: net.Server;
+  readonly #max: number;
+  readonly #connectTimeoutMs: number;
+  readonly #log: Logger;
+  readonly #badInput: RateLimitedLog;
+  readonly #connections = new ConnectionTable();
+  readonly #messages: Listeners<[SipMessage, SipRemote]>;
+  readonly #opened: Listeners<[ConnectionInfo]>;
+  readonly #closed: Listeners<[ConnectionInfo, ConnectionCloseReason]>;
+  #closing?: Promise<void>;
+  readonly stats = {
+    received: 0,
+    sent: 0,
+    malformed: 0,
+    oversized: 0,
+    answered400: 0,
+    answered513: 0,
+    sendErrors: 0,
+  };
+
+  private constructor(
+    udp: dgram.Socket,
+    tcp: net.Server,
+    host: string,
+    port: number,
+    opts: SipTransportOptions,
+  ) {
+    this.#udp = udp;
+    this.#tcp = tcp;
+    this.host = host;
+    this.port = port;
+    this.#max = opts.maxMessageBytes ?? 65_536;
+    this.#connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
+    this.#log = opts.log ?? createLogger('sip');
+    this.#badInput = new RateLimitedLog(this.#log);
+    this.#messages = new Listeners(this.#log, 'message');
+    this.#opened = new Listeners(this.#log, 'connection-open');
+    this.#closed = new Listeners(this.#log, 'connection-close');
+    udp.on('message', (msg, rinfo) =>
+      this.#receive(msg, { transport: 'udp', address: rinfo.address, port: rinfo.port }),
+    );
+    udp.on('error', (err) => this.#log.error({ err }, 'udp socket error'));
+    tcp.on('connection', (socket) => this.#accept(socket));
+    tcp.on('error', (err) => this.#log.error({ err }, 'tcp server error'));
+  }
+
+  /** Bind UDP and TCP on the same port. */
+  static async listen(opts: SipTransportOptions): Promise<SipTransport> {
+    for (let attempt = 0; ; attempt++) {
+      const udp = dgram.createSocket({ type: net.isIPv6(opts.host) ? 'udp6' : 'udp4' });
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', (err) => {
+          udp.close();
+          reject(err);
+        });
+        udp.bind(opts.port, opts.host, () => {
+          udp.removeAllListeners('error');
+          resolve();
+        });
+      });
+      const port = udp.address().port;
+      const tcp = net.createServer();
+      tcp.maxConnections = opts.maxConnections ?? 10_000;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          tcp.once('error', reject);
+          tcp.listen(port, opts.host, () => {
+            tcp.off('error', reject);
+            resolve();
+          });
+        });
+        return new SipTransport(udp, tcp, opts.host, port, opts);
+      } catch (err) {
+        udp.close();
+        // With port 0 the UDP port may be taken on TCP by someone else: try another one.
+        if (opts.port !== 0 || attempt >= 8 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+          throw err;
+        }
+      }
+    }
+  }
+
+  onMessage(cb: (message: SipMessage, remote: SipRemote) => void): () => void {
+    return this.#messages.add(cb);
+  }
+
+  onConnectionOpen(cb: (info: ConnectionInfo) => void): () => void {
+    return this.#opened.add(cb);
+  }
+
+  /** A TCP connection closed: for a device registered over TCP this means offline (reference §1.5). */
+  onConnectionClose(cb: (info: ConnectionInfo, reason: ConnectionCloseReason) => void): () => void {
+    return this.#closed.add(cb);
+  }
+
+  hasConnection(connectionId: string): boolean {
+    return this.#connections.get(connectionId)?.isOpen ?? false;
+  }
+
+  connections(): ConnectionInfo[] {
+    return this.#connections.all().map((c) => c.info);
+  }
+
+  closeConnection(connectionId: string): void {
+    this.#connections.get(connectionId)?.close('closed-locally');
+  }
+
+  /**
+   * Send to `remote`. Over TCP: on `remote.connectionId` while it is open, else on the latest open
+   * connection to the same address:port, else a new connection is dialed (for a response, to the
+   * top Via sent-by, §18.2.2). Never throws; failures go to `onError` and the log.
+   */
+  send(message: SipMessage, remote: SipRemote, onError?: SendErrorCallback): void {
+    if (this.#closing) {
+      onError?.(new Error('transport closed'));
+      return;
+    }
+    const bytes = serializeSipMessage(message);
+    const failed = (err: Error | null | undefined): void => {
+      if (!err) {
+        return;
+      }
+      this.stats.sendErrors++;
+      this.#log.warn({ err, remote: formatRemote(remote), what: describeMessage(message) }, 'send failed');
+      onError?.(err);
+    };
+    this.stats.sent++;
+    if (remote.transport === 'udp') {
+      this.#udp.send(bytes, remote.port, remote.address, failed);
+      return;
+    }
+    this.#connectionFor(message, remote).write(bytes, failed);
+  }
+
+  /** Idempotent: closes sockets and every TCP connection (each reported as 'transport-closed'). */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const conn of this.#connections.all()) {
+        conn.close('transport-closed');
+      }
+      await Promise.all([
+        new Promise<void>((resolve) => this.#udp.close(() => resolve())),
+        new Promise<void>((resolve) => this.#tcp.close(() => resolve())),
+      ]);
+      this.#messages.clear();
+      this.#opened.clear();
+      this.#closed.clear();
+    })();
+    return this.#closing;
+  }
+
+  #connectionFor(message: SipMessage, remote: SipRemote): TcpConnection {
+    const existing = this.#connections.find(remote);
+    if (existing) {
+      return existing;
+    }
+    let target = { address: remote.address, port: remote.port };
+    if (message.kind === 'response') {
+      const via = getTopVia(message.headers);
+      if (via) {
+        target = { address: via.received ?? via.host, port: via.port ?? 5060 };
+      }
+    }
+    const socket = net.connect({ host: target.address, port: target.port });
+    const conn = new TcpConnection(
+      socket,
+      {
+        id: this.#connections.newId(),
+        ...target,
+        direction: 'outbound',
+        maxMessageBytes: this.#max,
+        connectTimeoutMs: this.#connectTimeoutMs,
+      },
+      this.#connectionEvents,
+    );
+    this.#connections.add(conn);
+    return conn;
+  }
+
+  #accept(socket: net.Socket): void {
+    if (this.#closing || !socket.remoteAddress || !socket.remotePort) {
+      socket.destroy();
+      return;
+    }
+    const conn = new TcpConnection(
+      socket,
+      {
+        id: this.#connections.newId(),
+        address: socket.remoteAddress,
+        port: socket.remotePort,
+        direction: 'inbound',
+        maxMessageBytes: this.#max,
+      },
+      this.#connectionEvents,
+    );
+    this.#connections.add(conn);
+    this.#opened.emit(conn.info);
+  }
+
+  readonly #connectionEvents = {
+    onFrames: (conn: TcpConnection, frames: StreamFrame[]) => {
+      for (const f of frames) {
+        try {
+          this.#onFrame(conn, f);
+        } catch (err) {
+          this.#log.error({ err, remote: formatRemote(conn.remote) }, 'frame handling failed; continuing');
+        }
+      }
+    },
+    onConnect: (conn: TcpConnection) => this.#opened.emit(conn.info),
+    onClose: (conn: TcpConnection, reason: ConnectionCloseReason, err?: Error) => {
+      this.#connections.remove(conn);
+      this.#log.debug(
+        { connection: conn.id, remote: formatRemote(conn.remote), reason, err },
+        'tcp connection closed',
+      );
+      this.#closed.emit(conn.info, reason);
+    },
+  };
+
+  #onFrame(conn: TcpConnection, frame: StreamFrame): void {
+    switch (frame.type) {
+      case 'message':
+        this.#receive(frame.bytes, conn.remote);
+        return;
+      case 'ping':
+        conn.write(Buffer.from('\r\n')); // RFC 5626 §4.4.1 pong
+        return;
+      case 'pong':
+        return;
+      case 'oversized':
+        this.stats.oversized++;
+        this.#reject(
+          parseSipMessage(frame.head),
+          conn.remote,
+          513,
+          SipErrorCode.TOO_LARGE,
+          `declared body ${frame.declaredLength} bytes`,
+        );
+        return;
+      case 'garbage':
+        this.#badInput.warn(
+          { remote: formatRemote(conn.remote), bytes: frame.bytes, sample: frame.sample },
+          'dropped a non-SIP line on a TCP stream',
+        );
+        return;
+      case 'desync':
+        this.#badInput.warn(
+          { remote: formatRemote(conn.remote), code: SipErrorCode.STREAM_DESYNC, reason: frame.reason },
+          'closing an unframeable TCP stream',
+        );
+        conn.close('desync');
+        return;
+    }
+  }
+
+  /** Every received datagram or framed message passes here; nothing thrown gets out. */
+  #receive(bytes: Uint8Array, remote: SipRemote): void {
+    try {
+      if (remote.transport === 'udp' && isBlank(bytes)) {
+        return;
+      } // CRLF keep-alive datagrams
+      this.stats.received++;
+      if (bytes.length > this.#max) {
+        this.stats.oversized++;
+        this.#reject(parseSipMessage(bytes), remote, 513, SipErrorCode.TOO_LARGE, `${bytes.length} bytes`);
+        return;
+      }
+      const result = parseSipMessage(bytes);
+      if (!result.ok) {
+        this.stats.malformed++;
+        this.#reject(result, remote, 400, result.error, result.detail);
+        return;
+      }
+      const message = result.message;
+      if (message.kind === 'request') {
+        stampReceived(message.headers, remote.address, remote.port);
+      }
+      this.#messages.emit(message, remote);
+    } catch (err) {
+      this.#log.error({ err, remote: formatRemote(remote) }, 'receive failed; message dropped');
+    }
+  }
+
+  /** Answer a bad request statelessly when it has a usable Via (not for ACK, §17.1.1.3); else drop. */
+  #reject(result: SipParseResult, remote: SipRemote, status: 400 | 513, code: string, detail: string): void {
+    const partial = result.ok ? result.message : result.partial;
+    const canAnswer =
+      partial?.kind === 'request' &&
+      partial.method !== 'ACK' &&
+      stampReceived(partial.headers, remote.address, remote.port);
+    this.#badInput.warn(
+      { remote: formatRemote(remote), code, detail, answered: canAnswer ? status : false },
+      canAnswer ? 'rejected a bad SIP request' : 'dropped bad SIP input',
+    );
+    if (!canAnswer || partial.kind !== 'request') {
+      return;
+    }
+    const headers: [string, string][] = [['Warning', `399 ${this.host} "${detail.replace(/["\\]/g, '')}"`]];
+    this.send(buildResponse(partial, status, undefined, { headers }), responseDestination(partial, remote));
+    if (status === 400) {
+      this.stats.answered400++;
+    } else {
+      this.stats.answered513++;
+    }
+  }
+}
+
+function isBlank(bytes: Uint8Array): boolean {
+  for (const b of bytes) {
+    if (b !== 0x0d && b !== 0x0a && b !== 0x20 && b !== 0x09) {
+      return false;
+    }
+  }
+  return true;
+}
