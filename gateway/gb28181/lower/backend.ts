@@ -1,0 +1,126 @@
+// The seam between the GB/T 28181 lower-platform role (protocol: SIP, MANSCDP, SDP, RTP) and what
+// it serves (content: channels, recordings, PTZ, media). The simulator implements it with
+// synthetic cameras; the gateway's cascade role will implement it with its own devices. Every
+// method may answer synchronously or with a promise, so a cascade backend can ask further down.
+import type { AccessUnit, AudioCodec, VideoCodec } from '../../../codecs/types.js';
+import type { PtzCommand } from '../ptz.js';
+
+/** DeviceInfo response content (reference §4). */
+export interface LowerDeviceInfo {
+  deviceName: string;
+  manufacturer: string;
+  model: string;
+  firmware: string;
+}
+
+/** DeviceStatus response content (reference §4). */
+export interface LowerDeviceStatus {
+  online: boolean;
+  /** false ⇒ `<Status>ERROR</Status>`. */
+  ok: boolean;
+  encode: boolean;
+  record: boolean;
+}
+
+/** One catalog item (reference §3.3). Only `channelId` and `name` are required. */
+export interface LowerChannel {
+  channelId: string;
+  name: string;
+  manufacturer?: string;
+  model?: string;
+  owner?: string;
+  civilCode?: string;
+  address?: string;
+  /** Parent node: the device ID for an NVR channel. */
+  parentId?: string;
+  /** 1 dome, 2 half-dome, 3 fixed, 4 remote bullet. */
+  ptzType?: number;
+  online: boolean;
+  longitude?: number;
+  latitude?: number;
+}
+
+export type LowerRecordType = 'time' | 'alarm' | 'manual';
+
+/** One RecordInfo item (reference §6). Times are epoch milliseconds. */
+export interface LowerRecord {
+  channelId: string;
+  name: string;
+  startMs: number;
+  endMs: number;
+  type: LowerRecordType;
+  filePath?: string;
+  fileSizeBytes?: number;
+}
+
+export interface LowerPreset {
+  index: number;
+  name: string;
+}
+
+/** What an INVITE asks for (reference §7): `s=Play`, `s=Playback`, `s=Download`. */
+export interface MediaRequest {
+  kind: 'live' | 'playback' | 'download';
+  /** Playback/download range from `t=`, epoch milliseconds. */
+  startMs?: number;
+  endMs?: number;
+  /** Playback speed; download uses `a=downloadspeed`. 1 = real time. */
+  scale: number;
+}
+
+/** Codec description of a media source, for the SDP answer and the PS stream map. */
+export interface MediaSourceInfo {
+  video: VideoCodec;
+  audio: AudioCodec | null;
+  /** `a=filesize:` in a download answer (reference §7.4). */
+  fileSizeBytes?: number;
+}
+
+/**
+ * A running source of access units for one INVITE dialog. The lower platform owns the RTP side and
+ * calls these from its MANSRTSP handling (reference §8.1); the source owns timing.
+ */
+export interface MediaSource {
+  readonly info: MediaSourceInfo;
+  /**
+   * Begin delivering. `onAccessUnit` is called in real time (scaled) with continuous timestamps;
+   * `onEnd` once when a playback/download range is exhausted (the platform then sends MediaStatus 121).
+   */
+  start(onAccessUnit: (au: AccessUnit) => void, onEnd: () => void): void;
+  pause(): void;
+  resume(): void;
+  /** Seek to `positionSec` after the requested start (`Range: npt=379-`). */
+  seek(positionSec: number): void;
+  /** Playback speed (`Scale: 2.0`); negative values may be treated as their absolute value. */
+  setScale(scale: number): void;
+  /** Next access unit is a keyframe (IFameCmd, reference §5.3). */
+  forceKeyframe(): void;
+  /** Idempotent. */
+  close(): void;
+}
+
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Errors as data: a backend refuses with a SIP status (404 no channel, 486 busy, 488 unsupported). */
+export interface MediaRefusal {
+  refused: true;
+  status: number;
+  reason?: string;
+}
+
+export interface LowerBackend {
+  deviceInfo(): MaybePromise<LowerDeviceInfo>;
+  deviceStatus(): MaybePromise<LowerDeviceStatus>;
+  channels(): MaybePromise<readonly LowerChannel[]>;
+  /** Recordings of a channel overlapping [startMs, endMs], oldest first. */
+  records(channelId: string, startMs: number, endMs: number): MaybePromise<readonly LowerRecord[]>;
+  /** A DeviceControl PTZCmd for a channel (reference §5.2); no MANSCDP answer is sent. */
+  ptz(channelId: string, command: PtzCommand): MaybePromise<void>;
+  presets(channelId: string): MaybePromise<readonly LowerPreset[]>;
+  /** IFameCmd: the next access unit of every open source of this channel is a keyframe. */
+  forceKeyframe(channelId: string): MaybePromise<void>;
+  openMedia(channelId: string, request: MediaRequest): MaybePromise<MediaSource | MediaRefusal>;
+}
+
+export const isMediaRefusal = (x: MediaSource | MediaRefusal): x is MediaRefusal =>
+  'refused' in x && x.refused === true;

@@ -1,0 +1,348 @@
+// LowerPlatform: one GB/T 28181 lower-platform identity (a device/NVR, or this gateway in a
+// cascade) toward one upper platform. It holds the protocol: registration with digest and
+// keepalives (reference §1, §2), MANSCDP answers (§3-§6), INVITE/ACK/BYE/CANCEL/INFO media
+// dialogs (§7, §8). Everything it serves comes from a LowerBackend. Requests reach it through a
+// LowerSipRouter, so many identities can share one SIP socket.
+import { Buffer } from 'node:buffer';
+import { createLogger, type Logger } from '../../log.js';
+import { TypedEmitter } from '../../events.js';
+import type { FaultOptions } from '../../media/ps-rtp-sender.js';
+import { dialogIdOfRequest } from '../../sip/dialog.js';
+import type { SipRequest } from '../../sip/message.js';
+import type { ServerTransaction } from '../../sip/server-transaction.js';
+import type { SipUserAgent } from '../../sip/user-agent.js';
+import { DEFAULT_TIME_ZONE, epochMsOf, parseGbDateTime } from '../gb-date.js';
+import type { ManscdpCharset } from '../manscdp-charset.js';
+import { parseManscdp } from '../manscdp.js';
+import type { PtzCommand } from '../ptz.js';
+import { isMediaRefusal, type LowerBackend } from './backend.js';
+import type { BackoffOptions } from './backoff.js';
+import { planInvite } from './invite-plan.js';
+import { KeepaliveSender } from './keepalive.js';
+import { MediaSession, type MediaSessionInfo, type SessionEndReason } from './media-session.js';
+import type { PagingFaults } from './paged-sender.js';
+import { QueryResponder } from './query-responder.js';
+import { Registration, type RegistrationState } from './registration.js';
+import { UpperLink, type UpperPlatformAddress } from './upper-link.js';
+import { vendorProfiles, type VendorName, type VendorProfile } from './vendor-profile.js';
+
+export interface LowerPlatformOptions {
+  /** The user agent to send with; share one across identities with a LowerSipRouter. Create it without `userAgent` (each platform writes its profile's). */
+  ua: SipUserAgent;
+  /** Our 20-digit SIP ID. */
+  localId: string;
+  /** SIP domain and digest realm, e.g. '3402000000'. */
+  realm: string;
+  upper: UpperPlatformAddress;
+  password: string;
+  /** Digest username when it differs from localId (reference §1.3). */
+  authUsername?: string;
+  /** Default 3600. */
+  expiresSec?: number;
+  /** Default 60. */
+  keepaliveIntervalSec?: number;
+  /** Unanswered keepalives before re-registering. Default 3. */
+  keepaliveMaxMisses?: number;
+  /** Charset of our MANSCDP bodies. Default 'GB2312'. */
+  charset?: ManscdpCharset;
+  /** Vendor behaviour (vendor-profile.ts). Default 'generic'. */
+  profile?: VendorName | VendorProfile;
+  backend: LowerBackend;
+  /** Device time zone (RecordInfo times, DeviceTime). Default Asia/Shanghai. */
+  timeZone?: string;
+  /** Address in SDP answers. Default the user agent's publicHost. */
+  mediaHost?: string;
+  /** Address media sockets bind to. Default '0.0.0.0'. */
+  mediaBindHost?: string;
+  /** Network faults for every media stream (PsRtpSender faults). */
+  mediaFaults?: FaultOptions;
+  /** Catalog/RecordInfo page order and duplication (reference §3.2). */
+  pagingFaults?: PagingFaults;
+  backoff?: BackoffOptions;
+  /** Minimum wait after a 403. Default 60 000 ms. */
+  forbiddenRetryMs?: number;
+  /** Wait for one REGISTER transaction. Default 64·T1. */
+  registerTimeoutMs?: number;
+  log?: Logger;
+}
+
+export type LowerPlatformState = RegistrationState;
+
+export interface LowerPlatformEvents {
+  state: [state: LowerPlatformState, detail: { error?: string; status?: number }];
+  registered: [info: { expiresSec: number }];
+  timeSync: [info: { date: string; offsetMs: number }];
+  keepalive: [info: { ok: boolean; status: number }];
+  query: [info: { cmdType: string; sn: string }];
+  ptz: [info: { channelId: string; command: PtzCommand }];
+  sessionStart: [info: MediaSessionInfo];
+  sessionEnd: [info: MediaSessionInfo, reason: SessionEndReason];
+}
+
+export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
+  readonly localId: string;
+  readonly profile: VendorProfile;
+  readonly link: UpperLink;
+  readonly #o: LowerPlatformOptions;
+  readonly #log: Logger;
+  readonly #registration: Registration;
+  readonly #keepalive: KeepaliveSender;
+  readonly #responder: QueryResponder;
+  readonly #sessions = new Map<string, MediaSession>();
+  #channelIds = new Set<string>();
+  #clockOffsetMs = 0;
+  #unsubscribeTransport: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(opts: LowerPlatformOptions) {
+    super();
+    this.#o = opts;
+    this.localId = opts.localId;
+    this.profile =
+      typeof opts.profile === 'object' ? opts.profile : vendorProfiles[opts.profile ?? 'generic'];
+    this.#log = (opts.log ?? createLogger('gb-lower')).child({ deviceId: opts.localId });
+    this.link = new UpperLink({
+      ua: opts.ua,
+      localId: opts.localId,
+      realm: opts.realm,
+      upper: opts.upper,
+      profile: this.profile,
+      charset: opts.charset ?? 'GB2312',
+    });
+    this.#registration = new Registration(
+      {
+        link: this.link,
+        password: opts.password,
+        ...(opts.authUsername !== undefined ? { authUsername: opts.authUsername } : {}),
+        expiresSec: opts.expiresSec ?? 3600,
+        ...(opts.backoff ? { backoff: opts.backoff } : {}),
+        ...(opts.forbiddenRetryMs !== undefined ? { forbiddenRetryMs: opts.forbiddenRetryMs } : {}),
+        ...(opts.registerTimeoutMs !== undefined ? { requestTimeoutMs: opts.registerTimeoutMs } : {}),
+      },
+      {
+        onState: (state, detail) => {
+          if (state !== 'registered') {
+            this.#keepalive.stop();
+          }
+          this.safeEmit('state', state, detail);
+        },
+        onRegistered: ({ expiresSec, date }) => {
+          if (date !== undefined) {
+            this.#timeSync(date);
+          }
+          this.#keepalive.start();
+          this.safeEmit('registered', { expiresSec });
+        },
+      },
+    );
+    this.#keepalive = new KeepaliveSender({
+      link: this.link,
+      intervalSec: opts.keepaliveIntervalSec ?? 60,
+      maxMisses: opts.keepaliveMaxMisses ?? 3,
+      emptyInfo: this.profile.keepaliveEmptyInfo,
+      onLost: (reason) => this.#registration.lost(reason),
+      onResult: (ok, status) => this.safeEmit('keepalive', { ok, status }),
+    });
+    this.#responder = new QueryResponder({
+      link: this.link,
+      backend: opts.backend,
+      timeZone: opts.timeZone ?? DEFAULT_TIME_ZONE,
+      now: () => this.now(),
+      ...(opts.pagingFaults ? { paging: opts.pagingFaults } : {}),
+      log: this.#log,
+      onQuery: (cmdType, sn) => this.safeEmit('query', { cmdType, sn }),
+      onPtz: (channelId, command) => this.safeEmit('ptz', { channelId, command }),
+    });
+  }
+
+  get state(): LowerPlatformState {
+    return this.#registration.state;
+  }
+
+  get lastError(): string | undefined {
+    return this.#registration.lastError;
+  }
+
+  get keepaliveStats(): Readonly<KeepaliveSender['stats']> {
+    return this.#keepalive.stats;
+  }
+
+  get sessions(): MediaSessionInfo[] {
+    return [...this.#sessions.values()].map((s) => s.info);
+  }
+
+  /** The device clock: host time shifted by the last REGISTER 200 Date (time sync, reference §1.4). */
+  now(): number {
+    return Date.now() + this.#clockOffsetMs;
+  }
+
+  /** True when requests for `id` (our ID or one of our channels) belong here. */
+  ownsId(id: string): boolean {
+    return id === this.localId || this.#channelIds.has(id);
+  }
+
+  /** Learn the channel IDs (for routing INVITEs), then register. */
+  async start(): Promise<void> {
+    await this.refreshChannels();
+    if (this.#closing) {
+      return;
+    }
+    if (this.link.upper.transport === 'tcp') {
+      // Over TCP the connection is the registration (2022 §9.1.1 f): a closed one means register again.
+      this.#unsubscribeTransport = this.link.ua.transport.onConnectionClose((info) => {
+        const up = this.link.upper;
+        if (info.remote.address === up.host && info.remote.port === up.port && this.state === 'registered') {
+          this.#registration.lost('TCP connection to the upper platform closed');
+        }
+      });
+    }
+    this.#registration.start();
+  }
+
+  async refreshChannels(): Promise<void> {
+    try {
+      this.#channelIds = new Set((await this.#o.backend.channels()).map((c) => c.channelId));
+    } catch (err) {
+      this.#log.warn({ err }, 'backend channels() failed');
+    }
+  }
+
+  /** A request routed to this identity. Answers everything; never throws. */
+  handleRequest(req: SipRequest, tx: ServerTransaction): void {
+    const session = this.#sessionOf(req);
+    if (session) {
+      session.handleRequest(req, tx);
+      return;
+    }
+    switch (req.method) {
+      case 'MESSAGE':
+        this.#message(req, tx);
+        return;
+      case 'INVITE':
+        void this.#invite(req, tx);
+        return;
+      case 'OPTIONS':
+        tx.respond(200);
+        return;
+      case 'SUBSCRIBE':
+        tx.respond(489); // Bad Event: catalog/alarm subscriptions are not offered (RFC 6665 §8.2.2)
+        return;
+      case 'BYE':
+      case 'INFO':
+        tx.respond(481);
+        return;
+      default:
+        tx.respond(405, undefined, {
+          headers: [['Allow', 'INVITE, ACK, BYE, CANCEL, INFO, MESSAGE, OPTIONS']],
+        });
+    }
+  }
+
+  /** The ACK for a 200 we sent. */
+  handleAck(ack: SipRequest): void {
+    this.#sessions.get(ack.headers.get('call-id') ?? '')?.ack();
+  }
+
+  /** End every media dialog (BYE), stop keepalives, unregister (Expires: 0). Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const s of [...this.#sessions.values()]) {
+        s.close();
+      }
+      this.#keepalive.stop();
+      this.#unsubscribeTransport?.();
+      await this.#registration.close();
+      this.removeAll();
+    })();
+    return this.#closing;
+  }
+
+  #message(req: SipRequest, tx: ServerTransaction): void {
+    // 200 at once, before parsing (reference §0 "Two-step answers"); the answer follows separately.
+    tx.respond(200, 'OK', { headers: [['User-Agent', this.profile.userAgent]] });
+    const parsed = parseManscdp(req.body);
+    if (!parsed.ok) {
+      this.#log.debug({ error: parsed.error, detail: parsed.detail }, 'unreadable MANSCDP body ignored');
+      return;
+    }
+    if (parsed.value.message.kind === 'CatalogQuery') {
+      void this.refreshChannels();
+    }
+    void this.#responder.handle(parsed.value.message);
+  }
+
+  async #invite(req: SipRequest, tx: ServerTransaction): Promise<void> {
+    if (this.#closing) {
+      tx.respond(503);
+      return;
+    }
+    const channelId = /^sips?:([^@;>]+)@/i.exec(req.uri)?.[1] ?? '';
+    const plan = planInvite(Buffer.from(req.body).toString('utf8'), this.profile, this.#o.realm);
+    if (!plan.ok) {
+      this.#log.debug({ channelId, reason: plan.reason }, 'INVITE refused');
+      tx.respond(plan.status);
+      return;
+    }
+    if (!this.#channelIds.has(channelId)) {
+      tx.respond(404);
+      return;
+    }
+    let source;
+    try {
+      source = await this.#o.backend.openMedia(channelId, plan.plan.request);
+    } catch (err) {
+      this.#log.warn({ err, channelId }, 'backend openMedia failed');
+      source = { refused: true as const, status: 500 };
+    }
+    if (isMediaRefusal(source)) {
+      if (!tx.finalSent) {
+        tx.respond(source.status, source.reason);
+      }
+      return;
+    }
+    if (tx.cancelled) {
+      source.close();
+      return;
+    }
+    const session = await MediaSession.answer(req, tx, {
+      link: this.link,
+      channelId,
+      plan: plan.plan,
+      source,
+      mediaHost: this.#o.mediaHost ?? this.link.ua.publicHost,
+      ...(this.#o.mediaBindHost !== undefined ? { mediaBindHost: this.#o.mediaBindHost } : {}),
+      ...(this.#o.mediaFaults ? { faults: this.#o.mediaFaults } : {}),
+      log: this.#log,
+      onEnd: (s, reason) => {
+        this.#sessions.delete(s.callId);
+        this.safeEmit('sessionEnd', s.info, reason);
+      },
+    });
+    if (!session) {
+      return;
+    }
+    this.#sessions.set(session.callId, session);
+    this.safeEmit('sessionStart', session.info);
+  }
+
+  /** The media dialog an in-dialog request belongs to (Call-ID and our To tag). */
+  #sessionOf(req: SipRequest): MediaSession | undefined {
+    const session = this.#sessions.get(req.headers.get('call-id') ?? '');
+    if (!session?.dialog) {
+      return undefined;
+    }
+    return dialogIdOfRequest(req) === session.dialog.id ? session : undefined;
+  }
+
+  #timeSync(date: string): void {
+    const parsed = parseGbDateTime(date);
+    if (!parsed.ok) {
+      return;
+    }
+    const offsetMs = epochMsOf(parsed.value, this.#o.timeZone ?? DEFAULT_TIME_ZONE) - Date.now();
+    if (this.profile.timeSyncFromDate) {
+      this.#clockOffsetMs = offsetMs;
+    }
+    this.safeEmit('timeSync', { date, offsetMs });
+  }
+}

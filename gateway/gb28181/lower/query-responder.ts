@@ -1,0 +1,238 @@
+// What a lower platform does with a MANSCDP Query/Control from its upper after the immediate SIP
+// 200 (reference §0 "Two-step answers"): fetch the content from the backend and send the answer
+// as new device-initiated MESSAGEs (Catalog §3, DeviceInfo/DeviceStatus/PresetQuery §4,
+// DeviceControl §5, RecordInfo §6). Never throws: a backend failure is logged and answered with
+// what the message kind allows (an empty page or <Result>ERROR</Result>).
+import type { Logger } from '../../log.js';
+import { epochMsOf, formatGbDateTime, parseGbDateTime, wallClockAt } from '../gb-date.js';
+import type { CatalogItem } from '../manscdp-catalog.js';
+import type { DeviceControl } from '../manscdp-control.js';
+import type { RecordInfoQuery, RecordItem } from '../manscdp-record.js';
+import type { ManscdpMessage } from '../manscdp.js';
+import type { PtzCommand } from '../ptz.js';
+import type { LowerBackend, LowerChannel, LowerRecord } from './backend.js';
+import { sendPaged, type PagingFaults } from './paged-sender.js';
+import type { UpperLink } from './upper-link.js';
+
+export interface QueryResponderOptions {
+  link: UpperLink;
+  backend: LowerBackend;
+  /** IANA zone of the device's wall clock (RecordInfo times, DeviceTime). */
+  timeZone: string;
+  /** The device clock (epoch ms), which time sync may have shifted from the host's. */
+  now: () => number;
+  paging?: PagingFaults;
+  log: Logger;
+  /** Observers for tests and the simulator's stats. */
+  onQuery?(cmdType: string, sn: string): void;
+  onPtz?(channelId: string, command: PtzCommand): void;
+  onControl?(channelId: string, control: DeviceControl['command']['type']): void;
+}
+
+export class QueryResponder {
+  readonly #o: QueryResponderOptions;
+
+  constructor(opts: QueryResponderOptions) {
+    this.#o = opts;
+  }
+
+  /** Handle one parsed message (already answered 200). Resolves when every answer page was sent. */
+  async handle(message: ManscdpMessage): Promise<void> {
+    this.#o.onQuery?.(message.kind === 'Unknown' ? message.cmdType : message.kind, message.sn);
+    try {
+      await this.#dispatch(message);
+    } catch (err) {
+      this.#o.log.warn({ err, kind: message.kind, sn: message.sn }, 'answering a query failed');
+    }
+  }
+
+  async #dispatch(m: ManscdpMessage): Promise<void> {
+    const { link, backend } = this.#o;
+    switch (m.kind) {
+      case 'CatalogQuery': {
+        const channels = await backend.channels();
+        await sendPaged(
+          link,
+          channels.map((c) => this.#catalogItem(c)),
+          link.profile.catalogPageSize,
+          (items, sumNum) => ({ kind: 'CatalogResponse', sn: m.sn, deviceId: link.localId, sumNum, items }),
+          this.#o.paging,
+        );
+        return;
+      }
+      case 'DeviceInfoQuery': {
+        const [info, channels] = await Promise.all([backend.deviceInfo(), backend.channels()]);
+        await link.sendManscdp({
+          kind: 'DeviceInfoResponse',
+          sn: m.sn,
+          deviceId: link.localId,
+          result: 'OK',
+          ...info,
+          channel: channels.length,
+        });
+        return;
+      }
+      case 'DeviceStatusQuery': {
+        const s = await backend.deviceStatus();
+        await link.sendManscdp({
+          kind: 'DeviceStatusResponse',
+          sn: m.sn,
+          deviceId: link.localId,
+          result: 'OK',
+          online: s.online ? 'ONLINE' : 'OFFLINE',
+          status: s.ok ? 'OK' : 'ERROR',
+          deviceTime: formatGbDateTime(wallClockAt(this.#o.now(), this.#o.timeZone)),
+          alarmStatus: [],
+          encode: s.encode ? 'ON' : 'OFF',
+          record: s.record ? 'ON' : 'OFF',
+        });
+        return;
+      }
+      case 'PresetQuery': {
+        const presets = await backend.presets(m.deviceId);
+        await link.sendManscdp({
+          kind: 'PresetQueryResponse',
+          sn: m.sn,
+          deviceId: m.deviceId,
+          presets: presets.map((p) => ({ presetId: p.index, presetName: p.name })),
+        });
+        return;
+      }
+      case 'RecordInfoQuery':
+        await this.#recordInfo(m);
+        return;
+      case 'DeviceControl':
+        await this.#control(m);
+        return;
+      case 'CatalogResponse':
+      case 'CatalogNotify':
+      case 'Keepalive':
+      case 'DeviceInfoResponse':
+      case 'DeviceStatusResponse':
+      case 'PresetQueryResponse':
+      case 'DeviceControlResponse':
+      case 'RecordInfoResponse':
+      case 'MediaStatus':
+      case 'AlarmNotify':
+      case 'AlarmResponse':
+      case 'AlarmQuery':
+      case 'MobilePositionNotify':
+      case 'MobilePositionQuery':
+      case 'BroadcastNotify':
+      case 'BroadcastResponse':
+      case 'Unknown':
+        // Notifies and responses from the upper, and kinds we do not serve: the 200 was enough.
+        return;
+    }
+  }
+
+  async #recordInfo(q: RecordInfoQuery): Promise<void> {
+    const { link, backend, timeZone } = this.#o;
+    const start = parseGbDateTime(q.startTime);
+    const end = parseGbDateTime(q.endTime);
+    const channel = (await backend.channels()).find((c) => c.channelId === q.deviceId);
+    let records: readonly LowerRecord[] = [];
+    if (start.ok && end.ok && channel) {
+      records = await backend.records(
+        q.deviceId,
+        epochMsOf(start.value, timeZone),
+        epochMsOf(end.value, timeZone),
+      );
+      if (q.type && q.type !== 'all') {
+        records = records.filter((r) => r.type === q.type);
+      }
+    }
+    const items = records.map((r) => this.#recordItem(r));
+    await sendPaged(
+      link,
+      items,
+      link.profile.recordPageSize,
+      (page, sumNum) => ({
+        kind: 'RecordInfoResponse',
+        sn: q.sn,
+        deviceId: q.deviceId,
+        ...(channel ? { name: channel.name } : {}),
+        sumNum,
+        items: page,
+      }),
+      this.#o.paging,
+    );
+  }
+
+  async #control(m: DeviceControl): Promise<void> {
+    const { link, backend } = this.#o;
+    const c = m.command;
+    this.#o.onControl?.(m.deviceId, c.type);
+    switch (c.type) {
+      case 'PTZCmd':
+        this.#o.onPtz?.(m.deviceId, c.ptz);
+        await backend.ptz(m.deviceId, c.ptz);
+        return; // no MANSCDP answer (reference §5.1)
+      case 'IFameCmd':
+        await backend.forceKeyframe(m.deviceId);
+        return;
+      case 'TeleBoot':
+      case 'DragZoom':
+        return;
+      case 'RecordCmd':
+      case 'GuardCmd':
+      case 'AlarmCmd':
+      case 'HomePosition':
+        await link.sendManscdp({
+          kind: 'DeviceControlResponse',
+          sn: m.sn,
+          deviceId: m.deviceId,
+          result: 'OK',
+        });
+        return;
+    }
+  }
+
+  #catalogItem(c: LowerChannel): CatalogItem {
+    const link = this.#o.link;
+    const item: CatalogItem = {
+      deviceId: c.channelId,
+      name: c.name,
+      manufacturer: c.manufacturer ?? link.profile.manufacturer,
+      model: c.model ?? link.profile.model,
+      owner: c.owner ?? 'Owner',
+      civilCode: c.civilCode ?? link.localId.slice(0, 6),
+      address: c.address ?? 'Address',
+      parental: 0,
+      parentId: c.parentId ?? link.localId,
+      safetyWay: 0,
+      registerWay: 1,
+      secrecy: 0,
+      status: c.online ? 'ON' : 'OFF',
+    };
+    if (c.longitude !== undefined) {
+      item.longitude = c.longitude.toFixed(6);
+    }
+    if (c.latitude !== undefined) {
+      item.latitude = c.latitude.toFixed(6);
+    }
+    if (c.ptzType !== undefined) {
+      item.info = { ptzType: c.ptzType };
+    }
+    return item;
+  }
+
+  #recordItem(r: LowerRecord): RecordItem {
+    const tz = this.#o.timeZone;
+    const item: RecordItem = {
+      deviceId: r.channelId,
+      name: r.name,
+      startTime: formatGbDateTime(wallClockAt(r.startMs, tz)),
+      endTime: formatGbDateTime(wallClockAt(r.endMs, tz)),
+      secrecy: 0,
+      type: r.type,
+    };
+    if (r.filePath !== undefined) {
+      item.filePath = r.filePath;
+    }
+    if (r.fileSizeBytes !== undefined) {
+      item.fileSize = String(r.fileSizeBytes);
+    }
+    return item;
+  }
+}

@@ -1,0 +1,120 @@
+// Vendor profiles: how a lower platform of a given brand behaves on the wire, reproduced from the
+// field behaviour the reference documents (§11 quirks table), so the gateway and other upper
+// platforms can be tested against them. The cascade role uses `generic`.
+
+import type { PsMuxerOptions } from '../../../codecs/ps/muxer.js';
+
+export type VendorName = 'hikvision' | 'dahua' | 'generic';
+
+/** Which SSRC the 200's `y=` carries (reference §7.3 "Check y= in the answer", quirk 11). */
+export type AnswerSsrcMode = 'offer' | 'own' | 'omit';
+
+export interface VendorProfile {
+  readonly name: VendorName;
+  /** User-Agent header. */
+  readonly userAgent: string;
+  readonly manufacturer: string;
+  readonly model: string;
+  readonly firmware: string;
+  /** Catalog items per response MESSAGE (quirk 5: Hikvision NVRs send one per message, wvp #464). */
+  readonly catalogPageSize: number;
+  /** RecordInfo items per response MESSAGE (reference §6: a Hikvision answer carried 2 per message). */
+  readonly recordPageSize: number;
+  /**
+   * What goes after '@' in From/To of device-initiated requests: the SIP domain (Hikvision) or
+   * the upper's IP:port (Dahua) (reference §0, last bullet).
+   */
+  readonly uriHost: 'domain' | 'address';
+  /** Names are written with a raw '&' instead of '&amp;' (quirk 2, Hikvision). */
+  readonly rawAmpersand: boolean;
+  /** `<?xml … standalone="yes"?>` in the declaration (reference §0 Robust XML, Dahua). */
+  readonly xmlStandalone: boolean;
+  /** Hikvision adds an empty `<Info></Info>` to Keepalive (reference §2). */
+  readonly keepaliveEmptyInfo: boolean;
+  /** y= of the 200 answer (quirk 11): echo the offer, use the device's own, or leave it out. */
+  readonly answerSsrc: AnswerSsrcMode;
+  /** RTP header SSRC: the answered y=, or 0 as Dahua cameras send (SRS #2047, quirk 11). */
+  readonly rtpSsrc: 'answer' | 'zero';
+  /** Start media when sending the 200, before the ACK (Dahua, ZLM #2390, quirk 12). */
+  readonly mediaBeforeAck: boolean;
+  /** Set the device clock from the REGISTER 200's Date header (reference §1.4; Dahua ignores it, wvp #1887). */
+  readonly timeSyncFromDate: boolean;
+  /**
+   * PS layout (reference §10.6): where the system header and PSM go, AUDs, pack stuffing. The
+   * reference documents the layouts but ties none to a brand with a capture, so the assignment
+   * below spreads them over the profiles to exercise each path of an upper's demuxer.
+   */
+  readonly psMux: Omit<PsMuxerOptions, 'video' | 'audio'>;
+}
+
+export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
+  hikvision: {
+    name: 'hikvision',
+    userAgent: 'Embedded Net DVR/NVR/DVS',
+    manufacturer: 'Hikvision',
+    model: 'DS-7808N-K1',
+    firmware: 'V4.30.000',
+    catalogPageSize: 1,
+    recordPageSize: 2,
+    uriHost: 'domain',
+    rawAmpersand: true,
+    xmlStandalone: false,
+    keepaliveEmptyInfo: true,
+    answerSsrc: 'offer',
+    rtpSsrc: 'answer',
+    mediaBeforeAck: false,
+    timeSyncFromDate: true,
+    // System header + PSM before IDR frames only, two stuffing bytes after each pack header.
+    psMux: { psmOnEveryPack: false, packStuffing: 2 },
+  },
+  dahua: {
+    name: 'dahua',
+    userAgent: 'DH-NVR4208',
+    manufacturer: 'Dahua',
+    model: 'DH-NVR4208-4KS2',
+    firmware: 'V4.001.0000000.1',
+    catalogPageSize: 2,
+    recordPageSize: 4,
+    uriHost: 'address',
+    rawAmpersand: false,
+    xmlStandalone: true,
+    keepaliveEmptyInfo: false,
+    answerSsrc: 'offer',
+    rtpSsrc: 'zero',
+    mediaBeforeAck: true,
+    timeSyncFromDate: false,
+    // System header + PSM in every pack ("as some vendors send", codecs/ps/muxer.ts).
+    psMux: { psmOnEveryPack: true },
+  },
+  generic: {
+    name: 'generic',
+    userAgent: 'gb28181-lower/0.1',
+    manufacturer: 'Simulator',
+    model: 'SIM-NVR',
+    firmware: '0.1.0',
+    catalogPageSize: 2,
+    recordPageSize: 4,
+    uriHost: 'domain',
+    rawAmpersand: false,
+    xmlStandalone: false,
+    keepaliveEmptyInfo: false,
+    answerSsrc: 'offer',
+    rtpSsrc: 'answer',
+    mediaBeforeAck: false,
+    timeSyncFromDate: true,
+    // ireader's libmpeg style: PSM on keyframes, every frame starting with an AUD.
+    psMux: { insertAud: true },
+  },
+};
+
+export function isVendorName(name: string): name is VendorName {
+  return Object.hasOwn(vendorProfiles, name);
+}
+
+/** A named profile with some fields replaced (tests and CLI knobs such as `--catalog-page-size`). */
+export function vendorProfile(
+  name: VendorName,
+  overrides: Partial<Omit<VendorProfile, 'name'>> = {},
+): VendorProfile {
+  return { ...vendorProfiles[name], ...overrides };
+}

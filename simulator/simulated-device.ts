@@ -1,0 +1,227 @@
+// SimulatedDevice: the content side of a simulated NVR, as a LowerBackend (the protocol side is
+// gateway/gb28181/lower/). N camera channels with GB-coded IDs and Chinese names, a PTZ head per
+// channel, synthetic recordings, and media from shared looping clips.
+import type { PtzCommand } from '../gateway/gb28181/ptz.js';
+import type {
+  LowerBackend,
+  LowerChannel,
+  LowerDeviceInfo,
+  LowerDeviceStatus,
+  LowerPreset,
+  LowerRecord,
+  MediaRefusal,
+  MediaRequest,
+  MediaSource,
+} from '../gateway/gb28181/lower/backend.js';
+import { DEFAULT_TIME_ZONE } from '../gateway/gb28181/gb-date.js';
+import type { Clip } from './clip-loader.js';
+import { ClipMediaSource } from './clip-media-source.js';
+import { PtzState, type Direction } from './ptz-state.js';
+import { generateRecords } from './records.js';
+
+export interface SimulatedDeviceOptions {
+  /** 20-digit device ID (type 118 NVR conventionally). */
+  deviceId: string;
+  /** Number of camera channels. Default 4. */
+  channels?: number;
+  /** Clips to loop; channel i plays clips[i % clips.length]. Shared, never copied. */
+  clips: readonly Clip[];
+  manufacturer?: string;
+  model?: string;
+  firmware?: string;
+  /** Put a raw '&' into channel names, as Hikvision does (reference §11 quirk 2). */
+  ampersandInNames?: boolean;
+  /** Device-local zone for recordings. Default Asia/Shanghai. */
+  timeZone?: string;
+  /** Streams one channel serves at once before answering 486 Busy Here. Default 8. */
+  maxStreamsPerChannel?: number;
+  /** Clock for PTZ motion and recordings (tests pass a fake). Default Date.now. */
+  now?: () => number;
+}
+
+/**
+ * Channel IDs from the device ID: same centre and industry digits, type 131 (camera), same network
+ * digit, and a serial unique across a fleet whose device serials are consecutive.
+ */
+export function channelIdOf(deviceId: string, index: number, channelsPerDevice: number): string {
+  const deviceSerial = Number(deviceId.slice(14)) || 1;
+  const serial = (((deviceSerial - 1) * channelsPerDevice + index + 1) % 1_000_000)
+    .toString()
+    .padStart(6, '0');
+  return `${deviceId.slice(0, 10)}131${deviceId[13] ?? '0'}${serial}`;
+}
+
+export class SimulatedDevice implements LowerBackend {
+  readonly deviceId: string;
+  readonly #o: SimulatedDeviceOptions;
+  readonly #channels: LowerChannel[];
+  readonly #ptz = new Map<string, PtzState>();
+  readonly #open = new Map<string, Set<ClipMediaSource>>();
+  readonly stats = { mediaOpened: 0, mediaRefused: 0, ptzCommands: 0, keyframeRequests: 0, recordQueries: 0 };
+
+  constructor(opts: SimulatedDeviceOptions) {
+    if (opts.clips.length === 0) {
+      throw new Error('SimulatedDevice needs at least one clip');
+    }
+    this.#o = opts;
+    this.deviceId = opts.deviceId;
+    const count = opts.channels ?? 4;
+    const now = opts.now ?? Date.now;
+    this.#channels = Array.from({ length: count }, (_, i) => {
+      const channelId = channelIdOf(opts.deviceId, i, count);
+      this.#ptz.set(channelId, new PtzState(now));
+      return {
+        channelId,
+        name: `模拟通道${i + 1}${opts.ampersandInNames ? '&IPC' : ''}`,
+        manufacturer: opts.manufacturer ?? 'Simulator',
+        model: 'IP Camera',
+        parentId: opts.deviceId,
+        ptzType: 1,
+        online: true,
+        // Spread the cameras around Hefei (the reference's example coordinates).
+        longitude: 117.2272 + i * 0.001,
+        latitude: 31.8206 + (Number(opts.deviceId.slice(-4)) % 100) * 0.001,
+      };
+    });
+  }
+
+  get channelIds(): string[] {
+    return this.#channels.map((c) => c.channelId);
+  }
+
+  /** The simulated PTZ head of a channel (tests read positions and presets from it). */
+  ptzState(channelId: string): PtzState | undefined {
+    return this.#ptz.get(channelId);
+  }
+
+  /** Media sources currently open on a channel. */
+  openStreams(channelId?: string): ClipMediaSource[] {
+    if (channelId !== undefined) {
+      return [...(this.#open.get(channelId) ?? [])];
+    }
+    return [...this.#open.values()].flatMap((s) => [...s]);
+  }
+
+  deviceInfo(): LowerDeviceInfo {
+    return {
+      deviceName: `模拟NVR-${this.deviceId.slice(-6)}`,
+      manufacturer: this.#o.manufacturer ?? 'Simulator',
+      model: this.#o.model ?? 'SIM-NVR',
+      firmware: this.#o.firmware ?? '0.1.0',
+    };
+  }
+
+  deviceStatus(): LowerDeviceStatus {
+    return { online: true, ok: true, encode: true, record: true };
+  }
+
+  channels(): readonly LowerChannel[] {
+    return this.#channels;
+  }
+
+  records(channelId: string, startMs: number, endMs: number): readonly LowerRecord[] {
+    this.stats.recordQueries++;
+    const channel = this.#channels.find((c) => c.channelId === channelId);
+    if (!channel) {
+      return [];
+    }
+    return generateRecords(channelId, channel.name, startMs, endMs, {
+      timeZone: this.#o.timeZone ?? DEFAULT_TIME_ZONE,
+      ...(this.#o.now ? { now: this.#o.now } : {}),
+    });
+  }
+
+  ptz(channelId: string, command: PtzCommand): void {
+    const head = this.#ptz.get(channelId);
+    if (!head) {
+      return;
+    }
+    this.stats.ptzCommands++;
+    switch (command.type) {
+      case 'stop':
+        head.stop();
+        return;
+      case 'move':
+        head.move({
+          pan: axis(command.pan, 'right', 'left'),
+          tilt: axis(command.tilt, 'up', 'down'),
+          zoom: axis(command.zoom, 'in', 'out'),
+          panSpeed: command.panSpeed,
+          tiltSpeed: command.tiltSpeed,
+          zoomSpeed: command.zoomSpeed,
+        });
+        return;
+      case 'preset':
+        if (command.action === 'set') {
+          head.setPreset(command.index);
+        } else if (command.action === 'call') {
+          head.callPreset(command.index);
+        } else {
+          head.deletePreset(command.index);
+        }
+        return;
+      case 'fi':
+      case 'cruise-point':
+      case 'cruise-speed':
+      case 'cruise-dwell':
+      case 'cruise-start':
+      case 'scan':
+      case 'scan-speed':
+      case 'aux':
+        head.note(command.type); // accepted, not modelled
+        return;
+    }
+  }
+
+  presets(channelId: string): readonly LowerPreset[] {
+    return (this.#ptz.get(channelId)?.presetIndexes ?? []).map((index) => ({
+      index,
+      name: `预置点${index}`,
+    }));
+  }
+
+  forceKeyframe(channelId: string): void {
+    this.stats.keyframeRequests++;
+    for (const s of this.#open.get(channelId) ?? []) {
+      s.forceKeyframe();
+    }
+  }
+
+  openMedia(channelId: string, request: MediaRequest): MediaSource | MediaRefusal {
+    const index = this.#channels.findIndex((c) => c.channelId === channelId);
+    if (index < 0) {
+      return this.#refuse(404, 'No Such Channel');
+    }
+    const open = this.#open.get(channelId) ?? new Set<ClipMediaSource>();
+    if (open.size >= (this.#o.maxStreamsPerChannel ?? 8)) {
+      return this.#refuse(486, 'Busy Here');
+    }
+    const clip = this.#o.clips[index % this.#o.clips.length];
+    const source = new ClipMediaSource(clip, request, () => {
+      open.delete(source);
+      if (open.size === 0) {
+        this.#open.delete(channelId);
+      }
+    });
+    open.add(source);
+    this.#open.set(channelId, open);
+    this.stats.mediaOpened++;
+    return source;
+  }
+
+  /** Stops every open stream. Idempotent. */
+  close(): void {
+    for (const s of this.openStreams()) {
+      s.close();
+    }
+  }
+
+  #refuse(status: number, reason: string): MediaRefusal {
+    this.stats.mediaRefused++;
+    return { refused: true, status, reason };
+  }
+}
+
+function axis<T extends string>(value: T | 'none', positive: T, negative: T): Direction {
+  return value === positive ? 1 : value === negative ? -1 : 0;
+}
