@@ -19,6 +19,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY web-demo ./web-demo
+# The simulator's clips, for `node dist/simulator/cli.js` inside the image.
+COPY test/fixtures/media ./test/fixtures/media
+RUN mkdir -p /app/data && chown node:node /app/data
 # SIP (UDP+TCP), HTTP, RTP receive range, WebRTC ICE range.
 EXPOSE 5060/udp 5060/tcp 8080/tcp 30000-30999/udp 30000-30999/tcp 31000-31999/udp
 VOLUME ["/app/data"]
