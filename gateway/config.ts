@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
   'keepalive-interval': int(5, 3600).default(60),
   'keepalive-timeout-count': int(1, 10).default(3),
   'register-expires-max': int(60, 86400).default(3600),
+  /** Lifetime of a digest nonce in seconds; an older one gets 401 stale=true (RFC 2617 §3.2.1). */
+  'nonce-ttl': int(1, 3600).default(300),
   'catalog-interval': int(0, 86400).default(3600),
   timezone: z.string().default('Asia/Shanghai'),
   'idle-stop': int(0, 3600).default(30),

@@ -108,6 +108,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     keepaliveIntervalSec: config['keepalive-interval'],
     keepaliveTimeoutCount: config['keepalive-timeout-count'],
     maxExpiresSec: config['register-expires-max'],
+    nonceTtlMs: config['nonce-ttl'] * 1000,
     catalogIntervalSec: config['catalog-interval'],
     idleStopMs: config['idle-stop'] * 1000,
     noMediaTimeoutMs: config['no-media-timeout'] * 1000,

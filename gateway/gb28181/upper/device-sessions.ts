@@ -65,7 +65,11 @@ export class DeviceSessions {
 
   get onlineCount(): number {
     let n = 0;
-    for (const s of this.#sessions.values()) if (s.online) n++;
+    for (const s of this.#sessions.values()) {
+      if (s.online) {
+        n++;
+      }
+    }
     return n;
   }
 
@@ -93,13 +97,17 @@ export class DeviceSessions {
       registeredAt: new Date(session.registeredAt).toISOString(),
       expiresSec,
     });
-    if (!prev?.online) this.events.safeEmit('online', deviceId);
+    if (!prev?.online) {
+      this.events.safeEmit('online', deviceId);
+    }
     return session;
   }
 
   unregister(deviceId: string, reason: OfflineReason): void {
     const session = this.#sessions.get(deviceId);
-    if (!session) return;
+    if (!session) {
+      return;
+    }
     this.#sessions.delete(deviceId);
     this.#setOffline(session, reason);
   }
@@ -110,7 +118,9 @@ export class DeviceSessions {
    */
   touch(deviceId: string, remote: SipRemote, isKeepalive: boolean): DeviceSession | undefined {
     const session = this.#sessions.get(deviceId);
-    if (!session) return undefined;
+    if (!session) {
+      return undefined;
+    }
     const now = this.#now();
     if (isKeepalive) {
       const expected =
@@ -138,8 +148,9 @@ export class DeviceSessions {
   /** The device's TCP connection closed: over TCP that is the end of reachability (2022 §9.1.1 f). */
   connectionClosed(connectionId: string): void {
     for (const session of this.#sessions.values()) {
-      if (session.remote.connectionId === connectionId && session.online)
+      if (session.remote.connectionId === connectionId && session.online) {
         this.#setOffline(session, 'connection-closed');
+      }
     }
   }
 
@@ -158,7 +169,9 @@ export class DeviceSessions {
   }
 
   close(): void {
-    if (this.#timer) clearInterval(this.#timer);
+    if (this.#timer) {
+      clearInterval(this.#timer);
+    }
     this.#timer = undefined;
   }
 
@@ -166,6 +179,8 @@ export class DeviceSessions {
     const wasOnline = session.online;
     session.online = false;
     this.#opts.store.upsertDevice(session.deviceId, { online: false });
-    if (wasOnline) this.events.safeEmit('offline', session.deviceId, reason);
+    if (wasOnline) {
+      this.events.safeEmit('offline', session.deviceId, reason);
+    }
   }
 }

@@ -18,9 +18,13 @@ class RecentKeys {
   readonly #keys = new Set<string>();
   constructor(private readonly max: number) {}
   seen(key: string): boolean {
-    if (this.#keys.has(key)) return true;
+    if (this.#keys.has(key)) {
+      return true;
+    }
     this.#keys.add(key);
-    if (this.#keys.size > this.max) this.#keys.delete(this.#keys.values().next().value!);
+    if (this.#keys.size > this.max) {
+      this.#keys.delete(this.#keys.values().next().value!);
+    }
     return false;
   }
 }

@@ -21,7 +21,9 @@ export class PlayDiagnosis {
 
   add(step: string, detail?: string): void {
     this.steps.push({ at: new Date().toISOString(), step, ...(detail === undefined ? {} : { detail }) });
-    if (this.steps.length > 200) this.steps.splice(1, 1); // keep the beginning; a long stream's events stay bounded
+    if (this.steps.length > 200) {
+      this.steps.splice(1, 1);
+    } // keep the beginning; a long stream's events stay bounded
   }
 
   /** Records each ingest event once per kind (the first is the one that matters). */

@@ -73,6 +73,9 @@ const TRANSPORT_SDP = {
   'tcp-active': { protocol: 'tcp', setup: 'active' },
 } as const;
 
+/** How long a stream with audio but no video yet waits before the play counts as started. */
+const AUDIO_ONLY_GRACE_MS = 1000;
+
 class NoMediaError extends Error {}
 
 export class PlaySession implements StreamSource {
@@ -110,7 +113,9 @@ export class PlaySession implements StreamSource {
     const { transports } = this.request;
     let lastError: Error | undefined;
     for (const [i, transport] of transports.entries()) {
-      if (this.#stopped) break;
+      if (this.#stopped) {
+        break;
+      }
       try {
         await this.#attempt(stream, transport, i < transports.length - 1);
         this.deps.rememberTransport(this.request.deviceId, transport);
@@ -120,9 +125,13 @@ export class PlaySession implements StreamSource {
       } catch (err) {
         lastError = err as Error;
         this.#teardown('fallback');
-        if (!(err instanceof NoMediaError)) break;
+        if (!(err instanceof NoMediaError)) {
+          break;
+        }
         const next = transports[i + 1];
-        if (next) this.diagnosis.add('fallback', `${lastError.message}; retrying over ${next}`);
+        if (next) {
+          this.diagnosis.add('fallback', `${lastError.message}; retrying over ${next}`);
+        }
       }
     }
     const cause = lastError?.message ?? 'stopped before it started';
@@ -133,18 +142,32 @@ export class PlaySession implements StreamSource {
   async #attempt(stream: Stream, transport: MediaTransport, canFallBack: boolean): Promise<void> {
     const { deviceId, channelId, kind } = this.request;
     const device = this.deps.sessions.get(deviceId);
-    if (!device?.online) throw new Error(`device ${deviceId} is offline`);
+    if (!device?.online) {
+      throw new Error(`device ${deviceId} is offline`);
+    }
     this.transport = transport;
     const ssrc = this.deps.ssrc.allocate(kind === 'live' ? 'live' : 'history');
-    if (!ssrc) throw new Error('all 9999 SSRC stream numbers are in use');
+    if (!ssrc) {
+      throw new Error('all 9999 SSRC stream numbers are in use');
+    }
     this.#ssrc = ssrc;
     const startedAt = Date.now();
     let gotMedia: () => void = () => {};
     const mediaArrived = new Promise<void>((resolve) => (gotMedia = resolve));
+    let audioOnly: NodeJS.Timeout | undefined;
     const onEvent = (e: IngestEvent) => {
       this.diagnosis.ingest(e);
-      if (e.type === 'codec') gotMedia();
-      if (e.type === 'first-keyframe') this.deps.onFirstKeyframe?.(kind, (Date.now() - startedAt) / 1000);
+      // A pack usually starts with the audio PES (ireader muxer), so audio is often identified a
+      // few ms before video: answer the play request once video is known, so the API reports
+      // the video codec; a stream that stays audio-only is accepted after a short grace.
+      if (e.type === 'codec' && e.video) {
+        gotMedia();
+      } else if (e.type === 'codec') {
+        audioOnly ??= setTimeout(gotMedia, AUDIO_ONLY_GRACE_MS);
+      }
+      if (e.type === 'first-keyframe') {
+        this.deps.onFirstKeyframe?.(kind, (Date.now() - startedAt) / 1000);
+      }
     };
     // Bind or listen BEFORE the INVITE leaves (reference §7.2).
     this.#ingest = await IngestSession.open({
@@ -157,7 +180,9 @@ export class PlaySession implements StreamSource {
       onAccessUnit: (au) => stream.publish(au),
       onEvent,
       onClose: (cause) => {
-        if (!this.#stopped && cause !== 'fallback') stream.close(`media: ${cause}`);
+        if (!this.#stopped && cause !== 'fallback') {
+          stream.close(`media: ${cause}`);
+        }
       },
     });
     onEvent({ type: 'listening', transport, port: this.#ingest.localPort });
@@ -183,7 +208,9 @@ export class PlaySession implements StreamSource {
       ssrc,
       timeZone: this.deps.timeZone,
     });
-    if (!offer.ok) throw new Error(`cannot build the SDP offer: ${offer.detail}`);
+    if (!offer.ok) {
+      throw new Error(`cannot build the SDP offer: ${offer.detail}`);
+    }
     const target = `sip:${channelId}@${formatHostPort(device.remote.address, device.remote.port)}`;
     const invite = this.deps.ua.createRequest({
       method: 'INVITE',
@@ -204,22 +231,34 @@ export class PlaySession implements StreamSource {
       onProvisional: (r) => this.diagnosis.add('provisional', `${r.status} ${r.reason}`),
     });
     this.diagnosis.add('final-response', `${response.status} ${response.reason}`);
-    if (response.status < 200 || response.status >= 300) throw new Error(describeRejection(response));
+    if (response.status < 200 || response.status >= 300) {
+      throw new Error(describeRejection(response));
+    }
     const dialog = dialogAsUac(invite, response, device.remote);
-    if (!dialog) throw new Error('the 200 OK to our INVITE is missing a To tag or Call-ID');
+    if (!dialog) {
+      throw new Error('the 200 OK to our INVITE is missing a To tag or Call-ID');
+    }
     this.#dialog = dialog;
     this.deps.ua.sendAck(invite, response, device.remote);
     this.diagnosis.add('ack-sent');
-    if (this.#stopped) throw new Error('stopped while inviting');
+    if (this.#stopped) {
+      throw new Error('stopped while inviting');
+    }
 
     const answer = parseGbSdp(Buffer.from(response.body).toString('utf8'));
-    if (!answer.ok) throw new Error(`unreadable SDP answer: ${answer.detail}`);
+    if (!answer.ok) {
+      throw new Error(`unreadable SDP answer: ${answer.detail}`);
+    }
     const media = readGbAnswer(answer.value, ssrc);
-    if (!media.ok) throw new Error(`unusable SDP answer: ${media.detail}`);
+    if (!media.ok) {
+      throw new Error(`unusable SDP answer: ${media.detail}`);
+    }
     if (media.value.ssrcChanged) {
       this.diagnosis.add('ssrc-rekeyed', `the answer's y=${media.value.ssrc} replaces our y=${ssrc}`);
       const n = ssrcToUint32(media.value.ssrc);
-      if (n !== undefined) this.#ingest.setExpectedSsrc(n);
+      if (n !== undefined) {
+        this.#ingest.setExpectedSsrc(n);
+      }
     }
     if (transport === 'tcp-active') {
       this.diagnosis.add('media-dial', `${media.value.address}:${media.value.port}`);
@@ -242,10 +281,13 @@ export class PlaySession implements StreamSource {
     try {
       await Promise.race([mediaArrived, timeout]);
     } catch (err) {
-      if (!canFallBack && err instanceof NoMediaError) throw new Error(err.message);
+      if (!canFallBack && err instanceof NoMediaError) {
+        throw new Error(err.message);
+      }
       throw err;
     } finally {
       clearTimeout(timer);
+      clearTimeout(audioOnly);
     }
   }
 
@@ -255,7 +297,9 @@ export class PlaySession implements StreamSource {
   ): Promise<void> {
     const dialog = this.#dialog;
     const device = this.deps.sessions.get(this.request.deviceId);
-    if (!dialog || !device) throw new Error('no playback dialog');
+    if (!dialog || !device) {
+      throw new Error('no playback dialog');
+    }
     this.#rtspCSeq += 1;
     const text =
       body.method === 'PAUSE'
@@ -269,7 +313,9 @@ export class PlaySession implements StreamSource {
     const info = createInDialogRequest(dialog, 'INFO', { body: text, contentType: 'Application/MANSRTSP' });
     const res = await this.deps.ua.request(info, dialog.remote);
     this.diagnosis.add('info', `${text.split('\r\n')[0]} → ${res.status}`);
-    if (res.status >= 300) throw new Error(`device answered ${res.status} ${res.reason} to ${body.method}`);
+    if (res.status >= 300) {
+      throw new Error(`device answered ${res.status} ${res.reason} to ${body.method}`);
+    }
   }
 
   requestKeyframe(): void {
@@ -278,7 +324,9 @@ export class PlaySession implements StreamSource {
 
   /** BYE (when a dialog exists), close the ingest, free the SSRC. Idempotent. */
   stop(reason: string): void {
-    if (this.#stopped) return;
+    if (this.#stopped) {
+      return;
+    }
     this.#stopped = true;
     this.diagnosis.add('stopped', reason);
     this.#teardown(reason);
@@ -304,14 +352,18 @@ export class PlaySession implements StreamSource {
     }
     this.#ingest?.close(reason);
     this.#ingest = undefined;
-    if (this.#ssrc) this.deps.ssrc.release(this.#ssrc);
+    if (this.#ssrc) {
+      this.deps.ssrc.release(this.#ssrc);
+    }
     this.#ssrc = undefined;
     this.#lastStats = { bytes: 0, packets: 0, lost: 0, reordered: 0, demuxErrors: 0, ssrcMismatches: 0 };
   }
 
   #reportStats(): void {
     const s = this.#ingest?.stats;
-    if (!s || !this.deps.onIngestStats) return;
+    if (!s || !this.deps.onIngestStats) {
+      return;
+    }
     const now = {
       bytes: s.bytes,
       packets: s.packets,

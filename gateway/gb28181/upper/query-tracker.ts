@@ -41,7 +41,9 @@ export class QueryTracker {
   /** Routes an answer; false when nobody asked (unsolicited, late or duplicated after completion). */
   deliver(deviceId: string, cmdType: string, sn: string, message: unknown): boolean {
     const pending = this.#pending.get(keyOf(deviceId, cmdType, sn));
-    if (!pending) return false;
+    if (!pending) {
+      return false;
+    }
     pending.onMessage(message);
     return true;
   }
@@ -94,16 +96,23 @@ export class QueryTracker {
         clearTimeout(overall);
         clearTimeout(quiet);
         this.#pending.delete(key);
-        if (sumNum < 0) reject(new QueryTimeoutError(cmdType));
-        else resolve({ items: [...items.values()], sumNum, complete });
+        if (sumNum < 0) {
+          reject(new QueryTimeoutError(cmdType));
+        } else {
+          resolve({ items: [...items.values()], sumNum, complete });
+        }
       };
       const overall = setTimeout(() => finish(false), opts.timeoutMs);
       this.#pending.set(key, {
         onMessage: (m) => {
           const page = opts.pageOf(m as M);
           sumNum = Math.max(sumNum, page.sumNum);
-          for (const item of page.items) items.set(opts.itemKey(item), item);
-          if (items.size >= sumNum) return finish(true);
+          for (const item of page.items) {
+            items.set(opts.itemKey(item), item);
+          }
+          if (items.size >= sumNum) {
+            return finish(true);
+          }
           clearTimeout(quiet);
           quiet = setTimeout(() => finish(false), opts.quietMs);
         },
@@ -117,8 +126,15 @@ export class QueryTracker {
     });
   }
 
+  /** Drops a pending query (its promise rejects with `reason`), e.g. when the request itself failed. */
+  cancel(deviceId: string, cmdType: string, sn: string, reason: Error): void {
+    this.#pending.get(keyOf(deviceId, cmdType, sn))?.fail(reason);
+  }
+
   close(): void {
-    for (const p of [...this.#pending.values()]) p.fail(new Error('gateway shutting down'));
+    for (const p of [...this.#pending.values()]) {
+      p.fail(new Error('gateway shutting down'));
+    }
     this.#pending.clear();
   }
 }

@@ -44,7 +44,9 @@ export interface RegistrarOptions {
 /** Expires header, else the Contact's expires parameter (RFC 3261 §10.2.1.1). */
 function requestedExpires(req: SipRequest): number | undefined {
   const header = req.headers.get('expires');
-  if (header !== undefined) return /^\d{1,10}$/.test(header.trim()) ? Number(header.trim()) : undefined;
+  if (header !== undefined) {
+    return /^\d{1,10}$/.test(header.trim()) ? Number(header.trim()) : undefined;
+  }
   const contact = parseNameAddr(req.headers.values('contact')[0] ?? '');
   const param = contact?.params.get('expires');
   return typeof param === 'string' && /^\d{1,10}$/.test(param) ? Number(param) : undefined;

@@ -54,6 +54,8 @@ export interface UpperPlatformOptions {
   keepaliveIntervalSec: number;
   keepaliveTimeoutCount: number;
   maxExpiresSec: number;
+  /** Digest nonce lifetime; default the SIP stack's (300 s). */
+  nonceTtlMs?: number;
   /** Periodic catalog refresh; 0 = only after registration and on demand. */
   catalogIntervalSec: number;
   idleStopMs: number;
@@ -147,6 +149,7 @@ export class UpperPlatform implements GatewayServices {
       log: opts.log.child({ part: 'registrar' }),
       timeZone: opts.timeZone,
       maxExpiresSec: opts.maxExpiresSec,
+      nonceTtlMs: opts.nonceTtlMs,
       onFailure: (reason, deviceId) => opts.hooks?.registrationFailed?.(reason, deviceId),
     });
     this.#messenger = new DeviceMessenger(opts.ua);
@@ -161,19 +164,17 @@ export class UpperPlatform implements GatewayServices {
     );
     this.sessions.events.on('online', (deviceId) => {
       opts.log.info({ deviceId }, 'device online');
-      // A fresh registration: learn what the device is and what it shares.
-      setTimeout(() => {
-        this.syncCatalog(deviceId).catch((err: unknown) =>
-          opts.log.info({ deviceId, err: String(err) }, 'catalog after registration failed'),
-        );
-        this.#queryDeviceInfo(deviceId).catch(() => undefined);
-      }, 50).unref();
+      // A fresh registration: learn what the device shares, then what it is.
+      setTimeout(() => void this.#afterRegistration(deviceId), 50).unref();
     });
     this.sessions.events.on('offline', (deviceId, reason) => {
       opts.log.warn({ deviceId, reason }, 'device offline');
-      for (const [id, play] of this.#plays)
-        if (play.deviceId === deviceId)
-          (play.stream.close(`device offline: ${reason}`), this.#plays.delete(id));
+      for (const [id, play] of this.#plays) {
+        if (play.deviceId === deviceId) {
+          play.stream.close(`device offline: ${reason}`);
+          this.#plays.delete(id);
+        }
+      }
     });
     this.sessions.events.on('keepalive', (deviceId, lateness) => opts.hooks?.keepalive?.(deviceId, lateness));
     opts.ua.onRequest((req, tx) => this.#onRequest(req, tx));
@@ -185,8 +186,11 @@ export class UpperPlatform implements GatewayServices {
     this.sessions.start();
     if (this.#o.catalogIntervalSec > 0) {
       this.#catalogTimer = setInterval(() => {
-        for (const s of this.sessions.list())
-          if (s.online) this.syncCatalog(s.deviceId).catch(() => undefined);
+        for (const s of this.sessions.list()) {
+          if (s.online) {
+            this.syncCatalog(s.deviceId).catch(() => undefined);
+          }
+        }
       }, this.#o.catalogIntervalSec * 1000);
       this.#catalogTimer.unref();
     }
@@ -194,7 +198,9 @@ export class UpperPlatform implements GatewayServices {
 
   async close(): Promise<void> {
     clearInterval(this.#catalogTimer);
-    for (const play of this.#plays.values()) play.stream.close('shutdown');
+    for (const play of this.#plays.values()) {
+      play.stream.close('shutdown');
+    }
     this.#plays.clear();
     this.sessions.close();
     this.#queries.close();
@@ -225,6 +231,24 @@ export class UpperPlatform implements GatewayServices {
     }
   }
 
+  /**
+   * Catalog, then DeviceInfo, one after the other: small devices (and sipp scenarios) handle one
+   * query at a time, and the catalog is what the API needs first. Failures are logged only.
+   */
+  async #afterRegistration(deviceId: string): Promise<void> {
+    const log = this.#o.log;
+    try {
+      await this.syncCatalog(deviceId);
+    } catch (err) {
+      log.info({ deviceId, err: String(err) }, 'catalog after registration failed');
+    }
+    try {
+      await this.#queryDeviceInfo(deviceId);
+    } catch (err) {
+      log.info({ deviceId, err: String(err) }, 'DeviceInfo after registration failed');
+    }
+  }
+
   #onBye(req: SipRequest, tx: ServerTransaction): void {
     const id = dialogIdOfRequest(req);
     const play = [...this.#plays.values()].find((p) => p.session.dialogId === id);
@@ -237,7 +261,9 @@ export class UpperPlatform implements GatewayServices {
 
   #onDialogMessage(callId: string, message: ManscdpMessage): boolean {
     const play = [...this.#plays.values()].find((p) => p.session.callId === callId);
-    if (!play) return false;
+    if (!play) {
+      return false;
+    }
     if (message.kind === 'MediaStatus') {
       // NotifyType 121: the file was sent to the end (reference §8.2): BYE and release.
       play.session.diagnosis.add('media-status', `NotifyType ${message.notifyType}`);
@@ -271,7 +297,9 @@ export class UpperPlatform implements GatewayServices {
           DeviceControlResponse: 'DeviceControl',
         }[m.kind];
         this.#queries.deliver(session.deviceId, cmdType, m.sn, m);
-        if (m.kind === 'DeviceInfoResponse') this.#recordDeviceInfo(session.deviceId, m);
+        if (m.kind === 'DeviceInfoResponse') {
+          this.#recordDeviceInfo(session.deviceId, m);
+        }
         return;
       }
       case 'MediaStatus':
@@ -309,8 +337,11 @@ export class UpperPlatform implements GatewayServices {
 
   #recordDeviceInfo(deviceId: string, m: DeviceInfoResponse): void {
     const info: Record<string, string> = {};
-    for (const [k, v] of Object.entries(m))
-      if (typeof v === 'string' || typeof v === 'number') info[k] = String(v);
+    for (const [k, v] of Object.entries(m)) {
+      if (typeof v === 'string' || typeof v === 'number') {
+        info[k] = String(v);
+      }
+    }
     this.#deviceInfo.set(deviceId, info);
     this.#o.store.upsertDevice(deviceId, {
       name: m.deviceName ?? undefined,
@@ -322,24 +353,53 @@ export class UpperPlatform implements GatewayServices {
 
   #online(deviceId: string): DeviceSession {
     const session = this.sessions.get(deviceId);
-    if (!this.#o.store.getDevice(deviceId) && !session)
+    if (!this.#o.store.getDevice(deviceId) && !session) {
       throw new GatewayError('GW_ERR_DEVICE_NOT_FOUND', `no device ${deviceId}`);
-    if (!session?.online) throw new GatewayError('GW_ERR_DEVICE_OFFLINE', `device ${deviceId} is offline`);
+    }
+    if (!session?.online) {
+      throw new GatewayError('GW_ERR_DEVICE_OFFLINE', `device ${deviceId} is offline`);
+    }
     return session;
   }
 
   async #ask(session: DeviceSession, message: ManscdpMessage, targetId?: string): Promise<void> {
     const res = await this.#messenger.send(session, message, targetId);
-    if (res.status === 408)
+    if (res.status === 408) {
       throw new GatewayError(
         'GW_ERR_DEVICE_TIMEOUT',
         `device ${session.deviceId} did not answer the ${message.kind} MESSAGE`,
       );
-    if (res.status >= 300)
+    }
+    if (res.status >= 300) {
       throw new GatewayError(
         'GW_ERR_DEVICE_REJECTED',
         `device answered ${res.status} ${res.reason} to ${message.kind}`,
       );
+    }
+  }
+
+  /**
+   * Sends a query whose answer is already pending in the tracker, then waits for that answer.
+   * The pending promise is created first (a fast device answers before our MESSAGE's 200
+   * arrives), so it must never be left unobserved: when the MESSAGE itself fails (no 200 within
+   * 64·T1, longer than the answer timeout), its rejection would otherwise be unhandled and end
+   * the process. A failed MESSAGE also cancels the pending answer.
+   */
+  async #askAndAwait<T>(
+    session: DeviceSession,
+    message: ManscdpMessage & { sn: string },
+    cmdType: string,
+    answer: Promise<T>,
+    targetId?: string,
+  ): Promise<T> {
+    answer.catch(() => undefined);
+    try {
+      await this.#ask(session, message, targetId);
+    } catch (err) {
+      this.#queries.cancel(session.deviceId, cmdType, message.sn, err as Error);
+      throw err;
+    }
+    return answer;
   }
 
   async #queryDeviceInfo(deviceId: string): Promise<DeviceInfoResponse> {
@@ -351,8 +411,7 @@ export class UpperPlatform implements GatewayServices {
       sn,
       this.#o.queryTimeoutMs ?? 10_000,
     );
-    await this.#ask(session, { kind: 'DeviceInfoQuery', sn, deviceId });
-    return answer;
+    return this.#askAndAwait(session, { kind: 'DeviceInfoQuery', sn, deviceId }, 'DeviceInfo', answer);
   }
 
   async queryDeviceStatus(deviceId: string): Promise<DeviceStatusResponse> {
@@ -364,10 +423,18 @@ export class UpperPlatform implements GatewayServices {
       sn,
       this.#o.queryTimeoutMs ?? 10_000,
     );
-    await this.#ask(session, { kind: 'DeviceStatusQuery', sn, deviceId });
-    const status = await answer;
+    const status = await this.#askAndAwait(
+      session,
+      { kind: 'DeviceStatusQuery', sn, deviceId },
+      'DeviceStatus',
+      answer,
+    );
     const flat: Record<string, string> = {};
-    for (const [k, v] of Object.entries(status)) if (typeof v === 'string') flat[k] = v;
+    for (const [k, v] of Object.entries(status)) {
+      if (typeof v === 'string') {
+        flat[k] = v;
+      }
+    }
     this.#deviceStatus.set(deviceId, flat);
     return status;
   }
@@ -380,7 +447,9 @@ export class UpperPlatform implements GatewayServices {
 
   #deviceView(deviceId: string): DeviceDetail | undefined {
     const d = this.#o.store.getDevice(deviceId);
-    if (!d) return undefined;
+    if (!d) {
+      return undefined;
+    }
     const live = this.sessions.get(deviceId);
     return {
       deviceId: d.deviceId,
@@ -404,14 +473,18 @@ export class UpperPlatform implements GatewayServices {
 
   getDevice(deviceId: string): DeviceDetail | undefined {
     const view = this.#deviceView(deviceId);
-    if (!view) return undefined;
+    if (!view) {
+      return undefined;
+    }
     const info = this.#deviceInfo.get(deviceId);
     const status = this.#deviceStatus.get(deviceId);
     return { ...view, ...(info ? { info } : {}), ...(status ? { status } : {}) };
   }
 
   listChannels(deviceId: string): ChannelView[] | undefined {
-    if (!this.#o.store.getDevice(deviceId)) return undefined;
+    if (!this.#o.store.getDevice(deviceId)) {
+      return undefined;
+    }
     return this.#o.store.listChannels(deviceId).map(channelView);
   }
 
@@ -424,19 +497,22 @@ export class UpperPlatform implements GatewayServices {
       timeoutMs: this.#o.queryTimeoutMs ?? 30_000,
       quietMs: 5_000,
     });
-    await this.#ask(session, { kind: 'CatalogQuery', sn, deviceId });
     let result;
     try {
-      result = await pages;
+      result = await this.#askAndAwait(session, { kind: 'CatalogQuery', sn, deviceId }, 'Catalog', pages);
     } catch (err) {
-      if (err instanceof QueryTimeoutError)
+      if (err instanceof QueryTimeoutError) {
         throw new GatewayError('GW_ERR_DEVICE_TIMEOUT', `device ${deviceId} sent no catalog`);
+      }
       throw err;
     }
     // Only a complete answer to our own query replaces the channel set (reference §3.2).
     const channels = result.items.map(toChannelInput);
-    if (result.complete) this.#o.store.replaceChannels(deviceId, channels);
-    else this.#o.store.upsertChannels(deviceId, channels);
+    if (result.complete) {
+      this.#o.store.replaceChannels(deviceId, channels);
+    } else {
+      this.#o.store.upsertChannels(deviceId, channels);
+    }
     this.#o.log.info(
       { deviceId, channels: channels.length, sumNum: result.sumNum, complete: result.complete },
       'catalog synced',
@@ -503,11 +579,13 @@ export class UpperPlatform implements GatewayServices {
         rememberTransport: (id, transport) => this.#o.store.upsertDevice(id, { mediaTransport: transport }),
         requestKeyframe: (id, ch) => this.#forceKeyframe(id, ch),
         onIngestStats: this.#o.hooks?.ingest,
-        onFirstKeyframe: this.#o.hooks?.firstKeyframe,
+        onFirstKeyframe: (kind, seconds) => this.#o.hooks?.firstKeyframe?.(kind, seconds),
       },
     );
     this.#diagnoses.set(streamId, session.diagnosis);
-    if (this.#diagnoses.size > 500) this.#diagnoses.delete(this.#diagnoses.keys().next().value!);
+    if (this.#diagnoses.size > 500) {
+      this.#diagnoses.delete(this.#diagnoses.keys().next().value!);
+    }
     const stream = this.#o.streams.getOrCreate(
       streamId,
       () =>
@@ -521,11 +599,14 @@ export class UpperPlatform implements GatewayServices {
     const play: ActivePlay = { session, stream, kind, deviceId, channelId };
     this.#plays.set(streamId, play);
     stream.onClose((cause) => {
-      if (this.#plays.get(streamId) === play) this.#plays.delete(streamId);
-      if (cause === 'no-media')
+      if (this.#plays.get(streamId) === play) {
+        this.#plays.delete(streamId);
+      }
+      if (cause === 'no-media') {
         session.diagnosis.fail('the device stopped sending media (no packets for the no-media timeout)');
-      else if (!session.diagnosis.cause && cause !== 'idle' && cause !== 'shutdown')
+      } else if (!session.diagnosis.cause && cause !== 'idle' && cause !== 'shutdown') {
         session.diagnosis.add('closed', cause);
+      }
       this.#o.log.info({ streamId, cause }, 'stream closed');
     });
     this.#o.onStreamCreated?.(stream, () => this.#streamView(streamId)!);
@@ -559,10 +640,12 @@ export class UpperPlatform implements GatewayServices {
     } else if (request.command === 'zoomin' || request.command === 'zoomout') {
       command = ptzZoom(request.command === 'zoomin' ? 'in' : 'out', Math.min(15, request.speed));
     } else {
-      command = ptzMove(PTZ_DIRECTIONS[request.command]!, request.speed);
+      command = ptzMove(PTZ_DIRECTIONS[request.command], request.speed);
     }
     const cmd = buildPtzCmd(command);
-    if (!cmd.ok) throw new GatewayError('GW_ERR_BAD_REQUEST', cmd.detail);
+    if (!cmd.ok) {
+      throw new GatewayError('GW_ERR_BAD_REQUEST', cmd.detail);
+    }
     await this.#ask(
       session,
       {
@@ -578,7 +661,9 @@ export class UpperPlatform implements GatewayServices {
 
   #forceKeyframe(deviceId: string, channelId: string): void {
     const session = this.sessions.get(deviceId);
-    if (!session?.online) return;
+    if (!session?.online) {
+      return;
+    }
     this.#messenger
       .send(
         session,
@@ -603,25 +688,22 @@ export class UpperPlatform implements GatewayServices {
       timeoutMs: this.#o.queryTimeoutMs ?? 30_000,
       quietMs: 5_000,
     });
-    await this.#ask(
-      session,
-      {
-        kind: 'RecordInfoQuery',
-        sn,
-        deviceId: channelId,
-        startTime: epochSecondsToGbTime(Math.floor(start.getTime() / 1000), tz),
-        endTime: epochSecondsToGbTime(Math.floor(end.getTime() / 1000), tz),
-        secrecy: 0,
-        type: 'all',
-      },
-      channelId,
-    );
+    const request: ManscdpMessage & { sn: string } = {
+      kind: 'RecordInfoQuery',
+      sn,
+      deviceId: channelId,
+      startTime: epochSecondsToGbTime(Math.floor(start.getTime() / 1000), tz),
+      endTime: epochSecondsToGbTime(Math.floor(end.getTime() / 1000), tz),
+      secrecy: 0,
+      type: 'all',
+    };
     let result;
     try {
-      result = await pages;
+      result = await this.#askAndAwait(session, request, 'RecordInfo', pages, channelId);
     } catch (err) {
-      if (err instanceof QueryTimeoutError)
+      if (err instanceof QueryTimeoutError) {
         throw new GatewayError('GW_ERR_DEVICE_TIMEOUT', `device ${deviceId} did not answer the record query`);
+      }
       throw err;
     }
     const iso = (gb: string) => {
@@ -642,7 +724,9 @@ export class UpperPlatform implements GatewayServices {
 
   #streamView(streamId: string): StreamView | undefined {
     const play = this.#plays.get(streamId);
-    if (!play) return undefined;
+    if (!play) {
+      return undefined;
+    }
     const info = play.stream.info;
     return {
       streamId,
@@ -676,9 +760,12 @@ export class UpperPlatform implements GatewayServices {
 
   async controlPlayback(streamId: string, control: PlaybackControl): Promise<void> {
     const play = this.#plays.get(streamId);
-    if (!play) throw new GatewayError('GW_ERR_STREAM_NOT_FOUND', `no active stream ${streamId}`);
-    if (play.kind === 'live')
+    if (!play) {
+      throw new GatewayError('GW_ERR_STREAM_NOT_FOUND', `no active stream ${streamId}`);
+    }
+    if (play.kind === 'live') {
       throw new GatewayError('GW_ERR_BAD_REQUEST', 'playback control applies to playback streams only');
+    }
     try {
       switch (control.action) {
         case 'pause':
@@ -697,7 +784,9 @@ export class UpperPlatform implements GatewayServices {
 
   stopStream(streamId: string): Promise<void> {
     const play = this.#plays.get(streamId);
-    if (!play) throw new GatewayError('GW_ERR_STREAM_NOT_FOUND', `no active stream ${streamId}`);
+    if (!play) {
+      throw new GatewayError('GW_ERR_STREAM_NOT_FOUND', `no active stream ${streamId}`);
+    }
     play.stream.close('stopped-by-api');
     return Promise.resolve();
   }
