@@ -61,6 +61,7 @@ test('--flag=value, --wrong-ssrc with a value, switches, and the defaults', () =
     '0',
     '--no-audio',
     '--catalog-shuffle',
+    '--block-udp',
     '--charset',
     'utf8',
     '--json',
@@ -68,6 +69,7 @@ test('--flag=value, --wrong-ssrc with a value, switches, and the defaults', () =
   assert.ok(r.ok);
   assert.deepEqual(r.value.simulator.server, { host: '::1', port: 5070 });
   assert.equal(r.value.simulator.faults?.wrongSsrc, 0);
+  assert.equal(r.value.simulator.faults?.blockUdp, true);
   assert.equal(r.value.simulator.audio, null);
   assert.equal(r.value.simulator.paging?.shuffle, true);
   assert.equal(r.value.simulator.charset, 'UTF-8');

@@ -49,6 +49,7 @@ Faults (every stream)
   --loss P  --reorder P  --duplicate P  --jitter-ms MS  --corrupt-ps P
   --wrong-ssrc [N]          send SSRC N (default 0x12345678) instead of the answered one
   --silent-after S          stop sending media S seconds into each stream
+  --block-udp               drop all UDP media (a firewall): only TCP media gets through
   --seed N                  fault PRNG seed (default 1)
 Sockets and run
   --bind HOST  --public-host HOST  --sip-port P  --devices-per-socket N  --register-spread-ms MS
@@ -156,6 +157,7 @@ const VALUE_FLAGS: Record<string, Handler> = {
 const SWITCHES: Record<string, (o: CliOptions) => void> = {
   'no-audio': (o) => (o.simulator.audio = null),
   'catalog-shuffle': (o) => ((o.simulator.paging ??= {}).shuffle = true),
+  'block-udp': (o) => (faults(o).blockUdp = true),
   json: (o) => (o.json = true),
   help: (o) => (o.help = true),
   h: (o) => (o.help = true),

@@ -39,7 +39,7 @@ export interface SimulatorOptions {
   answerSsrc?: AnswerSsrcMode;
   /** Default 'GB2312'. */
   charset?: ManscdpCharset;
-  /** Media faults for every stream (loss, reorder, jitterMs, duplicate, wrongSsrc, silentAfterSec, corruptPs, seed). */
+  /** Media faults for every stream (loss, reorder, jitterMs, duplicate, wrongSsrc, silentAfterSec, corruptPs, blockUdp, seed). */
   faults?: FaultOptions;
   /** Catalog/RecordInfo pages out of order / duplicated. */
   paging?: PagingFaults;

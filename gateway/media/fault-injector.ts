@@ -17,6 +17,12 @@ export interface FaultOptions {
   silentAfterSec?: number;
   /** Probability that a packet gets 1–4 payload bytes flipped. */
   corruptPs?: number;
+  /**
+   * A firewall between the device and us drops all UDP media: the device answers the INVITE and
+   * sends, but nothing arrives; TCP media is unaffected (reference §11 quirk 21). Applied by the
+   * sender, which knows its transport.
+   */
+  blockUdp?: boolean;
   /** PRNG seed. Default 1. */
   seed?: number;
 }
@@ -28,6 +34,8 @@ export interface FaultStats {
   corrupted: number;
   delayed: number;
   silenced: number;
+  /** UDP packets dropped by blockUdp. */
+  blocked: number;
 }
 
 /** xorshift32 (Marsaglia 2003): small, fast, good enough for fault dice. */
@@ -60,6 +68,7 @@ export class FaultInjector {
     corrupted: 0,
     delayed: 0,
     silenced: 0,
+    blocked: 0,
   };
   private readonly rand: () => number;
   private held: Uint8Array | undefined;

@@ -128,3 +128,49 @@ test('a TCP active sender gives up after its retries when nobody listens', async
   assert.ok(Date.now() - started >= 40, 'waited between attempts');
   tx.close();
 });
+
+test('faults.blockUdp: nothing reaches the UDP receiver while the same knob leaves TCP media alone', async () => {
+  const rx = createSocket('udp4');
+  await new Promise<void>((resolve) => rx.bind(0, '127.0.0.1', resolve));
+  let received = 0;
+  rx.on('message', () => received++);
+  const udp = new PsRtpSender({
+    transport: 'udp',
+    ssrc: 200000001,
+    bindHost: '127.0.0.1',
+    remoteHost: '127.0.0.1',
+    remotePort: rx.address().port,
+    faults: { blockUdp: true },
+  });
+  await udp.open();
+  udp.sendAccessUnit(keyframe(0));
+  await sleep(100);
+  udp.close();
+  rx.close();
+  assert.equal(received, 0);
+  assert.ok(udp.faultStats!.blocked >= 4, `${udp.faultStats!.blocked} blocked`);
+
+  const tcp = new PsRtpSender({
+    transport: 'tcp-passive',
+    ssrc: 200000001,
+    bindHost: '127.0.0.1',
+    faults: { blockUdp: true },
+  });
+  await tcp.open();
+  const socket = connect(tcp.localPort, '127.0.0.1');
+  await once(socket, 'connect');
+  await tcp.whenConnected();
+  const framer = new Rfc4571Framer();
+  const packets: RtpPacket[] = [];
+  socket.on('data', (chunk: Buffer) => {
+    for (const frame of framer.push(chunk)) {
+      packets.push(parseRtp(frame)!);
+    }
+  });
+  tcp.sendAccessUnit(keyframe(3600));
+  await sleep(100);
+  tcp.close();
+  socket.destroy();
+  assert.ok(packets.length >= 4);
+  assert.equal(tcp.faultStats!.blocked, 0);
+});

@@ -188,7 +188,9 @@ export class PsRtpSender {
     }
     this.stats.packets++;
     this.stats.bytes += packet.length;
-    if (this.udp) {
+    if (this.udp && this.faults && this.opts.faults?.blockUdp) {
+      this.faults.stats.blocked++;
+    } else if (this.udp) {
       this.udp.send(packet, this.opts.remotePort, this.opts.remoteHost);
     } else if (this.tcp && !this.tcp.destroyed) {
       this.tcp.write(frameRfc4571(packet));

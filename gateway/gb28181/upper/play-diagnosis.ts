@@ -1,5 +1,10 @@
 // The steps of one play attempt with timestamps, and the failure classified in plain words
 // (what an operator needs when a camera shows black: who dropped what, where).
+//
+// SSRC (reference §7.3, §11 quirk 11, §13 trap 6): the ingest learns the first SSRC it sees, so a
+// device that ignores y= still plays and no 'ssrc-mismatch' is ever raised. The diagnosis then
+// compares the first RTP packet's SSRC with the y= we offered (or the answer's y=, when the 200
+// changed it) and names the difference as the cause, while the stream stays ok.
 import type { IngestEvent } from '../../media/ingest.js';
 
 export interface DiagnosisStep {
@@ -13,17 +18,44 @@ const hex = (n: number | undefined) =>
 
 export class PlayDiagnosis {
   readonly steps: DiagnosisStep[] = [];
-  cause: string | null = null;
   ok = false;
-  readonly #seen = new Set<string>();
+  #failure: string | null = null;
+  #mismatch: string | null = null;
+  /** The SSRC of the current attempt's offer, and of its answer when the 200 changed y=. */
+  #offered: number | undefined;
+  #answered: number | undefined;
+  /** SSRC of the first accepted RTP packet of the current attempt. */
+  #firstRtp: number | undefined;
+  /** learn-first moved to the expected SSRC after a stray one: the device does honour y=. */
+  #switchedToExpected = false;
 
   constructor(readonly streamId: string) {}
+
+  /** The failure, else an anomaly of a stream that plays (wrong SSRC), else null. */
+  get cause(): string | null {
+    return this.#failure ?? this.#mismatch ?? this.#ssrcCause();
+  }
 
   add(step: string, detail?: string): void {
     this.steps.push({ at: new Date().toISOString(), step, ...(detail === undefined ? {} : { detail }) });
     if (this.steps.length > 200) {
       this.steps.splice(1, 1);
     } // keep the beginning; a long stream's events stay bounded
+  }
+
+  /**
+   * The y= SSRC (as the RTP uint32) of an attempt: call with 'offer' before each INVITE (a
+   * fallback attempt starts afresh) and with 'answer' when the 200 carries a different y=.
+   */
+  expectSsrc(ssrc: number | undefined, from: 'offer' | 'answer'): void {
+    if (from === 'offer') {
+      this.#offered = ssrc;
+      this.#answered = undefined;
+      this.#firstRtp = undefined;
+      this.#switchedToExpected = false;
+    } else {
+      this.#answered = ssrc;
+    }
   }
 
   /** Records each ingest event once per kind (the first is the one that matters). */
@@ -45,6 +77,7 @@ export class PlayDiagnosis {
         this.add('media-connection-refused', `${e.address}:${e.port}`);
         return;
       case 'first-rtp':
+        this.#firstRtp = e.ssrc;
         this.add('first-rtp', `from ${e.address}:${e.port}, SSRC ${hex(e.ssrc)}, PT ${e.payloadType}`);
         return;
       case 'ssrc-mismatch':
@@ -52,13 +85,11 @@ export class PlayDiagnosis {
           'ssrc-mismatch',
           `SSRC ${hex(e.got)} from ${e.address} differs from the ${hex(e.expected)} we offered`,
         );
-        if (!this.#seen.has('ssrc')) {
-          this.#seen.add('ssrc');
-          this.cause ??= `SSRC ${hex(e.got)} differs from the ${hex(e.expected)} we offered: the device ignores y= (packets kept out of the stream)`;
-        }
+        this.#mismatch ??= `SSRC ${hex(e.got)} differs from the ${hex(e.expected)} we offered: the device ignores y= (packets kept out of the stream)`;
         return;
       case 'ssrc-switch':
         this.add('ssrc-switch', `${hex(e.from)} → ${hex(e.to)}`);
+        this.#switchedToExpected = e.to === this.#expected();
         return;
       case 'first-pack':
         this.add('first-ps-pack');
@@ -75,11 +106,27 @@ export class PlayDiagnosis {
 
   fail(cause: string): void {
     this.ok = false;
-    this.cause = cause;
+    this.#failure = cause;
     this.add('failed', cause);
   }
 
   toJSON(): { streamId: string; ok: boolean; steps: DiagnosisStep[]; cause: string | null } {
     return { streamId: this.streamId, ok: this.ok, steps: this.steps, cause: this.cause };
+  }
+
+  #expected(): number | undefined {
+    return this.#answered ?? this.#offered;
+  }
+
+  #ssrcCause(): string | null {
+    const expected = this.#expected();
+    const got = this.#firstRtp;
+    if (expected === undefined || got === undefined || got === expected || this.#switchedToExpected) {
+      return null;
+    }
+    const ours = this.#answered === undefined ? 'we offered' : "of the device's own answer";
+    // Dahua cameras send SSRC 0 whatever y= says (SRS #2047).
+    const who = got === 0 ? 'the device sends SSRC 0 (as Dahua cameras do)' : 'the device ignores y=';
+    return `SSRC ${hex(got)} differs from the ${hex(expected)} ${ours}: ${who}; the stream plays because its receive port carries nothing else`;
   }
 }
