@@ -225,8 +225,9 @@ export class SimulatorFleet {
 }
 
 function hasFaults(f: ResolvedSimulatorOptions['faults']): boolean {
-  // wrongSsrc 0 is a real choice (an SSRC of 0); the other knobs are off at 0.
+  // wrongSsrc 0 (an SSRC of 0) and silentAfterSec 0 (silent from the start) are real choices;
+  // the other knobs are off at 0.
   return Object.entries(f).some(([k, v]) =>
-    k === 'wrongSsrc' ? v !== undefined : k !== 'seed' && Boolean(v),
+    k === 'wrongSsrc' || k === 'silentAfterSec' ? v !== undefined : k !== 'seed' && Boolean(v),
   );
 }

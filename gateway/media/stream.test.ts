@@ -362,3 +362,22 @@ test('the registry shares one stream per id and forgets it when it closes', () =
   registry.closeAll('shutdown');
   assert.equal(registry.size, 0);
 });
+
+test('a sink that saw audio first still starts its video at a keyframe (camera starting mid-GOP)', async () => {
+  const stream = new Stream({ id: 'audio-first', source: new FakeSource(), idleStopMs: Infinity, noMediaTimeoutMs: 0 });
+  const sink = new FakeSink('early');
+  stream.subscribe(sink);
+  await stream.start();
+  stream.publish(audio(0));
+  stream.publish(video(1)); // mid-GOP P-frame: must not reach the sink
+  stream.publish(audio(1));
+  stream.publish(video(2, true));
+  stream.publish(video(3));
+  const firstVideo = sink.written.find((au) => au.codec === 'H264');
+  assert.equal(firstVideo?.keyframe, true);
+  assert.deepEqual(
+    sink.written.filter((au) => au.codec === 'H264').map((au) => au.dts),
+    [2 * FRAME, 3 * FRAME],
+  );
+  stream.close('test');
+});

@@ -27,7 +27,7 @@ const log = createLogger('gateway:stream');
 interface Subscriber {
   readonly sink: Sink;
   readonly viewer: boolean;
-  /** Waiting for a start point: a video keyframe (or any audio AU on an audio-only stream). */
+  /** No video keyframe delivered yet (or skipping after congestion); audio flows meanwhile only while the stream has shown no video. */
   needsKeyframe: boolean;
 }
 
@@ -267,18 +267,19 @@ export class Stream {
   }
 
   private deliver(sub: Subscriber, au: AccessUnit, video: boolean, hasVideo: boolean): void {
-    if (sub.needsKeyframe) {
-      const startPoint = video ? au.keyframe : !hasVideo;
-      if (!startPoint) {
-        return;
-      }
+    // Video starts at a keyframe, even when audio reached this sink first (a camera that starts
+    // with audio mid-GOP); audio waits for the video start once the stream is known to have video.
+    if (video ? sub.needsKeyframe && !au.keyframe : sub.needsKeyframe && hasVideo) {
+      return;
     }
     // A backed-up sink skips to the next keyframe: dropped frames, never a growing queue.
     if (sub.sink.isCongested?.()) {
       sub.needsKeyframe = true;
       return;
     }
-    sub.needsKeyframe = false;
+    if (video) {
+      sub.needsKeyframe = false;
+    }
     try {
       sub.sink.write(au);
     } catch (err) {
