@@ -1,6 +1,7 @@
 // An H.265 camera through the real gateway: HLS carries it as hvc1 fMP4 that ffprobe decodes,
 // and a WHEP offer from Debian's headless Chromium (which has no H.265 receive codec,
-// webrtc-hls-notes §1) gets a clear 406 naming HLS, since the gateway runs no transcoder.
+// webrtc-hls-notes §1) gets a clear 406 naming HLS when transcoding is off (transcode-h265=off here;
+// the transcode path is covered by test/e2e/whep-chromium.test.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
@@ -27,7 +28,7 @@ let h: Harness;
 let browser: Browser | undefined;
 
 before(async () => {
-  h = await startHarness({ simulator: { channels: 1, media: [CLIP] } });
+  h = await startHarness({ gateway: { 'transcode-h265': 'off' }, simulator: { channels: 1, media: [CLIP] } });
   await h.sim.waitForRegistered(1, 10_000);
   await waitFor(
     async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1,

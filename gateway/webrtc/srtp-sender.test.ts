@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RtpHeader, RtpPacket, type RTCDtlsTransport } from 'werift';
+import { SrtpTrackSender } from './srtp-sender.js';
+
+interface Sent {
+  bytes: Buffer;
+  port: number;
+  host: string;
+}
+
+/** Just enough of werift's RTCDtlsTransport: a nominated UDP pair and an SRTP session. */
+function fakeDtls(opts: { nominated?: boolean } = {}) {
+  const sent: Sent[] = [];
+  const fallback: RtpHeader[] = [];
+  const socket = {
+    send: (bytes: Buffer, port: number, host: string) => void sent.push({ bytes, port, host }),
+  };
+  const dtls = {
+    state: 'connected',
+    iceTransport: {
+      connection: {
+        nominated:
+          (opts.nominated ?? true)
+            ? { protocol: { transport: { socket, closed: false } }, remoteAddr: ['127.0.0.1', 50000] }
+            : undefined,
+      },
+    },
+    // Stand-in for SRTP: header bytes + payload, so tests can read what went out.
+    srtp: {
+      encrypt: (payload: Buffer, header: RtpHeader) =>
+        Buffer.concat([header.serialize(header.serializeSize), payload]),
+    },
+    sendRtp: (_payload: Buffer, header: RtpHeader) => (fallback.push(header), Promise.resolve(0)),
+  };
+  return { dtls: dtls as unknown as RTCDtlsTransport, sent, fallback };
+}
+
+function packet(seq: number, ts = 1000, payload = Buffer.from([1, 2, 3])): RtpPacket {
+  const h = new RtpHeader();
+  h.sequenceNumber = seq;
+  h.timestamp = ts;
+  h.payloadType = 108;
+  return new RtpPacket(h, payload);
+}
+
+test("packets go out encrypted on the nominated pair with this track's SSRC, and are counted", () => {
+  const { dtls, sent, fallback } = fakeDtls();
+  const t = new SrtpTrackSender(dtls, 0xcafebabe, 90_000);
+  t.send(packet(10, 3600));
+  t.send(packet(11, 3600, Buffer.alloc(100)));
+  assert.equal(sent.length, 2);
+  assert.equal(fallback.length, 0);
+  assert.deepEqual([sent[0].host, sent[0].port], ['127.0.0.1', 50000]);
+  assert.equal(sent[0].bytes.readUInt32BE(8), 0xcafebabe); // RTP header SSRC field (RFC 3550 §5.1)
+  assert.equal(sent[1].bytes.readUInt16BE(2), 11);
+  assert.deepEqual(
+    { packets: t.counters.packets, octets: t.counters.octets, ts: t.counters.lastTimestamp },
+    { packets: 2, octets: 103, ts: 3600 },
+  );
+});
+
+test('NACKed sequence numbers still in the history are resent as the same bytes; others are skipped', () => {
+  const { dtls, sent } = fakeDtls();
+  const t = new SrtpTrackSender(dtls, 1, 90_000);
+  for (let seq = 65530; seq < 65536 + 5; seq++) {
+    t.send(packet(seq & 0xffff));
+  }
+  const first = sent.length;
+  assert.equal(t.retransmit([65533, 2, 40_000]), 2);
+  assert.deepEqual(
+    sent.slice(first).map((s) => s.bytes.readUInt16BE(2)),
+    [65533, 2],
+  );
+  assert.deepEqual(sent[first].bytes, sent[3].bytes);
+  assert.equal(t.counters.retransmitted, 2);
+  assert.equal(t.counters.packets, 11, 'retransmissions are not new packets');
+});
+
+test('the history forgets packets 512 sequence numbers back', () => {
+  const { dtls } = fakeDtls();
+  const t = new SrtpTrackSender(dtls, 1, 90_000);
+  for (let seq = 0; seq < 600; seq++) {
+    t.send(packet(seq));
+  }
+  assert.equal(t.retransmit([50]), 0);
+  assert.equal(t.retransmit([100]), 1);
+});
+
+test("without a nominated UDP pair the packet takes werift's own dtls.sendRtp path", () => {
+  const { dtls, sent, fallback } = fakeDtls({ nominated: false });
+  new SrtpTrackSender(dtls, 7, 8000).send(packet(1));
+  assert.equal(sent.length, 0);
+  assert.equal(fallback.length, 1);
+  assert.equal(fallback[0].ssrc, 7);
+});

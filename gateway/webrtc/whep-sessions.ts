@@ -1,0 +1,82 @@
+// The WHEP router's live sessions (id → session, and which stream each watches), passed
+// around rather than global. Also the one-at-a-time lane for ICE gathering: werift picks a
+// port from icePortRange by binding, closing and re-binding, so two peers gathering at the
+// same time can pick the same port.
+import type { WhepSession } from './whep-session.js';
+
+export class WhepSessions {
+  private readonly byId = new Map<string, { session: WhepSession; streamId: string }>();
+  private lane: Promise<unknown> = Promise.resolve();
+  /** Streams with our onClose listener: one per stream, since Stream.onClose has no unsubscribe. */
+  private readonly watched = new WeakSet<object>();
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /**
+   * Registers a session. Subscribed sinks are closed by the hub itself when the stream ends;
+   * this also ends sessions still connecting (not yet subscribed) at that moment.
+   */
+  add(stream: { id: string; onClose(cb: () => void): void }, session: WhepSession): void {
+    this.byId.set(session.id, { session, streamId: stream.id });
+    if (!this.watched.has(stream)) {
+      this.watched.add(stream);
+      stream.onClose(() => this.closeStream(stream.id));
+    }
+  }
+
+  closeStream(streamId: string): void {
+    for (const { session, streamId: id } of [...this.byId.values()]) {
+      if (id === streamId) {
+        session.close('stream-closed');
+      }
+    }
+  }
+
+  get(id: string): WhepSession | undefined {
+    return this.byId.get(id)?.session;
+  }
+
+  streamOf(id: string): string | undefined {
+    return this.byId.get(id)?.streamId;
+  }
+
+  remove(id: string): void {
+    this.byId.delete(id);
+  }
+
+  /** Viewer count per stream, for StreamView.viewers.webrtc. */
+  countFor(streamId: string): number {
+    let n = 0;
+    for (const entry of this.byId.values()) {
+      if (entry.streamId === streamId) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  list(): { id: string; streamId: string; state: WhepSession['state']; createdAt: Date }[] {
+    return [...this.byId.values()].map(({ session, streamId }) => ({
+      id: session.id,
+      streamId,
+      state: session.state,
+      createdAt: session.createdAt,
+    }));
+  }
+
+  /** Shutdown: ends every session (each removes itself). */
+  closeAll(reason: 'shutdown' | 'stream-closed' = 'shutdown'): void {
+    for (const { session } of [...this.byId.values()]) {
+      session.close(reason);
+    }
+  }
+
+  /** Runs fn after every earlier serialized call has settled. */
+  serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lane.then(fn, fn);
+    this.lane = run.catch(() => {});
+    return run;
+  }
+}
