@@ -2,6 +2,7 @@
 // --config file are described in shared/contracts.md and gateway/config.ts.
 import { loadConfig } from './config.js';
 import { startGateway } from './main.js';
+import { startMediaNode } from './cluster/media-node.js';
 
 async function main(): Promise<void> {
   let config;
@@ -11,6 +12,13 @@ async function main(): Promise<void> {
     console.error((err as Error).message);
     process.exit(2);
   }
+  if (config.role === 'media') {
+    const node = await startMediaNode(config);
+    console.log(`media node ${node.nodeId}: RTP on ${node.publicIp} ${config['media-ports'].min}-${config['media-ports'].max}, browsers at ${node.http}`);
+    console.log(`HTTP http://${config['http-host']}:${node.httpPort}/`);
+    stopOnSignals(() => node.close());
+    return;
+  }
   const gw = await startGateway(config);
   for (const name of gw.secrets.generated) {
     // Printed once, at generation; afterwards they live only in the data dir (mode 0600).
@@ -19,9 +27,13 @@ async function main(): Promise<void> {
   }
   console.log(`SIP ${config['sip-id']}@${config.realm} on ${gw.publicIp}:${gw.sipPort} (UDP+TCP)`);
   console.log(`HTTP http://${config['http-host']}:${gw.httpPort}/`);
+  stopOnSignals(() => gw.close());
+}
+
+function stopOnSignals(close: () => Promise<void>): void {
   const stop = (signal: string) => {
     console.log(`${signal}: sending BYE to every stream and closing`);
-    gw.close().then(
+    close().then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { UpperPlatformSchema, type UpperPlatformInput } from './gb28181/cascade/upper-config.js';
 
 const portRange = z
   .string()
@@ -46,7 +47,44 @@ export const ConfigSchema = z.object({
   'webrtc-ports': portRange.prefault('31000-31999'),
   'media-transport': z.enum(['udp', 'tcp-passive', 'tcp-active']).default('udp'),
   'signing-key': z.string().optional(),
+  /** H.265 → H.264 for WebRTC viewers without an H.265 decoder: 'auto' = when ffmpeg is on PATH. */
+  'transcode-h265': z.enum(['auto', 'on', 'off']).default('auto'),
+  // Scale-out (gateway/cluster/, deploy/README.md). 'all' is one process with SQLite and no Redis.
+  /** all (default): SIP + media in one process; signaling: SIP, GB28181 and the API; media: ingest, hub, WebRTC, HLS. */
+  role: z.enum(['all', 'signaling', 'media']).default('all'),
+  /** Redis URL (ioredis), e.g. redis://10.0.0.2:6379/0; required by --role signaling and media. */
+  redis: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port[/db]').optional(),
+  /** This node's ID in the cluster; default the host name. Keep it stable across restarts. */
+  'node-id': z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').optional(),
+  /** The URL browsers reach this node at (WHEP/HLS URLs, redirects); default http://<public-ip>:<http-port>. */
+  'advertise-http': z.string().regex(/^https?:\/\//, 'expected http(s)://host[:port][/prefix]').optional(),
+  /** Seconds between media node heartbeats. */
+  'heartbeat-interval': z.coerce.number().min(0.2).max(30).default(1),
+  /** A media node silent this many seconds is lost: its streams are invited again elsewhere. */
+  'node-timeout': z.coerce.number().min(1).max(120).default(4),
+  /** Prefix of every Redis key and channel, so clusters can share one Redis. */
+  'cluster-prefix': z.string().regex(/^[A-Za-z0-9_:.-]{0,32}$/).default('gb:'),
+  /**
+   * Upper platforms this gateway registers to as a lower platform (cascade), each with the channels
+   * it shares: written into the database at every start (the file wins for the IDs it names).
+   * In the config file a list; as a flag or GB_CASCADE, the same list as JSON.
+   */
+  cascade: z.preprocess(jsonText, z.array(UpperPlatformSchema)).default([]),
+  /** A YAML or JSON file holding such a list (alone, or as the `cascade` key of an object). */
+  'cascade-config': z.string().optional(),
 });
+
+/** A flag or environment value carries JSON text; anything unparsable is left for zod to reject. */
+function jsonText(value: unknown): unknown {
+  if (typeof value !== 'string') {
+    return value;
+  }
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -104,6 +142,27 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return result.data;
+}
+
+/** The upper platforms of `cascade` followed by those of the `cascade-config` file. */
+export function cascadeEntries(config: GatewayConfig): UpperPlatformInput[] {
+  const path = config['cascade-config'];
+  if (!path) {
+    return config.cascade;
+  }
+  const data = fromFileAny(path);
+  const list = Array.isArray(data) ? data : (data as { cascade?: unknown } | null)?.cascade;
+  const parsed = z.array(UpperPlatformSchema).safeParse(list ?? []);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${path}: [${i.path.join('.')}] ${i.message}`);
+    throw new Error(`invalid cascade configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return [...config.cascade, ...parsed.data];
+}
+
+function fromFileAny(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
 }
 
 export function resolveConfig(input: ConfigInput): GatewayConfig {

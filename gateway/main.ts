@@ -1,6 +1,7 @@
 // Composition root (style.md §8.1): config → store → SIP → GB28181 upper platform → media →
 // outputs → HTTP API, built in order with dependencies passed as arguments, so every module can
 // be built in a test. startGateway() is what the CLI, the demo and the integration tests call.
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { existsSync } from 'node:fs';
@@ -8,24 +9,30 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { GatewayConfig } from './config.js';
+import { cascadeEntries, type GatewayConfig } from './config.js';
 import { createLogger, setLogLevel } from './log.js';
 import { loadSecrets, type Secrets } from './secrets.js';
 import { SqliteDeviceStore } from './store/sqlite-store.js';
+import { SqliteCascadeStore } from './store/cascade-store.js';
+import { CascadeManager } from './gb28181/cascade/cascade-manager.js';
 import { SipTransport, SipUserAgent } from './sip/index.js';
 import { UpperPlatform } from './gb28181/upper/upper-platform.js';
+import { clusterSettings } from './cluster/roles.js';
+import { SignalingCluster } from './cluster/signaling-cluster.js';
 import { PortPool } from './media/port-pool.js';
 import { StreamRegistry } from './media/stream-registry.js';
 import { HlsOutput } from './hls/hls-output.js';
 import { hlsRouter } from './hls/hls-routes.js';
+import { HlsViewers } from './hls/hls-viewers.js';
 import { whepRouter } from './webrtc/whep-router.js';
+import { H265Transcoder } from './webrtc/transcoder.js';
 import { GatewayMetrics } from './metrics.js';
 import { createApp } from './api/app.js';
 import { MediaTokenSigner } from './api/media-token.js';
 
 const log = createLogger('gateway');
 /** The install directory (holds package.json and web-demo/), whether run from dist/ or from source. */
-function findInstallRoot(): string {
+export function findInstallRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);
@@ -41,12 +48,21 @@ export interface Gateway {
   config: GatewayConfig;
   secrets: Secrets;
   upper: UpperPlatform;
+  /** --role signaling: the media nodes, stream directory and failover (gateway/cluster/). */
+  cluster?: SignalingCluster;
+  /** The gateway as a lower platform of other upper platforms. */
+  cascade: CascadeManager;
   streams: StreamRegistry;
   metrics: GatewayMetrics;
   httpPort: number;
   sipPort: number;
   publicIp: string;
   close(): Promise<void>;
+}
+
+/** ffmpeg on PATH (H.265 → H.264 transcoding for WebRTC viewers). */
+function hasFfmpeg(): boolean {
+  return spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 }
 
 /** The address devices reach us at: the SIP host when it is specific, else the first external IPv4. */
@@ -58,30 +74,20 @@ export function guessPublicIp(sipHost: string): string {
   return '127.0.0.1';
 }
 
-/** Counts HLS viewers as distinct clients seen in the last 10 s, and keeps their stream alive. */
-class HlsViewers {
-  readonly #seen = new Map<string, Map<string, number>>();
-  touch(streamId: string, client: string): void {
-    let m = this.#seen.get(streamId);
-    if (!m) this.#seen.set(streamId, (m = new Map()));
-    m.set(client, Date.now());
-  }
-  count(streamId: string): number {
-    const m = this.#seen.get(streamId);
-    if (!m) return 0;
-    const cutoff = Date.now() - 10_000;
-    for (const [k, t] of m) if (t < cutoff) m.delete(k);
-    return m.size;
-  }
-  forget(streamId: string): void {
-    this.#seen.delete(streamId);
-  }
-}
-
 export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   setLogLevel(config['log-level']);
+  // Read (and validate) the cascade file before anything listens.
+  const cascadeSeed = cascadeEntries(config);
   const secrets = loadSecrets(config['data-dir'], { password: config.password, apiToken: config['api-token'], signingKey: config['signing-key'] });
-  const store = new SqliteDeviceStore(join(config['data-dir'], 'gateway.db'));
+  // --role signaling: plays receive on media nodes found through Redis; --role media starts
+  // gateway/cluster/media-node.ts instead of this function.
+  const settings = clusterSettings(config);
+  if (settings?.role === 'media') {
+    throw new Error('--role media is started by startMediaNode (gateway/cluster/media-node.ts)');
+  }
+  const cluster = settings ? await SignalingCluster.connect(settings, createLogger('cluster')) : undefined;
+  const sqlite = new SqliteDeviceStore(join(config['data-dir'], 'gateway.db'));
+  const store = cluster ? cluster.mirrorStore(sqlite) : sqlite;
   const publicIp = config['public-ip'] ?? guessPublicIp(config['sip-host']);
 
   const transport = await SipTransport.listen({ host: config['sip-host'], port: config['sip-port'] });
@@ -113,6 +119,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     idleStopMs: config['idle-stop'] * 1000,
     noMediaTimeoutMs: config['no-media-timeout'] * 1000,
     defaultMediaTransport: config['media-transport'],
+    // The hub with the viewers is on the media node: it stops idle streams and reports the end.
+    ...(cluster ? { media: cluster.media, idleStopMs: Infinity, noMediaTimeoutMs: 0 } : {}),
     onStreamCreated: (stream) => {
       const out = new HlsOutput({ targetDurationSec: config['hls-segment'], id: stream.id });
       hlsOutputs.set(stream.id, out);
@@ -142,15 +150,56 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     viewers: () => upper.listStreams().reduce((v, s) => ({ webrtc: v.webrtc + s.viewers.webrtc, hls: v.hls + s.viewers.hls }), { webrtc: 0, hls: 0 }),
   });
   const m = metrics;
+
+  // The cascade: this gateway as a lower platform of other upper platforms, on the same SIP
+  // socket. Requests from a configured upper platform go to its link, everything else to our
+  // upper role (cascade/request-routing.ts).
+  const cascadeStore = new SqliteCascadeStore(join(config['data-dir'], 'gateway.db'));
+  const cascade = new CascadeManager({
+    store: cascadeStore,
+    ua,
+    gatewayId: config['sip-id'],
+    mediaHost: publicIp,
+    mediaBindHost: config['sip-host'],
+    timeZone: config.timezone,
+    gateway: {
+      startLive: (d, c) => upper.startLive(d, c),
+      startPlayback: (d, c, start, end) => upper.startPlayback(d, c, start, end),
+      controlPlayback: (id, control) => upper.controlPlayback(id, control),
+      stopStream: (id) => upper.stopStream(id),
+      queryRecords: (d, c, start, end) => upper.queryRecords(d, c, start, end),
+      ptzCommand: (d, c, command) => upper.ptzCommand(d, c, command),
+      stream: (id) => streams.get(id),
+    },
+    local: {
+      channelsOf: (d) => store.listChannels(d),
+      channel: (d, c) => store.getChannel(d, c),
+      deviceOnline: (d) => upper.sessions.get(d)?.online ?? false,
+    },
+    deviceInfo: { deviceName: 'gb28181-gateway', manufacturer: 'gb28181-gateway', model: 'cascade', firmware: VERSION },
+    userAgent: `gb28181-gateway/${VERSION}`,
+    log: createLogger('cascade'),
+  });
+  ua.onRequest((req, tx) => {
+    if (!cascade.handleRequest(req, tx)) {
+      upper.handleRequest(req, tx);
+    }
+  });
+  ua.onAck((ack) => cascade.handleAck(ack));
+  upper.sessions.events.on('online', () => cascade.localChanged());
+  upper.sessions.events.on('offline', () => cascade.localChanged());
+
   transport.onMessage((msg) => {
     if (msg.kind === 'request') m.sipRequest(msg.method, 'in');
     else m.sipResponse(msg.headers.get('cseq')?.split(/\s+/)[1] ?? '?', msg.status, 'in');
   });
 
+  const transcode = config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg());
   const whep = whepRouter({
     resolveStream: (id) => streams.get(id),
     publicIp,
     webrtc: { portRange: config['webrtc-ports'] },
+    ...(transcode ? { transcoder: new H265Transcoder() } : {}),
   });
   whepCount = (id) => whep.sessions.countFor(id);
   const hls = express.Router();
@@ -166,11 +215,13 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
 
   const { app } = createApp({
     services: upper,
+    cascade,
     apiToken: secrets.apiToken,
     signer: new MediaTokenSigner(secrets.signingKey),
     version: VERSION,
-    whep,
-    hls,
+    whep: cluster ? cluster.whepRedirect() : whep,
+    hls: cluster ? cluster.hlsRedirect() : hls,
+    ...(cluster ? { mediaBase: (id: string) => cluster.mediaBase(id) } : {}),
     metrics: { contentType: m.contentType, render: () => m.render() },
     webDemoDir: join(repoRoot, 'web-demo'),
     nodeModulesDir: join(repoRoot, 'node_modules'),
@@ -181,7 +232,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     server.listen(config['http-port'], config['http-host'], () => resolveListen());
   });
   upper.start();
+  cascade.start(cascadeSeed);
   const httpPort = (server.address() as AddressInfo).port;
+  await cluster?.attach(upper, config['advertise-http'] ?? `http://${publicIp}:${httpPort}`);
   log.info({ sip: `${config['sip-host']}:${transport.port}`, http: `${config['http-host']}:${httpPort}`, publicIp }, 'gateway listening');
 
   let closing: Promise<void> | undefined;
@@ -189,6 +242,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     config,
     secrets,
     upper,
+    ...(cluster ? { cluster } : {}),
+    cascade,
     streams,
     metrics: m,
     httpPort,
@@ -196,12 +251,16 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     publicIp,
     close: () =>
       (closing ??= (async () => {
+        // BYE the uppers' dialogs and unregister first, while our devices still stream.
+        await cascade.close();
         streams.closeAll('shutdown');
         await upper.close();
+        await cluster?.close();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await ua.close();
         await transport.close();
+        cascadeStore.close();
         store.close();
       })()),
   };

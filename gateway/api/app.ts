@@ -10,13 +10,18 @@ import { buildOpenApi } from './openapi.js';
 import { rateLimit } from './rate-limit.js';
 import type { ApiRoute } from './route-table.js';
 import { buildRoutes } from './routes.js';
+import type { CascadeServices } from './cascade-services.js';
 import type { GatewayServices } from './services.js';
 
 export interface AppDeps {
   services: GatewayServices;
+  /** The gateway's own upper platforms (/api/upper-platforms). */
+  cascade?: CascadeServices;
   apiToken: string;
   signer: MediaTokenSigner;
   version: string;
+  /** Absolute base URL of the node serving a stream (--role signaling); default relative URLs. */
+  mediaBase?(streamId: string): string | undefined;
   /** Lifetime of the signed media URLs that live/playback return. */
   mediaTokenTtlSec?: number;
   whep?: Router;
@@ -65,11 +70,13 @@ export function createApp(deps: AppDeps): GatewayApp {
   const ttl = deps.mediaTokenTtlSec ?? 6 * 3600;
   const routes = buildRoutes({
     services: deps.services,
+    ...(deps.cascade ? { cascade: deps.cascade } : {}),
     version: deps.version,
     startedAt,
     mediaUrls: (streamId) => {
       const token = encodeURIComponent(deps.signer.sign(streamId, ttl));
-      return { whep: `/whep/${streamId}?token=${token}`, hls: `/hls/${streamId}/index.m3u8?token=${token}` };
+      const base = deps.mediaBase?.(streamId) ?? '';
+      return { whep: `${base}/whep/${streamId}?token=${token}`, hls: `${base}/hls/${streamId}/index.m3u8?token=${token}` };
     },
   });
   const openapi = buildOpenApi(routes, deps.version);

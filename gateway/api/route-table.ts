@@ -2,7 +2,7 @@
 // so the two cannot drift apart (a test walks express's router against the document).
 import type { z } from 'zod';
 
-export type HttpMethod = 'get' | 'post' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
 
 export interface RouteInput {
   params: Record<string, unknown>;

@@ -1,11 +1,15 @@
 // The routes of shared/contracts.md mapped onto GatewayServices.
 import { GatewayError } from '../errors.js';
+import type { CascadeServices } from './cascade-services.js';
+import { cascadeRoutes } from './cascade-routes.js';
 import type { GatewayServices, PlaybackControl, PtzRequest, StreamView } from './services.js';
 import { defineRoute, type ApiRoute } from './route-table.js';
 import { ChannelParams, ControlBody, DeviceParams, PtzBody, StreamParams, TimeRange } from './validation.js';
 
 export interface RouteDeps {
   services: GatewayServices;
+  /** The cascade role; its routes answer GW_ERR_NOT_FOUND without it. */
+  cascade?: CascadeServices;
   version: string;
   startedAt: number;
   /** Adds signed WHEP/HLS URLs to a stream answer. */
@@ -207,5 +211,6 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
         return { ok: true };
       },
     }),
+    ...cascadeRoutes(deps.cascade),
   ];
 }

@@ -38,6 +38,13 @@ export interface LowerChannel {
   online: boolean;
   longitude?: number;
   latitude?: number;
+  /**
+   * A directory node rather than a camera: a business group (type 215) or virtual organisation
+   * (216) of a cascade's virtual directory (reference §3.4). Written as `<Parental>1</Parental>`.
+   */
+  parental?: boolean;
+  /** `<BusinessGroupID>` of an item below a business group (2016 §A.2.6 itemType). */
+  businessGroupId?: string;
 }
 
 export type LowerRecordType = 'time' | 'alarm' | 'manual';
@@ -85,8 +92,10 @@ export interface MediaSource {
   /**
    * Begin delivering. `onAccessUnit` is called in real time (scaled) with continuous timestamps;
    * `onEnd` once when a playback/download range is exhausted (the platform then sends MediaStatus 121).
+   * `onError` once when the source fails for good (a cascade's own device went away): the
+   * platform then ends the dialog with BYE, as a device does on a stream error (reference §7.3).
    */
-  start(onAccessUnit: (au: AccessUnit) => void, onEnd: () => void): void;
+  start(onAccessUnit: (au: AccessUnit) => void, onEnd: () => void, onError?: (reason: string) => void): void;
   pause(): void;
   resume(): void;
   /** Seek to `positionSec` after the requested start (`Range: npt=379-`). */

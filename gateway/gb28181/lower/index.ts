@@ -25,6 +25,7 @@ export type {
 } from './backend.js';
 export { isMediaRefusal } from './backend.js';
 export type { BackoffOptions } from './backoff.js';
+export type { CatalogChange } from './catalog-notifier.js';
 export {
   LowerPlatform,
   type LowerPlatformEvents,

@@ -16,6 +16,7 @@ import type { ManscdpCharset } from '../manscdp-charset.js';
 import { parseManscdp } from '../manscdp.js';
 import type { PtzCommand } from '../ptz.js';
 import { isMediaRefusal, type LowerBackend } from './backend.js';
+import { CatalogNotifier, type CatalogChange } from './catalog-notifier.js';
 import type { BackoffOptions } from './backoff.js';
 import { planInvite } from './invite-plan.js';
 import { KeepaliveSender } from './keepalive.js';
@@ -88,6 +89,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly #registration: Registration;
   readonly #keepalive: KeepaliveSender;
   readonly #responder: QueryResponder;
+  readonly #catalog: CatalogNotifier;
   readonly #sessions = new Map<string, MediaSession>();
   #channelIds = new Set<string>();
   #clockOffsetMs = 0;
@@ -153,6 +155,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       onQuery: (cmdType, sn) => this.safeEmit('query', { cmdType, sn }),
       onPtz: (channelId, command) => this.safeEmit('ptz', { channelId, command }),
     });
+    this.#catalog = new CatalogNotifier({ link: this.link, log: this.#log });
   }
 
   get state(): LowerPlatformState {
@@ -165,6 +168,10 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   get keepaliveStats(): Readonly<KeepaliveSender['stats']> {
     return this.#keepalive.stats;
+  }
+
+  get catalogStats(): Readonly<CatalogNotifier['stats']> & { subscriptions: number } {
+    return { ...this.#catalog.stats, subscriptions: this.#catalog.subscriptionCount };
   }
 
   get sessions(): MediaSessionInfo[] {
@@ -214,6 +221,9 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       session.handleRequest(req, tx);
       return;
     }
+    if (this.#catalog.handleInDialog(req, tx)) {
+      return;
+    }
     switch (req.method) {
       case 'MESSAGE':
         this.#message(req, tx);
@@ -225,7 +235,10 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
         tx.respond(200);
         return;
       case 'SUBSCRIBE':
-        tx.respond(489); // Bad Event: catalog/alarm subscriptions are not offered (RFC 6665 §8.2.2)
+        this.#catalog.handleSubscribe(req, tx, async () => {
+          await this.refreshChannels();
+          return this.#o.backend.channels();
+        });
         return;
       case 'BYE':
       case 'INFO':
@@ -243,12 +256,26 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     this.#sessions.get(ack.headers.get('call-id') ?? '')?.ack();
   }
 
+  /**
+   * Tell the upper about catalog changes (reference §3.5): NOTIFY in its Catalog subscription, or
+   * a MESSAGE when it holds none. Learns the new channel IDs first, so an added channel can be
+   * played at once. Resolves false when not registered or the upper did not take every page.
+   */
+  async notifyCatalog(changes: readonly CatalogChange[]): Promise<boolean> {
+    await this.refreshChannels();
+    if (this.state !== 'registered' || this.#closing) {
+      return false;
+    }
+    return this.#catalog.notify(changes);
+  }
+
   /** End every media dialog (BYE), stop keepalives, unregister (Expires: 0). Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       for (const s of [...this.#sessions.values()]) {
         s.close();
       }
+      this.#catalog.close();
       this.#keepalive.stop();
       this.#unsubscribeTransport?.();
       await this.#registration.close();

@@ -231,6 +231,10 @@ export class MediaSession {
       this.#o.source.start(
         (au) => this.#sender.sendAccessUnit(au),
         () => this.#endOfFile(),
+        (reason) => {
+          this.#o.log.info({ callId: this.callId, reason }, 'media source failed; sending BYE');
+          this.close('media-error');
+        },
       );
     };
     // Over TCP the upper may connect after the ACK: start the clip (at its keyframe) only once

@@ -11,6 +11,7 @@ import type { RecordInfoQuery, RecordItem } from '../manscdp-record.js';
 import type { ManscdpMessage } from '../manscdp.js';
 import type { PtzCommand } from '../ptz.js';
 import type { LowerBackend, LowerChannel, LowerRecord } from './backend.js';
+import { catalogItemOf } from './catalog-item.js';
 import { sendPaged, type PagingFaults } from './paged-sender.js';
 import type { UpperLink } from './upper-link.js';
 
@@ -189,32 +190,7 @@ export class QueryResponder {
   }
 
   #catalogItem(c: LowerChannel): CatalogItem {
-    const link = this.#o.link;
-    const item: CatalogItem = {
-      deviceId: c.channelId,
-      name: c.name,
-      manufacturer: c.manufacturer ?? link.profile.manufacturer,
-      model: c.model ?? link.profile.model,
-      owner: c.owner ?? 'Owner',
-      civilCode: c.civilCode ?? link.localId.slice(0, 6),
-      address: c.address ?? 'Address',
-      parental: 0,
-      parentId: c.parentId ?? link.localId,
-      safetyWay: 0,
-      registerWay: 1,
-      secrecy: 0,
-      status: c.online ? 'ON' : 'OFF',
-    };
-    if (c.longitude !== undefined) {
-      item.longitude = c.longitude.toFixed(6);
-    }
-    if (c.latitude !== undefined) {
-      item.latitude = c.latitude.toFixed(6);
-    }
-    if (c.ptzType !== undefined) {
-      item.info = { ptzType: c.ptzType };
-    }
-    return item;
+    return catalogItemOf(c, this.#o.link);
   }
 
   #recordItem(r: LowerRecord): RecordItem {

@@ -11,7 +11,7 @@ import {
 } from '../../sip/index.js';
 import { formatHostPort } from '../../sip/uri.js';
 import type { Logger } from '../../log.js';
-import { IngestSession, type IngestEvent, type MediaTransport } from '../../media/ingest.js';
+import type { IngestEvent, MediaTransport } from '../../media/ingest.js';
 import type { PortPool } from '../../media/port-pool.js';
 import type { Stream, StreamSource } from '../../media/stream.js';
 import { buildMansRtsp } from '../mansrtsp.js';
@@ -19,6 +19,7 @@ import { buildGbOffer, parseGbSdp, readGbAnswer, type GbStreamPurpose } from '..
 import { ssrcToUint32, type SsrcAllocator } from '../ssrc.js';
 import { playSubject } from '../subject.js';
 import type { DeviceSessions } from './device-sessions.js';
+import { LocalMediaNode, type MediaIngest, type MediaNodeClient, type RemoteStreamView } from './media-node-client.js';
 import { PlayDiagnosis } from './play-diagnosis.js';
 
 export type PlayKind = 'live' | 'playback' | 'download';
@@ -30,8 +31,10 @@ export interface PlaySessionDeps {
   portPool: PortPool;
   /** Local bind address for media sockets. */
   bindHost: string;
-  /** Address written into our SDP (c=, o=). */
+  /** Address written into our SDP (c=, o=) by the local media node. */
   publicIp: string;
+  /** Where the media is received; default a LocalMediaNode on portPool/bindHost/publicIp. */
+  media?: MediaNodeClient;
   timeZone: string;
   log: Logger;
   /** How long to wait for the first RTP before trying the next transport. */
@@ -81,7 +84,8 @@ class NoMediaError extends Error {}
 export class PlaySession implements StreamSource {
   readonly diagnosis: PlayDiagnosis;
   transport: MediaTransport;
-  #ingest: IngestSession | undefined;
+  #ingest: MediaIngest | undefined;
+  readonly #media: MediaNodeClient;
   #dialog: Dialog | undefined;
   #ssrc: string | undefined;
   #stopped = false;
@@ -95,6 +99,14 @@ export class PlaySession implements StreamSource {
   ) {
     this.diagnosis = new PlayDiagnosis(request.streamId);
     this.transport = request.transports[0] ?? 'udp';
+    this.#media =
+      deps.media ??
+      new LocalMediaNode({ portPool: deps.portPool, bindHost: deps.bindHost, publicIp: deps.publicIp });
+  }
+
+  /** The hub's state as a remote media node reports it; undefined when the media is local. */
+  get remoteView(): RemoteStreamView | undefined {
+    return this.#ingest?.view?.();
   }
 
   get callId(): string | undefined {
@@ -151,6 +163,7 @@ export class PlaySession implements StreamSource {
       throw new Error('all 9999 SSRC stream numbers are in use');
     }
     this.#ssrc = ssrc;
+    this.diagnosis.expectSsrc(ssrcToUint32(ssrc), 'offer');
     const startedAt = Date.now();
     let gotMedia: () => void = () => {};
     const mediaArrived = new Promise<void>((resolve) => (gotMedia = resolve));
@@ -170,20 +183,21 @@ export class PlaySession implements StreamSource {
       }
     };
     // Bind or listen BEFORE the INVITE leaves (reference §7.2).
-    this.#ingest = await IngestSession.open({
+    this.#ingest = await this.#media.open({
+      streamId: this.request.streamId,
+      deviceId,
+      channelId,
+      kind,
       transport,
-      bindHost: this.deps.bindHost,
-      portPool: this.deps.portPool,
       expectedSsrc: ssrcToUint32(ssrc),
-      ssrcMode: 'learn-first',
-      noMediaTimeoutMs: 0, // the Stream's own no-media timer decides, with a recorded cause
-      onAccessUnit: (au) => stream.publish(au),
+      stream,
       onEvent,
       onClose: (cause) => {
         if (!this.#stopped && cause !== 'fallback') {
           stream.close(`media: ${cause}`);
         }
       },
+      onKeyframeRequest: () => this.requestKeyframe(),
     });
     onEvent({ type: 'listening', transport, port: this.#ingest.localPort });
 
@@ -202,7 +216,7 @@ export class PlaySession implements StreamSource {
     const offer = buildGbOffer({
       purpose,
       originId: this.deps.ua.localId,
-      address: this.deps.publicIp,
+      address: this.#ingest.address,
       port: this.#ingest.localPort,
       transport: TRANSPORT_SDP[transport],
       ssrc,
@@ -256,6 +270,7 @@ export class PlaySession implements StreamSource {
     if (media.value.ssrcChanged) {
       this.diagnosis.add('ssrc-rekeyed', `the answer's y=${media.value.ssrc} replaces our y=${ssrc}`);
       const n = ssrcToUint32(media.value.ssrc);
+      this.diagnosis.expectSsrc(n, 'answer');
       if (n !== undefined) {
         this.#ingest.setExpectedSsrc(n);
       }

@@ -36,6 +36,7 @@ import { DeviceMessenger } from './device-messenger.js';
 import { DeviceSessions, type DeviceSession } from './device-sessions.js';
 import { Inbox } from './inbox.js';
 import { PlaySession, type PlayKind } from './play-session.js';
+import type { MediaNodeClient } from './media-node-client.js';
 import { PlayDiagnosis } from './play-diagnosis.js';
 import { QueryTimeoutError, QueryTracker } from './query-tracker.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
@@ -63,6 +64,8 @@ export interface UpperPlatformOptions {
   defaultMediaTransport: MediaTransportName;
   queryTimeoutMs?: number;
   firstMediaTimeoutMs?: number;
+  /** Where plays receive media; default in-process on portPool (--role signaling: Redis, gateway/cluster/). */
+  media?: MediaNodeClient;
   /** Called for every new stream: subscribe outputs (HLS) here. */
   onStreamCreated?(stream: Stream, view: () => StreamView): void;
   viewersOf?(streamId: string): { webrtc: number; hls: number };
@@ -116,6 +119,16 @@ interface ActivePlay {
   kind: PlayKind;
   deviceId: string;
   channelId: string;
+  range?: { start: Date; end: Date };
+}
+
+/** What it takes to invite a stream again under the same ID (media node failover). */
+export interface PlayIdentity {
+  streamId: string;
+  deviceId: string;
+  channelId: string;
+  kind: PlayKind;
+  range?: { start: string; end: string };
 }
 
 export class UpperPlatform implements GatewayServices {
@@ -209,6 +222,11 @@ export class UpperPlatform implements GatewayServices {
   }
 
   // ---------- SIP ----------
+
+  /** The user agent's request handler, for a composition root that puts a dispatcher in front (cascade). */
+  handleRequest(req: SipRequest, tx: ServerTransaction): void {
+    this.#onRequest(req, tx);
+  }
 
   #onRequest(req: SipRequest, tx: ServerTransaction): void {
     switch (req.method) {
@@ -572,6 +590,7 @@ export class UpperPlatform implements GatewayServices {
         portPool: this.#o.portPool,
         bindHost: this.#o.mediaBindHost,
         publicIp: this.#o.publicIp,
+        ...(this.#o.media ? { media: this.#o.media } : {}),
         timeZone: tz,
         log: this.#o.log.child({ streamId }),
         firstMediaTimeoutMs: this.#o.firstMediaTimeoutMs ?? 5_000,
@@ -596,7 +615,7 @@ export class UpperPlatform implements GatewayServices {
           noMediaTimeoutMs: this.#o.noMediaTimeoutMs,
         }),
     );
-    const play: ActivePlay = { session, stream, kind, deviceId, channelId };
+    const play: ActivePlay = { session, stream, kind, deviceId, channelId, ...(range ? { range } : {}) };
     this.#plays.set(streamId, play);
     stream.onClose((cause) => {
       if (this.#plays.get(streamId) === play) {
@@ -618,6 +637,29 @@ export class UpperPlatform implements GatewayServices {
     return this.#streamView(streamId)!;
   }
 
+  /** The identity of an active play, to invite it again elsewhere. */
+  playIdentity(streamId: string): PlayIdentity | undefined {
+    const p = this.#plays.get(streamId);
+    if (!p) {
+      return undefined;
+    }
+    const range = p.range ? { start: p.range.start.toISOString(), end: p.range.end.toISOString() } : undefined;
+    return { streamId, deviceId: p.deviceId, channelId: p.channelId, kind: p.kind, ...(range ? { range } : {}) };
+  }
+
+  /**
+   * Ends the current dialog of `id.streamId` (BYE) if one is up, and invites the stream again
+   * under the same ID, so URLs handed out stay valid (failover of a lost media node).
+   */
+  replay(id: PlayIdentity, cause: string): Promise<StreamView> {
+    const current = this.#plays.get(id.streamId);
+    if (current) {
+      current.stream.close(cause);
+    }
+    const range = id.range ? { start: new Date(id.range.start), end: new Date(id.range.end) } : undefined;
+    return this.#play(id.streamId, id.deviceId, id.channelId, id.kind, range);
+  }
+
   startLive(deviceId: string, channelId: string): Promise<StreamView> {
     return this.#play(`${deviceId}_${channelId}`, deviceId, channelId, 'live');
   }
@@ -631,7 +673,6 @@ export class UpperPlatform implements GatewayServices {
   }
 
   async ptz(deviceId: string, channelId: string, request: PtzRequest): Promise<void> {
-    const session = this.#channelOrThrow(deviceId, channelId);
     let command: PtzCommand;
     if ('preset' in request) {
       command = { type: 'preset', action: request.preset, index: request.index };
@@ -642,6 +683,12 @@ export class UpperPlatform implements GatewayServices {
     } else {
       command = ptzMove(PTZ_DIRECTIONS[request.command], request.speed);
     }
+    await this.ptzCommand(deviceId, channelId, command);
+  }
+
+  /** A PTZCmd as it is (a cascade forwards its upper's, reference §5.2). */
+  async ptzCommand(deviceId: string, channelId: string, command: PtzCommand): Promise<void> {
+    const session = this.#channelOrThrow(deviceId, channelId);
     const cmd = buildPtzCmd(command);
     if (!cmd.ok) {
       throw new GatewayError('GW_ERR_BAD_REQUEST', cmd.detail);
@@ -728,12 +775,7 @@ export class UpperPlatform implements GatewayServices {
       return undefined;
     }
     const info = play.stream.info;
-    return {
-      streamId,
-      deviceId: play.deviceId,
-      channelId: play.channelId,
-      kind: play.kind,
-      transport: play.session.transport,
+    const local = {
       codec: { video: info.videoCodec ?? null, audio: info.audioCodec ?? null },
       width: info.width ?? null,
       height: info.height ?? null,
@@ -741,8 +783,19 @@ export class UpperPlatform implements GatewayServices {
       bitrateKbps: info.bitrateKbps ?? null,
       packetsLost: play.session.stats?.lost ?? 0,
       viewers: this.#o.viewersOf?.(streamId) ?? { webrtc: 0, hls: 0 },
-      startedAt: info.startedAt?.toISOString() ?? null,
       state: info.state,
+    };
+    // A remote media node's hub holds the media; this process only holds the dialog.
+    const remote = play.session.remoteView;
+    return {
+      streamId,
+      deviceId: play.deviceId,
+      channelId: play.channelId,
+      kind: play.kind,
+      transport: play.session.transport,
+      ...local,
+      ...(remote && info.state !== 'closed' ? remote : {}),
+      startedAt: info.startedAt?.toISOString() ?? null,
     };
   }
 

@@ -1,0 +1,117 @@
+// /api/upper-platforms: the gateway's own upper platforms (cascade) and the channels shared with
+// each. Entries of the route table like the others, so /openapi.json describes them too.
+import { z } from 'zod';
+import { GatewayError } from '../errors.js';
+import {
+  SharesBodySchema,
+  UpperPlatformSchema,
+  UpperPlatformUpdateSchema,
+  type UpperPlatformInput,
+  type UpperPlatformUpdate,
+} from '../gb28181/cascade/upper-config.js';
+import type { ShareEntry } from '../store/cascade-store.js';
+import type { CascadeServices } from './cascade-services.js';
+import { defineRoute, type ApiRoute } from './route-table.js';
+import { GbId } from './validation.js';
+
+const UpperParams = z.object({ upperId: GbId });
+type UpperP = { upperId: string };
+
+const VIEW =
+  '{id, name, realm, host, port, transport, localId, keepaliveIntervalSec, keepaliveMaxMisses, expiresSec, registerTimeoutSec, charset, enabled, shareCount, channelCount, status: {state, online, lastError, registeredAt, lastKeepaliveAt, keepalive, streams, catalogSubscriptions, notifications}}';
+
+export function cascadeRoutes(cascade: CascadeServices | undefined): ApiRoute[] {
+  const services = (): CascadeServices => {
+    if (!cascade) {
+      throw new GatewayError('GW_ERR_NOT_FOUND', 'this gateway runs without the cascade role');
+    }
+    return cascade;
+  };
+  const requireUpper = (id: string) => {
+    const detail = services().getUpperPlatform(id);
+    if (!detail) {
+      throw new GatewayError('GW_ERR_UPPER_PLATFORM_NOT_FOUND', `no upper platform ${id}`);
+    }
+    return detail;
+  };
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/upper-platforms',
+      summary: 'Upper platforms we register to as a lower platform (cascade), with their link state',
+      auth: 'bearer',
+      returns: `[${VIEW}]`,
+      handler: () => cascade?.listUpperPlatforms() ?? [],
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/upper-platforms',
+      summary: 'Add an upper platform and register to it',
+      auth: 'bearer',
+      body: UpperPlatformSchema,
+      status: 201,
+      returns: `${VIEW} plus {shares, catalog}`,
+      handler: ({ body }) => services().createUpperPlatform(body as UpperPlatformInput),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/upper-platforms/:upperId',
+      summary: 'One upper platform: settings, link state, shares and the catalog it sees',
+      auth: 'bearer',
+      params: UpperParams,
+      returns: `${VIEW} plus {shares, catalog: [{channelId, name, parentId, businessGroupId, directory, online, source}]}`,
+      handler: ({ params }) => requireUpper((params as UpperP).upperId),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/upper-platforms/:upperId',
+      summary: 'Replace the settings (and optionally the shares) of an upper platform; registers afresh',
+      auth: 'bearer',
+      params: UpperParams,
+      body: UpperPlatformUpdateSchema,
+      returns: `${VIEW} plus {shares, catalog}`,
+      handler: ({ params, body }) =>
+        services().updateUpperPlatform((params as UpperP).upperId, body as UpperPlatformUpdate),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/upper-platforms/:upperId',
+      summary: 'Unregister from an upper platform and forget it and its shares',
+      auth: 'bearer',
+      params: UpperParams,
+      returns: '{ok: true}',
+      handler: async ({ params }) => {
+        await services().deleteUpperPlatform((params as UpperP).upperId);
+        return { ok: true };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/upper-platforms/:upperId/shares',
+      summary: 'The sharing relations of an upper platform and the catalog they resolve to',
+      auth: 'bearer',
+      params: UpperParams,
+      returns: '{shares, catalog}',
+      handler: ({ params }) => {
+        const { shares, catalog } = requireUpper((params as UpperP).upperId);
+        return { shares, catalog };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/upper-platforms/:upperId/shares',
+      summary: 'Replace the sharing relations; the upper is notified of the changes (ADD/DEL/UPDATE)',
+      auth: 'bearer',
+      params: UpperParams,
+      body: SharesBodySchema,
+      returns: '{shares, catalog}',
+      handler: async ({ params, body }) => {
+        const { shares, catalog } = await services().setShares(
+          (params as UpperP).upperId,
+          (body as { shares: ShareEntry[] }).shares,
+        );
+        return { shares, catalog };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,227 @@
+// Composition root of --role media: no SIP. Redis → bus → device replica → stream hubs with
+// HLS and WHEP outputs → the media agent that opens ingests for the signaling node → HTTP (the
+// same API as every node, with redirects to the node serving a stream) → heartbeat.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express from 'express';
+import { createApp } from '../api/app.js';
+import { requireApiToken } from '../api/auth.js';
+import { errorHandler } from '../api/error-handler.js';
+import { MediaTokenSigner } from '../api/media-token.js';
+import type { GatewayConfig } from '../config.js';
+import { HlsOutput } from '../hls/hls-output.js';
+import { hlsRouter } from '../hls/hls-routes.js';
+import { HlsViewers } from '../hls/hls-viewers.js';
+import { createLogger, setLogLevel } from '../log.js';
+import { findInstallRoot, guessPublicIp, VERSION } from '../main.js';
+import { GatewayMetrics } from '../metrics.js';
+import { PortPool } from '../media/port-pool.js';
+import { StreamRegistry } from '../media/stream-registry.js';
+import { loadSecrets, type Secrets } from '../secrets.js';
+import { whepRouter } from '../webrtc/whep-router.js';
+import { ForwardedServices, type SignalingLocator } from './api-forwarding.js';
+import { DeviceReplica } from './device-replica.js';
+import { MediaAgent } from './media-agent.js';
+import { NodeBus } from './node-bus.js';
+import { NodeHeartbeat } from './node-heartbeat.js';
+import { redirectToServingNode } from './redirect.js';
+import { clusterSettings, connectRedis } from './roles.js';
+import { StreamDirectory } from './stream-directory.js';
+
+export interface MediaNode {
+  config: GatewayConfig;
+  secrets: Secrets;
+  nodeId: string;
+  agent: MediaAgent;
+  streams: StreamRegistry;
+  httpPort: number;
+  publicIp: string;
+  /** The URL browsers reach this node at. */
+  http: string;
+  close(): Promise<void>;
+}
+
+export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> {
+  setLogLevel(config['log-level']);
+  const settings = clusterSettings(config);
+  if (settings?.role !== 'media') {
+    throw new Error('startMediaNode needs --role media');
+  }
+  const log = createLogger('cluster');
+  const { nodeId, keys } = settings;
+  const secrets = loadSecrets(config['data-dir'], {
+    password: config.password,
+    apiToken: config['api-token'],
+    signingKey: config['signing-key'],
+  });
+  const publicIp = config['public-ip'] ?? guessPublicIp(config['sip-host']);
+  const conn = await connectRedis(settings.redisUrl, log);
+  const bus = await NodeBus.start({ nodeId, keys, pub: conn.redis, sub: conn.sub, log });
+  const replica = await DeviceReplica.start({ redis: conn.redis, sub: conn.sub, keys, log });
+  const directory = new StreamDirectory(conn.redis, keys);
+
+  const streams = new StreamRegistry();
+  const portPool = new PortPool(config['media-ports']);
+  const hlsOutputs = new Map<string, HlsOutput>();
+  const hlsViewers = new HlsViewers();
+  const whep = whepRouter({
+    resolveStream: (id) => streams.get(id),
+    publicIp,
+    webrtc: { portRange: config['webrtc-ports'] },
+  });
+  const agent = new MediaAgent({
+    bus,
+    streams,
+    portPool,
+    bindHost: config['sip-host'],
+    mediaIp: publicIp,
+    idleStopMs: config['idle-stop'] * 1000,
+    noMediaTimeoutMs: config['no-media-timeout'] * 1000,
+    onStreamCreated: (stream) => {
+      const out = new HlsOutput({ targetDurationSec: config['hls-segment'], id: stream.id });
+      hlsOutputs.set(stream.id, out);
+      stream.subscribe(out.sink, { viewer: false });
+      stream.onClose(() => {
+        out.close();
+        hlsOutputs.delete(stream.id);
+        hlsViewers.forget(stream.id);
+      });
+    },
+    viewersOf: (id) => ({ webrtc: whep.sessions.countFor(id), hls: hlsViewers.count(id) }),
+    log,
+  });
+
+  let signalingCache: { at: number; value: Awaited<ReturnType<SignalingLocator>> } | undefined;
+  const signaling: SignalingLocator = async () => {
+    if (signalingCache && Date.now() - signalingCache.at < 1000) {
+      return signalingCache.value;
+    }
+    const text = await conn.redis.get(keys.signaling);
+    const value = text ? (JSON.parse(text) as { nodeId: string; http: string }) : undefined;
+    signalingCache = { at: Date.now(), value };
+    return value;
+  };
+  const services = new ForwardedServices({ bus, replica, signaling, localStreams: () => agent.views() });
+
+  const servesLocally = (id: string) => {
+    const s = streams.get(id);
+    return s !== undefined && !s.closed;
+  };
+  const redirect = redirectToServingNode({
+    nodeId,
+    servesLocally,
+    lookup: (id) => directory.get(id),
+    isAlive: async (id) => (await conn.redis.exists(keys.node(id))) === 1,
+    log,
+  });
+  const hls = express.Router();
+  hls.use('/:streamId', redirect, (req, _res, next) => {
+    const id = typeof req.params.streamId === 'string' ? req.params.streamId : undefined;
+    if (id) {
+      streams.get(id)?.touch();
+      hlsViewers.touch(id, req.socket.remoteAddress ?? '?');
+    }
+    next();
+  });
+  hls.use(hlsRouter((id) => hlsOutputs.get(id)));
+  const whepWithRedirect = express.Router();
+  whepWithRedirect.use('/whep/:streamId', redirect);
+  whepWithRedirect.use(whep);
+
+  const metrics = new GatewayMetrics({
+    devices: () => {
+      const all = replica.listDevices();
+      const online = all.filter((d) => d.online).length;
+      return { online, offline: all.length - online };
+    },
+    channels: () => replica.listDevices().reduce((n, d) => n + replica.countChannels(d.deviceId), 0),
+    streams: () => agent.views().map((s) => ({ kind: s.kind, transport: s.transport })),
+    viewers: () =>
+      agent.views().reduce((v, s) => ({ webrtc: v.webrtc + s.viewers.webrtc, hls: v.hls + s.viewers.hls }), {
+        webrtc: 0,
+        hls: 0,
+      }),
+  });
+
+  let http = config['advertise-http'] ?? '';
+  const root = findInstallRoot();
+  const { app } = createApp({
+    services,
+    apiToken: secrets.apiToken,
+    signer: new MediaTokenSigner(secrets.signingKey),
+    version: VERSION,
+    whep: whepWithRedirect,
+    hls,
+    mediaBase: (id) => services.mediaBase(id) ?? (servesLocally(id) ? http : undefined),
+    metrics: { contentType: metrics.contentType, render: () => metrics.render() },
+    webDemoDir: join(root, 'web-demo'),
+    nodeModulesDir: join(root, 'node_modules'),
+  });
+  // Stream API requests go to the node serving the stream; the diagnosis lives with the dialog.
+  const outer = express();
+  outer.disable('x-powered-by');
+  const apiAuth = requireApiToken(secrets.apiToken);
+  outer.use('/api/streams/:streamId/diagnosis', apiAuth, (req, res, next) => {
+    signaling().then((s) => {
+      if (!s) {
+        return next();
+      }
+      res
+        .status(307)
+        .set('Location', s.http.replace(/\/+$/, '') + req.originalUrl)
+        .end();
+    }, next);
+  });
+  outer.use('/api/streams/:streamId', apiAuth, redirect);
+  outer.use(app);
+  outer.use(errorHandler);
+
+  const server: Server = createServer(outer);
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(config['http-port'], config['http-host'], () => resolveListen());
+  });
+  const httpPort = (server.address() as AddressInfo).port;
+  http ||= `http://${publicIp}:${httpPort}`;
+  const heartbeat = new NodeHeartbeat({
+    redis: conn.redis,
+    keys,
+    log,
+    intervalMs: settings.heartbeatMs,
+    ttlMs: settings.nodeTimeoutMs,
+    status: () => ({ nodeId, http, mediaIp: publicIp, ...agent.report() }),
+  });
+  await heartbeat.start();
+  log.info({ nodeId, http, mediaIp: publicIp }, 'media node joined the cluster');
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    secrets,
+    nodeId,
+    agent,
+    streams,
+    httpPort,
+    publicIp,
+    http,
+    close: () =>
+      (closing ??= (async () => {
+        // The last beat says `leaving`: the signaling node moves this node's streams elsewhere
+        // and closes them here. Whatever is left after the grace ends (its devices get BYE).
+        await heartbeat.close();
+        const deadline = Date.now() + 3000;
+        while (agent.size > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        agent.closeAll('shutdown');
+        streams.closeAll('shutdown');
+        await new Promise((r) => setTimeout(r, 100));
+        await replica.close();
+        await bus.close();
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+        await conn.close();
+      })()),
+  };
+}

@@ -1,0 +1,18 @@
+// What the cascade needs from the rest of the gateway to serve an upper platform: our own upper
+// role's play, record and PTZ operations (UpperPlatform implements them) and the stream hub to
+// subscribe to. A port, so the cascade can be tested without SIP devices behind it.
+import type { PlaybackControl, RecordItem, StreamView } from '../../api/services.js';
+import type { Stream } from '../../media/stream.js';
+import type { PtzCommand } from '../ptz.js';
+
+export interface LocalGateway {
+  /** Start, or join, the live stream of one of our channels (INVITE s=Play downward). */
+  startLive(deviceId: string, channelId: string): Promise<StreamView>;
+  startPlayback(deviceId: string, channelId: string, start: Date, end: Date): Promise<StreamView>;
+  controlPlayback(streamId: string, control: PlaybackControl): Promise<void>;
+  stopStream(streamId: string): Promise<void>;
+  queryRecords(deviceId: string, channelId: string, start: Date, end: Date): Promise<RecordItem[]>;
+  /** The upper's PTZCmd as it came, to the channel of our device (reference §5.2). */
+  ptzCommand(deviceId: string, channelId: string, command: PtzCommand): Promise<void>;
+  stream(streamId: string): Stream | undefined;
+}
