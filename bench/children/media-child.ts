@@ -1,0 +1,150 @@
+// Bench-only entry: the gateway's media path without SIP, in its own process — the stream hub
+// (Stream), HLS (HlsOutput, LL-HLS parts) and WHEP (whepRouter), wired as gateway/main.ts
+// wires them. The source is either a clip paced in real time inside this process ('pace': the
+// WebRTC fan-out suite, so the viewer cost is not mixed with ingest) or a real UDP PS/RTP
+// ingest port ('udp': the latency suite sends to it). Unlike startGateway, the WHEP session
+// cap is raised so the fan-out suite can look for the real limit.
+// argv[2]: JSON MediaChildOptions. Calls: stats, metrics.*, close.
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { packetizeH264 } from '../../codecs/h264/rtp-packetizer.js';
+import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';
+import { setLogLevel } from '../../gateway/log.js';
+import { ClipPlayer } from '../../gateway/media/clip-player.js';
+import { IngestSession } from '../../gateway/media/ingest.js';
+import { PortPool } from '../../gateway/media/port-pool.js';
+import { Stream } from '../../gateway/media/stream.js';
+import { HlsOutput } from '../../gateway/hls/hls-output.js';
+import { hlsRouter } from '../../gateway/hls/hls-routes.js';
+import { whepRouter } from '../../gateway/webrtc/whep-router.js';
+import { loadClip } from '../../simulator/clip-loader.js';
+import { serveRpc } from '../lib/rpc-child.js';
+import { selfMetricsHandlers } from '../lib/self-metrics.js';
+
+export interface MediaChildOptions {
+  source: { kind: 'pace'; video: string; audio?: string } | { kind: 'udp'; ports: string };
+  webrtcPorts: string;
+  /** Default 2000. */
+  maxSessions?: number;
+  /** WebRTC RTP payload limit, as the gateway's default. */
+  mtu?: number;
+}
+
+export interface MediaReady {
+  httpPort: number;
+  streamId: string;
+  /** 'udp' source: where to send PS/RTP. */
+  rtpPort?: number;
+}
+
+export interface MediaStats {
+  /** RTP packets the WebRTC packetizer makes of what was published (one viewer's worth). */
+  videoPackets: number;
+  audioPackets: number;
+  videoAus: number;
+  viewers: number;
+  ingest?: { packets: number; lost: number; accessUnits: number };
+}
+
+const STREAM_ID = 'bench';
+const range = (s: string) => {
+  const [min, max] = s.split('-').map(Number) as [number, number];
+  return { min, max };
+};
+
+serveRpc(async () => {
+  setLogLevel(process.env.GB_LOG_LEVEL ?? 'warn');
+  const opts = JSON.parse(process.argv[2] ?? '{}') as MediaChildOptions;
+  const mtu = opts.mtu ?? 1200;
+  const stream = new Stream({
+    id: STREAM_ID,
+    source: { start: async () => {}, stop: () => {} },
+    idleStopMs: Infinity,
+    noMediaTimeoutMs: 0,
+  });
+  const hls = new HlsOutput({ targetDurationSec: 2, id: STREAM_ID });
+  stream.subscribe(hls.sink, { viewer: false });
+  const whep = whepRouter({
+    resolveStream: (id) => (id === STREAM_ID ? stream : undefined),
+    publicIp: '127.0.0.1',
+    webrtc: {
+      portRange: range(opts.webrtcPorts),
+      bindAddress: '127.0.0.1',
+      maxSessions: opts.maxSessions ?? 2000,
+      mtu,
+    },
+  });
+  const app = express();
+  app.use(whep);
+  app.use(
+    '/hls',
+    hlsRouter((id) => (id === STREAM_ID ? hls : undefined)),
+  );
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+
+  // What one viewer should receive, counted where the media enters the hub.
+  const produced = { videoPackets: 0, audioPackets: 0, videoAus: 0 };
+  const packetCount = new WeakMap<readonly Uint8Array[], number>();
+  const publish = (au: AccessUnit): void => {
+    if (isVideoCodec(au.codec)) {
+      let n = packetCount.get(au.units);
+      if (n === undefined) {
+        n = packetizeH264(au.units, mtu).length;
+        packetCount.set(au.units, n);
+      }
+      produced.videoPackets += n;
+      produced.videoAus++;
+    } else {
+      produced.audioPackets++;
+    }
+    stream.publish(au);
+  };
+
+  let player: ClipPlayer | undefined;
+  let ingest: IngestSession | undefined;
+  const ready: MediaReady = { httpPort: (server.address() as AddressInfo).port, streamId: STREAM_ID };
+  if (opts.source.kind === 'pace') {
+    const clip = loadClip(opts.source.video, opts.source.audio);
+    // Packet counts are computed before any window opens (the pacer reuses each AU's units).
+    for (const au of clip.accessUnits) {
+      if (isVideoCodec(au.codec)) {
+        packetCount.set(au.units, packetizeH264(au.units, mtu).length);
+      }
+    }
+    player = new ClipPlayer({ clip: clip.accessUnits, onAccessUnit: publish });
+    player.start();
+  } else {
+    ingest = await IngestSession.open({
+      transport: 'udp',
+      bindHost: '127.0.0.1',
+      portPool: new PortPool(range(opts.source.ports)),
+      noMediaTimeoutMs: 0,
+      onAccessUnit: publish,
+    });
+    ready.rtpPort = ingest.localPort;
+  }
+
+  return {
+    ready,
+    handlers: {
+      ...selfMetricsHandlers(),
+      stats: (): MediaStats => {
+        const s = ingest?.stats;
+        return {
+          ...produced,
+          viewers: whep.sessions.size,
+          ...(s ? { ingest: { packets: s.packets, lost: s.lost, accessUnits: s.accessUnits } } : {}),
+        };
+      },
+      close: async () => {
+        player?.stop();
+        ingest?.close('bench-end');
+        whep.sessions.closeAll();
+        stream.close('bench-end');
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      },
+    },
+  };
+});
