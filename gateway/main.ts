@@ -97,9 +97,19 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const hlsOutputs = new Map<string, HlsOutput>();
   const hlsViewers = new HlsViewers();
 
-  // eslint-disable-next-line prefer-const -- assigned after the router that needs it exists
+  // Assigned once the WHEP router exists; the upper platform reads it lazily.
   let whepCount: (id: string) => number = () => 0;
-  let metrics: GatewayMetrics | undefined;
+  // Gauges read live state at scrape time, so the metrics exist before the upper platform does.
+  const m: GatewayMetrics = new GatewayMetrics({
+    devices: () => {
+      const all = store.listDevices().length;
+      const online = upper.sessions.onlineCount;
+      return { online, offline: Math.max(0, all - online) };
+    },
+    channels: () => store.listDevices().reduce((n, d) => n + store.countChannels(d.deviceId), 0),
+    streams: () => upper.listStreams().map((s) => ({ kind: s.kind, transport: s.transport })),
+    viewers: () => upper.listStreams().reduce((v, s) => ({ webrtc: v.webrtc + s.viewers.webrtc, hls: v.hls + s.viewers.hls }), { webrtc: 0, hls: 0 }),
+  });
   const upper = new UpperPlatform({
     ua,
     store,
@@ -133,23 +143,12 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     },
     viewersOf: (id) => ({ webrtc: whepCount(id), hls: hlsViewers.count(id) }),
     hooks: {
-      registrationFailed: (reason, deviceId) => metrics?.registrationFailed(reason, deviceId),
-      keepalive: (deviceId, lateness) => metrics?.keepalive(lateness, deviceId),
-      ingest: (t, d) => metrics?.ingest(t, d),
-      firstKeyframe: (kind, s) => metrics?.firstKeyframe(kind, s),
+      registrationFailed: (reason, deviceId) => m.registrationFailed(reason, deviceId),
+      keepalive: (deviceId, lateness) => m.keepalive(lateness, deviceId),
+      ingest: (t, d) => m.ingest(t, d),
+      firstKeyframe: (kind, s) => m.firstKeyframe(kind, s),
     },
   });
-  metrics = new GatewayMetrics({
-    devices: () => {
-      const all = store.listDevices().length;
-      const online = upper.sessions.onlineCount;
-      return { online, offline: Math.max(0, all - online) };
-    },
-    channels: () => store.listDevices().reduce((n, d) => n + store.countChannels(d.deviceId), 0),
-    streams: () => upper.listStreams().map((s) => ({ kind: s.kind, transport: s.transport })),
-    viewers: () => upper.listStreams().reduce((v, s) => ({ webrtc: v.webrtc + s.viewers.webrtc, hls: v.hls + s.viewers.hls }), { webrtc: 0, hls: 0 }),
-  });
-  const m = metrics;
 
   // The cascade: this gateway as a lower platform of other upper platforms, on the same SIP
   // socket. Requests from a configured upper platform go to its link, everything else to our

@@ -79,8 +79,8 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string): Sche
     at(route.path)[route.method] = op;
   }
   for (const extra of extraOperations) {
-    const params = [...extra.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    if (extra.auth === 'media') params.push({ name: 'token', in: 'query', required: false, schema: { type: 'string' } } as never);
+    const params: Schema[] = [...extra.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    if (extra.auth === 'media') params.push({ name: 'token', in: 'query', required: false, schema: { type: 'string' } });
     at(extra.path)[extra.method] = {
       summary: extra.summary,
       operationId: `${extra.method}${extra.path.replace(/[^A-Za-z0-9]+/g, '_')}`,

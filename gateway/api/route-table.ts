@@ -23,7 +23,8 @@ export interface ApiRoute {
   status?: number;
   /** One-line description of the success body, for the OpenAPI document. */
   returns: string;
-  handler(input: RouteInput): Promise<unknown> | unknown;
+  /** The JSON body to send, or a promise of it. */
+  handler(input: RouteInput): unknown;
 }
 
 export const defineRoute = (r: ApiRoute): ApiRoute => r;
