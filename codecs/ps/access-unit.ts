@@ -4,7 +4,8 @@
 // the next one begins: an AUD, parameter set or SEI after a VCL NAL unit, a first slice
 // (first_mb_in_slice 0 / first_slice_segment_in_pic_flag 1), or a PES with a new PTS that
 // starts on a start code. A PTS belongs to the first access unit that starts in its PES
-// (§2.4.3.7), so timestamps are kept as marks at buffer positions.
+// (§2.4.3.7), so timestamps are kept as marks at buffer positions. An outside hint (the
+// RTP marker, via PsDemuxer.endOfFrame) may end a unit earlier; the next start code checks it.
 //
 // Memory: payloads are copied once into a slab; NAL units are views of it. Bytes before the
 // current access unit are never written again (emitted units may sit in a GOP cache); a
@@ -19,7 +20,12 @@ export interface AssemblerCounters {
   droppedBytes: number;
   droppedAccessUnits: number;
   oversize: number;
+  frameEndsConfirmed: number;
+  frameEndsWrong: number;
 }
+
+/** Whether the bytes in so far end the current access unit, as an outside hint claims. */
+export type FrameEnd = 'none' | 'partial' | 'clean';
 
 const SLAB_SIZE = 1 << 19;
 /** Bytes of the slab kept when discarding: a start code split across appends. */
@@ -55,6 +61,14 @@ export class AccessUnitAssembler {
   private dts = 0;
   private timed = false;
   private readonly timing = new PesTiming();
+  /**
+   * Where an outside hint (RTP marker or timestamp change) said the access unit ends, and
+   * whether it was emitted there (`closed`). The next start code checks the claim.
+   */
+  private hintAt = -1;
+  private closed = false;
+  /** A hint closed an access unit too early: its remaining NAL units are dropped. */
+  private skipping = false;
 
   constructor(
     private readonly maxAccessUnitBytes: number,
@@ -103,6 +117,32 @@ export class AccessUnitAssembler {
     }
   }
 
+  /** Whether the bytes appended so far could end the current access unit. */
+  get frameEnd(): FrameEnd {
+    if (!this.synced || this.skipping || !this.hasVcl) {
+      return 'none';
+    }
+    return this.scanPos < this.writePos ? 'partial' : 'clean'; // a start code waits for bytes
+  }
+
+  /**
+   * An outside hint says the access unit ends here. When `frameEnd` is 'clean' it is
+   * remembered (and with `close`, emitted now); the next start code confirms or refutes it.
+   */
+  hintFrameEnd(out: AccessUnit[], close: boolean): void {
+    if (this.frameEnd !== 'clean') {
+      return;
+    }
+    this.hintAt = this.writePos;
+    this.closed = close;
+    if (close) {
+      this.closeNal(this.writePos);
+      this.emit(out, undefined);
+      this.auStart = this.writePos; // what was emitted must not be overwritten
+      this.auBase = 0;
+    }
+  }
+
   /** End of input: the last access unit is complete. */
   flush(out: AccessUnit[]): void {
     this.scan(out, true);
@@ -144,6 +184,9 @@ export class AccessUnitAssembler {
     this.keyframe = false;
     this.synced = false;
     this.nalStart = -1;
+    this.hintAt = -1;
+    this.closed = false;
+    this.skipping = false;
     this.timing.clear();
     this.auBase = 0;
     // Nothing before a discontinuity may combine with what follows it.
@@ -249,9 +292,35 @@ export class AccessUnitAssembler {
 
     const m = this.timing.latest(hdr);
     const newPtsHere = m !== undefined && m.pos >= sc && m.pts !== this.pts;
+    const starts = begins || first || newPtsHere;
     // After a discontinuity the first access unit must also carry its own timestamp.
-    if (this.synced ? this.hasVcl && (begins || first || newPtsHere) : (begins || first) && m !== undefined) {
-      if (this.synced) {
+    let boundary = this.synced ? this.hasVcl && starts : (begins || first) && m !== undefined;
+    if (this.hintAt >= 0) {
+      // A hint said the last access unit ended at hintAt: right if one starts there.
+      const right = starts && (sc <= this.hintAt || this.zerosBetween(this.hintAt, sc));
+      if (right) {
+        this.counters.frameEndsConfirmed++;
+        boundary ||= this.closed;
+      } else {
+        this.counters.frameEndsWrong++;
+        this.skipping = this.closed; // the rest of an access unit already emitted
+      }
+      this.hintAt = -1;
+      this.closed = false;
+    }
+    if (this.skipping) {
+      if (!starts) {
+        if (m !== undefined && m.pts === this.pts) {
+          this.timing.consume(m);
+        }
+        return;
+      }
+      this.skipping = false;
+      this.counters.droppedBytes += Math.max(0, sc - this.auStart);
+      boundary = true;
+    }
+    if (boundary) {
+      if (this.synced && this.hasVcl) {
         this.emit(out, m);
       }
       this.beginAccessUnit(sc, m);
@@ -269,6 +338,15 @@ export class AccessUnitAssembler {
     }
     this.nalStart = hdr;
     this.nalKeep = !aud;
+  }
+
+  private zerosBetween(from: number, to: number): boolean {
+    for (let i = from; i < to; i++) {
+      if (this.buf[i] !== 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The unfinished NAL unit ends before `end`; trailing zero bytes are not part of it. */
@@ -355,6 +433,9 @@ export class AccessUnitAssembler {
     this.auStart = Math.max(to, this.auStart - d);
     if (this.nalStart >= 0) {
       this.nalStart -= d;
+    }
+    if (this.hintAt >= 0) {
+      this.hintAt = Math.max(to, this.hintAt - d);
     }
     this.timing.shift(from, to);
   }

@@ -90,6 +90,8 @@ test('literal stream: access units, AUD removed, frame spread over two PES', () 
       droppedBytes: 0,
       droppedAccessUnits: 0,
       oversize: 0,
+      frameEndsConfirmed: 0,
+      frameEndsWrong: 0,
     },
   );
 });
@@ -424,4 +426,89 @@ test('ffmpeg leaves the PTS out of some PES: such frames are timed from their ne
       [100800, 100800],
     ],
   );
+});
+
+// STREAM cut where an RTP packet could end: after each pack, inside a PES, inside a header.
+const at = (hex: string, from = 0) => {
+  const i = toHex(STREAM).replaceAll(' ', '').indexOf(hex.replaceAll(' ', ''), from * 2);
+  assert.ok(i >= 0 && i % 2 === 0, hex);
+  return i / 2;
+};
+const PACK2 = at('00 00 01 ba 44 00 16 fc');
+const PACK3 = at('00 00 01 ba 44 00 17 6d');
+/** Between the two PES of frame 2: a PES boundary that is not a frame boundary. */
+const FRAME2_PES2 = at('00 00 01 e0 00 07');
+
+function pushWithHints(cuts: number[], hint: (d: PsDemuxer) => AccessUnit[]): { aus: AccessUnit[]; d: PsDemuxer } {
+  const d = new PsDemuxer();
+  const aus: AccessUnit[] = [];
+  let from = 0;
+  for (const cut of [...cuts, STREAM.length]) {
+    aus.push(...d.push(STREAM.subarray(from, cut)));
+    aus.push(...hint(d));
+    from = cut;
+  }
+  aus.push(...d.flush());
+  return { aus, d };
+}
+
+test('endOfFrame at a clean boundary emits the access unit at once, once', () => {
+  const d = new PsDemuxer();
+  assert.deepEqual(hexed(d.push(STREAM.subarray(0, PACK2))), [EXPECTED[0]]);
+  assert.equal(d.frameEnd, 'clean');
+  assert.deepEqual(hexed(d.endOfFrame()), [EXPECTED[1]]);
+  assert.equal(d.frameEnd, 'none');
+  assert.deepEqual(d.endOfFrame(), []);
+  assert.deepEqual(hexed(d.push(STREAM.subarray(PACK2, PACK3))), [EXPECTED[2]]);
+  assert.deepEqual(hexed(d.endOfFrame()), [EXPECTED[3]]);
+  assert.deepEqual(hexed([...d.push(STREAM.subarray(PACK3)), ...d.flush()]), [EXPECTED[4]]);
+  assert.equal(d.stats.videoFrames, 3);
+  assert.equal(d.stats.frameEndsConfirmed, 2);
+  assert.equal(d.stats.frameEndsWrong, 0);
+});
+
+test('endOfFrame inside a video PES or its header does nothing', () => {
+  const midPayload = FRAME2_PES2 - 1; // one byte before frame 2's first PES ends, after a slice
+  const midHeader = PACK2 + 14 + 5; // `00 00 01 e0 00` of frame 2's first PES
+  for (const cut of [midPayload, midHeader]) {
+    const d = new PsDemuxer();
+    const aus = d.push(STREAM.subarray(0, cut));
+    assert.equal(d.frameEnd, 'partial');
+    assert.deepEqual(d.endOfFrame(), []);
+    aus.push(...d.push(STREAM.subarray(cut)), ...d.flush());
+    assert.deepEqual(hexed(aus), EXPECTED);
+    assert.equal(d.stats.frameEndsWrong + d.stats.frameEndsConfirmed, 0);
+  }
+});
+
+test('a frame end claimed between two PES of one frame: the rest is dropped, nothing twice, the next frame intact', () => {
+  const { aus, d } = pushWithHints([FRAME2_PES2], (x) => x.endOfFrame());
+  const video = hexed(aus).filter((a) => a.codec === 'H264');
+  assert.deepEqual(video, [
+    EXPECTED[1],
+    { ...EXPECTED[3], units: ['41 9a 26'] }, // cut short by the wrong claim
+    EXPECTED[4],
+  ]);
+  assert.equal(d.stats.frameEndsWrong, 1);
+  assert.equal(d.stats.videoFrames, 3);
+});
+
+test('expectEndOfFrame only checks the claim: the output is unchanged', () => {
+  for (const cuts of [[PACK2, PACK3], [FRAME2_PES2]]) {
+    const { aus, d } = pushWithHints(cuts, (x) => {
+      x.expectEndOfFrame();
+      return [];
+    });
+    assert.deepEqual(hexed(aus), EXPECTED);
+    assert.deepEqual([d.stats.frameEndsConfirmed, d.stats.frameEndsWrong], cuts.length === 2 ? [2, 0] : [0, 1]);
+  }
+});
+
+test('endOfFrame after every byte never throws, never emits a NAL unit twice', () => {
+  for (let i = 1; i < STREAM.length; i++) {
+    const { aus } = pushWithHints([i], (x) => x.endOfFrame());
+    const units = aus.filter((a) => a.codec === 'H264').flatMap((a) => a.units.map((u) => toHex(u)));
+    assert.equal(new Set(units).size, units.length, `cut at ${i}`);
+    assert.deepEqual(hexed(aus).at(-1), EXPECTED[4], `cut at ${i}`);
+  }
 });

@@ -6,7 +6,7 @@
 // `00 00 01 BA`. It never throws on input bytes.
 import type { Processor } from '../processor.js';
 import type { AccessUnit, AudioCodec, VideoCodec } from '../types.js';
-import { AccessUnitAssembler } from './access-unit.js';
+import { AccessUnitAssembler, type FrameEnd } from './access-unit.js';
 import { AudioAssembler } from './audio-unit.js';
 import { StartCode, isAudioStreamId, isVideoStreamId } from './constants.js';
 import { packHeaderLength } from './pack-header.js';
@@ -38,6 +38,10 @@ export type PsDemuxerStats = {
   droppedBytes: number;
   droppedAccessUnits: number;
   oversize: number;
+  /** Frame-end hints (endOfFrame, expectEndOfFrame) that the next access unit start confirmed. */
+  frameEndsConfirmed: number;
+  /** Hints refuted: the bytes after them continued the access unit. */
+  frameEndsWrong: number;
 };
 
 /** What the bytes at the read position are. */
@@ -68,6 +72,8 @@ export class PsDemuxer implements Processor<Uint8Array, AccessUnit> {
     droppedBytes: 0,
     droppedAccessUnits: 0,
     oversize: 0,
+    frameEndsConfirmed: 0,
+    frameEndsWrong: 0,
   };
   private readonly maxPendingBytes: number;
   private readonly video: AccessUnitAssembler;
@@ -151,6 +157,40 @@ export class PsDemuxer implements Processor<Uint8Array, AccessUnit> {
     this.state = HEADER;
     this.count(out);
     return out;
+  }
+
+  /**
+   * Whether the input so far could end the pending video access unit: 'clean' when no video
+   * PES or header is unfinished and the unit has a VCL NAL unit; 'none' when no video unit is
+   * pending; else 'partial'.
+   */
+  get frameEnd(): FrameEnd {
+    const videoOpen =
+      this.pendingLen > 0 || ((this.state === PAYLOAD || this.state === UNBOUNDED) && this.target === VIDEO);
+    const v = this.video.frameEnd;
+    return v === 'clean' && videoOpen ? 'partial' : v;
+  }
+
+  /**
+   * The caller knows the pending video access unit is complete (in GB28181 the RTP marker or
+   * a timestamp change, 2022 §4.3.6): it is emitted now instead of when the next one begins.
+   * Does nothing unless `frameEnd` is 'clean'. If what follows continues that unit after all,
+   * it is dropped up to the next unit start and counted in `frameEndsWrong`.
+   */
+  endOfFrame(): AccessUnit[] {
+    const out: AccessUnit[] = [];
+    if (this.frameEnd === 'clean') {
+      this.video.hintFrameEnd(out, true);
+      this.count(out);
+    }
+    return out;
+  }
+
+  /** Like endOfFrame, but only checks the claim against the next access unit start (stats). */
+  expectEndOfFrame(): void {
+    if (this.frameEnd === 'clean') {
+      this.video.hintFrameEnd([], false);
+    }
   }
 
   /** Lost input (RTP sequence gap): drop the unfinished access unit and resync at a pack. */

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccessUnit } from '../../codecs/types.js';
+import { toHex } from '../../codecs/bytes/hex.js';
+import { PsDemuxer } from '../../codecs/ps/demuxer.js';
+import { parseRtp } from '../../codecs/rtp/packet.js';
 import { Rfc4571Framer } from '../../codecs/rtp/tcp-framing.js';
 import { loadManifest, loadVector } from '../../test/helpers/paths.js';
 import { seededRandom } from '../../test/helpers/random.js';
@@ -134,4 +137,69 @@ test('seeded random mutations never throw', () => {
     return rand() < 0.05 ? copy.subarray(0, Math.floor(rand() * copy.length)) : copy;
   });
   assert.doesNotThrow(() => run(mutated, { ssrcMode: 'off' }));
+});
+
+// RTP frame ends (frame-boundary.ts): the capture sets the marker on each frame's last packet.
+const withMarkers = (mark: (i: number, marker: boolean) => boolean, input = packets) =>
+  input.map((p, i) => {
+    const copy = p.slice();
+    copy[1] = (copy[1] & 0x7f) | (mark(i, (p[1] & 0x80) !== 0) ? 0x80 : 0);
+    return copy;
+  });
+
+/** The frames the demuxer finds by itself, without RTP hints. */
+function demuxedAlone(): AccessUnit[] {
+  const d = new PsDemuxer();
+  const aus = packets.flatMap((p) => d.push(parseRtp(p)!.payload));
+  return [...aus, ...d.flush()];
+}
+const reference = demuxedAlone();
+const bytesOf = (aus: readonly AccessUnit[], video: boolean) =>
+  aus
+    .filter((au) => (au.codec === 'H264') === video)
+    .map((au) => ({ ...au, units: au.units.map((u) => toHex(u)) }));
+
+test('a well-marked stream: once learned, each frame leaves on its own last packet', () => {
+  let current = -1;
+  const leftAt: number[] = [];
+  const pipeline = new RtpPsPipeline({
+    expectedSsrc: Y,
+    onAccessUnit: (au) => au.codec === 'H264' && leftAt.push(current),
+    onEvent: () => {},
+  });
+  packets.forEach((p, i) => {
+    current = i;
+    pipeline.push(p, '127.0.0.1', 40000);
+  });
+  pipeline.flush();
+  const s = pipeline.stats;
+  assert.equal(s.frameHints, 'trusted');
+  assert.equal(s.videoFrames, expected.videoFrames);
+  assert.ok(s.framesEndedEarly >= expected.videoFrames - 30, `${s.framesEndedEarly} early`);
+  const early = leftAt.slice(-s.framesEndedEarly);
+  assert.ok(early.every((i) => parseRtp(packets[i])!.marker), 'emitted while its marked packet is pushed');
+});
+
+test('lying or missing markers: exactly the frames the demuxer finds alone', () => {
+  const cases: [string, Uint8Array[], string][] = [
+    ['marker on every packet', withMarkers(() => true), 'off'],
+    ['no marker at all (timestamps still end frames)', withMarkers(() => false), 'trusted'],
+    ['markers right, then on every packet', withMarkers((i, m) => m || i > 1000), 'off'],
+    [
+      'marker on every packet, one timestamp',
+      withMarkers(() => true).map((p) => {
+        const copy = p.slice();
+        new DataView(copy.buffer).setUint32(4, 1234);
+        return copy;
+      }),
+      'off',
+    ],
+  ];
+  for (const [name, input, mode] of cases) {
+    const { aus, pipeline } = run(input);
+    assert.equal(pipeline.stats.frameHints, mode, name);
+    assert.deepEqual(bytesOf(aus, true), bytesOf(reference, true), name);
+    assert.deepEqual(bytesOf(aus, false), bytesOf(reference, false), name);
+  }
+  assert.equal(run(withMarkers((i, m) => m || i > 1000)).pipeline.stats.frameHintFailures, 1);
 });

@@ -6,6 +6,7 @@ import { isRtp, parseRtp, type RtpPacket } from '../../codecs/rtp/packet.js';
 import { RtpReorderBuffer } from '../../codecs/rtp/reorder.js';
 import { PsDemuxer } from '../../codecs/ps/demuxer.js';
 import { createLogger } from '../log.js';
+import { FrameBoundaryLearner, type FrameBoundaryMode } from './frame-boundary.js';
 import type { IngestEvent } from './ingest-events.js';
 import { LogThrottle } from './log-throttle.js';
 import { SsrcGuard, type SsrcMode } from './ssrc-guard.js';
@@ -45,6 +46,12 @@ export interface IngestStats {
   videoFrames: number;
   keyframes: number;
   audioFrames: number;
+  /** RTP marker / timestamp frame ends: 'learning', 'trusted' (frames leave on them) or 'off'. */
+  frameHints: FrameBoundaryMode;
+  /** Video frames emitted on an RTP frame end instead of when the next frame began. */
+  framesEndedEarly: number;
+  /** Times trusted RTP frame ends disagreed with the demuxer and were given up. */
+  frameHintFailures: number;
 }
 
 export class RtpPsPipeline {
@@ -64,7 +71,11 @@ export class RtpPsPipeline {
     videoFrames: 0,
     keyframes: 0,
     audioFrames: 0,
+    framesEndedEarly: 0,
   };
+  private readonly hints = new FrameBoundaryLearner();
+  /** RTP timestamp of the last packet demuxed. */
+  private lastTimestamp: number | undefined;
   private seenRtp = false;
   private seenPack = false;
   private seenKeyframe = false;
@@ -93,6 +104,8 @@ export class RtpPsPipeline {
       demuxResyncs: d.resyncs,
       demuxDroppedBytes: d.droppedBytes,
       demuxDroppedAccessUnits: d.droppedAccessUnits,
+      frameHints: this.hints.mode,
+      frameHintFailures: this.hints.failures,
     };
   }
 
@@ -156,6 +169,7 @@ export class RtpPsPipeline {
   discontinuity(): void {
     this.drainReorder();
     this.demuxer.gap();
+    this.lastTimestamp = undefined;
   }
 
   /** End of stream: emit everything complete, including the last access unit. */
@@ -176,12 +190,46 @@ export class RtpPsPipeline {
   }
 
   private demux(packet: RtpPacket): void {
+    // A new timestamp: the previous packet ended a frame (2022 §4.3.6; ZLMediaKit's rule).
+    if (this.lastTimestamp !== undefined && packet.timestamp !== this.lastTimestamp) {
+      this.frameEnd();
+    }
+    this.lastTimestamp = packet.timestamp;
     const aus = this.demuxer.push(packet.payload);
     if (!this.seenPack && this.demuxer.stats.packs > 0) {
       this.seenPack = true;
       this.emit({ type: 'first-pack', at: new Date() });
     }
+    this.updateHints();
     this.deliver(aus);
+    if (packet.marker) {
+      this.frameEnd(); // usually this frame's last packet
+    }
+  }
+
+  /**
+   * An RTP frame boundary: acted on once the stream has shown its boundaries agree with the
+   * demuxer's (frame-boundary.ts), else only checked against them.
+   */
+  private frameEnd(): void {
+    const state = this.demuxer.frameEnd;
+    if (state === 'partial') {
+      this.hints.partial();
+    } else if (state === 'clean') {
+      if (this.hints.mode === 'trusted') {
+        const aus = this.demuxer.endOfFrame();
+        this.counts.framesEndedEarly += aus.length;
+        this.deliver(aus);
+      } else if (this.hints.mode === 'learning') {
+        this.demuxer.expectEndOfFrame();
+      }
+    }
+    this.updateHints();
+  }
+
+  private updateHints(): void {
+    const d = this.demuxer.stats;
+    this.hints.update(d.videoFrames, d.frameEndsConfirmed, d.frameEndsWrong);
   }
 
   private deliver(aus: readonly AccessUnit[]): void {
