@@ -51,6 +51,11 @@ export interface DeviceStore {
   listDevices(): DeviceRecord[];
   /** Creates the device with defaults when unknown. */
   upsertDevice(deviceId: string, patch: DevicePatch): DeviceRecord;
+  /**
+   * Several patches in one transaction (coalesced keepalive writes). Optional: callers fall back
+   * to one upsertDevice per entry when a store does not have it.
+   */
+  upsertDevices?(entries: Iterable<readonly [deviceId: string, patch: DevicePatch]>): void;
   deleteDevice(deviceId: string): void;
   /** Marks every device offline (at start-up: nobody has talked to this process yet). */
   markAllOffline(): void;

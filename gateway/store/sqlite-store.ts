@@ -122,6 +122,8 @@ const toChannel = (r: ChannelRow): ChannelRecord => ({
 export class SqliteDeviceStore implements DeviceStore {
   private readonly db: Database.Database;
   private readonly upsertChannelStmt: Database.Statement;
+  /** Prepared device statements by SQL text (prepare() costs more than the write it serves). */
+  private readonly deviceStmts = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -143,7 +145,7 @@ export class SqliteDeviceStore implements DeviceStore {
   }
 
   getDevice(deviceId: string): DeviceRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as DeviceRow | undefined;
+    const row = this.deviceStmt('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as DeviceRow | undefined;
     return row && toDevice(row);
   }
 
@@ -152,21 +154,40 @@ export class SqliteDeviceStore implements DeviceStore {
   }
 
   upsertDevice(deviceId: string, patch: DevicePatch): DeviceRecord {
-    const tx = this.db.transaction(() => {
-      this.db.prepare('INSERT OR IGNORE INTO devices (device_id) VALUES (?)').run(deviceId);
-      const sets: string[] = [];
-      const values: unknown[] = [];
-      for (const [key, value] of Object.entries(patch) as [keyof DevicePatch, unknown][]) {
-        if (value === undefined) continue;
-        sets.push(`${deviceColumns[key]} = ?`);
-        values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
-      }
-      if (sets.length > 0) {
-        this.db.prepare(`UPDATE devices SET ${sets.join(', ')} WHERE device_id = ?`).run(...values, deviceId);
-      }
-    });
-    tx();
+    this.db.transaction(() => this.patchDevice(deviceId, patch))();
     return this.getDevice(deviceId)!;
+  }
+
+  upsertDevices(entries: Iterable<readonly [deviceId: string, patch: DevicePatch]>): void {
+    this.db.transaction(() => {
+      for (const [deviceId, patch] of entries) {
+        this.patchDevice(deviceId, patch);
+      }
+    })();
+  }
+
+  private patchDevice(deviceId: string, patch: DevicePatch): void {
+    this.deviceStmt('INSERT OR IGNORE INTO devices (device_id) VALUES (?)').run(deviceId);
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const [key, value] of Object.entries(patch) as [keyof DevicePatch, unknown][]) {
+      if (value === undefined) {continue;}
+      sets.push(`${deviceColumns[key]} = ?`);
+      values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+    }
+    if (sets.length > 0) {
+      this.deviceStmt(`UPDATE devices SET ${sets.join(', ')} WHERE device_id = ?`).run(...values, deviceId);
+    }
+  }
+
+  /** Column names come from deviceColumns only, so the number of distinct statements is bounded. */
+  private deviceStmt(sql: string): Database.Statement {
+    let stmt = this.deviceStmts.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.deviceStmts.set(sql, stmt);
+    }
+    return stmt;
   }
 
   deleteDevice(deviceId: string): void {
@@ -222,7 +243,7 @@ export class SqliteDeviceStore implements DeviceStore {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.db.open) {this.db.close();}
   }
 
   private writeChannels(deviceId: string, channels: readonly ChannelInput[]): void {

@@ -3,8 +3,9 @@
 import type { ServerTransaction, SipRequest } from '../../sip/index.js';
 import { parseNameAddr, parseSipUri } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
-import { parseManscdp, type ManscdpMessage } from '../manscdp.js';
+import { parseManscdp, type ManscdpMessage, type ManscdpParseResult } from '../manscdp.js';
 import type { DeviceSession, DeviceSessions } from './device-sessions.js';
+import { parseKeepaliveFast } from './keepalive-fast-path.js';
 
 export interface InboxHandlers {
   /** A parsed message from a registered device. */
@@ -44,7 +45,9 @@ export class Inbox {
     const from = parseNameAddr(req.headers.get('from') ?? '');
     const deviceId = from ? parseSipUri(from.uri)?.user : undefined;
     const callId = req.headers.get('call-id') ?? '';
-    const parsed = parseManscdp(req.body);
+    // The canonical ASCII keepalive skips the XML parser; everything else takes the full parse.
+    const fast = parseKeepaliveFast(req.body);
+    const parsed: ManscdpParseResult = fast ? { ok: true, value: fast } : parseManscdp(req.body);
     const message = parsed.ok ? parsed.value.message : undefined;
     const isKeepalive = message?.kind === 'Keepalive';
     const session = deviceId ? this.sessions.touch(deviceId, tx.remote, isKeepalive) : undefined;
