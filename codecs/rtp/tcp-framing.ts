@@ -9,11 +9,14 @@
 //
 // Senders do break the framing: ZLMediaKit issue #571 shows a camera whose non-blocking socket
 // overwrote its own send buffer, leaving a truncated packet in the stream. A frame whose length
-// is implausible, whose packet is not version 2, or whose SSRC is not the stream's makes the
-// framer search forward, byte by byte, for a length + RTP header carrying the known SSRC
-// (the way ZLMediaKit's RtpSession recovers). A header with another SSRC is only believed when
-// the frame after it has the same SSRC, so a real SSRC change costs one packet of latency.
+// is implausible, whose packet is not version 2, whose RTCP length fields do not add up to it, or
+// whose SSRC is not the stream's makes the framer search forward for a length + RTP header
+// carrying the known SSRC (the way ZLMediaKit's RtpSession recovers); a header with another SSRC
+// is only believed when the frame after it has the same SSRC (tcp-framing-resync.ts has the exact
+// rule), so a real SSRC change costs one packet of latency. Every decision depends on the bytes
+// alone, so the frames are the same however TCP segments the stream.
 import type { Processor } from '../processor.js';
+import { isRtcpSecondOctet, readSsrc, Resync, RTP_HEADER } from './tcp-framing-resync.js';
 
 export interface Rfc4571FramerOptions {
   /**
@@ -25,25 +28,31 @@ export interface Rfc4571FramerOptions {
   maxFrameBytes?: number;
 }
 
-/** RTP fixed header (RFC 3550 §5.1); the SSRC is its last word. */
-const RTP_HEADER = 12;
 /** The shortest RTCP packet, an RR with no report blocks (RFC 3550 §6.4.2). */
 const RTCP_MIN = 8;
+/** RTCP packet types SR and RR (RFC 3550 §12.1). */
+const RTCP_SR = 200;
+const RTCP_RR = 201;
+/** While searching, a chunk joins the carried bytes this much at a time, so the carry stays small. */
+const SEARCH_SLICE = 16 * 1024;
 
 type Verdict = 'ok' | 'bad' | 'wait' | 'other-ssrc';
-
-/** Second octet 192–223 is RTCP when it shares the stream with RTP (RFC 5761 §4). */
-const isRtcpSecondOctet = (b1: number): boolean => b1 >= 192 && b1 <= 223;
 
 export class Rfc4571Framer implements Processor<Uint8Array, Uint8Array> {
   readonly stats = { frames: 0, resyncs: 0, droppedBytes: 0, ssrcChanges: 0 };
   private readonly maxFrameBytes: number;
-  /** Bytes of an unfinished frame (or of a search in progress) carried to the next chunk. */
+  /** Bytes carried to the next chunk, buf[head, tail): an unfinished frame, or what a search still needs. */
   private buf = new Uint8Array(0);
-  private len = 0;
-  private synced = true;
-  private droppedSinceSync = 0;
+  private head = 0;
+  private tail = 0;
+  /** Absolute stream offset of buf[head] (of the next byte to arrive when nothing is carried). */
+  private headAt = 0;
+  /** Set while out of sync. */
+  private resync: Resync | undefined;
   private ssrc: number | undefined;
+  /** How far the RTCP compound at absolute offset rtcpFrame has been walked (absolute offset). */
+  private rtcpFrame = -1;
+  private rtcpWalked = 0;
 
   constructor(opts: Rfc4571FramerOptions = {}) {
     this.maxFrameBytes = Math.min(0xffff, Math.max(RTP_HEADER, Math.floor(opts.maxFrameBytes ?? 0xffff)));
@@ -53,24 +62,23 @@ export class Rfc4571Framer implements Processor<Uint8Array, Uint8Array> {
   push(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
     let pos = 0;
-    // Finish a frame started in an earlier chunk by copying only the bytes it still needs.
-    while (this.len > 0 && this.synced && pos < chunk.length) {
-      const need = this.len < 2 ? 2 - this.len : 2 + this.lengthField() - this.len;
-      const take = Math.min(Math.max(need, 1), chunk.length - pos);
+    // Carried bytes get only what they need: the rest of their frame, or a slice for the search.
+    while (pos < chunk.length && (this.tail > this.head || this.resync)) {
+      const take = Math.min(this.resync ? SEARCH_SLICE : this.need(), chunk.length - pos);
       this.append(chunk.subarray(pos, pos + take));
       pos += take;
-      this.consume(this.scan(this.buf, 0, this.len, true, out));
-    }
-    if (this.len > 0) {
-      // Still unfinished, or searching: keep collecting and scan the carried bytes.
-      if (pos < chunk.length) {
-        this.append(chunk.subarray(pos));
-        this.consume(this.scan(this.buf, 0, this.len, true, out));
+      const stop = this.scan(this.buf, this.head, this.tail, this.headAt - this.head, true, out);
+      this.headAt += stop - this.head;
+      this.head = stop;
+      if (this.head === this.tail) {
+        this.head = this.tail = 0;
       }
-      return out;
     }
-    const stop = this.scan(chunk, pos, chunk.length, false, out);
-    if (stop < chunk.length) {
+    if (pos < chunk.length) {
+      // Nothing carried and in sync: frames inside the chunk are views of it.
+      const origin = this.headAt - pos;
+      const stop = this.scan(chunk, pos, chunk.length, origin, false, out);
+      this.headAt = origin + stop;
       this.append(chunk.subarray(stop));
     }
     return out;
@@ -78,41 +86,48 @@ export class Rfc4571Framer implements Processor<Uint8Array, Uint8Array> {
 
   /** End of the connection: an unfinished frame is dropped; the next byte must start a frame. */
   flush(): Uint8Array[] {
-    this.stats.droppedBytes += this.len;
-    this.len = 0;
-    this.synced = true;
-    this.droppedSinceSync = 0;
+    this.stats.droppedBytes += this.tail - this.head;
+    this.headAt += this.tail - this.head;
+    this.head = this.tail = 0;
+    this.resync = undefined;
     this.ssrc = undefined;
+    this.rtcpFrame = -1;
     return [];
   }
 
-  /** Emits whole frames from data[pos, end); returns where the unconsumed bytes begin. */
-  private scan(data: Uint8Array, pos: number, end: number, copy: boolean, out: Uint8Array[]): number {
+  /**
+   * Emits whole frames from data[pos, end), where data[0] is absolute stream offset `origin`;
+   * returns where the bytes to carry begin.
+   */
+  private scan(data: Uint8Array, pos: number, end: number, origin: number, copy: boolean, out: Uint8Array[]): number {
     for (;;) {
-      if (!this.synced) {
-        const at = this.search(data, pos, end);
-        this.stats.droppedBytes += at.index - pos;
-        this.droppedSinceSync += at.index - pos;
-        pos = at.index;
-        if (!at.found) {
+      if (this.resync) {
+        const found = this.resync.next(data, origin, end, this.ssrc);
+        const at = (found ? found.at : this.resync.keepFrom()) - origin;
+        this.stats.droppedBytes += at - pos;
+        pos = at;
+        if (!found) {
           return pos;
         }
-        if (this.droppedSinceSync > 0) {
+        if (found.at > this.resync.start) {
           this.stats.resyncs++;
         }
-        this.synced = true;
-        this.droppedSinceSync = 0;
+        if (found.ssrc !== this.ssrc) {
+          this.stats.ssrcChanges += this.ssrc === undefined ? 0 : 1;
+          this.ssrc = found.ssrc;
+        }
+        this.resync = undefined;
       }
       if (end - pos < 2) {
         return pos;
       }
       const length = (data[pos] << 8) | data[pos + 1];
-      const verdict = this.check(data, pos, end, length);
+      const verdict = this.check(data, pos, end, origin, length);
       if (verdict === 'wait') {
         return pos;
       }
       if (verdict !== 'ok') {
-        this.synced = false;
+        this.resync = new Resync(origin + pos, this.maxFrameBytes);
         continue;
       }
       if (end - pos < 2 + length) {
@@ -126,7 +141,7 @@ export class Rfc4571Framer implements Processor<Uint8Array, Uint8Array> {
   }
 
   /** In sync: is the frame at `pos` believable? Locks onto the first RTP SSRC seen. */
-  private check(data: Uint8Array, pos: number, end: number, length: number): Verdict {
+  private check(data: Uint8Array, pos: number, end: number, origin: number, length: number): Verdict {
     if (length < RTCP_MIN || length > this.maxFrameBytes) {
       return 'bad';
     }
@@ -137,8 +152,8 @@ export class Rfc4571Framer implements Processor<Uint8Array, Uint8Array> {
       return 'bad';
     }
     if (isRtcpSecondOctet(data[pos + 3])) {
-      return length % 4 === 0 ? 'ok' : 'bad';
-    } // RTCP is 32-bit aligned (§6.4.1)
+      return this.checkRtcp(data, pos, end, origin, length);
+    }
     if (length < RTP_HEADER) {
       return 'bad';
     }
@@ -150,79 +165,67 @@ export class Rfc4571Framer implements Processor<Uint8Array, Uint8Array> {
   }
 
   /**
-   * Out of sync: the first position holding a length + RTP header with the known SSRC, or one with
-   * another SSRC that the following frame confirms. `found: false` means wait for more bytes at `index`.
+   * RTCP header validity checks of RFC 3550 Appendix A.2 (why §6.1 makes every compound packet
+   * start with a report): the first packet is an SR or RR without padding, and the length fields,
+   * in 32-bit words minus one (§6.4.1), add up to the frame exactly. Payload bytes that merely look
+   * like an RTCP header rarely pass. The walk resumes where the previous push left it.
    */
-  private search(data: Uint8Array, pos: number, end: number): { index: number; found: boolean } {
-    let waitAt = -1;
-    for (let p = pos; p < end; p++) {
-      if (end - p < 2 + RTP_HEADER) {
-        return { index: waitAt >= 0 ? waitAt : p, found: false };
+  private checkRtcp(data: Uint8Array, pos: number, end: number, origin: number, length: number): Verdict {
+    const first = data[pos + 3];
+    if (length % 4 !== 0 || (first !== RTCP_SR && first !== RTCP_RR) || (data[pos + 2] & 0x20) !== 0) {
+      return 'bad';
+    }
+    if (this.rtcpFrame !== origin + pos) {
+      this.rtcpFrame = origin + pos;
+      this.rtcpWalked = origin + pos + 2;
+    }
+    const stop = pos + 2 + length;
+    let p = this.rtcpWalked - origin;
+    for (; p < stop; p += 4 * (((data[p + 2] << 8) | data[p + 3]) + 1)) {
+      if (stop - p < 4) {
+        return 'bad';
       }
-      const ssrc = this.rtpHeaderAt(data, p);
-      if (ssrc === undefined) {
-        continue;
+      if (end - p < 4) {
+        this.rtcpWalked = origin + p;
+        return 'wait';
       }
-      if (ssrc === this.ssrc) {
-        return { index: p, found: true };
-      }
-      if (waitAt >= 0) {
-        continue;
-      } // an earlier candidate is still undecided; look only for the known SSRC
-      const next = p + 2 + ((data[p] << 8) | data[p + 1]);
-      if (end - next < 2 + RTP_HEADER) {
-        waitAt = p;
-        continue;
-      }
-      if (this.rtpHeaderAt(data, next) === ssrc) {
-        if (this.ssrc !== undefined) {
-          this.stats.ssrcChanges++;
-        }
-        this.ssrc = ssrc;
-        return { index: p, found: true };
+      if (data[p] >> 6 !== 2 || !isRtcpSecondOctet(data[p + 1])) {
+        return 'bad';
       }
     }
-    return { index: waitAt >= 0 ? waitAt : end, found: false };
+    this.rtcpWalked = origin + p;
+    return p === stop ? 'ok' : 'bad';
   }
 
-  /** SSRC of a plausible length + RTP v2 header at p (caller ensures 14 bytes), else undefined. */
-  private rtpHeaderAt(data: Uint8Array, p: number): number | undefined {
-    const length = (data[p] << 8) | data[p + 1];
-    if (length < RTP_HEADER || length > this.maxFrameBytes) {
-      return undefined;
+  private need(): number {
+    const have = this.tail - this.head;
+    if (have < 2) {
+      return 2 - have;
     }
-    if (data[p + 2] >> 6 !== 2 || isRtcpSecondOctet(data[p + 3])) {
-      return undefined;
-    }
-    return readSsrc(data, p + 2);
-  }
-
-  private lengthField(): number {
-    return (this.buf[0] << 8) | this.buf[1];
+    return Math.max(1, 2 + ((this.buf[this.head] << 8) | this.buf[this.head + 1]) - have);
   }
 
   private append(bytes: Uint8Array): void {
-    if (this.len + bytes.length > this.buf.length) {
-      const grown = new Uint8Array(Math.max(2 * this.buf.length, this.len + bytes.length, 2048));
-      grown.set(this.buf.subarray(0, this.len));
-      this.buf = grown;
-    }
-    this.buf.set(bytes, this.len);
-    this.len += bytes.length;
-  }
-
-  private consume(n: number): void {
-    if (n === 0) {
+    if (bytes.length === 0) {
       return;
     }
-    this.buf.copyWithin(0, n, this.len);
-    this.len -= n;
+    if (this.tail + bytes.length > this.buf.length) {
+      // Compact, or grow to twice what is needed, so copying stays linear in the bytes pushed.
+      const live = this.tail - this.head;
+      const needed = live + bytes.length;
+      if (2 * needed > this.buf.length) {
+        const grown = new Uint8Array(Math.max(2048, 2 * needed));
+        grown.set(this.buf.subarray(this.head, this.tail));
+        this.buf = grown;
+      } else {
+        this.buf.copyWithin(0, this.head, this.tail);
+      }
+      this.head = 0;
+      this.tail = live;
+    }
+    this.buf.set(bytes, this.tail);
+    this.tail += bytes.length;
   }
-}
-
-function readSsrc(data: Uint8Array, rtpStart: number): number {
-  const i = rtpStart + 8;
-  return ((data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3]) >>> 0;
 }
 
 /** Prefixes one RTP or RTCP packet with its RFC 4571 length, for senders. */

@@ -40,16 +40,19 @@ function rig(batch = true) {
   return { sqlite, sessions, writes, advance, now: () => now };
 }
 
-test('first keepalive is written at once, later ones are coalesced until the flush interval', () => {
+test('keepalives are coalesced until the flush interval; the session holds the live value', () => {
   const { sqlite, sessions, writes, advance, now } = rig();
   sessions.register(DEVICE, remote(40211), 3600, 'c1');
   sessions.register(OTHER, remote(40300), 3600, 'c2');
   advance(60_000);
+  const before = writes.single;
   sessions.touch(DEVICE, remote(40211), true);
   sessions.touch(OTHER, remote(40300), true);
-  assert.equal(sqlite.getDevice(DEVICE)?.lastKeepaliveAt, iso(now()), 'first keepalive written through');
+  assert.equal(writes.single, before, 'not even the first keepalive is written through');
+  assert.equal(sessions.get(DEVICE)?.lastKeepaliveAt, now(), 'the API reads this live value');
+  sessions.flush();
+  assert.equal(sqlite.getDevice(DEVICE)?.lastKeepaliveAt, iso(now()));
 
-  const before = writes.single;
   advance(60_000);
   sessions.touch(DEVICE, remote(40999), true); // NAT port changed
   sessions.touch(OTHER, remote(40300), true);
@@ -58,14 +61,14 @@ test('first keepalive is written at once, later ones are coalesced until the flu
   assert.equal(sqlite.getDevice(DEVICE)?.lastKeepaliveAt, iso(second - 60_000));
 
   sessions.sweep(); // 60 s since the last flush: due
-  assert.equal(writes.batches, 1);
+  assert.equal(writes.batches, 2);
   assert.equal(sqlite.getDevice(DEVICE)?.lastKeepaliveAt, iso(second));
   assert.equal(sqlite.getDevice(DEVICE)?.remotePort, 40999);
   assert.equal(sqlite.getDevice(OTHER)?.lastKeepaliveAt, iso(second));
 
   advance(1000);
   sessions.sweep(); // nothing pending, not due
-  assert.equal(writes.batches, 1);
+  assert.equal(writes.batches, 2);
   sessions.close();
 });
 

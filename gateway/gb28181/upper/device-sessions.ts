@@ -4,8 +4,8 @@
 // Online/offline and registrations reach the store at once; keepalive time and address are
 // coalesced in memory and written for all devices in one transaction every flushIntervalMs
 // (and on offline and close): a write per keepalive was most of a keepalive's cost at 10,000
-// devices. The first keepalive of a device in this process is written at once, so the API shows
-// it promptly; after a crash the store's lastKeepaliveAt is at most flushIntervalMs old.
+// devices. The API reads the live value from here; after a crash the store's lastKeepaliveAt is
+// at most flushIntervalMs old.
 import type { SipRemote } from '../../sip/index.js';
 import type { DevicePatch, DeviceStore } from '../../store/device-store.js';
 import type { ManscdpCharset } from '../manscdp-charset.js';
@@ -138,7 +138,6 @@ export class DeviceSessions {
       return undefined;
     }
     const now = this.#now();
-    const firstKeepalive = session.lastKeepaliveAt === undefined;
     if (isKeepalive) {
       const expected =
         (session.lastKeepaliveAt ?? session.registeredAt) + this.#opts.keepaliveIntervalSec * 1000;
@@ -158,7 +157,7 @@ export class DeviceSessions {
         remoteAddress: remote.address,
         remotePort: remote.port,
       };
-      if (firstKeepalive || this.#closed) {
+      if (this.#closed) {
         this.#pending.delete(deviceId);
         this.#opts.store.upsertDevice(deviceId, patch);
       } else {

@@ -483,7 +483,8 @@ export class UpperPlatform implements GatewayServices {
           : null,
       online: live?.online ?? false,
       registeredAt: d.registeredAt,
-      lastKeepaliveAt: d.lastKeepaliveAt,
+      // The live value: the store's copy is written in batches (device-sessions.ts).
+      lastKeepaliveAt: live?.lastKeepaliveAt !== undefined ? new Date(live.lastKeepaliveAt).toISOString() : d.lastKeepaliveAt,
       channelCount: this.#o.store.countChannels(deviceId),
       mediaTransport: d.mediaTransport,
     };
