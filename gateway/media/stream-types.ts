@@ -1,6 +1,6 @@
 // The stream hub's public shapes: what drives a stream (StreamSource), how it is configured,
 // and what it reports (StreamInfo) to the API, metrics and WebRTC/HLS outputs.
-import type { AudioCodec, VideoCodec } from '../../codecs/types.js';
+import type { MediaInfo } from './media-info.js';
 import type { Stream } from './stream.js';
 
 /** What drives a stream: the GB28181 session layer (INVITE/BYE), or a fake in tests. */
@@ -36,20 +36,9 @@ export interface SubscribeOptions {
 
 export type StreamState = 'starting' | 'live' | 'closed';
 
-export interface StreamInfo {
+/** What the stream reports: the media derived from its access units, plus its own lifecycle. */
+export interface StreamInfo extends MediaInfo {
   state: StreamState;
-  videoCodec?: VideoCodec;
-  audioCodec?: AudioCodec;
-  /** RFC 6381 codec string of the video, e.g. avc1.4D401F. */
-  codecString?: string;
-  width?: number;
-  height?: number;
-  fps?: number;
-  bitrateKbps?: number;
-  frames: number;
-  keyframes: number;
-  audioFrames: number;
-  hasBFrames: boolean;
   startedAt?: Date;
   firstKeyframeAt?: Date;
   lastMediaAt?: Date;
