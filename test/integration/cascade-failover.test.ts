@@ -97,13 +97,13 @@ test('with B stopped, A marks it offline after exactly three unanswered keepaliv
   b = undefined;
   const lost = await waitFor(
     () => states.find((s) => s.at >= stoppedAt && s.state === 'failed'),
-    10_000,
+    15_000,
     'A to give up on B',
   );
   assert.match(lost.error ?? '', /^3 keepalives unanswered/);
   // One interval plus one unanswered wait (1 s each) per miss.
   const seconds = (lost.at - stoppedAt) / 1000;
-  assert.ok(seconds >= 4 && seconds <= 8, `lost after ${seconds} s`);
+  assert.ok(seconds >= 4 && seconds <= 10, `lost after ${seconds} s`);
   const view = await upperOnA(a!);
   assert.equal(view.status.online, false);
   assert.ok(view.status.keepalive.missed >= 3);

@@ -196,10 +196,12 @@ for (const transport of ['udp', 'tcp'] as const) {
       });
 
       test("sipp's scenario completes: digest verified by sipp, every answer as it expects, 404 for the unshared channel", async () => {
+        let timer: NodeJS.Timeout | undefined;
         const code = await Promise.race([
           sippExit,
-          new Promise((r) => setTimeout(() => r('timeout'), 45_000)),
+          new Promise((r) => (timer = setTimeout(() => r('timeout'), 45_000))),
         ]);
+        clearTimeout(timer);
         const errors = existsSync(logs.errors) ? readFileSync(logs.errors, 'latin1') : '';
         // 97 = stopped by the scenario's own stop_now, which only the upper's call reaches after
         // its last check; a failed check aborts that call and sipp would run into -timeout.
