@@ -49,7 +49,8 @@ const FREE_TEXT_LEAVES = [
 ];
 // Content runs to the first closing tag of the same name on the same line and holds no '</':
 // an unclosed <Address> never swallows the following elements.
-const FREE_TEXT_RE = new RegExp(`<(${FREE_TEXT_LEAVES.join('|')})>((?:(?!</)[^\\r\\n])*?)</\\1\\s*>`, 'g');
+const FREE_TEXT_OPEN_RE = new RegExp(`<(${FREE_TEXT_LEAVES.join('|')})>`, 'g');
+const CLOSE_TAG_RE = /<\/([^\s>/]*)\s*>/y;
 const STRAY_LT_RE = /<(?![A-Za-z_:/?!])/g;
 const BARE_AMP_RE = /&(?!(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});)/g;
 const DOCTYPE_RE = /<!(?:DOCTYPE|ENTITY)/i;
@@ -82,12 +83,49 @@ function parserFor(maxDepth: number): XMLParser {
 
 /** Escapes what devices leave raw; exported for tests of individual repairs. */
 export function repairXml(text: string): string {
-  return text
-    .replace(FREE_TEXT_RE, (whole, name: string, content: string) =>
-      content.includes('<') ? `<${name}>${content.replace(/</g, '&lt;')}</${name}>` : whole,
-    )
-    .replace(STRAY_LT_RE, '&lt;')
-    .replace(BARE_AMP_RE, '&amp;');
+  return escapeFreeText(text).replace(STRAY_LT_RE, '&lt;').replace(BARE_AMP_RE, '&amp;');
+}
+
+/**
+ * Escapes '<' inside free-text leaves (`<Name>a<b</Name>`). Linear in the input: the first '</'
+ * and line end after each opening tag are cached, because a single-regex version rescans the
+ * rest of the line from every opening tag, which a body of 9,000 `<Name>` on one line turned
+ * into 300+ ms of parsing per message (found by test/fuzz/manscdp).
+ */
+function escapeFreeText(text: string): string {
+  let out = '';
+  let copied = 0;
+  let nextClose = -1;
+  let nextEol = -1;
+  const open = new RegExp(FREE_TEXT_OPEN_RE.source, 'g');
+  for (let m = open.exec(text); m; m = open.exec(text)) {
+    const name = m[1];
+    const start = m.index + m[0].length;
+    if (nextClose !== Infinity && nextClose < start) {
+      const at = text.indexOf('</', start);
+      nextClose = at < 0 ? Infinity : at;
+    }
+    if (nextEol !== Infinity && nextEol < start) {
+      const cr = text.indexOf('\r', start);
+      const lf = text.indexOf('\n', start);
+      nextEol = Math.min(cr < 0 ? Infinity : cr, lf < 0 ? Infinity : lf);
+    }
+    if (nextClose === Infinity || nextClose > nextEol) {
+      continue;
+    }
+    CLOSE_TAG_RE.lastIndex = nextClose;
+    const close = CLOSE_TAG_RE.exec(text);
+    if (!close || close[1] !== name) {
+      continue;
+    }
+    const content = text.slice(start, nextClose);
+    if (content.includes('<')) {
+      out += `${text.slice(copied, m.index)}<${name}>${content.replace(/</g, '&lt;')}</${name}>`;
+      copied = nextClose + close[0].length;
+    }
+    open.lastIndex = nextClose + close[0].length;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 /** Deepest element nesting, scanning tags linearly (comments, PIs and CDATA skipped). */

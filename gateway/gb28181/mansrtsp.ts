@@ -43,13 +43,25 @@ export const MANSRTSP_BASIC_SCALES: readonly number[] = [0.25, 0.5, 1, 2, 4];
 
 const CRLF = '\r\n';
 
+/**
+ * Plain decimal with at most 9 fraction digits, never exponent notation: String(1e-7) is "1e-7",
+ * which no MANSRTSP parser (ours included) reads (found by test/fuzz/mansrtsp).
+ */
+function formatDecimal(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(9).replace(/\.?0+$/, '');
+}
+
 /** 2 → "2.0" (as in the reference), 0.5 → "0.5". */
 export function formatScale(scale: number): string {
-  return Number.isInteger(scale) ? scale.toFixed(1) : String(scale);
+  return Number.isInteger(scale) ? scale.toFixed(1) : formatDecimal(scale);
+}
+
+function formatNpt(t: number | 'now'): string {
+  return t === 'now' ? t : formatDecimal(t);
 }
 
 function formatRange(r: NptRange): string {
-  return `npt=${r.start}-${r.end ?? ''}`;
+  return `npt=${formatNpt(r.start)}-${r.end === undefined ? '' : formatNpt(r.end)}`;
 }
 
 export function buildMansRtsp(req: MansRtspRequest): string {
@@ -58,7 +70,7 @@ export function buildMansRtsp(req: MansRtspRequest): string {
     if (req.scale !== undefined) lines.push(`Scale: ${formatScale(req.scale)}`);
     if (req.range !== undefined) lines.push(`Range: ${formatRange(req.range)}`);
   } else if (req.method === 'PAUSE') {
-    lines.push(`PauseTime: ${req.pauseTime}`);
+    lines.push(`PauseTime: ${formatNpt(req.pauseTime)}`);
   }
   return lines.join(CRLF) + CRLF;
 }
@@ -76,6 +88,12 @@ export function buildMansRtspResponse(res: MansRtspResponse): string {
 }
 
 const NUMBER_RE = /^[+-]?\d{1,10}(?:\.\d{1,9})?$/;
+
+/** A NUMBER_RE value that also fits NUMBER_RE once written back (9999999999.9999999999 rounds to 1e10). */
+function readNumber(text: string): number | undefined {
+  const n = NUMBER_RE.test(text) ? Number(text) : NaN;
+  return Math.abs(n) < 1e10 ? n : undefined;
+}
 
 function parseHeaders(lines: string[]): Map<string, string> | string {
   const headers = new Map<string, string>();
@@ -96,10 +114,11 @@ function parseCseq(headers: Map<string, string>): number | undefined {
 function parseRange(value: string): NptRange | undefined {
   const m = /^npt\s*=\s*(now|[\d.]+)\s*-\s*([\d.]*)$/i.exec(value);
   if (!m) return undefined;
-  const start = m[1].toLowerCase() === 'now' ? 'now' : NUMBER_RE.test(m[1]) ? Number(m[1]) : undefined;
+  const start = m[1].toLowerCase() === 'now' ? 'now' : readNumber(m[1]);
   if (start === undefined) return undefined;
   if (m[2] === '') return { start };
-  return NUMBER_RE.test(m[2]) ? { start, end: Number(m[2]) } : undefined;
+  const end = readNumber(m[2]);
+  return end === undefined ? undefined : { start, end };
 }
 
 /** Parses an INFO body (LF or CRLF line ends, header names in any case). */
@@ -116,17 +135,19 @@ export function parseMansRtsp(text: string): GbResult<MansRtspRequest> {
   if (method === 'PAUSE') {
     const pause = headers.get('pausetime') ?? 'now';
     if (pause.toLowerCase() === 'now') return ok({ method, cseq, pauseTime: 'now' });
-    return NUMBER_RE.test(pause)
-      ? ok({ method, cseq, pauseTime: Number(pause) })
-      : fail(GbErrorCode.RTSP_SYNTAX, 'PauseTime');
+    const pauseTime = readNumber(pause);
+    return pauseTime === undefined
+      ? fail(GbErrorCode.RTSP_SYNTAX, 'PauseTime')
+      : ok({ method, cseq, pauseTime });
   }
   const req: MansRtspRequest = { method: 'PLAY', cseq };
   const scale = headers.get('scale');
   if (scale !== undefined) {
-    if (!NUMBER_RE.test(scale) || Number(scale) === 0) {
+    const value = readNumber(scale);
+    if (value === undefined || value === 0) {
       return fail(GbErrorCode.RTSP_SYNTAX, `Scale "${scale}"`);
     }
-    req.scale = Number(scale);
+    req.scale = value;
   }
   const range = headers.get('range');
   if (range !== undefined) {
@@ -140,13 +161,14 @@ export function parseMansRtsp(text: string): GbResult<MansRtspRequest> {
 /** Parses the optional RTSP-style body of the device's 200 to an INFO. */
 export function parseMansRtspResponse(text: string): GbResult<MansRtspResponse> {
   const lines = text.split(/\r?\n/);
-  const status = /^\s*RTSP\/1\.0\s+(\d{3})\s*(.*)$/i.exec(lines[0] ?? '');
+  // Exactly three digits, the first not 0: "0200 OK" used to read as status 20 (found by test/fuzz/mansrtsp).
+  const status = /^\s*RTSP\/1\.0\s+([1-9]\d\d)(?:\s+(.*))?$/i.exec(lines[0] ?? '');
   if (!status) return fail(GbErrorCode.RTSP_SYNTAX, 'status line');
   const headers = parseHeaders(lines.slice(1));
   if (typeof headers === 'string') return fail(GbErrorCode.RTSP_SYNTAX, headers);
   const cseq = parseCseq(headers);
   if (cseq === undefined) return fail(GbErrorCode.RTSP_SYNTAX, 'CSeq');
-  const res: MansRtspResponse = { status: Number(status[1]), reason: status[2].trim(), cseq };
+  const res: MansRtspResponse = { status: Number(status[1]), reason: (status[2] ?? '').trim(), cseq };
   const info = headers.get('rtp-info');
   if (info !== undefined) {
     const rtpInfo: NonNullable<MansRtspResponse['rtpInfo']> = {};

@@ -142,7 +142,9 @@ function applyAttribute(media: GbSdpMedia, attr: string): void {
   const t = media.transport;
   if (DIRECTIONS.includes(name as MediaDirection)) media.direction = name as MediaDirection;
   else if (name === 'rtpmap') {
-    const r = /^(\d{1,3})\s+([^/\s]+)\/(\d+)/.exec(value);
+    // At most 10 clock-rate digits: longer ones became floats (9e+22) that write back as other
+    // numbers (found by test/fuzz/sdp).
+    const r = /^(\d{1,3})\s+([^/\s]+)\/(\d{1,10})/.exec(value);
     if (r) media.rtpmaps.push({ payloadType: Number(r[1]), encoding: r[2], clockRate: Number(r[3]) });
   } else if (
     name === 'setup' &&

@@ -44,6 +44,8 @@ const REQUEST_LINE = new RegExp(`^([${TOKEN}]+) (\\S+) SIP/2\\.0$`, 'i');
 const STATUS_LINE = /^SIP\/2\.0 ([1-6]\d\d)(?: (.*))?$/i;
 const HEADER_LINE = new RegExp(`^([${TOKEN}]+)([ \\t]*:[ \\t]*)(.*)$`);
 const MANDATORY = ['Via', 'From', 'To', 'Call-ID', 'CSeq'] as const;
+/** What `.` in HEADER_LINE does not match: a value never contains these. */
+const LINE_BREAKS = /[\r\u2028\u2029]/;
 
 export function createRequest(
   method: string,
@@ -128,6 +130,11 @@ export function parseSipMessage(bytes: Uint8Array): SipParseResult {
       const prev = entries[entries.length - 1];
       if (!prev) {
         return fail(SipErrorCode.HEADER_SYNTAX, 'continuation line before any header');
+      }
+      // The same characters as HEADER_LINE's value: a bare CR folded into a value would be
+      // echoed into our responses as a line break (found by test/fuzz/sip-message).
+      if (LINE_BREAKS.test(line)) {
+        return fail(SipErrorCode.HEADER_SYNTAX, 'line break inside a folded header');
       }
       prev.value = `${prev.value} ${line.trim()}`.trim();
       continue;

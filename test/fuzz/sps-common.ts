@@ -1,0 +1,47 @@
+// Shared by the H.264 and H.265 SPS fuzzers: the NAL units of a committed clip, and the check
+// that the HLS output's init segment for a keyframe's parameter sets is well formed.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { VideoCodec } from '../../codecs/types.js';
+import { buildInitSegment } from '../../gateway/hls/init-segment.js';
+import { videoConfigFromKeyframe } from '../../gateway/hls/video-config.js';
+import { repoRoot } from '../helpers/paths.js';
+
+/** NAL units (no start codes) of test/fixtures/media/<name>; readers passed in to keep this file pure of I/O choice. */
+export function clipUnits(
+  name: string,
+  read: (path: string) => Uint8Array,
+  split: (bytes: Uint8Array) => Uint8Array[],
+): Uint8Array[] {
+  return split(new Uint8Array(read(join(repoRoot, 'test', 'fixtures', 'media', name)))).filter((u) => u.length > 0);
+}
+
+/** Top-level boxes must tile the segment exactly, each with a printable four-character type. */
+function checkBoxes(bytes: Uint8Array): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const types: string[] = [];
+  for (let off = 0; off < bytes.length; ) {
+    assert.ok(off + 8 <= bytes.length, 'truncated box header');
+    const size = view.getUint32(off);
+    const type = String.fromCharCode(...bytes.subarray(off + 4, off + 8));
+    assert.match(type, /^[a-z0-9 ]{4}$/, `box type ${JSON.stringify(type)}`);
+    assert.ok(size >= 8 && off + size <= bytes.length, `box ${type} of ${size} bytes at ${off}`);
+    types.push(type);
+    off += size;
+  }
+  return types;
+}
+
+/** The HLS output's path for a keyframe: video config, then the init segment, without throwing. */
+export function checkInitSegment(codec: VideoCodec, units: Uint8Array[]): void {
+  const config = videoConfigFromKeyframe(codec, units);
+  if (!config) {
+    return;
+  }
+  assert.ok(config.width > 0 && config.height > 0);
+  assert.match(config.codecString, /^(avc1|hvc1)\.[0-9A-Za-z.]+$/, `codec string ${config.codecString}`);
+  const init = buildInitSegment(config.track);
+  if (init) {
+    assert.deepEqual(checkBoxes(init), ['ftyp', 'moov']);
+  }
+}

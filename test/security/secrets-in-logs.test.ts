@@ -1,0 +1,81 @@
+// Security: no secrets in logs. The gateway CLI runs as a child at --log-level trace (everything
+// it can log), and the test drives every path that handles a secret: digest registration (right
+// and wrong password), API calls with the right token, a wrong one and the token misplaced in a
+// URL, a live stream with its signed media URLs, and media requests with bad tokens. Then no
+// output line may contain the device password, the API token, the signing key, a media token,
+// or a digest response (with its nonce, an offline dictionary attack on the password).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { waitFor } from '../helpers/gateway-harness.js';
+import { freePort, spawnGateway, type GatewayProcess } from '../integration/signaling-support.js';
+import { SipDevice } from './sip-device.js';
+
+const PASSWORD = 'Secret-Device-Pw-4711';
+const TOKEN = 'secret-api-token-0123456789abcdef';
+const WRONG_PASSWORD = 'Wrong-Device-Pw-0815';
+const DEVICE = '34020000001180000001';
+const CHANNEL = '34020000001310000001';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'gb-secrets-'));
+let gw: GatewayProcess | undefined;
+let sim: Simulator | undefined;
+let stranger: SipDevice | undefined;
+after(async () => {
+  await stranger?.close();
+  await sim?.close();
+  await gw?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('at log level trace, nothing the gateway prints contains a secret', async () => {
+  const sipPort = await freePort();
+  gw = await spawnGateway({ dataDir, sipPort, password: PASSWORD, token: TOKEN, flags: ['--log-level', 'trace'] });
+  const base = gw.httpBase;
+
+  // Digest registration, right and wrong password.
+  sim = await startSimulator({ server: { host: '127.0.0.1', port: sipPort }, password: PASSWORD, devices: 1, channels: 1 });
+  assert.equal(await sim.waitForRegistered(1, 15_000), true);
+  stranger = await SipDevice.start('34020000001180000009', sipPort);
+  const failed = await stranger.register(WRONG_PASSWORD);
+  assert.equal(failed.final.status, 403);
+  const digestResponses = [failed]
+    .map((r) => /response="([0-9a-f]+)"/.exec(r.authorized?.headers.get('authorization') ?? '')?.[1])
+    .filter((x): x is string => x !== undefined);
+  assert.equal(digestResponses.length, 1);
+
+  // The API: right token, wrong token, token in the URL.
+  await waitFor(async () => (await gw!.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1, 15_000, 'catalog');
+  assert.equal((await fetch(`${base}/api/devices`, { headers: { Authorization: 'Bearer wrong-token-0123456789' } })).status, 401);
+  assert.equal((await fetch(`${base}/api/devices?token=${TOKEN}`)).status, 401);
+
+  // A live stream and its signed media URLs, plus media requests with bad tokens.
+  const live = await gw.api<{ streamId: string; hls: string; whep: string }>(`/api/devices/${DEVICE}/channels/${CHANNEL}/live`, { method: 'POST' });
+  assert.equal(live.status, 200, JSON.stringify(live.body));
+  const mediaToken = new URL(live.body.hls, base).searchParams.get('token')!;
+  await waitFor(async () => (await fetch(base + live.body.hls)).status === 200, 15_000, 'the HLS playlist');
+  await fetch(`${base}/hls/${live.body.streamId}/index.m3u8?token=${encodeURIComponent(mediaToken.replace(/.$/, 'x'))}`);
+  await fetch(base + live.body.whep, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: 'v=0\r\n' });
+  await gw.api(`/api/streams/${live.body.streamId}`, { method: 'DELETE' });
+  await new Promise((r) => setTimeout(r, 500));
+
+  const signingKey = readFileSync(join(dataDir, 'signing-key'), 'utf8').trim();
+  const secrets: [string, string][] = [
+    ['device password', PASSWORD],
+    ['wrong password', WRONG_PASSWORD],
+    ['API token', TOKEN],
+    ['signing key', signingKey],
+    ['media token MAC', mediaToken.split('.')[1]],
+    ...digestResponses.map((r): [string, string] => ['digest response', r]),
+  ];
+  const output = gw.lines;
+  assert.ok(output.some((l) => l.startsWith('{"level":20')), 'no debug lines: is trace logging on?');
+  assert.ok(output.some((l) => l.includes('wrong-password')) && output.some((l) => l.includes('GW_ERR_UNAUTHORIZED')), 'the failures were not logged');
+  for (const [what, value] of secrets) {
+    const line = output.find((l) => l.includes(value));
+    assert.equal(line, undefined, `the ${what} appears in the log:\n${line?.slice(0, 300)}`);
+  }
+});
