@@ -2,7 +2,16 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'test-results/**', 'bench/results/**', 'web-demo/vendor/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'data/**',
+      'test-results/**',
+      'bench/results/**',
+      'web-demo/vendor/**',
+    ],
+  },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
@@ -14,10 +23,16 @@ export default tseslint.config(
       'no-console': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
     },
   },
   {
@@ -27,13 +42,27 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         // Only relative imports that stay inside codecs/: no node:*, no packages, no gateway/.
-        { patterns: [{ regex: '^(?!\\.{1,2}/)|(^|/)(gateway|simulator|bench|test)/', message: 'codecs/ is pure: no Node, no packages, no gateway' }] },
+        {
+          patterns: [
+            {
+              regex: '^(?!\\.{1,2}/)|(^|/)(gateway|simulator|bench|test)/',
+              message: 'codecs/ is pure: no Node, no packages, no gateway',
+            },
+          ],
+        },
       ],
     },
   },
   {
     // Command-line entry points, tests, the simulator's CLI and benchmarks print to the terminal by design.
-    files: ['**/*.test.ts', 'bench/**/*.ts', 'simulator/cli.ts', 'gateway/cli.ts', 'gateway/demo.ts', 'test/**/*.ts'],
+    files: [
+      '**/*.test.ts',
+      'bench/**/*.ts',
+      'simulator/cli.ts',
+      'gateway/cli.ts',
+      'gateway/demo.ts',
+      'test/**/*.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
   {

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   }
   if (config.role === 'media') {
     const node = await startMediaNode(config);
-    console.log(`media node ${node.nodeId}: RTP on ${node.publicIp} ${config['media-ports'].min}-${config['media-ports'].max}, browsers at ${node.http}`);
+    console.log(
+      `media node ${node.nodeId}: RTP on ${node.publicIp} ${config['media-ports'].min}-${config['media-ports'].max}, browsers at ${node.http}`,
+    );
     console.log(`HTTP http://${config['http-host']}:${node.httpPort}/`);
     stopOnSignals(() => node.close());
     return;
@@ -22,7 +24,8 @@ async function main(): Promise<void> {
   const gw = await startGateway(config);
   for (const name of gw.secrets.generated) {
     // Printed once, at generation; afterwards they live only in the data dir (mode 0600).
-    const value = name === 'password' ? gw.secrets.password : name === 'api-token' ? gw.secrets.apiToken : '(stored)';
+    const value =
+      name === 'password' ? gw.secrets.password : name === 'api-token' ? gw.secrets.apiToken : '(stored)';
     console.log(`generated ${name}: ${value}  (saved in ${config['data-dir']}/${name})`);
   }
   console.log(`SIP ${config['sip-id']}@${config.realm} on ${gw.publicIp}:${gw.sipPort} (UDP+TCP)`);

@@ -22,7 +22,10 @@ export const ConfigSchema = z.object({
   'sip-host': z.string().default('0.0.0.0'),
   'sip-port': int(0, 65535).default(5060),
   'sip-id': gbId.default('34020000002000000001'),
-  realm: z.string().regex(/^\d{8,10}$/, 'realm is the 10-digit SIP domain').default('3402000000'),
+  realm: z
+    .string()
+    .regex(/^\d{8,10}$/, 'realm is the 10-digit SIP domain')
+    .default('3402000000'),
   /** Default device password; generated at first start when absent (never a fixed default). */
   password: z.string().min(1).optional(),
   'http-host': z.string().default('127.0.0.1'),
@@ -53,17 +56,29 @@ export const ConfigSchema = z.object({
   /** all (default): SIP + media in one process; signaling: SIP, GB28181 and the API; media: ingest, hub, WebRTC, HLS. */
   role: z.enum(['all', 'signaling', 'media']).default('all'),
   /** Redis URL (ioredis), e.g. redis://10.0.0.2:6379/0; required by --role signaling and media. */
-  redis: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port[/db]').optional(),
+  redis: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected redis://host:port[/db]')
+    .optional(),
   /** This node's ID in the cluster; default the host name. Keep it stable across restarts. */
-  'node-id': z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').optional(),
+  'node-id': z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)')
+    .optional(),
   /** The URL browsers reach this node at (WHEP/HLS URLs, redirects); default http://<public-ip>:<http-port>. */
-  'advertise-http': z.string().regex(/^https?:\/\//, 'expected http(s)://host[:port][/prefix]').optional(),
+  'advertise-http': z
+    .string()
+    .regex(/^https?:\/\//, 'expected http(s)://host[:port][/prefix]')
+    .optional(),
   /** Seconds between media node heartbeats. */
   'heartbeat-interval': z.coerce.number().min(0.2).max(30).default(1),
   /** A media node silent this many seconds is lost: its streams are invited again elsewhere. */
   'node-timeout': z.coerce.number().min(1).max(120).default(4),
   /** Prefix of every Redis key and channel, so clusters can share one Redis. */
-  'cluster-prefix': z.string().regex(/^[A-Za-z0-9_:.-]{0,32}$/).default('gb:'),
+  'cluster-prefix': z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{0,32}$/)
+    .default('gb:'),
   /**
    * Upper platforms this gateway registers to as a lower platform (cascade), each with the channels
    * it shares: written into the database at every start (the file wins for the IDs it names).
@@ -96,13 +111,17 @@ export function parseFlags(argv: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument: ${arg}`);
+    if (!arg.startsWith('--')) {
+      throw new Error(`unexpected argument: ${arg}`);
+    }
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
     if (value === undefined) {
       const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new Error(`flag --${name} needs a value`);
+      if (next === undefined || next.startsWith('--')) {
+        throw new Error(`flag --${name} needs a value`);
+      }
       value = next;
       i++;
     }
@@ -115,7 +134,9 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of flagNames) {
     const value = env[`GB_${name.toUpperCase().replace(/-/g, '_')}`];
-    if (value !== undefined && value !== '') out[name] = value;
+    if (value !== undefined && value !== '') {
+      out[name] = value;
+    }
   }
   return out;
 }
@@ -134,7 +155,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const configPath = flags.config ?? env.GB_CONFIG;
   delete flags.config;
   const unknown = Object.keys(flags).filter((k) => !flagNames.includes(k as keyof GatewayConfig));
-  if (unknown.length > 0) throw new Error(`unknown flag(s): ${unknown.map((k) => `--${k}`).join(', ')}`);
+  if (unknown.length > 0) {
+    throw new Error(`unknown flag(s): ${unknown.map((k) => `--${k}`).join(', ')}`);
+  }
   const merged = { ...(configPath ? fromFile(configPath) : {}), ...fromEnv(env), ...flags };
   const result = ConfigSchema.safeParse(merged);
   if (!result.success) {

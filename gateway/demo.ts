@@ -6,7 +6,15 @@ import { startSimulator } from '../simulator/index.js';
 
 async function main(): Promise<void> {
   // Loopback only: the demo's simulated device must not be reachable from the network.
-  const config = loadConfig(['--sip-host', '127.0.0.1', '--public-ip', '127.0.0.1', '--catalog-interval', '0', ...process.argv.slice(2)]);
+  const config = loadConfig([
+    '--sip-host',
+    '127.0.0.1',
+    '--public-ip',
+    '127.0.0.1',
+    '--catalog-interval',
+    '0',
+    ...process.argv.slice(2),
+  ]);
   const gw = await startGateway(config);
   const sim = await startSimulator({
     server: { host: '127.0.0.1', port: gw.sipPort },
@@ -19,7 +27,11 @@ async function main(): Promise<void> {
   });
   const registered = await sim.waitForRegistered(1, 10_000);
   const url = `http://${config['http-host']}:${gw.httpPort}/#token=${encodeURIComponent(gw.secrets.apiToken)}`;
-  console.log(registered ? 'simulated platform registered (1 device, 4 channels)' : 'warning: the simulated platform did not register within 10 s');
+  console.log(
+    registered
+      ? 'simulated platform registered (1 device, 4 channels)'
+      : 'warning: the simulated platform did not register within 10 s',
+  );
   console.log(`\nOpen ${url}\n`);
   console.log(`API token (Authorization: Bearer …): ${gw.secrets.apiToken}`);
   const stop = () => {
@@ -31,7 +43,10 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException;
-  if (e.code === 'EADDRINUSE') console.error(`a port is already in use (${e.message}); pass --http-port / --sip-port to pick others`);
-  else console.error(err);
+  if (e.code === 'EADDRINUSE') {
+    console.error(`a port is already in use (${e.message}); pass --http-port / --sip-port to pick others`);
+  } else {
+    console.error(err);
+  }
   process.exit(1);
 });

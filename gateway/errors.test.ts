@@ -7,7 +7,9 @@ import { repoRoot } from '../test/helpers/paths.js';
 
 test('every GW_ERR_* code has an HTTP status and a message, and docs/errors.md lists exactly these codes', () => {
   const doc = readFileSync(join(repoRoot, 'docs', 'errors.md'), 'utf8');
-  const documented = new Map([...doc.matchAll(/^\| `(GW_ERR_[A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]));
+  const documented = new Map(
+    [...doc.matchAll(/^\| `(GW_ERR_[A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]),
+  );
   for (const [code, { status, message }] of Object.entries(ErrorCodes)) {
     assert.ok(status >= 400 && status < 600, code);
     assert.ok(message.length > 10, code);
@@ -18,6 +20,8 @@ test('every GW_ERR_* code has an HTTP status and a message, and docs/errors.md l
 
 test('GatewayError serializes to the contract shape', () => {
   const e = new GatewayError('GW_ERR_DEVICE_OFFLINE', 'device 34020000001180000001 is offline');
-  assert.deepEqual(e.toJSON(), { error: { code: 'GW_ERR_DEVICE_OFFLINE', message: 'device 34020000001180000001 is offline' } });
+  assert.deepEqual(e.toJSON(), {
+    error: { code: 'GW_ERR_DEVICE_OFFLINE', message: 'device 34020000001180000001 is offline' },
+  });
   assert.equal(e.status, 409);
 });

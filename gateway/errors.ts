@@ -14,16 +14,27 @@ export const ErrorCodes = {
   GW_ERR_CODEC_UNSUPPORTED: { status: 406, message: 'The viewer cannot decode the source codec.' },
   GW_ERR_BFRAMES_UNSUPPORTED: {
     status: 406,
-    message: 'The camera sends B-frames, which browsers cannot decode over WebRTC; use HLS, or turn B-frames off on the camera.',
+    message:
+      'The camera sends B-frames, which browsers cannot decode over WebRTC; use HLS, or turn B-frames off on the camera.',
   },
   GW_ERR_SESSION_NOT_FOUND: { status: 404, message: 'No WHEP session with this ID on this stream.' },
-  GW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The WHEP offer must be sent with Content-Type: application/sdp.' },
+  GW_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'The WHEP offer must be sent with Content-Type: application/sdp.',
+  },
   GW_ERR_TRICKLE_UNSUPPORTED: {
     status: 405,
-    message: 'This WHEP endpoint does not support trickle ICE or ICE restarts; send all candidates in the offer.',
+    message:
+      'This WHEP endpoint does not support trickle ICE or ICE restarts; send all candidates in the offer.',
   },
-  GW_ERR_STREAM_NOT_READY: { status: 503, message: 'The stream has not delivered any video yet; retry shortly.' },
-  GW_ERR_TOO_MANY_VIEWERS: { status: 503, message: 'This gateway has reached its WebRTC viewer limit; use HLS or retry later.' },
+  GW_ERR_STREAM_NOT_READY: {
+    status: 503,
+    message: 'The stream has not delivered any video yet; retry shortly.',
+  },
+  GW_ERR_TOO_MANY_VIEWERS: {
+    status: 503,
+    message: 'This gateway has reached its WebRTC viewer limit; use HLS or retry later.',
+  },
   GW_ERR_WEBRTC_FAILED: { status: 500, message: 'The WebRTC session could not be set up.' },
   GW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   GW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; slow down.' },
@@ -31,9 +42,18 @@ export const ErrorCodes = {
   GW_ERR_DEVICE_REJECTED: { status: 502, message: 'The device rejected the request.' },
   GW_ERR_NO_MEDIA_PORT: { status: 503, message: 'No free media port in the configured range.' },
   GW_ERR_PLAY_FAILED: { status: 502, message: 'The stream could not be started.' },
-  GW_ERR_UPPER_PLATFORM_NOT_FOUND: { status: 404, message: 'No upper platform with this SIP ID is configured.' },
-  GW_ERR_UPPER_PLATFORM_EXISTS: { status: 409, message: 'An upper platform with this SIP ID is already configured.' },
-  GW_ERR_NODE_UNAVAILABLE: { status: 503, message: 'No cluster node can take the request, or the node did not answer in time.' },
+  GW_ERR_UPPER_PLATFORM_NOT_FOUND: {
+    status: 404,
+    message: 'No upper platform with this SIP ID is configured.',
+  },
+  GW_ERR_UPPER_PLATFORM_EXISTS: {
+    status: 409,
+    message: 'An upper platform with this SIP ID is already configured.',
+  },
+  GW_ERR_NODE_UNAVAILABLE: {
+    status: 503,
+    message: 'No cluster node can take the request, or the node did not answer in time.',
+  },
   GW_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

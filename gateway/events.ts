@@ -25,7 +25,9 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> {
   /** Calls every listener; an exception in one is logged and the others still run. */
   safeEmit<K extends keyof E>(event: K, ...args: E[K]): void {
     const set = this.listeners.get(event);
-    if (!set) return;
+    if (!set) {
+      return;
+    }
     for (const listener of [...set]) {
       try {
         listener(...args);

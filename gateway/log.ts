@@ -4,14 +4,24 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-const level = process.env.GB_LOG_LEVEL ?? process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
+const level =
+  process.env.GB_LOG_LEVEL ?? process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
 
 /** Redaction keeps secrets out of logs wherever a caller passes them by accident. */
 const root: Logger = pino({
   level,
   base: undefined,
   redact: {
-    paths: ['password', '*.password', 'authorization', '*.authorization', 'token', '*.token', 'apiToken', '*.apiToken'],
+    paths: [
+      'password',
+      '*.password',
+      'authorization',
+      '*.authorization',
+      'token',
+      '*.token',
+      'apiToken',
+      '*.apiToken',
+    ],
     censor: '[redacted]',
   },
 });

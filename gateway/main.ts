@@ -36,7 +36,9 @@ export function findInstallRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);
-    if (up === dir) return process.cwd();
+    if (up === dir) {
+      return process.cwd();
+    }
     dir = up;
   }
   return dir;
@@ -67,9 +69,15 @@ function hasFfmpeg(): boolean {
 
 /** The address devices reach us at: the SIP host when it is specific, else the first external IPv4. */
 export function guessPublicIp(sipHost: string): string {
-  if (sipHost !== '0.0.0.0' && sipHost !== '::') return sipHost;
+  if (sipHost !== '0.0.0.0' && sipHost !== '::') {
+    return sipHost;
+  }
   for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+    for (const a of list ?? []) {
+      if (a.family === 'IPv4' && !a.internal) {
+        return a.address;
+      }
+    }
   }
   return '127.0.0.1';
 }
@@ -78,7 +86,11 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   setLogLevel(config['log-level']);
   // Read (and validate) the cascade file before anything listens.
   const cascadeSeed = cascadeEntries(config);
-  const secrets = loadSecrets(config['data-dir'], { password: config.password, apiToken: config['api-token'], signingKey: config['signing-key'] });
+  const secrets = loadSecrets(config['data-dir'], {
+    password: config.password,
+    apiToken: config['api-token'],
+    signingKey: config['signing-key'],
+  });
   // --role signaling: plays receive on media nodes found through Redis; --role media starts
   // gateway/cluster/media-node.ts instead of this function.
   const settings = clusterSettings(config);
@@ -91,7 +103,13 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const publicIp = config['public-ip'] ?? guessPublicIp(config['sip-host']);
 
   const transport = await SipTransport.listen({ host: config['sip-host'], port: config['sip-port'] });
-  const ua = new SipUserAgent({ transport, localId: config['sip-id'], domain: config.realm, publicHost: publicIp, userAgent: `gb28181-gateway/${VERSION}` });
+  const ua = new SipUserAgent({
+    transport,
+    localId: config['sip-id'],
+    domain: config.realm,
+    publicHost: publicIp,
+    userAgent: `gb28181-gateway/${VERSION}`,
+  });
   const streams = new StreamRegistry();
   const portPool = new PortPool(config['media-ports']);
   const hlsOutputs = new Map<string, HlsOutput>();
@@ -108,7 +126,13 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     },
     channels: () => store.listDevices().reduce((n, d) => n + store.countChannels(d.deviceId), 0),
     streams: () => upper.listStreams().map((s) => ({ kind: s.kind, transport: s.transport })),
-    viewers: () => upper.listStreams().reduce((v, s) => ({ webrtc: v.webrtc + s.viewers.webrtc, hls: v.hls + s.viewers.hls }), { webrtc: 0, hls: 0 }),
+    viewers: () =>
+      upper
+        .listStreams()
+        .reduce((v, s) => ({ webrtc: v.webrtc + s.viewers.webrtc, hls: v.hls + s.viewers.hls }), {
+          webrtc: 0,
+          hls: 0,
+        }),
   });
   const upper = new UpperPlatform({
     ua,
@@ -175,7 +199,12 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       channel: (d, c) => store.getChannel(d, c),
       deviceOnline: (d) => upper.sessions.get(d)?.online ?? false,
     },
-    deviceInfo: { deviceName: 'gb28181-gateway', manufacturer: 'gb28181-gateway', model: 'cascade', firmware: VERSION },
+    deviceInfo: {
+      deviceName: 'gb28181-gateway',
+      manufacturer: 'gb28181-gateway',
+      model: 'cascade',
+      firmware: VERSION,
+    },
     userAgent: `gb28181-gateway/${VERSION}`,
     log: createLogger('cascade'),
   });
@@ -189,8 +218,11 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   upper.sessions.events.on('offline', () => cascade.localChanged());
 
   transport.onMessage((msg) => {
-    if (msg.kind === 'request') m.sipRequest(msg.method, 'in');
-    else m.sipResponse(msg.headers.get('cseq')?.split(/\s+/)[1] ?? '?', msg.status, 'in');
+    if (msg.kind === 'request') {
+      m.sipRequest(msg.method, 'in');
+    } else {
+      m.sipResponse(msg.headers.get('cseq')?.split(/\s+/)[1] ?? '?', msg.status, 'in');
+    }
   });
 
   const transcode = config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg());
@@ -234,7 +266,10 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   cascade.start(cascadeSeed);
   const httpPort = (server.address() as AddressInfo).port;
   await cluster?.attach(upper, config['advertise-http'] ?? `http://${publicIp}:${httpPort}`);
-  log.info({ sip: `${config['sip-host']}:${transport.port}`, http: `${config['http-host']}:${httpPort}`, publicIp }, 'gateway listening');
+  log.info(
+    { sip: `${config['sip-host']}:${transport.port}`, http: `${config['http-host']}:${httpPort}`, publicIp },
+    'gateway listening',
+  );
 
   let closing: Promise<void> | undefined;
   return {

@@ -66,7 +66,9 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.reset();
-        for (const s of sources.streams()) this.inc({ kind: s.kind, transport: s.transport });
+        for (const s of sources.streams()) {
+          this.inc({ kind: s.kind, transport: s.transport });
+        }
       },
     });
     new Gauge({
@@ -80,21 +82,64 @@ export class GatewayMetrics {
         this.set({ output: 'hls' }, v.hls);
       },
     });
-    this.sipRequests = new Counter({ name: `${p}sip_requests_total`, help: 'SIP requests by method and direction', labelNames: ['method', 'direction'], registers });
-    this.sipResponses = new Counter({ name: `${p}sip_responses_total`, help: 'SIP responses by method, status code and direction', labelNames: ['method', 'code', 'direction'], registers });
-    this.registrationFailures = new Counter({ name: `${p}registration_failures_total`, help: 'Failed REGISTER attempts by reason', labelNames: ['reason'], registers });
+    this.sipRequests = new Counter({
+      name: `${p}sip_requests_total`,
+      help: 'SIP requests by method and direction',
+      labelNames: ['method', 'direction'],
+      registers,
+    });
+    this.sipResponses = new Counter({
+      name: `${p}sip_responses_total`,
+      help: 'SIP responses by method, status code and direction',
+      labelNames: ['method', 'code', 'direction'],
+      registers,
+    });
+    this.registrationFailures = new Counter({
+      name: `${p}registration_failures_total`,
+      help: 'Failed REGISTER attempts by reason',
+      labelNames: ['reason'],
+      registers,
+    });
     this.keepaliveLateness = new Histogram({
       name: `${p}keepalive_lateness_seconds`,
       help: 'How late a keepalive arrived past its interval',
       buckets: [0, 1, 5, 15, 30, 60, 120],
       registers,
     });
-    this.bytesIn = new Counter({ name: `${p}media_bytes_received_total`, help: 'RTP bytes received', labelNames: ['transport'], registers });
-    this.packetsIn = new Counter({ name: `${p}media_packets_received_total`, help: 'RTP packets received', labelNames: ['transport'], registers });
-    this.packetsLost = new Counter({ name: `${p}media_packets_lost_total`, help: 'RTP packets lost (sequence gaps)', labelNames: ['transport'], registers });
-    this.packetsReordered = new Counter({ name: `${p}media_packets_reordered_total`, help: 'RTP packets that arrived out of order', labelNames: ['transport'], registers });
-    this.demuxErrors = new Counter({ name: `${p}ps_demux_errors_total`, help: 'PS demuxer resyncs and dropped access units', registers });
-    this.ssrcMismatches = new Counter({ name: `${p}ssrc_mismatches_total`, help: 'RTP packets whose SSRC differed from the expected one', registers });
+    this.bytesIn = new Counter({
+      name: `${p}media_bytes_received_total`,
+      help: 'RTP bytes received',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.packetsIn = new Counter({
+      name: `${p}media_packets_received_total`,
+      help: 'RTP packets received',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.packetsLost = new Counter({
+      name: `${p}media_packets_lost_total`,
+      help: 'RTP packets lost (sequence gaps)',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.packetsReordered = new Counter({
+      name: `${p}media_packets_reordered_total`,
+      help: 'RTP packets that arrived out of order',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.demuxErrors = new Counter({
+      name: `${p}ps_demux_errors_total`,
+      help: 'PS demuxer resyncs and dropped access units',
+      registers,
+    });
+    this.ssrcMismatches = new Counter({
+      name: `${p}ssrc_mismatches_total`,
+      help: 'RTP packets whose SSRC differed from the expected one',
+      registers,
+    });
     this.inviteToKeyframe = new Histogram({
       name: `${p}invite_to_first_keyframe_seconds`,
       help: 'Time from INVITE to the first keyframe',
@@ -103,7 +148,12 @@ export class GatewayMetrics {
       registers,
     });
     if (opts.perDeviceLabels) {
-      this.deviceEvents = new Counter({ name: `${p}device_events_total`, help: 'Device events by device', labelNames: ['event', 'device'], registers });
+      this.deviceEvents = new Counter({
+        name: `${p}device_events_total`,
+        help: 'Device events by device',
+        labelNames: ['event', 'device'],
+        registers,
+      });
     }
   }
 
@@ -117,21 +167,37 @@ export class GatewayMetrics {
 
   registrationFailed(reason: string, deviceId?: string): void {
     this.registrationFailures.inc({ reason });
-    if (deviceId) this.deviceEvents?.inc({ event: 'registration_failed', device: deviceId });
+    if (deviceId) {
+      this.deviceEvents?.inc({ event: 'registration_failed', device: deviceId });
+    }
   }
 
   keepalive(latenessSec: number, deviceId?: string): void {
     this.keepaliveLateness.observe(Math.max(0, latenessSec));
-    if (deviceId) this.deviceEvents?.inc({ event: 'keepalive', device: deviceId });
+    if (deviceId) {
+      this.deviceEvents?.inc({ event: 'keepalive', device: deviceId });
+    }
   }
 
   ingest(transport: string, d: IngestDelta): void {
-    if (d.bytes > 0) this.bytesIn.inc({ transport }, d.bytes);
-    if (d.packets > 0) this.packetsIn.inc({ transport }, d.packets);
-    if (d.lost > 0) this.packetsLost.inc({ transport }, d.lost);
-    if (d.reordered > 0) this.packetsReordered.inc({ transport }, d.reordered);
-    if (d.demuxErrors > 0) this.demuxErrors.inc(d.demuxErrors);
-    if (d.ssrcMismatches > 0) this.ssrcMismatches.inc(d.ssrcMismatches);
+    if (d.bytes > 0) {
+      this.bytesIn.inc({ transport }, d.bytes);
+    }
+    if (d.packets > 0) {
+      this.packetsIn.inc({ transport }, d.packets);
+    }
+    if (d.lost > 0) {
+      this.packetsLost.inc({ transport }, d.lost);
+    }
+    if (d.reordered > 0) {
+      this.packetsReordered.inc({ transport }, d.reordered);
+    }
+    if (d.demuxErrors > 0) {
+      this.demuxErrors.inc(d.demuxErrors);
+    }
+    if (d.ssrcMismatches > 0) {
+      this.ssrcMismatches.inc(d.ssrcMismatches);
+    }
   }
 
   firstKeyframe(kind: string, secondsSinceInvite: number): void {

@@ -16,7 +16,9 @@ function readOrCreate(dir: string, name: string, make: () => string, generated: 
   const path = join(dir, name);
   if (existsSync(path)) {
     const value = readFileSync(path, 'utf8').trim();
-    if (value.length > 0) return value;
+    if (value.length > 0) {
+      return value;
+    }
   }
   const value = make();
   writeFileSync(path, `${value}\n`, { mode: 0o600 });
@@ -24,12 +26,26 @@ function readOrCreate(dir: string, name: string, make: () => string, generated: 
   return value;
 }
 
-export function loadSecrets(dataDir: string, given: { password?: string; apiToken?: string; signingKey?: string }): Secrets {
+export function loadSecrets(
+  dataDir: string,
+  given: { password?: string; apiToken?: string; signingKey?: string },
+): Secrets {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const generated: Secrets['generated'] = [];
   // Device passwords are typed into camera web UIs: letters and digits only, 12 characters.
-  const password = given.password ?? readOrCreate(dataDir, 'password', () => randomBytes(9).toString('base64url').replace(/[-_]/g, 'x'), generated);
-  const apiToken = given.apiToken ?? readOrCreate(dataDir, 'api-token', () => randomBytes(24).toString('base64url'), generated);
-  const signingKey = given.signingKey ?? readOrCreate(dataDir, 'signing-key', () => randomBytes(32).toString('hex'), generated);
+  const password =
+    given.password ??
+    readOrCreate(
+      dataDir,
+      'password',
+      () => randomBytes(9).toString('base64url').replace(/[-_]/g, 'x'),
+      generated,
+    );
+  const apiToken =
+    given.apiToken ??
+    readOrCreate(dataDir, 'api-token', () => randomBytes(24).toString('base64url'), generated);
+  const signingKey =
+    given.signingKey ??
+    readOrCreate(dataDir, 'signing-key', () => randomBytes(32).toString('hex'), generated);
   return { password, apiToken, signingKey: Buffer.from(signingKey, 'utf8'), generated };
 }

@@ -27,7 +27,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 // Heavy suites (sockets, browsers, sipp) run one file at a time on this 2-core machine.
-const args = ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 1}`, ...files];
+const args = [
+  '--test',
+  '--test-reporter=spec',
+  `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 1}`,
+  ...files,
+];
 // NODE_ENV=test keeps expected warnings (refused passwords, junk packets) out of the test output.
 const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test' };
 const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env });

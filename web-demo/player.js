@@ -20,8 +20,12 @@ function preferH264(/** @type {RTCRtpTransceiver} */ transceiver) {
   if (!caps || !transceiver.setCodecPreferences) return;
   // Packetization mode 1 (FU-A/STAP-A) with a baseline-compatible profile first; Chromium decodes
   // High-profile streams negotiated this way too. H.265 stays offered where the browser has it.
-  const h264 = caps.codecs.filter((c) => c.mimeType === 'video/H264' && /packetization-mode=1/.test(c.sdpFmtpLine ?? ''));
-  h264.sort((a, b) => Number(/42e01f/.test(b.sdpFmtpLine ?? '')) - Number(/42e01f/.test(a.sdpFmtpLine ?? '')));
+  const h264 = caps.codecs.filter(
+    (c) => c.mimeType === 'video/H264' && /packetization-mode=1/.test(c.sdpFmtpLine ?? ''),
+  );
+  h264.sort(
+    (a, b) => Number(/42e01f/.test(b.sdpFmtpLine ?? '')) - Number(/42e01f/.test(a.sdpFmtpLine ?? '')),
+  );
   const h265 = caps.codecs.filter((c) => c.mimeType === 'video/H265');
   const rest = caps.codecs.filter((c) => /rtx|red|ulpfec/.test(c.mimeType));
   if (h264.length + h265.length > 0) transceiver.setCodecPreferences([...h264, ...h265, ...rest]);
@@ -119,7 +123,11 @@ export class GatewayPlayer {
       hls.attachMedia(this.video);
       await new Promise((resolve, reject) => {
         hls.on(Hls.Events.MANIFEST_PARSED, resolve);
-        hls.on(Hls.Events.ERROR, (/** @type {any} */ _e, /** @type {any} */ data) => data.fatal && reject(new Error(`HLS: ${data.details}`)));
+        hls.on(
+          Hls.Events.ERROR,
+          (/** @type {any} */ _e, /** @type {any} */ data) =>
+            data.fatal && reject(new Error(`HLS: ${data.details}`)),
+        );
       });
     } else if (this.video.canPlayType('application/vnd.apple.mpegurl')) {
       this.video.src = answer.hls; // Safari plays HLS natively.
@@ -132,7 +140,16 @@ export class GatewayPlayer {
 
   /** @returns {Promise<PlayerStats>} */
   async stats() {
-    const s = { mode: this.mode, codec: this.videoCodec ?? '?', width: this.video.videoWidth, height: this.video.videoHeight, fps: 0, kbps: 0, latencyMs: /** @type {number|null} */ (null), framesDecoded: 0 };
+    const s = {
+      mode: this.mode,
+      codec: this.videoCodec ?? '?',
+      width: this.video.videoWidth,
+      height: this.video.videoHeight,
+      fps: 0,
+      kbps: 0,
+      latencyMs: /** @type {number|null} */ (null),
+      framesDecoded: 0,
+    };
     if (this.pc) {
       const report = await this.pc.getStats();
       report.forEach((r) => {
@@ -142,10 +159,12 @@ export class GatewayPlayer {
           s.fps = Math.round(r.framesPerSecond ?? 0);
           s.framesDecoded = r.framesDecoded ?? 0;
           const now = performance.now();
-          if (this.lastAt) s.kbps = Math.round(((r.bytesReceived - this.lastBytes) * 8) / (now - this.lastAt));
+          if (this.lastAt)
+            s.kbps = Math.round(((r.bytesReceived - this.lastBytes) * 8) / (now - this.lastAt));
           this.lastBytes = r.bytesReceived;
           this.lastAt = now;
-          if (r.jitterBufferEmittedCount) s.latencyMs = Math.round((r.jitterBufferDelay / r.jitterBufferEmittedCount) * 1000);
+          if (r.jitterBufferEmittedCount)
+            s.latencyMs = Math.round((r.jitterBufferDelay / r.jitterBufferEmittedCount) * 1000);
         }
       });
     } else if (this.hls) {

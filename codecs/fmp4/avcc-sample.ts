@@ -11,11 +11,17 @@ export function lengthPrefixed(
   skip?: (unit: Uint8Array) => boolean,
 ): Uint8Array {
   let size = 0;
-  for (const u of units) if (!skip?.(u)) size += 4 + u.byteLength;
+  for (const u of units) {
+    if (!skip?.(u)) {
+      size += 4 + u.byteLength;
+    }
+  }
   const out = new Uint8Array(size);
   let at = 0;
   for (const u of units) {
-    if (skip?.(u)) continue;
+    if (skip?.(u)) {
+      continue;
+    }
     const n = u.byteLength;
     out[at] = (n >>> 24) & 0xff;
     out[at + 1] = (n >>> 16) & 0xff;
@@ -29,7 +35,13 @@ export function lengthPrefixed(
 
 /** Byte-wise equality, for comparing a unit against a stored parameter set. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  if (a.byteLength !== b.byteLength) {
+    return false;
+  }
+  for (let i = 0; i < a.byteLength; i++) {
+    if (a[i] !== b[i]) {
+      return false;
+    }
+  }
   return true;
 }

@@ -26,7 +26,9 @@ function walk(bytes: Uint8Array, start: number, end: number, depth = 0): string[
   ]);
   for (const b of boxes) {
     lines.push(`${'  '.repeat(depth)}${b.type} ${b.end - b.start}`);
-    if (containers.has(b.type)) lines.push(...walk(bytes, childrenStart(b), b.end, depth + 1));
+    if (containers.has(b.type)) {
+      lines.push(...walk(bytes, childrenStart(b), b.end, depth + 1));
+    }
   }
   return lines;
 }

@@ -12,15 +12,21 @@
 
 /** Four ASCII characters as bytes; throws on a programmer error (wrong length). */
 export function fourcc(type: string): Uint8Array {
-  if (type.length !== 4) throw new Error(`box type must be 4 characters: ${type}`);
+  if (type.length !== 4) {
+    throw new Error(`box type must be 4 characters: ${type}`);
+  }
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) out[i] = type.charCodeAt(i) & 0xff;
+  for (let i = 0; i < 4; i++) {
+    out[i] = type.charCodeAt(i) & 0xff;
+  }
   return out;
 }
 
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let size = 0;
-  for (const p of parts) size += p.byteLength;
+  for (const p of parts) {
+    size += p.byteLength;
+  }
   const out = new Uint8Array(size);
   let at = 0;
   for (const p of parts) {
@@ -33,7 +39,9 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 /** A box of `type` whose payload is the concatenation of `payload`. */
 export function box(type: string, ...payload: Uint8Array[]): Uint8Array {
   let size = 8;
-  for (const p of payload) size += p.byteLength;
+  for (const p of payload) {
+    size += p.byteLength;
+  }
   const out = new Uint8Array(size);
   new DataView(out.buffer).setUint32(0, size);
   out.set(fourcc(type), 4);
@@ -102,14 +110,18 @@ export function readBoxes(bytes: Uint8Array, start = 0, end = bytes.byteLength):
     let size = readU32(bytes, at);
     let headerSize = 8;
     if (size === 1) {
-      if (at + 16 > end) break;
+      if (at + 16 > end) {
+        break;
+      }
       const hi = readU32(bytes, at + 8);
       size = hi * 0x1_0000_0000 + readU32(bytes, at + 12);
       headerSize = 16;
     } else if (size === 0) {
       size = end - at;
     }
-    if (size < headerSize || at + size > end) break;
+    if (size < headerSize || at + size > end) {
+      break;
+    }
     out.push({ type: typeAt(bytes, at + 4), start: at, end: at + size, headerSize });
     at += size;
   }
@@ -156,7 +168,9 @@ export function findPath(
   for (const type of path) {
     const matches = children.filter((b) => b.type === type);
     const found = matches[indexes[type] ?? 0];
-    if (!found) return undefined;
+    if (!found) {
+      return undefined;
+    }
     chain.push(found);
     children = readBoxes(bytes, childrenStart(found), found.end);
   }

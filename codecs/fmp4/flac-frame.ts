@@ -27,29 +27,53 @@ const RATE_CODES: ReadonlyMap<number, number> = new Map([
 ]);
 
 function blockSizeCode(n: number): number {
-  if (n === 192) return 1;
-  for (let c = 2; c <= 5; c++) if (n === 576 << (c - 2)) return c;
-  for (let c = 8; c <= 15; c++) if (n === 256 << (c - 8)) return c;
+  if (n === 192) {
+    return 1;
+  }
+  for (let c = 2; c <= 5; c++) {
+    if (n === 576 << (c - 2)) {
+      return c;
+    }
+  }
+  for (let c = 8; c <= 15; c++) {
+    if (n === 256 << (c - 8)) {
+      return c;
+    }
+  }
   return n <= 256 ? 6 : 7;
 }
 
 /** §9.1.2: the 4-bit sample-rate code and the bytes that follow the header when needed. */
 function rateCode(r: number): { code: number; tail: number[] } {
   const code = RATE_CODES.get(r);
-  if (code !== undefined) return { code, tail: [] };
-  if (r % 1000 === 0 && r / 1000 <= 255) return { code: 12, tail: [r / 1000] };
-  if (r <= 0xffff) return { code: 13, tail: [r >>> 8, r & 0xff] };
-  if (r % 10 === 0 && r / 10 <= 0xffff) return { code: 14, tail: [(r / 10) >>> 8, (r / 10) & 0xff] };
+  if (code !== undefined) {
+    return { code, tail: [] };
+  }
+  if (r % 1000 === 0 && r / 1000 <= 255) {
+    return { code: 12, tail: [r / 1000] };
+  }
+  if (r <= 0xffff) {
+    return { code: 13, tail: [r >>> 8, r & 0xff] };
+  }
+  if (r % 10 === 0 && r / 10 <= 0xffff) {
+    return { code: 14, tail: [(r / 10) >>> 8, (r / 10) & 0xff] };
+  }
   return { code: 0, tail: [] }; // "get from STREAMINFO"
 }
 
 /** §9.1.5: the frame number in the UTF-8-like variable-length code (up to 31 bits here). */
 export function codedNumber(n: number): number[] {
-  if (n < 0x80) return [n];
+  if (n < 0x80) {
+    return [n];
+  }
   let k = 2;
-  while (k < 6 && n >= 2 ** (5 * k + 1)) k++;
+  while (k < 6 && n >= 2 ** (5 * k + 1)) {
+    k++;
+  }
   const out: number[] = [];
-  for (let i = k - 1; i >= 1; i--) out.unshift(0x80 | ((n >>> (6 * (k - 1 - i))) & 0x3f));
+  for (let i = k - 1; i >= 1; i--) {
+    out.unshift(0x80 | ((n >>> (6 * (k - 1 - i))) & 0x3f));
+  }
   const lead = (0xff << (8 - k)) & 0xff;
   out.unshift(lead | (n >>> (6 * (k - 1))));
   return out;
@@ -68,8 +92,14 @@ export interface FlacFrameOptions {
 export function writeFlacFrame(channels: readonly Int16Array[], opts: FlacFrameOptions): Uint8Array {
   const nch = channels.length;
   const n = nch > 0 ? channels[0].length : 0;
-  if (nch < 1 || nch > 8 || n < 1 || n > 65536) throw new Error(`bad FLAC block: ${nch} channels x ${n}`);
-  for (const c of channels) if (c.length !== n) throw new Error('FLAC channels differ in length');
+  if (nch < 1 || nch > 8 || n < 1 || n > 65536) {
+    throw new Error(`bad FLAC block: ${nch} channels x ${n}`);
+  }
+  for (const c of channels) {
+    if (c.length !== n) {
+      throw new Error('FLAC channels differ in length');
+    }
+  }
 
   const head: number[] = [0xff, 0xf8];
   const bs = blockSizeCode(n);
@@ -77,8 +107,12 @@ export function writeFlacFrame(channels: readonly Int16Array[], opts: FlacFrameO
   head.push((bs << 4) | sr);
   head.push(((nch - 1) << 4) | (0b100 << 1)); // independent channels, 16 bits per sample
   head.push(...codedNumber(opts.frameNumber % 0x80000000));
-  if (bs === 6) head.push(n - 1);
-  if (bs === 7) head.push((n - 1) >>> 8, (n - 1) & 0xff);
+  if (bs === 6) {
+    head.push(n - 1);
+  }
+  if (bs === 7) {
+    head.push((n - 1) >>> 8, (n - 1) & 0xff);
+  }
   head.push(...rateTail);
 
   const size = head.length + 1 + nch * (1 + 2 * n) + 2;

@@ -58,9 +58,13 @@ export class FlacPacker implements Processor<PcmChunk, FlacSample> {
       pcm = pcm.subarray(cut);
       time += cut;
     }
-    if (pcm.length === 0) return [];
+    if (pcm.length === 0) {
+      return [];
+    }
     if (this.nextTime === undefined || Math.abs(time - this.nextTime) > this.jump) {
-      if (this.nextTime !== undefined) this.counters.resyncs++;
+      if (this.nextTime !== undefined) {
+        this.counters.resyncs++;
+      }
       this.counters.droppedSamples += this.filled;
       this.filled = 0;
       this.blockTime = time;

@@ -35,7 +35,9 @@ test('coded frame numbers use the UTF-8-like code of RFC 9639 §9.1.5', () => {
 
 test('a VERBATIM frame of 160 mono samples at 8 kHz has the expected header, body and CRCs', () => {
   const pcm = new Int16Array(160);
-  for (let i = 0; i < 160; i++) pcm[i] = i * 200 - 16000;
+  for (let i = 0; i < 160; i++) {
+    pcm[i] = i * 200 - 16000;
+  }
   const f = writeFlacFrame([pcm], { sampleRate: 8000, frameNumber: 3 });
   // ff f8: sync + fixed blocksize | 64: block size "8 bit follows", 8 kHz | 08: mono, 16 bits
   // 03: frame number | 9f: block size - 1 = 159 | CRC-8
@@ -81,10 +83,14 @@ test('STREAMINFO and dfLa for 8 kHz mono 16-bit, block 160', () => {
 });
 
 test('ffmpeg decodes packed frames back to the same PCM with CRC checks on', (t) => {
-  if (spawnSync('ffmpeg', ['-version']).status !== 0) return t.skip('ffmpeg missing');
+  if (spawnSync('ffmpeg', ['-version']).status !== 0) {
+    return t.skip('ffmpeg missing');
+  }
   const rate = 8000;
   const pcm = new Int16Array(rate); // 1 s of a 440 Hz sine plus the extremes
-  for (let i = 0; i < pcm.length; i++) pcm[i] = Math.round(20000 * Math.sin((2 * Math.PI * 440 * i) / rate));
+  for (let i = 0; i < pcm.length; i++) {
+    pcm[i] = Math.round(20000 * Math.sin((2 * Math.PI * 440 * i) / rate));
+  }
   pcm[5] = 32767;
   pcm[6] = -32768;
   const packer = new FlacPacker({ sampleRate: rate });

@@ -70,7 +70,9 @@ export function hvcCPayload(c: HevcDecoderConfig): Uint8Array {
   const parts: Uint8Array[] = [head];
   for (const [type, nals] of present) {
     parts.push(new Uint8Array([0x80 | type]), u16(nals.length));
-    for (const nal of nals) parts.push(u16(nal.byteLength), nal);
+    for (const nal of nals) {
+      parts.push(u16(nal.byteLength), nal);
+    }
   }
   return concatBytes(parts);
 }

@@ -16,14 +16,20 @@ export function replaceInside(
 ): Uint8Array | undefined {
   const delta = insert.byteLength - (to - from);
   for (const b of chain) {
-    if (b.headerSize !== 8 || from < b.start + b.headerSize || to > b.end) return undefined;
-    if (b.end - b.start + delta > 0xffffffff) return undefined;
+    if (b.headerSize !== 8 || from < b.start + b.headerSize || to > b.end) {
+      return undefined;
+    }
+    if (b.end - b.start + delta > 0xffffffff) {
+      return undefined;
+    }
   }
   const out = new Uint8Array(bytes.byteLength + delta);
   out.set(bytes.subarray(0, from), 0);
   out.set(insert, from);
   out.set(bytes.subarray(to), from + insert.byteLength);
-  for (const b of chain) writeU32(out, b.start, readU32(bytes, b.start) + delta);
+  for (const b of chain) {
+    writeU32(out, b.start, readU32(bytes, b.start) + delta);
+  }
   return out;
 }
 
@@ -40,19 +46,27 @@ export function replaceSampleEntry(
   entry: Uint8Array,
 ): Uint8Array | undefined {
   const chain = findPath(init, STSD_PATH, { trak: trackIndex });
-  if (!chain) return undefined;
+  if (!chain) {
+    return undefined;
+  }
   const stsd = chain[chain.length - 1];
   const entriesStart = childrenStart(stsd);
-  if (entriesStart > stsd.end) return undefined;
+  if (entriesStart > stsd.end) {
+    return undefined;
+  }
   const out = replaceInside(init, chain, entriesStart, stsd.end, entry);
-  if (out) writeU32(out, entriesStart - 4, 1); // entry_count
+  if (out) {
+    writeU32(out, entriesStart - 4, 1);
+  } // entry_count
   return out;
 }
 
 /** The four-character code of each sample entry in the track's stsd (for tests and logs). */
 export function sampleEntryTypes(init: Uint8Array, trackIndex: number): string[] {
   const chain = findPath(init, STSD_PATH, { trak: trackIndex });
-  if (!chain) return [];
+  if (!chain) {
+    return [];
+  }
   const stsd = chain[chain.length - 1];
   return readBoxes(init, childrenStart(stsd), stsd.end).map((b) => b.type);
 }
@@ -68,21 +82,37 @@ export function sampleEntryTypes(init: Uint8Array, trackIndex: number): string[]
 export function setMovieDurations(init: Uint8Array, value: number): number {
   let written = 0;
   const moov = findPath(init, ['moov']);
-  if (!moov) return 0;
+  if (!moov) {
+    return 0;
+  }
   const top = moov[0];
   const patch = (b: BoxRef, offset: number): void => {
     const p = b.start + b.headerSize;
-    if (init[p] !== 0 || p + offset + 4 > b.end) return; // version 1 has 64-bit fields
+    if (init[p] !== 0 || p + offset + 4 > b.end) {
+      return;
+    } // version 1 has 64-bit fields
     writeU32(init, p + offset, value);
     written++;
   };
   for (const child of readBoxes(init, childrenStart(top), top.end)) {
-    if (child.type === 'mvhd') patch(child, 16);
-    if (child.type !== 'trak') continue;
+    if (child.type === 'mvhd') {
+      patch(child, 16);
+    }
+    if (child.type !== 'trak') {
+      continue;
+    }
     for (const t of readBoxes(init, childrenStart(child), child.end)) {
-      if (t.type === 'tkhd') patch(t, 20);
-      if (t.type !== 'mdia') continue;
-      for (const m of readBoxes(init, childrenStart(t), t.end)) if (m.type === 'mdhd') patch(m, 16);
+      if (t.type === 'tkhd') {
+        patch(t, 20);
+      }
+      if (t.type !== 'mdia') {
+        continue;
+      }
+      for (const m of readBoxes(init, childrenStart(t), t.end)) {
+        if (m.type === 'mdhd') {
+          patch(m, 16);
+        }
+      }
     }
   }
   return written;
@@ -95,12 +125,18 @@ export function setMovieDurations(init: Uint8Array, value: number): number {
  */
 export function setTrexDefaultFlags(init: Uint8Array, trackId: number, flags: number): boolean {
   const mvex = findPath(init, ['moov', 'mvex']);
-  if (!mvex) return false;
+  if (!mvex) {
+    return false;
+  }
   const parent = mvex[1];
   for (const t of readBoxes(init, childrenStart(parent), parent.end)) {
     const p = t.start + t.headerSize;
-    if (t.type !== 'trex' || p + 24 > t.end) continue;
-    if (readU32(init, p + 4) !== trackId) continue;
+    if (t.type !== 'trex' || p + 24 > t.end) {
+      continue;
+    }
+    if (readU32(init, p + 4) !== trackId) {
+      continue;
+    }
     writeU32(init, p + 20, flags);
     return true;
   }

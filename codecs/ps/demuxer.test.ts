@@ -430,7 +430,9 @@ test('ffmpeg leaves the PTS out of some PES: such frames are timed from their ne
 
 // STREAM cut where an RTP packet could end: after each pack, inside a PES, inside a header.
 const at = (hex: string, from = 0) => {
-  const i = toHex(STREAM).replaceAll(' ', '').indexOf(hex.replaceAll(' ', ''), from * 2);
+  const i = toHex(STREAM)
+    .replaceAll(' ', '')
+    .indexOf(hex.replaceAll(' ', ''), from * 2);
   assert.ok(i >= 0 && i % 2 === 0, hex);
   return i / 2;
 };
@@ -439,7 +441,10 @@ const PACK3 = at('00 00 01 ba 44 00 17 6d');
 /** Between the two PES of frame 2: a PES boundary that is not a frame boundary. */
 const FRAME2_PES2 = at('00 00 01 e0 00 07');
 
-function pushWithHints(cuts: number[], hint: (d: PsDemuxer) => AccessUnit[]): { aus: AccessUnit[]; d: PsDemuxer } {
+function pushWithHints(
+  cuts: number[],
+  hint: (d: PsDemuxer) => AccessUnit[],
+): { aus: AccessUnit[]; d: PsDemuxer } {
   const d = new PsDemuxer();
   const aus: AccessUnit[] = [];
   let from = 0;
@@ -500,7 +505,10 @@ test('expectEndOfFrame only checks the claim: the output is unchanged', () => {
       return [];
     });
     assert.deepEqual(hexed(aus), EXPECTED);
-    assert.deepEqual([d.stats.frameEndsConfirmed, d.stats.frameEndsWrong], cuts.length === 2 ? [2, 0] : [0, 1]);
+    assert.deepEqual(
+      [d.stats.frameEndsConfirmed, d.stats.frameEndsWrong],
+      cuts.length === 2 ? [2, 0] : [0, 1],
+    );
   }
 });
 

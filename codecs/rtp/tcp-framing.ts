@@ -99,7 +99,14 @@ export class Rfc4571Framer implements Processor<Uint8Array, Uint8Array> {
    * Emits whole frames from data[pos, end), where data[0] is absolute stream offset `origin`;
    * returns where the bytes to carry begin.
    */
-  private scan(data: Uint8Array, pos: number, end: number, origin: number, copy: boolean, out: Uint8Array[]): number {
+  private scan(
+    data: Uint8Array,
+    pos: number,
+    end: number,
+    origin: number,
+    copy: boolean,
+    out: Uint8Array[],
+  ): number {
     for (;;) {
       if (this.resync) {
         const found = this.resync.next(data, origin, end, this.ssrc);

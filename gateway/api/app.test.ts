@@ -23,7 +23,15 @@ hls.get('/:streamId/index.m3u8', (_req, res) => {
   res.type('application/vnd.apple.mpegurl').send('#EXTM3U\n');
 });
 
-const { app, routes } = createApp({ services, apiToken: TOKEN, signer, version: '0.0.0-test', whep, hls, rate: { perSecond: 1000, burst: 1000 } });
+const { app, routes } = createApp({
+  services,
+  apiToken: TOKEN,
+  signer,
+  version: '0.0.0-test',
+  whep,
+  hls,
+  rate: { perSecond: 1000, burst: 1000 },
+});
 let server: Server;
 let base: string;
 
@@ -36,11 +44,17 @@ after(() => server.close());
 
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const concrete = (path: string) =>
-  path.replace(':deviceId', DEV).replace(':channelId', CH).replace(':streamId', 'x').replace(':sessionId', 'y');
+  path
+    .replace(':deviceId', DEV)
+    .replace(':channelId', CH)
+    .replace(':streamId', 'x')
+    .replace(':sessionId', 'y');
 
 test('every /api route except health answers 401 GW_ERR_UNAUTHORIZED without a token', async () => {
   for (const route of routes) {
-    if (route.auth === 'none') continue;
+    if (route.auth === 'none') {
+      continue;
+    }
     const res = await fetch(base + concrete(route.path), { method: route.method.toUpperCase() });
     assert.equal(res.status, 401, `${route.method} ${route.path}`);
     const body = (await res.json()) as { error: { code: string } };
@@ -88,13 +102,23 @@ test('PTZ validates speed and maps onto services', async () => {
     body: JSON.stringify({ command: 'upleft', speed: 64 }),
   });
   assert.equal(ok.status, 200);
-  assert.deepEqual(services.calls.at(-1), { method: 'ptz', args: [DEV, CH, { command: 'upleft', speed: 64 }] });
+  assert.deepEqual(services.calls.at(-1), {
+    method: 'ptz',
+    args: [DEV, CH, { command: 'upleft', speed: 64 }],
+  });
 });
 
 test('record queries need an ISO range with offset of at most a day', async () => {
-  const url = (s: string, e: string) => `${base}/api/devices/${DEV}/channels/${CH}/records?start=${encodeURIComponent(s)}&end=${encodeURIComponent(e)}`;
-  assert.equal((await fetch(url('2025-04-18T00:00:00', '2025-04-18T10:00:00'), { headers: auth })).status, 400);
-  assert.equal((await fetch(url('2025-04-18T00:00:00+08:00', '2025-04-20T00:00:00+08:00'), { headers: auth })).status, 400);
+  const url = (s: string, e: string) =>
+    `${base}/api/devices/${DEV}/channels/${CH}/records?start=${encodeURIComponent(s)}&end=${encodeURIComponent(e)}`;
+  assert.equal(
+    (await fetch(url('2025-04-18T00:00:00', '2025-04-18T10:00:00'), { headers: auth })).status,
+    400,
+  );
+  assert.equal(
+    (await fetch(url('2025-04-18T00:00:00+08:00', '2025-04-20T00:00:00+08:00'), { headers: auth })).status,
+    400,
+  );
   const res = await fetch(url('2025-04-18T00:00:00+08:00', '2025-04-18T23:59:59+08:00'), { headers: auth });
   assert.equal(res.status, 200);
 });
@@ -110,13 +134,25 @@ test('oversized JSON bodies get 413 GW_ERR_PAYLOAD_TOO_LARGE', async () => {
 });
 
 test('live returns signed media URLs that the media routes accept, and only for that stream', async () => {
-  const res = await fetch(`${base}/api/devices/${DEV}/channels/${CH}/live`, { method: 'POST', headers: auth });
+  const res = await fetch(`${base}/api/devices/${DEV}/channels/${CH}/live`, {
+    method: 'POST',
+    headers: auth,
+  });
   assert.equal(res.status, 200);
-  const body = (await res.json()) as { streamId: string; whep: string; hls: string; codec: { video: string } };
+  const body = (await res.json()) as {
+    streamId: string;
+    whep: string;
+    hls: string;
+    codec: { video: string };
+  };
   assert.equal(body.codec.video, 'H264');
   const playlist = await fetch(base + body.hls);
   assert.equal(playlist.status, 200);
-  const whepRes = await fetch(base + body.whep, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: 'v=0' });
+  const whepRes = await fetch(base + body.whep, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/sdp' },
+    body: 'v=0',
+  });
   assert.equal(whepRes.status, 201);
   // The same token for another stream is refused, as is no token at all.
   const token = new URL(body.hls, base).searchParams.get('token')!;
@@ -131,22 +167,40 @@ test('an expired media token is refused', () => {
   assert.equal(s.verify('abc', token), true);
   now += 61_000;
   assert.equal(s.verify('abc', token), false);
-  assert.equal(s.verify('abc', token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))), false);
+  assert.equal(
+    s.verify(
+      'abc',
+      token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+    ),
+    false,
+  );
 });
 
 test('/openapi.json is OpenAPI 3.1 and lists every route express serves, and every listed JSON route answers', async () => {
-  const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+  const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+    openapi: string;
+    paths: Record<string, Record<string, unknown>>;
+  };
   assert.equal(doc.openapi, '3.1.0');
   const served: string[] = [];
-  const walk = (stack: { route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: unknown[] } }[]) => {
+  const walk = (
+    stack: { route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: unknown[] } }[],
+  ) => {
     for (const layer of stack) {
-      if (layer.route) for (const m of Object.keys(layer.route.methods)) served.push(`${m} ${layer.route.path}`);
-      else if (layer.handle.stack) walk(layer.handle.stack as never);
+      if (layer.route) {
+        for (const m of Object.keys(layer.route.methods)) {
+          served.push(`${m} ${layer.route.path}`);
+        }
+      } else if (layer.handle.stack) {
+        walk(layer.handle.stack as never);
+      }
     }
   };
   walk((app as unknown as { router: { stack: never[] } }).router.stack);
   const documented = new Set(
-    Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p.replace(/\{(\w+)\}/g, ':$1')}`)),
+    Object.entries(doc.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${p.replace(/\{(\w+)\}/g, ':$1')}`),
+    ),
   );
   for (const r of served) {
     // Test-only routers mounted under /hls are documented with their mount prefix.
@@ -154,8 +208,15 @@ test('/openapi.json is OpenAPI 3.1 and lists every route express serves, and eve
     assert.ok(documented.has(full), `served but undocumented: ${full}`);
   }
   for (const route of routes) {
-    const res = await fetch(base + concrete(route.path), { method: route.method.toUpperCase(), headers: auth });
+    const res = await fetch(base + concrete(route.path), {
+      method: route.method.toUpperCase(),
+      headers: auth,
+    });
     const body = (await res.json()) as { error?: { code: string } };
-    assert.notEqual(body.error?.code, 'GW_ERR_NOT_FOUND', `documented but missing: ${route.method} ${route.path}`);
+    assert.notEqual(
+      body.error?.code,
+      'GW_ERR_NOT_FOUND',
+      `documented but missing: ${route.method} ${route.path}`,
+    );
   }
 });

@@ -43,7 +43,9 @@ function validated(route: ApiRoute) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const parse = (schema: ApiRoute['params'], value: unknown, where: string) => {
-        if (!schema) return value;
+        if (!schema) {
+          return value;
+        }
         const r = schema.safeParse(value ?? {});
         if (!r.success) {
           const issue = r.error.issues[0];
@@ -76,7 +78,10 @@ export function createApp(deps: AppDeps): GatewayApp {
     mediaUrls: (streamId) => {
       const token = encodeURIComponent(deps.signer.sign(streamId, ttl));
       const base = deps.mediaBase?.(streamId) ?? '';
-      return { whep: `${base}/whep/${streamId}?token=${token}`, hls: `${base}/hls/${streamId}/index.m3u8?token=${token}` };
+      return {
+        whep: `${base}/whep/${streamId}?token=${token}`,
+        hls: `${base}/hls/${streamId}/index.m3u8?token=${token}`,
+      };
     },
   });
   const openapi = buildOpenApi(routes, deps.version);

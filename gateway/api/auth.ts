@@ -13,7 +13,9 @@ export function tokensEqual(a: string, b: string): boolean {
 
 export function bearerToken(req: Request): string | undefined {
   const header = req.headers.authorization;
-  if (!header) return undefined;
+  if (!header) {
+    return undefined;
+  }
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   return match?.[1];
 }
@@ -21,8 +23,15 @@ export function bearerToken(req: Request): string | undefined {
 export function requireApiToken(apiToken: string) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const token = bearerToken(req);
-    if (token && tokensEqual(token, apiToken)) return next();
-    next(new GatewayError('GW_ERR_UNAUTHORIZED', 'missing or wrong bearer token (Authorization: Bearer <token>)'));
+    if (token && tokensEqual(token, apiToken)) {
+      return next();
+    }
+    next(
+      new GatewayError(
+        'GW_ERR_UNAUTHORIZED',
+        'missing or wrong bearer token (Authorization: Bearer <token>)',
+      ),
+    );
   };
 }
 
@@ -34,9 +43,13 @@ export function requireMediaToken(apiToken: string, signer: MediaTokenSigner) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const streamId = String(req.params.streamId ?? '');
     const bearer = bearerToken(req);
-    if (bearer && tokensEqual(bearer, apiToken)) return next();
+    if (bearer && tokensEqual(bearer, apiToken)) {
+      return next();
+    }
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
-    if (signer.verify(streamId, token)) return next();
+    if (signer.verify(streamId, token)) {
+      return next();
+    }
     next(new GatewayError('GW_ERR_UNAUTHORIZED', 'missing, wrong or expired media token'));
   };
 }

@@ -17,14 +17,27 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   } else {
     const e = err as HttpishError;
     // body-parser errors carry a status and a type.
-    if (e.type === 'entity.too.large') error = new GatewayError('GW_ERR_PAYLOAD_TOO_LARGE');
-    else if (e.type === 'entity.parse.failed') error = new GatewayError('GW_ERR_BAD_REQUEST', 'the body is not valid JSON');
-    else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) error = new GatewayError('GW_ERR_BAD_REQUEST');
-    else error = new GatewayError('GW_ERR_INTERNAL');
+    if (e.type === 'entity.too.large') {
+      error = new GatewayError('GW_ERR_PAYLOAD_TOO_LARGE');
+    } else if (e.type === 'entity.parse.failed') {
+      error = new GatewayError('GW_ERR_BAD_REQUEST', 'the body is not valid JSON');
+    } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      error = new GatewayError('GW_ERR_BAD_REQUEST');
+    } else {
+      error = new GatewayError('GW_ERR_INTERNAL');
+    }
   }
-  if (error.status >= 500) log.error({ err, method: req.method, path: req.path }, 'request failed');
-  else log.info({ code: error.code, method: req.method, path: req.path, message: error.message }, 'request rejected');
-  if (res.headersSent) return;
+  if (error.status >= 500) {
+    log.error({ err, method: req.method, path: req.path }, 'request failed');
+  } else {
+    log.info(
+      { code: error.code, method: req.method, path: req.path, message: error.message },
+      'request rejected',
+    );
+  }
+  if (res.headersSent) {
+    return;
+  }
   res.status(error.status).json(error.toJSON());
 }
 

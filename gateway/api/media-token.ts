@@ -8,7 +8,9 @@ export class MediaTokenSigner {
     private readonly key: Buffer,
     private readonly now: () => number = Date.now,
   ) {
-    if (key.length < 16) throw new Error('media signing key must be at least 16 bytes');
+    if (key.length < 16) {
+      throw new Error('media signing key must be at least 16 bytes');
+    }
   }
 
   sign(streamId: string, ttlSec: number): string {
@@ -17,11 +19,17 @@ export class MediaTokenSigner {
   }
 
   verify(streamId: string, token: string | undefined): boolean {
-    if (!token || token.length > 200) return false;
+    if (!token || token.length > 200) {
+      return false;
+    }
     const dot = token.indexOf('.');
-    if (dot <= 0) return false;
+    if (dot <= 0) {
+      return false;
+    }
     const expiry = Number(token.slice(0, dot));
-    if (!Number.isSafeInteger(expiry) || expiry * 1000 < this.now()) return false;
+    if (!Number.isSafeInteger(expiry) || expiry * 1000 < this.now()) {
+      return false;
+    }
     const given = Buffer.from(token.slice(dot + 1));
     const expected = Buffer.from(this.mac(streamId, expiry));
     return given.length === expected.length && timingSafeEqual(given, expected);

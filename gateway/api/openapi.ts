@@ -17,7 +17,9 @@ const openApiPath = (expressPath: string): string => expressPath.replace(/:([A-Z
 function parameters(route: ApiRoute): Schema[] {
   const out: Schema[] = [];
   const add = (where: 'path' | 'query', schema: z.ZodType | undefined) => {
-    if (!schema) return;
+    if (!schema) {
+      return;
+    }
     const json = toSchema(schema);
     const props = (json.properties ?? {}) as Record<string, Schema>;
     const required = new Set((json.required as string[] | undefined) ?? []);
@@ -41,7 +43,10 @@ const errorResponse = {
           error: {
             type: 'object',
             required: ['code', 'message'],
-            properties: { code: { type: 'string', enum: Object.keys(ErrorCodes) }, message: { type: 'string' } },
+            properties: {
+              code: { type: 'string', enum: Object.keys(ErrorCodes) },
+              message: { type: 'string' },
+            },
           },
         },
       },
@@ -50,13 +55,49 @@ const errorResponse = {
 };
 
 /** Routes served by routers other than the JSON table (WHEP, HLS, metrics, the demo). */
-export const extraOperations: { method: 'get' | 'post' | 'delete' | 'patch'; path: string; summary: string; auth: 'none' | 'bearer' | 'media'; contentType: string }[] = [
-  { method: 'post', path: '/whep/:streamId', summary: 'WHEP (RFC 9725): SDP offer in, 201 with the SDP answer and a Location', auth: 'media', contentType: 'application/sdp' },
-  { method: 'delete', path: '/whep/:streamId/:sessionId', summary: 'End a WHEP session', auth: 'media', contentType: 'application/json' },
-  { method: 'get', path: '/hls/:streamId/index.m3u8', summary: 'HLS playlist (fMP4 segments and parts beside it)', auth: 'media', contentType: 'application/vnd.apple.mpegurl' },
-  { method: 'get', path: '/hls/:streamId/:file', summary: 'HLS init segment, media segment or part', auth: 'media', contentType: 'video/mp4' },
+export const extraOperations: {
+  method: 'get' | 'post' | 'delete' | 'patch';
+  path: string;
+  summary: string;
+  auth: 'none' | 'bearer' | 'media';
+  contentType: string;
+}[] = [
+  {
+    method: 'post',
+    path: '/whep/:streamId',
+    summary: 'WHEP (RFC 9725): SDP offer in, 201 with the SDP answer and a Location',
+    auth: 'media',
+    contentType: 'application/sdp',
+  },
+  {
+    method: 'delete',
+    path: '/whep/:streamId/:sessionId',
+    summary: 'End a WHEP session',
+    auth: 'media',
+    contentType: 'application/json',
+  },
+  {
+    method: 'get',
+    path: '/hls/:streamId/index.m3u8',
+    summary: 'HLS playlist (fMP4 segments and parts beside it)',
+    auth: 'media',
+    contentType: 'application/vnd.apple.mpegurl',
+  },
+  {
+    method: 'get',
+    path: '/hls/:streamId/:file',
+    summary: 'HLS init segment, media segment or part',
+    auth: 'media',
+    contentType: 'video/mp4',
+  },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', auth: 'none', contentType: 'text/plain' },
-  { method: 'get', path: '/openapi.json', summary: 'This document', auth: 'none', contentType: 'application/json' },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    auth: 'none',
+    contentType: 'application/json',
+  },
   { method: 'get', path: '/', summary: 'The web demo', auth: 'none', contentType: 'text/html' },
 ];
 
@@ -69,29 +110,51 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string): Sche
       operationId: `${route.method}${route.path.replace(/[^A-Za-z0-9]+/g, '_')}`,
       parameters: parameters(route),
       responses: {
-        [String(route.status ?? 200)]: { description: route.returns, content: { 'application/json': { schema: {} } } },
+        [String(route.status ?? 200)]: {
+          description: route.returns,
+          content: { 'application/json': { schema: {} } },
+        },
         default: errorResponse,
       },
     };
-    if (route.auth === 'bearer') op.security = [{ bearer: [] }];
-    else op.security = [];
-    if (route.body) op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body) } } };
+    if (route.auth === 'bearer') {
+      op.security = [{ bearer: [] }];
+    } else {
+      op.security = [];
+    }
+    if (route.body) {
+      op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body) } } };
+    }
     at(route.path)[route.method] = op;
   }
   for (const extra of extraOperations) {
-    const params: Schema[] = [...extra.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    if (extra.auth === 'media') params.push({ name: 'token', in: 'query', required: false, schema: { type: 'string' } });
+    const params: Schema[] = [...extra.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    if (extra.auth === 'media') {
+      params.push({ name: 'token', in: 'query', required: false, schema: { type: 'string' } });
+    }
     at(extra.path)[extra.method] = {
       summary: extra.summary,
       operationId: `${extra.method}${extra.path.replace(/[^A-Za-z0-9]+/g, '_')}`,
       parameters: params,
       security: extra.auth === 'none' ? [] : [{ bearer: [] }, { mediaToken: [] }],
-      responses: { '200': { description: 'OK', content: { [extra.contentType]: { schema: {} } } }, default: errorResponse },
+      responses: {
+        '200': { description: 'OK', content: { [extra.contentType]: { schema: {} } } },
+        default: errorResponse,
+      },
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'GB28181 gateway', version, description: 'GB/T 28181 upper platform: devices, live and recorded video to browsers.' },
+    info: {
+      title: 'GB28181 gateway',
+      version,
+      description: 'GB/T 28181 upper platform: devices, live and recorded video to browsers.',
+    },
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },

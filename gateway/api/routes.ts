@@ -25,12 +25,16 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
 
   const requireDevice = (deviceId: string) => {
     const device = services.getDevice(deviceId);
-    if (!device) throw new GatewayError('GW_ERR_DEVICE_NOT_FOUND', `no device ${deviceId}`);
+    if (!device) {
+      throw new GatewayError('GW_ERR_DEVICE_NOT_FOUND', `no device ${deviceId}`);
+    }
     return device;
   };
   const requireStream = (streamId: string) => {
     const stream = services.getStream(streamId);
-    if (!stream) throw new GatewayError('GW_ERR_STREAM_NOT_FOUND', `no active stream ${streamId}`);
+    if (!stream) {
+      throw new GatewayError('GW_ERR_STREAM_NOT_FOUND', `no active stream ${streamId}`);
+    }
     return stream;
   };
   const playAnswer = (s: StreamView) => ({
@@ -58,7 +62,8 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
       path: '/api/devices',
       summary: 'Registered and known devices',
       auth: 'bearer',
-      returns: '[{deviceId, name, manufacturer, model, transport, remoteAddress, online, registeredAt, lastKeepaliveAt, channelCount}]',
+      returns:
+        '[{deviceId, name, manufacturer, model, transport, remoteAddress, online, registeredAt, lastKeepaliveAt, channelCount}]',
       handler: () => services.listDevices(),
     }),
     defineRoute({
@@ -89,11 +94,14 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
       summary: "A device's channels",
       auth: 'bearer',
       params: DeviceParams,
-      returns: '[{channelId, name, manufacturer, model, parentId, civilCode, address, status, longitude, latitude, ptzType}]',
+      returns:
+        '[{channelId, name, manufacturer, model, parentId, civilCode, address, status, longitude, latitude, ptzType}]',
       handler: ({ params }) => {
         const { deviceId } = params as DeviceP;
         const channels = services.listChannels(deviceId);
-        if (!channels) throw new GatewayError('GW_ERR_DEVICE_NOT_FOUND', `no device ${deviceId}`);
+        if (!channels) {
+          throw new GatewayError('GW_ERR_DEVICE_NOT_FOUND', `no device ${deviceId}`);
+        }
         return channels;
       },
     }),
@@ -156,7 +164,8 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
       path: '/api/streams',
       summary: 'Active streams',
       auth: 'bearer',
-      returns: '[{streamId, deviceId, channelId, kind, transport, codec, width, height, fps, bitrateKbps, packetsLost, viewers, startedAt}]',
+      returns:
+        '[{streamId, deviceId, channelId, kind, transport, codec, width, height, fps, bitrateKbps, packetsLost, viewers, startedAt}]',
       handler: () => services.listStreams(),
     }),
     defineRoute({
@@ -178,7 +187,9 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
       handler: ({ params }) => {
         const { streamId } = params as StreamP;
         const diagnosis = services.diagnosis(streamId);
-        if (!diagnosis) throw new GatewayError('GW_ERR_STREAM_NOT_FOUND', `no play attempt ${streamId}`);
+        if (!diagnosis) {
+          throw new GatewayError('GW_ERR_STREAM_NOT_FOUND', `no play attempt ${streamId}`);
+        }
         return diagnosis;
       },
     }),

@@ -57,7 +57,21 @@ export interface RecordItem {
 }
 
 export type PtzRequest =
-  | { command: 'left' | 'right' | 'up' | 'down' | 'upleft' | 'upright' | 'downleft' | 'downright' | 'zoomin' | 'zoomout' | 'stop'; speed: number }
+  | {
+      command:
+        | 'left'
+        | 'right'
+        | 'up'
+        | 'down'
+        | 'upleft'
+        | 'upright'
+        | 'downleft'
+        | 'downright'
+        | 'zoomin'
+        | 'zoomout'
+        | 'stop';
+      speed: number;
+    }
   | { preset: 'set' | 'call' | 'delete'; index: number };
 
 export type PlaybackControl =

@@ -7,7 +7,10 @@ export const StreamId = z.string().regex(/^[0-9A-Za-z_-]{1,96}$/, 'not a stream 
 /** ISO 8601 with an explicit offset ("Z" or "+08:00"): a bare local time is ambiguous across zones. */
 export const IsoTime = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/, 'ISO 8601 time with offset expected')
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/,
+    'ISO 8601 time with offset expected',
+  )
   .transform((s) => new Date(s))
   .refine((d) => !Number.isNaN(d.getTime()), 'not a valid time');
 
@@ -17,9 +20,14 @@ const MAX_RANGE_MS = 24 * 3600 * 1000;
 export const TimeRange = z
   .object({ start: IsoTime, end: IsoTime })
   // zod runs object refinements even when a field failed, so check the fields are dates first.
-  .refine((r) => !(r.start instanceof Date && r.end instanceof Date) || r.end.getTime() > r.start.getTime(), 'end must be after start')
   .refine(
-    (r) => !(r.start instanceof Date && r.end instanceof Date) || r.end.getTime() - r.start.getTime() <= MAX_RANGE_MS,
+    (r) => !(r.start instanceof Date && r.end instanceof Date) || r.end.getTime() > r.start.getTime(),
+    'end must be after start',
+  )
+  .refine(
+    (r) =>
+      !(r.start instanceof Date && r.end instanceof Date) ||
+      r.end.getTime() - r.start.getTime() <= MAX_RANGE_MS,
     'the range may span at most 24 hours',
   );
 
@@ -29,7 +37,19 @@ export const StreamParams = z.object({ streamId: StreamId });
 
 export const PtzBody = z.union([
   z.strictObject({
-    command: z.enum(['left', 'right', 'up', 'down', 'upleft', 'upright', 'downleft', 'downright', 'zoomin', 'zoomout', 'stop']),
+    command: z.enum([
+      'left',
+      'right',
+      'up',
+      'down',
+      'upleft',
+      'upright',
+      'downleft',
+      'downright',
+      'zoomin',
+      'zoomout',
+      'stop',
+    ]),
     speed: z.number().int().min(0).max(255).default(128),
   }),
   z.strictObject({
@@ -41,6 +61,9 @@ export const PtzBody = z.union([
 export const ControlBody = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('pause') }),
   z.strictObject({ action: z.literal('resume') }),
-  z.strictObject({ action: z.literal('scale'), scale: z.union([z.literal(0.25), z.literal(0.5), z.literal(1), z.literal(2), z.literal(4)]) }),
+  z.strictObject({
+    action: z.literal('scale'),
+    scale: z.union([z.literal(0.25), z.literal(0.5), z.literal(1), z.literal(2), z.literal(4)]),
+  }),
   z.strictObject({ action: z.literal('seek'), position: z.number().min(0).max(86400) }),
 ]);

@@ -39,7 +39,9 @@ function daysInMonth(year: number, month: number): number {
 /** Parses any of the accepted XML/SIP forms; rejects impossible dates (2025-02-30). */
 export function parseGbDateTime(text: string): GbResult<GbDateTime> {
   const m = DATE_TIME_RE.exec(text.trim());
-  if (!m) return fail(GbErrorCode.BAD_TIME, `"${text.slice(0, 40)}"`);
+  if (!m) {
+    return fail(GbErrorCode.BAD_TIME, `"${text.slice(0, 40)}"`);
+  }
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
     number,
     number,
@@ -64,8 +66,9 @@ export function parseGbDateTime(text: string): GbResult<GbDateTime> {
   const out: GbDateTime = { year, month, day, hour, minute, second, millisecond };
   const zone = m[8];
   if (zone !== undefined) {
-    if (zone.toUpperCase() === 'Z') out.offsetMinutes = 0;
-    else {
+    if (zone.toUpperCase() === 'Z') {
+      out.offsetMinutes = 0;
+    } else {
       const digits = zone.slice(1).replace(':', '');
       const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2));
       if (minutes > 14 * 60 || Number(digits.slice(2)) > 59) {
@@ -125,7 +128,9 @@ export function isValidTimeZone(timeZone: string): boolean {
 export function wallClockAt(epochMs: number, timeZone: string = DEFAULT_TIME_ZONE): WallClock {
   const parts: Record<string, number> = {};
   for (const p of formatterFor(timeZone).formatToParts(new Date(epochMs))) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+    if (p.type !== 'literal') {
+      parts[p.type] = Number(p.value);
+    }
   }
   return {
     year: parts.year,
@@ -154,7 +159,9 @@ export function zoneOffsetMs(epochMs: number, timeZone: string): number {
  */
 export function epochMsOf(w: GbDateTime, timeZone: string = DEFAULT_TIME_ZONE): number {
   const asUtc = wallAsUtcMs(w);
-  if (w.offsetMinutes !== undefined) return asUtc - w.offsetMinutes * 60_000;
+  if (w.offsetMinutes !== undefined) {
+    return asUtc - w.offsetMinutes * 60_000;
+  }
   const first = zoneOffsetMs(asUtc, timeZone);
   const second = zoneOffsetMs(asUtc - first, timeZone);
   return asUtc - second;

@@ -36,7 +36,9 @@ test('IDs are strings: leading zeros survive, non-20-digit values are refused', 
 });
 
 test('region codes are 2/4/6/8 digits; 215/216 are group nodes', () => {
-  for (const r of ['34', '3402', '340200', '34020000']) assert.equal(classifyCatalogId(r), 'region', r);
+  for (const r of ['34', '3402', '340200', '34020000']) {
+    assert.equal(classifyCatalogId(r), 'region', r);
+  }
   assert.equal(isRegionCode('340'), false);
   assert.equal(isRegionCode('3402000000'), false);
   assert.equal(classifyCatalogId('34020000002150000001'), 'business-group');

@@ -102,12 +102,24 @@ export type GbTypeCategory =
   | 'reserved';
 
 export function gbTypeCategory(typeCode: number): GbTypeCategory {
-  if (typeCode >= 111 && typeCode <= 130) return 'front-end-main';
-  if (typeCode >= 131 && typeCode <= 199) return 'front-end-peripheral';
-  if (typeCode >= 200 && typeCode <= 299) return 'platform';
-  if (typeCode >= 300 && typeCode <= 399) return 'central-user';
-  if (typeCode >= 400 && typeCode <= 499) return 'terminal-user';
-  if (typeCode >= 500 && typeCode <= 599) return 'external';
+  if (typeCode >= 111 && typeCode <= 130) {
+    return 'front-end-main';
+  }
+  if (typeCode >= 131 && typeCode <= 199) {
+    return 'front-end-peripheral';
+  }
+  if (typeCode >= 200 && typeCode <= 299) {
+    return 'platform';
+  }
+  if (typeCode >= 300 && typeCode <= 399) {
+    return 'central-user';
+  }
+  if (typeCode >= 400 && typeCode <= 499) {
+    return 'terminal-user';
+  }
+  if (typeCode >= 500 && typeCode <= 599) {
+    return 'external';
+  }
   return 'reserved';
 }
 
@@ -118,11 +130,19 @@ export function gbTypeCategory(typeCode: number): GbTypeCategory {
 export type CatalogNodeKind = 'region' | 'business-group' | 'virtual-organisation' | 'device' | 'unknown';
 
 export function classifyCatalogId(value: string): CatalogNodeKind {
-  if (isRegionCode(value)) return 'region';
-  if (!isGbId(value)) return 'unknown';
+  if (isRegionCode(value)) {
+    return 'region';
+  }
+  if (!isGbId(value)) {
+    return 'unknown';
+  }
   const type = gbIdTypeCode(value);
-  if (type === GbTypeCode.BUSINESS_GROUP) return 'business-group';
-  if (type === GbTypeCode.VIRTUAL_ORGANISATION) return 'virtual-organisation';
+  if (type === GbTypeCode.BUSINESS_GROUP) {
+    return 'business-group';
+  }
+  if (type === GbTypeCode.VIRTUAL_ORGANISATION) {
+    return 'virtual-organisation';
+  }
   return 'device';
 }
 
@@ -130,7 +150,9 @@ export function classifyCatalogId(value: string): CatalogNodeKind {
  * 2022 §A: ParentID may hold several parents separated by '/'. Returns the non-empty parts.
  */
 export function splitParentIds(parentId: string | undefined): string[] {
-  if (parentId === undefined) return [];
+  if (parentId === undefined) {
+    return [];
+  }
   return parentId
     .split('/')
     .map((s) => s.trim())

@@ -166,7 +166,9 @@ function readFields<T>(el: XmlElement, fields: readonly Field<T>[]): Partial<T> 
         : type === 'placeholder'
           ? readTextOrPlaceholder(el, xml)
           : childText(el, xml);
-    if (value !== undefined) out[key as string] = value;
+    if (value !== undefined) {
+      out[key as string] = value;
+    }
   }
   return out as Partial<T>;
 }
@@ -178,20 +180,32 @@ function writeFields<T>(value: T, fields: readonly Field<T>[]): XmlElement[] {
 /** Reads one <Item>; undefined when it has no DeviceID (skipped, as wvp does). */
 export function parseCatalogItem(el: XmlElement): CatalogItem | undefined {
   const deviceId = childText(el, 'DeviceID');
-  if (deviceId === undefined) return undefined;
+  if (deviceId === undefined) {
+    return undefined;
+  }
   const item: CatalogItem = { deviceId, ...readFields(el, ITEM_FIELDS) };
   const parental = readInt(el, 'Parental');
-  if (parental === undefined) delete item.parental;
-  else item.parental = parental === 0 ? 0 : 1;
+  if (parental === undefined) {
+    delete item.parental;
+  } else {
+    item.parental = parental === 0 ? 0 : 1;
+  }
   const status = readEnum(el, 'Status', ['ON', 'OFF'] as const, { ONLINE: 'ON', OK: 'ON', OFFLINE: 'OFF' });
-  if (status === undefined) delete item.status;
-  else item.status = status;
+  if (status === undefined) {
+    delete item.status;
+  } else {
+    item.status = status;
+  }
   const port = item.port;
-  if (port !== undefined && (port < 0 || port > 65535)) delete item.port;
+  if (port !== undefined && (port < 0 || port > 65535)) {
+    delete item.port;
+  }
   const infoEl = childElement(el, 'Info');
   if (infoEl) {
     const info = readFields(infoEl, INFO_FIELDS);
-    if (Object.keys(info).length > 0) item.info = info;
+    if (Object.keys(info).length > 0) {
+      item.info = info;
+    }
   }
   return item;
 }
@@ -216,7 +230,9 @@ export function parseCoordinate(
   value: string | undefined,
   axis: 'longitude' | 'latitude',
 ): number | undefined {
-  if (value === undefined || !/^[+-]?\d{1,3}(?:\.\d{1,15})?$/.test(value.trim())) return undefined;
+  if (value === undefined || !/^[+-]?\d{1,3}(?:\.\d{1,15})?$/.test(value.trim())) {
+    return undefined;
+  }
   const n = Number(value);
   return Math.abs(n) <= (axis === 'longitude' ? 180 : 90) ? n : undefined;
 }
@@ -238,11 +254,15 @@ export const catalogResponseCodec: MessageCodec<CatalogResponse> = {
   cmdType: 'Catalog',
   parse(root, env, ctx) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const raw = listItems(root, 'DeviceList');
     const items = raw.map(parseCatalogItem).filter((i): i is CatalogItem => i !== undefined);
     const sumNum = readSumNum(root, items.length, ctx);
-    if (!sumNum.ok) return sumNum;
+    if (!sumNum.ok) {
+      return sumNum;
+    }
     const message: CatalogResponse = {
       kind: 'CatalogResponse',
       sn: env.sn,
@@ -250,7 +270,9 @@ export const catalogResponseCodec: MessageCodec<CatalogResponse> = {
       sumNum: sumNum.value,
       items,
     };
-    if (raw.length > items.length) message.skippedItems = raw.length - items.length;
+    if (raw.length > items.length) {
+      message.skippedItems = raw.length - items.length;
+    }
     return ok(message);
   },
   body: (m) => [
@@ -266,17 +288,23 @@ export const catalogNotifyCodec: MessageCodec<CatalogNotify> = {
   cmdType: 'Catalog',
   parse(root, env, ctx) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const raw = listItems(root, 'DeviceList');
     const items: CatalogEventItem[] = [];
     for (const el of raw) {
       const item = parseCatalogItem(el);
       const eventText = childText(el, 'Event');
       const event = eventText === undefined ? 'ADD' : readEnum(el, 'Event', CATALOG_EVENTS);
-      if (item && event) items.push({ ...item, event });
+      if (item && event) {
+        items.push({ ...item, event });
+      }
     }
     const sumNum = readSumNum(root, items.length, ctx);
-    if (!sumNum.ok) return sumNum;
+    if (!sumNum.ok) {
+      return sumNum;
+    }
     const message: CatalogNotify = {
       kind: 'CatalogNotify',
       sn: env.sn,
@@ -284,7 +312,9 @@ export const catalogNotifyCodec: MessageCodec<CatalogNotify> = {
       sumNum: sumNum.value,
       items,
     };
-    if (raw.length > items.length) message.skippedItems = raw.length - items.length;
+    if (raw.length > items.length) {
+      message.skippedItems = raw.length - items.length;
+    }
     return ok(message);
   },
   body: (m) => [

@@ -73,7 +73,9 @@ function hasUtf8Bom(bytes: Uint8Array): boolean {
 
 function isAscii(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] >= 0x80) return false;
+    if (bytes[i] >= 0x80) {
+      return false;
+    }
   }
   return true;
 }
@@ -85,9 +87,13 @@ export function decodeManscdpBody(bytes: Uint8Array, override: CharsetOverride =
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bom = hasUtf8Bom(bytes);
   let decodedAs: DecodedBody['decodedAs'];
-  if (override === 'utf-8') decodedAs = 'utf-8';
-  else if (override === 'gb18030') decodedAs = bom ? 'utf-8' : 'gb18030';
-  else decodedAs = bom || isUtf8(buf) ? 'utf-8' : 'gb18030';
+  if (override === 'utf-8') {
+    decodedAs = 'utf-8';
+  } else if (override === 'gb18030') {
+    decodedAs = bom ? 'utf-8' : 'gb18030';
+  } else {
+    decodedAs = bom || isUtf8(buf) ? 'utf-8' : 'gb18030';
+  }
 
   const text =
     decodedAs === 'utf-8' ? buf.subarray(bom ? 3 : 0).toString('utf8') : iconv.decode(buf, 'gb18030');

@@ -78,7 +78,9 @@ function parseDragZoom(el: XmlElement, zoom: 'in' | 'out'): GbResult<DragZoom> {
   };
   for (const [xml, key] of DRAG_FIELDS) {
     const v = readInt(el, xml);
-    if (v === undefined) return fail(GbErrorCode.BAD_FIELD, `DragZoom ${xml}`);
+    if (v === undefined) {
+      return fail(GbErrorCode.BAD_FIELD, `DragZoom ${xml}`);
+    }
     out[key] = v;
   }
   return ok(out);
@@ -90,35 +92,57 @@ function parseCommand(root: XmlElement): GbResult<DeviceControlCommand> {
     const parsed = parsePtzCmd(ptz);
     return parsed.ok ? ok({ type: 'PTZCmd', ptz: parsed.value.command }) : parsed;
   }
-  if (childElement(root, 'TeleBoot')) return ok({ type: 'TeleBoot' });
+  if (childElement(root, 'TeleBoot')) {
+    return ok({ type: 'TeleBoot' });
+  }
   // Some firmware writes the corrected spelling; accept both, write the standard's.
-  if (childElement(root, 'IFameCmd') ?? childElement(root, 'IFrameCmd')) return ok({ type: 'IFameCmd' });
+  if (childElement(root, 'IFameCmd') ?? childElement(root, 'IFrameCmd')) {
+    return ok({ type: 'IFameCmd' });
+  }
   const record = readEnum(root, 'RecordCmd', ['Record', 'StopRecord'] as const);
-  if (record) return ok({ type: 'RecordCmd', action: record });
+  if (record) {
+    return ok({ type: 'RecordCmd', action: record });
+  }
   const guard = readEnum(root, 'GuardCmd', ['SetGuard', 'ResetGuard'] as const);
-  if (guard) return ok({ type: 'GuardCmd', action: guard });
+  if (guard) {
+    return ok({ type: 'GuardCmd', action: guard });
+  }
   if (childElement(root, 'AlarmCmd')) {
     const info = childElement(root, 'Info');
     const cmd: DeviceControlCommand = { type: 'AlarmCmd' };
     const method = info && readInt(info, 'AlarmMethod');
     const type = info && readInt(info, 'AlarmType');
-    if (method !== undefined) cmd.alarmMethod = method;
-    if (type !== undefined) cmd.alarmType = type;
+    if (method !== undefined) {
+      cmd.alarmMethod = method;
+    }
+    if (type !== undefined) {
+      cmd.alarmType = type;
+    }
     return ok(cmd);
   }
   const dragIn = childElement(root, 'DragZoomIn');
-  if (dragIn) return parseDragZoom(dragIn, 'in');
+  if (dragIn) {
+    return parseDragZoom(dragIn, 'in');
+  }
   const dragOut = childElement(root, 'DragZoomOut');
-  if (dragOut) return parseDragZoom(dragOut, 'out');
+  if (dragOut) {
+    return parseDragZoom(dragOut, 'out');
+  }
   const home = childElement(root, 'HomePosition');
   if (home) {
     const enabled = readInt(home, 'Enabled');
-    if (enabled === undefined) return fail(GbErrorCode.BAD_FIELD, 'HomePosition Enabled');
+    if (enabled === undefined) {
+      return fail(GbErrorCode.BAD_FIELD, 'HomePosition Enabled');
+    }
     const cmd: DeviceControlCommand = { type: 'HomePosition', enabled: enabled !== 0 };
     const resetTime = readInt(home, 'ResetTime');
     const presetIndex = readInt(home, 'PresetIndex');
-    if (resetTime !== undefined) cmd.resetTime = resetTime;
-    if (presetIndex !== undefined) cmd.presetIndex = presetIndex;
+    if (resetTime !== undefined) {
+      cmd.resetTime = resetTime;
+    }
+    if (presetIndex !== undefined) {
+      cmd.presetIndex = presetIndex;
+    }
     return ok(cmd);
   }
   return fail(GbErrorCode.MISSING_FIELD, 'no known control element');
@@ -130,7 +154,9 @@ function buildCommand(c: DeviceControlCommand): XmlElement[] {
       const hex = buildPtzCmd(c.ptz);
       // Out-of-range PTZ parameters are a programming error of the caller; validate with
       // buildPtzCmd first when the values come from outside.
-      if (!hex.ok) throw new RangeError(`PTZ ${hex.error}: ${hex.detail}`);
+      if (!hex.ok) {
+        throw new RangeError(`PTZ ${hex.error}: ${hex.detail}`);
+      }
       return [leaf('PTZCmd', hex.value)];
     }
     case 'TeleBoot':
@@ -167,9 +193,13 @@ export const deviceControlCodec: MessageCodec<DeviceControl> = {
   cmdType: 'DeviceControl',
   parse(root, env) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const command = parseCommand(root);
-    if (!command.ok) return command;
+    if (!command.ok) {
+      return command;
+    }
     const m: DeviceControl = {
       kind: 'DeviceControl',
       sn: env.sn,
@@ -178,7 +208,9 @@ export const deviceControlCodec: MessageCodec<DeviceControl> = {
     };
     const info = childElement(root, 'Info');
     const priority = info && readInt(info, 'ControlPriority');
-    if (priority !== undefined) m.controlPriority = priority;
+    if (priority !== undefined) {
+      m.controlPriority = priority;
+    }
     return ok(m);
   },
   body(m) {
@@ -199,9 +231,13 @@ export const deviceControlResponseCodec: MessageCodec<DeviceControlResponse> = {
   cmdType: 'DeviceControl',
   parse(root, env) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const result = readEnum(root, 'Result', ['OK', 'ERROR'] as const);
-    if (!result) return fail(GbErrorCode.MISSING_FIELD, 'Result');
+    if (!result) {
+      return fail(GbErrorCode.MISSING_FIELD, 'Result');
+    }
     return ok({ kind: 'DeviceControlResponse', sn: env.sn, deviceId: id.value, result });
   },
   body: (m) => [leaf('DeviceID', m.deviceId), leaf('Result', m.result)],

@@ -107,7 +107,9 @@ export const keepaliveCodec: MessageCodec<Keepalive> = {
   cmdType: 'Keepalive',
   parse(root, env) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const info = childElement(root, 'Info');
     const faultyDeviceIds = info
       ? childElements(info, 'DeviceID')
@@ -116,7 +118,9 @@ export const keepaliveCodec: MessageCodec<Keepalive> = {
       : [];
     const message: Keepalive = { kind: 'Keepalive', sn: env.sn, deviceId: id.value, faultyDeviceIds };
     const status = readEnum(root, 'Status', RESULT);
-    if (status) message.status = status;
+    if (status) {
+      message.status = status;
+    }
     return ok(message);
   },
   body: (m) => [
@@ -135,10 +139,14 @@ export const deviceInfoResponseCodec: MessageCodec<DeviceInfoResponse> = {
   cmdType: 'DeviceInfo',
   parse(root, env) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const m: DeviceInfoResponse = { kind: 'DeviceInfoResponse', sn: env.sn, deviceId: id.value };
     const result = readEnum(root, 'Result', RESULT);
-    if (result) m.result = result;
+    if (result) {
+      m.result = result;
+    }
     const texts = [
       ['DeviceName', 'deviceName'],
       ['Manufacturer', 'manufacturer'],
@@ -147,10 +155,14 @@ export const deviceInfoResponseCodec: MessageCodec<DeviceInfoResponse> = {
     ] as const;
     for (const [xml, key] of texts) {
       const value = childText(root, xml);
-      if (value !== undefined) m[key] = value;
+      if (value !== undefined) {
+        m[key] = value;
+      }
     }
     const channel = readInt(root, 'Channel');
-    if (channel !== undefined && channel >= 0) m.channel = channel;
+    if (channel !== undefined && channel >= 0) {
+      m.channel = channel;
+    }
     return ok(m);
   },
   body: (m) => [
@@ -170,11 +182,15 @@ export const deviceStatusResponseCodec: MessageCodec<DeviceStatusResponse> = {
   cmdType: 'DeviceStatus',
   parse(root, env) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const alarmStatus: AlarmStatusItem[] = [];
     for (const item of listItems(root, 'Alarmstatus')) {
       const deviceId = childText(item, 'DeviceID');
-      if (deviceId === undefined) continue;
+      if (deviceId === undefined) {
+        continue;
+      }
       const duty = readEnum(item, 'DutyStatus', ['ONDUTY', 'OFFDUTY', 'ALARM'] as const);
       alarmStatus.push(duty ? { deviceId, dutyStatus: duty } : { deviceId });
     }
@@ -185,19 +201,33 @@ export const deviceStatusResponseCodec: MessageCodec<DeviceStatusResponse> = {
       alarmStatus,
     };
     const result = readEnum(root, 'Result', RESULT);
-    if (result) m.result = result;
+    if (result) {
+      m.result = result;
+    }
     const online = readEnum(root, 'Online', ['ONLINE', 'OFFLINE'] as const);
-    if (online) m.online = online;
+    if (online) {
+      m.online = online;
+    }
     const status = readEnum(root, 'Status', RESULT);
-    if (status) m.status = status;
+    if (status) {
+      m.status = status;
+    }
     const reason = childText(root, 'Reason');
-    if (reason !== undefined) m.reason = reason;
+    if (reason !== undefined) {
+      m.reason = reason;
+    }
     const deviceTime = childText(root, 'DeviceTime');
-    if (deviceTime !== undefined) m.deviceTime = deviceTime;
+    if (deviceTime !== undefined) {
+      m.deviceTime = deviceTime;
+    }
     const encode = readEnum(root, 'Encode', ['ON', 'OFF'] as const);
-    if (encode) m.encode = encode;
+    if (encode) {
+      m.encode = encode;
+    }
     const record = readEnum(root, 'Record', ['ON', 'OFF'] as const);
-    if (record) m.record = record;
+    if (record) {
+      m.record = record;
+    }
     return ok(m);
   },
   body: (m) => [
@@ -230,11 +260,15 @@ export const presetQueryResponseCodec: MessageCodec<PresetQueryResponse> = {
   cmdType: 'PresetQuery',
   parse(root, env) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const presets: PresetItem[] = [];
     for (const item of listItems(root, 'PresetList')) {
       const presetId = readInt(item, 'PresetID');
-      if (presetId === undefined) continue;
+      if (presetId === undefined) {
+        continue;
+      }
       const presetName = childText(item, 'PresetName');
       presets.push(presetName === undefined ? { presetId } : { presetId, presetName });
     }

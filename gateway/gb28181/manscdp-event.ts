@@ -90,9 +90,13 @@ export const mediaStatusCodec: MessageCodec<MediaStatus> = {
   cmdType: 'MediaStatus',
   parse(root, env) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const notifyType = childText(root, 'NotifyType');
-    if (notifyType === undefined) return fail(GbErrorCode.MISSING_FIELD, 'NotifyType');
+    if (notifyType === undefined) {
+      return fail(GbErrorCode.MISSING_FIELD, 'NotifyType');
+    }
     return ok({ kind: 'MediaStatus', sn: env.sn, deviceId: id.value, notifyType });
   },
   body: (m) => [leaf('DeviceID', m.deviceId), leaf('NotifyType', m.notifyType)],
@@ -104,7 +108,9 @@ export const alarmNotifyCodec: MessageCodec<AlarmNotify> = {
   cmdType: 'Alarm',
   parse(root, env) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const m: AlarmNotify = { kind: 'AlarmNotify', sn: env.sn, deviceId: id.value };
     const info = childElement(root, 'Info');
     const param = info && childElement(info, 'AlarmTypeParam');
@@ -121,7 +127,9 @@ export const alarmNotifyCodec: MessageCodec<AlarmNotify> = {
       latitude: childText(root, 'Latitude'),
     };
     for (const [k, v] of Object.entries({ ...ints, ...texts })) {
-      if (v !== undefined) (m as unknown as Record<string, unknown>)[k] = v;
+      if (v !== undefined) {
+        (m as unknown as Record<string, unknown>)[k] = v;
+      }
     }
     return ok(m);
   },
@@ -150,9 +158,13 @@ function resultCodec<K extends 'AlarmResponse' | 'BroadcastResponse'>(
     cmdType,
     parse(root, env) {
       const id = requireDeviceId(env);
-      if (!id.ok) return id;
+      if (!id.ok) {
+        return id;
+      }
       const result = readEnum(root, 'Result', ['OK', 'ERROR'] as const);
-      if (!result) return fail(GbErrorCode.MISSING_FIELD, 'Result');
+      if (!result) {
+        return fail(GbErrorCode.MISSING_FIELD, 'Result');
+      }
       return ok({ kind, sn: env.sn, deviceId: id.value, result });
     },
     body: (m) => [leaf('DeviceID', m.deviceId), leaf('Result', m.result)],
@@ -177,15 +189,21 @@ export const alarmQueryCodec: MessageCodec<AlarmQuery> = {
   cmdType: 'Alarm',
   parse(root, env) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const m: AlarmQuery = { kind: 'AlarmQuery', sn: env.sn, deviceId: id.value };
     for (const [xml, key] of ALARM_QUERY_FIELDS) {
       if (key === 'startAlarmPriority' || key === 'endAlarmPriority') {
         const v = readInt(root, xml);
-        if (v !== undefined) m[key] = v;
+        if (v !== undefined) {
+          m[key] = v;
+        }
       } else {
         const v = childText(root, xml);
-        if (v !== undefined) m[key] = v;
+        if (v !== undefined) {
+          m[key] = v;
+        }
       }
     }
     return ok(m);
@@ -211,11 +229,15 @@ export const mobilePositionNotifyCodec: MessageCodec<MobilePositionNotify> = {
   cmdType: 'MobilePosition',
   parse(root, env) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const m: MobilePositionNotify = { kind: 'MobilePositionNotify', sn: env.sn, deviceId: id.value };
     for (const [xml, key] of POSITION_FIELDS) {
       const v = childText(root, xml);
-      if (v !== undefined) m[key] = v;
+      if (v !== undefined) {
+        m[key] = v;
+      }
     }
     return ok(m);
   },
@@ -231,10 +253,14 @@ export const mobilePositionQueryCodec: MessageCodec<MobilePositionQuery> = {
   cmdType: 'MobilePosition',
   parse(root, env) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const m: MobilePositionQuery = { kind: 'MobilePositionQuery', sn: env.sn, deviceId: id.value };
     const interval = readInt(root, 'Interval');
-    if (interval !== undefined) m.interval = interval;
+    if (interval !== undefined) {
+      m.interval = interval;
+    }
     return ok(m);
   },
   body: (m) => [leaf('DeviceID', m.deviceId), ...optLeaf('Interval', m.interval)],

@@ -43,8 +43,12 @@ const INT_RE = /^[+-]?\d{1,15}$/;
 
 export function readSn(root: XmlElement): GbResult<string> {
   const sn = childText(root, 'SN');
-  if (sn === undefined) return fail(GbErrorCode.MISSING_FIELD, 'SN');
-  if (!SN_RE.test(sn)) return fail(GbErrorCode.BAD_FIELD, `SN "${sn.slice(0, 24)}"`);
+  if (sn === undefined) {
+    return fail(GbErrorCode.MISSING_FIELD, 'SN');
+  }
+  if (!SN_RE.test(sn)) {
+    return fail(GbErrorCode.BAD_FIELD, `SN "${sn.slice(0, 24)}"`);
+  }
   return ok(sn);
 }
 
@@ -79,7 +83,9 @@ export function readEnum<T extends string>(
   aliases: Readonly<Record<string, T>> = {},
 ): T | undefined {
   const text = childText(el, name)?.toUpperCase();
-  if (text === undefined) return undefined;
+  if (text === undefined) {
+    return undefined;
+  }
   return values.find((v) => v.toUpperCase() === text) ?? aliases[text];
 }
 
@@ -89,7 +95,9 @@ export function readEnum<T extends string>(
  */
 export function readSumNum(el: XmlElement, fallback: number, ctx: ParseContext): GbResult<number> {
   const text = childText(el, 'SumNum');
-  if (text === undefined) return ok(fallback);
+  if (text === undefined) {
+    return ok(fallback);
+  }
   if (!/^\d{1,15}$/.test(text) || Number(text) > ctx.sumNumCap) {
     return fail(GbErrorCode.SUMNUM_RANGE, `SumNum "${text.slice(0, 24)}" (cap ${ctx.sumNumCap})`);
   }
@@ -99,7 +107,9 @@ export function readSumNum(el: XmlElement, fallback: number, ctx: ParseContext):
 /** The <Item> children of a list element (DeviceList, RecordList, Alarmstatus, Info, ...). */
 export function listItems(el: XmlElement, listName: string): XmlElement[] {
   const list = childElement(el, listName);
-  if (!list) return [];
+  if (!list) {
+    return [];
+  }
   return list.children.filter((c) => c.name.toLowerCase() === 'item');
 }
 

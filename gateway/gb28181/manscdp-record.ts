@@ -72,7 +72,9 @@ export const recordInfoQueryCodec: MessageCodec<RecordInfoQuery> = {
   cmdType: 'RecordInfo',
   parse(root, env) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const startTime = childText(root, 'StartTime');
     const endTime = childText(root, 'EndTime');
     if (startTime === undefined || endTime === undefined) {
@@ -91,11 +93,21 @@ export const recordInfoQueryCodec: MessageCodec<RecordInfoQuery> = {
     const secrecy = readInt(root, 'Secrecy');
     const recorderId = childText(root, 'RecorderID');
     const indistinct = readInt(root, 'IndistinctQuery');
-    if (filePath !== undefined) m.filePath = filePath;
-    if (address !== undefined) m.address = address;
-    if (secrecy !== undefined) m.secrecy = secrecy;
-    if (recorderId !== undefined) m.recorderId = recorderId;
-    if (indistinct !== undefined) m.indistinctQuery = indistinct;
+    if (filePath !== undefined) {
+      m.filePath = filePath;
+    }
+    if (address !== undefined) {
+      m.address = address;
+    }
+    if (secrecy !== undefined) {
+      m.secrecy = secrecy;
+    }
+    if (recorderId !== undefined) {
+      m.recorderId = recorderId;
+    }
+    if (indistinct !== undefined) {
+      m.indistinctQuery = indistinct;
+    }
     return ok(m);
   },
   body: (m) => [
@@ -115,7 +127,9 @@ export const recordInfoQueryCodec: MessageCodec<RecordInfoQuery> = {
 export function parseRecordItem(el: XmlElement, envelopeDeviceId: string): RecordItem | undefined {
   const startTime = childText(el, 'StartTime');
   const endTime = childText(el, 'EndTime');
-  if (startTime === undefined || endTime === undefined) return undefined;
+  if (startTime === undefined || endTime === undefined) {
+    return undefined;
+  }
   const item: RecordItem = { deviceId: childText(el, 'DeviceID') ?? envelopeDeviceId, startTime, endTime };
   const texts = [
     ['Name', 'name'],
@@ -126,16 +140,26 @@ export function parseRecordItem(el: XmlElement, envelopeDeviceId: string): Recor
   ] as const;
   for (const [xml, key] of texts) {
     const v = childText(el, xml);
-    if (v !== undefined) item[key] = v;
+    if (v !== undefined) {
+      item[key] = v;
+    }
   }
   const address = readTextOrPlaceholder(el, 'Address');
-  if (address !== undefined) item.address = address;
+  if (address !== undefined) {
+    item.address = address;
+  }
   const secrecy = readInt(el, 'Secrecy');
-  if (secrecy !== undefined) item.secrecy = secrecy;
+  if (secrecy !== undefined) {
+    item.secrecy = secrecy;
+  }
   const type = readEnum(el, 'Type', RECORD_TYPES);
-  if (type !== undefined) item.type = type;
+  if (type !== undefined) {
+    item.type = type;
+  }
   const stream = readInt(el, 'StreamNumber');
-  if (stream !== undefined) item.streamNumber = stream;
+  if (stream !== undefined) {
+    item.streamNumber = stream;
+  }
   return item;
 }
 
@@ -167,13 +191,17 @@ export const recordInfoResponseCodec: MessageCodec<RecordInfoResponse> = {
   cmdType: 'RecordInfo',
   parse(root, env, ctx) {
     const id = requireDeviceId(env);
-    if (!id.ok) return id;
+    if (!id.ok) {
+      return id;
+    }
     const raw = listItems(root, 'RecordList');
     const items = raw
       .map((el) => parseRecordItem(el, id.value))
       .filter((i): i is RecordItem => i !== undefined);
     const sumNum = readSumNum(root, items.length, ctx);
-    if (!sumNum.ok) return sumNum;
+    if (!sumNum.ok) {
+      return sumNum;
+    }
     const m: RecordInfoResponse = {
       kind: 'RecordInfoResponse',
       sn: env.sn,
@@ -182,8 +210,12 @@ export const recordInfoResponseCodec: MessageCodec<RecordInfoResponse> = {
       items,
     };
     const name = childText(root, 'Name');
-    if (name !== undefined) m.name = name;
-    if (raw.length > items.length) m.skippedItems = raw.length - items.length;
+    if (name !== undefined) {
+      m.name = name;
+    }
+    if (raw.length > items.length) {
+      m.skippedItems = raw.length - items.length;
+    }
     return ok(m);
   },
   body: (m) => [

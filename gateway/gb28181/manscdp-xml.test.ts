@@ -157,10 +157,13 @@ test('seeded mutations of every reference body never throw', () => {
     const bytes = Buffer.from(bodies[rand(bodies.length)]);
     const op = rand(4);
     let mutated: Buffer;
-    if (op === 0) mutated = bytes.subarray(0, rand(bytes.length));
-    else if (op === 1) {
+    if (op === 0) {
+      mutated = bytes.subarray(0, rand(bytes.length));
+    } else if (op === 1) {
       mutated = Buffer.from(bytes);
-      for (let k = 0; k < 4; k++) mutated[rand(mutated.length)] = rand(256);
+      for (let k = 0; k < 4; k++) {
+        mutated[rand(mutated.length)] = rand(256);
+      }
     } else if (op === 2) {
       const at = rand(bytes.length);
       mutated = Buffer.concat([

@@ -136,21 +136,30 @@ export function measureDepth(text: string, stopAbove: number): number {
   while (i !== -1 && i < text.length) {
     const next = text[i + 1];
     let end: number;
-    if (text.startsWith('<!--', i)) end = text.indexOf('-->', i + 4);
-    else if (text.startsWith('<![CDATA[', i)) end = text.indexOf(']]>', i + 9);
-    else if (next === '?' || next === '!') end = text.indexOf('>', i + 2);
-    else if (next === '/') {
+    if (text.startsWith('<!--', i)) {
+      end = text.indexOf('-->', i + 4);
+    } else if (text.startsWith('<![CDATA[', i)) {
+      end = text.indexOf(']]>', i + 9);
+    } else if (next === '?' || next === '!') {
+      end = text.indexOf('>', i + 2);
+    } else if (next === '/') {
       depth = Math.max(0, depth - 1);
       end = text.indexOf('>', i + 2);
     } else {
       end = text.indexOf('>', i + 1);
       if (end !== -1 && text[end - 1] !== '/') {
         depth++;
-        if (depth > max) max = depth;
-        if (max > stopAbove) return max;
+        if (depth > max) {
+          max = depth;
+        }
+        if (max > stopAbove) {
+          return max;
+        }
       }
     }
-    if (end === -1) break;
+    if (end === -1) {
+      break;
+    }
     i = text.indexOf('<', end + 1);
   }
   return max;
@@ -158,19 +167,26 @@ export function measureDepth(text: string, stopAbove: number): number {
 
 function toElement(node: FxpNode): XmlElement | undefined {
   const name = Object.keys(node).find((k) => k !== ':@' && k !== '#text');
-  if (name === undefined) return undefined;
+  if (name === undefined) {
+    return undefined;
+  }
   const content = node[name];
   const attrs = (node[':@'] ?? {}) as Record<string, unknown>;
   const attributes: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) attributes[k] = String(v);
+  for (const [k, v] of Object.entries(attrs)) {
+    attributes[k] = String(v);
+  }
   const children: XmlElement[] = [];
   const texts: string[] = [];
   if (Array.isArray(content)) {
     for (const part of content as FxpNode[]) {
-      if ('#text' in part) texts.push(String(part['#text']));
-      else {
+      if ('#text' in part) {
+        texts.push(String(part['#text']));
+      } else {
         const child = toElement(part);
-        if (child) children.push(child);
+        if (child) {
+          children.push(child);
+        }
       }
     }
   }
@@ -185,21 +201,31 @@ export function parseXml(input: string, limits: XmlLimits = {}): GbResult<XmlEle
     return fail(GbErrorCode.BODY_TOO_LARGE, `${input.length} characters > ${maxLength}`);
   }
   const text = input.replace(/^[\uFEFF\s]+/, '');
-  if (DOCTYPE_RE.test(text)) return fail(GbErrorCode.XML_DOCTYPE, 'DOCTYPE/ENTITY declarations are refused');
+  if (DOCTYPE_RE.test(text)) {
+    return fail(GbErrorCode.XML_DOCTYPE, 'DOCTYPE/ENTITY declarations are refused');
+  }
   const repaired = repairXml(text);
   const depth = measureDepth(repaired, maxDepth);
-  if (depth > maxDepth) return fail(GbErrorCode.XML_TOO_DEEP, `nesting deeper than ${maxDepth}`);
+  if (depth > maxDepth) {
+    return fail(GbErrorCode.XML_TOO_DEEP, `nesting deeper than ${maxDepth}`);
+  }
   let nodes: unknown;
   try {
     nodes = parserFor(maxDepth).parse(repaired);
   } catch (e) {
     return fail(GbErrorCode.XML_MALFORMED, e instanceof Error ? e.message : 'parser failure');
   }
-  if (!Array.isArray(nodes)) return fail(GbErrorCode.XML_MALFORMED, 'no element');
+  if (!Array.isArray(nodes)) {
+    return fail(GbErrorCode.XML_MALFORMED, 'no element');
+  }
   for (const node of nodes as FxpNode[]) {
-    if ('#text' in node) continue;
+    if ('#text' in node) {
+      continue;
+    }
     const root = toElement(node);
-    if (root) return ok(root);
+    if (root) {
+      return ok(root);
+    }
   }
   return fail(GbErrorCode.XML_MALFORMED, 'no root element');
 }
@@ -255,7 +281,9 @@ function writeLines(el: XmlElement, out: string[]): void {
     return;
   }
   out.push(`<${el.name}${attrs}>`);
-  for (const child of el.children) writeLines(child, out);
+  for (const child of el.children) {
+    writeLines(child, out);
+  }
   out.push(`</${el.name}>`);
 }
 

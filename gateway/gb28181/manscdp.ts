@@ -182,25 +182,37 @@ export function parseManscdp(
     decoded = decodeManscdpBody(body, options.charset);
   }
   const xml = parseXml(decoded.text, options);
-  if (!xml.ok) return xml;
+  if (!xml.ok) {
+    return xml;
+  }
   const rootEl = xml.value;
   const root = MANSCDP_ROOTS.find((r) => r.toLowerCase() === rootEl.name.toLowerCase());
-  if (!root) return fail(GbErrorCode.UNKNOWN_ROOT, `<${rootEl.name.slice(0, 32)}>`);
+  if (!root) {
+    return fail(GbErrorCode.UNKNOWN_ROOT, `<${rootEl.name.slice(0, 32)}>`);
+  }
   const cmdType = childText(rootEl, 'CmdType');
-  if (cmdType === undefined) return { ...fail(GbErrorCode.MISSING_FIELD, 'CmdType'), envelope: { root } };
+  if (cmdType === undefined) {
+    return { ...fail(GbErrorCode.MISSING_FIELD, 'CmdType'), envelope: { root } };
+  }
   const sn = readSn(rootEl);
-  if (!sn.ok) return { ...sn, envelope: { root, cmdType } };
+  if (!sn.ok) {
+    return { ...sn, envelope: { root, cmdType } };
+  }
   const env: ParsedEnvelope = { root, cmdType, sn: sn.value, deviceId: childText(rootEl, 'DeviceID') };
   const { text: _text, ...charset } = decoded;
   const ctx: ParseContext = { sumNumCap: options.sumNumCap ?? DEFAULT_SUMNUM_CAP };
   const codec = ROUTES.get(`${root}/${cmdType.toLowerCase()}`);
   if (!codec) {
     const unknown: UnknownMessage = { kind: 'Unknown', root, cmdType, sn: env.sn, element: rootEl };
-    if (env.deviceId !== undefined) unknown.deviceId = env.deviceId;
+    if (env.deviceId !== undefined) {
+      unknown.deviceId = env.deviceId;
+    }
     return ok({ message: unknown, root, cmdType, charset });
   }
   const parsed = codec.parse(rootEl, env, ctx);
-  if (!parsed.ok) return { ...parsed, envelope: env };
+  if (!parsed.ok) {
+    return { ...parsed, envelope: env };
+  }
   return ok({ message: parsed.value, root, cmdType: codec.cmdType, charset });
 }
 
@@ -211,7 +223,9 @@ export function routeOf(kind: KnownMessage['kind']): { root: ManscdpRoot; cmdTyp
 }
 
 export function toXmlElement(message: ManscdpMessage): XmlElement {
-  if (message.kind === 'Unknown') return message.element;
+  if (message.kind === 'Unknown') {
+    return message.element;
+  }
   const codec = CODECS[message.kind] as MessageCodec<KnownMessage>;
   return xmlElement(codec.root, [
     xmlElement('CmdType', codec.cmdType),

@@ -67,8 +67,12 @@ function formatRange(r: NptRange): string {
 export function buildMansRtsp(req: MansRtspRequest): string {
   const lines = [`${req.method} RTSP/1.0`, `CSeq: ${req.cseq}`];
   if (req.method === 'PLAY') {
-    if (req.scale !== undefined) lines.push(`Scale: ${formatScale(req.scale)}`);
-    if (req.range !== undefined) lines.push(`Range: ${formatRange(req.range)}`);
+    if (req.scale !== undefined) {
+      lines.push(`Scale: ${formatScale(req.scale)}`);
+    }
+    if (req.range !== undefined) {
+      lines.push(`Range: ${formatRange(req.range)}`);
+    }
   } else if (req.method === 'PAUSE') {
     lines.push(`PauseTime: ${formatNpt(req.pauseTime)}`);
   }
@@ -82,7 +86,9 @@ export function buildMansRtspResponse(res: MansRtspResponse): string {
       res.rtpInfo.seq === undefined ? undefined : `seq=${res.rtpInfo.seq}`,
       res.rtpInfo.rtptime === undefined ? undefined : `rtptime=${res.rtpInfo.rtptime}`,
     ].filter((p) => p !== undefined);
-    if (parts.length > 0) lines.push(`RTP-Info: ${parts.join(';')}`);
+    if (parts.length > 0) {
+      lines.push(`RTP-Info: ${parts.join(';')}`);
+    }
   }
   return lines.join(CRLF) + CRLF;
 }
@@ -98,9 +104,13 @@ function readNumber(text: string): number | undefined {
 function parseHeaders(lines: string[]): Map<string, string> | string {
   const headers = new Map<string, string>();
   for (const line of lines) {
-    if (line.trim() === '') continue;
+    if (line.trim() === '') {
+      continue;
+    }
     const colon = line.indexOf(':');
-    if (colon <= 0) return `header "${line.slice(0, 40)}"`;
+    if (colon <= 0) {
+      return `header "${line.slice(0, 40)}"`;
+    }
     headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   return headers;
@@ -113,10 +123,16 @@ function parseCseq(headers: Map<string, string>): number | undefined {
 
 function parseRange(value: string): NptRange | undefined {
   const m = /^npt\s*=\s*(now|[\d.]+)\s*-\s*([\d.]*)$/i.exec(value);
-  if (!m) return undefined;
+  if (!m) {
+    return undefined;
+  }
   const start = m[1].toLowerCase() === 'now' ? 'now' : readNumber(m[1]);
-  if (start === undefined) return undefined;
-  if (m[2] === '') return { start };
+  if (start === undefined) {
+    return undefined;
+  }
+  if (m[2] === '') {
+    return { start };
+  }
   const end = readNumber(m[2]);
   return end === undefined ? undefined : { start, end };
 }
@@ -125,16 +141,26 @@ function parseRange(value: string): NptRange | undefined {
 export function parseMansRtsp(text: string): GbResult<MansRtspRequest> {
   const lines = text.split(/\r?\n/);
   const start = /^\s*(PLAY|PAUSE|TEARDOWN)\s+RTSP\/1\.0\s*$/i.exec(lines[0] ?? '');
-  if (!start) return fail(GbErrorCode.RTSP_SYNTAX, `request line "${(lines[0] ?? '').slice(0, 40)}"`);
+  if (!start) {
+    return fail(GbErrorCode.RTSP_SYNTAX, `request line "${(lines[0] ?? '').slice(0, 40)}"`);
+  }
   const headers = parseHeaders(lines.slice(1));
-  if (typeof headers === 'string') return fail(GbErrorCode.RTSP_SYNTAX, headers);
+  if (typeof headers === 'string') {
+    return fail(GbErrorCode.RTSP_SYNTAX, headers);
+  }
   const cseq = parseCseq(headers);
-  if (cseq === undefined) return fail(GbErrorCode.RTSP_SYNTAX, 'CSeq');
+  if (cseq === undefined) {
+    return fail(GbErrorCode.RTSP_SYNTAX, 'CSeq');
+  }
   const method = start[1].toUpperCase();
-  if (method === 'TEARDOWN') return ok({ method, cseq });
+  if (method === 'TEARDOWN') {
+    return ok({ method, cseq });
+  }
   if (method === 'PAUSE') {
     const pause = headers.get('pausetime') ?? 'now';
-    if (pause.toLowerCase() === 'now') return ok({ method, cseq, pauseTime: 'now' });
+    if (pause.toLowerCase() === 'now') {
+      return ok({ method, cseq, pauseTime: 'now' });
+    }
     const pauseTime = readNumber(pause);
     return pauseTime === undefined
       ? fail(GbErrorCode.RTSP_SYNTAX, 'PauseTime')
@@ -152,7 +178,9 @@ export function parseMansRtsp(text: string): GbResult<MansRtspRequest> {
   const range = headers.get('range');
   if (range !== undefined) {
     const parsed = parseRange(range);
-    if (!parsed) return fail(GbErrorCode.RTSP_SYNTAX, `Range "${range.slice(0, 40)}"`);
+    if (!parsed) {
+      return fail(GbErrorCode.RTSP_SYNTAX, `Range "${range.slice(0, 40)}"`);
+    }
     req.range = parsed;
   }
   return ok(req);
@@ -163,18 +191,26 @@ export function parseMansRtspResponse(text: string): GbResult<MansRtspResponse> 
   const lines = text.split(/\r?\n/);
   // Exactly three digits, the first not 0: "0200 OK" used to read as status 20 (found by test/fuzz/mansrtsp).
   const status = /^\s*RTSP\/1\.0\s+([1-9]\d\d)(?:\s+(.*))?$/i.exec(lines[0] ?? '');
-  if (!status) return fail(GbErrorCode.RTSP_SYNTAX, 'status line');
+  if (!status) {
+    return fail(GbErrorCode.RTSP_SYNTAX, 'status line');
+  }
   const headers = parseHeaders(lines.slice(1));
-  if (typeof headers === 'string') return fail(GbErrorCode.RTSP_SYNTAX, headers);
+  if (typeof headers === 'string') {
+    return fail(GbErrorCode.RTSP_SYNTAX, headers);
+  }
   const cseq = parseCseq(headers);
-  if (cseq === undefined) return fail(GbErrorCode.RTSP_SYNTAX, 'CSeq');
+  if (cseq === undefined) {
+    return fail(GbErrorCode.RTSP_SYNTAX, 'CSeq');
+  }
   const res: MansRtspResponse = { status: Number(status[1]), reason: (status[2] ?? '').trim(), cseq };
   const info = headers.get('rtp-info');
   if (info !== undefined) {
     const rtpInfo: NonNullable<MansRtspResponse['rtpInfo']> = {};
     for (const part of info.split(';')) {
       const [k, v] = part.split('=').map((s) => s.trim());
-      if (v !== undefined && /^\d{1,10}$/.test(v) && (k === 'seq' || k === 'rtptime')) rtpInfo[k] = Number(v);
+      if (v !== undefined && /^\d{1,10}$/.test(v) && (k === 'seq' || k === 'rtptime')) {
+        rtpInfo[k] = Number(v);
+      }
     }
     res.rtpInfo = rtpInfo;
   }

@@ -90,14 +90,17 @@ export class MultiResponseCollector<T> {
   addPage(deviceId: string, sn: string, sumNum: number, items: readonly T[]): PageOutcome<T> {
     const key = MultiResponseCollector.key(deviceId, sn);
     const c = this.open.get(key);
-    if (!c) return { state: 'unknown' };
+    if (!c) {
+      return { state: 'unknown' };
+    }
     c.pages++;
     c.sumNum = Math.max(c.sumNum, sumNum);
     let newItems = 0;
     for (const item of items) {
       const k = this.keyOf(item);
-      if (c.items.has(k)) c.duplicates++;
-      else if (c.items.size < this.maxItems) {
+      if (c.items.has(k)) {
+        c.duplicates++;
+      } else if (c.items.size < this.maxItems) {
         c.items.set(k, item);
         newItems++;
       }
@@ -116,7 +119,9 @@ export class MultiResponseCollector<T> {
   finish(deviceId: string, sn: string): CollectedResult<T> | undefined {
     const key = MultiResponseCollector.key(deviceId, sn);
     const c = this.open.get(key);
-    if (!c) return undefined;
+    if (!c) {
+      return undefined;
+    }
     this.open.delete(key);
     return c.result(c.pages === 0 || c.items.size < c.sumNum);
   }

@@ -170,7 +170,9 @@ export function buildPtzCmd(command: PtzCommand, address = 1): GbResult<string> 
     return fail(GbErrorCode.PTZ_RANGE, 'address');
   }
   const fields = encodeFields(command);
-  if (typeof fields === 'string') return fail(GbErrorCode.PTZ_RANGE, fields);
+  if (typeof fields === 'string') {
+    return fail(GbErrorCode.PTZ_RANGE, fields);
+  }
   const [cmd, d1, d2, d3] = fields;
   const bytes = [0xa5, 0x0f, address & 0xff, cmd, d1, d2, (d3 << 4) | (address >> 8)];
   bytes.push(bytes.reduce((a, b) => a + b, 0) & 0xff);
@@ -179,15 +181,21 @@ export function buildPtzCmd(command: PtzCommand, address = 1): GbResult<string> 
 
 function decodeCommand(cmd: number, d1: number, d2: number, d3: number): PtzCommand | string {
   if ((cmd & 0xc0) === 0) {
-    if (cmd === 0) return { type: 'stop' };
-    if ((cmd & 0x30) === 0x30 || (cmd & 0x0c) === 0x0c || (cmd & 0x03) === 0x03) return 'opposite directions';
+    if (cmd === 0) {
+      return { type: 'stop' };
+    }
+    if ((cmd & 0x30) === 0x30 || (cmd & 0x0c) === 0x0c || (cmd & 0x03) === 0x03) {
+      return 'opposite directions';
+    }
     const zoom: ZoomDirection = cmd & 0x20 ? 'out' : cmd & 0x10 ? 'in' : 'none';
     const tilt: TiltDirection = cmd & 0x08 ? 'up' : cmd & 0x04 ? 'down' : 'none';
     const pan: PanDirection = cmd & 0x02 ? 'left' : cmd & 0x01 ? 'right' : 'none';
     return { type: 'move', pan, tilt, zoom, panSpeed: d1, tiltSpeed: d2, zoomSpeed: d3 };
   }
   if ((cmd & 0xf0) === 0x40) {
-    if ((cmd & 0x0c) === 0x0c || (cmd & 0x03) === 0x03) return 'opposite focus/iris';
+    if ((cmd & 0x0c) === 0x0c || (cmd & 0x03) === 0x03) {
+      return 'opposite focus/iris';
+    }
     const iris = cmd & 0x08 ? 'close' : cmd & 0x04 ? 'open' : 'none';
     const focus = cmd & 0x02 ? 'near' : cmd & 0x01 ? 'far' : 'none';
     return { type: 'fi', focus, iris, focusSpeed: d1, irisSpeed: d2 };
@@ -197,7 +205,9 @@ function decodeCommand(cmd: number, d1: number, d2: number, d3: number): PtzComm
     case 0x81:
     case 0x82:
     case 0x83:
-      if (d2 === 0) return 'preset 0';
+      if (d2 === 0) {
+        return 'preset 0';
+      }
       return { type: 'preset', action: cmd === 0x81 ? 'set' : cmd === 0x82 ? 'call' : 'delete', index: d2 };
     case 0x84:
       return d2 === 0 ? 'cruise preset 0' : { type: 'cruise-point', action: 'add', group: d1, preset: d2 };
@@ -210,7 +220,9 @@ function decodeCommand(cmd: number, d1: number, d2: number, d3: number): PtzComm
     case 0x88:
       return { type: 'cruise-start', group: d1 };
     case 0x89:
-      if (d2 > 2) return `scan operation ${d2}`;
+      if (d2 > 2) {
+        return `scan operation ${d2}`;
+      }
       return { type: 'scan', action: d2 === 0 ? 'start' : d2 === 1 ? 'set-left' : 'set-right', group: d1 };
     case 0x8a:
       return { type: 'scan-speed', group: d1, speed: value12 };
@@ -225,15 +237,21 @@ function decodeCommand(cmd: number, d1: number, d2: number, d3: number): PtzComm
 /** Parses a PTZCmd (either case); rejects a wrong header, check nibble or checksum. */
 export function parsePtzCmd(hex: string): GbResult<ParsedPtzCmd> {
   const text = hex.trim();
-  if (!/^[0-9A-Fa-f]{16}$/.test(text)) return fail(GbErrorCode.PTZ_FORMAT, `"${text.slice(0, 20)}"`);
+  if (!/^[0-9A-Fa-f]{16}$/.test(text)) {
+    return fail(GbErrorCode.PTZ_FORMAT, `"${text.slice(0, 20)}"`);
+  }
   const b = Array.from({ length: 8 }, (_, i) => parseInt(text.slice(i * 2, i * 2 + 2), 16));
   const version = b[1] >> 4;
   if (b[0] !== 0xa5 || (b[1] & 0x0f) !== ((0xa + 0x5 + version) & 0x0f)) {
     return fail(GbErrorCode.PTZ_HEADER, text.slice(0, 4));
   }
   const sum = b.slice(0, 7).reduce((a, v) => a + v, 0) & 0xff;
-  if (sum !== b[7]) return fail(GbErrorCode.PTZ_CHECKSUM, `expected ${sum.toString(16)}`);
+  if (sum !== b[7]) {
+    return fail(GbErrorCode.PTZ_CHECKSUM, `expected ${sum.toString(16)}`);
+  }
   const command = decodeCommand(b[3], b[4], b[5], b[6] >> 4);
-  if (typeof command === 'string') return fail(GbErrorCode.PTZ_COMMAND, command);
+  if (typeof command === 'string') {
+    return fail(GbErrorCode.PTZ_COMMAND, command);
+  }
   return ok({ command, address: b[2] | ((b[6] & 0x0f) << 8) });
 }

@@ -89,24 +89,48 @@ export function writeGbSdp(sdp: GbSdp): string {
     `o=${o.username} ${o.sessionId} ${o.sessionVersion} ${addressLine(o.address)}`,
     `s=${sdp.sessionName}`,
   ];
-  if (sdp.uri !== undefined) lines.push(`u=${sdp.uri}`);
-  if (sdp.connectionAddress !== undefined) lines.push(`c=${addressLine(sdp.connectionAddress)}`);
+  if (sdp.uri !== undefined) {
+    lines.push(`u=${sdp.uri}`);
+  }
+  if (sdp.connectionAddress !== undefined) {
+    lines.push(`c=${addressLine(sdp.connectionAddress)}`);
+  }
   lines.push(`t=${sdp.time.start} ${sdp.time.stop}`);
   for (const m of sdp.media) {
     lines.push(`m=${m.type} ${m.port} ${protoOf(m.transport)} ${m.payloadTypes.join(' ')}`);
-    if (m.connectionAddress !== undefined) lines.push(`c=${addressLine(m.connectionAddress)}`);
-    if (m.direction !== undefined) lines.push(`a=${m.direction}`);
-    for (const r of m.rtpmaps) lines.push(`a=rtpmap:${r.payloadType} ${r.encoding}/${r.clockRate}`);
-    if (m.fileSize !== undefined) lines.push(`a=filesize:${m.fileSize}`);
-    if (m.transport.protocol === 'tcp') {
-      if (m.transport.setup !== undefined) lines.push(`a=setup:${m.transport.setup}`);
-      if (m.transport.connection !== undefined) lines.push(`a=connection:${m.transport.connection}`);
+    if (m.connectionAddress !== undefined) {
+      lines.push(`c=${addressLine(m.connectionAddress)}`);
     }
-    if (m.downloadSpeed !== undefined) lines.push(`a=downloadspeed:${m.downloadSpeed}`);
-    for (const a of m.otherAttributes) lines.push(`a=${a}`);
+    if (m.direction !== undefined) {
+      lines.push(`a=${m.direction}`);
+    }
+    for (const r of m.rtpmaps) {
+      lines.push(`a=rtpmap:${r.payloadType} ${r.encoding}/${r.clockRate}`);
+    }
+    if (m.fileSize !== undefined) {
+      lines.push(`a=filesize:${m.fileSize}`);
+    }
+    if (m.transport.protocol === 'tcp') {
+      if (m.transport.setup !== undefined) {
+        lines.push(`a=setup:${m.transport.setup}`);
+      }
+      if (m.transport.connection !== undefined) {
+        lines.push(`a=connection:${m.transport.connection}`);
+      }
+    }
+    if (m.downloadSpeed !== undefined) {
+      lines.push(`a=downloadspeed:${m.downloadSpeed}`);
+    }
+    for (const a of m.otherAttributes) {
+      lines.push(`a=${a}`);
+    }
   }
-  if (sdp.ssrc !== undefined) lines.push(`y=${sdp.ssrc}`);
-  if (sdp.format !== undefined) lines.push(`f=${sdp.format}`);
+  if (sdp.ssrc !== undefined) {
+    lines.push(`y=${sdp.ssrc}`);
+  }
+  if (sdp.format !== undefined) {
+    lines.push(`f=${sdp.format}`);
+  }
   return lines.join('\r\n') + '\r\n';
 }
 
@@ -119,7 +143,9 @@ function parseAddress(value: string): string | undefined {
 
 function parseMediaLine(value: string): GbSdpMedia | undefined {
   const m = /^(\w+)\s+(\d{1,5})(?:\/\d+)?\s+(\S+)((?:\s+\d{1,3})*)\s*$/.exec(value.trim());
-  if (!m || Number(m[2]) > 65535) return undefined;
+  if (!m || Number(m[2]) > 65535) {
+    return undefined;
+  }
   // TCP/RTP/AVP is the GB form; RTP/AVP/TCP is seen from some devices.
   const transport: MediaTransport = /TCP/i.test(m[3])
     ? { protocol: 'tcp', setup: undefined }
@@ -140,12 +166,15 @@ function applyAttribute(media: GbSdpMedia, attr: string): void {
   const name = (colon === -1 ? attr : attr.slice(0, colon)).trim().toLowerCase();
   const value = colon === -1 ? '' : attr.slice(colon + 1).trim();
   const t = media.transport;
-  if (DIRECTIONS.includes(name as MediaDirection)) media.direction = name as MediaDirection;
-  else if (name === 'rtpmap') {
+  if (DIRECTIONS.includes(name as MediaDirection)) {
+    media.direction = name as MediaDirection;
+  } else if (name === 'rtpmap') {
     // At most 10 clock-rate digits: longer ones became floats (9e+22) that write back as other
     // numbers (found by test/fuzz/sdp).
     const r = /^(\d{1,3})\s+([^/\s]+)\/(\d{1,10})/.exec(value);
-    if (r) media.rtpmaps.push({ payloadType: Number(r[1]), encoding: r[2], clockRate: Number(r[3]) });
+    if (r) {
+      media.rtpmaps.push({ payloadType: Number(r[1]), encoding: r[2], clockRate: Number(r[3]) });
+    }
   } else if (
     name === 'setup' &&
     t.protocol === 'tcp' &&
@@ -158,26 +187,36 @@ function applyAttribute(media: GbSdpMedia, attr: string): void {
     ['new', 'existing'].includes(value.toLowerCase())
   ) {
     t.connection = value.toLowerCase() as 'new' | 'existing';
-  } else if (name === 'filesize' && /^\d{1,15}$/.test(value)) media.fileSize = Number(value);
-  else if (name === 'downloadspeed' && /^\d{1,6}$/.test(value)) media.downloadSpeed = Number(value);
-  else media.otherAttributes.push(attr);
+  } else if (name === 'filesize' && /^\d{1,15}$/.test(value)) {
+    media.fileSize = Number(value);
+  } else if (name === 'downloadspeed' && /^\d{1,6}$/.test(value)) {
+    media.downloadSpeed = Number(value);
+  } else {
+    media.otherAttributes.push(attr);
+  }
 }
 
 /** Tolerant parse: LF or CRLF, unknown lines ignored, y=/f= anywhere. Never throws. */
 export function parseGbSdp(text: string): GbResult<GbSdp> {
-  if (text.length > MAX_SDP_LENGTH) return fail(GbErrorCode.SDP_SYNTAX, `longer than ${MAX_SDP_LENGTH}`);
+  if (text.length > MAX_SDP_LENGTH) {
+    return fail(GbErrorCode.SDP_SYNTAX, `longer than ${MAX_SDP_LENGTH}`);
+  }
   let origin: GbSdp['origin'] | undefined;
   const sdp: Omit<GbSdp, 'origin'> = { sessionName: '', time: { start: 0, stop: 0 }, media: [] };
   let current: GbSdpMedia | undefined;
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     const m = /^([a-z])\s*=(.*)$/.exec(line);
-    if (!m) continue;
+    if (!m) {
+      continue;
+    }
     const [, type, value] = m as unknown as [string, string, string];
     switch (type) {
       case 'o': {
         const f = value.trim().split(/\s+/);
-        if (f.length < 6) return fail(GbErrorCode.SDP_SYNTAX, 'o=');
+        if (f.length < 6) {
+          return fail(GbErrorCode.SDP_SYNTAX, 'o=');
+        }
         origin = { username: f[0], sessionId: f[1], sessionVersion: f[2], address: f[5] };
         break;
       }
@@ -189,25 +228,36 @@ export function parseGbSdp(text: string): GbResult<GbSdp> {
         break;
       case 'c': {
         const address = parseAddress(value);
-        if (address === undefined) return fail(GbErrorCode.SDP_BAD_VALUE, 'c=');
-        if (current) current.connectionAddress = address;
-        else sdp.connectionAddress = address;
+        if (address === undefined) {
+          return fail(GbErrorCode.SDP_BAD_VALUE, 'c=');
+        }
+        if (current) {
+          current.connectionAddress = address;
+        } else {
+          sdp.connectionAddress = address;
+        }
         break;
       }
       case 't': {
         const t = /^(\d{1,12})\s+(\d{1,12})$/.exec(value.trim());
-        if (!t) return fail(GbErrorCode.SDP_BAD_VALUE, 't=');
+        if (!t) {
+          return fail(GbErrorCode.SDP_BAD_VALUE, 't=');
+        }
         sdp.time = { start: Number(t[1]), stop: Number(t[2]) };
         break;
       }
       case 'm': {
         current = parseMediaLine(value);
-        if (!current) return fail(GbErrorCode.SDP_BAD_VALUE, `m=${value.slice(0, 40)}`);
+        if (!current) {
+          return fail(GbErrorCode.SDP_BAD_VALUE, `m=${value.slice(0, 40)}`);
+        }
         sdp.media.push(current);
         break;
       }
       case 'a':
-        if (current) applyAttribute(current, value);
+        if (current) {
+          applyAttribute(current, value);
+        }
         break;
       case 'y':
         sdp.ssrc = value.trim();
@@ -219,8 +269,12 @@ export function parseGbSdp(text: string): GbResult<GbSdp> {
         break;
     }
   }
-  if (!origin) return fail(GbErrorCode.SDP_SYNTAX, 'no o= line');
-  if (sdp.media.length === 0) return fail(GbErrorCode.SDP_NO_MEDIA, 'no m= line');
+  if (!origin) {
+    return fail(GbErrorCode.SDP_SYNTAX, 'no o= line');
+  }
+  if (sdp.media.length === 0) {
+    return fail(GbErrorCode.SDP_NO_MEDIA, 'no m= line');
+  }
   return ok({ origin, ...sdp });
 }
 
@@ -258,7 +312,9 @@ export function gbOffer(p: GbOfferParams): GbResult<GbSdp> {
   if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
     return fail(GbErrorCode.SDP_BAD_VALUE, `port ${p.port}`);
   }
-  if (!isGbSsrc(p.ssrc)) return fail(GbErrorCode.BAD_SSRC, `y=${p.ssrc}`);
+  if (!isGbSsrc(p.ssrc)) {
+    return fail(GbErrorCode.BAD_SSRC, `y=${p.ssrc}`);
+  }
   const sdp: GbSdp = {
     origin: { username: p.originId, sessionId: '0', sessionVersion: '0', address: p.address },
     sessionName: SESSION_NAME[p.purpose.kind],
@@ -284,16 +340,26 @@ export function gbOffer(p: GbOfferParams): GbResult<GbSdp> {
   if (purpose.kind !== 'live') {
     const zone = p.timeZone ?? DEFAULT_TIME_ZONE;
     const start = gbTimeToEpochSeconds(purpose.start, zone);
-    if (!start.ok) return start;
+    if (!start.ok) {
+      return start;
+    }
     const end = gbTimeToEpochSeconds(purpose.end, zone);
-    if (!end.ok) return end;
-    if (end.value <= start.value) return fail(GbErrorCode.BAD_TIME, 'end is not after start');
+    if (!end.ok) {
+      return end;
+    }
+    if (end.value <= start.value) {
+      return fail(GbErrorCode.BAD_TIME, 'end is not after start');
+    }
     sdp.uri = `${purpose.channelId}:0`;
     sdp.time = { start: start.value, stop: end.value };
-    if (purpose.kind === 'download') media.downloadSpeed = purpose.downloadSpeed;
+    if (purpose.kind === 'download') {
+      media.downloadSpeed = purpose.downloadSpeed;
+    }
   }
   sdp.media.push(media);
-  if (p.format !== undefined) sdp.format = p.format;
+  if (p.format !== undefined) {
+    sdp.format = p.format;
+  }
   return ok(sdp);
 }
 
@@ -319,7 +385,9 @@ export interface GbAnswerParams {
 /** A device-side answer (simulator, cascade): PS on 96, sendonly, the opposite TCP role. */
 export function gbAnswer(offer: GbSdp, p: GbAnswerParams): GbResult<GbSdp> {
   const m = offer.media.find((x) => x.port > 0);
-  if (!m) return fail(GbErrorCode.SDP_NO_MEDIA, 'no offered media');
+  if (!m) {
+    return fail(GbErrorCode.SDP_NO_MEDIA, 'no offered media');
+  }
   const ps = m.rtpmaps.find((r) => r.encoding.toUpperCase() === 'PS') ?? GB_VIDEO_PAYLOADS[0];
   const opposite = (s: TcpSetup | undefined): TcpSetup => (s === 'active' ? 'passive' : 'active');
   const transport: MediaTransport =
@@ -335,7 +403,9 @@ export function gbAnswer(offer: GbSdp, p: GbAnswerParams): GbResult<GbSdp> {
     direction: 'sendonly',
     otherAttributes: [],
   };
-  if (p.fileSize !== undefined) media.fileSize = p.fileSize;
+  if (p.fileSize !== undefined) {
+    media.fileSize = p.fileSize;
+  }
   const sid = p.sessionId ?? '0';
   const answer: GbSdp = {
     origin: { username: p.originId, sessionId: sid, sessionVersion: sid, address: p.address },
@@ -345,7 +415,9 @@ export function gbAnswer(offer: GbSdp, p: GbAnswerParams): GbResult<GbSdp> {
     media: [media],
   };
   const ssrc = p.ssrc ?? offer.ssrc;
-  if (ssrc !== undefined) answer.ssrc = ssrc;
+  if (ssrc !== undefined) {
+    answer.ssrc = ssrc;
+  }
   return ok(answer);
 }
 
@@ -371,9 +443,13 @@ export interface GbAnswerMedia {
 export function readGbAnswer(answer: GbSdp, offeredSsrc: string): GbResult<GbAnswerMedia> {
   const m =
     answer.media.find((x) => x.port > 0 && x.type === 'video') ?? answer.media.find((x) => x.port > 0);
-  if (!m) return fail(GbErrorCode.SDP_NO_MEDIA, 'no media with a port');
+  if (!m) {
+    return fail(GbErrorCode.SDP_NO_MEDIA, 'no media with a port');
+  }
   const address = m.connectionAddress ?? answer.connectionAddress;
-  if (address === undefined) return fail(GbErrorCode.SDP_NO_CONNECTION, 'no c=');
+  if (address === undefined) {
+    return fail(GbErrorCode.SDP_NO_CONNECTION, 'no c=');
+  }
   const answered = answer.ssrc !== undefined && isGbSsrc(answer.ssrc) ? answer.ssrc : undefined;
   const out: GbAnswerMedia = {
     address,
@@ -384,7 +460,11 @@ export function readGbAnswer(answer: GbSdp, offeredSsrc: string): GbResult<GbAns
     ssrc: answered ?? offeredSsrc,
     ssrcChanged: answered !== undefined && answered !== offeredSsrc,
   };
-  if (answered !== undefined) out.answeredSsrc = answered;
-  if (m.fileSize !== undefined) out.fileSize = m.fileSize;
+  if (answered !== undefined) {
+    out.answeredSsrc = answered;
+  }
+  if (m.fileSize !== undefined) {
+    out.fileSize = m.fileSize;
+  }
   return ok(out);
 }

@@ -35,7 +35,9 @@ test('the RTP SSRC is the decimal value: 0200000001 → 200000001 (0x0BEBC201), 
 test('values are unique among active sessions; release frees exactly the value issued', () => {
   const a = new SsrcAllocator('3402000000');
   const issued = new Set<string>();
-  for (let i = 0; i < 500; i++) issued.add(a.allocate(i % 2 ? 'history' : 'live')!);
+  for (let i = 0; i < 500; i++) {
+    issued.add(a.allocate(i % 2 ? 'history' : 'live')!);
+  }
   assert.equal(issued.size, 500);
   assert.equal(a.activeCount, 500);
   assert.equal(a.isActive('0200000001'), true);
@@ -50,7 +52,9 @@ test('values are unique among active sessions; release frees exactly the value i
 test('the 4-digit sequence wraps from 9999 to 0001 and skips active numbers', () => {
   const a = new SsrcAllocator('3402000000');
   const all: string[] = [];
-  for (let i = 0; i < 9999; i++) all.push(a.allocate('live')!);
+  for (let i = 0; i < 9999; i++) {
+    all.push(a.allocate('live')!);
+  }
   assert.equal(all.at(-1), '0200009999');
   assert.equal(a.allocate('live'), undefined); // exhausted, reported as data
   assert.ok(a.release('0200000003'));

@@ -31,7 +31,9 @@ export function uint32ToSsrc(value: number): string {
 
 /** Whether a y= value denotes history (first digit 1) or live (0); undefined otherwise. */
 export function ssrcKind(ssrc: string): SsrcKind | undefined {
-  if (!SSRC_RE.test(ssrc)) return undefined;
+  if (!SSRC_RE.test(ssrc)) {
+    return undefined;
+  }
   return ssrc[0] === '0' ? 'live' : ssrc[0] === '1' ? 'history' : undefined;
 }
 
@@ -66,7 +68,9 @@ export class SsrcAllocator {
 
   /** A fresh y= value, or undefined when all 9999 stream numbers are in use. */
   allocate(kind: SsrcKind): string | undefined {
-    if (this.active.size >= SEQUENCE_MAX) return undefined;
+    if (this.active.size >= SEQUENCE_MAX) {
+      return undefined;
+    }
     let seq = this.last;
     do {
       seq = seq >= SEQUENCE_MAX ? 1 : seq + 1;
@@ -89,7 +93,9 @@ export class SsrcAllocator {
   /** The stream number of an active value issued here (kind digit included in the match). */
   private sequenceOf(ssrc: string): number | undefined {
     const kind = ssrcKind(ssrc);
-    if (kind === undefined || ssrc.slice(1, 6) !== this.prefix) return undefined;
+    if (kind === undefined || ssrc.slice(1, 6) !== this.prefix) {
+      return undefined;
+    }
     const seq = Number(ssrc.slice(6));
     return this.active.get(seq) === kind ? seq : undefined;
   }

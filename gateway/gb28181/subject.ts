@@ -29,10 +29,14 @@ export function playSubject(channelId: string, ssrc: string, receiverId: string)
 /** Tolerates whitespace around the separators and an empty serial (read as '0'). */
 export function parseSubject(header: string): GbResult<Subject> {
   const halves = header.split(',');
-  if (halves.length !== 2) return fail(GbErrorCode.SUBJECT_SYNTAX, `"${header.slice(0, 80)}"`);
+  if (halves.length !== 2) {
+    return fail(GbErrorCode.SUBJECT_SYNTAX, `"${header.slice(0, 80)}"`);
+  }
   const sender = PART_RE.exec(halves[0]);
   const receiver = PART_RE.exec(halves[1]);
-  if (!sender || !receiver) return fail(GbErrorCode.SUBJECT_SYNTAX, `"${header.slice(0, 80)}"`);
+  if (!sender || !receiver) {
+    return fail(GbErrorCode.SUBJECT_SYNTAX, `"${header.slice(0, 80)}"`);
+  }
   return ok({
     senderId: sender[1],
     senderSerial: sender[2] || '0',

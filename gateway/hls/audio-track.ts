@@ -39,7 +39,9 @@ export class G711FlacTrack {
 
 function join(units: readonly Uint8Array[]): Uint8Array {
   let n = 0;
-  for (const u of units) n += u.byteLength;
+  for (const u of units) {
+    n += u.byteLength;
+  }
   const out = new Uint8Array(n);
   let at = 0;
   for (const u of units) {

@@ -73,7 +73,9 @@ export function buildFragment(
   const parts: Uint8Array[] = [];
   let seq = sequence;
   for (const run of runs) {
-    if (run.samples.length === 0) continue;
+    if (run.samples.length === 0) {
+      continue;
+    }
     const moof = gen.moof(seq++, [
       { id: run.id, type: run.type, baseMediaDecodeTime: run.baseMediaDecodeTime, samples: run.samples },
     ]);

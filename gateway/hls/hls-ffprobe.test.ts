@@ -29,10 +29,14 @@ interface Produced {
 /** Everything an output makes from `aus`, the open segment flushed by closing the sink. */
 function produce(aus: readonly AccessUnit[]): Produced {
   const out = new HlsOutput({ windowSegments: 1000 });
-  for (const au of aus) out.sink.write(au);
+  for (const au of aus) {
+    out.sink.write(au);
+  }
   out.sink.close('stream-closed');
   const segments: Uint8Array[] = [];
-  for (let i = 0; i < out.info.segments; i++) segments.push(out.segment(`${i}.m4s`)!);
+  for (let i = 0; i < out.info.segments; i++) {
+    segments.push(out.segment(`${i}.m4s`)!);
+  }
   const init = out.init()!;
   out.close();
   return { init, segments };
@@ -92,7 +96,9 @@ function check(
     const first = Number(vp[0].pts_time);
     const lastP = vp[vp.length - 1];
     const duration = Number(lastP.pts_time) + Number(lastP.duration_time) - first;
-    if (i < p.segments.length - 1) assert.ok(Math.abs(duration - 2) <= 0.1, `segment ${i}: ${duration} s`);
+    if (i < p.segments.length - 1) {
+      assert.ok(Math.abs(duration - 2) <= 0.1, `segment ${i}: ${duration} s`);
+    }
     assert.ok(Math.abs(first - 2 * i) < 0.001, `segment ${i} starts at ${first}`);
     assert.ok(
       info.packets.some((x) => x.codec_type === 'audio'),

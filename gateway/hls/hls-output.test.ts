@@ -10,10 +10,14 @@ let clip: Clip | undefined;
 const skip = !haveFfmpeg() && !process.env.CI ? 'ffmpeg missing' : false;
 
 before(() => {
-  if (!skip) clip = makeClip({ codec: 'H264', width: 320, height: 180, seconds: 24, audio: 'PCMA' });
+  if (!skip) {
+    clip = makeClip({ codec: 'H264', width: 320, height: 180, seconds: 24, audio: 'PCMA' });
+  }
 });
 after(() => {
-  if (clip) rmSync(clip.dir, { recursive: true, force: true });
+  if (clip) {
+    rmSync(clip.dir, { recursive: true, force: true });
+  }
 });
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
@@ -94,7 +98,9 @@ test(
     // a part is a view into its finished segment: first part + ... + last part = segment
     const seg = out.segment('10.m4s')!;
     let size = 0;
-    for (let i = 0; i < 7; i++) size += out.segment(`10.${i}.m4s`)!.byteLength;
+    for (let i = 0; i < 7; i++) {
+      size += out.segment(`10.${i}.m4s`)!.byteLength;
+    }
     assert.equal(size, seg.byteLength);
     assert.equal(out.info.videoCodec, 'avc1.42C00C');
     assert.equal(out.info.audioCodec, 'fLaC');
@@ -109,7 +115,9 @@ test('blocking reload: _HLS_msn of the next segment waits until that segment exi
   const all = units();
   const { out, write } = pacedOutput({ blockTimeoutMs: 5000 });
   let i = 0;
-  while (out.info.segments < 2) write(all[i++], 0);
+  while (out.info.segments < 2) {
+    write(all[i++], 0);
+  }
   const pending = out.playlist({ msn: 2 });
   let resolved: string | undefined;
   void pending.then((t) => (resolved = t));
@@ -131,16 +139,22 @@ test('blocking reload on a part, the preload hint request, and the bounded wait'
   const all = units();
   const { out, write } = pacedOutput({ blockTimeoutMs: 300 });
   let i = 0;
-  while (out.segment('0.1.m4s') === undefined) write(all[i++], 0);
+  while (out.segment('0.1.m4s') === undefined) {
+    write(all[i++], 0);
+  }
   const partWait = out.playlist({ msn: 0, part: 3 });
   const hinted = out.waitForSegment('0.2.m4s');
   let partDone = false;
   void partWait.then(() => (partDone = true));
-  while (out.segment('0.2.m4s') === undefined) write(all[i++], 0);
+  while (out.segment('0.2.m4s') === undefined) {
+    write(all[i++], 0);
+  }
   assert.ok((await hinted)!.byteLength > 0);
   await new Promise((r) => setImmediate(r));
   assert.equal(partDone, false);
-  while (out.segment('0.3.m4s') === undefined) write(all[i++], 0);
+  while (out.segment('0.3.m4s') === undefined) {
+    write(all[i++], 0);
+  }
   assert.match((await partWait)!, /URI="0\.3\.m4s"/);
   // far in the future: answered anyway after the bound, with what exists
   const t0 = Date.now();
@@ -149,7 +163,9 @@ test('blocking reload on a part, the preload hint request, and the bounded wait'
   assert.match(late!, /URI="0\.3\.m4s"/);
   // names far ahead are refused at once; a part past the end of a finished segment never comes
   assert.equal(await out.waitForSegment('9.0.m4s'), undefined);
-  while (out.info.segments < 1) write(all[i++], 0);
+  while (out.info.segments < 1) {
+    write(all[i++], 0);
+  }
   const t1 = Date.now();
   assert.equal(await out.waitForSegment('0.9.m4s'), undefined);
   assert.ok(Date.now() - t1 < 100);
@@ -172,7 +188,9 @@ test(
       (au) => au.codec === 'PCMA' || au.dts >= 777_000 + 10 * 3600,
     );
     const { out, write } = pacedOutput({ windowSegments: 100 });
-    for (const au of all) write(au, 777_000);
+    for (const au of all) {
+      write(au, 777_000);
+    }
     const stats = (out.sink as unknown as { stats: Record<string, number> }).stats;
     assert.equal(stats.waitingForKeyframe, 40);
     assert.ok(stats.audioBeforeVideo >= 25 + 50); // audio of the lead + frames 0..49 before the keyframe
@@ -184,7 +202,9 @@ test(
     out.close();
 
     const quiet = pacedOutput();
-    for (const au of units({ audio: false })) quiet.write(au, 0);
+    for (const au of units({ audio: false })) {
+      quiet.write(au, 0);
+    }
     assert.equal(quiet.out.info.audioCodec, undefined);
     assert.equal(quiet.out.info.segments, 11);
     const master = (await quiet.out.multivariantPlaylist())!;
@@ -209,7 +229,9 @@ test('a timestamp jump in the source keeps the output timeline continuous', { sk
 
 test('closing the sink (stream ended) flushes the open segment and ends the playlist', { skip }, async () => {
   const { out, write } = pacedOutput();
-  for (const au of units().slice(0, 200)) write(au, 0);
+  for (const au of units().slice(0, 200)) {
+    write(au, 0);
+  }
   out.sink.close('stream-closed');
   const text = (await out.playlist({ msn: 50 }))!;
   assert.ok(text.endsWith('#EXT-X-ENDLIST\n'));

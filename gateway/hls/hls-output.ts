@@ -97,7 +97,9 @@ export class HlsOutput implements HlsSinkTarget {
   }
 
   onPart(part: SinkPart): void {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     this.wallAtZeroMs = part.wallClockAtZeroMs;
     let seg = this.segments[this.segments.length - 1];
     if (!seg || seg.complete || seg.msn !== part.msn) {
@@ -115,10 +117,14 @@ export class HlsOutput implements HlsSinkTarget {
 
   onSegment(msn: number, durationSec: number): void {
     const seg = this.segments.find((s) => s.msn === msn);
-    if (!seg || this.closed) return;
+    if (!seg || this.closed) {
+      return;
+    }
     // One buffer per segment; the parts become views into it, so memory holds each byte once.
     let size = 0;
-    for (const p of seg.parts) size += p.bytes.byteLength;
+    for (const p of seg.parts) {
+      size += p.bytes.byteLength;
+    }
     const bytes = new Uint8Array(size);
     let at = 0;
     for (const p of seg.parts) {
@@ -129,11 +135,15 @@ export class HlsOutput implements HlsSinkTarget {
     seg.bytes = bytes;
     seg.complete = true;
     seg.durationSec = durationSec;
-    if (durationSec > 0) this.peakBitsPerSec = Math.max(this.peakBitsPerSec, (size * 8) / durationSec);
+    if (durationSec > 0) {
+      this.peakBitsPerSec = Math.max(this.peakBitsPerSec, (size * 8) / durationSec);
+    }
     this.info.segments++;
     // Keep the listed window plus one: a client holding the previous playlist may still fetch it.
     const complete = this.segments.filter((s) => s.complete).length;
-    if (complete > this.window + 1) this.segments.shift();
+    if (complete > this.window + 1) {
+      this.segments.shift();
+    }
     this.notify();
   }
 
@@ -151,12 +161,22 @@ export class HlsOutput implements HlsSinkTarget {
   /** A segment ("12.m4s") or part ("12.3.m4s") still in memory. */
   segment(name: string): Uint8Array | undefined {
     const f = parseHlsName(name);
-    if (!f) return undefined;
-    if (f.kind === 'init') return this.initBytes;
-    if (f.kind !== 'segment' && f.kind !== 'part') return undefined;
+    if (!f) {
+      return undefined;
+    }
+    if (f.kind === 'init') {
+      return this.initBytes;
+    }
+    if (f.kind !== 'segment' && f.kind !== 'part') {
+      return undefined;
+    }
     const seg = this.segments.find((s) => s.msn === f.msn);
-    if (!seg) return undefined;
-    if (f.kind === 'segment') return seg.complete ? seg.bytes : undefined;
+    if (!seg) {
+      return undefined;
+    }
+    if (f.kind === 'segment') {
+      return seg.complete ? seg.bytes : undefined;
+    }
     return seg.parts[f.index]?.bytes;
   }
 
@@ -166,12 +186,18 @@ export class HlsOutput implements HlsSinkTarget {
    */
   async waitForSegment(name: string): Promise<Uint8Array | undefined> {
     const f = parseHlsName(name);
-    if (!f || (f.kind !== 'segment' && f.kind !== 'part')) return this.segment(name);
+    if (!f || (f.kind !== 'segment' && f.kind !== 'part')) {
+      return this.segment(name);
+    }
     const last = this.segments[this.segments.length - 1];
     const nextMsn = last ? (last.complete ? last.msn + 1 : last.msn) : 0;
-    if (f.msn > nextMsn + 1 || (f.msn < nextMsn && this.segment(name) === undefined)) return undefined;
+    if (f.msn > nextMsn + 1 || (f.msn < nextMsn && this.segment(name) === undefined)) {
+      return undefined;
+    }
     const settled = (): boolean => {
-      if (this.segment(name) !== undefined || this.ended) return true;
+      if (this.segment(name) !== undefined || this.ended) {
+        return true;
+      }
       const seg = this.segments.find((s) => s.msn === f.msn);
       // a part index beyond where its segment ended will never exist
       return f.kind === 'part' && seg !== undefined && seg.complete;
@@ -193,9 +219,13 @@ export class HlsOutput implements HlsSinkTarget {
   /** The multivariant playlist (CODECS, RESOLUTION, BANDWIDTH) once the init segment exists. */
   async multivariantPlaylist(): Promise<string | undefined> {
     await this.waitUntil(() => this.initBytes !== undefined && this.segments.length > 0);
-    if (!this.initBytes || !this.info.videoCodec) return undefined;
+    if (!this.initBytes || !this.info.videoCodec) {
+      return undefined;
+    }
     const codecs = [this.info.videoCodec];
-    if (this.info.audioCodec) codecs.push(this.info.audioCodec);
+    if (this.info.audioCodec) {
+      codecs.push(this.info.audioCodec);
+    }
     return renderMultivariantPlaylist({
       uri: MEDIA_PLAYLIST_NAME,
       bandwidth: this.bandwidth(),
@@ -207,7 +237,9 @@ export class HlsOutput implements HlsSinkTarget {
 
   /** Stops the sink, releases all memory and answers every waiting request. Idempotent. */
   close(): void {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     this.closed = true;
     this.sink.close('shutdown');
     this.segments = [];
@@ -218,22 +250,36 @@ export class HlsOutput implements HlsSinkTarget {
   // ---- internals ----
 
   private reached(q: { msn?: number; part?: number }): boolean {
-    if (this.ended || this.closed) return true;
-    if (this.initBytes === undefined || this.segments.length === 0) return false;
+    if (this.ended || this.closed) {
+      return true;
+    }
+    if (this.initBytes === undefined || this.segments.length === 0) {
+      return false;
+    }
     // hls.js rejects a playlist without one complete segment (levelEmptyError), parts or not
-    if (q.msn === undefined) return this.segments[0].complete;
+    if (q.msn === undefined) {
+      return this.segments[0].complete;
+    }
     const last = this.segments[this.segments.length - 1];
-    if (last.msn > q.msn + 1) return true;
-    if (q.part === undefined) return this.segments.some((s) => s.msn >= q.msn! && s.complete);
+    if (last.msn > q.msn + 1) {
+      return true;
+    }
+    if (q.part === undefined) {
+      return this.segments.some((s) => s.msn >= q.msn! && s.complete);
+    }
     const seg = this.segments.find((s) => s.msn === q.msn);
-    if (seg && seg.parts.length > q.part) return true;
+    if (seg && seg.parts.length > q.part) {
+      return true;
+    }
     // a part index past the end of a finished segment means "the first part of the next one"
     // (or a later segment's parts) satisfies the request too
     return this.segments.some((s) => s.msn > q.msn! && s.parts.length > 0);
   }
 
   private renderMedia(): string | undefined {
-    if (!this.initBytes || this.segments.length === 0) return undefined;
+    if (!this.initBytes || this.segments.length === 0) {
+      return undefined;
+    }
     // list only the window (the extra segment kept in memory is not advertised)
     const completeCount = this.segments.filter((s) => s.complete).length;
     const listed = this.segments.slice(Math.max(0, completeCount - this.window));
@@ -259,7 +305,9 @@ export class HlsOutput implements HlsSinkTarget {
   }
 
   private bandwidth(): number {
-    if (this.peakBitsPerSec > 0) return this.peakBitsPerSec;
+    if (this.peakBitsPerSec > 0) {
+      return this.peakBitsPerSec;
+    }
     let bytes = 0;
     let sec = 0;
     for (const s of this.segments) {
@@ -272,10 +320,14 @@ export class HlsOutput implements HlsSinkTarget {
   }
 
   private waitUntil(cond: () => boolean): Promise<void> {
-    if (cond() || this.closed) return Promise.resolve();
+    if (cond() || this.closed) {
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const check = (): void => {
-        if (!cond() && !this.closed) return;
+        if (!cond() && !this.closed) {
+          return;
+        }
         clearTimeout(timer);
         this.waiters.delete(check);
         resolve();
@@ -289,6 +341,8 @@ export class HlsOutput implements HlsSinkTarget {
   }
 
   private notify(): void {
-    for (const check of [...this.waiters]) check();
+    for (const check of [...this.waiters]) {
+      check();
+    }
   }
 }

@@ -20,11 +20,15 @@ const outputs = new Map<string, HlsOutput>();
 /** Feeds the shared output until `done()` holds. */
 function feedUntil(done: () => boolean): void {
   const out = outputs.get('34020000001320000001')!;
-  while (!done() && fed < aus.length) out.sink.write(aus[fed++]);
+  while (!done() && fed < aus.length) {
+    out.sink.write(aus[fed++]);
+  }
 }
 
 before(async () => {
-  if (skip) return;
+  if (skip) {
+    return;
+  }
   clip = makeClip({ codec: 'H264', width: 320, height: 180, seconds: 12, audio: 'PCMU' });
   aus = accessUnits('H264', clip, 'PCMU', { start: 90000 });
   const out = new HlsOutput({ blockTimeoutMs: 2000 });
@@ -42,9 +46,13 @@ before(async () => {
 });
 
 after(() => {
-  for (const o of new Set(outputs.values())) o.close();
+  for (const o of new Set(outputs.values())) {
+    o.close();
+  }
   server?.close();
-  if (clip) rmSync(clip.dir, { recursive: true, force: true });
+  if (clip) {
+    rmSync(clip.dir, { recursive: true, force: true });
+  }
 });
 
 const ID = '34020000001320000001';

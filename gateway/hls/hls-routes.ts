@@ -33,7 +33,9 @@ function forwardedQuery(req: Request): string {
   const params = new URLSearchParams();
   for (const name of FORWARDED_QUERY) {
     const v = queryString(req, name);
-    if (v !== undefined) params.set(name, v);
+    if (v !== undefined) {
+      params.set(name, v);
+    }
   }
   return params.toString();
 }
@@ -47,9 +49,13 @@ export function hlsRouter(resolve: (streamId: string) => HlsOutput | undefined):
 
   async function serve(req: Request, res: Response, streamId: string, name: string): Promise<void> {
     const file = parseHlsName(name);
-    if (!file) return fail(res, 'GW_ERR_NOT_FOUND', 'No such HLS file.');
+    if (!file) {
+      return fail(res, 'GW_ERR_NOT_FOUND', 'No such HLS file.');
+    }
     const out = resolve(streamId);
-    if (!out) return fail(res, 'GW_ERR_STREAM_NOT_FOUND', `No HLS output for stream ${streamId}.`);
+    if (!out) {
+      return fail(res, 'GW_ERR_STREAM_NOT_FOUND', `No HLS output for stream ${streamId}.`);
+    }
     const forward = forwardedQuery(req);
 
     if (file.kind === 'multivariant' || file.kind === 'media') {
@@ -84,7 +90,9 @@ export function hlsRouter(resolve: (streamId: string) => HlsOutput | undefined):
     }
 
     const bytes = file.kind === 'init' ? out.init() : await out.waitForSegment(name);
-    if (!bytes) return fail(res, 'GW_ERR_NOT_FOUND', `${name} is not (or no longer) available.`);
+    if (!bytes) {
+      return fail(res, 'GW_ERR_NOT_FOUND', `${name} is not (or no longer) available.`);
+    }
     res.status(200).set({
       'Content-Type': 'video/mp4',
       // a restarted output reuses names, so nothing is cached for long
@@ -95,7 +103,9 @@ export function hlsRouter(resolve: (streamId: string) => HlsOutput | undefined):
 
   router.get('/:streamId/:file', async (req, res) => {
     const { streamId, file } = req.params;
-    if (!STREAM_ID.test(streamId)) return fail(res, 'GW_ERR_STREAM_NOT_FOUND', 'Malformed stream id.');
+    if (!STREAM_ID.test(streamId)) {
+      return fail(res, 'GW_ERR_STREAM_NOT_FOUND', 'Malformed stream id.');
+    }
     await serve(req, res, streamId, file);
   });
   router.get('/:deviceId/:channelId/:file', async (req, res) => {

@@ -98,16 +98,25 @@ export class HlsSink implements Sink {
   }
 
   write(au: AccessUnit): void {
-    if (this.closed) return;
-    if (isVideoCodec(au.codec)) this.writeVideo(au);
-    else this.writeAudio(au);
+    if (this.closed) {
+      return;
+    }
+    if (isVideoCodec(au.codec)) {
+      this.writeVideo(au);
+    } else {
+      this.writeAudio(au);
+    }
   }
 
   close(reason: CloseReason): void {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     this.closed = true;
     log.debug({ sink: this.id, reason, stats: this.stats }, 'hls sink closed');
-    if (this.video) this.handle(this.segmenter.flush());
+    if (this.video) {
+      this.handle(this.segmenter.flush());
+    }
     this.target.onEnd();
   }
 
@@ -143,7 +152,9 @@ export class HlsSink implements Sink {
     }
     this.lastDts = dts;
     const pts = au.pts - this.origin + this.offset;
-    if (pts < dts) this.counters.negativeCto++;
+    if (pts < dts) {
+      this.counters.negativeCto++;
+    }
     this.wallClock.observe(this.now(), dts / 90);
     const data = lengthPrefixed(au.units, (u) => isKnownParameterSet(cfg, u));
     this.handle(
@@ -153,7 +164,9 @@ export class HlsSink implements Sink {
       // audio from just before the first keyframe: what lies at or after it is kept
       const early = this.earlyAudio;
       this.earlyAudio = [];
-      for (const a of early) this.writeAudio(a);
+      for (const a of early) {
+        this.writeAudio(a);
+      }
     }
   }
 
@@ -181,7 +194,9 @@ export class HlsSink implements Sink {
     }
     this.audio ??= new G711FlacTrack(au.codec);
     const pts = au.pts - this.origin + this.offset;
-    for (const s of this.audio.push(au, pts)) this.segmenter.push(s);
+    for (const s of this.audio.push(au, pts)) {
+      this.segmenter.push(s);
+    }
   }
 
   private handle(events: SegmenterEvent[]): void {
@@ -190,9 +205,13 @@ export class HlsSink implements Sink {
         this.target.onSegment(e.msn, e.durationTicks / CLOCK);
         continue;
       }
-      if (this.audioEnabled === undefined && !this.writeInit()) return;
+      if (this.audioEnabled === undefined && !this.writeInit()) {
+        return;
+      }
       const runs: TrackRun[] = [videoRun(e.part.video)];
-      if (this.audioEnabled) runs.push(...audioRuns(e.part.audio));
+      if (this.audioEnabled) {
+        runs.push(...audioRuns(e.part.audio));
+      }
       const frag = buildFragment(this.sequence, runs);
       this.sequence = frag.nextSequence;
       const wall = this.wallClock.zeroMs ?? this.now();

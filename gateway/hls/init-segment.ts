@@ -68,7 +68,9 @@ export function buildInitSegment(video: VideoTrackConfig, audio?: FlacTrackConfi
   let init: Uint8Array | undefined = gen.initSegment(tracks);
   if (video.codec === 'H265') {
     init = replaceSampleEntry(init, 0, hvc1SampleEntry(video.width, video.height, video.hvcc));
-    if (!init) return undefined;
+    if (!init) {
+      return undefined;
+    }
   }
   if (audio) {
     const entry = flacSampleEntry({
@@ -79,7 +81,9 @@ export function buildInitSegment(video: VideoTrackConfig, audio?: FlacTrackConfi
       bitsPerSample: 16,
     });
     init = replaceSampleEntry(init, 1, entry);
-    if (!init) return undefined;
+    if (!init) {
+      return undefined;
+    }
     setTrexDefaultFlags(init, AUDIO_TRACK_ID, AUDIO_DEFAULT_SAMPLE_FLAGS);
   }
   setMovieDurations(init, 0); // mux.js writes 0xffffffff ("13:15:21" in ffprobe)

@@ -19,12 +19,22 @@ export type HlsFile =
 const MEDIA_FILE = /^(0|[1-9][0-9]{0,9})(?:\.(0|[1-9][0-9]{0,4}))?\.m4s$/;
 
 export function parseHlsName(name: string): HlsFile | undefined {
-  if (name === MULTIVARIANT_NAME) return { kind: 'multivariant' };
-  if (name === MEDIA_PLAYLIST_NAME) return { kind: 'media' };
-  if (name === INIT_NAME) return { kind: 'init' };
+  if (name === MULTIVARIANT_NAME) {
+    return { kind: 'multivariant' };
+  }
+  if (name === MEDIA_PLAYLIST_NAME) {
+    return { kind: 'media' };
+  }
+  if (name === INIT_NAME) {
+    return { kind: 'init' };
+  }
   const m = MEDIA_FILE.exec(name);
-  if (!m) return undefined;
+  if (!m) {
+    return undefined;
+  }
   const msn = Number(m[1]);
-  if (msn > 0xffffffff) return undefined;
+  if (msn > 0xffffffff) {
+    return undefined;
+  }
   return m[2] === undefined ? { kind: 'segment', msn } : { kind: 'part', msn, index: Number(m[2]) };
 }

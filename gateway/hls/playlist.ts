@@ -40,7 +40,11 @@ const fmt = (sec: number, digits = 3): string => sec.toFixed(digits);
 /** RFC 8216 §4.3.3.1: every EXTINF rounded to the nearest integer must not exceed it. */
 export function targetDurationOf(p: Pick<MediaPlaylist, 'targetDurationSec' | 'segments'>): number {
   let t = Math.ceil(p.targetDurationSec - 0.0005);
-  for (const s of p.segments) if (s.complete) t = Math.max(t, Math.round(s.durationSec));
+  for (const s of p.segments) {
+    if (s.complete) {
+      t = Math.max(t, Math.round(s.durationSec));
+    }
+  }
   return Math.max(1, t);
 }
 
@@ -63,7 +67,9 @@ export function renderMediaPlaylist(p: MediaPlaylist): string {
   const withParts = new Set<number>();
   for (let i = p.segments.length - 1; i >= 0; i--) {
     const s = p.segments[i];
-    if (fromEnd >= partsWindow) break;
+    if (fromEnd >= partsWindow) {
+      break;
+    }
     withParts.add(s.msn);
     fromEnd += s.complete ? s.durationSec : s.parts.reduce((a, x) => a + x.durationSec, 0);
   }
@@ -78,12 +84,16 @@ export function renderMediaPlaylist(p: MediaPlaylist): string {
         lines.push(`#EXT-X-PART:DURATION=${fmt(part.durationSec, 5)},URI="${part.uri}"${independent}`);
       }
     }
-    if (s.complete) lines.push(`#EXTINF:${fmt(s.durationSec)},`, s.uri);
+    if (s.complete) {
+      lines.push(`#EXTINF:${fmt(s.durationSec)},`, s.uri);
+    }
   }
   if (ll && p.preloadHintUri && !p.ended) {
     lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${p.preloadHintUri}"`);
   }
-  if (p.ended) lines.push('#EXT-X-ENDLIST');
+  if (p.ended) {
+    lines.push('#EXT-X-ENDLIST');
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -100,8 +110,12 @@ export interface VariantStream {
 /** A multivariant playlist with one variant, so players learn CODECS before loading media. */
 export function renderMultivariantPlaylist(v: VariantStream): string {
   const attrs = [`BANDWIDTH=${Math.max(1, Math.round(v.bandwidth))}`];
-  if (v.codecs.length) attrs.push(`CODECS="${v.codecs.join(',')}"`);
-  if (v.width && v.height) attrs.push(`RESOLUTION=${v.width}x${v.height}`);
+  if (v.codecs.length) {
+    attrs.push(`CODECS="${v.codecs.join(',')}"`);
+  }
+  if (v.width && v.height) {
+    attrs.push(`RESOLUTION=${v.width}x${v.height}`);
+  }
   return ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-STREAM-INF:${attrs.join(',')}`, v.uri].join('\n') + '\n';
 }
 
@@ -114,8 +128,12 @@ export function appendQueryToUris(text: string, query: string): string {
   return text
     .split('\n')
     .map((line) => {
-      if (line === '') return line;
-      if (!line.startsWith('#')) return add(line);
+      if (line === '') {
+        return line;
+      }
+      if (!line.startsWith('#')) {
+        return add(line);
+      }
       return line.replace(/URI="([^"]*)"/g, (_m, uri: string) => `URI="${add(uri)}"`);
     })
     .join('\n');

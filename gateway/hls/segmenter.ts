@@ -146,7 +146,9 @@ export class Segmenter implements Processor<SegmenterInput, SegmenterEvent> {
   /** End of input: the held sample gets the last seen frame duration; open part and segment close. */
   flush(): SegmenterEvent[] {
     const prev = this.pending;
-    if (!prev) return [];
+    if (!prev) {
+      return [];
+    }
     const out: SegmenterEvent[] = [];
     const end = prev.dts + this.lastDuration;
     this.video.push({
@@ -183,7 +185,9 @@ export class Segmenter implements Processor<SegmenterInput, SegmenterEvent> {
   }
 
   private closePart(end: number, out: SegmenterEvent[]): void {
-    if (this.video.length === 0) return;
+    if (this.video.length === 0) {
+      return;
+    }
     const part: Part = {
       msn: this.msn,
       index: this.partIndex++,

@@ -63,7 +63,9 @@ export function makeClip(o: ClipOptions): Clip {
           'v.es',
         ];
   const v = run('ffmpeg', ['-v', 'error', '-y', ...src, ...enc], { cwd: dir });
-  if (v.status !== 0) throw new Error(`ffmpeg video: ${v.stderr}`);
+  if (v.status !== 0) {
+    throw new Error(`ffmpeg video: ${v.stderr}`);
+  }
   const clip: Clip = { dir, video: new Uint8Array(readFileSync(join(dir, 'v.es'))) };
   if (o.audio) {
     const fmt = o.audio === 'PCMA' ? 'alaw' : 'mulaw';
@@ -89,7 +91,9 @@ export function makeClip(o: ClipOptions): Clip {
       ],
       { cwd: dir },
     );
-    if (a.status !== 0) throw new Error(`ffmpeg audio: ${a.stderr}`);
+    if (a.status !== 0) {
+      throw new Error(`ffmpeg audio: ${a.stderr}`);
+    }
     clip.audio = new Uint8Array(readFileSync(join(dir, 'a.g711')));
   }
   return clip;
@@ -111,10 +115,16 @@ export function groupAccessUnits(codec: VideoCodec, es: Uint8Array): Uint8Array[
       current = [];
       seenVcl = false;
     }
-    if (t !== aud) current.push(u);
-    if (vcl) seenVcl = true;
+    if (t !== aud) {
+      current.push(u);
+    }
+    if (vcl) {
+      seenVcl = true;
+    }
   }
-  if (current.length) out.push(current);
+  if (current.length) {
+    out.push(current);
+  }
   return out;
 }
 

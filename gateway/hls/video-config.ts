@@ -29,7 +29,11 @@ export function videoConfigFromKeyframe(
 
 /** True for a unit that repeats one of the sample entry's parameter sets byte for byte. */
 export function isKnownParameterSet(cfg: VideoConfig, unit: Uint8Array): boolean {
-  for (const ps of cfg.parameterSets) if (sameBytes(ps, unit)) return true;
+  for (const ps of cfg.parameterSets) {
+    if (sameBytes(ps, unit)) {
+      return true;
+    }
+  }
   return false;
 }
 
@@ -44,10 +48,14 @@ function copies(
 
 function h264Config(units: readonly Uint8Array[]): VideoConfig | undefined {
   const d = describeH264(units);
-  if (!d) return undefined;
+  if (!d) {
+    return undefined;
+  }
   const sps = copies(units, (t) => t === H264Nal.SPS, h264NalType);
   const pps = copies(units, (t) => t === H264Nal.PPS, h264NalType);
-  if (pps.length === 0) return undefined;
+  if (pps.length === 0) {
+    return undefined;
+  }
   return {
     codec: 'H264',
     codecString: d.codecString,
@@ -60,13 +68,17 @@ function h264Config(units: readonly Uint8Array[]): VideoConfig | undefined {
 
 function h265Config(units: readonly Uint8Array[]): VideoConfig | undefined {
   const d = describeH265(units);
-  if (!d) return undefined;
+  if (!d) {
+    return undefined;
+  }
   const of = (type: number): Uint8Array[] => copies(units, (t) => t === type, h265NalType);
   const vps = of(H265Nal.VPS);
   const sps = of(H265Nal.SPS);
   const pps = of(H265Nal.PPS);
   const parsed = sps.length ? parseH265Sps(sps[0]) : undefined;
-  if (!parsed || vps.length === 0 || pps.length === 0) return undefined;
+  if (!parsed || vps.length === 0 || pps.length === 0) {
+    return undefined;
+  }
   return {
     codec: 'H265',
     codecString: d.codecString,

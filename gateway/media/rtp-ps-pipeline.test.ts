@@ -177,7 +177,10 @@ test('a well-marked stream: once learned, each frame leaves on its own last pack
   assert.equal(s.videoFrames, expected.videoFrames);
   assert.ok(s.framesEndedEarly >= expected.videoFrames - 30, `${s.framesEndedEarly} early`);
   const early = leftAt.slice(-s.framesEndedEarly);
-  assert.ok(early.every((i) => parseRtp(packets[i])!.marker), 'emitted while its marked packet is pushed');
+  assert.ok(
+    early.every((i) => parseRtp(packets[i])!.marker),
+    'emitted while its marked packet is pushed',
+  );
 });
 
 test('lying or missing markers: exactly the frames the demuxer finds alone', () => {

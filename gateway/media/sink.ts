@@ -3,12 +3,7 @@
 import type { AccessUnit } from '../../codecs/types.js';
 
 export type CloseReason =
-  | 'viewer-left'
-  | 'stream-closed'
-  | 'slow-consumer'
-  | 'sink-error'
-  | 'unsupported-codec'
-  | 'shutdown';
+  'viewer-left' | 'stream-closed' | 'slow-consumer' | 'sink-error' | 'unsupported-codec' | 'shutdown';
 
 export interface Sink {
   readonly id: string;

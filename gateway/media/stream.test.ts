@@ -364,7 +364,12 @@ test('the registry shares one stream per id and forgets it when it closes', () =
 });
 
 test('a sink that saw audio first still starts its video at a keyframe (camera starting mid-GOP)', async () => {
-  const stream = new Stream({ id: 'audio-first', source: new FakeSource(), idleStopMs: Infinity, noMediaTimeoutMs: 0 });
+  const stream = new Stream({
+    id: 'audio-first',
+    source: new FakeSource(),
+    idleStopMs: Infinity,
+    noMediaTimeoutMs: 0,
+  });
   const sink = new FakeSink('early');
   stream.subscribe(sink);
   await stream.start();

@@ -27,8 +27,16 @@ test('devices and channels survive closing and reopening the database file', () 
   try {
     const path = join(dir, 'gateway.db');
     const a = new SqliteDeviceStore(path);
-    a.upsertDevice('34020000001180000001', { online: true, transport: 'tcp', remoteAddress: '127.0.0.1', remotePort: 5070 });
-    a.replaceChannels('34020000001180000001', [channel('34020000001310000001', '大门一号'), channel('34020000001310000002', '后门')]);
+    a.upsertDevice('34020000001180000001', {
+      online: true,
+      transport: 'tcp',
+      remoteAddress: '127.0.0.1',
+      remotePort: 5070,
+    });
+    a.replaceChannels('34020000001180000001', [
+      channel('34020000001310000001', '大门一号'),
+      channel('34020000001310000002', '后门'),
+    ]);
     a.close();
 
     const b = new SqliteDeviceStore(path);
@@ -65,7 +73,10 @@ test('replaceChannels makes the set exact; upsertChannels never deletes', () => 
   store.upsertChannels(id, [channel('34020000001310000003', 'c')]);
   assert.equal(store.countChannels(id), 3);
   store.replaceChannels(id, [channel('34020000001310000002', 'b2')]);
-  assert.deepEqual(store.listChannels(id).map((c) => c.name), ['b2']);
+  assert.deepEqual(
+    store.listChannels(id).map((c) => c.name),
+    ['b2'],
+  );
   assert.equal(store.setChannelStatus(id, '34020000001310000002', 'OFF'), true);
   assert.equal(store.getChannel(id, '34020000001310000002')?.status, 'OFF');
   assert.equal(store.deleteChannel(id, '34020000001310000002'), true);

@@ -145,7 +145,8 @@ export class SqliteDeviceStore implements DeviceStore {
   }
 
   getDevice(deviceId: string): DeviceRecord | undefined {
-    const row = this.deviceStmt('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as DeviceRow | undefined;
+    const row = this.deviceStmt('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as
+      DeviceRow | undefined;
     return row && toDevice(row);
   }
 
@@ -171,7 +172,9 @@ export class SqliteDeviceStore implements DeviceStore {
     const sets: string[] = [];
     const values: unknown[] = [];
     for (const [key, value] of Object.entries(patch) as [keyof DevicePatch, unknown][]) {
-      if (value === undefined) {continue;}
+      if (value === undefined) {
+        continue;
+      }
       sets.push(`${deviceColumns[key]} = ?`);
       values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
     }
@@ -200,7 +203,9 @@ export class SqliteDeviceStore implements DeviceStore {
 
   listChannels(deviceId: string): ChannelRecord[] {
     return (
-      this.db.prepare('SELECT * FROM channels WHERE device_id = ? ORDER BY channel_id').all(deviceId) as ChannelRow[]
+      this.db
+        .prepare('SELECT * FROM channels WHERE device_id = ? ORDER BY channel_id')
+        .all(deviceId) as ChannelRow[]
     ).map(toChannel);
   }
 
@@ -212,7 +217,9 @@ export class SqliteDeviceStore implements DeviceStore {
   }
 
   countChannels(deviceId: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM channels WHERE device_id = ?').get(deviceId) as { n: number }).n;
+    return (
+      this.db.prepare('SELECT COUNT(*) AS n FROM channels WHERE device_id = ?').get(deviceId) as { n: number }
+    ).n;
   }
 
   replaceChannels(deviceId: string, channels: readonly ChannelInput[]): void {
@@ -238,12 +245,16 @@ export class SqliteDeviceStore implements DeviceStore {
   }
 
   deleteChannel(deviceId: string, channelId: string): boolean {
-    return this.db.prepare('DELETE FROM channels WHERE device_id = ? AND channel_id = ?').run(deviceId, channelId)
-      .changes > 0;
+    return (
+      this.db.prepare('DELETE FROM channels WHERE device_id = ? AND channel_id = ?').run(deviceId, channelId)
+        .changes > 0
+    );
   }
 
   close(): void {
-    if (this.db.open) {this.db.close();}
+    if (this.db.open) {
+      this.db.close();
+    }
   }
 
   private writeChannels(deviceId: string, channels: readonly ChannelInput[]): void {

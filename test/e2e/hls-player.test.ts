@@ -54,7 +54,9 @@ let browser: Browser | undefined;
 let timer: NodeJS.Timeout | undefined;
 const output = new HlsOutput();
 after(async () => {
-  if (timer) clearInterval(timer);
+  if (timer) {
+    clearInterval(timer);
+  }
   output.close();
   await browser?.close();
   server?.close();
@@ -72,7 +74,9 @@ function feedRealTime(aus: readonly AccessUnit[], out: HlsOutput): void {
     for (;;) {
       const au = aus[i];
       const shift = round * loop;
-      if (au.dts - first + shift > due) break;
+      if (au.dts - first + shift > due) {
+        break;
+      }
       out.sink.write({ ...au, pts: au.pts + shift, dts: au.dts + shift });
       if (++i === aus.length) {
         i = 0;

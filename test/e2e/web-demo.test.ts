@@ -14,17 +14,27 @@ let h: Harness;
 let browser: Browser;
 let page: Page;
 
-const framesOf = (tile: number) => page.evaluate((i) => Number(document.querySelectorAll<HTMLElement>('.tile')[i]?.dataset.framesDecoded ?? 0), tile);
+const framesOf = (tile: number) =>
+  page.evaluate(
+    (i) => Number(document.querySelectorAll<HTMLElement>('.tile')[i]?.dataset.framesDecoded ?? 0),
+    tile,
+  );
 
 async function waitFrames(tile: number, min: number, timeoutMs: number): Promise<number> {
-  return waitFor(async () => {
-    const n = await framesOf(tile);
-    return n >= min ? n : undefined;
-  }, timeoutMs, `tile ${tile} to decode ${min} frames`);
+  return waitFor(
+    async () => {
+      const n = await framesOf(tile);
+      return n >= min ? n : undefined;
+    },
+    timeoutMs,
+    `tile ${tile} to decode ${min} frames`,
+  );
 }
 
 before(async () => {
-  if (skip) return;
+  if (skip) {
+    return;
+  }
   h = await startHarness();
   await h.sim.waitForRegistered(1, 10_000);
   browser = await launchChromium();
@@ -39,7 +49,9 @@ after(async () => {
 });
 
 test('the tree lists the 4 channels of the simulated platform', { skip }, async () => {
-  await page.waitForFunction(() => document.querySelectorAll('.tree .channel').length === 4, undefined, { timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelectorAll('.tree .channel').length === 4, undefined, {
+    timeout: 15_000,
+  });
   const names = await page.$$eval('.tree .channel span', (els) => els.map((e) => e.textContent));
   assert.deepEqual(names, ['模拟通道1', '模拟通道2', '模拟通道3', '模拟通道4']);
   await page.screenshot({ path: screenshotPath('demo-1-catalog.png') });
@@ -55,10 +67,15 @@ test('a click on a channel plays live video in the selected tile', { skip }, asy
 
 test('a 2×2 wall filled by drag and drop plays 4 streams at once', { skip }, async () => {
   for (const n of [2, 3, 4]) {
-    await page.dragAndDrop(`.tree .channel[data-channel-id="${channel(n)}"] span`, `.tile[data-index="${n - 1}"]`);
+    await page.dragAndDrop(
+      `.tree .channel[data-channel-id="${channel(n)}"] span`,
+      `.tile[data-index="${n - 1}"]`,
+    );
   }
   const before = await Promise.all([0, 1, 2, 3].map(framesOf));
-  for (const i of [0, 1, 2, 3]) await waitFrames(i, (before[i] ?? 0) + 10, 20_000);
+  for (const i of [0, 1, 2, 3]) {
+    await waitFrames(i, (before[i] ?? 0) + 10, 20_000);
+  }
   const streams = await h.api<{ streamId: string }[]>('/api/streams');
   assert.equal(streams.body.length, 4);
   await page.screenshot({ path: screenshotPath('demo-3-wall.png') });
@@ -81,16 +98,24 @@ test('a PTZ press moves the simulated camera and the release stops it', { skip }
 test('a record search draws the day on the timeline; playback plays and pauses', { skip }, async () => {
   await page.click('.tile[data-index="0"]');
   await page.click('#record-search');
-  await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#timeline')?.dataset.count ?? 0) > 0, undefined, { timeout: 15_000 });
+  await page.waitForFunction(
+    () => Number(document.querySelector<HTMLElement>('#timeline')?.dataset.count ?? 0) > 0,
+    undefined,
+    { timeout: 15_000 },
+  );
   const segments = await page.$$('#timeline .seg');
   assert.ok(segments.length > 0);
   await page.screenshot({ path: screenshotPath('demo-5-records.png') });
 
-  await segments[0]!.click();
-  await waitFor(async () => {
-    const s = await h.api<{ kind: string }[]>('/api/streams');
-    return s.body.some((x) => x.kind === 'playback');
-  }, 10_000, 'a playback stream');
+  await segments[0].click();
+  await waitFor(
+    async () => {
+      const s = await h.api<{ kind: string }[]>('/api/streams');
+      return s.body.some((x) => x.kind === 'playback');
+    },
+    10_000,
+    'a playback stream',
+  );
   const playing = await waitFrames(0, 10, 20_000);
   await page.screenshot({ path: screenshotPath('demo-6-playback.png') });
   await page.click('#pb-pause');
@@ -98,7 +123,10 @@ test('a record search draws the day on the timeline; playback plays and pauses',
   const paused1 = await framesOf(0);
   await page.waitForTimeout(2000);
   const paused2 = await framesOf(0);
-  assert.ok(paused2 - paused1 <= 2, `frames kept coming while paused: ${paused1} → ${paused2} (playing reached ${playing})`);
+  assert.ok(
+    paused2 - paused1 <= 2,
+    `frames kept coming while paused: ${paused1} → ${paused2} (playing reached ${playing})`,
+  );
   await page.screenshot({ path: screenshotPath('demo-7-paused.png') });
   await page.click('#pb-resume');
   await waitFrames(0, paused2 + 10, 15_000);

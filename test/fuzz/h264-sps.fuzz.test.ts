@@ -31,9 +31,14 @@ const SEEDS = [
   fromHex('67 7a 00 2a bc d9 40 79 02 27 88 9f ff 21 d0 21 c9 10 00 00 03 00 10 00 00 06 40 f1 83 19 60'),
 ];
 // Exp-Golomb edges: long runs of zero bits (huge ue values), all ones, emulation prevention.
-const DICTIONARY: Uint8Array[] = [[0x00, 0x00, 0x00], [0x00, 0x00, 0x03], [0xff, 0xff], [0x00, 0x00, 0x00, 0x01], [0x80], [0x67]].map(
-  (b) => new Uint8Array(b),
-);
+const DICTIONARY: Uint8Array[] = [
+  [0x00, 0x00, 0x00],
+  [0x00, 0x00, 0x03],
+  [0xff, 0xff],
+  [0x00, 0x00, 0x00, 0x01],
+  [0x80],
+  [0x67],
+].map((b) => new Uint8Array(b));
 DICTIONARY.push(ascii('\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000'));
 
 defineFuzz({
@@ -57,7 +62,10 @@ defineFuzz({
     assert.ok(Number.isSafeInteger(sps.height) && sps.height > 0, `height ${sps.height}`);
     assert.ok(sps.chromaFormatIdc >= 0 && sps.chromaFormatIdc <= 3);
     assert.ok(Number.isSafeInteger(sps.sarWidth) && Number.isSafeInteger(sps.sarHeight));
-    assert.ok(sps.frameRate === undefined || (Number.isFinite(sps.frameRate) && sps.frameRate > 0), `frame rate ${sps.frameRate}`);
+    assert.ok(
+      sps.frameRate === undefined || (Number.isFinite(sps.frameRate) && sps.frameRate > 0),
+      `frame rate ${sps.frameRate}`,
+    );
     checkInitSegment('H264', [input, PPS, IDR]);
   },
 });

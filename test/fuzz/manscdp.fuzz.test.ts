@@ -7,12 +7,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import * as bodies from '../../gateway/gb28181/fixtures/reference-bodies.js';
-import { DEFAULT_SUMNUM_CAP, encodeManscdp, parseManscdp, type ManscdpMessage } from '../../gateway/gb28181/manscdp.js';
+import {
+  DEFAULT_SUMNUM_CAP,
+  encodeManscdp,
+  parseManscdp,
+  type ManscdpMessage,
+} from '../../gateway/gb28181/manscdp.js';
 import { defineFuzz } from '../helpers/fuzz.js';
 import { ascii, mutate } from '../helpers/mutate.js';
 import { randomInt } from '../helpers/random.js';
 
-const XML_BODIES = Object.values(bodies).filter((b): b is string => typeof b === 'string' && b.includes('<?xml'));
+const XML_BODIES = Object.values(bodies).filter(
+  (b): b is string => typeof b === 'string' && b.includes('<?xml'),
+);
 const SEEDS: Uint8Array[] = [];
 for (const text of XML_BODIES) {
   SEEDS.push(ascii(text));
@@ -24,9 +31,13 @@ for (const text of XML_BODIES) {
 // Chinese names in GB18030 bytes (模拟通道1) and a Hikvision-style raw '&' and '<' in <Address>.
 SEEDS.push(
   Buffer.concat([
-    Buffer.from('<?xml version="1.0" encoding="GB2312" standalone="yes"?>\r\n<Response>\r\n<CmdType>Catalog</CmdType>\r\n<SN>7</SN>\r\n<DeviceID>34020000001180000001</DeviceID>\r\n<SumNum>1</SumNum>\r\n<DeviceList Num="1">\r\n<Item>\r\n<DeviceID>34020000001310000001</DeviceID>\r\n<Name>'),
+    Buffer.from(
+      '<?xml version="1.0" encoding="GB2312" standalone="yes"?>\r\n<Response>\r\n<CmdType>Catalog</CmdType>\r\n<SN>7</SN>\r\n<DeviceID>34020000001180000001</DeviceID>\r\n<SumNum>1</SumNum>\r\n<DeviceList Num="1">\r\n<Item>\r\n<DeviceID>34020000001310000001</DeviceID>\r\n<Name>',
+    ),
     Buffer.from([0xc4, 0xa3, 0xc4, 0xe2, 0xcd, 0xa8, 0xb5, 0xc0, 0x31]),
-    Buffer.from('</Name>\r\n<Address>A&B <Gate> 3</Address>\r\n<Status>ON</Status>\r\n</Item>\r\n</DeviceList>\r\n</Response>\r\n'),
+    Buffer.from(
+      '</Name>\r\n<Address>A&B <Gate> 3</Address>\r\n<Status>ON</Status>\r\n</Item>\r\n</DeviceList>\r\n</Response>\r\n',
+    ),
   ]),
 );
 
@@ -106,7 +117,10 @@ defineFuzz({
       return;
     }
     const again = parseManscdp(encodeManscdp(m, 'UTF-8'));
-    assert.ok(again.ok, `an accepted ${m.kind} no longer parses once re-encoded: ${again.ok ? '' : again.detail}`);
+    assert.ok(
+      again.ok,
+      `an accepted ${m.kind} no longer parses once re-encoded: ${again.ok ? '' : again.detail}`,
+    );
     assert.equal(again.value.message.kind, m.kind);
     assert.equal(again.value.message.sn, m.sn);
     if ('items' in m && 'items' in again.value.message) {
@@ -119,7 +133,10 @@ function checkFields(m: ManscdpMessage): void {
   assert.equal(typeof m.kind, 'string');
   assert.match(m.sn, /^\d{1,20}$/, `SN ${JSON.stringify(m.sn)}`);
   if ('sumNum' in m && typeof m.sumNum === 'number') {
-    assert.ok(Number.isSafeInteger(m.sumNum) && m.sumNum >= 0 && m.sumNum <= DEFAULT_SUMNUM_CAP, `SumNum ${m.sumNum}`);
+    assert.ok(
+      Number.isSafeInteger(m.sumNum) && m.sumNum >= 0 && m.sumNum <= DEFAULT_SUMNUM_CAP,
+      `SumNum ${m.sumNum}`,
+    );
   }
   if ('items' in m && Array.isArray(m.items)) {
     for (const item of m.items as { deviceId?: unknown }[]) {
@@ -141,9 +158,15 @@ function parseMs(body: Uint8Array): number {
 
 test('regression: thousands of <Name> tags on one line parse in linear time (was quadratic, 300+ ms per body)', () => {
   // Found by this fuzzer: the free-text repair rescanned the rest of the line from every <Name>.
-  const body = (n: number) => ascii(`<?xml version="1.0"?><Notify><CmdType>Keepalive</CmdType><SN>1</SN>${'<Name>'.repeat(n)}</Notify>`);
+  const body = (n: number) =>
+    ascii(
+      `<?xml version="1.0"?><Notify><CmdType>Keepalive</CmdType><SN>1</SN>${'<Name>'.repeat(n)}</Notify>`,
+    );
   const small = parseMs(body(2500));
   const large = parseMs(body(10_000));
   // Four times the input: about 4x for linear work, 16x for quadratic.
-  assert.ok(large < Math.max(8 * small, 30), `2,500 tags ${small.toFixed(1)} ms, 10,000 tags ${large.toFixed(1)} ms`);
+  assert.ok(
+    large < Math.max(8 * small, 30),
+    `2,500 tags ${small.toFixed(1)} ms, 10,000 tags ${large.toFixed(1)} ms`,
+  );
 });

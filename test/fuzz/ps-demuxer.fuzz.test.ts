@@ -17,8 +17,27 @@ const MAX_AU = 256 << 10;
 const MAX_PENDING = 64 << 10;
 const CODECS = new Set(['H264', 'H265', 'PCMA', 'PCMU', 'AAC']);
 
-type Kind = 'clean' | 'flip' | 'truncate' | 'duplicate' | 'insert-pack' | 'insert-start' | 'insert-pes' | 'zero' | 'splice';
-const KINDS: Kind[] = ['clean', 'flip', 'truncate', 'duplicate', 'insert-pack', 'insert-start', 'insert-pes', 'zero', 'splice'];
+type Kind =
+  | 'clean'
+  | 'flip'
+  | 'truncate'
+  | 'duplicate'
+  | 'insert-pack'
+  | 'insert-start'
+  | 'insert-pes'
+  | 'zero'
+  | 'splice';
+const KINDS: Kind[] = [
+  'clean',
+  'flip',
+  'truncate',
+  'duplicate',
+  'insert-pack',
+  'insert-start',
+  'insert-pes',
+  'zero',
+  'splice',
+];
 const INSERTS: Partial<Record<Kind, number[]>> = {
   'insert-pack': [0, 0, 1, 0xba],
   'insert-start': [0, 0, 1],
@@ -87,7 +106,7 @@ function feed(input: Uint8Array, rand: Rand, gaps: boolean): Outcome {
   const mode = rand();
   // Mostly large random chunks; sometimes RTP-sized; rarely a few bytes at a time.
   const maxChunk = mode < 0.02 ? 8 : mode < 0.3 ? 1400 : input.length;
-  for (let i = 0; i < input.length; ) {
+  for (let i = 0; i < input.length;) {
     const n = Math.max(1, Math.floor(Math.exp(rand() * Math.log(Math.max(1, maxChunk)))));
     aus.push(...d.push(input.subarray(i, i + n)));
     i += n;
@@ -137,7 +156,9 @@ defineFuzz({
   generate(rand, i) {
     const src = VECTORS[i % VECTORS.length];
     const tiny = rand() < 0.05;
-    const size = tiny ? randomInt(rand, 16, 2048) : Math.floor(Math.exp(Math.log(2048) + rand() * Math.log(32)));
+    const size = tiny
+      ? randomInt(rand, 16, 2048)
+      : Math.floor(Math.exp(Math.log(2048) + rand() * Math.log(32)));
     const start = randomInt(rand, 0, src.length - size);
     const window = src.subarray(start, start + size);
     const kind = KINDS[randomInt(rand, 0, KINDS.length - 1)];

@@ -114,66 +114,70 @@ defineFuzz({
         const indices = out.map((f) => PACKETS.indexOf(f));
         const real = indices.filter((i) => i >= 0);
         const beforeCut: number[] = run.mustSurvive.filter((i) => i < run.cut);
-        assert.deepEqual(indices.slice(0, beforeCut.length), beforeCut, 'packets before the cut were damaged');
-        assert.ok(real.every((v, k) => k === 0 || v > real[k - 1]), 'packets out of order');
+        assert.deepEqual(
+          indices.slice(0, beforeCut.length),
+          beforeCut,
+          'packets before the cut were damaged',
+        );
+        assert.ok(
+          real.every((v, k) => k === 0 || v > real[k - 1]),
+          'packets out of order',
+        );
         if (STRICT) {
           // The cut packet's frame swallows what follows up to its claimed length; from there on
           // the known SSRC is found again and nothing else may be lost.
-          assert.deepEqual(run.mustSurvive.filter((i) => !real.includes(i)), [], 'packets past the damage were lost');
+          assert.deepEqual(
+            run.mustSurvive.filter((i) => !real.includes(i)),
+            [],
+            'packets past the damage were lost',
+          );
         }
       }
     }
   },
 });
 
-test(
-  'a peer trickling one byte at a time while the framer searches for sync costs linear time',
-  () => {
-    // A good frame locks the SSRC; a bad length loses sync; a header of another SSRC claiming
-    // 65,000 bytes keeps the search waiting for its confirmation while filler trickles in.
-    const head = Buffer.concat([
-      frameRfc4571(new Uint8Array([0x80, 0x60, 0, 1, 0, 0, 0, 0, 0x0b, 0xeb, 0xc2, 0x01, 1, 2, 3, 4])),
-      Buffer.from([0x00, 0x03]),
-      Buffer.from([0xfd, 0xe8, 0x80, 0x60, 0, 2, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78]),
-    ]);
-    const timeTrickle = (filler: number): number => {
-      const bytes = Buffer.concat([head, Buffer.alloc(filler, 0x11)]);
-      const f = new Rfc4571Framer();
-      const t0 = performance.now();
-      for (let i = 0; i < bytes.length; i++) {
-        f.push(bytes.subarray(i, i + 1));
-      }
-      return performance.now() - t0;
-    };
-    const small = timeTrickle(2000);
-    const large = timeTrickle(8000);
-    assert.ok(large < Math.max(8 * small, 50), `2 KB: ${small.toFixed(0)} ms, 8 KB: ${large.toFixed(0)} ms`);
-  },
-);
+test('a peer trickling one byte at a time while the framer searches for sync costs linear time', () => {
+  // A good frame locks the SSRC; a bad length loses sync; a header of another SSRC claiming
+  // 65,000 bytes keeps the search waiting for its confirmation while filler trickles in.
+  const head = Buffer.concat([
+    frameRfc4571(new Uint8Array([0x80, 0x60, 0, 1, 0, 0, 0, 0, 0x0b, 0xeb, 0xc2, 0x01, 1, 2, 3, 4])),
+    Buffer.from([0x00, 0x03]),
+    Buffer.from([0xfd, 0xe8, 0x80, 0x60, 0, 2, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78]),
+  ]);
+  const timeTrickle = (filler: number): number => {
+    const bytes = Buffer.concat([head, Buffer.alloc(filler, 0x11)]);
+    const f = new Rfc4571Framer();
+    const t0 = performance.now();
+    for (let i = 0; i < bytes.length; i++) {
+      f.push(bytes.subarray(i, i + 1));
+    }
+    return performance.now() - t0;
+  };
+  const small = timeTrickle(2000);
+  const large = timeTrickle(8000);
+  assert.ok(large < Math.max(8 * small, 50), `2 KB: ${small.toFixed(0)} ms, 8 KB: ${large.toFixed(0)} ms`);
+});
 
 const corpus = (name: string) => new Uint8Array(readFileSync(join(regressionsDir('rfc4571'), name)));
 
-test(
-  'after a truncated packet, no packet past its claimed bytes is lost (corpus: truncated-packet-then-rtcp-lookalike.bin)',
-  () => {
-    // Packets 752..787 with #768 cut short: #768's claimed 1,412 bytes come out as one frame, then
-    // payload bytes of #769 pass for a 19,808-byte RTCP packet and #770..#787 go with it.
-    const indices = frames([corpus('truncated-packet-then-rtcp-lookalike.bin')]).out.map((f) => PACKETS.indexOf(f));
-    for (let i = 770; i <= 787; i++) {
-      assert.ok(indices.includes(i), `packet ${i} lost`);
-    }
-  },
-);
+test('after a truncated packet, no packet past its claimed bytes is lost (corpus: truncated-packet-then-rtcp-lookalike.bin)', () => {
+  // Packets 752..787 with #768 cut short: #768's claimed 1,412 bytes come out as one frame, then
+  // payload bytes of #769 pass for a 19,808-byte RTCP packet and #770..#787 go with it.
+  const indices = frames([corpus('truncated-packet-then-rtcp-lookalike.bin')]).out.map((f) =>
+    PACKETS.indexOf(f),
+  );
+  for (let i = 770; i <= 787; i++) {
+    assert.ok(indices.includes(i), `packet ${i} lost`);
+  }
+});
 
-test(
-  'the frames do not depend on TCP segmentation (corpus: truncated-packet-whole-read-locks-bogus-ssrc.bin)',
-  () => {
-    // Packets 1122..1201 with #1124 cut short. Read in one piece, the framer confirms two bogus
-    // headers with the same SSRC inside the payload, switches to that SSRC and loses 75 packets;
-    // read in 64..1500-byte pieces it waits instead, finds the real SSRC and loses none after #1125.
-    const input = corpus('truncated-packet-whole-read-locks-bogus-ssrc.bin');
-    const whole = frames([input]).out;
-    const pieces = frames(chunk(input, () => 700)).out;
-    assert.deepEqual(whole, pieces);
-  },
-);
+test('the frames do not depend on TCP segmentation (corpus: truncated-packet-whole-read-locks-bogus-ssrc.bin)', () => {
+  // Packets 1122..1201 with #1124 cut short. Read in one piece, the framer confirms two bogus
+  // headers with the same SSRC inside the payload, switches to that SSRC and loses 75 packets;
+  // read in 64..1500-byte pieces it waits instead, finds the real SSRC and loses none after #1125.
+  const input = corpus('truncated-packet-whole-read-locks-bogus-ssrc.bin');
+  const whole = frames([input]).out;
+  const pieces = frames(chunk(input, () => 700)).out;
+  assert.deepEqual(whole, pieces);
+});

@@ -63,7 +63,7 @@ function encode(datagrams: Uint8Array[]): Uint8Array {
 
 function decode(input: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let off = 0; off + 2 <= input.length; ) {
+  for (let off = 0; off + 2 <= input.length;) {
     const n = (input[off] << 8) | input[off + 1];
     out.push(input.subarray(off + 2, off + 2 + n));
     off += 2 + n;
@@ -105,7 +105,7 @@ defineFuzz({
       deviceSeen ||= ssrc === SSRC && pipeline.stats.packets > before;
     }
     pipeline.flush();
-    assert.equal(foreignAfter, 0, 'a packet of another SSRC was accepted after the device\'s own');
+    assert.equal(foreignAfter, 0, "a packet of another SSRC was accepted after the device's own");
     const s = pipeline.stats;
     assert.ok(s.packets <= datagrams.length && s.accessUnits === aus.length);
     const lastDts = new Map<string, number>();

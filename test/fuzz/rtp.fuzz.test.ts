@@ -14,7 +14,6 @@ import { randomInt } from '../helpers/random.js';
 
 const VECTOR = 'rtp_h264_720p_g711a_seqwrap.rtp4571';
 
-
 const RTCP_SEEDS = [
   serializeRtcp([
     {
@@ -33,7 +32,17 @@ const RTCP_SEEDS = [
     {
       type: 'rr',
       ssrc: 1,
-      reports: [{ ssrc: 200000001, fractionLost: 26, cumulativeLost: -3, highestSequence: 0x1_0005, jitter: 90, lastSr: 0, delaySinceLastSr: 0 }],
+      reports: [
+        {
+          ssrc: 200000001,
+          fractionLost: 26,
+          cumulativeLost: -3,
+          highestSequence: 0x1_0005,
+          jitter: 90,
+          lastSr: 0,
+          delaySinceLastSr: 0,
+        },
+      ],
     },
     { type: 'other', packetType: 202, count: 1, body: new Uint8Array([0, 0, 0, 1, 1, 2, 0x61, 0x62]) },
   ]),
@@ -46,13 +55,37 @@ const packets = new Rfc4571Framer().push(loadVector(VECTOR));
 const RTP_SEEDS = packets.filter((_, i) => i % 97 === 0).map((p) => p.slice(0, 12 + (p.length % 64)));
 RTP_SEEDS.push(
   new Uint8Array([
-    0xb1, 0xe0, 0xfd, 0xe8, // V=2 P=1 X=1 CC=1, M=1 PT=96, seq 65000
-    0xff, 0xf1, 0x3c, 0x80, // timestamp
-    0x0b, 0xeb, 0xc2, 0x01, // SSRC 200000001
-    0x00, 0x00, 0x00, 0x07, // CSRC
-    0xbe, 0xde, 0x00, 0x01, 0x10, 0xaa, 0x00, 0x00, // one-byte extension header (RFC 8285), 1 word
-    0x00, 0x00, 0x01, 0xba, // payload
-    0x00, 0x00, 0x03, // padding, count 3
+    0xb1,
+    0xe0,
+    0xfd,
+    0xe8, // V=2 P=1 X=1 CC=1, M=1 PT=96, seq 65000
+    0xff,
+    0xf1,
+    0x3c,
+    0x80, // timestamp
+    0x0b,
+    0xeb,
+    0xc2,
+    0x01, // SSRC 200000001
+    0x00,
+    0x00,
+    0x00,
+    0x07, // CSRC
+    0xbe,
+    0xde,
+    0x00,
+    0x01,
+    0x10,
+    0xaa,
+    0x00,
+    0x00, // one-byte extension header (RFC 8285), 1 word
+    0x00,
+    0x00,
+    0x01,
+    0xba, // payload
+    0x00,
+    0x00,
+    0x03, // padding, count 3
   ]),
 );
 const SEEDS = [...RTP_SEEDS, ...RTCP_SEEDS];
@@ -81,7 +114,10 @@ defineFuzz({
       assert.equal(input[0] >> 6, 2);
       assert.ok(p.csrcs.length <= 15);
       assert.equal(p.payload.buffer, input.buffer, 'the payload is a view of the input');
-      assert.ok(p.payload.byteOffset >= input.byteOffset && p.payload.byteOffset + p.payload.length <= input.byteOffset + input.length);
+      assert.ok(
+        p.payload.byteOffset >= input.byteOffset &&
+          p.payload.byteOffset + p.payload.length <= input.byteOffset + input.length,
+      );
       const expected = input.slice();
       if (p.paddingLength > 1) {
         expected.fill(0, expected.length - p.paddingLength, expected.length - 1);

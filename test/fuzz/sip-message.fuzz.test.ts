@@ -50,7 +50,9 @@ const SEEDS = [...Object.values(REFERENCE_MESSAGES), ...EXTRA_SEEDS].map(ascii);
 // A GB2312 body (the reference's Catalog name 模拟 in GB18030 bytes) behind a LF-only head.
 SEEDS.push(
   Buffer.concat([
-    Buffer.from('MESSAGE sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: c\nCSeq: 2 MESSAGE\nContent-Length: 6\n\n'),
+    Buffer.from(
+      'MESSAGE sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: c\nCSeq: 2 MESSAGE\nContent-Length: 6\n\n',
+    ),
     Buffer.from([0xc4, 0xa3, 0xc4, 0xe2, 0x0d, 0x0a]),
   ]),
 );
@@ -128,7 +130,11 @@ defineFuzz({
       assert.equal(typeof result.error, 'string');
       const partial = result.partial;
       // The transport's stateless 400: only for requests whose Via it could stamp (transport.ts #reject).
-      if (partial?.kind === 'request' && partial.method !== 'ACK' && stampReceived(partial.headers, remote.address, remote.port)) {
+      if (
+        partial?.kind === 'request' &&
+        partial.method !== 'ACK' &&
+        stampReceived(partial.headers, remote.address, remote.port)
+      ) {
         const res = buildResponse(partial, 400, undefined, { headers: [['Warning', '399 gw "x"']] });
         checkDestination(partial, remote);
         serializeSipMessage(res);
@@ -142,7 +148,10 @@ defineFuzz({
     assert.ok(again.ok, `re-serialized message no longer parses: ${again.ok ? '' : again.detail}`);
     assert.deepEqual(summary(again.message), summary(m), 'parse(serialize(m)) differs from m');
     if (m.kind === 'request') {
-      assert.ok(stampReceived(m.headers, remote.address, remote.port), 'an accepted request has a usable Via');
+      assert.ok(
+        stampReceived(m.headers, remote.address, remote.port),
+        'an accepted request has a usable Via',
+      );
       checkDestination(m, remote);
       serializeSipMessage(buildResponse(m, 200, undefined, { toTag: 'gw1' }));
     }
@@ -150,9 +159,16 @@ defineFuzz({
 });
 
 /** Responses go back to the source address (received is stamped over whatever the Via said). */
-function checkDestination(req: Extract<SipMessage, { kind: 'request' }>, remote: { transport: 'udp'; address: string; port: number }): void {
+function checkDestination(
+  req: Extract<SipMessage, { kind: 'request' }>,
+  remote: { transport: 'udp'; address: string; port: number },
+): void {
   const to = responseDestination(req, remote);
-  assert.equal(to.address, remote.address, 'a response would be reflected to an address taken from the message');
+  assert.equal(
+    to.address,
+    remote.address,
+    'a response would be reflected to an address taken from the message',
+  );
   assert.ok(Number.isInteger(to.port) && to.port >= 1 && to.port <= 65535, `response port ${to.port}`);
 }
 
@@ -160,7 +176,10 @@ function checkDestination(req: Extract<SipMessage, { kind: 'request' }>, remote:
 function exerciseHeaders(m: SipMessage): void {
   getTopVia(m.headers);
   const cseq = parseCSeq(m.headers.get('cseq') ?? '');
-  assert.ok(cseq && Number.isSafeInteger(cseq.seq) && cseq.seq >= 0, 'accepted CSeq is a non-negative integer');
+  assert.ok(
+    cseq && Number.isSafeInteger(cseq.seq) && cseq.seq >= 0,
+    'accepted CSeq is a non-negative integer',
+  );
   for (const name of ['from', 'to', 'contact']) {
     for (const v of m.headers.values(name)) {
       const addr = parseNameAddr(v);
@@ -187,6 +206,8 @@ function exerciseHeaders(m: SipMessage): void {
 function summary(m: SipMessage): unknown {
   const start = m.kind === 'request' ? [m.method, m.uri] : [m.status, m.reason];
   // The serializer writes Content-Length from the body (adding one when absent), so it is left out.
-  const headers = [...m.headers].filter((e) => !/^(content-length|l)$/i.test(e.name)).map((e) => [e.name, e.value]);
+  const headers = [...m.headers]
+    .filter((e) => !/^(content-length|l)$/i.test(e.name))
+    .map((e) => [e.name, e.value]);
   return { start, headers, body: Buffer.from(m.body).toString('hex') };
 }

@@ -82,15 +82,28 @@ defineFuzz({
   ciIterations: 30_000,
   seed: 0x7c9,
   generate(rand) {
-    const { bytes, ops } = mutate(streamOf(rand), rand, { dictionary: DICTIONARY, seeds: MESSAGES, maxLength: 16_384 });
+    const { bytes, ops } = mutate(streamOf(rand), rand, {
+      dictionary: DICTIONARY,
+      seeds: MESSAGES,
+      maxLength: 16_384,
+    });
     return { input: bytes, label: ops.join(',') };
   },
   check(input, rand) {
     const whole = frame(ROOMY, [input]);
-    const cut = frame(ROOMY, chunk(input, () => (rand() < 0.1 ? 1 : randomInt(rand, 1, 200))));
+    const cut = frame(
+      ROOMY,
+      chunk(input, () => (rand() < 0.1 ? 1 : randomInt(rand, 1, 200))),
+    );
     assert.deepEqual(cut.frames, whole.frames, 'frames depend on how the stream was segmented');
     // Under a tight limit only boundedness is checked: when the limit trips depends on segmenting.
-    const tight = frame(TIGHT, chunk(input, () => randomInt(rand, 1, 300)));
-    assert.ok(tight.maxBuffered <= TIGHT + 4, `buffered ${tight.maxBuffered} bytes past a ${TIGHT}-byte limit`);
+    const tight = frame(
+      TIGHT,
+      chunk(input, () => randomInt(rand, 1, 300)),
+    );
+    assert.ok(
+      tight.maxBuffered <= TIGHT + 4,
+      `buffered ${tight.maxBuffered} bytes past a ${TIGHT}-byte limit`,
+    );
   },
 });

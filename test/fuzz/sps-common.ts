@@ -13,14 +13,16 @@ export function clipUnits(
   read: (path: string) => Uint8Array,
   split: (bytes: Uint8Array) => Uint8Array[],
 ): Uint8Array[] {
-  return split(new Uint8Array(read(join(repoRoot, 'test', 'fixtures', 'media', name)))).filter((u) => u.length > 0);
+  return split(new Uint8Array(read(join(repoRoot, 'test', 'fixtures', 'media', name)))).filter(
+    (u) => u.length > 0,
+  );
 }
 
 /** Top-level boxes must tile the segment exactly, each with a printable four-character type. */
 function checkBoxes(bytes: Uint8Array): string[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const types: string[] = [];
-  for (let off = 0; off < bytes.length; ) {
+  for (let off = 0; off < bytes.length;) {
     assert.ok(off + 8 <= bytes.length, 'truncated box header');
     const size = view.getUint32(off);
     const type = String.fromCharCode(...bytes.subarray(off + 4, off + 8));

@@ -9,7 +9,9 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** A reason to skip, only on a developer machine without Chromium; under CI a missing browser fails. */
 export function browserSkipReason(): string | false {
-  if (existsSync(CHROMIUM)) return false;
+  if (existsSync(CHROMIUM)) {
+    return false;
+  }
   return process.env.CI || process.env.REQUIRE_E2E ? false : `${CHROMIUM} missing`;
 }
 

@@ -1,6 +1,15 @@
 // An in-memory GatewayServices for API tests and for developing the page without devices.
 import { GatewayError } from '../../gateway/errors.js';
-import type { ChannelView, DeviceDetail, Diagnosis, GatewayServices, PlaybackControl, PtzRequest, RecordItem, StreamView } from '../../gateway/api/services.js';
+import type {
+  ChannelView,
+  DeviceDetail,
+  Diagnosis,
+  GatewayServices,
+  PlaybackControl,
+  PtzRequest,
+  RecordItem,
+  StreamView,
+} from '../../gateway/api/services.js';
 
 export class FakeServices implements GatewayServices {
   readonly calls: { method: string; args: unknown[] }[] = [];
@@ -48,8 +57,12 @@ export class FakeServices implements GatewayServices {
   }
 
   private channelOrThrow(deviceId: string, channelId: string): void {
-    if (!this.devices.has(deviceId)) throw new GatewayError('GW_ERR_DEVICE_NOT_FOUND');
-    if (!this.channels.get(deviceId)?.some((c) => c.channelId === channelId)) throw new GatewayError('GW_ERR_CHANNEL_NOT_FOUND');
+    if (!this.devices.has(deviceId)) {
+      throw new GatewayError('GW_ERR_DEVICE_NOT_FOUND');
+    }
+    if (!this.channels.get(deviceId)?.some((c) => c.channelId === channelId)) {
+      throw new GatewayError('GW_ERR_CHANNEL_NOT_FOUND');
+    }
   }
 
   listDevices() {
@@ -103,7 +116,16 @@ export class FakeServices implements GatewayServices {
   queryRecords(deviceId: string, channelId: string, start: Date, end: Date): Promise<RecordItem[]> {
     this.channelOrThrow(deviceId, channelId);
     this.record('queryRecords', deviceId, channelId, start, end);
-    return Promise.resolve([{ start: start.toISOString(), end: end.toISOString(), name: 'rec', filePath: null, type: 'time', secrecy: '0' }]);
+    return Promise.resolve([
+      {
+        start: start.toISOString(),
+        end: end.toISOString(),
+        name: 'rec',
+        filePath: null,
+        type: 'time',
+        secrecy: '0',
+      },
+    ]);
   }
   listStreams() {
     return [...this.streams.values()];
@@ -112,8 +134,15 @@ export class FakeServices implements GatewayServices {
     return this.streams.get(streamId);
   }
   diagnosis(streamId: string): Diagnosis | undefined {
-    if (!this.streams.has(streamId)) return undefined;
-    return { streamId, ok: true, steps: [{ at: new Date(0).toISOString(), step: 'invite-sent' }], cause: null };
+    if (!this.streams.has(streamId)) {
+      return undefined;
+    }
+    return {
+      streamId,
+      ok: true,
+      steps: [{ at: new Date(0).toISOString(), step: 'invite-sent' }],
+      cause: null,
+    };
   }
   controlPlayback(streamId: string, control: PlaybackControl) {
     this.record('controlPlayback', streamId, control);

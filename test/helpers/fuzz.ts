@@ -141,7 +141,11 @@ export function defineFuzz(target: FuzzTarget): void {
 
   test(`${target.name}: every input in test/fuzz/regressions/${target.name}/ still passes`, () => {
     const dir = regressionsDir(target.name);
-    const files = existsSync(dir) ? readdirSync(dir).filter((f) => !f.startsWith('.')).sort() : [];
+    const files = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => !f.startsWith('.'))
+          .sort()
+      : [];
     for (const file of files) {
       const bytes = new Uint8Array(readFileSync(join(dir, file)));
       const t0 = performance.now();
@@ -186,14 +190,19 @@ export function defineFuzz(target: FuzzTarget): void {
         }
         if (error !== undefined || ms > slowMs) {
           const file = saveInput(target.name, input, checkSeed);
-          const what = error !== undefined ? describeError(error) : `took ${ms.toFixed(0)} ms (limit ${slowMs}): unbounded work?`;
+          const what =
+            error !== undefined
+              ? describeError(error)
+              : `took ${ms.toFixed(0)} ms (limit ${slowMs}): unbounded work?`;
           assert.fail(
             `${target.name} iteration ${i} (FUZZ_SEED=${seed}, case ${caseSeed}, ${input.length} bytes, ${label})\n` +
               `input saved to ${file ?? '(FUZZ_SAVE=0)'}\n${what}`,
           );
         }
         if ((i + 1) % progressEvery === 0 && i + 1 < iterations) {
-          console.log(`# ${target.name}: ${i + 1} inputs, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+          console.log(
+            `# ${target.name}: ${i + 1} inputs, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+          );
         }
       }
     } finally {

@@ -19,7 +19,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { gateway?: Partial<ConfigInput>; simulator?: Partial<SimulatorOptions>; dataDir?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { gateway?: Partial<ConfigInput>; simulator?: Partial<SimulatorOptions>; dataDir?: string } = {},
+): Promise<Harness> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'gb-gw-'));
   const media = portBase;
   portBase += 100;
@@ -54,7 +56,11 @@ export async function startHarness(opts: { gateway?: Partial<ConfigInput>; simul
     async api<T>(path: string, init: RequestInit = {}) {
       const res = await fetch(base + path, {
         ...init,
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+          ...(init.headers as Record<string, string> | undefined),
+        },
       });
       const text = await res.text();
       let body: unknown = text;
@@ -68,18 +74,28 @@ export async function startHarness(opts: { gateway?: Partial<ConfigInput>; simul
     async close() {
       await sim.close();
       await gw.close();
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (value) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -91,7 +91,9 @@ export const MUTATORS: readonly Mutator[] = [
   {
     name: 'interesting-8',
     apply: (b, rand) =>
-      b.length === 0 ? b : overwrite(b, pos(b, rand), [INTERESTING_8[randomInt(rand, 0, INTERESTING_8.length - 1)]]),
+      b.length === 0
+        ? b
+        : overwrite(b, pos(b, rand), [INTERESTING_8[randomInt(rand, 0, INTERESTING_8.length - 1)]]),
   },
   {
     name: 'interesting-16',
@@ -104,7 +106,9 @@ export const MUTATORS: readonly Mutator[] = [
     name: 'interesting-32',
     apply: (b, rand) => {
       const v = INTERESTING_32[randomInt(rand, 0, INTERESTING_32.length - 1)];
-      return b.length < 4 ? b : overwrite(b, pos(b, rand), [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
+      return b.length < 4
+        ? b
+        : overwrite(b, pos(b, rand), [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
     },
   },
   {
@@ -223,7 +227,13 @@ export const MUTATORS: readonly Mutator[] = [
       }
       const out = new Uint8Array(b.length);
       let o = 0;
-      for (const part of [b.subarray(0, s1), b.subarray(s2, e2), b.subarray(e1, s2), b.subarray(s1, e1), b.subarray(e2)]) {
+      for (const part of [
+        b.subarray(0, s1),
+        b.subarray(s2, e2),
+        b.subarray(e1, s2),
+        b.subarray(s1, e1),
+        b.subarray(e2),
+      ]) {
         out.set(part, o);
         o += part.length;
       }

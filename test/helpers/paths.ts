@@ -6,9 +6,13 @@ import { fileURLToPath } from 'node:url';
 function findRepoRoot(start: string): string {
   let dir = start;
   for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'codecs'))) return dir;
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'codecs'))) {
+      return dir;
+    }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`repo root not found above ${start}`);
+    if (parent === dir) {
+      throw new Error(`repo root not found above ${start}`);
+    }
     dir = parent;
   }
 }

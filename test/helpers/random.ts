@@ -17,7 +17,7 @@ export function randomInt(rand: () => number, min: number, maxInclusive: number)
 /** Split bytes into chunks whose sizes come from `size()`, as views (no copies). */
 export function chunk(bytes: Uint8Array, size: () => number): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const n = Math.max(1, size());
     out.push(bytes.subarray(i, i + n));
     i += n;

@@ -12,7 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { waitFor } from '../helpers/gateway-harness.js';
-import { SipPeer, catalogPage, freePort, sleep, spawnGateway, type CatalogEntry, type GatewayProcess } from './signaling-support.js';
+import {
+  SipPeer,
+  catalogPage,
+  freePort,
+  sleep,
+  spawnGateway,
+  type CatalogEntry,
+  type GatewayProcess,
+} from './signaling-support.js';
 
 const PASSWORD = 'kill9-catalog-pw';
 const TOKEN = 'kill9-catalog-token-0123456789';
@@ -21,7 +29,10 @@ const SIZE = 300;
 const PAGE = 25;
 
 const channels = (tag: string): CatalogEntry[] =>
-  Array.from({ length: SIZE }, (_, i) => ({ id: `340200000013${tag === 'old' ? '1' : '2'}0${String(i).padStart(6, '0')}`, name: `${tag}-${i}` }));
+  Array.from({ length: SIZE }, (_, i) => ({
+    id: `340200000013${tag === 'old' ? '1' : '2'}0${String(i).padStart(6, '0')}`,
+    name: `${tag}-${i}`,
+  }));
 const OLD = channels('old');
 const NEW = channels('new');
 
@@ -35,10 +46,18 @@ after(async () => {
 });
 
 /** Sends pages [from, to) of `set` as answers to query `sn`; each page a new MESSAGE. */
-function sendPages(peer: SipPeer, sn: string, set: CatalogEntry[], from: number, to: number): Promise<unknown> {
+function sendPages(
+  peer: SipPeer,
+  sn: string,
+  set: CatalogEntry[],
+  from: number,
+  to: number,
+): Promise<unknown> {
   const pages: Promise<unknown>[] = [];
   for (let p = from; p < to; p++) {
-    pages.push(peer.message(catalogPage(DEVICE, sn, SIZE, set.slice(p * PAGE, (p + 1) * PAGE))).catch(() => undefined));
+    pages.push(
+      peer.message(catalogPage(DEVICE, sn, SIZE, set.slice(p * PAGE, (p + 1) * PAGE))).catch(() => undefined),
+    );
   }
   return Promise.all(pages);
 }
@@ -104,7 +123,8 @@ test('kill -9 during a catalog sync loses nothing stored: the restarted gateway 
     await gw.kill9();
     gw = await start(sipPort);
     const now = JSON.stringify(await storedNames(gw));
-    const which = now === JSON.stringify(names(next)) ? 'new' : now === JSON.stringify(names(stored)) ? 'old' : 'mixed';
+    const which =
+      now === JSON.stringify(names(next)) ? 'new' : now === JSON.stringify(names(stored)) ? 'old' : 'mixed';
     outcomes.push(`${delayMs} ms: ${which}`);
     assert.notEqual(which, 'mixed', `killed ${delayMs} ms after the pages were sent: a mix of both sets`);
     stored = which === 'new' ? next : stored;
@@ -117,5 +137,9 @@ test('kill -9 during a catalog sync loses nothing stored: the restarted gateway 
   ({ peer, sn } = await registered(sipPort));
   const last = stored === OLD ? NEW : OLD;
   await sendPages(peer, sn, last, 0, SIZE / PAGE);
-  await waitFor(async () => JSON.stringify(await storedNames(gw)) === JSON.stringify(names(last)), 15_000, 'a normal sync after the kills');
+  await waitFor(
+    async () => JSON.stringify(await storedNames(gw)) === JSON.stringify(names(last)),
+    15_000,
+    'a normal sync after the kills',
+  );
 });

@@ -8,7 +8,14 @@ import assert from 'node:assert/strict';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
 import { freePort } from './signaling-support.js';
-import { DEVICE, FrameCounter, diagnosis, startLive, type StreamView, waitForFrames } from './fault-support.js';
+import {
+  DEVICE,
+  FrameCounter,
+  diagnosis,
+  startLive,
+  type StreamView,
+  waitForFrames,
+} from './fault-support.js';
 
 let h: Harness;
 let rebooted: Simulator | undefined;
@@ -21,7 +28,11 @@ before(async () => {
     simulator: { channels: 2, sipPort, timers: { t1Ms: 50 } },
   });
   assert.equal(await h.sim.waitForRegistered(1, 10_000), true);
-  await waitFor(async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 2, 10_000, 'catalog');
+  await waitFor(
+    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 2,
+    10_000,
+    'catalog',
+  );
 });
 after(async () => {
   await rebooted?.close();
@@ -64,7 +75,11 @@ test('a device that reboots mid-stream and re-registers with a new Call-ID keeps
   );
 
   // The orphaned stream: no media since the cut, so it closes, saying why.
-  await waitFor(async () => (await h.api<StreamView[]>('/api/streams')).body.length === 0, 10_000, 'the orphaned stream to close');
+  await waitFor(
+    async () => (await h.api<StreamView[]>('/api/streams')).body.length === 0,
+    10_000,
+    'the orphaned stream to close',
+  );
   const closedAfter = Date.now() - cutAt;
   const d = await diagnosis(h, live.streamId);
   console.log(`# orphaned stream closed ${closedAfter} ms after the cut: ${d.cause}`);

@@ -29,11 +29,15 @@ test('1,000 devices registering within one second all end up online once, with t
   assert.equal(counts.failed, 0, JSON.stringify(counts));
   assert.equal(h.gw.upper.sessions.onlineCount, DEVICES);
 
-  const devices = await h.api<{ deviceId: string; online: boolean; remoteAddress: string | null }[]>('/api/devices');
+  const devices =
+    await h.api<{ deviceId: string; online: boolean; remoteAddress: string | null }[]>('/api/devices');
   assert.equal(devices.status, 200);
   assert.equal(devices.body.length, DEVICES, 'device rows');
   assert.equal(new Set(devices.body.map((d) => d.deviceId)).size, DEVICES, 'duplicate device rows');
-  assert.ok(devices.body.every((d) => d.online), 'a device is listed offline');
+  assert.ok(
+    devices.body.every((d) => d.online),
+    'a device is listed offline',
+  );
   // Each device is reachable where it registered from (one of the simulator's SIP sockets).
   const ports = new Set(h.sim.devices.map((d) => d.platform.link.ua.transport.port));
   for (const d of devices.body) {

@@ -5,7 +5,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
-import { DEVICE, FrameCounter, diagnosis, startLive, type StreamView, waitForFrames } from './fault-support.js';
+import {
+  DEVICE,
+  FrameCounter,
+  diagnosis,
+  startLive,
+  type StreamView,
+  waitForFrames,
+} from './fault-support.js';
 
 let h: Harness;
 before(async () => {
@@ -14,7 +21,11 @@ before(async () => {
     gateway: { 'no-media-timeout': 2 },
   });
   assert.equal(await h.sim.waitForRegistered(1, 10_000), true);
-  await waitFor(async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 2, 10_000, 'catalog');
+  await waitFor(
+    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 2,
+    10_000,
+    'catalog',
+  );
 });
 after(async () => {
   await h?.close();

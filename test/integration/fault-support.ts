@@ -32,7 +32,9 @@ export interface Diagnosis {
 }
 
 export async function startLive(h: Harness, deviceId = DEVICE, channelId = CH1): Promise<LiveAnswer> {
-  const live = await h.api<LiveAnswer>(`/api/devices/${deviceId}/channels/${channelId}/live`, { method: 'POST' });
+  const live = await h.api<LiveAnswer>(`/api/devices/${deviceId}/channels/${channelId}/live`, {
+    method: 'POST',
+  });
   assert.equal(live.status, 200, JSON.stringify(live.body));
   return live.body;
 }

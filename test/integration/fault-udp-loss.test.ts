@@ -18,7 +18,11 @@ before(async () => {
     gateway: { 'no-media-timeout': 5 },
   });
   assert.equal(await h.sim.waitForRegistered(1, 10_000), true);
-  await waitFor(async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1, 10_000, 'catalog');
+  await waitFor(
+    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1,
+    10_000,
+    'catalog',
+  );
 });
 after(async () => {
   await h?.close();
@@ -41,7 +45,9 @@ test('with 10 % loss and reordering the live stream keeps playing, HLS keeps seg
   const t1 = Date.now();
   const fps = counter.fps(t0, t1);
   const gap = counter.longestGapMs(t0, t1);
-  console.log(`# 25 fps source, 10 % loss: ${fps.toFixed(1)} fps delivered, ${counter.keyframes} keyframes, longest gap ${gap} ms`);
+  console.log(
+    `# 25 fps source, 10 % loss: ${fps.toFixed(1)} fps delivered, ${counter.keyframes} keyframes, longest gap ${gap} ms`,
+  );
   // A frame is dropped when any of its packets is lost; most P-frames are one or two packets.
   assert.ok(fps >= 12, `only ${fps.toFixed(1)} fps got through`);
   assert.ok(gap < 2500, `no frame for ${gap} ms`);
@@ -56,23 +62,46 @@ test('with 10 % loss and reordering the live stream keeps playing, HLS keeps seg
   assert.ok(stream.packetsLost > 0, 'the loss is not counted');
 
   // HLS: segments keep coming and decode.
-  const first = await waitFor(async () => {
-    const p = await mediaPlaylist(live.hls);
-    return /\.m4s/.test(p.text) ? p : undefined;
-  }, 15_000, 'an HLS segment');
-  const seq = (text: string) => Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0) + (text.match(/\.m4s/g) ?? []).length;
-  const later = await waitFor(async () => {
-    const p = await mediaPlaylist(live.hls);
-    return seq(p.text) > seq(first.text) ? p : undefined;
-  }, 15_000, 'a newer HLS segment');
-  const segmentUri = later.text.split('\n').filter((l) => /^\d+\.m4s/.test(l)).at(-1)!;
+  const first = await waitFor(
+    async () => {
+      const p = await mediaPlaylist(live.hls);
+      return /\.m4s/.test(p.text) ? p : undefined;
+    },
+    15_000,
+    'an HLS segment',
+  );
+  const seq = (text: string) =>
+    Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0) + (text.match(/\.m4s/g) ?? []).length;
+  const later = await waitFor(
+    async () => {
+      const p = await mediaPlaylist(live.hls);
+      return seq(p.text) > seq(first.text) ? p : undefined;
+    },
+    15_000,
+    'a newer HLS segment',
+  );
+  const segmentUri = later.text
+    .split('\n')
+    .filter((l) => /^\d+\.m4s/.test(l))
+    .at(-1)!;
   const initUri = /#EXT-X-MAP:URI="([^"]+)"/.exec(later.text)![1];
   const init = Buffer.from(await (await fetch(new URL(initUri, later.url))).arrayBuffer());
   const segment = Buffer.from(await (await fetch(new URL(segmentUri, later.url))).arrayBuffer());
   const dir = mkdtempSync(join(tmpdir(), 'gb-loss-'));
   try {
     writeFileSync(join(dir, 'seg.mp4'), Buffer.concat([init, segment]));
-    const frames = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', join(dir, 'seg.mp4')])
+    const frames = execFileSync('ffprobe', [
+      '-v',
+      'error',
+      '-count_frames',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=nb_read_frames',
+      '-of',
+      'csv=p=0',
+      join(dir, 'seg.mp4'),
+    ])
       .toString()
       .trim();
     assert.ok(Number(frames) > 0, `ffprobe decoded ${frames} frames`);
@@ -82,9 +111,15 @@ test('with 10 % loss and reordering the live stream keeps playing, HLS keeps seg
 
   // Registry: one device, online, one live stream for it.
   const devices = await h.api<{ deviceId: string; online: boolean }[]>('/api/devices');
-  assert.deepEqual(devices.body.map((d) => [d.deviceId, d.online]), [[DEVICE, true]]);
+  assert.deepEqual(
+    devices.body.map((d) => [d.deviceId, d.online]),
+    [[DEVICE, true]],
+  );
   const streams = await h.api<StreamView[]>('/api/streams');
-  assert.deepEqual(streams.body.map((s) => s.streamId), [live.streamId]);
+  assert.deepEqual(
+    streams.body.map((s) => s.streamId),
+    [live.streamId],
+  );
 
   counter.close();
   assert.equal((await h.api(`/api/streams/${live.streamId}`, { method: 'DELETE' })).status, 200);

@@ -9,7 +9,16 @@ import dgram from 'node:dgram';
 import { serializeRtp } from '../../codecs/rtp/packet.js';
 import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
 import { seededRandom } from '../helpers/random.js';
-import { DEVICE, FrameCounter, diagnosis, mediaPort, sleep, startLive, type StreamView, waitForFrames } from './fault-support.js';
+import {
+  DEVICE,
+  FrameCounter,
+  diagnosis,
+  mediaPort,
+  sleep,
+  startLive,
+  type StreamView,
+  waitForFrames,
+} from './fault-support.js';
 
 const open: Harness[] = [];
 after(async () => {
@@ -22,7 +31,11 @@ async function harness(faults: Record<string, number> = {}): Promise<Harness> {
   const h = await startHarness({ simulator: { channels: 1, faults: { seed: 11, ...faults } } });
   open.push(h);
   assert.equal(await h.sim.waitForRegistered(1, 10_000), true);
-  await waitFor(async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1, 10_000, 'catalog');
+  await waitFor(
+    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1,
+    10_000,
+    'catalog',
+  );
   return h;
 }
 
@@ -81,7 +94,9 @@ test('RTP with foreign SSRCs and junk from a stray sender is kept out of a playi
 
   const before = counter.fps(t0, t1);
   const during = counter.fps(t1, t2);
-  console.log(`# ${before.toFixed(1)} fps before, ${during.toFixed(1)} fps while a stray sends 2,000 datagrams/s`);
+  console.log(
+    `# ${before.toFixed(1)} fps before, ${during.toFixed(1)} fps while a stray sends 2,000 datagrams/s`,
+  );
   assert.ok(during >= 0.8 * before, `frame rate fell from ${before.toFixed(1)} to ${during.toFixed(1)}`);
   assert.ok(counter.longestGapMs(t1, t2) < 500, 'the stream stalled');
   const d = await diagnosis(h, live.streamId);

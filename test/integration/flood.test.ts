@@ -66,7 +66,12 @@ before(async () => {
     simulator: { devices: 2, channels: 1, keepaliveIntervalSec: 1 },
   });
   assert.equal(await h.sim.waitForRegistered(2, 10_000), true);
-  await waitFor(async () => (await h.api<{ channelCount: number }[]>('/api/devices')).body.every((d) => d.channelCount === 1), 10_000, 'catalogs');
+  await waitFor(
+    async () =>
+      (await h.api<{ channelCount: number }[]>('/api/devices')).body.every((d) => d.channelCount === 1),
+    10_000,
+    'catalogs',
+  );
 });
 after(async () => {
   await h?.close();
@@ -91,13 +96,17 @@ test('a 10,000 datagram/s flood of malformed SIP and junk at the media ports: de
     eval: true,
     workerData: { sipPort: h.gw.sipPort, mediaPorts, rate: RATE, mediaRate: MEDIA_RATE, seconds: SECONDS },
   });
-  const result = await new Promise<{ sent: number; mediaSent: number; replies: number }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
+  const result = await new Promise<{ sent: number; mediaSent: number; replies: number }>(
+    (resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    },
+  );
   const t2 = Date.now();
   await worker.terminate();
-  const keepalivesDuring = h.sim.devices.map((d, i) => d.platform.keepaliveStats.answered - keepalivesBefore[i]);
+  const keepalivesDuring = h.sim.devices.map(
+    (d, i) => d.platform.keepaliveStats.answered - keepalivesBefore[i],
+  );
 
   const before = counter.fps(t0, t1);
   const during = counter.fps(t1 + 200, t2 - 300);
@@ -113,7 +122,10 @@ test('a 10,000 datagram/s flood of malformed SIP and junk at the media ports: de
   for (const d of h.sim.devices) {
     assert.equal(h.gw.upper.sessions.get(d.deviceId)?.online, true, `${d.deviceId} offline`);
   }
-  assert.ok(keepalivesDuring.every((n) => n >= 2), `keepalives answered during the flood: ${keepalivesDuring.join(', ')}`);
+  assert.ok(
+    keepalivesDuring.every((n) => n >= 2),
+    `keepalives answered during the flood: ${keepalivesDuring.join(', ')}`,
+  );
   assert.ok(during >= 0.9 * before, `frame rate fell from ${before.toFixed(1)} to ${during.toFixed(1)} fps`);
   assert.ok(gap < 1000, `no frame for ${gap} ms during the flood`);
 

@@ -29,18 +29,29 @@ test('the simulated platform registers and its 4 channels are stored with their 
     10_000,
     'the catalog',
   );
-  assert.deepEqual(channels.map((c) => c.channelId).sort(), ['34020000001310000001', '34020000001310000002', '34020000001310000003', '34020000001310000004']);
-  assert.ok(channels.every((c) => /^模拟通道\d$/.test(c.name)), JSON.stringify(channels.map((c) => c.name)));
+  assert.deepEqual(channels.map((c) => c.channelId).sort(), [
+    '34020000001310000001',
+    '34020000001310000002',
+    '34020000001310000003',
+    '34020000001310000004',
+  ]);
+  assert.ok(
+    channels.every((c) => /^模拟通道\d$/.test(c.name)),
+    JSON.stringify(channels.map((c) => c.name)),
+  );
   const device = await h.api<{ online: boolean; channelCount: number }>(`/api/devices/${DEVICE}`);
   assert.equal(device.body.online, true);
 });
 
 test('live play: INVITE, PS/RTP ingest, HLS segments that ffprobe reads as H.264 + FLAC', async () => {
   const t0 = Date.now();
-  const live = await h.api<{ streamId: string; hls: string; whep: string; codec: { video: string; audio: string }; transport: string }>(
-    `/api/devices/${DEVICE}/channels/${CHANNEL}/live`,
-    { method: 'POST' },
-  );
+  const live = await h.api<{
+    streamId: string;
+    hls: string;
+    whep: string;
+    codec: { video: string; audio: string };
+    transport: string;
+  }>(`/api/devices/${DEVICE}/channels/${CHANNEL}/live`, { method: 'POST' });
   assert.equal(live.status, 200, JSON.stringify(live.body));
   assert.equal(live.body.codec.video, 'H264');
   assert.equal(live.body.transport, 'udp');
@@ -49,10 +60,14 @@ test('live play: INVITE, PS/RTP ingest, HLS segments that ffprobe reads as H.264
   const media = await waitFor(
     async () => {
       const master = await fetch(h.base + live.body.hls);
-      if (master.status !== 200) return undefined;
+      if (master.status !== 200) {
+        return undefined;
+      }
       const text = await master.text();
       const mediaUri = text.split('\n').find((l) => l && !l.startsWith('#'));
-      if (!mediaUri) return undefined;
+      if (!mediaUri) {
+        return undefined;
+      }
       const url = new URL(mediaUri, h.base + live.body.hls);
       const playlist = await (await fetch(url)).text();
       return /\.m4s/.test(playlist) ? { url, playlist } : undefined;
@@ -63,12 +78,14 @@ test('live play: INVITE, PS/RTP ingest, HLS segments that ffprobe reads as H.264
   assert.match(media.playlist, /#EXT-X-MAP:URI="init\.mp4/);
   assert.match(media.playlist, /#EXT-X-PROGRAM-DATE-TIME/);
   const segmentUri = media.playlist.split('\n').find((l) => /^\d+\.m4s/.test(l))!;
-  const initUri = /#EXT-X-MAP:URI="([^"]+)"/.exec(media.playlist)![1]!;
+  const initUri = /#EXT-X-MAP:URI="([^"]+)"/.exec(media.playlist)![1];
   const init = Buffer.from(await (await fetch(new URL(initUri, media.url))).arrayBuffer());
   const segment = Buffer.from(await (await fetch(new URL(segmentUri, media.url))).arrayBuffer());
   const dir = mkdtempSync(join(tmpdir(), 'gb-hls-'));
   writeFileSync(join(dir, 'seg.mp4'), Buffer.concat([init, segment]));
-  const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', join(dir, 'seg.mp4')]).toString()) as {
+  const probe = JSON.parse(
+    execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', join(dir, 'seg.mp4')]).toString(),
+  ) as {
     streams: { codec_name: string; width?: number; height?: number; sample_rate?: string }[];
   };
   const video = probe.streams.find((s) => s.codec_name === 'h264');
@@ -77,11 +94,22 @@ test('live play: INVITE, PS/RTP ingest, HLS segments that ffprobe reads as H.264
   assert.ok(video.width && video.height);
   assert.equal(audio?.sample_rate, '8000');
 
-  const streams = await h.api<{ streamId: string; codec: { video: string }; width: number }[]>('/api/streams');
+  const streams =
+    await h.api<{ streamId: string; codec: { video: string }; width: number }[]>('/api/streams');
   assert.equal(streams.body.find((s) => s.streamId === live.body.streamId)?.codec.video, 'H264');
-  const diagnosis = await h.api<{ ok: boolean; steps: { step: string }[] }>(`/api/streams/${live.body.streamId}/diagnosis`);
+  const diagnosis = await h.api<{ ok: boolean; steps: { step: string }[] }>(
+    `/api/streams/${live.body.streamId}/diagnosis`,
+  );
   const steps = diagnosis.body.steps.map((s) => s.step);
-  for (const step of ['invite-sent', 'final-response', 'ack-sent', 'first-rtp', 'first-ps-pack', 'codec-found', 'first-keyframe']) {
+  for (const step of [
+    'invite-sent',
+    'final-response',
+    'ack-sent',
+    'first-rtp',
+    'first-ps-pack',
+    'codec-found',
+    'first-keyframe',
+  ]) {
     assert.ok(steps.includes(step), `diagnosis lacks ${step}: ${steps.join(', ')}`);
   }
 

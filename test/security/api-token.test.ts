@@ -36,11 +36,20 @@ const concrete = (path: string) =>
     .replace('{streamId}', '34020000001180000001_34020000001310000001')
     .replace(/\{\w+\}/g, 'x');
 
-async function call(op: Operation, headers: Record<string, string> = {}, query = ''): Promise<{ status: number; code?: string }> {
+async function call(
+  op: Operation,
+  headers: Record<string, string> = {},
+  query = '',
+): Promise<{ status: number; code?: string }> {
   const res = await fetch(`${h.base}${concrete(op.path)}${query}`, {
     method: op.method.toUpperCase(),
-    headers: { 'Content-Type': op.path.startsWith('/whep') ? 'application/sdp' : 'application/json', ...headers },
-    ...(op.method === 'get' || op.method === 'delete' ? {} : { body: op.path.startsWith('/whep') ? 'v=0\r\n' : '{}' }),
+    headers: {
+      'Content-Type': op.path.startsWith('/whep') ? 'application/sdp' : 'application/json',
+      ...headers,
+    },
+    ...(op.method === 'get' || op.method === 'delete'
+      ? {}
+      : { body: op.path.startsWith('/whep') ? 'v=0\r\n' : '{}' }),
   });
   const text = await res.text();
   let code: string | undefined;
@@ -53,9 +62,14 @@ async function call(op: Operation, headers: Record<string, string> = {}, query =
 }
 
 test('only /api/health is open among the /api operations', () => {
-  const open = operations.filter((o) => o.path.startsWith('/api/') && o.security.length === 0).map((o) => `${o.method} ${o.path}`);
+  const open = operations
+    .filter((o) => o.path.startsWith('/api/') && o.security.length === 0)
+    .map((o) => `${o.method} ${o.path}`);
   assert.deepEqual(open, ['get /api/health']);
-  assert.ok(operations.filter((o) => o.security.length > 0).length >= 15, 'fewer guarded operations than expected');
+  assert.ok(
+    operations.filter((o) => o.security.length > 0).length >= 15,
+    'fewer guarded operations than expected',
+  );
 });
 
 test('every guarded operation refuses a missing, wrong or misplaced token with 401 GW_ERR_UNAUTHORIZED', async () => {
@@ -65,7 +79,11 @@ test('every guarded operation refuses a missing, wrong or misplaced token with 4
     const attempts: [string, Record<string, string>, string][] = [
       ['no token', {}, ''],
       ['wrong token', { Authorization: 'Bearer not-the-token-0123456789' }, ''],
-      ['token with one character changed', { Authorization: `Bearer ${h.token.slice(0, -1)}${h.token.endsWith('A') ? 'B' : 'A'}` }, ''],
+      [
+        'token with one character changed',
+        { Authorization: `Bearer ${h.token.slice(0, -1)}${h.token.endsWith('A') ? 'B' : 'A'}` },
+        '',
+      ],
       ['token as Basic', { Authorization: `Basic ${Buffer.from(`x:${h.token}`).toString('base64')}` }, ''],
     ];
     // The API token is a header credential: in a URL it would end up in logs and Referers.

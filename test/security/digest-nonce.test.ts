@@ -78,7 +78,12 @@ function registrar(nonceTtlMs?: number) {
   /** The Authorization a device with `password` sends for `deviceId` in answer to a fresh challenge. */
   const authorize = (deviceId: string, password = PASSWORD) => {
     const challenge = send(register(deviceId)).wwwAuthenticate!;
-    return answerDigestChallenge(challenge, { username: deviceId, password, method: 'REGISTER', uri: SERVER_URI })!;
+    return answerDigestChallenge(challenge, {
+      username: deviceId,
+      password,
+      method: 'REGISTER',
+      uri: SERVER_URI,
+    })!;
   };
   return { send, authorize, sessions, store };
 }
@@ -100,7 +105,7 @@ test('a captured Authorization replayed under another device ID is refused', () 
   // B knows no password; it re-sends A's credentials (valid digest, A's nonce) as itself.
   const replay = r.send(register(B, captured));
   assert.equal(replay.status, 401);
-  assert.equal(r.sessions.get(B), undefined, 'B got registered with A\'s credentials');
+  assert.equal(r.sessions.get(B), undefined, "B got registered with A's credentials");
   assert.equal(r.store.getDevice(B), undefined);
 });
 
@@ -108,7 +113,14 @@ test('a nonce the gateway never issued (forged, or signed by another instance) g
   const r = registrar();
   const other = new NonceSigner(); // another gateway's secret
   for (const nonce of [other.issue(), '6fe9ba44a76be22a', 'f'.repeat(56)]) {
-    const creds = { username: A, realm: REALM, nonce, uri: SERVER_URI, response: '', algorithm: 'MD5' as const };
+    const creds = {
+      username: A,
+      realm: REALM,
+      nonce,
+      uri: SERVER_URI,
+      response: '',
+      algorithm: 'MD5' as const,
+    };
     creds.response = computeDigestResponse({ ...creds, password: PASSWORD, method: 'REGISTER' });
     const answer = r.send(register(A, formatDigestCredentials(creds)));
     assert.equal(answer.status, 401, `nonce ${nonce}`);
@@ -125,12 +137,23 @@ test('DigestServer: expiry and replay rules, on a controlled clock', () => {
       method: 'REGISTER',
       identity,
       password: PASSWORD,
-      authorization: answerDigestChallenge(challenge, { username: A, password: PASSWORD, method: 'REGISTER', uri: SERVER_URI, nc, cnonce: '0a4f113b' })!,
+      authorization: answerDigestChallenge(challenge, {
+        username: A,
+        password: PASSWORD,
+        method: 'REGISTER',
+        uri: SERVER_URI,
+        nc,
+        cnonce: '0a4f113b',
+      })!,
     });
   assert.equal(answer(1).ok, true);
   const sameNc = answer(1);
   assert.equal(sameNc.ok, false);
-  assert.equal(sameNc.ok ? '' : sameNc.code, SipErrorCode.DIGEST_REPLAY, 'a repeated nonce count was accepted');
+  assert.equal(
+    sameNc.ok ? '' : sameNc.code,
+    SipErrorCode.DIGEST_REPLAY,
+    'a repeated nonce count was accepted',
+  );
   assert.equal(answer(2).ok, true, 'the next nonce count is fine');
   now += 61_000;
   const late = answer(3);
@@ -162,7 +185,9 @@ test('over the wire: another device ID replaying a captured REGISTER is not regi
 
 test(
   'over the wire: the same REGISTER replayed from another address within the nonce lifetime does not move the device',
-  { todo: 'gateway/gb28181/upper/registrar.ts binds a nonce to the device ID only, not to the address it was used from (reported)' },
+  {
+    todo: 'gateway/gb28181/upper/registrar.ts binds a nonce to the device ID only, not to the address it was used from (reported)',
+  },
   async () => {
     assert.ok(h, 'needs the previous test');
     const attacker = await SipDevice.start(B, h.gw.sipPort, '127.0.0.3');
@@ -171,7 +196,7 @@ test(
     const again = await a.register(h.gw.secrets.password);
     const captured = again.authorized!.headers.get('authorization')!;
     const replay = await attacker.replay(captured, A);
-    assert.notEqual(replay.status, 200, 'a captured REGISTER re-bound the device to the attacker\'s address');
+    assert.notEqual(replay.status, 200, "a captured REGISTER re-bound the device to the attacker's address");
     assert.equal(h.gw.upper.sessions.get(A)?.remote.address, '127.0.0.1');
   },
 );

@@ -8,7 +8,12 @@ import { createLogger } from '../../gateway/log.js';
 import { DeviceSessions } from '../../gateway/gb28181/upper/device-sessions.js';
 import { Registrar } from '../../gateway/gb28181/upper/registrar.js';
 import { SqliteDeviceStore } from '../../gateway/store/sqlite-store.js';
-import { answerDigestChallenge, parseSipMessage, type ServerTransaction, type SipRequest } from '../../gateway/sip/index.js';
+import {
+  answerDigestChallenge,
+  parseSipMessage,
+  type ServerTransaction,
+  type SipRequest,
+} from '../../gateway/sip/index.js';
 import { startHarness, type Harness } from '../helpers/gateway-harness.js';
 import { REALM, SERVER_URI, SipDevice } from './sip-device.js';
 
@@ -90,7 +95,9 @@ test('the lock ends by itself after its duration', async () => {
   };
   const attempt = (password: string) => {
     const challenge = send().challenge!;
-    return send(answerDigestChallenge(challenge, { username: A, password, method: 'REGISTER', uri: SERVER_URI })).status;
+    return send(
+      answerDigestChallenge(challenge, { username: A, password, method: 'REGISTER', uri: SERVER_URI }),
+    ).status;
   };
   assert.deepEqual([attempt('x'), attempt('y'), attempt('z')], [403, 403, 403]);
   assert.equal(send().status, 403, 'locked: even the challenge is refused');

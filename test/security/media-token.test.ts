@@ -17,7 +17,11 @@ let segmentUrl: URL;
 before(async () => {
   h = await startHarness({ simulator: { channels: 2 } });
   assert.equal(await h.sim.waitForRegistered(1, 10_000), true);
-  await waitFor(async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 2, 10_000, 'catalog');
+  await waitFor(
+    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 2,
+    10_000,
+    'catalog',
+  );
   const res = await h.api<typeof live>(`/api/devices/${DEVICE}/channels/${CHANNEL}/live`, { method: 'POST' });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   live = res.body;
@@ -60,7 +64,11 @@ test('the signed URLs from live work, and every URI in the playlists carries the
   assert.equal((await fetch(h.base + live.hls)).status, 200);
   const playlist = await (await fetch(mediaUrl)).text();
   for (const line of playlist.split('\n')) {
-    const uri = line.startsWith('#EXT-X-MAP') ? /URI="([^"]+)"/.exec(line)?.[1] : line && !line.startsWith('#') ? line : undefined;
+    const uri = line.startsWith('#EXT-X-MAP')
+      ? /URI="([^"]+)"/.exec(line)?.[1]
+      : line && !line.startsWith('#')
+        ? line
+        : undefined;
     if (uri) {
       assert.equal(new URL(uri, mediaUrl).searchParams.get('token'), token, `${uri} lacks the token`);
     }
@@ -68,17 +76,20 @@ test('the signed URLs from live work, and every URI in the playlists carries the
   assert.equal((await fetch(segmentUrl)).status, 200);
 });
 
-test('no token, a tampered one, or another stream\'s: 401 on every HLS file and on WHEP', async () => {
+test("no token, a tampered one, or another stream's: 401 on every HLS file and on WHEP", async () => {
   const token = new URL(live.hls, h.base).searchParams.get('token')!;
   const [expiry, mac] = token.split('.') as [string, string];
-  const otherStream = new MediaTokenSigner(Buffer.from(h.gw.secrets.signingKey)).sign(`${DEVICE}_34020000001310000002`, 3600);
+  const otherStream = new MediaTokenSigner(Buffer.from(h.gw.secrets.signingKey)).sign(
+    `${DEVICE}_34020000001310000002`,
+    3600,
+  );
   const bad: [string, string | null][] = [
     ['no token', null],
     ['empty token', ''],
     ['MAC changed', `${expiry}.${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`],
     ['expiry pushed later (MAC kept)', `${Number(expiry) + 3600}.${mac}`],
     ['no MAC', `${expiry}.`],
-    ['another stream\'s token', otherStream],
+    ["another stream's token", otherStream],
     ['a 5,000-character token', 'x'.repeat(5000)],
   ];
   for (const [what, t] of bad) {
@@ -86,7 +97,11 @@ test('no token, a tampered one, or another stream\'s: 401 on every HLS file and 
       const res = await fetch(withToken(url, t));
       assert.equal(res.status, 401, `${what}: ${new URL(url).pathname} answered ${res.status}`);
     }
-    const whep = await fetch(withToken(h.base + live.whep, t), { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: 'v=0\r\n' });
+    const whep = await fetch(withToken(h.base + live.whep, t), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/sdp' },
+      body: 'v=0\r\n',
+    });
     assert.equal(whep.status, 401, `${what}: WHEP answered ${whep.status}`);
   }
 });
@@ -97,6 +112,14 @@ test('an expired token, or one signed with another key, is refused', async () =>
   const foreign = new MediaTokenSigner(Buffer.alloc(32, 9)).sign(live.streamId, 3600);
   const fresh = new MediaTokenSigner(key).sign(live.streamId, 60);
   assert.equal((await fetch(withToken(h.base + live.hls, past))).status, 401, 'expired token accepted');
-  assert.equal((await fetch(withToken(h.base + live.hls, foreign))).status, 401, 'token signed with another key accepted');
-  assert.equal((await fetch(withToken(h.base + live.hls, fresh))).status, 200, 'control: a fresh token signed with the key works');
+  assert.equal(
+    (await fetch(withToken(h.base + live.hls, foreign))).status,
+    401,
+    'token signed with another key accepted',
+  );
+  assert.equal(
+    (await fetch(withToken(h.base + live.hls, fresh))).status,
+    200,
+    'control: a fresh token signed with the key works',
+  );
 });

@@ -31,7 +31,9 @@ test('npm audit: no high or critical advisories', (t) => {
   }
   const counts = report.metadata?.vulnerabilities;
   if (!counts) {
-    t.skip(`advisory endpoint unavailable: ${report.statusCode ?? ''} ${report.message ?? report.error?.summary ?? ''}`.trim());
+    t.skip(
+      `advisory endpoint unavailable: ${report.statusCode ?? ''} ${report.message ?? report.error?.summary ?? ''}`.trim(),
+    );
     return;
   }
   const serious = Object.entries(report.vulnerabilities ?? {})

@@ -18,14 +18,24 @@ before(async () => {
   h = await startHarness({ simulator: { devices: 0 } });
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { description: string };
   // Things that must never come back: repo files, system files, the data dir's secrets.
-  forbidden = [pkg.description, 'root:x:0:0', 'repositoryformatversion', h.gw.secrets.password, h.token, h.gw.secrets.signingKey.toString()];
+  forbidden = [
+    pkg.description,
+    'root:x:0:0',
+    'repositoryformatversion',
+    h.gw.secrets.password,
+    h.token,
+    h.gw.secrets.signingKey.toString(),
+  ];
 });
 after(async () => {
   await h?.close();
 });
 
 /** One raw HTTP/1.1 request; the target is sent byte for byte. */
-function raw(target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function raw(
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(h.gw.httpPort, '127.0.0.1');
     let data = '';
@@ -91,7 +101,14 @@ test('the static web demo serves its own files only', async () => {
   for (const path of STATIC_PATHS) {
     const res = await raw(path);
     check(path, res);
-    assert.ok(res.status === 400 || res.status === 403 || res.status === 404 || (res.status === 200 && res.body === index.body) || res.status === 301, `${path}: ${res.status}`);
+    assert.ok(
+      res.status === 400 ||
+        res.status === 403 ||
+        res.status === 404 ||
+        (res.status === 200 && res.body === index.body) ||
+        res.status === 301,
+      `${path}: ${res.status}`,
+    );
   }
 });
 

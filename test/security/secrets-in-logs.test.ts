@@ -33,11 +33,22 @@ after(async () => {
 
 test('at log level trace, nothing the gateway prints contains a secret', async () => {
   const sipPort = await freePort();
-  gw = await spawnGateway({ dataDir, sipPort, password: PASSWORD, token: TOKEN, flags: ['--log-level', 'trace'] });
+  gw = await spawnGateway({
+    dataDir,
+    sipPort,
+    password: PASSWORD,
+    token: TOKEN,
+    flags: ['--log-level', 'trace'],
+  });
   const base = gw.httpBase;
 
   // Digest registration, right and wrong password.
-  sim = await startSimulator({ server: { host: '127.0.0.1', port: sipPort }, password: PASSWORD, devices: 1, channels: 1 });
+  sim = await startSimulator({
+    server: { host: '127.0.0.1', port: sipPort },
+    password: PASSWORD,
+    devices: 1,
+    channels: 1,
+  });
   assert.equal(await sim.waitForRegistered(1, 15_000), true);
   stranger = await SipDevice.start('34020000001180000009', sipPort);
   const failed = await stranger.register(WRONG_PASSWORD);
@@ -48,17 +59,34 @@ test('at log level trace, nothing the gateway prints contains a secret', async (
   assert.equal(digestResponses.length, 1);
 
   // The API: right token, wrong token, token in the URL.
-  await waitFor(async () => (await gw!.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1, 15_000, 'catalog');
-  assert.equal((await fetch(`${base}/api/devices`, { headers: { Authorization: 'Bearer wrong-token-0123456789' } })).status, 401);
+  await waitFor(
+    async () => (await gw!.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1,
+    15_000,
+    'catalog',
+  );
+  assert.equal(
+    (await fetch(`${base}/api/devices`, { headers: { Authorization: 'Bearer wrong-token-0123456789' } }))
+      .status,
+    401,
+  );
   assert.equal((await fetch(`${base}/api/devices?token=${TOKEN}`)).status, 401);
 
   // A live stream and its signed media URLs, plus media requests with bad tokens.
-  const live = await gw.api<{ streamId: string; hls: string; whep: string }>(`/api/devices/${DEVICE}/channels/${CHANNEL}/live`, { method: 'POST' });
+  const live = await gw.api<{ streamId: string; hls: string; whep: string }>(
+    `/api/devices/${DEVICE}/channels/${CHANNEL}/live`,
+    { method: 'POST' },
+  );
   assert.equal(live.status, 200, JSON.stringify(live.body));
   const mediaToken = new URL(live.body.hls, base).searchParams.get('token')!;
   await waitFor(async () => (await fetch(base + live.body.hls)).status === 200, 15_000, 'the HLS playlist');
-  await fetch(`${base}/hls/${live.body.streamId}/index.m3u8?token=${encodeURIComponent(mediaToken.replace(/.$/, 'x'))}`);
-  await fetch(base + live.body.whep, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: 'v=0\r\n' });
+  await fetch(
+    `${base}/hls/${live.body.streamId}/index.m3u8?token=${encodeURIComponent(mediaToken.replace(/.$/, 'x'))}`,
+  );
+  await fetch(base + live.body.whep, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/sdp' },
+    body: 'v=0\r\n',
+  });
   await gw.api(`/api/streams/${live.body.streamId}`, { method: 'DELETE' });
   await new Promise((r) => setTimeout(r, 500));
 
@@ -72,8 +100,14 @@ test('at log level trace, nothing the gateway prints contains a secret', async (
     ...digestResponses.map((r): [string, string] => ['digest response', r]),
   ];
   const output = gw.lines;
-  assert.ok(output.some((l) => l.startsWith('{"level":20')), 'no debug lines: is trace logging on?');
-  assert.ok(output.some((l) => l.includes('wrong-password')) && output.some((l) => l.includes('GW_ERR_UNAUTHORIZED')), 'the failures were not logged');
+  assert.ok(
+    output.some((l) => l.startsWith('{"level":20')),
+    'no debug lines: is trace logging on?',
+  );
+  assert.ok(
+    output.some((l) => l.includes('wrong-password')) && output.some((l) => l.includes('GW_ERR_UNAUTHORIZED')),
+    'the failures were not logged',
+  );
   for (const [what, value] of secrets) {
     const line = output.find((l) => l.includes(value));
     assert.equal(line, undefined, `the ${what} appears in the log:\n${line?.slice(0, 300)}`);

@@ -31,7 +31,11 @@ export class SipDevice {
   static async start(deviceId: string, gatewayPort: number, host = '127.0.0.1'): Promise<SipDevice> {
     const transport = await SipTransport.listen({ host, port: 0 });
     const ua = new SipUserAgent({ transport, localId: deviceId, domain: REALM, publicHost: host });
-    return new SipDevice(deviceId, transport, ua, { transport: 'udp', address: '127.0.0.1', port: gatewayPort });
+    return new SipDevice(deviceId, transport, ua, {
+      transport: 'udp',
+      address: '127.0.0.1',
+      port: gatewayPort,
+    });
   }
 
   /** REGISTER, then answer the 401 with `password`. */

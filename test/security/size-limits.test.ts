@@ -23,23 +23,33 @@ after(async () => {
 
 const xml = (inner: string) => new TextEncoder().encode(`<?xml version="1.0" encoding="UTF-8"?>\r\n${inner}`);
 const catalog = (sumNum: string) =>
-  xml(`<Response><CmdType>Catalog</CmdType><SN>1</SN><DeviceID>34020000001180000001</DeviceID><SumNum>${sumNum}</SumNum><DeviceList Num="0"></DeviceList></Response>`);
+  xml(
+    `<Response><CmdType>Catalog</CmdType><SN>1</SN><DeviceID>34020000001180000001</DeviceID><SumNum>${sumNum}</SumNum><DeviceList Num="0"></DeviceList></Response>`,
+  );
 const errorOf = (r: ReturnType<typeof parseManscdp>) => (r.ok ? 'ok' : r.error);
 
 test('MANSCDP: body length, nesting depth, SumNum and DOCTYPE limits', () => {
   const keepalive = (pad: number) =>
-    xml(`<Notify><CmdType>Keepalive</CmdType><SN>1</SN><DeviceID>34020000001180000001</DeviceID><Status>OK</Status><!--${'x'.repeat(pad)}--></Notify>`);
+    xml(
+      `<Notify><CmdType>Keepalive</CmdType><SN>1</SN><DeviceID>34020000001180000001</DeviceID><Status>OK</Status><!--${'x'.repeat(pad)}--></Notify>`,
+    );
   const base = keepalive(0).length;
   assert.equal(errorOf(parseManscdp(keepalive(65_536 - base))), 'ok', 'control: exactly 64 KiB');
   assert.equal(errorOf(parseManscdp(keepalive(65_537 - base))), GbErrorCode.BODY_TOO_LARGE);
 
   const nested = (depth: number) =>
-    xml(`<Notify><CmdType>Keepalive</CmdType><SN>1</SN><DeviceID>34020000001180000001</DeviceID>${'<a>'.repeat(depth - 1)}${'</a>'.repeat(depth - 1)}</Notify>`);
+    xml(
+      `<Notify><CmdType>Keepalive</CmdType><SN>1</SN><DeviceID>34020000001180000001</DeviceID>${'<a>'.repeat(depth - 1)}${'</a>'.repeat(depth - 1)}</Notify>`,
+    );
   assert.equal(errorOf(parseManscdp(nested(16))), 'ok', 'control: depth 16');
   assert.equal(errorOf(parseManscdp(nested(17))), GbErrorCode.XML_TOO_DEEP);
   assert.equal(errorOf(parseManscdp(nested(5000))), GbErrorCode.XML_TOO_DEEP);
 
-  assert.equal(errorOf(parseManscdp(catalog(String(DEFAULT_SUMNUM_CAP)))), 'ok', 'control: SumNum at the cap');
+  assert.equal(
+    errorOf(parseManscdp(catalog(String(DEFAULT_SUMNUM_CAP)))),
+    'ok',
+    'control: SumNum at the cap',
+  );
   assert.equal(errorOf(parseManscdp(catalog(String(DEFAULT_SUMNUM_CAP + 1)))), GbErrorCode.SUMNUM_RANGE);
   assert.equal(errorOf(parseManscdp(catalog('99999999999999999999'))), GbErrorCode.SUMNUM_RANGE);
 
@@ -62,7 +72,11 @@ test('SIP over TCP: a header section that outgrows 64 KiB gets the connection cl
     sent += line.length;
   }
   const timeout = new Promise<'open'>((r) => setTimeout(() => r('open'), 5000).unref());
-  assert.notEqual(await Promise.race([closed.then(() => 'closed' as const), timeout]), 'open', `still open after ${sent} header bytes`);
+  assert.notEqual(
+    await Promise.race([closed.then(() => 'closed' as const), timeout]),
+    'open',
+    `still open after ${sent} header bytes`,
+  );
 
   const device = await SipDevice.start('34020000001180000001', h.gw.sipPort);
   try {

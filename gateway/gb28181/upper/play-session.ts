@@ -19,7 +19,12 @@ import { buildGbOffer, parseGbSdp, readGbAnswer, type GbStreamPurpose } from '..
 import { ssrcToUint32, type SsrcAllocator } from '../ssrc.js';
 import { playSubject } from '../subject.js';
 import type { DeviceSessions } from './device-sessions.js';
-import { LocalMediaNode, type MediaIngest, type MediaNodeClient, type RemoteStreamView } from './media-node-client.js';
+import {
+  LocalMediaNode,
+  type MediaIngest,
+  type MediaNodeClient,
+  type RemoteStreamView,
+} from './media-node-client.js';
 import { PlayDiagnosis } from './play-diagnosis.js';
 
 export type PlayKind = 'live' | 'playback' | 'download';

@@ -484,7 +484,10 @@ export class UpperPlatform implements GatewayServices {
       online: live?.online ?? false,
       registeredAt: d.registeredAt,
       // The live value: the store's copy is written in batches (device-sessions.ts).
-      lastKeepaliveAt: live?.lastKeepaliveAt !== undefined ? new Date(live.lastKeepaliveAt).toISOString() : d.lastKeepaliveAt,
+      lastKeepaliveAt:
+        live?.lastKeepaliveAt !== undefined
+          ? new Date(live.lastKeepaliveAt).toISOString()
+          : d.lastKeepaliveAt,
       channelCount: this.#o.store.countChannels(deviceId),
       mediaTransport: d.mediaTransport,
     };
@@ -644,8 +647,16 @@ export class UpperPlatform implements GatewayServices {
     if (!p) {
       return undefined;
     }
-    const range = p.range ? { start: p.range.start.toISOString(), end: p.range.end.toISOString() } : undefined;
-    return { streamId, deviceId: p.deviceId, channelId: p.channelId, kind: p.kind, ...(range ? { range } : {}) };
+    const range = p.range
+      ? { start: p.range.start.toISOString(), end: p.range.end.toISOString() }
+      : undefined;
+    return {
+      streamId,
+      deviceId: p.deviceId,
+      channelId: p.channelId,
+      kind: p.kind,
+      ...(range ? { range } : {}),
+    };
   }
 
   /**
