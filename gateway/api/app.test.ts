@@ -220,3 +220,53 @@ test('/openapi.json is OpenAPI 3.1 and lists every route express serves, and eve
     );
   }
 });
+
+// The structural rules of OpenAPI 3.1 §4.8 that a validator checks first: required top-level
+// fields, one operation object per method with responses, unique operationIds, and every
+// templated path segment declared as a required path parameter (and no undeclared ones).
+test('/openapi.json follows the OpenAPI 3.1 structure rules', async () => {
+  type Op = {
+    operationId?: string;
+    responses?: Record<string, unknown>;
+    parameters?: { name: string; in: string; required?: boolean }[];
+  };
+  const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+    openapi: string;
+    info?: { title?: string; version?: string };
+    paths: Record<string, Record<string, Op>>;
+    components?: { securitySchemes?: Record<string, { type?: string }> };
+  };
+  assert.match(doc.openapi, /^3\.1\.\d+$/);
+  assert.ok(doc.info?.title && doc.info.version, 'info.title and info.version are required');
+  const methods = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+  const ids = new Set<string>();
+  for (const [path, item] of Object.entries(doc.paths)) {
+    assert.ok(path.startsWith('/'), `path ${path} must start with /`);
+    const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+    for (const [method, op] of Object.entries(item)) {
+      assert.ok(methods.has(method), `${path}: ${method} is not an HTTP method`);
+      assert.ok(op.responses && Object.keys(op.responses).length > 0, `${method} ${path} has no responses`);
+      assert.ok(
+        op.operationId && !ids.has(op.operationId),
+        `${method} ${path}: operationId missing or duplicated`,
+      );
+      ids.add(op.operationId);
+      const pathParams = (op.parameters ?? []).filter((p) => p.in === 'path');
+      assert.deepEqual(
+        pathParams.map((p) => p.name).sort(),
+        [...templated].sort(),
+        `${method} ${path}: path parameters`,
+      );
+      assert.ok(
+        pathParams.every((p) => p.required === true),
+        `${method} ${path}: path parameters must be required`,
+      );
+    }
+  }
+  for (const [name, scheme] of Object.entries(doc.components?.securitySchemes ?? {})) {
+    assert.ok(
+      ['apiKey', 'http', 'oauth2', 'openIdConnect', 'mutualTLS'].includes(scheme.type ?? ''),
+      `securityScheme ${name}`,
+    );
+  }
+});
