@@ -106,7 +106,10 @@ export class Registrar {
       method: 'REGISTER',
       authorization,
       password: device?.password ?? this.#o.password,
-      identity: deviceId,
+      // A nonce stays bound to the device AND the address it was first used from, so a captured
+      // REGISTER replayed from elsewhere within the nonce lifetime cannot move the device. The
+      // port is left out: NAT ports change, and a device seen on a new port simply re-authenticates.
+      identity: `${deviceId}@${tx.remote.address}`,
     });
     if (!result.ok) {
       switch (result.code) {
