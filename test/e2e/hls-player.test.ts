@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import type { AccessUnit } from '../../codecs/types.js';
 import { HlsOutput } from '../../gateway/hls/hls-output.js';
 import { hlsRouter } from '../../gateway/hls/hls-routes.js';
@@ -118,19 +119,7 @@ test('hls.js in headless Chromium plays the live output with audio', { skip, tim
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   feedRealTime(aus, output);
 
-  browser = await chromium.launch({
-    executablePath: executablePath ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--autoplay-policy=no-user-gesture-required',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-    ],
-  });
+  browser = await launchChromium();
   const consoleErrors: string[] = [];
   const open = async (query: string) => {
     const page = await browser!.newPage();

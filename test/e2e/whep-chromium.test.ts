@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import express from 'express';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { Stream } from '../../gateway/media/stream.js';
 import { makeClip, makeH265Clip, pace, type TestClip } from '../../gateway/webrtc/fixtures/test-media.js';
 import { H265Transcoder } from '../../gateway/webrtc/transcoder.js';
@@ -158,20 +159,7 @@ before(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--autoplay-policy=no-user-gesture-required',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-features=WebRtcHideLocalIpsWithMdns,OptimizationHints,MediaRouter',
-      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-    ],
-  });
+  browser = await launchChromium();
   // Join mid-GOP: the hub's cache then starts at the last keyframe, up to 2 s back.
   stopPacing = pace(clip, cam);
   await sleep(1300);
