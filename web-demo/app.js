@@ -273,7 +273,9 @@ for (const b of document.querySelectorAll('[data-preset]')) {
 
 // ---------- records ----------
 const dayInput = /** @type {HTMLInputElement} */ ($('#record-day'));
-dayInput.value = new Date().toISOString().slice(0, 10);
+// The operator's local day: toISOString() would give the UTC date, a day off for part of every
+// day anywhere east or west of Greenwich.
+dayInput.value = localDate(new Date());
 const offset = (() => {
   const m = -new Date().getTimezoneOffset();
   const s = m >= 0 ? '+' : '-';
@@ -298,6 +300,11 @@ $('#record-search').addEventListener('click', async () => {
     statusEl.textContent = `records: ${err instanceof Error ? err.message : err}`;
   }
 });
+
+function localDate(/** @type {Date} */ d) {
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
 
 function drawTimeline(/** @type {any[]} */ records, /** @type {number} */ dayStart) {
   const timeline = $('#timeline');
@@ -334,6 +341,7 @@ function drawTimeline(/** @type {any[]} */ records, /** @type {number} */ daySta
     list.append(li);
   }
   timeline.dataset.count = String(records.length);
+  statusEl.textContent = records.length === 0 ? 'no recordings on that day' : `${records.length} recordings`;
 }
 
 function control(/** @type {any} */ body) {

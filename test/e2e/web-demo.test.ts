@@ -97,6 +97,14 @@ test('a PTZ press moves the simulated camera and the release stops it', { skip }
 
 test('a record search draws the day on the timeline; playback plays and pauses', { skip }, async () => {
   await page.click('.tile[data-index="0"]');
+  // Yesterday, a whole day of recordings: today holds none yet in the first minutes after
+  // midnight (the simulator's first segment starts up to 10 min past the hour).
+  const yesterday = await page.evaluate(() => {
+    const d = new Date(Date.now() - 86_400_000);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  });
+  await page.fill('#record-day', yesterday);
   await page.click('#record-search');
   await page.waitForFunction(
     () => Number(document.querySelector<HTMLElement>('#timeline')?.dataset.count ?? 0) > 0,
