@@ -1,15 +1,22 @@
 // `npm run gateway -- [flags]`: the gateway alone. Flags, GB_* environment variables and a
 // --config file are described in shared/contracts.md and gateway/config.ts.
 import { loadConfig } from './config.js';
+import { gatewayUsage } from './config-help.js';
 import { startGateway } from './main.js';
 import { startMediaNode } from './cluster/media-node.js';
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(gatewayUsage());
+    return;
+  }
   let config;
   try {
-    config = loadConfig(process.argv.slice(2));
+    config = loadConfig(argv);
   } catch (err) {
     console.error((err as Error).message);
+    console.error('(npm run gateway -- --help lists the flags)');
     process.exit(2);
   }
   if (config.role === 'media') {

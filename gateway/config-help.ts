@@ -1,0 +1,70 @@
+// `--help` text of the gateway: one line per flag with its default, drawn from ConfigSchema so
+// a flag cannot exist without being explained (the Record below must name every key).
+import { ConfigSchema, type GatewayConfig } from './config.js';
+
+const MEANING: Record<keyof GatewayConfig, string> = {
+  'sip-host': 'SIP listen address (UDP and TCP)',
+  'sip-port': 'SIP port (UDP and TCP)',
+  'sip-id': "the gateway's 20-digit SIP ID",
+  realm: 'SIP domain / digest realm (10 digits)',
+  password: 'default device password (generated at first start when absent)',
+  'http-host': 'HTTP listen address (API, WHEP, HLS, web demo, metrics)',
+  'http-port': 'HTTP port',
+  'media-ports': 'RTP receive port range, UDP and TCP passive',
+  'public-ip': 'address written into SDP c= lines and ICE candidates',
+  'data-dir': 'SQLite database and generated secrets',
+  'api-token': 'bearer token for the HTTP API (generated at first start when absent)',
+  'log-level': 'fatal | error | warn | info | debug | trace | silent',
+  'keepalive-interval': 'seconds between device keepalives we expect',
+  'keepalive-timeout-count': 'missed keepalives before a device is offline',
+  'register-expires-max': 'upper bound on the Expires a device may ask for (s)',
+  'nonce-ttl': 'digest nonce lifetime (s); older answers get 401 stale=true',
+  'catalog-interval': 'seconds between catalog re-syncs of each device (0 = only at registration)',
+  timezone: 'IANA time zone of devices (GB times carry no offset)',
+  'idle-stop': 'seconds a stream stays up after its last viewer leaves, then BYE',
+  'no-media-timeout': 'seconds without media before a stream is closed with a diagnosis',
+  'hls-segment': 'HLS target segment duration (s)',
+  'webrtc-ports': 'UDP port range for WebRTC (ICE host candidates)',
+  'media-transport': 'first transport tried for INVITE: udp | tcp-passive | tcp-active',
+  'signing-key': 'key that signs media URLs (generated when absent)',
+  'transcode-h265': 'H.265 to H.264 for WebRTC viewers: auto (when ffmpeg exists) | on | off',
+  role: 'all | signaling | media (scale-out, needs --redis)',
+  redis: 'Redis URL for --role signaling/media, e.g. redis://10.0.0.2:6379/0',
+  'node-id': "this node's stable ID in the cluster (default: host name)",
+  'advertise-http': 'URL browsers reach this node at (default http://<public-ip>:<http-port>)',
+  'heartbeat-interval': 'seconds between media node heartbeats',
+  'node-timeout': 'seconds of heartbeat silence before a media node is lost',
+  'cluster-prefix': 'prefix of every Redis key and channel',
+  cascade: 'upper platforms to register to, as a JSON list (docs/cascade.md)',
+  'cascade-config': 'YAML or JSON file holding the cascade list',
+};
+
+function defaultOf(name: keyof GatewayConfig, defaults: GatewayConfig): string {
+  const value = defaults[name];
+  if (value === undefined) {
+    return '';
+  }
+  if (typeof value === 'object' && value !== null && 'min' in value && 'max' in value) {
+    return `${value.min}-${value.max}`;
+  }
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export function gatewayUsage(): string {
+  const defaults = ConfigSchema.parse({});
+  const names = Object.keys(MEANING) as (keyof GatewayConfig)[];
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  const lines = names.map((name) => {
+    const d = defaultOf(name, defaults);
+    return `  --${name.padEnd(width)}${MEANING[name]}${d === '' ? '' : ` [${d}]`}`;
+  });
+  return [
+    'usage: npm run gateway -- [--flag value | --flag=value]...',
+    '',
+    'Each flag is also read from the environment as GB_<FLAG> (dashes as underscores) and from a',
+    'YAML or JSON file given by --config; flags win over the environment, which wins over the file.',
+    '',
+    `  --${'config'.padEnd(width)}YAML or JSON file of flag names and values`,
+    ...lines,
+  ].join('\n');
+}
