@@ -1,21 +1,25 @@
 // Catalog (目录) messages: the query (also the SUBSCRIBE body), the paged response and the
 // subscription NOTIFY with per-item events (GB/T 28181-2016 §A.2.4.3, §A.2.5, §A.2.6 itemType;
 // reference §3.1-3.5).
-import { ok } from './errors.js';
+import {
+  bareQueryCodec,
+  readFields,
+  writeFields,
+  type Field,
+  type FieldReader,
+} from './manscdp-field-table.js';
 import {
   leaf,
-  listItems,
-  numberedList,
+  listItem,
   optContainer,
   optLeaf,
   readEnum,
   readInt,
-  readSumNum,
   readTextOrPlaceholder,
-  requireDeviceId,
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';
+import { listPageCodec, type ListPage } from './manscdp-list-page.js';
 import { childElement, childText, type XmlElement } from './manscdp-xml.js';
 
 /** ON/OFF after normalising the field variants ONLINE/OFFLINE/OK (reference §3.3). */
@@ -95,87 +99,72 @@ export interface CatalogQuery extends MessageBase {
   kind: 'CatalogQuery';
 }
 
-export interface CatalogResponse extends MessageBase {
+/** skippedItems counts items without <DeviceID> (dropped, as wvp does). */
+export interface CatalogResponse extends MessageBase, ListPage<CatalogItem> {
   kind: 'CatalogResponse';
-  /** Total over all pages (Annex N); equal to items.length when the device omitted it. */
-  sumNum: number;
-  items: CatalogItem[];
-  /** Set by parsing when items without <DeviceID> were dropped (as wvp does). */
-  skippedItems?: number;
 }
 
-export interface CatalogNotify extends MessageBase {
+/** skippedItems counts items without <DeviceID> or with an unknown <Event>. */
+export interface CatalogNotify extends MessageBase, ListPage<CatalogEventItem> {
   kind: 'CatalogNotify';
-  sumNum: number;
-  items: CatalogEventItem[];
-  /** Items dropped for a missing DeviceID or an unknown Event. */
-  skippedItems?: number;
 }
 
-type FieldType = 'text' | 'placeholder' | 'int';
-type Field<T> = readonly [xml: string, key: keyof T, type: FieldType];
+/** Any non-zero value (Hikvision sends 65535) reads as 1. */
+const readParental: FieldReader<0 | 1> = (el, name) => {
+  const value = readInt(el, name);
+  return value === undefined ? undefined : value === 0 ? 0 : 1;
+};
+
+const STATUS_ALIASES = { ONLINE: 'ON', OK: 'ON', OFFLINE: 'OFF' } as const;
+const readStatus: FieldReader<CatalogStatus> = (el, name) =>
+  readEnum(el, name, ['ON', 'OFF'], STATUS_ALIASES);
+
+const readPort: FieldReader<number> = (el, name) => {
+  const port = readInt(el, name);
+  return port !== undefined && port >= 0 && port <= 65535 ? port : undefined;
+};
 
 /** 2016 itemType order; BusinessGroupID and SecurityLevelCode (2022) follow Latitude. */
 const ITEM_FIELDS: readonly Field<CatalogItem>[] = [
-  ['Name', 'name', 'text'],
-  ['Manufacturer', 'manufacturer', 'placeholder'],
-  ['Model', 'model', 'text'],
-  ['Owner', 'owner', 'placeholder'],
-  ['CivilCode', 'civilCode', 'placeholder'],
-  ['Block', 'block', 'text'],
-  ['Address', 'address', 'placeholder'],
-  ['Parental', 'parental', 'int'],
-  ['ParentID', 'parentId', 'text'],
-  ['SafetyWay', 'safetyWay', 'int'],
-  ['RegisterWay', 'registerWay', 'int'],
-  ['CertNum', 'certNum', 'text'],
-  ['Certifiable', 'certifiable', 'int'],
-  ['ErrCode', 'errCode', 'int'],
-  ['EndTime', 'endTime', 'text'],
-  ['Secrecy', 'secrecy', 'int'],
-  ['IPAddress', 'ipAddress', 'text'],
-  ['Port', 'port', 'int'],
-  ['Password', 'password', 'text'],
-  ['Status', 'status', 'text'],
-  ['Longitude', 'longitude', 'text'],
-  ['Latitude', 'latitude', 'text'],
-  ['BusinessGroupID', 'businessGroupId', 'text'],
-  ['SecurityLevelCode', 'securityLevelCode', 'text'],
+  ['Name', 'name', childText],
+  ['Manufacturer', 'manufacturer', readTextOrPlaceholder],
+  ['Model', 'model', childText],
+  ['Owner', 'owner', readTextOrPlaceholder],
+  ['CivilCode', 'civilCode', readTextOrPlaceholder],
+  ['Block', 'block', childText],
+  ['Address', 'address', readTextOrPlaceholder],
+  ['Parental', 'parental', readParental],
+  ['ParentID', 'parentId', childText],
+  ['SafetyWay', 'safetyWay', readInt],
+  ['RegisterWay', 'registerWay', readInt],
+  ['CertNum', 'certNum', childText],
+  ['Certifiable', 'certifiable', readInt],
+  ['ErrCode', 'errCode', readInt],
+  ['EndTime', 'endTime', childText],
+  ['Secrecy', 'secrecy', readInt],
+  ['IPAddress', 'ipAddress', childText],
+  ['Port', 'port', readPort],
+  ['Password', 'password', childText],
+  ['Status', 'status', readStatus],
+  ['Longitude', 'longitude', childText],
+  ['Latitude', 'latitude', childText],
+  ['BusinessGroupID', 'businessGroupId', childText],
+  ['SecurityLevelCode', 'securityLevelCode', childText],
 ];
 
 const INFO_FIELDS: readonly Field<CatalogItemInfo>[] = [
-  ['PTZType', 'ptzType', 'int'],
-  ['PositionType', 'positionType', 'int'],
-  ['RoomType', 'roomType', 'int'],
-  ['UseType', 'useType', 'int'],
-  ['SupplyLightType', 'supplyLightType', 'int'],
-  ['DirectionType', 'directionType', 'int'],
-  ['Resolution', 'resolution', 'text'],
-  ['BusinessGroupID', 'businessGroupId', 'text'],
-  ['DownloadSpeed', 'downloadSpeed', 'text'],
-  ['SVCSpaceSupportMode', 'svcSpaceSupportMode', 'int'],
-  ['SVCTimeSupportMode', 'svcTimeSupportMode', 'int'],
+  ['PTZType', 'ptzType', readInt],
+  ['PositionType', 'positionType', readInt],
+  ['RoomType', 'roomType', readInt],
+  ['UseType', 'useType', readInt],
+  ['SupplyLightType', 'supplyLightType', readInt],
+  ['DirectionType', 'directionType', readInt],
+  ['Resolution', 'resolution', childText],
+  ['BusinessGroupID', 'businessGroupId', childText],
+  ['DownloadSpeed', 'downloadSpeed', childText],
+  ['SVCSpaceSupportMode', 'svcSpaceSupportMode', readInt],
+  ['SVCTimeSupportMode', 'svcTimeSupportMode', readInt],
 ];
-
-function readFields<T>(el: XmlElement, fields: readonly Field<T>[]): Partial<T> {
-  const out: Record<string, unknown> = {};
-  for (const [xml, key, type] of fields) {
-    const value =
-      type === 'int'
-        ? readInt(el, xml)
-        : type === 'placeholder'
-          ? readTextOrPlaceholder(el, xml)
-          : childText(el, xml);
-    if (value !== undefined) {
-      out[key as string] = value;
-    }
-  }
-  return out as Partial<T>;
-}
-
-function writeFields<T>(value: T, fields: readonly Field<T>[]): XmlElement[] {
-  return fields.flatMap(([xml, key]) => optLeaf(xml, value[key] as string | number | undefined));
-}
 
 /** Reads one <Item>; undefined when it has no DeviceID (skipped, as wvp does). */
 export function parseCatalogItem(el: XmlElement): CatalogItem | undefined {
@@ -184,22 +173,6 @@ export function parseCatalogItem(el: XmlElement): CatalogItem | undefined {
     return undefined;
   }
   const item: CatalogItem = { deviceId, ...readFields(el, ITEM_FIELDS) };
-  const parental = readInt(el, 'Parental');
-  if (parental === undefined) {
-    delete item.parental;
-  } else {
-    item.parental = parental === 0 ? 0 : 1;
-  }
-  const status = readEnum(el, 'Status', ['ON', 'OFF'] as const, { ONLINE: 'ON', OK: 'ON', OFFLINE: 'OFF' });
-  if (status === undefined) {
-    delete item.status;
-  } else {
-    item.status = status;
-  }
-  const port = item.port;
-  if (port !== undefined && (port < 0 || port > 65535)) {
-    delete item.port;
-  }
   const infoEl = childElement(el, 'Info');
   if (infoEl) {
     const info = readFields(infoEl, INFO_FIELDS);
@@ -210,19 +183,21 @@ export function parseCatalogItem(el: XmlElement): CatalogItem | undefined {
   return item;
 }
 
+/** A subscription item: a catalog item plus its <Event>, where a missing Event reads as ADD. */
+function parseCatalogEventItem(el: XmlElement): CatalogEventItem | undefined {
+  const item = parseCatalogItem(el);
+  const event = childText(el, 'Event') === undefined ? 'ADD' : readEnum(el, 'Event', CATALOG_EVENTS);
+  return item && event ? { ...item, event } : undefined;
+}
+
 export function buildCatalogItem(item: CatalogItem | CatalogEventItem): XmlElement {
   const info = item.info ? writeFields(item.info, INFO_FIELDS) : [];
-  return {
-    name: 'Item',
-    attributes: {},
-    text: '',
-    children: [
-      leaf('DeviceID', item.deviceId),
-      ...optLeaf('Event', 'event' in item ? item.event : undefined),
-      ...writeFields(item, ITEM_FIELDS),
-      ...optContainer('Info', info),
-    ],
-  };
+  return listItem([
+    leaf('DeviceID', item.deviceId),
+    ...optLeaf('Event', 'event' in item ? item.event : undefined),
+    ...writeFields(item, ITEM_FIELDS),
+    ...optContainer('Info', info),
+  ]);
 }
 
 /** Degrees as a finite number within ±180 (longitude) / ±90 (latitude); else undefined. */
@@ -237,89 +212,22 @@ export function parseCoordinate(
   return Math.abs(n) <= (axis === 'longitude' ? 180 : 90) ? n : undefined;
 }
 
-export const catalogQueryCodec: MessageCodec<CatalogQuery> = {
-  kind: 'CatalogQuery',
-  root: 'Query',
-  cmdType: 'Catalog',
-  parse(_root, env) {
-    const id = requireDeviceId(env);
-    return id.ok ? ok({ kind: 'CatalogQuery', sn: env.sn, deviceId: id.value }) : id;
-  },
-  body: (m) => [leaf('DeviceID', m.deviceId)],
-};
+export const catalogQueryCodec = bareQueryCodec<CatalogQuery>('CatalogQuery', 'Catalog');
 
-export const catalogResponseCodec: MessageCodec<CatalogResponse> = {
+export const catalogResponseCodec: MessageCodec<CatalogResponse> = listPageCodec({
   kind: 'CatalogResponse',
   root: 'Response',
   cmdType: 'Catalog',
-  parse(root, env, ctx) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
-    const raw = listItems(root, 'DeviceList');
-    const items = raw.map(parseCatalogItem).filter((i): i is CatalogItem => i !== undefined);
-    const sumNum = readSumNum(root, items.length, ctx);
-    if (!sumNum.ok) {
-      return sumNum;
-    }
-    const message: CatalogResponse = {
-      kind: 'CatalogResponse',
-      sn: env.sn,
-      deviceId: id.value,
-      sumNum: sumNum.value,
-      items,
-    };
-    if (raw.length > items.length) {
-      message.skippedItems = raw.length - items.length;
-    }
-    return ok(message);
-  },
-  body: (m) => [
-    leaf('DeviceID', m.deviceId),
-    leaf('SumNum', m.sumNum),
-    ...(m.items.length > 0 ? [numberedList('DeviceList', m.items.map(buildCatalogItem))] : []),
-  ],
-};
+  list: 'DeviceList',
+  readItem: parseCatalogItem,
+  buildItem: buildCatalogItem,
+});
 
-export const catalogNotifyCodec: MessageCodec<CatalogNotify> = {
+export const catalogNotifyCodec: MessageCodec<CatalogNotify> = listPageCodec({
   kind: 'CatalogNotify',
   root: 'Notify',
   cmdType: 'Catalog',
-  parse(root, env, ctx) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
-    const raw = listItems(root, 'DeviceList');
-    const items: CatalogEventItem[] = [];
-    for (const el of raw) {
-      const item = parseCatalogItem(el);
-      const eventText = childText(el, 'Event');
-      const event = eventText === undefined ? 'ADD' : readEnum(el, 'Event', CATALOG_EVENTS);
-      if (item && event) {
-        items.push({ ...item, event });
-      }
-    }
-    const sumNum = readSumNum(root, items.length, ctx);
-    if (!sumNum.ok) {
-      return sumNum;
-    }
-    const message: CatalogNotify = {
-      kind: 'CatalogNotify',
-      sn: env.sn,
-      deviceId: id.value,
-      sumNum: sumNum.value,
-      items,
-    };
-    if (raw.length > items.length) {
-      message.skippedItems = raw.length - items.length;
-    }
-    return ok(message);
-  },
-  body: (m) => [
-    leaf('DeviceID', m.deviceId),
-    leaf('SumNum', m.sumNum),
-    ...(m.items.length > 0 ? [numberedList('DeviceList', m.items.map(buildCatalogItem))] : []),
-  ],
-};
+  list: 'DeviceList',
+  readItem: parseCatalogEventItem,
+  buildItem: buildCatalogItem,
+});

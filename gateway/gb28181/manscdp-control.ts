@@ -13,7 +13,7 @@ import {
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';
-import type { ResultCode } from './manscdp-device.js';
+import { resultResponseCodec, type ResultCode } from './manscdp-result.js';
 import { childElement, childText, xmlElement, type XmlElement } from './manscdp-xml.js';
 import { buildPtzCmd, parsePtzCmd, type PtzCommand } from './ptz.js';
 
@@ -225,20 +225,7 @@ export const deviceControlCodec: MessageCodec<DeviceControl> = {
   },
 };
 
-export const deviceControlResponseCodec: MessageCodec<DeviceControlResponse> = {
-  kind: 'DeviceControlResponse',
-  root: 'Response',
-  cmdType: 'DeviceControl',
-  parse(root, env) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
-    const result = readEnum(root, 'Result', ['OK', 'ERROR'] as const);
-    if (!result) {
-      return fail(GbErrorCode.MISSING_FIELD, 'Result');
-    }
-    return ok({ kind: 'DeviceControlResponse', sn: env.sn, deviceId: id.value, result });
-  },
-  body: (m) => [leaf('DeviceID', m.deviceId), leaf('Result', m.result)],
-};
+export const deviceControlResponseCodec: MessageCodec<DeviceControlResponse> = resultResponseCodec(
+  'DeviceControlResponse',
+  'DeviceControl',
+);

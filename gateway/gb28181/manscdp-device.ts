@@ -2,7 +2,16 @@
 // DeviceInfo and DeviceStatus query/response (§A.2.4.4-5, §A.2.6; reference §4) and PresetQuery.
 import { ok } from './errors.js';
 import {
+  bareQueryCodec,
+  fieldTableCodec,
+  readFields,
+  writeFields,
+  type Field,
+  type FieldReader,
+} from './manscdp-field-table.js';
+import {
   leaf,
+  listItem,
   listItems,
   numberedList,
   optContainer,
@@ -13,10 +22,10 @@ import {
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';
+import { readResultCode, type ResultCode } from './manscdp-result.js';
 import { childElement, childElements, childText, type XmlElement } from './manscdp-xml.js';
 
-export type ResultCode = 'OK' | 'ERROR';
-const RESULT: readonly ResultCode[] = ['OK', 'ERROR'];
+export type { ResultCode } from './manscdp-result.js';
 
 export interface Keepalive extends MessageBase {
   kind: 'Keepalive';
@@ -80,26 +89,9 @@ export interface PresetQueryResponse extends MessageBase {
   presets: PresetItem[];
 }
 
-/** The shape shared by queries whose body is the envelope only. */
-function bareQuery<K extends 'DeviceInfoQuery' | 'DeviceStatusQuery' | 'PresetQuery'>(
-  kind: K,
-  cmdType: string,
-): MessageCodec<MessageBase & { kind: K }> {
-  return {
-    kind,
-    root: 'Query',
-    cmdType,
-    parse(_root, env) {
-      const id = requireDeviceId(env);
-      return id.ok ? ok({ kind, sn: env.sn, deviceId: id.value }) : id;
-    },
-    body: (m) => [leaf('DeviceID', m.deviceId)],
-  };
-}
-
-export const deviceInfoQueryCodec = bareQuery('DeviceInfoQuery', 'DeviceInfo');
-export const deviceStatusQueryCodec = bareQuery('DeviceStatusQuery', 'DeviceStatus');
-export const presetQueryCodec = bareQuery('PresetQuery', 'PresetQuery');
+export const deviceInfoQueryCodec = bareQueryCodec<DeviceInfoQuery>('DeviceInfoQuery', 'DeviceInfo');
+export const deviceStatusQueryCodec = bareQueryCodec<DeviceStatusQuery>('DeviceStatusQuery', 'DeviceStatus');
+export const presetQueryCodec = bareQueryCodec<PresetQuery>('PresetQuery', 'PresetQuery');
 
 export const keepaliveCodec: MessageCodec<Keepalive> = {
   kind: 'Keepalive',
@@ -117,7 +109,7 @@ export const keepaliveCodec: MessageCodec<Keepalive> = {
           .filter((t) => t !== '')
       : [];
     const message: Keepalive = { kind: 'Keepalive', sn: env.sn, deviceId: id.value, faultyDeviceIds };
-    const status = readEnum(root, 'Status', RESULT);
+    const status = readResultCode(root, 'Status');
     if (status) {
       message.status = status;
     }
@@ -133,48 +125,40 @@ export const keepaliveCodec: MessageCodec<Keepalive> = {
   ],
 };
 
-export const deviceInfoResponseCodec: MessageCodec<DeviceInfoResponse> = {
+/** A channel count: a negative number is not one, so it reads as absent. */
+const readCount: FieldReader<number> = (el, name) => {
+  const n = readInt(el, name);
+  return n !== undefined && n >= 0 ? n : undefined;
+};
+
+export const deviceInfoResponseCodec: MessageCodec<DeviceInfoResponse> = fieldTableCodec({
   kind: 'DeviceInfoResponse',
   root: 'Response',
   cmdType: 'DeviceInfo',
-  parse(root, env) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
-    const m: DeviceInfoResponse = { kind: 'DeviceInfoResponse', sn: env.sn, deviceId: id.value };
-    const result = readEnum(root, 'Result', RESULT);
-    if (result) {
-      m.result = result;
-    }
-    const texts = [
-      ['DeviceName', 'deviceName'],
-      ['Manufacturer', 'manufacturer'],
-      ['Model', 'model'],
-      ['Firmware', 'firmware'],
-    ] as const;
-    for (const [xml, key] of texts) {
-      const value = childText(root, xml);
-      if (value !== undefined) {
-        m[key] = value;
-      }
-    }
-    const channel = readInt(root, 'Channel');
-    if (channel !== undefined && channel >= 0) {
-      m.channel = channel;
-    }
-    return ok(m);
-  },
-  body: (m) => [
-    leaf('DeviceID', m.deviceId),
-    ...optLeaf('Result', m.result),
-    ...optLeaf('DeviceName', m.deviceName),
-    ...optLeaf('Manufacturer', m.manufacturer),
-    ...optLeaf('Model', m.model),
-    ...optLeaf('Firmware', m.firmware),
-    ...optLeaf('Channel', m.channel),
+  fields: [
+    ['Result', 'result', readResultCode],
+    ['DeviceName', 'deviceName', childText],
+    ['Manufacturer', 'manufacturer', childText],
+    ['Model', 'model', childText],
+    ['Firmware', 'firmware', childText],
+    ['Channel', 'channel', readCount],
   ],
-};
+});
+
+const readOnOff: FieldReader<'ON' | 'OFF'> = (el, name) => readEnum(el, name, ['ON', 'OFF']);
+
+// DeviceStatus elements before and after the <Alarmstatus> list, in §A.2.6 order.
+const STATUS_HEAD_FIELDS: readonly Field<DeviceStatusResponse>[] = [
+  ['Result', 'result', readResultCode],
+  ['Online', 'online', (el, name) => readEnum(el, name, ['ONLINE', 'OFFLINE'] as const)],
+  ['Status', 'status', readResultCode],
+  ['Reason', 'reason', childText],
+  ['DeviceTime', 'deviceTime', childText],
+];
+const STATUS_TAIL_FIELDS: readonly Field<DeviceStatusResponse>[] = [
+  ['Encode', 'encode', readOnOff],
+  ['Record', 'record', readOnOff],
+];
 
 export const deviceStatusResponseCodec: MessageCodec<DeviceStatusResponse> = {
   kind: 'DeviceStatusResponse',
@@ -194,64 +178,27 @@ export const deviceStatusResponseCodec: MessageCodec<DeviceStatusResponse> = {
       const duty = readEnum(item, 'DutyStatus', ['ONDUTY', 'OFFDUTY', 'ALARM'] as const);
       alarmStatus.push(duty ? { deviceId, dutyStatus: duty } : { deviceId });
     }
-    const m: DeviceStatusResponse = {
+    return ok({
       kind: 'DeviceStatusResponse',
       sn: env.sn,
       deviceId: id.value,
       alarmStatus,
-    };
-    const result = readEnum(root, 'Result', RESULT);
-    if (result) {
-      m.result = result;
-    }
-    const online = readEnum(root, 'Online', ['ONLINE', 'OFFLINE'] as const);
-    if (online) {
-      m.online = online;
-    }
-    const status = readEnum(root, 'Status', RESULT);
-    if (status) {
-      m.status = status;
-    }
-    const reason = childText(root, 'Reason');
-    if (reason !== undefined) {
-      m.reason = reason;
-    }
-    const deviceTime = childText(root, 'DeviceTime');
-    if (deviceTime !== undefined) {
-      m.deviceTime = deviceTime;
-    }
-    const encode = readEnum(root, 'Encode', ['ON', 'OFF'] as const);
-    if (encode) {
-      m.encode = encode;
-    }
-    const record = readEnum(root, 'Record', ['ON', 'OFF'] as const);
-    if (record) {
-      m.record = record;
-    }
-    return ok(m);
+      ...readFields(root, STATUS_HEAD_FIELDS),
+      ...readFields(root, STATUS_TAIL_FIELDS),
+    });
   },
   body: (m) => [
     leaf('DeviceID', m.deviceId),
-    ...optLeaf('Result', m.result),
-    ...optLeaf('Online', m.online),
-    ...optLeaf('Status', m.status),
-    ...optLeaf('Reason', m.reason),
-    ...optLeaf('DeviceTime', m.deviceTime),
+    ...writeFields(m, STATUS_HEAD_FIELDS),
     ...(m.alarmStatus.length > 0
       ? [numberedList('Alarmstatus', m.alarmStatus.map(buildAlarmStatusItem))]
       : []),
-    ...optLeaf('Encode', m.encode),
-    ...optLeaf('Record', m.record),
+    ...writeFields(m, STATUS_TAIL_FIELDS),
   ],
 };
 
 function buildAlarmStatusItem(a: AlarmStatusItem): XmlElement {
-  return {
-    name: 'Item',
-    attributes: {},
-    text: '',
-    children: [leaf('DeviceID', a.deviceId), ...optLeaf('DutyStatus', a.dutyStatus)],
-  };
+  return listItem([leaf('DeviceID', a.deviceId), ...optLeaf('DutyStatus', a.dutyStatus)]);
 }
 
 export const presetQueryResponseCodec: MessageCodec<PresetQueryResponse> = {
@@ -278,12 +225,7 @@ export const presetQueryResponseCodec: MessageCodec<PresetQueryResponse> = {
     leaf('DeviceID', m.deviceId),
     numberedList(
       'PresetList',
-      m.presets.map((p) => ({
-        name: 'Item',
-        attributes: {},
-        text: '',
-        children: [leaf('PresetID', p.presetId), ...optLeaf('PresetName', p.presetName)],
-      })),
+      m.presets.map((p) => listItem([leaf('PresetID', p.presetId), ...optLeaf('PresetName', p.presetName)])),
     ),
   ],
 };

@@ -2,17 +2,17 @@
 // Alarm notify/response/query (§9.4, reference §9), MobilePosition notify/query and the voice
 // Broadcast notify/response (§9.12, reference §9).
 import { fail, ok, GbErrorCode } from './errors.js';
+import { fieldTableCodec, readFields, writeFields, type Field } from './manscdp-field-table.js';
 import {
   leaf,
   optContainer,
   optLeaf,
-  readEnum,
   readInt,
   requireDeviceId,
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';
-import type { ResultCode } from './manscdp-device.js';
+import { resultResponseCodec, type ResultCode } from './manscdp-result.js';
 import { childElement, childText, xmlElement } from './manscdp-xml.js';
 
 /** NotifyType 121 = the file was sent to the end (playback/download). */
@@ -102,6 +102,16 @@ export const mediaStatusCodec: MessageCodec<MediaStatus> = {
   body: (m) => [leaf('DeviceID', m.deviceId), leaf('NotifyType', m.notifyType)],
 };
 
+// Alarm elements before <Info>, in §A.2.5 order.
+const ALARM_FIELDS: readonly Field<AlarmNotify>[] = [
+  ['AlarmPriority', 'alarmPriority', readInt],
+  ['AlarmMethod', 'alarmMethod', readInt],
+  ['AlarmTime', 'alarmTime', childText],
+  ['AlarmDescription', 'alarmDescription', childText],
+  ['Longitude', 'longitude', childText],
+  ['Latitude', 'latitude', childText],
+];
+
 export const alarmNotifyCodec: MessageCodec<AlarmNotify> = {
   kind: 'AlarmNotify',
   root: 'Notify',
@@ -111,36 +121,27 @@ export const alarmNotifyCodec: MessageCodec<AlarmNotify> = {
     if (!id.ok) {
       return id;
     }
-    const m: AlarmNotify = { kind: 'AlarmNotify', sn: env.sn, deviceId: id.value };
+    const m: AlarmNotify = {
+      kind: 'AlarmNotify',
+      sn: env.sn,
+      deviceId: id.value,
+      ...readFields(root, ALARM_FIELDS),
+    };
     const info = childElement(root, 'Info');
+    const alarmType = (info && readInt(info, 'AlarmType')) ?? readInt(root, 'AlarmType');
+    if (alarmType !== undefined) {
+      m.alarmType = alarmType;
+    }
     const param = info && childElement(info, 'AlarmTypeParam');
-    const ints = {
-      alarmPriority: readInt(root, 'AlarmPriority'),
-      alarmMethod: readInt(root, 'AlarmMethod'),
-      alarmType: (info && readInt(info, 'AlarmType')) ?? readInt(root, 'AlarmType'),
-      eventType: param && readInt(param, 'EventType'),
-    };
-    const texts = {
-      alarmTime: childText(root, 'AlarmTime'),
-      alarmDescription: childText(root, 'AlarmDescription'),
-      longitude: childText(root, 'Longitude'),
-      latitude: childText(root, 'Latitude'),
-    };
-    for (const [k, v] of Object.entries({ ...ints, ...texts })) {
-      if (v !== undefined) {
-        (m as unknown as Record<string, unknown>)[k] = v;
-      }
+    const eventType = param && readInt(param, 'EventType');
+    if (eventType !== undefined) {
+      m.eventType = eventType;
     }
     return ok(m);
   },
   body: (m) => [
     leaf('DeviceID', m.deviceId),
-    ...optLeaf('AlarmPriority', m.alarmPriority),
-    ...optLeaf('AlarmMethod', m.alarmMethod),
-    ...optLeaf('AlarmTime', m.alarmTime),
-    ...optLeaf('AlarmDescription', m.alarmDescription),
-    ...optLeaf('Longitude', m.longitude),
-    ...optLeaf('Latitude', m.latitude),
+    ...writeFields(m, ALARM_FIELDS),
     ...optContainer('Info', [
       ...optLeaf('AlarmType', m.alarmType),
       ...optContainer('AlarmTypeParam', optLeaf('EventType', m.eventType)),
@@ -148,123 +149,46 @@ export const alarmNotifyCodec: MessageCodec<AlarmNotify> = {
   ],
 };
 
-function resultCodec<K extends 'AlarmResponse' | 'BroadcastResponse'>(
-  kind: K,
-  cmdType: string,
-): MessageCodec<MessageBase & { kind: K; result: ResultCode }> {
-  return {
-    kind,
-    root: 'Response',
-    cmdType,
-    parse(root, env) {
-      const id = requireDeviceId(env);
-      if (!id.ok) {
-        return id;
-      }
-      const result = readEnum(root, 'Result', ['OK', 'ERROR'] as const);
-      if (!result) {
-        return fail(GbErrorCode.MISSING_FIELD, 'Result');
-      }
-      return ok({ kind, sn: env.sn, deviceId: id.value, result });
-    },
-    body: (m) => [leaf('DeviceID', m.deviceId), leaf('Result', m.result)],
-  };
-}
+export const alarmResponseCodec: MessageCodec<AlarmResponse> = resultResponseCodec('AlarmResponse', 'Alarm');
+export const broadcastResponseCodec: MessageCodec<BroadcastResponse> = resultResponseCodec(
+  'BroadcastResponse',
+  'Broadcast',
+);
 
-export const alarmResponseCodec = resultCodec('AlarmResponse', 'Alarm');
-export const broadcastResponseCodec = resultCodec('BroadcastResponse', 'Broadcast');
-
-const ALARM_QUERY_FIELDS = [
-  ['StartAlarmPriority', 'startAlarmPriority'],
-  ['EndAlarmPriority', 'endAlarmPriority'],
-  ['AlarmMethod', 'alarmMethod'],
-  ['AlarmType', 'alarmType'],
-  ['StartAlarmTime', 'startAlarmTime'],
-  ['EndAlarmTime', 'endAlarmTime'],
-] as const;
-
-export const alarmQueryCodec: MessageCodec<AlarmQuery> = {
+export const alarmQueryCodec = fieldTableCodec<AlarmQuery>({
   kind: 'AlarmQuery',
   root: 'Query',
   cmdType: 'Alarm',
-  parse(root, env) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
-    const m: AlarmQuery = { kind: 'AlarmQuery', sn: env.sn, deviceId: id.value };
-    for (const [xml, key] of ALARM_QUERY_FIELDS) {
-      if (key === 'startAlarmPriority' || key === 'endAlarmPriority') {
-        const v = readInt(root, xml);
-        if (v !== undefined) {
-          m[key] = v;
-        }
-      } else {
-        const v = childText(root, xml);
-        if (v !== undefined) {
-          m[key] = v;
-        }
-      }
-    }
-    return ok(m);
-  },
-  body: (m) => [
-    leaf('DeviceID', m.deviceId),
-    ...ALARM_QUERY_FIELDS.flatMap(([xml, key]) => optLeaf(xml, m[key])),
+  fields: [
+    ['StartAlarmPriority', 'startAlarmPriority', readInt],
+    ['EndAlarmPriority', 'endAlarmPriority', readInt],
+    ['AlarmMethod', 'alarmMethod', childText],
+    ['AlarmType', 'alarmType', childText],
+    ['StartAlarmTime', 'startAlarmTime', childText],
+    ['EndAlarmTime', 'endAlarmTime', childText],
   ],
-};
+});
 
-const POSITION_FIELDS = [
-  ['Time', 'time'],
-  ['Longitude', 'longitude'],
-  ['Latitude', 'latitude'],
-  ['Speed', 'speed'],
-  ['Direction', 'direction'],
-  ['Altitude', 'altitude'],
-] as const;
-
-export const mobilePositionNotifyCodec: MessageCodec<MobilePositionNotify> = {
+export const mobilePositionNotifyCodec = fieldTableCodec<MobilePositionNotify>({
   kind: 'MobilePositionNotify',
   root: 'Notify',
   cmdType: 'MobilePosition',
-  parse(root, env) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
-    const m: MobilePositionNotify = { kind: 'MobilePositionNotify', sn: env.sn, deviceId: id.value };
-    for (const [xml, key] of POSITION_FIELDS) {
-      const v = childText(root, xml);
-      if (v !== undefined) {
-        m[key] = v;
-      }
-    }
-    return ok(m);
-  },
-  body: (m) => [
-    leaf('DeviceID', m.deviceId),
-    ...POSITION_FIELDS.flatMap(([xml, key]) => optLeaf(xml, m[key])),
+  fields: [
+    ['Time', 'time', childText],
+    ['Longitude', 'longitude', childText],
+    ['Latitude', 'latitude', childText],
+    ['Speed', 'speed', childText],
+    ['Direction', 'direction', childText],
+    ['Altitude', 'altitude', childText],
   ],
-};
+});
 
-export const mobilePositionQueryCodec: MessageCodec<MobilePositionQuery> = {
+export const mobilePositionQueryCodec = fieldTableCodec<MobilePositionQuery>({
   kind: 'MobilePositionQuery',
   root: 'Query',
   cmdType: 'MobilePosition',
-  parse(root, env) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
-    const m: MobilePositionQuery = { kind: 'MobilePositionQuery', sn: env.sn, deviceId: id.value };
-    const interval = readInt(root, 'Interval');
-    if (interval !== undefined) {
-      m.interval = interval;
-    }
-    return ok(m);
-  },
-  body: (m) => [leaf('DeviceID', m.deviceId), ...optLeaf('Interval', m.interval)],
-};
+  fields: [['Interval', 'interval', readInt]],
+});
 
 export const broadcastNotifyCodec: MessageCodec<BroadcastNotify> = {
   kind: 'BroadcastNotify',

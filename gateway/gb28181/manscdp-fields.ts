@@ -123,6 +123,11 @@ export function optLeaf(name: string, value: string | number | undefined): XmlEl
   return value === undefined ? [] : [leaf(name, value)];
 }
 
+/** One `<Item>` of a list (DeviceList, RecordList, Alarmstatus, PresetList, ...). */
+export function listItem(children: readonly XmlElement[]): XmlElement {
+  return xmlElement('Item', children);
+}
+
 /** A list element with its `Num` attribute set to the item count. */
 export function numberedList(name: string, items: readonly XmlElement[]): XmlElement {
   return xmlElement(name, items, { Num: String(items.length) });

@@ -1,23 +1,23 @@
 // RecordInfo (录像检索): the query and the paged response (GB/T 28181-2016 §A.2.4.6, §A.2.6
 // itemFileType; reference §6). DeviceID is the channel in both directions.
 import { fail, ok, GbErrorCode } from './errors.js';
+import { readFields, writeFields, type Field, type FieldReader } from './manscdp-field-table.js';
 import {
   leaf,
-  listItems,
-  numberedList,
-  optLeaf,
+  listItem,
   readEnum,
   readInt,
-  readSumNum,
   readTextOrPlaceholder,
   requireDeviceId,
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';
+import { listPageCodec, type ListPage } from './manscdp-list-page.js';
 import { childText, type XmlElement } from './manscdp-xml.js';
 
 export type RecordType = 'time' | 'alarm' | 'manual' | 'all';
 const RECORD_TYPES: readonly RecordType[] = ['time', 'alarm', 'manual', 'all'];
+const readRecordType: FieldReader<RecordType> = (el, name) => readEnum(el, name, RECORD_TYPES);
 
 export interface RecordInfoQuery extends MessageBase {
   kind: 'RecordInfoQuery';
@@ -56,15 +56,21 @@ export interface RecordItem {
   streamNumber?: number;
 }
 
-export interface RecordInfoResponse extends MessageBase {
+/** SumNum 0 ⇒ no records and no <RecordList> (wvp #401); skippedItems counts items without StartTime/EndTime. */
+export interface RecordInfoResponse extends MessageBase, ListPage<RecordItem> {
   kind: 'RecordInfoResponse';
   name?: string;
-  /** SumNum 0 ⇒ no records and no <RecordList> (wvp #401). */
-  sumNum: number;
-  items: RecordItem[];
-  /** Set by parsing when items without StartTime/EndTime were dropped. */
-  skippedItems?: number;
 }
+
+// The query's optional elements around the always-written Secrecy and Type.
+const QUERY_LOCATION_FIELDS: readonly Field<RecordInfoQuery>[] = [
+  ['FilePath', 'filePath', childText],
+  ['Address', 'address', readTextOrPlaceholder],
+];
+const QUERY_TAIL_FIELDS: readonly Field<RecordInfoQuery>[] = [
+  ['RecorderID', 'recorderId', childText],
+  ['IndistinctQuery', 'indistinctQuery', readInt],
+];
 
 export const recordInfoQueryCodec: MessageCodec<RecordInfoQuery> = {
   kind: 'RecordInfoQuery',
@@ -86,27 +92,13 @@ export const recordInfoQueryCodec: MessageCodec<RecordInfoQuery> = {
       deviceId: id.value,
       startTime,
       endTime,
-      type: readEnum(root, 'Type', RECORD_TYPES) ?? 'all',
+      ...readFields(root, QUERY_LOCATION_FIELDS),
+      type: readRecordType(root, 'Type') ?? 'all',
+      ...readFields(root, QUERY_TAIL_FIELDS),
     };
-    const filePath = childText(root, 'FilePath');
-    const address = readTextOrPlaceholder(root, 'Address');
     const secrecy = readInt(root, 'Secrecy');
-    const recorderId = childText(root, 'RecorderID');
-    const indistinct = readInt(root, 'IndistinctQuery');
-    if (filePath !== undefined) {
-      m.filePath = filePath;
-    }
-    if (address !== undefined) {
-      m.address = address;
-    }
     if (secrecy !== undefined) {
       m.secrecy = secrecy;
-    }
-    if (recorderId !== undefined) {
-      m.recorderId = recorderId;
-    }
-    if (indistinct !== undefined) {
-      m.indistinctQuery = indistinct;
     }
     return ok(m);
   },
@@ -114,14 +106,27 @@ export const recordInfoQueryCodec: MessageCodec<RecordInfoQuery> = {
     leaf('DeviceID', m.deviceId),
     leaf('StartTime', m.startTime),
     leaf('EndTime', m.endTime),
-    ...optLeaf('FilePath', m.filePath),
-    ...optLeaf('Address', m.address),
+    ...writeFields(m, QUERY_LOCATION_FIELDS),
     leaf('Secrecy', m.secrecy ?? 0),
     leaf('Type', m.type ?? 'all'),
-    ...optLeaf('RecorderID', m.recorderId),
-    ...optLeaf('IndistinctQuery', m.indistinctQuery),
+    ...writeFields(m, QUERY_TAIL_FIELDS),
   ],
 };
+
+// <Item> elements before and after the required StartTime/EndTime, in itemFileType order.
+const ITEM_HEAD_FIELDS: readonly Field<RecordItem>[] = [
+  ['Name', 'name', childText],
+  ['FilePath', 'filePath', childText],
+  ['Address', 'address', readTextOrPlaceholder],
+];
+const ITEM_TAIL_FIELDS: readonly Field<RecordItem>[] = [
+  ['Secrecy', 'secrecy', readInt],
+  ['Type', 'type', readRecordType],
+  ['RecorderID', 'recorderId', childText],
+  ['FileSize', 'fileSize', childText],
+  ['RecordLocation', 'recordLocation', childText],
+  ['StreamNumber', 'streamNumber', readInt],
+];
 
 /** Reads one <Item>; undefined without StartTime/EndTime. A missing DeviceID falls back to the envelope's. */
 export function parseRecordItem(el: XmlElement, envelopeDeviceId: string): RecordItem | undefined {
@@ -130,98 +135,31 @@ export function parseRecordItem(el: XmlElement, envelopeDeviceId: string): Recor
   if (startTime === undefined || endTime === undefined) {
     return undefined;
   }
-  const item: RecordItem = { deviceId: childText(el, 'DeviceID') ?? envelopeDeviceId, startTime, endTime };
-  const texts = [
-    ['Name', 'name'],
-    ['FilePath', 'filePath'],
-    ['RecorderID', 'recorderId'],
-    ['FileSize', 'fileSize'],
-    ['RecordLocation', 'recordLocation'],
-  ] as const;
-  for (const [xml, key] of texts) {
-    const v = childText(el, xml);
-    if (v !== undefined) {
-      item[key] = v;
-    }
-  }
-  const address = readTextOrPlaceholder(el, 'Address');
-  if (address !== undefined) {
-    item.address = address;
-  }
-  const secrecy = readInt(el, 'Secrecy');
-  if (secrecy !== undefined) {
-    item.secrecy = secrecy;
-  }
-  const type = readEnum(el, 'Type', RECORD_TYPES);
-  if (type !== undefined) {
-    item.type = type;
-  }
-  const stream = readInt(el, 'StreamNumber');
-  if (stream !== undefined) {
-    item.streamNumber = stream;
-  }
-  return item;
-}
-
-export function buildRecordItem(r: RecordItem): XmlElement {
   return {
-    name: 'Item',
-    attributes: {},
-    text: '',
-    children: [
-      leaf('DeviceID', r.deviceId),
-      ...optLeaf('Name', r.name),
-      ...optLeaf('FilePath', r.filePath),
-      ...optLeaf('Address', r.address),
-      leaf('StartTime', r.startTime),
-      leaf('EndTime', r.endTime),
-      ...optLeaf('Secrecy', r.secrecy),
-      ...optLeaf('Type', r.type),
-      ...optLeaf('RecorderID', r.recorderId),
-      ...optLeaf('FileSize', r.fileSize),
-      ...optLeaf('RecordLocation', r.recordLocation),
-      ...optLeaf('StreamNumber', r.streamNumber),
-    ],
+    deviceId: childText(el, 'DeviceID') ?? envelopeDeviceId,
+    ...readFields(el, ITEM_HEAD_FIELDS),
+    startTime,
+    endTime,
+    ...readFields(el, ITEM_TAIL_FIELDS),
   };
 }
 
-export const recordInfoResponseCodec: MessageCodec<RecordInfoResponse> = {
+export function buildRecordItem(r: RecordItem): XmlElement {
+  return listItem([
+    leaf('DeviceID', r.deviceId),
+    ...writeFields(r, ITEM_HEAD_FIELDS),
+    leaf('StartTime', r.startTime),
+    leaf('EndTime', r.endTime),
+    ...writeFields(r, ITEM_TAIL_FIELDS),
+  ]);
+}
+
+export const recordInfoResponseCodec: MessageCodec<RecordInfoResponse> = listPageCodec({
   kind: 'RecordInfoResponse',
   root: 'Response',
   cmdType: 'RecordInfo',
-  parse(root, env, ctx) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
-    const raw = listItems(root, 'RecordList');
-    const items = raw
-      .map((el) => parseRecordItem(el, id.value))
-      .filter((i): i is RecordItem => i !== undefined);
-    const sumNum = readSumNum(root, items.length, ctx);
-    if (!sumNum.ok) {
-      return sumNum;
-    }
-    const m: RecordInfoResponse = {
-      kind: 'RecordInfoResponse',
-      sn: env.sn,
-      deviceId: id.value,
-      sumNum: sumNum.value,
-      items,
-    };
-    const name = childText(root, 'Name');
-    if (name !== undefined) {
-      m.name = name;
-    }
-    if (raw.length > items.length) {
-      m.skippedItems = raw.length - items.length;
-    }
-    return ok(m);
-  },
-  body: (m) => [
-    leaf('DeviceID', m.deviceId),
-    ...optLeaf('Name', m.name),
-    leaf('SumNum', m.sumNum),
-    ...(m.items.length > 0 ? [numberedList('RecordList', m.items.map(buildRecordItem))] : []),
-  ],
-};
+  list: 'RecordList',
+  head: [['Name', 'name', childText]],
+  readItem: parseRecordItem,
+  buildItem: buildRecordItem,
+});
