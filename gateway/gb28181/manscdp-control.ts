@@ -9,7 +9,7 @@ import {
   optLeaf,
   readEnum,
   readInt,
-  requireDeviceId,
+  deviceMessageCodec,
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';
@@ -187,25 +187,16 @@ function buildCommand(c: DeviceControlCommand): XmlElement[] {
   }
 }
 
-export const deviceControlCodec: MessageCodec<DeviceControl> = {
+export const deviceControlCodec = deviceMessageCodec<DeviceControl>({
   kind: 'DeviceControl',
   root: 'Control',
   cmdType: 'DeviceControl',
-  parse(root, env) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
+  parse(root, envelope) {
     const command = parseCommand(root);
     if (!command.ok) {
       return command;
     }
-    const m: DeviceControl = {
-      kind: 'DeviceControl',
-      sn: env.sn,
-      deviceId: id.value,
-      command: command.value,
-    };
+    const m: DeviceControl = { ...envelope, command: command.value };
     const info = childElement(root, 'Info');
     const priority = info && readInt(info, 'ControlPriority');
     if (priority !== undefined) {
@@ -221,9 +212,9 @@ export const deviceControlCodec: MessageCodec<DeviceControl> = {
         ? [...optLeaf('AlarmMethod', c.alarmMethod), ...optLeaf('AlarmType', c.alarmType)]
         : []),
     ];
-    return [leaf('DeviceID', m.deviceId), ...buildCommand(c), ...optContainer('Info', info)];
+    return [...buildCommand(c), ...optContainer('Info', info)];
   },
-};
+});
 
 export const deviceControlResponseCodec: MessageCodec<DeviceControlResponse> = resultResponseCodec(
   'DeviceControlResponse',

@@ -18,7 +18,7 @@ import {
   optLeaf,
   readEnum,
   readInt,
-  requireDeviceId,
+  deviceMessageCodec,
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';
@@ -93,22 +93,18 @@ export const deviceInfoQueryCodec = bareQueryCodec<DeviceInfoQuery>('DeviceInfoQ
 export const deviceStatusQueryCodec = bareQueryCodec<DeviceStatusQuery>('DeviceStatusQuery', 'DeviceStatus');
 export const presetQueryCodec = bareQueryCodec<PresetQuery>('PresetQuery', 'PresetQuery');
 
-export const keepaliveCodec: MessageCodec<Keepalive> = {
+export const keepaliveCodec = deviceMessageCodec<Keepalive>({
   kind: 'Keepalive',
   root: 'Notify',
   cmdType: 'Keepalive',
-  parse(root, env) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
+  parse(root, envelope) {
     const info = childElement(root, 'Info');
     const faultyDeviceIds = info
       ? childElements(info, 'DeviceID')
           .map((e) => e.text)
           .filter((t) => t !== '')
       : [];
-    const message: Keepalive = { kind: 'Keepalive', sn: env.sn, deviceId: id.value, faultyDeviceIds };
+    const message: Keepalive = { ...envelope, faultyDeviceIds };
     const status = readResultCode(root, 'Status');
     if (status) {
       message.status = status;
@@ -116,14 +112,13 @@ export const keepaliveCodec: MessageCodec<Keepalive> = {
     return ok(message);
   },
   body: (m) => [
-    leaf('DeviceID', m.deviceId),
     ...optLeaf('Status', m.status),
     ...optContainer(
       'Info',
       m.faultyDeviceIds.map((id) => leaf('DeviceID', id)),
     ),
   ],
-};
+});
 
 /** A channel count: a negative number is not one, so it reads as absent. */
 const readCount: FieldReader<number> = (el, name) => {
@@ -160,15 +155,11 @@ const STATUS_TAIL_FIELDS: readonly Field<DeviceStatusResponse>[] = [
   ['Record', 'record', readOnOff],
 ];
 
-export const deviceStatusResponseCodec: MessageCodec<DeviceStatusResponse> = {
+export const deviceStatusResponseCodec = deviceMessageCodec<DeviceStatusResponse>({
   kind: 'DeviceStatusResponse',
   root: 'Response',
   cmdType: 'DeviceStatus',
-  parse(root, env) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
+  parse(root, envelope) {
     const alarmStatus: AlarmStatusItem[] = [];
     for (const item of listItems(root, 'Alarmstatus')) {
       const deviceId = childText(item, 'DeviceID');
@@ -179,37 +170,30 @@ export const deviceStatusResponseCodec: MessageCodec<DeviceStatusResponse> = {
       alarmStatus.push(duty ? { deviceId, dutyStatus: duty } : { deviceId });
     }
     return ok({
-      kind: 'DeviceStatusResponse',
-      sn: env.sn,
-      deviceId: id.value,
+      ...envelope,
       alarmStatus,
       ...readFields(root, STATUS_HEAD_FIELDS),
       ...readFields(root, STATUS_TAIL_FIELDS),
     });
   },
   body: (m) => [
-    leaf('DeviceID', m.deviceId),
     ...writeFields(m, STATUS_HEAD_FIELDS),
     ...(m.alarmStatus.length > 0
       ? [numberedList('Alarmstatus', m.alarmStatus.map(buildAlarmStatusItem))]
       : []),
     ...writeFields(m, STATUS_TAIL_FIELDS),
   ],
-};
+});
 
 function buildAlarmStatusItem(a: AlarmStatusItem): XmlElement {
   return listItem([leaf('DeviceID', a.deviceId), ...optLeaf('DutyStatus', a.dutyStatus)]);
 }
 
-export const presetQueryResponseCodec: MessageCodec<PresetQueryResponse> = {
+export const presetQueryResponseCodec = deviceMessageCodec<PresetQueryResponse>({
   kind: 'PresetQueryResponse',
   root: 'Response',
   cmdType: 'PresetQuery',
-  parse(root, env) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
+  parse(root, envelope) {
     const presets: PresetItem[] = [];
     for (const item of listItems(root, 'PresetList')) {
       const presetId = readInt(item, 'PresetID');
@@ -219,13 +203,12 @@ export const presetQueryResponseCodec: MessageCodec<PresetQueryResponse> = {
       const presetName = childText(item, 'PresetName');
       presets.push(presetName === undefined ? { presetId } : { presetId, presetName });
     }
-    return ok({ kind: 'PresetQueryResponse', sn: env.sn, deviceId: id.value, presets });
+    return ok({ ...envelope, presets });
   },
   body: (m) => [
-    leaf('DeviceID', m.deviceId),
     numberedList(
       'PresetList',
       m.presets.map((p) => listItem([leaf('PresetID', p.presetId), ...optLeaf('PresetName', p.presetName)])),
     ),
   ],
-};
+});

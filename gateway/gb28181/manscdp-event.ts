@@ -8,7 +8,7 @@ import {
   optContainer,
   optLeaf,
   readInt,
-  requireDeviceId,
+  deviceMessageCodec,
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';
@@ -84,23 +84,18 @@ export interface BroadcastResponse extends MessageBase {
   result: ResultCode;
 }
 
-export const mediaStatusCodec: MessageCodec<MediaStatus> = {
+export const mediaStatusCodec = deviceMessageCodec<MediaStatus>({
   kind: 'MediaStatus',
   root: 'Notify',
   cmdType: 'MediaStatus',
-  parse(root, env) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
+  parse(root, envelope) {
     const notifyType = childText(root, 'NotifyType');
-    if (notifyType === undefined) {
-      return fail(GbErrorCode.MISSING_FIELD, 'NotifyType');
-    }
-    return ok({ kind: 'MediaStatus', sn: env.sn, deviceId: id.value, notifyType });
+    return notifyType === undefined
+      ? fail(GbErrorCode.MISSING_FIELD, 'NotifyType')
+      : ok({ ...envelope, notifyType });
   },
-  body: (m) => [leaf('DeviceID', m.deviceId), leaf('NotifyType', m.notifyType)],
-};
+  body: (m) => [leaf('NotifyType', m.notifyType)],
+});
 
 // Alarm elements before <Info>, in §A.2.5 order.
 const ALARM_FIELDS: readonly Field<AlarmNotify>[] = [
@@ -112,21 +107,12 @@ const ALARM_FIELDS: readonly Field<AlarmNotify>[] = [
   ['Latitude', 'latitude', childText],
 ];
 
-export const alarmNotifyCodec: MessageCodec<AlarmNotify> = {
+export const alarmNotifyCodec = deviceMessageCodec<AlarmNotify>({
   kind: 'AlarmNotify',
   root: 'Notify',
   cmdType: 'Alarm',
-  parse(root, env) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
-    const m: AlarmNotify = {
-      kind: 'AlarmNotify',
-      sn: env.sn,
-      deviceId: id.value,
-      ...readFields(root, ALARM_FIELDS),
-    };
+  parse(root, envelope) {
+    const m: AlarmNotify = { ...envelope, ...readFields(root, ALARM_FIELDS) };
     const info = childElement(root, 'Info');
     const alarmType = (info && readInt(info, 'AlarmType')) ?? readInt(root, 'AlarmType');
     if (alarmType !== undefined) {
@@ -140,14 +126,13 @@ export const alarmNotifyCodec: MessageCodec<AlarmNotify> = {
     return ok(m);
   },
   body: (m) => [
-    leaf('DeviceID', m.deviceId),
     ...writeFields(m, ALARM_FIELDS),
     ...optContainer('Info', [
       ...optLeaf('AlarmType', m.alarmType),
       ...optContainer('AlarmTypeParam', optLeaf('EventType', m.eventType)),
     ]),
   ],
-};
+});
 
 export const alarmResponseCodec: MessageCodec<AlarmResponse> = resultResponseCodec('AlarmResponse', 'Alarm');
 export const broadcastResponseCodec: MessageCodec<BroadcastResponse> = resultResponseCodec(

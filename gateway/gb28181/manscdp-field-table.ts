@@ -4,9 +4,8 @@
 // DeviceID followed by one such table (bare queries, MobilePosition, AlarmQuery, DeviceInfo).
 import { ok } from './errors.js';
 import {
-  leaf,
+  deviceMessageCodec,
   optLeaf,
-  requireDeviceId,
   type ManscdpRoot,
   type MessageBase,
   type MessageCodec,
@@ -56,18 +55,13 @@ export function fieldTableCodec<M extends MessageBase & { kind: string }>(spec: 
   cmdType: string;
   fields: readonly Field<M>[];
 }): MessageCodec<M> {
-  const { kind, fields } = spec;
-  return {
-    kind,
-    root: spec.root,
-    cmdType: spec.cmdType,
-    parse(root, env) {
-      const id = requireDeviceId(env);
-      // The cast is what the contract above promises: the rest of M is the optional table.
-      return id.ok ? ok({ kind, sn: env.sn, deviceId: id.value, ...readFields(root, fields) } as M) : id;
-    },
-    body: (m) => [leaf('DeviceID', m.deviceId), ...writeFields(m, fields)],
-  };
+  const { fields } = spec;
+  return deviceMessageCodec<M>({
+    ...spec,
+    // The cast is what the contract above promises: the rest of M is the optional table.
+    parse: (root, envelope) => ok({ ...envelope, ...readFields(root, fields) } as M),
+    body: (m) => writeFields(m, fields),
+  });
 }
 
 /** A <Query> whose body is the envelope only (Catalog, DeviceInfo, DeviceStatus, PresetQuery). */

@@ -38,6 +38,37 @@ export interface MessageCodec<M extends { kind: string; sn: string }> {
   body(message: M): XmlElement[];
 }
 
+/** The envelope part of a message with a DeviceID: what every such codec starts from. */
+export type Envelope<M extends MessageBase & { kind: string }> = MessageBase & { kind: M['kind'] };
+
+/** A message whose body starts with the envelope <DeviceID> (every kind but the Broadcast notify). */
+export interface DeviceMessageSpec<M extends MessageBase & { kind: string }> {
+  readonly kind: M['kind'];
+  readonly root: ManscdpRoot;
+  readonly cmdType: string;
+  /** Reads the rest of the message; `envelope` already holds kind, SN and the required DeviceID. */
+  parse(root: XmlElement, envelope: Envelope<M>, ctx: ParseContext): GbResult<M>;
+  /** The children after <DeviceID>. */
+  body(message: M): XmlElement[];
+}
+
+/** The codec of a DeviceID message: a missing DeviceID fails, and DeviceID is written first. */
+export function deviceMessageCodec<M extends MessageBase & { kind: string }>(
+  spec: DeviceMessageSpec<M>,
+): MessageCodec<M> {
+  const { kind } = spec;
+  return {
+    kind,
+    root: spec.root,
+    cmdType: spec.cmdType,
+    parse(root, env, ctx) {
+      const id = requireDeviceId(env);
+      return id.ok ? spec.parse(root, { kind, sn: env.sn, deviceId: id.value }, ctx) : id;
+    },
+    body: (m) => [leaf('DeviceID', m.deviceId), ...spec.body(m)],
+  };
+}
+
 const SN_RE = /^\d{1,20}$/;
 const INT_RE = /^[+-]?\d{1,15}$/;
 

@@ -6,11 +6,11 @@
 import { ok, type GbResult } from './errors.js';
 import { readFields, writeFields, type Field } from './manscdp-field-table.js';
 import {
+  deviceMessageCodec,
   leaf,
   listItems,
   numberedList,
   readSumNum,
-  requireDeviceId,
   type ManscdpRoot,
   type MessageBase,
   type MessageCodec,
@@ -84,27 +84,14 @@ export function listPageCodec<M extends MessageBase & ListPage<T> & { kind: stri
   readItem: (el: XmlElement, envelopeDeviceId: string) => T | undefined;
   buildItem: (item: T) => XmlElement;
 }): MessageCodec<M> {
-  const { kind, list, head = [] } = spec;
-  return {
-    kind,
-    root: spec.root,
-    cmdType: spec.cmdType,
-    parse(root, env, ctx) {
-      const id = requireDeviceId(env);
-      if (!id.ok) {
-        return id;
-      }
-      const page = readListPage(root, list, id.value, ctx, spec.readItem);
-      if (!page.ok) {
-        return page;
-      }
+  const { list, head = [] } = spec;
+  return deviceMessageCodec<M>({
+    ...spec,
+    parse(root, envelope, ctx) {
+      const page = readListPage(root, list, envelope.deviceId, ctx, spec.readItem);
       // The cast is what the contract above promises: the rest of M is the optional head.
-      return ok({ kind, sn: env.sn, deviceId: id.value, ...readFields(root, head), ...page.value } as M);
+      return page.ok ? ok({ ...envelope, ...readFields(root, head), ...page.value } as M) : page;
     },
-    body: (m) => [
-      leaf('DeviceID', m.deviceId),
-      ...writeFields(m, head),
-      ...writeListPage(list, m, spec.buildItem),
-    ],
-  };
+    body: (m) => [...writeFields(m, head), ...writeListPage(list, m, spec.buildItem)],
+  });
 }

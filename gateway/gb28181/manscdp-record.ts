@@ -8,7 +8,7 @@ import {
   readEnum,
   readInt,
   readTextOrPlaceholder,
-  requireDeviceId,
+  deviceMessageCodec,
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';
@@ -72,24 +72,18 @@ const QUERY_TAIL_FIELDS: readonly Field<RecordInfoQuery>[] = [
   ['IndistinctQuery', 'indistinctQuery', readInt],
 ];
 
-export const recordInfoQueryCodec: MessageCodec<RecordInfoQuery> = {
+export const recordInfoQueryCodec = deviceMessageCodec<RecordInfoQuery>({
   kind: 'RecordInfoQuery',
   root: 'Query',
   cmdType: 'RecordInfo',
-  parse(root, env) {
-    const id = requireDeviceId(env);
-    if (!id.ok) {
-      return id;
-    }
+  parse(root, envelope) {
     const startTime = childText(root, 'StartTime');
     const endTime = childText(root, 'EndTime');
     if (startTime === undefined || endTime === undefined) {
       return fail(GbErrorCode.MISSING_FIELD, 'StartTime/EndTime');
     }
     const m: RecordInfoQuery = {
-      kind: 'RecordInfoQuery',
-      sn: env.sn,
-      deviceId: id.value,
+      ...envelope,
       startTime,
       endTime,
       ...readFields(root, QUERY_LOCATION_FIELDS),
@@ -103,7 +97,6 @@ export const recordInfoQueryCodec: MessageCodec<RecordInfoQuery> = {
     return ok(m);
   },
   body: (m) => [
-    leaf('DeviceID', m.deviceId),
     leaf('StartTime', m.startTime),
     leaf('EndTime', m.endTime),
     ...writeFields(m, QUERY_LOCATION_FIELDS),
@@ -111,7 +104,7 @@ export const recordInfoQueryCodec: MessageCodec<RecordInfoQuery> = {
     leaf('Type', m.type ?? 'all'),
     ...writeFields(m, QUERY_TAIL_FIELDS),
   ],
-};
+});
 
 // <Item> elements before and after the required StartTime/EndTime, in itemFileType order.
 const ITEM_HEAD_FIELDS: readonly Field<RecordItem>[] = [

@@ -2,7 +2,7 @@
 // DeviceID + Result only: DeviceControl (§A.2.3.1, reference §5.3), Alarm and Broadcast (§9.4, §9.12).
 import { fail, ok, GbErrorCode } from './errors.js';
 import type { FieldReader } from './manscdp-field-table.js';
-import { leaf, readEnum, requireDeviceId, type MessageBase, type MessageCodec } from './manscdp-fields.js';
+import { deviceMessageCodec, leaf, readEnum, type MessageBase, type MessageCodec } from './manscdp-fields.js';
 
 export type ResultCode = 'OK' | 'ERROR';
 export const RESULT_CODES: readonly ResultCode[] = ['OK', 'ERROR'];
@@ -17,21 +17,14 @@ export function resultResponseCodec<K extends ResultResponseKind>(
   kind: K,
   cmdType: string,
 ): MessageCodec<MessageBase & { kind: K; result: ResultCode }> {
-  return {
+  return deviceMessageCodec<MessageBase & { kind: K; result: ResultCode }>({
     kind,
     root: 'Response',
     cmdType,
-    parse(root, env) {
-      const id = requireDeviceId(env);
-      if (!id.ok) {
-        return id;
-      }
+    parse(root, envelope) {
       const result = readResultCode(root, 'Result');
-      if (!result) {
-        return fail(GbErrorCode.MISSING_FIELD, 'Result');
-      }
-      return ok({ kind, sn: env.sn, deviceId: id.value, result });
+      return result ? ok({ ...envelope, result }) : fail(GbErrorCode.MISSING_FIELD, 'Result');
     },
-    body: (m) => [leaf('DeviceID', m.deviceId), leaf('Result', m.result)],
-  };
+    body: (m) => [leaf('Result', m.result)],
+  });
 }
