@@ -1,8 +1,10 @@
 // Matches device answers to our queries by (device, CmdType, SN), never by Call-ID: a Response is
 // a new device-initiated MESSAGE (reference §0). Multi-page answers (Catalog, RecordInfo; 2016
-// Annex N) accumulate by item key until SumNum unique items arrived, or a quiet timeout ends them
-// as partial. Pieces arrive out of order and duplicated (wvp #464).
+// Annex N) accumulate in a MultiResponseCollector (multi-response.ts, timer-free) until SumNum
+// unique items arrived; this file owns the clock: a quiet timeout ends them as partial. Pieces
+// arrive out of order and duplicated (wvp #464).
 import { randomInt } from 'node:crypto';
+import { MultiResponseCollector, type CollectedResult } from '../multi-response.js';
 
 export interface PageResult<T> {
   items: T[];
@@ -72,8 +74,9 @@ export class QueryTracker {
   }
 
   /**
-   * Pages of one answer. `pageOf` reads SumNum and items from a message; `itemKey` dedupes.
-   * Completes at unique items ≥ SumNum; otherwise resolves partial after `quietMs` without a new
+   * Pages of one answer. `pageOf` reads SumNum and items from a message; `itemKey` dedupes (the
+   * first copy of an item wins). Deduplication and completion are MultiResponseCollector's:
+   * complete at unique items ≥ SumNum; otherwise resolves partial after `quietMs` without a new
    * page (or `timeoutMs` overall); rejects only when no page came at all.
    */
   paged<M, T>(
@@ -88,38 +91,36 @@ export class QueryTracker {
     },
   ): Promise<PageResult<T>> {
     const key = keyOf(deviceId, cmdType, sn);
-    const items = new Map<string, T>();
-    let sumNum = -1;
+    const collector = new MultiResponseCollector<T>((item) => opts.itemKey(item));
+    collector.start(deviceId, sn);
     return new Promise<PageResult<T>>((resolve, reject) => {
       let quiet: NodeJS.Timeout | undefined;
-      const finish = (complete: boolean) => {
+      const stop = () => {
         clearTimeout(overall);
         clearTimeout(quiet);
         this.#pending.delete(key);
-        if (sumNum < 0) {
+      };
+      const finish = (result: CollectedResult<T> | undefined) => {
+        stop();
+        if (result === undefined || result.pages === 0) {
           reject(new QueryTimeoutError(cmdType));
         } else {
-          resolve({ items: [...items.values()], sumNum, complete });
+          resolve({ items: result.items, sumNum: result.sumNum, complete: !result.partial });
         }
       };
-      const overall = setTimeout(() => finish(false), opts.timeoutMs);
+      const overall = setTimeout(() => finish(collector.finish(deviceId, sn)), opts.timeoutMs);
       this.#pending.set(key, {
         onMessage: (m) => {
           const page = opts.pageOf(m as M);
-          sumNum = Math.max(sumNum, page.sumNum);
-          for (const item of page.items) {
-            items.set(opts.itemKey(item), item);
-          }
-          if (items.size >= sumNum) {
-            return finish(true);
+          const outcome = collector.addPage(deviceId, sn, page.sumNum, page.items);
+          if (outcome.state === 'complete') {
+            return finish(outcome.result);
           }
           clearTimeout(quiet);
-          quiet = setTimeout(() => finish(false), opts.quietMs);
+          quiet = setTimeout(() => finish(collector.finish(deviceId, sn)), opts.quietMs);
         },
         fail: (err) => {
-          clearTimeout(overall);
-          clearTimeout(quiet);
-          this.#pending.delete(key);
+          stop();
           reject(err);
         },
       });
