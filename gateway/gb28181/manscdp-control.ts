@@ -4,12 +4,12 @@
 // <Response> with <Result>; PTZ, TeleBoot, IFameCmd and DragZoom get the SIP 200 only.
 import { fail, ok, GbErrorCode, type GbResult } from './errors.js';
 import {
+  deviceMessageCodec,
   leaf,
   optContainer,
   optLeaf,
   readEnum,
   readInt,
-  deviceMessageCodec,
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';

@@ -10,6 +10,7 @@ import {
   type FieldReader,
 } from './manscdp-field-table.js';
 import {
+  deviceMessageCodec,
   leaf,
   listItem,
   listItems,
@@ -18,7 +19,6 @@ import {
   optLeaf,
   readEnum,
   readInt,
-  deviceMessageCodec,
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';

@@ -4,11 +4,11 @@
 import { fail, ok, GbErrorCode } from './errors.js';
 import { fieldTableCodec, readFields, writeFields, type Field } from './manscdp-field-table.js';
 import {
+  deviceMessageCodec,
   leaf,
   optContainer,
   optLeaf,
   readInt,
-  deviceMessageCodec,
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';

@@ -3,12 +3,12 @@
 import { fail, ok, GbErrorCode } from './errors.js';
 import { readFields, writeFields, type Field, type FieldReader } from './manscdp-field-table.js';
 import {
+  deviceMessageCodec,
   leaf,
   listItem,
   readEnum,
   readInt,
   readTextOrPlaceholder,
-  deviceMessageCodec,
   type MessageBase,
   type MessageCodec,
 } from './manscdp-fields.js';
