@@ -1,0 +1,274 @@
+// The play side of the upper platform (reference §7, §8): live and playback INVITEs, each an
+// ActivePlay keyed by stream ID, the stream views and diagnoses the API reads, playback control,
+// stops, the device's BYE and in-dialog MESSAGEs, and replays under the same ID.
+import type { ServerTransaction, SipRequest, SipUserAgent } from '../../sip/index.js';
+import { dialogIdOfRequest } from '../../sip/index.js';
+import type { Logger } from '../../log.js';
+import { GatewayError } from '../../errors.js';
+import type { DeviceStore, MediaTransportName } from '../../store/device-store.js';
+import type { PortPool } from '../../media/port-pool.js';
+import { Stream } from '../../media/stream.js';
+import type { StreamRegistry } from '../../media/stream-registry.js';
+import type { Diagnosis, PlaybackControl, StreamView } from '../../api/services.js';
+import type { ManscdpMessage } from '../manscdp.js';
+import { epochSecondsToGbTime } from '../gb-date.js';
+import { SsrcAllocator } from '../ssrc.js';
+import type { DeviceSessions } from './device-sessions.js';
+import { PlaySession, type PlayKind, type PlaySessionDeps } from './play-session.js';
+import type { MediaNodeClient } from './media-node-client.js';
+import type { PlayDiagnosis } from './play-diagnosis.js';
+import { playIdentityOf, streamViewOf, type ActivePlay, type PlayIdentity } from './active-play.js';
+
+export interface PlaysOptions {
+  ua: SipUserAgent;
+  store: DeviceStore;
+  sessions: DeviceSessions;
+  streams: StreamRegistry;
+  portPool: PortPool;
+  log: Logger;
+  realm: string;
+  publicIp: string;
+  mediaBindHost: string;
+  timeZone: string;
+  idleStopMs: number;
+  noMediaTimeoutMs: number;
+  defaultMediaTransport: MediaTransportName;
+  firstMediaTimeoutMs?: number;
+  media?: MediaNodeClient;
+  onStreamCreated(stream: Stream, view: () => StreamView): void;
+  /** Undefined when nobody counts viewers (tests). */
+  viewersOf(streamId: string): { webrtc: number; hls: number } | undefined;
+  onIngestStats?: PlaySessionDeps['onIngestStats'];
+  onFirstKeyframe?(kind: PlayKind, seconds: number): void;
+  /** Throws the API error when the device is not online or has no such channel. */
+  checkChannel(deviceId: string, channelId: string): void;
+  requestKeyframe(deviceId: string, channelId: string): void;
+}
+
+export class Plays {
+  readonly #o: PlaysOptions;
+  readonly #ssrc: SsrcAllocator;
+  readonly #plays = new Map<string, ActivePlay>();
+  /** Kept after a stream ends, so a failed play can still be diagnosed. */
+  readonly #diagnoses = new Map<string, PlayDiagnosis>();
+  #playbackSeq = 0;
+
+  constructor(opts: PlaysOptions) {
+    this.#o = opts;
+    this.#ssrc = new SsrcAllocator(opts.realm);
+  }
+
+  get size(): number {
+    return this.#plays.size;
+  }
+
+  /** Closes every play of the device (it went offline). */
+  closeDevice(deviceId: string, cause: string): void {
+    for (const [id, play] of this.#plays) {
+      if (play.deviceId === deviceId) {
+        play.stream.close(cause);
+        this.#plays.delete(id);
+      }
+    }
+  }
+
+  closeAll(cause: string): void {
+    for (const play of this.#plays.values()) {
+      play.stream.close(cause);
+    }
+    this.#plays.clear();
+  }
+
+  /** The device's BYE: 200 for one of our dialogs (no BYE back), 481 otherwise. */
+  handleBye(req: SipRequest, tx: ServerTransaction): void {
+    const id = dialogIdOfRequest(req);
+    const play = [...this.#plays.values()].find((p) => p.session.dialogId === id);
+    tx.respond(play ? 200 : 481);
+    if (play) {
+      play.session.remoteEnded('device sent BYE');
+      play.stream.close('device-bye');
+    }
+  }
+
+  /** An in-dialog MESSAGE (looked up by Call-ID): true when it belongs to one of our plays. */
+  handleDialogMessage(callId: string, message: ManscdpMessage): boolean {
+    const play = [...this.#plays.values()].find((p) => p.session.callId === callId);
+    if (!play) {
+      return false;
+    }
+    if (message.kind === 'MediaStatus') {
+      // NotifyType 121: the file was sent to the end (reference §8.2): BYE and release.
+      play.session.diagnosis.add('media-status', `NotifyType ${message.notifyType}`);
+      play.stream.close('end-of-file');
+    }
+    return true;
+  }
+
+  #transportsFor(deviceId: string): MediaTransportName[] {
+    const remembered = this.#o.store.getDevice(deviceId)?.mediaTransport;
+    const order: MediaTransportName[] = ['udp', 'tcp-passive', 'tcp-active'];
+    const first = remembered ?? this.#o.defaultMediaTransport;
+    return [first, ...order.filter((t) => t !== first)];
+  }
+
+  async #play(
+    streamId: string,
+    deviceId: string,
+    channelId: string,
+    kind: PlayKind,
+    range?: { start: Date; end: Date },
+  ): Promise<StreamView> {
+    this.#o.checkChannel(deviceId, channelId);
+    const existing = this.#plays.get(streamId);
+    if (existing && !existing.stream.closed) {
+      await existing.stream.start();
+      return this.getStream(streamId)!;
+    }
+    const tz = this.#o.timeZone;
+    const session = new PlaySession(
+      {
+        streamId,
+        deviceId,
+        channelId,
+        kind,
+        transports: this.#transportsFor(deviceId),
+        ...(range
+          ? {
+              range: {
+                start: epochSecondsToGbTime(Math.floor(range.start.getTime() / 1000), tz),
+                end: epochSecondsToGbTime(Math.floor(range.end.getTime() / 1000), tz),
+              },
+            }
+          : {}),
+      },
+      {
+        ua: this.#o.ua,
+        sessions: this.#o.sessions,
+        ssrc: this.#ssrc,
+        portPool: this.#o.portPool,
+        bindHost: this.#o.mediaBindHost,
+        publicIp: this.#o.publicIp,
+        ...(this.#o.media ? { media: this.#o.media } : {}),
+        timeZone: tz,
+        log: this.#o.log.child({ streamId }),
+        firstMediaTimeoutMs: this.#o.firstMediaTimeoutMs ?? 5_000,
+        inviteTimeoutMs: 10_000,
+        rememberTransport: (id, transport) => this.#o.store.upsertDevice(id, { mediaTransport: transport }),
+        requestKeyframe: (id, ch) => this.#o.requestKeyframe(id, ch),
+        onIngestStats: this.#o.onIngestStats,
+        onFirstKeyframe: (kind, seconds) => this.#o.onFirstKeyframe?.(kind, seconds),
+      },
+    );
+    this.#diagnoses.set(streamId, session.diagnosis);
+    if (this.#diagnoses.size > 500) {
+      this.#diagnoses.delete(this.#diagnoses.keys().next().value!);
+    }
+    const stream = this.#o.streams.getOrCreate(
+      streamId,
+      () =>
+        new Stream({
+          id: streamId,
+          source: session,
+          idleStopMs: this.#o.idleStopMs,
+          noMediaTimeoutMs: this.#o.noMediaTimeoutMs,
+        }),
+    );
+    const play: ActivePlay = { session, stream, kind, deviceId, channelId, ...(range ? { range } : {}) };
+    this.#plays.set(streamId, play);
+    stream.onClose((cause) => {
+      if (this.#plays.get(streamId) === play) {
+        this.#plays.delete(streamId);
+      }
+      if (cause === 'no-media') {
+        session.diagnosis.fail('the device stopped sending media (no packets for the no-media timeout)');
+      } else if (!session.diagnosis.cause && cause !== 'idle' && cause !== 'shutdown') {
+        session.diagnosis.add('closed', cause);
+      }
+      this.#o.log.info({ streamId, cause }, 'stream closed');
+    });
+    this.#o.onStreamCreated(stream, () => this.getStream(streamId)!);
+    try {
+      await stream.start();
+    } catch (err) {
+      throw new GatewayError('GW_ERR_PLAY_FAILED', (err as Error).message);
+    }
+    return this.getStream(streamId)!;
+  }
+
+  /** The identity of an active play, to invite it again elsewhere. */
+  playIdentity(streamId: string): PlayIdentity | undefined {
+    const p = this.#plays.get(streamId);
+    return p ? playIdentityOf(streamId, p) : undefined;
+  }
+
+  /**
+   * Ends the current dialog of `id.streamId` (BYE) if one is up, and invites the stream again
+   * under the same ID, so URLs handed out stay valid (failover of a lost media node).
+   */
+  replay(id: PlayIdentity, cause: string): Promise<StreamView> {
+    const current = this.#plays.get(id.streamId);
+    if (current) {
+      current.stream.close(cause);
+    }
+    const range = id.range ? { start: new Date(id.range.start), end: new Date(id.range.end) } : undefined;
+    return this.#play(id.streamId, id.deviceId, id.channelId, id.kind, range);
+  }
+
+  startLive(deviceId: string, channelId: string): Promise<StreamView> {
+    return this.#play(`${deviceId}_${channelId}`, deviceId, channelId, 'live');
+  }
+
+  startPlayback(deviceId: string, channelId: string, start: Date, end: Date): Promise<StreamView> {
+    this.#playbackSeq = (this.#playbackSeq + 1) % 100_000;
+    return this.#play(`${deviceId}_${channelId}_pb${this.#playbackSeq}`, deviceId, channelId, 'playback', {
+      start,
+      end,
+    });
+  }
+
+  listStreams(): StreamView[] {
+    return [...this.#plays.keys()].map((id) => this.getStream(id)!).filter(Boolean);
+  }
+
+  getStream(streamId: string): StreamView | undefined {
+    const play = this.#plays.get(streamId);
+    return play ? streamViewOf(streamId, play, this.#o.viewersOf(streamId)) : undefined;
+  }
+
+  diagnosis(streamId: string): Diagnosis | undefined {
+    return this.#diagnoses.get(streamId)?.toJSON();
+  }
+
+  async controlPlayback(streamId: string, control: PlaybackControl): Promise<void> {
+    const play = this.#plays.get(streamId);
+    if (!play) {
+      throw new GatewayError('GW_ERR_STREAM_NOT_FOUND', `no active stream ${streamId}`);
+    }
+    if (play.kind === 'live') {
+      throw new GatewayError('GW_ERR_BAD_REQUEST', 'playback control applies to playback streams only');
+    }
+    try {
+      switch (control.action) {
+        case 'pause':
+          return await play.session.control({ method: 'PAUSE' });
+        case 'resume':
+          return await play.session.control({ method: 'PLAY' });
+        case 'scale':
+          return await play.session.control({ method: 'PLAY', scale: control.scale });
+        case 'seek':
+          return await play.session.control({ method: 'PLAY', rangeStart: control.position });
+      }
+    } catch (err) {
+      throw new GatewayError('GW_ERR_DEVICE_REJECTED', (err as Error).message);
+    }
+  }
+
+  stopStream(streamId: string): Promise<void> {
+    const play = this.#plays.get(streamId);
+    if (!play) {
+      throw new GatewayError('GW_ERR_STREAM_NOT_FOUND', `no active stream ${streamId}`);
+    }
+    play.stream.close('stopped-by-api');
+    return Promise.resolve();
+  }
+}
