@@ -1,14 +1,17 @@
-// Fault: a device reboots while a stream is open. It vanishes without BYE or unregister (its
+// Fault: a device reboots while streams are open. It vanishes without BYE or unregister (its
 // media stops, its SIP socket dies), then comes back on the same address and registers with a
-// new Call-ID (reference §1.4: refreshes keep the Call-ID, a new one means a new binding). The
-// registry must keep one device, online, at its new binding, with its channels; the orphaned
-// stream must close with a diagnosis; and the channel must play again from the rebooted device.
+// new Call-ID (reference §1.4, RFC 3261 §10.2.4: one Call-ID per boot cycle, so a new one means
+// a restart). The registry must keep one device, online, at its new binding, with its channels.
+// The old dialogs are dead, so their streams close at once with the restart as the diagnosis,
+// not after the no-media timeout; the live stream someone watches is invited again under the
+// same ID, and the unwatched one stays closed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
 import { freePort } from './signaling-support.js';
 import {
+  CH1,
   DEVICE,
   FrameCounter,
   diagnosis,
@@ -24,7 +27,8 @@ let sipPort: number;
 before(async () => {
   sipPort = await freePort();
   h = await startHarness({
-    gateway: { 'no-media-timeout': 3 },
+    // The default no-media timeout: the restart must not wait for it.
+    gateway: { 'no-media-timeout': 15 },
     simulator: { channels: 2, sipPort, timers: { t1Ms: 50 } },
   });
   assert.equal(await h.sim.waitForRegistered(1, 10_000), true);
@@ -39,10 +43,16 @@ after(async () => {
   await h?.close();
 });
 
-test('a device that reboots mid-stream and re-registers with a new Call-ID keeps one consistent registry entry and plays again', async () => {
+const CH2 = '34020000001310000002';
+
+test('a device that reboots mid-stream and re-registers with a new Call-ID: one registry entry, its old streams closed at once, the watched live stream invited again within a couple of seconds', async () => {
   const live = await startLive(h);
   const counter = new FrameCounter(h, live.streamId);
   await waitForFrames(counter, 10);
+  // A second live stream nobody watches (the API started it; no viewer came).
+  const unwatched = await startLive(h, DEVICE, CH2);
+  await waitFor(() => (h.gw.streams.get(unwatched.streamId)?.info.frames ?? 0) > 0, 10_000, 'CH2 media');
+  const oldStream = h.gw.streams.get(live.streamId);
   const before = h.gw.upper.sessions.get(DEVICE)!;
   const oldCallId = before.callId;
 
@@ -51,7 +61,6 @@ test('a device that reboots mid-stream and re-registers with a new Call-ID keeps
   await old.platform.link.ua.close();
   await old.platform.link.ua.transport.close();
   old.backend.close();
-  const cutAt = Date.now();
 
   // Back up on the same address, a fresh process: a new Call-ID.
   rebooted = await startSimulator({
@@ -62,6 +71,7 @@ test('a device that reboots mid-stream and re-registers with a new Call-ID keeps
     sipPort,
   });
   assert.equal(await rebooted.waitForRegistered(1, 10_000), true);
+  const registeredAt = Date.now();
   const after = h.gw.upper.sessions.get(DEVICE)!;
   assert.notEqual(after.callId, oldCallId, 'the rebooted device registered with the same Call-ID');
   assert.equal(after.online, true);
@@ -74,24 +84,40 @@ test('a device that reboots mid-stream and re-registers with a new Call-ID keeps
     'one device, online, channels kept',
   );
 
-  // The orphaned stream: no media since the cut, so it closes, saying why.
-  await waitFor(
-    async () => (await h.api<StreamView[]>('/api/streams')).body.length === 0,
-    10_000,
-    'the orphaned stream to close',
-  );
-  const closedAfter = Date.now() - cutAt;
-  const d = await diagnosis(h, live.streamId);
-  console.log(`# orphaned stream closed ${closedAfter} ms after the cut: ${d.cause}`);
-  assert.match(d.cause ?? '', /stopped sending media|re-?register|reboot/i, JSON.stringify(d));
-  assert.equal(counter.closedWith, 'stream-closed');
+  // The old streams closed on the re-registration itself, long before the 15 s no-media timeout.
+  assert.equal(counter.closedWith, 'stream-closed', 'the watched stream was not closed at the restart');
+  assert.equal(oldStream?.closed, true);
+  assert.equal(h.gw.streams.get(unwatched.streamId), undefined, 'the unwatched stream is still open');
+  const gone = await diagnosis(h, unwatched.streamId);
+  assert.match(gone.cause ?? '', /re-registered with a new Call-ID \(it restarted\)/, JSON.stringify(gone));
+  const restartStep = gone.steps.find((s) => s.step === 'device-restarted');
+  assert.equal(restartStep?.detail, `Call-ID ${oldCallId} → ${after.callId}`);
 
-  // The channel plays again, now from the rebooted device.
-  const again = await startLive(h);
-  const counter2 = new FrameCounter(h, again.streamId);
+  // The watched live stream: invited again under the same ID, on the rebooted device.
+  await waitFor(() => rebooted!.counts().sessions === 1, 2_000, 'the re-INVITE after the restart');
+  const reinvitedMs = Date.now() - registeredAt;
+  const again = h.gw.streams.get(live.streamId);
+  assert.ok(again && again !== oldStream && !again.closed, 'no new stream under the same ID');
+  const counter2 = new FrameCounter(h, live.streamId);
   await waitForFrames(counter2, 10);
-  assert.equal(rebooted.counts().sessions, 1, 'the new INVITE did not reach the rebooted device');
+  const playingMs = Date.now() - registeredAt;
+  console.log(`# re-invited ${reinvitedMs} ms after the re-registration, playing after ${playingMs} ms`);
+  const d = await diagnosis(h, live.streamId);
+  const replayed = d.steps.find((s) => s.step === 'replayed');
+  assert.match(replayed?.detail ?? '', /device restarted \(Call-ID .+ → .+\)/, JSON.stringify(d));
+  assert.equal(d.ok, true, JSON.stringify(d));
+  const streams = await h.api<StreamView[]>('/api/streams');
+  assert.deepEqual(
+    streams.body.map((s) => s.streamId),
+    [live.streamId],
+    'only the watched stream came back',
+  );
+
+  // Asking for the channel again joins that stream: no second INVITE.
+  const joined = await startLive(h, DEVICE, CH1);
+  assert.equal(joined.streamId, live.streamId);
+  assert.equal(rebooted.counts().sessions, 1, 'a second INVITE reached the rebooted device');
   counter2.close();
-  await h.api(`/api/streams/${again.streamId}`, { method: 'DELETE' });
+  await h.api(`/api/streams/${live.streamId}`, { method: 'DELETE' });
   assert.equal(h.gw.upper.sessions.list().length, 1);
 });

@@ -162,3 +162,27 @@ test('a failed flush keeps the entries for the next one', () => {
   sessions.close();
   failing.close();
 });
+
+test('a new Call-ID from a registered device is a restart; a refresh, a first registration and a return from offline are not', () => {
+  const { sessions, advance } = rig();
+  const restarts: string[][] = [];
+  const online: string[] = [];
+  sessions.events.on('restarted', (id, previous, callId) => restarts.push([id, previous, callId]));
+  sessions.events.on('online', (id) => online.push(id));
+
+  sessions.register(DEVICE, remote(40211), 3600, 'boot-1');
+  advance(1_800_000);
+  sessions.register(DEVICE, remote(40211), 3600, 'boot-1'); // refresh
+  assert.deepEqual(restarts, [], 'a refresh keeps the Call-ID');
+
+  sessions.register(DEVICE, remote(40211), 3600, 'boot-2'); // rebooted
+  assert.deepEqual(restarts, [[DEVICE, 'boot-1', 'boot-2']]);
+  assert.deepEqual(online, [DEVICE], 'still online: no second online event');
+
+  // Offline first (its plays were closed then): back with a new Call-ID is only "online".
+  advance(3 * 60_000 + 1);
+  sessions.sweep();
+  sessions.register(DEVICE, remote(40211), 3600, 'boot-3');
+  assert.deepEqual(restarts.length, 1);
+  assert.deepEqual(online, [DEVICE, DEVICE]);
+});

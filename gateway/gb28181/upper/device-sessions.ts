@@ -31,6 +31,12 @@ export type DeviceSessionEvents = {
   online: [deviceId: string];
   offline: [deviceId: string, reason: OfflineReason];
   keepalive: [deviceId: string, latenessSec: number];
+  /**
+   * A registered device registered again under a new Call-ID: a UA keeps one Call-ID for all
+   * its registrations during a boot cycle (RFC 3261 §10.2.4; reference §1.4), so this one
+   * restarted, and the INVITE dialogs it had are gone on its side.
+   */
+  restarted: [deviceId: string, previousCallId: string, callId: string];
 };
 
 export interface DeviceSessionsOptions {
@@ -115,6 +121,8 @@ export class DeviceSessions {
     });
     if (!prev?.online) {
       this.events.safeEmit('online', deviceId);
+    } else if (prev.callId !== callId) {
+      this.events.safeEmit('restarted', deviceId, prev.callId, callId);
     }
     return session;
   }

@@ -45,6 +45,10 @@ export interface PlaysOptions {
   requestKeyframe(deviceId: string, channelId: string): void;
 }
 
+/** The diagnosis cause of a play closed because its device restarted. */
+export const DEVICE_RESTARTED =
+  'the device re-registered with a new Call-ID (it restarted): its dialog is gone';
+
 export class Plays {
   readonly #o: PlaysOptions;
   readonly #ssrc: SsrcAllocator;
@@ -70,6 +74,36 @@ export class Plays {
         this.#plays.delete(id);
       }
     }
+  }
+
+  /**
+   * The device restarted (DeviceSessions 'restarted'): its dialogs are gone, so media will not
+   * come back on them. Closes each of its plays now, with the restart as the diagnosis, instead
+   * of waiting for the no-media timeout. The close still sends a BYE in the old dialog, without
+   * waiting for it: a restarted device answers 481 or nothing, and one that merely changed its
+   * Call-ID (against RFC 3261 §10.2.4) stops sending. Returns the live plays someone was
+   * watching, for the caller to invite again under the same IDs.
+   */
+  closeForRestart(deviceId: string, detail: string): PlayIdentity[] {
+    const watched: PlayIdentity[] = [];
+    for (const [id, play] of [...this.#plays]) {
+      if (play.deviceId !== deviceId) {
+        continue;
+      }
+      if (play.kind === 'live' && this.#watched(id, play)) {
+        watched.push(playIdentityOf(id, play));
+      }
+      play.session.diagnosis.add('device-restarted', detail);
+      play.session.diagnosis.fail(DEVICE_RESTARTED);
+      play.stream.close('device-restarted');
+    }
+    return watched;
+  }
+
+  /** Viewers on the hub here (WHEP, tests), HLS clients, or a remote media node's viewers. */
+  #watched(streamId: string, play: ActivePlay): boolean {
+    const v = streamViewOf(streamId, play, this.#o.viewersOf(streamId)).viewers;
+    return play.stream.info.viewers > 0 || v.webrtc + v.hls > 0;
   }
 
   closeAll(cause: string): void {
@@ -117,6 +151,7 @@ export class Plays {
     channelId: string,
     kind: PlayKind,
     range?: { start: Date; end: Date },
+    replayCause?: string,
   ): Promise<StreamView> {
     this.#o.checkChannel(deviceId, channelId);
     const existing = this.#plays.get(streamId);
@@ -159,6 +194,10 @@ export class Plays {
         onFirstKeyframe: (kind, seconds) => this.#o.onFirstKeyframe?.(kind, seconds),
       },
     );
+    if (replayCause !== undefined) {
+      // The previous attempt's diagnosis is replaced: say why this one exists.
+      session.diagnosis.add('replayed', replayCause);
+    }
     this.#diagnoses.set(streamId, session.diagnosis);
     if (this.#diagnoses.size > 500) {
       this.#diagnoses.delete(this.#diagnoses.keys().next().value!);
@@ -203,7 +242,8 @@ export class Plays {
 
   /**
    * Ends the current dialog of `id.streamId` (BYE) if one is up, and invites the stream again
-   * under the same ID, so URLs handed out stay valid (failover of a lost media node).
+   * under the same ID, so URLs handed out stay valid (failover of a lost media node, a device
+   * that restarted).
    */
   replay(id: PlayIdentity, cause: string): Promise<StreamView> {
     const current = this.#plays.get(id.streamId);
@@ -211,7 +251,7 @@ export class Plays {
       current.stream.close(cause);
     }
     const range = id.range ? { start: new Date(id.range.start), end: new Date(id.range.end) } : undefined;
-    return this.#play(id.streamId, id.deviceId, id.channelId, id.kind, range);
+    return this.#play(id.streamId, id.deviceId, id.channelId, id.kind, range, cause);
   }
 
   startLive(deviceId: string, channelId: string): Promise<StreamView> {

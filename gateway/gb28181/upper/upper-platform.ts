@@ -79,6 +79,7 @@ export class UpperPlatform implements GatewayServices {
   readonly #devices: DeviceQueries;
   readonly #plays: Plays;
   #catalogTimer: NodeJS.Timeout | undefined;
+  #closed = false;
 
   constructor(opts: UpperPlatformOptions) {
     this.#o = opts;
@@ -146,6 +147,9 @@ export class UpperPlatform implements GatewayServices {
       opts.log.warn({ deviceId, reason }, 'device offline');
       this.#plays.closeDevice(deviceId, `device offline: ${reason}`);
     });
+    this.sessions.events.on('restarted', (deviceId, previousCallId, callId) =>
+      this.#onDeviceRestarted(deviceId, `Call-ID ${previousCallId} → ${callId}`),
+    );
     this.sessions.events.on('keepalive', (deviceId, lateness) => opts.hooks?.keepalive?.(deviceId, lateness));
     opts.ua.onRequest((req, tx) => this.#onRequest(req, tx));
     opts.ua.transport.onConnectionClose((info) => this.sessions.connectionClosed(info.connectionId));
@@ -167,6 +171,7 @@ export class UpperPlatform implements GatewayServices {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#catalogTimer);
     this.#plays.closeAll('shutdown');
     this.sessions.close();
@@ -219,6 +224,31 @@ export class UpperPlatform implements GatewayServices {
     } catch (err) {
       log.info({ deviceId, err: String(err) }, 'DeviceInfo after registration failed');
     }
+  }
+
+  /**
+   * Its old dialogs are dead: close their streams now, and invite the watched live ones again
+   * once the device has its 200 to the REGISTER (the event fires before the registrar answers).
+   */
+  #onDeviceRestarted(deviceId: string, detail: string): void {
+    const log = this.#o.log;
+    const again = this.#plays.closeForRestart(deviceId, detail);
+    log.warn({ deviceId, detail, reinvite: again.map((p) => p.streamId) }, 'device restarted');
+    if (again.length === 0) {
+      return;
+    }
+    setTimeout(() => {
+      if (this.#closed) {
+        return;
+      }
+      for (const id of again) {
+        this.#plays
+          .replay(id, `device restarted (${detail})`)
+          .catch((err: unknown) =>
+            log.warn({ deviceId, streamId: id.streamId, err: String(err) }, 'replay after restart failed'),
+          );
+      }
+    }, 50).unref();
   }
 
   #onManscdp(m: ManscdpMessage, session: DeviceSession): void {
@@ -290,7 +320,8 @@ export class UpperPlatform implements GatewayServices {
 
   /**
    * Ends the current dialog of `id.streamId` (BYE) if one is up, and invites the stream again
-   * under the same ID, so URLs handed out stay valid (failover of a lost media node).
+   * under the same ID, so URLs handed out stay valid (failover of a lost media node, a device
+   * that restarted).
    */
   replay(id: PlayIdentity, cause: string): Promise<StreamView> {
     return this.#plays.replay(id, cause);
