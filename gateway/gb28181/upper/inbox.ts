@@ -1,18 +1,24 @@
-// Device → upper MESSAGE and NOTIFY (reference §0, §2, §3): answered 200 at once (before parsing,
-// or UDP retransmissions duplicate pages), deduplicated, then routed by root + CmdType.
+// Device → upper MESSAGE and NOTIFY (reference §0, §2, §3): the sender is checked first, so the
+// XML parser only ever sees bodies from a registered device or from inside one of our dialogs;
+// answered 200 at once (before handling, or UDP retransmissions duplicate pages), deduplicated,
+// then routed by root + CmdType.
 import type { ServerTransaction, SipRequest } from '../../sip/index.js';
 import { parseNameAddr, parseSipUri } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
 import { parseManscdp, type ManscdpMessage, type ManscdpParseResult } from '../manscdp.js';
 import type { DeviceSession, DeviceSessions } from './device-sessions.js';
-import { parseKeepaliveFast } from './keepalive-fast-path.js';
+import { mentionsKeepalive, parseKeepaliveFast } from './keepalive-fast-path.js';
 
 export interface InboxHandlers {
   /** A parsed message from a registered device. */
   onMessage(message: ManscdpMessage, session: DeviceSession, req: SipRequest): void;
+  /** Whether the Call-ID is one of our INVITE dialogs: its MESSAGEs are parsed whoever sends them. */
+  isDialog?(callId: string): boolean;
   /** In-dialog MESSAGE (MediaStatus 121 of a playback) looked up by Call-ID first (reference §8.2). */
   onDialogMessage?(callId: string, message: ManscdpMessage): boolean;
 }
+
+export type ManscdpParser = (body: Uint8Array) => ManscdpParseResult;
 
 /** Bounded memory of (Call-ID, CSeq) pairs already handled: duplicates with new branches happen. */
 class RecentKeys {
@@ -38,6 +44,8 @@ export class Inbox {
     private readonly sessions: DeviceSessions,
     private readonly handlers: InboxHandlers,
     private readonly log: Logger,
+    /** The full MANSCDP parser; replaceable so tests can count what reaches it. */
+    private readonly parse: ManscdpParser = parseManscdp,
   ) {}
 
   handle(req: SipRequest, tx: ServerTransaction): void {
@@ -45,23 +53,26 @@ export class Inbox {
     const from = parseNameAddr(req.headers.get('from') ?? '');
     const deviceId = from ? parseSipUri(from.uri)?.user : undefined;
     const callId = req.headers.get('call-id') ?? '';
-    // The canonical ASCII keepalive skips the XML parser; everything else takes the full parse.
+    // The canonical ASCII keepalive is read by a bounded scan, never by the XML parser.
     const fast = parseKeepaliveFast(req.body);
-    const parsed: ManscdpParseResult = fast ? { ok: true, value: fast } : parseManscdp(req.body);
+    const known = deviceId === undefined ? undefined : this.sessions.get(deviceId);
+    // In-dialog messages count as known: Hikvision's MediaStatus From is not the device ID
+    // (reference §11 #10). Anyone else is refused before the body is parsed.
+    if (!known && !this.handlers.isDialog?.(callId)) {
+      this.#refuseUnknown(tx, deviceId, fast !== undefined || mentionsKeepalive(req.body));
+      return;
+    }
+    const parsed: ManscdpParseResult = fast ? { ok: true, value: fast } : this.parse(req.body);
     const message = parsed.ok ? parsed.value.message : undefined;
     const isKeepalive = message?.kind === 'Keepalive';
-    const session = deviceId ? this.sessions.touch(deviceId, tx.remote, isKeepalive) : undefined;
+    const session = known ? this.sessions.touch(known.deviceId, tx.remote, isKeepalive) : undefined;
 
-    // In-dialog messages first: Hikvision's MediaStatus From is not the device ID (reference §11 #10).
     if (message && this.handlers.onDialogMessage?.(callId, message)) {
       tx.respond(200);
       return;
     }
     if (!session) {
-      // Unknown or expired registration: 404 makes the device register again (wvp's choice).
-      this.stats.unknownDevice++;
-      this.log.info({ deviceId, kind: message?.kind }, 'MESSAGE from a device with no live registration');
-      tx.respond(isKeepalive ? 404 : 403);
+      this.#refuseUnknown(tx, deviceId, isKeepalive);
       return;
     }
     // 200 every keepalive, even a malformed one (reference §2, wvp #657).
@@ -86,5 +97,12 @@ export class Inbox {
     } catch (err) {
       this.log.error({ err, deviceId }, 'MANSCDP handler failed');
     }
+  }
+
+  /** Unknown or expired registration: a keepalive gets 404, which makes the device register again (wvp's choice). */
+  #refuseUnknown(tx: ServerTransaction, deviceId: string | undefined, keepalive: boolean): void {
+    this.stats.unknownDevice++;
+    this.log.info({ deviceId, keepalive }, 'MESSAGE from a device with no live registration');
+    tx.respond(keepalive ? 404 : 403);
   }
 }

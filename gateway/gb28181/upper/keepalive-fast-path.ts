@@ -32,6 +32,9 @@ const LEAF_RE =
   /<(CmdType|SN|DeviceID|Status)>([A-Za-z0-9_-]{1,64})<\/\1>\s*|<Info>\s*<\/Info>\s*|<Info\/>\s*/y;
 const TAIL_RE = /<\/Notify>\s*$/y;
 const SN_RE = /^\d{1,20}$/;
+/** How far mentionsKeepalive looks: the CmdType comes within the first lines of any keepalive. */
+const SNIFF_BYTES = 4096;
+const CMDTYPE_KEEPALIVE_RE = /<CmdType>\s*Keepalive\s*<\/CmdType>/i;
 
 /** The parsed keepalive, or undefined when the body is not in the canonical shape above. */
 export function parseKeepaliveFast(body: Uint8Array): ParsedManscdp | undefined {
@@ -125,4 +128,15 @@ export function parseKeepaliveFast(body: Uint8Array): ParsedManscdp | undefined 
       mismatch: false,
     },
   };
+}
+
+/**
+ * Whether a body says CmdType Keepalive anywhere in its first 4 KiB, read as bytes (the tag
+ * and value are ASCII in every charset a device uses). No parse: it only picks the refusal for
+ * an unregistered sender, 404 for a keepalive (the device registers again) and 403 otherwise,
+ * for the keepalives the fast path does not read (GB2312 text in <Info>, comments, odd case).
+ */
+export function mentionsKeepalive(body: Uint8Array): boolean {
+  const n = Math.min(body.byteLength, SNIFF_BYTES);
+  return CMDTYPE_KEEPALIVE_RE.test(Buffer.from(body.buffer, body.byteOffset, n).toString('latin1'));
 }

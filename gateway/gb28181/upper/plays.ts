@@ -124,6 +124,16 @@ export class Plays {
     }
   }
 
+  /** Whether the Call-ID is the dialog of one of our plays. */
+  hasDialog(callId: string): boolean {
+    for (const play of this.#plays.values()) {
+      if (play.session.callId === callId) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** An in-dialog MESSAGE (looked up by Call-ID): true when it belongs to one of our plays. */
   handleDialogMessage(callId: string, message: ManscdpMessage): boolean {
     const play = [...this.#plays.values()].find((p) => p.session.callId === callId);

@@ -134,6 +134,7 @@ export class UpperPlatform implements GatewayServices {
       this.sessions,
       {
         onMessage: (m, session) => this.#onManscdp(m, session),
+        isDialog: (callId) => this.#plays.hasDialog(callId),
         onDialogMessage: (callId, m) => this.#plays.handleDialogMessage(callId, m),
       },
       opts.log.child({ part: 'inbox' }),
