@@ -206,6 +206,11 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     this.#registration.start();
   }
 
+  /** REGISTER again now, as a refresh; `newCallId` under a fresh Call-ID (see Registration.start). */
+  registerAgain(opts: { newCallId?: boolean } = {}): void {
+    this.#registration.start(opts);
+  }
+
   async refreshChannels(): Promise<void> {
     try {
       this.#channelIds = new Set((await this.#o.backend.channels()).map((c) => c.channelId));

@@ -39,7 +39,7 @@ export class Registration {
   readonly #events: RegistrationEvents;
   readonly #backoff: Backoff;
   /** Kept across refreshes and the unregister (reference §1.4: refresh on the same Call-ID). */
-  readonly #callId: string;
+  #callId: string;
   readonly #fromTag = newTag();
   #cseq = 0;
   #state: RegistrationState = 'idle';
@@ -68,10 +68,17 @@ export class Registration {
     return this.#backoff.failures;
   }
 
-  /** Register now (cancelling any scheduled refresh or retry). */
-  start(): void {
+  /**
+   * Register now (cancelling any scheduled refresh or retry). `newCallId` plays a device that
+   * takes a fresh Call-ID for a refresh, as some firmware does (the upper platform must not take
+   * that alone for a restart).
+   */
+  start(opts: { newCallId?: boolean } = {}): void {
     if (this.#state === 'closed' || this.#state === 'unregistering') {
       return;
+    }
+    if (opts.newCallId) {
+      this.#callId = newCallId(this.#o.link.ua.publicHost);
     }
     this.#clearTimer();
     void this.#attempt(this.#o.expiresSec ?? 3600);

@@ -77,17 +77,30 @@ export class Plays {
   }
 
   /**
-   * The device restarted (DeviceSessions 'restarted'): its dialogs are gone, so media will not
-   * come back on them. Closes each of its plays now, with the restart as the diagnosis, instead
-   * of waiting for the no-media timeout. The close still sends a BYE in the old dialog, without
-   * waiting for it: a restarted device answers 481 or nothing, and one that merely changed its
-   * Call-ID (against RFC 3261 §10.2.4) stops sending. Returns the live plays someone was
-   * watching, for the caller to invite again under the same IDs.
+   * The device registered under a new Call-ID at `sinceMs` (DeviceSessions 'restarted'). After a
+   * restart its dialogs are gone and no media comes on them again, so each play that has had no
+   * media since then is closed, with the restart as the diagnosis, instead of waiting for the
+   * no-media timeout; the close still sends a BYE in the old dialog without waiting for it (a
+   * restarted device answers 481 or nothing). A play whose media still flows belongs to a device
+   * that only changed its Call-ID (some firmware does on refresh, against RFC 3261 §10.2.4): it is
+   * kept. `reinvite` are the closed live plays someone was watching, for the caller to invite again.
    */
-  closeForRestart(deviceId: string, detail: string): PlayIdentity[] {
+  closeForRestart(
+    deviceId: string,
+    detail: string,
+    sinceMs: number,
+  ): { reinvite: PlayIdentity[]; closed: number; kept: number } {
     const watched: PlayIdentity[] = [];
+    let closed = 0;
+    let kept = 0;
     for (const [id, play] of [...this.#plays]) {
       if (play.deviceId !== deviceId) {
+        continue;
+      }
+      const lastMediaMs = play.stream.info.lastMediaAt?.getTime() ?? 0;
+      if (lastMediaMs >= sinceMs) {
+        play.session.diagnosis.add('call-id-changed', `${detail}; media still flows, so not a restart`);
+        kept++;
         continue;
       }
       if (play.kind === 'live' && this.#watched(id, play)) {
@@ -96,8 +109,9 @@ export class Plays {
       play.session.diagnosis.add('device-restarted', detail);
       play.session.diagnosis.fail(DEVICE_RESTARTED);
       play.stream.close('device-restarted');
+      closed++;
     }
-    return watched;
+    return { reinvite: watched, closed, kept };
   }
 
   /** Viewers on the hub here (WHEP, tests), HLS clients, or a remote media node's viewers. */

@@ -33,6 +33,8 @@ import type { MediaNodeClient } from './media-node-client.js';
 import { Plays } from './plays.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
 
+/** Silence on the old dialogs for this long after a new Call-ID confirms a restart. */
+const RESTART_SETTLE_MS = 1000;
 export type { PlayIdentity } from './active-play.js';
 
 export interface UpperPlatformOptions {
@@ -228,28 +230,33 @@ export class UpperPlatform implements GatewayServices {
   }
 
   /**
-   * Its old dialogs are dead: close their streams now, and invite the watched live ones again
-   * once the device has its 200 to the REGISTER (the event fires before the registrar answers).
+   * A new Call-ID usually means a restart, whose old dialogs are dead. Media tells the two cases
+   * apart: wait RESTART_SETTLE_MS (the device also has its 200 to the REGISTER by then, since the
+   * event fires before the registrar answers), close the plays that stayed silent and invite the
+   * watched live ones again.
    */
   #onDeviceRestarted(deviceId: string, detail: string): void {
     const log = this.#o.log;
-    const again = this.#plays.closeForRestart(deviceId, detail);
-    log.warn({ deviceId, detail, reinvite: again.map((p) => p.streamId) }, 'device restarted');
-    if (again.length === 0) {
-      return;
-    }
+    const sinceMs = Date.now();
     setTimeout(() => {
       if (this.#closed) {
         return;
       }
-      for (const id of again) {
+      const { reinvite, closed, kept } = this.#plays.closeForRestart(deviceId, detail, sinceMs);
+      const streams = { closed, kept, reinvite: reinvite.map((p) => p.streamId) };
+      if (closed > 0 || kept === 0) {
+        log.warn({ deviceId, detail, ...streams }, 'device restarted');
+      } else {
+        log.info({ deviceId, detail, ...streams }, 'new Call-ID while media flows: not a restart');
+      }
+      for (const id of reinvite) {
         this.#plays
           .replay(id, `device restarted (${detail})`)
           .catch((err: unknown) =>
             log.warn({ deviceId, streamId: id.streamId, err: String(err) }, 'replay after restart failed'),
           );
       }
-    }, 50).unref();
+    }, RESTART_SETTLE_MS).unref();
   }
 
   #onManscdp(m: ManscdpMessage, session: DeviceSession): void {
