@@ -18,6 +18,7 @@ import { DeviceMessenger } from './device-messenger.js';
 import type { DeviceSession, DeviceSessions } from './device-sessions.js';
 import { ptzCommandOf } from './ptz-request.js';
 import { QueryTimeoutError, QueryTracker } from './query-tracker.js';
+import { catalogItemKey, recordItemKey } from '../multi-response.js';
 
 export interface DeviceQueriesOptions {
   ua: SipUserAgent;
@@ -216,7 +217,7 @@ export class DeviceQueries {
     const sn = this.#queries.nextSn();
     const pages = this.#queries.paged<CatalogResponse, CatalogItem>(deviceId, 'Catalog', sn, {
       pageOf: (m) => ({ sumNum: m.sumNum, items: m.items }),
-      itemKey: (item) => item.deviceId,
+      itemKey: catalogItemKey,
       timeoutMs: this.#o.queryTimeoutMs ?? 30_000,
       quietMs: 5_000,
     });
@@ -293,7 +294,7 @@ export class DeviceQueries {
     const sn = this.#queries.nextSn();
     const pages = this.#queries.paged<RecordInfoResponse, GbRecordItem>(deviceId, 'RecordInfo', sn, {
       pageOf: (m) => ({ sumNum: m.sumNum, items: m.items }),
-      itemKey: (r) => `${r.startTime}|${r.endTime}|${r.filePath ?? ''}`,
+      itemKey: recordItemKey,
       timeoutMs: this.#o.queryTimeoutMs ?? 30_000,
       quietMs: 5_000,
     });
