@@ -2,26 +2,40 @@
 // preceded by its length in 4 bytes (lengthSizeMinusOne = 3, as in our avcC/hvcC).
 
 /**
- * Length-prefix `units` into one sample, skipping units for which `skip` returns true
- * (e.g. parameter sets that already sit in the sample entry). Returns an empty array
- * when nothing is left.
+ * A sample still held as NAL units (views of the demuxer's buffer): the length prefixes are
+ * written only when the sample is copied into its fragment, so its bytes are copied once.
  */
-export function lengthPrefixed(
+export interface NalUnitSample {
+  readonly units: readonly Uint8Array[];
+  /** Size once length-prefixed: the sum of 4 + unit length. */
+  readonly byteLength: number;
+}
+
+/**
+ * `units` as a sample, minus those for which `skip` returns true (e.g. parameter sets that
+ * already sit in the sample entry). Copies nothing; the array is reused when nothing is skipped.
+ */
+export function nalUnitSample(
   units: readonly Uint8Array[],
   skip?: (unit: Uint8Array) => boolean,
-): Uint8Array {
+): NalUnitSample {
+  let kept: Uint8Array[] | undefined;
   let size = 0;
-  for (const u of units) {
-    if (!skip?.(u)) {
-      size += 4 + u.byteLength;
-    }
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const u of units) {
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i];
     if (skip?.(u)) {
+      kept ??= units.slice(0, i);
       continue;
     }
+    kept?.push(u);
+    size += 4 + u.byteLength;
+  }
+  return { units: kept ?? units, byteLength: size };
+}
+
+/** Writes the units length-prefixed into out at `at`; returns the offset after them. */
+export function writeLengthPrefixed(units: readonly Uint8Array[], out: Uint8Array, at: number): number {
+  for (const u of units) {
     const n = u.byteLength;
     out[at] = (n >>> 24) & 0xff;
     out[at + 1] = (n >>> 16) & 0xff;
@@ -30,6 +44,20 @@ export function lengthPrefixed(
     out.set(u, at + 4);
     at += 4 + n;
   }
+  return at;
+}
+
+/**
+ * Length-prefix `units` into one new sample, skipping units for which `skip` returns true.
+ * Returns an empty array when nothing is left.
+ */
+export function lengthPrefixed(
+  units: readonly Uint8Array[],
+  skip?: (unit: Uint8Array) => boolean,
+): Uint8Array {
+  const sample = nalUnitSample(units, skip);
+  const out = new Uint8Array(sample.byteLength);
+  writeLengthPrefixed(sample.units, out, 0);
   return out;
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { box, fullBox, readBoxes, findPath, childrenStart, readU32, u32, type BoxRef } from './box.js';
 import { replaceSampleEntry, sampleEntryTypes, setMovieDurations, setTrexDefaultFlags } from './splice.js';
-import { lengthPrefixed } from './avcc-sample.js';
+import { lengthPrefixed, nalUnitSample, writeLengthPrefixed } from './avcc-sample.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -134,4 +134,19 @@ test('lengthPrefixed writes 4-byte big-endian lengths and honours skip', () => {
   assert.equal(hex(lengthPrefixed(units)), '000000026701' + '00000003650203');
   assert.equal(hex(lengthPrefixed(units, (u) => u[0] === 0x67)), '00000003650203');
   assert.equal(lengthPrefixed([], undefined).byteLength, 0);
+});
+
+test('nalUnitSample copies nothing and sizes the sample; writeLengthPrefixed writes it in place', () => {
+  const units = [new Uint8Array([0x67, 1]), new Uint8Array([0x65, 2, 3])];
+  const all = nalUnitSample(units);
+  assert.equal(all.units, units, 'nothing skipped: the same array, no new one');
+  assert.equal(all.byteLength, 4 + 2 + 4 + 3);
+  const noSps = nalUnitSample(units, (u) => u[0] === 0x67);
+  assert.deepEqual(noSps.units, [units[1]]);
+  assert.equal(noSps.units[0], units[1], 'a view, not a copy');
+  assert.equal(noSps.byteLength, 7);
+  // written at an offset inside a larger buffer, after a 2-byte prefix
+  const out = new Uint8Array(2 + all.byteLength).fill(0xee);
+  assert.equal(writeLengthPrefixed(all.units, out, 2), out.byteLength);
+  assert.equal(hex(out), 'eeee' + '000000026701' + '00000003650203');
 });

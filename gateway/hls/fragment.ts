@@ -1,10 +1,15 @@
 // Movie fragments (ISO/IEC 14496-12 §8.8) for one LL-HLS part: a moof+mdat pair per track
-// run, written by mux.js's generator. mux.js computes trun.data_offset for one traf whose
-// mdat follows at once, so video and audio each get their own pair (which ffprobe and
+// run, the moof written by mux.js's generator. mux.js computes trun.data_offset for one traf
+// whose mdat follows at once, so video and audio each get their own pair (which ffprobe and
 // hls.js both read as one muxed fragment).
+//
+// Memory: the whole fragment is one allocation; video samples still held as NAL units (views
+// of the demuxer's buffer) are length-prefixed straight into it, so each media byte is copied
+// once between the demuxer and the bytes served.
 import gen, { type MuxSample, type MuxSampleFlags } from 'mux.js/lib/mp4/mp4-generator.js';
-import { box, concatBytes } from '../../codecs/fmp4/box.js';
-import type { AudioSampleIn, VideoSampleOut } from './segmenter.js';
+import { writeU32 } from '../../codecs/fmp4/box.js';
+import { writeLengthPrefixed } from '../../codecs/fmp4/avcc-sample.js';
+import type { AudioSampleIn, SampleBytes, VideoSampleOut } from './segmenter.js';
 
 export const VIDEO_TRACK_ID = 1;
 export const AUDIO_TRACK_ID = 2;
@@ -15,7 +20,8 @@ export interface TrackRun {
   readonly type: 'video' | 'audio';
   readonly baseMediaDecodeTime: number;
   readonly samples: MuxSample[];
-  readonly payload: readonly Uint8Array[];
+  /** One entry per sample, in order; its byteLength is the sample's size. */
+  readonly payload: readonly SampleBytes[];
 }
 
 // mux.js writes every flag field; missing ones would become 0/NaN bits.
@@ -29,6 +35,9 @@ const SYNC: MuxSampleFlags = {
   degradationPriority: 0,
 };
 const NON_SYNC: MuxSampleFlags = { ...SYNC, dependsOn: 1, isNonSyncSample: 1 };
+
+/** 'mdat' as a big-endian 32-bit word. */
+const MDAT = 0x6d646174;
 
 export function videoRun(samples: readonly VideoSampleOut[], id = VIDEO_TRACK_ID): TrackRun {
   return {
@@ -56,21 +65,23 @@ export function audioRuns(samples: readonly AudioSampleIn[], id = AUDIO_TRACK_ID
       runs.push(current);
     }
     current.samples.push({ duration: s.duration, size: s.data.byteLength });
-    (current.payload as Uint8Array[]).push(s.data);
+    (current.payload as SampleBytes[]).push(s.data);
     next = s.time + s.duration;
   }
   return runs;
 }
 
 /**
- * moof+mdat for each non-empty run, in order. Sequence numbers (mfhd) start at `sequence`
- * and increase by one per moof; returns the next free one.
+ * moof+mdat for each non-empty run, in order, in one buffer. Sequence numbers (mfhd) start
+ * at `sequence` and increase by one per moof; returns the next free one.
  */
 export function buildFragment(
   sequence: number,
   runs: readonly TrackRun[],
 ): { bytes: Uint8Array; nextSequence: number } {
-  const parts: Uint8Array[] = [];
+  const moofs: Uint8Array[] = [];
+  const mdatSizes: number[] = [];
+  let total = 0;
   let seq = sequence;
   for (const run of runs) {
     if (run.samples.length === 0) {
@@ -79,7 +90,35 @@ export function buildFragment(
     const moof = gen.moof(seq++, [
       { id: run.id, type: run.type, baseMediaDecodeTime: run.baseMediaDecodeTime, samples: run.samples },
     ]);
-    parts.push(moof, box('mdat', ...run.payload)); // same bytes as gen.mdat, one copy fewer
+    let mdatSize = 8;
+    for (const p of run.payload) {
+      mdatSize += p.byteLength;
+    }
+    moofs.push(moof);
+    mdatSizes.push(mdatSize);
+    total += moof.byteLength + mdatSize;
   }
-  return { bytes: concatBytes(parts), nextSequence: seq };
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  let i = 0;
+  for (const run of runs) {
+    if (run.samples.length === 0) {
+      continue;
+    }
+    bytes.set(moofs[i], at);
+    at += moofs[i].byteLength;
+    writeU32(bytes, at, mdatSizes[i]); // ISO/IEC 14496-12 §8.1.1: size, then 'mdat', then data
+    writeU32(bytes, at + 4, MDAT);
+    at += 8;
+    for (const p of run.payload) {
+      if (p instanceof Uint8Array) {
+        bytes.set(p, at);
+        at += p.byteLength;
+      } else {
+        at = writeLengthPrefixed(p.units, bytes, at);
+      }
+    }
+    i++;
+  }
+  return { bytes, nextSequence: seq };
 }

@@ -95,13 +95,19 @@ test(
     assert.ok(out.segment('4.m4s'));
     assert.ok(out.segment('10.m4s'));
     assert.ok(out.segment('11.0.m4s'));
-    // a part is a view into its finished segment: first part + ... + last part = segment
+    // a segment is its parts back to back: served as the part buffers themselves, not a copy
     const seg = out.segment('10.m4s')!;
+    const chunks = out.segmentChunks('10.m4s')!;
+    assert.equal(chunks.length, 7);
     let size = 0;
     for (let i = 0; i < 7; i++) {
-      size += out.segment(`10.${i}.m4s`)!.byteLength;
+      const part = out.segment(`10.${i}.m4s`)!;
+      assert.equal(chunks[i], part, `chunk ${i} is part 10.${i}`);
+      assert.deepEqual(seg.subarray(size, size + part.byteLength), part);
+      size += part.byteLength;
     }
     assert.equal(size, seg.byteLength);
+    assert.equal(out.segmentChunks('11.m4s'), undefined, 'the open segment is not served whole');
     assert.equal(out.info.videoCodec, 'avc1.42C00C');
     assert.equal(out.info.audioCodec, 'fLaC');
     assert.deepEqual([out.info.width, out.info.height], [320, 180]);

@@ -25,11 +25,16 @@ export interface HlsOutputOptions {
 
 interface StoredPart {
   readonly name: string;
-  bytes: Uint8Array;
+  readonly bytes: Uint8Array;
   readonly durationSec: number;
   readonly independent: boolean;
 }
 
+/**
+ * A segment is its parts laid end to end (each part is whole moof+mdat pairs). The parts are
+ * never joined into one buffer: a segment is served as the list of its parts, so its media
+ * bytes are not copied again after the fragment writer.
+ */
 interface StoredSegment {
   readonly msn: number;
   readonly parts: StoredPart[];
@@ -37,7 +42,6 @@ interface StoredSegment {
   readonly startSec: number;
   complete: boolean;
   durationSec: number;
-  bytes?: Uint8Array;
 }
 
 export interface HlsOutputInfo {
@@ -120,19 +124,10 @@ export class HlsOutput implements HlsSinkTarget {
     if (!seg || this.closed) {
       return;
     }
-    // One buffer per segment; the parts become views into it, so memory holds each byte once.
     let size = 0;
     for (const p of seg.parts) {
       size += p.bytes.byteLength;
     }
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const p of seg.parts) {
-      bytes.set(p.bytes, at);
-      p.bytes = bytes.subarray(at, at + p.bytes.byteLength);
-      at += p.bytes.byteLength;
-    }
-    seg.bytes = bytes;
     seg.complete = true;
     seg.durationSec = durationSec;
     if (durationSec > 0) {
@@ -158,14 +153,26 @@ export class HlsOutput implements HlsSinkTarget {
     return this.initBytes;
   }
 
-  /** A segment ("12.m4s") or part ("12.3.m4s") still in memory. */
+  /**
+   * A segment ("12.m4s") or part ("12.3.m4s") still in memory, as one buffer. A segment is
+   * joined from its parts here, per call; servers use segmentChunks() to send it without that copy.
+   */
   segment(name: string): Uint8Array | undefined {
+    const chunks = this.segmentChunks(name);
+    return chunks && joinChunks(chunks);
+  }
+
+  /**
+   * The bytes of the init segment, a part (one chunk) or a complete segment (its parts, in
+   * order): to be sent back to back. Undefined when not (or no longer) in memory.
+   */
+  segmentChunks(name: string): readonly Uint8Array[] | undefined {
     const f = parseHlsName(name);
     if (!f) {
       return undefined;
     }
     if (f.kind === 'init') {
-      return this.initBytes;
+      return this.initBytes && [this.initBytes];
     }
     if (f.kind !== 'segment' && f.kind !== 'part') {
       return undefined;
@@ -175,9 +182,10 @@ export class HlsOutput implements HlsSinkTarget {
       return undefined;
     }
     if (f.kind === 'segment') {
-      return seg.complete ? seg.bytes : undefined;
+      return seg.complete ? seg.parts.map((p) => p.bytes) : undefined;
     }
-    return seg.parts[f.index]?.bytes;
+    const part = seg.parts[f.index];
+    return part && [part.bytes];
   }
 
   /**
@@ -185,17 +193,23 @@ export class HlsOutput implements HlsSinkTarget {
    * or the one after it) is waited for, up to the blocking bound.
    */
   async waitForSegment(name: string): Promise<Uint8Array | undefined> {
+    const chunks = await this.waitForSegmentChunks(name);
+    return chunks && joinChunks(chunks);
+  }
+
+  /** Like segmentChunks(), waiting as waitForSegment() does. */
+  async waitForSegmentChunks(name: string): Promise<readonly Uint8Array[] | undefined> {
     const f = parseHlsName(name);
     if (!f || (f.kind !== 'segment' && f.kind !== 'part')) {
-      return this.segment(name);
+      return this.segmentChunks(name);
     }
     const last = this.segments[this.segments.length - 1];
     const nextMsn = last ? (last.complete ? last.msn + 1 : last.msn) : 0;
-    if (f.msn > nextMsn + 1 || (f.msn < nextMsn && this.segment(name) === undefined)) {
+    if (f.msn > nextMsn + 1 || (f.msn < nextMsn && this.segmentChunks(name) === undefined)) {
       return undefined;
     }
     const settled = (): boolean => {
-      if (this.segment(name) !== undefined || this.ended) {
+      if (this.segmentChunks(name) !== undefined || this.ended) {
         return true;
       }
       const seg = this.segments.find((s) => s.msn === f.msn);
@@ -203,7 +217,7 @@ export class HlsOutput implements HlsSinkTarget {
       return f.kind === 'part' && seg !== undefined && seg.complete;
     };
     await this.waitUntil(settled);
-    return this.segment(name);
+    return this.segmentChunks(name);
   }
 
   /**
@@ -345,4 +359,22 @@ export class HlsOutput implements HlsSinkTarget {
       check();
     }
   }
+}
+
+/** One chunk as is; several joined into a new buffer. */
+function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) {
+    return chunks[0];
+  }
+  let size = 0;
+  for (const c of chunks) {
+    size += c.byteLength;
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }

@@ -89,16 +89,25 @@ export function hlsRouter(resolve: (streamId: string) => HlsOutput | undefined):
       return;
     }
 
-    const bytes = file.kind === 'init' ? out.init() : await out.waitForSegment(name);
-    if (!bytes) {
+    const chunks = await out.waitForSegmentChunks(name);
+    if (!chunks) {
       return fail(res, 'GW_ERR_NOT_FOUND', `${name} is not (or no longer) available.`);
+    }
+    let size = 0;
+    for (const c of chunks) {
+      size += c.byteLength;
     }
     res.status(200).set({
       'Content-Type': 'video/mp4',
+      'Content-Length': String(size),
       // a restarted output reuses names, so nothing is cached for long
       'Cache-Control': file.kind === 'init' ? 'no-cache' : 'max-age=10',
     });
-    res.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    // A segment goes out as its parts, back to back: never joined into one buffer.
+    for (const c of chunks) {
+      res.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+    }
+    res.end();
   }
 
   router.get('/:streamId/:file', async (req, res) => {

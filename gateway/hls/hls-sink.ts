@@ -2,7 +2,7 @@
 // parts and segments handed to its target (HlsOutput). Waits for the first keyframe; the
 // audio track exists when G.711 audio has been seen by the time the first part is written.
 import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';
-import { lengthPrefixed } from '../../codecs/fmp4/avcc-sample.js';
+import { nalUnitSample } from '../../codecs/fmp4/avcc-sample.js';
 import type { CloseReason, Sink } from '../media/sink.js';
 import { createLogger } from '../log.js';
 import { G711FlacTrack, isG711 } from './audio-track.js';
@@ -59,6 +59,8 @@ export class HlsSink implements Sink {
   private readonly segmenter: Segmenter;
   private readonly now: () => number;
   private video: VideoConfig | undefined;
+  /** Made once per config, not per access unit. */
+  private isParameterSet: (unit: Uint8Array) => boolean = () => false;
   private audio: G711FlacTrack | undefined;
   /** Undecided until the init segment is written. */
   private audioEnabled: boolean | undefined;
@@ -132,12 +134,12 @@ export class HlsSink implements Sink {
         return;
       }
       this.video = cfg;
+      this.isParameterSet = (u) => isKnownParameterSet(cfg, u);
       this.origin = au.dts;
     } else if (au.codec !== this.video.codec) {
       this.counters.codecChanges++; // a new init segment would be needed; not supported
       return;
     }
-    const cfg = this.video;
     let dts = au.dts - this.origin + this.offset;
     if (this.lastDts !== undefined) {
       const step = dts - this.lastDts;
@@ -156,7 +158,8 @@ export class HlsSink implements Sink {
       this.counters.negativeCto++;
     }
     this.wallClock.observe(this.now(), dts / 90);
-    const data = lengthPrefixed(au.units, (u) => isKnownParameterSet(cfg, u));
+    // no copy here: the fragment writer length-prefixes the units into the part's buffer
+    const data = nalUnitSample(au.units, this.isParameterSet);
     this.handle(
       this.segmenter.push({ kind: 'video', dts, cto: Math.max(0, pts - dts), keyframe: au.keyframe, data }),
     );

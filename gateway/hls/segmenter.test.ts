@@ -59,7 +59,7 @@ test('25 fps with a 2 s GOP gives 2.000 s segments of 320 ms parts plus an 80 ms
   // every frame is in exactly one part, in order, with its duration
   const frames = p.flatMap((x) => x.video);
   assert.equal(frames.length, 250);
-  assert.ok(frames.every((f, i) => f.data[0] === (i & 0xff) && f.duration === FRAME));
+  assert.ok(frames.every((f, i) => (f.data as Uint8Array)[0] === (i & 0xff) && f.duration === FRAME));
   assert.ok(frames.every((f, i) => f.keyframe === (i % 50 === 0)));
   // no part is longer than the part target
   assert.ok(p.every((x) => x.durationTicks <= 30000));

@@ -3,18 +3,25 @@
 // target duration is reached; parts close before the frame that would overrun the part
 // target. Pure and timer-free: every decision is made when the next video sample arrives,
 // because a sample's duration is only known from the one after it.
+import type { NalUnitSample } from '../../codecs/fmp4/avcc-sample.js';
 import type { Processor } from '../../codecs/processor.js';
 
 const CLOCK = 90_000;
 
-/** A video sample on the output timeline (90 kHz, rebased), payload already length-prefixed. */
+/**
+ * A sample's bytes: already in sample format (length-prefixed), or NAL units that are
+ * length-prefixed straight into the fragment when it is written (one copy in all).
+ */
+export type SampleBytes = Uint8Array | NalUnitSample;
+
+/** A video sample on the output timeline (90 kHz, rebased). */
 export interface VideoSampleIn {
   readonly kind: 'video';
   readonly dts: number;
   /** pts - dts, never negative (trun version 0 carries it unsigned). */
   readonly cto: number;
   readonly keyframe: boolean;
-  readonly data: Uint8Array;
+  readonly data: SampleBytes;
 }
 
 /** An audio sample (one FLAC frame) on the audio track's own timescale. */
@@ -32,7 +39,7 @@ export interface VideoSampleOut {
   readonly duration: number;
   readonly cto: number;
   readonly keyframe: boolean;
-  readonly data: Uint8Array;
+  readonly data: SampleBytes;
 }
 
 export interface Part {
