@@ -2,6 +2,7 @@
 // diagnosis reads them (port ready → connected → first RTP → first PS pack → codec → first
 // keyframe), plus the anomalies worth surfacing (wrong SSRC, failed dials, lost connections).
 import type { AudioCodec, VideoCodec } from '../../codecs/types.js';
+import type { MediaSource } from './source-lock.js';
 
 export type MediaTransport = 'udp' | 'tcp-passive' | 'tcp-active';
 
@@ -22,6 +23,13 @@ export type IngestEvent =
   | { type: 'ssrc-mismatch'; expected: number | undefined; got: number; address: string }
   /** learn-first: a stray SSRC was learned first, then the expected one appeared and took over. */
   | { type: 'ssrc-switch'; from: number | undefined; to: number }
+  /**
+   * UDP: RTP with an acceptable SSRC from a source other than the one the session locked to
+   * (its first accepted source); kept out. Once per distinct source.
+   */
+  | { type: 'source-mismatch'; address: string; port: number; ssrc: number; locked: MediaSource }
+  /** UDP: the source lock moved to an address signaling named for the device. */
+  | { type: 'source-switch'; from: MediaSource; to: MediaSource }
   /** The first MPEG-PS pack header (00 00 01 BA) in accepted RTP payloads. */
   | { type: 'first-pack'; at: Date }
   /** The demuxer identified (or changed) the elementary stream codecs. */

@@ -9,6 +9,7 @@ import type { IngestEvent, MediaTransport } from './ingest-events.js';
 import { LogThrottle } from './log-throttle.js';
 import type { PortPool } from './port-pool.js';
 import { RtpPsPipeline, type IngestStats } from './rtp-ps-pipeline.js';
+import type { MediaSource } from './source-lock.js';
 import type { SsrcMode } from './ssrc-guard.js';
 import { TcpActiveReceiver } from './tcp-active-receiver.js';
 import { TcpPassiveReceiver } from './tcp-passive-receiver.js';
@@ -28,6 +29,13 @@ export interface IngestOptions {
   expectedSsrc?: number;
   /** Default 'learn-first'; see ssrc-guard.ts for the rules. */
   ssrcMode?: SsrcMode;
+  /**
+   * Addresses signaling named for the device (its registration's contact/received address;
+   * the SDP answer's c= via trustDeviceAddress()). UDP takes packets only from the first
+   * source that delivers accepted ones; a source at one of these addresses may take over
+   * (source-lock.ts).
+   */
+  deviceAddresses?: readonly string[];
   /** Default 64 packets. */
   reorderWindow?: number;
   /** No accepted RTP for this long (from open, or since the last packet) closes with 'no-media'. Default 15000; 0 disables. */
@@ -62,6 +70,8 @@ export class IngestSession {
     this.pipeline = new RtpPsPipeline({
       ssrcMode: opts.ssrcMode,
       expectedSsrc: opts.expectedSsrc,
+      lockSource: opts.transport === 'udp',
+      deviceAddresses: opts.deviceAddresses,
       reorderWindow: opts.reorderWindow,
       onAccessUnit: (au) => {
         if (this.closedWith !== undefined) {
@@ -144,6 +154,8 @@ export class IngestSession {
     transport: MediaTransport;
     localPort: number;
     ssrc?: number;
+    /** UDP: the locked source, once the first packet was accepted. */
+    source?: MediaSource;
     framingResyncs: number;
     framingDroppedBytes: number;
   } {
@@ -153,6 +165,7 @@ export class IngestSession {
       transport: this.transport,
       localPort: this.port,
       ssrc: this.pipeline.ssrc,
+      source: this.pipeline.source,
       // RFC 4571 resyncs of the current TCP connection (a corrupted byte stream, ZLM #571).
       framingResyncs: framing?.resyncs ?? 0,
       framingDroppedBytes: framing?.droppedBytes ?? 0,
@@ -183,6 +196,15 @@ export class IngestSession {
   /** The 200 OK may carry a different y= (wvp #127, #507). */
   setExpectedSsrc(ssrc: number): void {
     this.pipeline.setExpectedSsrc(ssrc);
+  }
+
+  /**
+   * UDP: an address signaling named for the device (the c= of its SDP answer, its REGISTER
+   * contact or received address). A source there may take over from the locked one; any
+   * other source is kept out once the first accepted source is locked.
+   */
+  trustDeviceAddress(address: string): void {
+    this.pipeline.trustDeviceAddress(address);
   }
 
   /**

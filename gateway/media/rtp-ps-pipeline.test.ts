@@ -206,3 +206,135 @@ test('lying or missing markers: exactly the frames the demuxer finds alone', () 
   }
   assert.equal(run(withMarkers((i, m) => m || i > 1000)).pipeline.stats.frameHintFailures, 1);
 });
+
+// ---- UDP source lock (source-lock.ts): who may take over a stream ----
+
+interface Datagram {
+  bytes: Uint8Array;
+  address: string;
+  port: number;
+}
+
+function withSsrc(p: Uint8Array, ssrc: number): Uint8Array {
+  const copy = p.slice();
+  new DataView(copy.buffer).setUint32(8, ssrc); // RTP header bytes 8-11: SSRC (RFC 3550 §5.1)
+  return copy;
+}
+
+function runFrom(input: Datagram[], opts: Partial<RtpPsPipelineOptions> = {}) {
+  const aus: AccessUnit[] = [];
+  const events: IngestEvent[] = [];
+  const pipeline = new RtpPsPipeline({
+    expectedSsrc: Y,
+    lockSource: true,
+    onAccessUnit: (au) => aus.push(au),
+    onEvent: (e) => events.push(e),
+    ...opts,
+  });
+  for (const d of input) {
+    pipeline.push(d.bytes, d.address, d.port);
+  }
+  pipeline.flush();
+  const video = aus.filter((au) => au.codec === 'H264');
+  return { pipeline, events, video };
+}
+
+const DEVICE = { address: '10.0.0.5', port: 15060 };
+const from = (src: { address: string; port: number }, list: Uint8Array[]): Datagram[] =>
+  list.map((bytes) => ({ bytes, ...src }));
+
+/** The device's packets with the intruder's interleaved from index `at` on. */
+function interleave(device: Datagram[], intruder: Datagram[], at: number): Datagram[] {
+  const out = device.slice(0, at);
+  for (let i = at; i < device.length; i++) {
+    out.push(device[i]);
+    if (i - at < intruder.length) {
+      out.push(intruder[i - at]);
+    }
+  }
+  return out;
+}
+
+test('a sender copying y= from another port cannot take over a device that ignores y= (hardening §5)', () => {
+  const device = from(
+    DEVICE,
+    packets.map((p) => withSsrc(p, 0)),
+  ); // Dahua-style SSRC 0
+  const intruder = from({ address: DEVICE.address, port: 15062 }, packets.slice(0, 300)); // y= = Y
+  const { pipeline, events, video } = runFrom(interleave(device, intruder, 200));
+  assert.equal(video.length, expected.videoFrames, 'the device plays on, nothing mixed in');
+  assert.equal(pipeline.ssrc, 0);
+  assert.deepEqual(pipeline.source, DEVICE);
+  assert.equal(pipeline.stats.sourceMismatches, 300);
+  assert.equal(pipeline.stats.ssrcMismatches, 0);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'source-mismatch'),
+    [{ type: 'source-mismatch', address: '10.0.0.5', port: 15062, ssrc: Y, locked: DEVICE }],
+  );
+  assert.ok(!events.some((e) => e.type === 'ssrc-switch' || e.type === 'source-switch'));
+  // without the lock (as over TCP) the same intruder takes the stream: the gap this closes
+  const open = runFrom(interleave(device, intruder, 200), { lockSource: false });
+  assert.equal(open.pipeline.ssrc, Y);
+  assert.ok(open.events.some((e) => e.type === 'ssrc-switch'));
+});
+
+test('after a stray that carried media, the expected SSRC takes over only from an address signaling named', () => {
+  const stray = from(
+    { address: '10.0.0.66', port: 5000 },
+    packets.slice(0, 60).map((p) => withSsrc(p, 0x99)),
+  );
+  const device = from(DEVICE, packets);
+  const refused = runFrom([...stray, ...device]);
+  assert.equal(refused.pipeline.ssrc, 0x99, 'a proven source and no signaled address: first wins');
+  assert.equal(refused.pipeline.stats.sourceMismatches, packets.length);
+
+  const trusted = runFrom([...stray, ...device], { deviceAddresses: ['10.0.0.5'] });
+  assert.equal(trusted.pipeline.ssrc, Y);
+  assert.deepEqual(trusted.pipeline.source, DEVICE);
+  assert.deepEqual(
+    trusted.events.filter((e) => e.type === 'source-switch'),
+    [{ type: 'source-switch', from: { address: '10.0.0.66', port: 5000 }, to: DEVICE }],
+  );
+  assert.ok(trusted.video.length >= expected.videoFrames, 'every frame of the device');
+  assert.equal(trusted.pipeline.stats.sourceMismatches, 0);
+
+  // the answer's c= may also arrive after the stray was locked (trustDeviceAddress)
+  const late = new RtpPsPipeline({
+    expectedSsrc: Y,
+    lockSource: true,
+    onAccessUnit: () => {},
+    onEvent: () => {},
+  });
+  for (const d of stray) {
+    late.push(d.bytes, d.address, d.port);
+  }
+  late.trustDeviceAddress('::ffff:10.0.0.5');
+  for (const d of device) {
+    late.push(d.bytes, d.address, d.port);
+  }
+  assert.equal(late.ssrc, Y);
+});
+
+test('a junk datagram that got there first does not lock the device out (no media from it yet)', () => {
+  const junk = new Uint8Array(200).fill(0xa5);
+  junk.set([0x80, 0x60, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x77]); // RTP v2, PT 96, SSRC 0x77
+  const { pipeline, events, video } = runFrom([
+    { bytes: junk, address: '10.0.0.66', port: 5000 },
+    ...from(DEVICE, packets),
+    { bytes: junk, address: '10.0.0.66', port: 5000 },
+  ]);
+  assert.equal(pipeline.ssrc, Y);
+  assert.deepEqual(pipeline.source, DEVICE);
+  assert.equal(video.length, expected.videoFrames);
+  assert.ok(events.some((e) => e.type === 'source-switch'));
+  assert.equal(pipeline.stats.ssrcMismatches, 1, 'the later junk is a foreign SSRC again');
+});
+
+test("ssrcMode 'off' stays permissive: no source is locked", () => {
+  const device = from(DEVICE, packets);
+  const other = from({ address: '10.0.0.66', port: 5000 }, packets.slice(0, 10));
+  const { pipeline } = runFrom(interleave(device, other, 100), { ssrcMode: 'off' });
+  assert.equal(pipeline.stats.packets, packets.length + 10);
+  assert.equal(pipeline.stats.sourceMismatches, 0);
+  assert.equal(pipeline.source, undefined);
+});

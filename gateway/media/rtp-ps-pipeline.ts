@@ -9,6 +9,7 @@ import { createLogger } from '../log.js';
 import { FrameBoundaryLearner, type FrameBoundaryMode } from './frame-boundary.js';
 import type { IngestEvent } from './ingest-events.js';
 import { LogThrottle } from './log-throttle.js';
+import { SourceLock, type MediaSource } from './source-lock.js';
 import { SsrcGuard, type SsrcMode } from './ssrc-guard.js';
 
 const log = createLogger('gateway:ingest');
@@ -16,6 +17,13 @@ const log = createLogger('gateway:ingest');
 export interface RtpPsPipelineOptions {
   ssrcMode?: SsrcMode;
   expectedSsrc?: number;
+  /**
+   * UDP: take packets only from the first source (address:port) that delivers accepted ones
+   * (source-lock.ts). Ignored in ssrcMode 'off'. Default false (TCP: the connection is the source).
+   */
+  lockSource?: boolean;
+  /** Addresses signaling named for the device (SDP answer c=, registration); see source-lock.ts. */
+  deviceAddresses?: readonly string[];
   /** Packets held to put reordered UDP packets back in sequence. Default 64. */
   reorderWindow?: number;
   onAccessUnit: (au: AccessUnit) => void;
@@ -36,6 +44,8 @@ export interface IngestStats {
   gaps: number;
   /** Packets from an SSRC the session does not accept. */
   ssrcMismatches: number;
+  /** UDP: packets with an acceptable SSRC from a source other than the locked one. */
+  sourceMismatches: number;
   /** Datagrams or framed packets that were not RTP (junk, RTCP). */
   nonRtp: number;
   demuxResyncs: number;
@@ -56,6 +66,8 @@ export interface IngestStats {
 
 export class RtpPsPipeline {
   private readonly guard: SsrcGuard;
+  /** Undefined when sources are not checked (TCP, ssrcMode 'off'). */
+  private readonly sources: SourceLock | undefined;
   private readonly reorder: RtpReorderBuffer;
   private readonly demuxer = new PsDemuxer();
   private readonly onAccessUnit: (au: AccessUnit) => void;
@@ -86,6 +98,12 @@ export class RtpPsPipeline {
 
   constructor(opts: RtpPsPipelineOptions) {
     this.guard = new SsrcGuard(opts.ssrcMode ?? 'learn-first', opts.expectedSsrc);
+    if (opts.lockSource && this.guard.mode !== 'off') {
+      this.sources = new SourceLock();
+      for (const a of opts.deviceAddresses ?? []) {
+        this.sources.trust(a);
+      }
+    }
     this.reorder = new RtpReorderBuffer({ window: opts.reorderWindow ?? 64 });
     this.onAccessUnit = opts.onAccessUnit;
     this.emit = opts.onEvent;
@@ -101,6 +119,7 @@ export class RtpPsPipeline {
       reordered: r.reordered,
       duplicates: r.duplicates,
       ssrcMismatches: this.guard.mismatches,
+      sourceMismatches: this.sources?.mismatches ?? 0,
       demuxResyncs: d.resyncs,
       demuxDroppedBytes: d.droppedBytes,
       demuxDroppedAccessUnits: d.droppedAccessUnits,
@@ -117,6 +136,16 @@ export class RtpPsPipeline {
     this.guard.setExpected(ssrc);
   }
 
+  /** UDP: the source packets are taken from (undefined before the first accepted packet). */
+  get source(): MediaSource | undefined {
+    return this.sources?.locked;
+  }
+
+  /** An address signaling named for the device: a source there may take the stream over. */
+  trustDeviceAddress(address: string): void {
+    this.sources?.trust(address);
+  }
+
   /** One RTP packet: a UDP datagram or one RFC 4571 frame. `bytes` may be kept (AU units are views). */
   push(bytes: Uint8Array, address: string, port: number): void {
     const packet = isRtp(bytes) ? parseRtp(bytes) : undefined;
@@ -125,7 +154,21 @@ export class RtpPsPipeline {
       this.warn('non-rtp', { address, port, length: bytes.length }, 'dropping non-RTP packet at media port');
       return;
     }
-    const verdict = this.guard.check(packet.ssrc);
+    const sources = this.sources;
+    const match = sources ? sources.match(address, port) : 'same';
+    const verdict = this.guard.check(packet.ssrc, match);
+    if (verdict === 'reject-source') {
+      if (sources!.reject(address, port)) {
+        const locked = sources!.locked!;
+        this.emit({ type: 'source-mismatch', address, port, ssrc: packet.ssrc, locked });
+        this.warn(
+          'source',
+          { address, port, ssrc: packet.ssrc, locked: `${locked.address}:${locked.port}` },
+          "RTP from a source other than the stream's dropped",
+        );
+      }
+      return;
+    }
     if (verdict === 'reject' || verdict === 'reject-new') {
       if (verdict === 'reject-new') {
         this.emit({ type: 'ssrc-mismatch', expected: this.guard.expected, got: packet.ssrc, address });
@@ -137,9 +180,20 @@ export class RtpPsPipeline {
       }
       return;
     }
+    const moves = match === 'trusted' || match === 'unproven';
     if (verdict === 'switch') {
       this.emit({ type: 'ssrc-switch', from: undefined, to: packet.ssrc });
+    }
+    if (verdict === 'switch' || moves) {
+      // before the lock moves: nothing of the old sender's unfinished frame joins the new one's
       this.discontinuity();
+    }
+    if (match === 'unlocked') {
+      sources!.lock(address, port); // the first accepted source wins
+    } else if (moves) {
+      const from = sources!.locked!;
+      sources!.lock(address, port);
+      this.emit({ type: 'source-switch', from, to: sources!.locked! });
     }
     this.counts.packets++;
     this.counts.bytes += bytes.length;
@@ -233,6 +287,9 @@ export class RtpPsPipeline {
   }
 
   private deliver(aus: readonly AccessUnit[]): void {
+    if (aus.length > 0) {
+      this.sources?.confirm(); // the locked source carries media: no longer a stray to replace
+    }
     for (const au of aus) {
       this.count(au);
       this.onAccessUnit(au);

@@ -11,6 +11,15 @@
 //   sender was the stray one). The caller must treat a switch as a discontinuity.
 // - 'off': every SSRC is accepted (one receive port per stream is the only key).
 // Rejected packets are counted; each distinct rejected SSRC is reported once (bounded).
+//
+// With a source lock (UDP, source-lock.ts) the packet's source is weighed too, after its SSRC
+// (so a foreign SSRC is still reported as such). An acceptable SSRC from a source other than
+// the locked one is rejected as 'reject-source' unless the source is at an address signaling
+// named for the device ('trusted'). The learn-first switch to the expected SSRC is allowed
+// from the locked source, a trusted one, or while the locked source has delivered no media
+// ('unproven': a stray got there first); otherwise anyone who read y= could take the stream
+// over from a device that ignores y=.
+import type { SourceMatch } from './source-lock.js';
 
 export type SsrcMode = 'strict' | 'learn-first' | 'off';
 
@@ -22,7 +31,9 @@ export type SsrcVerdict =
   /** Rejected; first time this SSRC was seen (report it). */
   | 'reject-new'
   /** Rejected; already reported. */
-  | 'reject';
+  | 'reject'
+  /** The SSRC would be accepted, but the packet comes from a source the session does not take. */
+  | 'reject-source';
 
 /** Distinct rejected SSRCs remembered for once-only reporting; junk floods stay bounded. */
 const MAX_REPORTED = 64;
@@ -64,22 +75,29 @@ export class SsrcGuard {
     this.reported.delete(value);
   }
 
-  check(ssrc: number): SsrcVerdict {
+  /**
+   * `source` is how the packet's source relates to the session's source lock; without one
+   * (TCP, or no lock kept) every source counts as the locked one.
+   */
+  check(ssrc: number, source: SourceMatch = 'same'): SsrcVerdict {
     if (this.mode === 'off') {
       return 'accept';
     }
     const expected = this.expectedSsrc;
     if (this.mode === 'strict' && expected !== undefined) {
-      return ssrc === expected ? 'accept' : this.reject(ssrc);
+      return ssrc === expected ? sameSsrc(source) : this.reject(ssrc);
     }
     if (this.lockedSsrc === undefined) {
-      this.lockedSsrc = ssrc;
+      this.lockedSsrc = ssrc; // (no source is locked before the first SSRC is)
       return 'accept';
     }
     if (ssrc === this.lockedSsrc) {
-      return 'accept';
+      return sameSsrc(source);
     }
     if (ssrc === expected && !this.switched) {
+      if (source === 'other') {
+        return 'reject-source'; // from whoever read y=, not from the device
+      }
       this.switched = true;
       this.switches++;
       this.lockedSsrc = ssrc;
@@ -96,4 +114,12 @@ export class SsrcGuard {
     this.reported.add(ssrc);
     return 'reject-new';
   }
+}
+
+/**
+ * The session's own SSRC from another source: only a trusted address may move the lock
+ * (a NAT rebinding the device's port); an unproven lock is no reason to share the SSRC.
+ */
+function sameSsrc(source: SourceMatch): SsrcVerdict {
+  return source === 'other' || source === 'unproven' ? 'reject-source' : 'accept';
 }

@@ -91,6 +91,15 @@ export class PlayDiagnosis {
         this.add('ssrc-switch', `${hex(e.from)} → ${hex(e.to)}`);
         this.#switchedToExpected = e.to === this.#expected();
         return;
+      case 'source-mismatch':
+        this.add(
+          'source-mismatch',
+          `SSRC ${hex(e.ssrc)} from ${e.address}:${e.port} kept out: the stream comes from ${e.locked.address}:${e.locked.port}`,
+        );
+        return;
+      case 'source-switch':
+        this.add('source-switch', `${e.from.address}:${e.from.port} → ${e.to.address}:${e.to.port}`);
+        return;
       case 'first-pack':
         this.add('first-ps-pack');
         return;
