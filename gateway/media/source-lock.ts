@@ -34,6 +34,8 @@ export function normalizeAddress(address: string): string {
 
 export class SourceLock {
   private current: MediaSource | undefined;
+  /** The locked address as the socket reported it (before normalizeAddress). */
+  private rawAddress = '';
   /** The locked source has delivered at least one access unit. */
   private proven = false;
   private readonly trustedAddresses = new Set<string>();
@@ -61,6 +63,9 @@ export class SourceLock {
     if (!cur) {
       return 'unlocked';
     }
+    if (port === cur.port && address === this.rawAddress) {
+      return 'same'; // every packet of a playing stream: no string work
+    }
     const a = normalizeAddress(address);
     if (a === cur.address && port === cur.port) {
       return 'same';
@@ -84,6 +89,7 @@ export class SourceLock {
       this.proven = false;
     }
     this.current = { address: a, port };
+    this.rawAddress = address;
   }
 
   /** Counts a rejected packet; true the first time this source is rejected (report it). */
