@@ -16,7 +16,15 @@ test('series move with the state they read and the events they count', async () 
   state.channels = 4;
   state.streams = [{ kind: 'live', transport: 'udp' }];
   m.sipRequest('REGISTER', 'in');
-  m.ingest('udp', { bytes: 1400, packets: 1, lost: 2, reordered: 0, demuxErrors: 1, ssrcMismatches: 0 });
+  m.ingest('udp', {
+    bytes: 1400,
+    packets: 1,
+    lost: 2,
+    reordered: 0,
+    demuxErrors: 1,
+    ssrcMismatches: 0,
+    sourceMismatches: 3,
+  });
   m.firstKeyframe('live', 0.4);
   text = await m.render();
   assert.match(text, /gb_devices\{state="online"\} 1/);
@@ -25,6 +33,7 @@ test('series move with the state they read and the events they count', async () 
   assert.match(text, /gb_viewers\{output="webrtc"\} 1/);
   assert.match(text, /gb_sip_requests_total\{method="REGISTER",direction="in"\} 1/);
   assert.match(text, /gb_media_packets_lost_total\{transport="udp"\} 2/);
+  assert.match(text, /gb_rtp_source_mismatches_total 3/);
   assert.match(text, /gb_invite_to_first_keyframe_seconds_count\{kind="live"\} 1/);
   assert.match(text, /process_cpu_seconds_total/);
   assert.doesNotMatch(text, /device="/, 'device labels are off by default');

@@ -16,6 +16,8 @@ export interface IngestDelta {
   reordered: number;
   demuxErrors: number;
   ssrcMismatches: number;
+  /** UDP packets from a source other than the locked one (gateway/media/source-lock.ts). */
+  sourceMismatches: number;
 }
 
 export class GatewayMetrics {
@@ -31,6 +33,7 @@ export class GatewayMetrics {
   private readonly packetsReordered: Counter<'transport'>;
   private readonly demuxErrors: Counter;
   private readonly ssrcMismatches: Counter;
+  private readonly sourceMismatches: Counter;
   private readonly inviteToKeyframe: Histogram<'kind'>;
   private readonly deviceEvents: Counter<'event' | 'device'> | undefined;
 
@@ -140,6 +143,11 @@ export class GatewayMetrics {
       help: 'RTP packets whose SSRC differed from the expected one',
       registers,
     });
+    this.sourceMismatches = new Counter({
+      name: `${p}rtp_source_mismatches_total`,
+      help: "RTP packets kept out because they came from a source other than the stream's device",
+      registers,
+    });
     this.inviteToKeyframe = new Histogram({
       name: `${p}invite_to_first_keyframe_seconds`,
       help: 'Time from INVITE to the first keyframe',
@@ -197,6 +205,9 @@ export class GatewayMetrics {
     }
     if (d.ssrcMismatches > 0) {
       this.ssrcMismatches.inc(d.ssrcMismatches);
+    }
+    if (d.sourceMismatches > 0) {
+      this.sourceMismatches.inc(d.sourceMismatches);
     }
   }
 

@@ -56,6 +56,9 @@ export class MediaAgent {
         if (args.dial) {
           ingest?.connect(args.dial.host, args.dial.port);
         }
+        if (args.trust !== undefined) {
+          ingest?.trustDeviceAddress(args.trust);
+        }
         return { ok: true };
       },
       'ingest.close': (args) => {
@@ -106,6 +109,7 @@ export class MediaAgent {
         bindHost: this.#o.bindHost,
         portPool: this.#o.portPool,
         expectedSsrc: args.expectedSsrc,
+        deviceAddresses: args.deviceAddresses,
         ssrcMode: 'learn-first',
         noMediaTimeoutMs: 0, // the hub's no-media timer decides
         onAccessUnit: (au) => stream.publish(au),

@@ -55,13 +55,15 @@ export interface OpenIngestArgs {
   kind: 'live' | 'playback' | 'download';
   transport: MediaTransport;
   expectedSsrc: number | undefined;
+  /** Optional: nodes of an older version neither send nor read it. */
+  deviceAddresses?: string[];
 }
 
 /** Commands a media node answers (signaling → media). */
 export interface MediaCommands {
   'ingest.open': { args: OpenIngestArgs; result: { port: number; address: string } };
   'ingest.answer': {
-    args: { ingestId: string; ssrc?: number; dial?: { host: string; port: number } };
+    args: { ingestId: string; ssrc?: number; dial?: { host: string; port: number }; trust?: string };
     result: { ok: true };
   };
   'ingest.close': { args: { ingestId: string; reason: string }; result: { ok: boolean } };

@@ -50,6 +50,10 @@ class RemoteIngest implements MediaIngest {
     this.client.command(this, 'ingest.answer', { ingestId: this.ingestId, ssrc });
   }
 
+  trustDeviceAddress(address: string): void {
+    this.client.command(this, 'ingest.answer', { ingestId: this.ingestId, trust: address });
+  }
+
   connect(host: string, port: number): void {
     this.client.command(this, 'ingest.answer', { ingestId: this.ingestId, dial: { host, port } });
   }
@@ -143,6 +147,7 @@ export class RemoteMediaClient implements MediaNodeClient {
           kind: req.kind,
           transport: req.transport,
           expectedSsrc: req.expectedSsrc,
+          deviceAddresses: [...req.deviceAddresses],
         },
         this.#o.openTimeoutMs ?? 3000,
       );

@@ -3,7 +3,7 @@
 // (reference §7.2), writes the node's address and port into its SDP offer, then tells the node
 // what the answer said (y= re-key, tcp-active dial, §7.3). `LocalMediaNode` is the single-process
 // behaviour (--role all); gateway/cluster/remote-media-client.ts does the same through Redis.
-import type { IngestEvent, IngestStats, MediaTransport } from '../../media/ingest.js';
+import type { IngestEvent, MediaTransport } from '../../media/ingest.js';
 import { IngestSession } from '../../media/ingest.js';
 import type { PortPool } from '../../media/port-pool.js';
 import type { Stream } from '../../media/stream.js';
@@ -17,6 +17,11 @@ export interface IngestRequest {
   transport: MediaTransport;
   /** The offer's y= as a 32-bit integer. */
   expectedSsrc: number | undefined;
+  /**
+   * IPs signaling knows for the device (where its REGISTER came from): UDP media from them may
+   * take over a stream locked to another source (gateway/media/source-lock.ts; NAT, port moves).
+   */
+  deviceAddresses: readonly string[];
   /** The play's hub; a local node publishes access units into it. */
   stream: Stream;
   onEvent(e: IngestEvent): void;
@@ -37,8 +42,10 @@ export interface MediaIngest {
   readonly address: string;
   readonly localPort: number;
   /** Local ingest counters; undefined on a remote node. */
-  readonly stats: IngestStats | undefined;
+  readonly stats: IngestSession['stats'] | undefined;
   setExpectedSsrc(ssrc: number): void;
+  /** The SDP answer's c= address: trusted like `deviceAddresses`. */
+  trustDeviceAddress(address: string): void;
   /** tcp-active: dial the device's answer address. */
   connect(host: string, port: number): void;
   /** Idempotent; the request's onClose receives this cause. */
@@ -61,6 +68,7 @@ export class LocalMediaNode implements MediaNodeClient {
       bindHost: this.o.bindHost,
       portPool: this.o.portPool,
       expectedSsrc: req.expectedSsrc,
+      deviceAddresses: req.deviceAddresses,
       ssrcMode: 'learn-first',
       noMediaTimeoutMs: 0, // the Stream's own no-media timer decides, with a recorded cause
       onAccessUnit: (au) => req.stream.publish(au),
@@ -77,6 +85,7 @@ export class LocalMediaNode implements MediaNodeClient {
         return ingest.stats;
       },
       setExpectedSsrc: (ssrc) => ingest.setExpectedSsrc(ssrc),
+      trustDeviceAddress: (address) => ingest.trustDeviceAddress(address),
       connect: (host, port) => ingest.connect(host, port),
       close: (cause) => ingest.close(cause),
     };

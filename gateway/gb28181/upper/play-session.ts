@@ -26,6 +26,17 @@ import {
   type RemoteStreamView,
 } from './media-node-client.js';
 import { PlayDiagnosis } from './play-diagnosis.js';
+import type { IngestDelta } from '../../metrics.js';
+
+const ZERO_INGEST: IngestDelta = {
+  bytes: 0,
+  packets: 0,
+  lost: 0,
+  reordered: 0,
+  demuxErrors: 0,
+  ssrcMismatches: 0,
+  sourceMismatches: 0,
+};
 
 export type PlayKind = 'live' | 'playback' | 'download';
 
@@ -49,17 +60,7 @@ export interface PlaySessionDeps {
   /** Called when a transport delivered media, to remember it for the device. */
   rememberTransport(deviceId: string, transport: MediaTransport): void;
   requestKeyframe(deviceId: string, channelId: string): void;
-  onIngestStats?(
-    transport: MediaTransport,
-    delta: {
-      bytes: number;
-      packets: number;
-      lost: number;
-      reordered: number;
-      demuxErrors: number;
-      ssrcMismatches: number;
-    },
-  ): void;
+  onIngestStats?(transport: MediaTransport, delta: IngestDelta): void;
   onFirstKeyframe?(kind: PlayKind, secondsSinceInvite: number): void;
 }
 
@@ -95,7 +96,7 @@ export class PlaySession implements StreamSource {
   #ssrc: string | undefined;
   #stopped = false;
   #rtspCSeq = 0;
-  #lastStats = { bytes: 0, packets: 0, lost: 0, reordered: 0, demuxErrors: 0, ssrcMismatches: 0 };
+  #lastStats: IngestDelta = ZERO_INGEST;
   #statsTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -195,6 +196,7 @@ export class PlaySession implements StreamSource {
       kind,
       transport,
       expectedSsrc: ssrcToUint32(ssrc),
+      deviceAddresses: [device.remote.address],
       stream,
       onEvent,
       onClose: (cause) => {
@@ -280,6 +282,7 @@ export class PlaySession implements StreamSource {
         this.#ingest.setExpectedSsrc(n);
       }
     }
+    this.#ingest.trustDeviceAddress(media.value.address);
     if (transport === 'tcp-active') {
       this.diagnosis.add('media-dial', `${media.value.address}:${media.value.port}`);
       this.#ingest.connect(media.value.address, media.value.port);
@@ -376,7 +379,7 @@ export class PlaySession implements StreamSource {
       this.deps.ssrc.release(this.#ssrc);
     }
     this.#ssrc = undefined;
-    this.#lastStats = { bytes: 0, packets: 0, lost: 0, reordered: 0, demuxErrors: 0, ssrcMismatches: 0 };
+    this.#lastStats = ZERO_INGEST;
   }
 
   #reportStats(): void {
@@ -384,23 +387,21 @@ export class PlaySession implements StreamSource {
     if (!s || !this.deps.onIngestStats) {
       return;
     }
-    const now = {
+    const now: IngestDelta = {
       bytes: s.bytes,
       packets: s.packets,
       lost: s.lost,
       reordered: s.reordered,
       demuxErrors: s.demuxResyncs,
       ssrcMismatches: s.ssrcMismatches,
+      sourceMismatches: s.sourceMismatches,
     };
     const prev = this.#lastStats;
-    this.deps.onIngestStats(this.transport, {
-      bytes: now.bytes - prev.bytes,
-      packets: now.packets - prev.packets,
-      lost: now.lost - prev.lost,
-      reordered: now.reordered - prev.reordered,
-      demuxErrors: now.demuxErrors - prev.demuxErrors,
-      ssrcMismatches: now.ssrcMismatches - prev.ssrcMismatches,
-    });
+    const delta = { ...now };
+    for (const key of Object.keys(delta) as (keyof IngestDelta)[]) {
+      delta[key] -= prev[key];
+    }
+    this.deps.onIngestStats(this.transport, delta);
     this.#lastStats = now;
   }
 }
