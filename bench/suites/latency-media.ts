@@ -203,7 +203,9 @@ function analyse(
     }
     counted++;
     hlsFromLastFrame.push(p.atMs - f.sentAtMs);
-    const trigger = frames[i + 2];
+    // The next frame releases the part (it gives the last one its duration). The ingest emits
+    // that frame at its own last packet (frame-boundary.ts), so its send time is the trigger.
+    const trigger = frames[i + 1];
     if (trigger) {
       hlsAfterTrigger.push(p.atMs - trigger.sentAtMs);
     }
