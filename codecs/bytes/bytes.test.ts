@@ -10,6 +10,7 @@ import {
   stripEmulationPrevention,
 } from './start-codes.js';
 import { fromHex, toHex } from './hex.js';
+import { concatBytes, joinBytes } from './concat.js';
 
 test('fromHex ignores spaces and per-field comments; toHex round-trips', () => {
   const b = fromHex(`
@@ -121,4 +122,18 @@ test('ByteWriter grows and patches 16-bit fields', () => {
   const out = w.finish();
   assert.equal(out.length, 50);
   assert.equal(toHex(out.subarray(0, 10)), '00 00 01 bc 00 2c e1 01 02 03');
+});
+
+test('concatBytes copies the parts back to back; joinBytes passes a single part through', () => {
+  const a = Uint8Array.of(1, 2);
+  const b = Uint8Array.of(3);
+  const joined = concatBytes([a, b]);
+  assert.deepEqual([...joined], [1, 2, 3]);
+  a[0] = 9;
+  assert.equal(joined[0], 1, 'concatBytes must copy');
+  assert.deepEqual([...concatBytes([a, b], 3)], [9, 2, 3]);
+  assert.equal(concatBytes([]).byteLength, 0);
+  assert.equal(joinBytes([b]), b, 'a single part is passed through');
+  assert.notEqual(concatBytes([b]), b, 'concatBytes always allocates');
+  assert.deepEqual([...joinBytes([b, a])], [3, 9, 2]);
 });

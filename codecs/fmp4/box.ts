@@ -9,6 +9,9 @@
 //   aligned(8) class FullBox (type, v, f) extends Box(type) {
 //     unsigned int(8) version; bit(24) flags;
 //   }
+import { concatBytes } from '../bytes/concat.js';
+
+export { concatBytes };
 
 /** Four ASCII characters as bytes; throws on a programmer error (wrong length). */
 export function fourcc(type: string): Uint8Array {
@@ -18,20 +21,6 @@ export function fourcc(type: string): Uint8Array {
   const out = new Uint8Array(4);
   for (let i = 0; i < 4; i++) {
     out[i] = type.charCodeAt(i) & 0xff;
-  }
-  return out;
-}
-
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) {
-    size += p.byteLength;
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { writePackHeader } from './pack-header.js';
 import { writePesHeader } from './pes.js';
 import { writePsm, type PsmEntry } from './psm.js';
 import { writeSystemHeader } from './system-header.js';
+import { joinBytes } from '../bytes/concat.js';
 
 export interface PsMuxerOptions {
   /** Video codec declared in the PSM; default: that of the first video access unit. */
@@ -68,7 +69,7 @@ export class PsMuxer {
       parts.push(this.systemHeader(), this.psm());
       this.mapped = true;
     }
-    const payload = isVideo ? this.annexB(au) : concat(au.units);
+    const payload = isVideo ? this.annexB(au) : joinBytes(au.units);
     const id = isVideo ? this.videoId : this.audioId;
     for (let at = 0; at < payload.length || at === 0; at += MAX_PES_PAYLOAD) {
       const piece = payload.subarray(at, at + MAX_PES_PAYLOAD);
@@ -77,7 +78,7 @@ export class PsMuxer {
         piece,
       );
     }
-    return concat(parts);
+    return joinBytes(parts);
   }
 
   private annexB(au: AccessUnit): Uint8Array {
@@ -88,7 +89,7 @@ export class PsMuxer {
     for (const u of au.units) {
       parts.push(START_CODE, u);
     }
-    return concat(parts);
+    return joinBytes(parts);
   }
 
   private systemHeader(): Uint8Array {
@@ -118,21 +119,4 @@ export class PsMuxer {
     }
     return writePsm(entries);
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) {
-    return parts[0];
-  }
-  let n = 0;
-  for (const p of parts) {
-    n += p.length;
-  }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

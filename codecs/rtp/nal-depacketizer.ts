@@ -9,6 +9,7 @@ import {
   writeNalHeader,
   type NalHeaderProfile,
 } from './nal-header-profile.js';
+import { concatBytes } from '../bytes/concat.js';
 
 const SIZE_FIELD = 2;
 const FU_HEADER = 1;
@@ -150,7 +151,7 @@ export class NalDepacketizer {
     this.fu.push(piece);
     this.fuBytes += piece.length;
     if (end) {
-      this.add(concat(this.fu, this.fuBytes));
+      this.add(concatBytes(this.fu, this.fuBytes));
       this.fu = undefined;
     }
   }
@@ -175,15 +176,4 @@ export class NalDepacketizer {
     this.stats.accessUnits++;
     return [au];
   }
-}
-
-/** Joins the fragments into one NAL unit. */
-function concat(pieces: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of pieces) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }

@@ -6,6 +6,7 @@ import { decodeAlaw, decodeUlaw } from '../../codecs/g711/g711.js';
 import { FlacPacker } from '../../codecs/fmp4/flac-packer.js';
 import type { AudioSampleIn } from './segmenter.js';
 import type { FlacTrackConfig } from './init-segment.js';
+import { joinBytes } from '../../codecs/bytes/concat.js';
 
 const CLOCK = 90_000;
 export const G711_RATE = 8000;
@@ -28,25 +29,11 @@ export class G711FlacTrack {
 
   /** `pts` is the unit's presentation time on the output timeline, 90 kHz. */
   push(au: AccessUnit, pts: number): AudioSampleIn[] {
-    const bytes = au.units.length === 1 ? au.units[0] : join(au.units);
+    const bytes = joinBytes(au.units);
     const pcm = this.codec === 'PCMA' ? decodeAlaw(bytes) : decodeUlaw(bytes);
     const time = Math.round((pts * G711_RATE) / CLOCK);
     return this.packer
       .push({ pcm, time })
       .map((f) => ({ kind: 'audio', time: f.time, duration: f.duration, data: f.data }));
   }
-}
-
-function join(units: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const u of units) {
-    n += u.byteLength;
-  }
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const u of units) {
-    out.set(u, at);
-    at += u.byteLength;
-  }
-  return out;
 }

@@ -5,6 +5,7 @@ import type { Sink } from '../media/sink.js';
 import { HlsSink, type HlsSinkTarget, type SinkPart, type SinkTrackInfo } from './hls-sink.js';
 import { INIT_NAME, MEDIA_PLAYLIST_NAME, parseHlsName, partName, segmentName } from './names.js';
 import { renderMediaPlaylist, renderMultivariantPlaylist, type PlaylistSegment } from './playlist.js';
+import { joinBytes } from '../../codecs/bytes/concat.js';
 
 export interface HlsOutputOptions {
   /** Segment target in seconds; segments are cut on the first keyframe at or after it. Default 2. */
@@ -159,7 +160,7 @@ export class HlsOutput implements HlsSinkTarget {
    */
   segment(name: string): Uint8Array | undefined {
     const chunks = this.segmentChunks(name);
-    return chunks && joinChunks(chunks);
+    return chunks && joinBytes(chunks);
   }
 
   /**
@@ -194,7 +195,7 @@ export class HlsOutput implements HlsSinkTarget {
    */
   async waitForSegment(name: string): Promise<Uint8Array | undefined> {
     const chunks = await this.waitForSegmentChunks(name);
-    return chunks && joinChunks(chunks);
+    return chunks && joinBytes(chunks);
   }
 
   /** Like segmentChunks(), waiting as waitForSegment() does. */
@@ -359,22 +360,4 @@ export class HlsOutput implements HlsSinkTarget {
       check();
     }
   }
-}
-
-/** One chunk as is; several joined into a new buffer. */
-function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) {
-    return chunks[0];
-  }
-  let size = 0;
-  for (const c of chunks) {
-    size += c.byteLength;
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
