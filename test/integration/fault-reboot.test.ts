@@ -47,12 +47,30 @@ after(async () => {
 
 const CH2 = '34020000001310000002';
 
+/** Counts the Catalog queries a simulated device receives from now on. */
+function countCatalogQueries(sim: Simulator): { count: number } {
+  const seen = { count: 0 };
+  const platform = sim.devices[0].platform;
+  const handle = platform.handleRequest.bind(platform);
+  platform.handleRequest = (req, tx) => {
+    if (
+      req.method === 'MESSAGE' &&
+      /<CmdType>\s*Catalog\s*<\/CmdType>/.test(Buffer.from(req.body).toString('latin1'))
+    ) {
+      seen.count++;
+    }
+    handle(req, tx);
+  };
+  return seen;
+}
+
 test('a refresh under a new Call-ID while media flows is not a restart: the stream plays on', async () => {
   const live = await startLive(h);
   const counter = new FrameCounter(h, live.streamId);
   await waitForFrames(counter, 5);
   const stream = h.gw.streams.get(live.streamId);
   const oldCallId = h.gw.upper.sessions.get(DEVICE)!.callId;
+  const catalogQueries = countCatalogQueries(h.sim);
   h.sim.devices[0].platform.registerAgain({ newCallId: true });
   await waitFor(() => h.gw.upper.sessions.get(DEVICE)!.callId !== oldCallId, 5_000, 'the new Call-ID');
   const framesAt = counter.arrivals.length;
@@ -66,6 +84,7 @@ test('a refresh under a new Call-ID while media flows is not a restart: the stre
     JSON.stringify(d.steps),
   );
   assert.equal(h.sim.devices[0].platform.sessions.length, 1, 'the device saw a BYE or a second INVITE');
+  assert.equal(catalogQueries.count, 0, 'a refresh is not a restart: no catalog query');
   counter.close();
   await h.api(`/api/streams/${live.streamId}`, { method: 'DELETE' });
   await waitFor(() => h.sim.devices[0].platform.sessions.length === 0, 5_000, 'the BYE');
@@ -96,6 +115,7 @@ test('a device that reboots mid-stream and re-registers with a new Call-ID: one 
     channels: 2,
     sipPort,
   });
+  const catalogQueries = countCatalogQueries(rebooted);
   assert.equal(await rebooted.waitForRegistered(1, 10_000), true);
   const registeredAt = Date.now();
   const after = h.gw.upper.sessions.get(DEVICE)!;
@@ -143,6 +163,9 @@ test('a device that reboots mid-stream and re-registers with a new Call-ID: one 
     [live.streamId],
     'only the watched stream came back',
   );
+
+  // A restarted device is learnt again, as after a first registration.
+  await waitFor(() => catalogQueries.count > 0, 5_000, 'a Catalog query after the restart');
 
   // Asking for the channel again joins that stream: no second INVITE.
   const joined = await startLive(h, DEVICE, CH1);

@@ -232,8 +232,8 @@ export class UpperPlatform implements GatewayServices {
   /**
    * A new Call-ID usually means a restart, whose old dialogs are dead. Media tells the two cases
    * apart: wait RESTART_SETTLE_MS (the device also has its 200 to the REGISTER by then, since the
-   * event fires before the registrar answers), close the plays that stayed silent and invite the
-   * watched live ones again.
+   * event fires before the registrar answers), close the plays that stayed silent, invite the
+   * watched live ones again and query the catalog and DeviceInfo as after a first registration.
    */
   #onDeviceRestarted(deviceId: string, detail: string): void {
     const log = this.#o.log;
@@ -246,6 +246,8 @@ export class UpperPlatform implements GatewayServices {
       const streams = { closed, kept, reinvite: reinvite.map((p) => p.streamId) };
       if (closed > 0 || kept === 0) {
         log.warn({ deviceId, detail, ...streams }, 'device restarted');
+        // A restart may follow a configuration change or an upgrade: learn the device again.
+        void this.#afterRegistration(deviceId);
       } else {
         log.info({ deviceId, detail, ...streams }, 'new Call-ID while media flows: not a restart');
       }
