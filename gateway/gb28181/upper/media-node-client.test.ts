@@ -57,7 +57,15 @@ async function run(deviceAddresses: string[], afterAnswer: (ingest: MediaIngest)
     other.sendAccessUnit(clip[i]);
     await yieldLoop();
   }
-  await sleep(200);
+  // Every datagram sent is either taken or kept out; wait until all are accounted for.
+  const sent = device.stats.packets + other.stats.packets;
+  for (let waited = 0; waited < 5_000; waited += 20) {
+    const s = ingest.stats!;
+    if (s.packets + s.sourceMismatches + s.ssrcMismatches >= sent) {
+      break;
+    }
+    await sleep(20);
+  }
   const stats = ingest.stats!;
   ingest.close('done');
   device.close();
