@@ -2,14 +2,17 @@
 // (gateway/hls/hls-sink.ts: rebasing, AVCC length prefixes, G.711 → FLAC, the segmenter's
 // LL-HLS parts, mux.js moof + mdat), i.e. the whole per-stream HLS packaging cost, without HTTP.
 import { HlsSink, type HlsSinkTarget } from '../../gateway/hls/hls-sink.js';
-import { pctOfCorePer4Mbps, steadiest, timePasses, vectorAccessUnits } from '../lib/micro.js';
-import { round, roundSig } from '../lib/stats.js';
+import {
+  VECTORS_1080P as INPUTS,
+  steadiest,
+  throughputMetrics,
+  timePasses,
+  timingFields,
+  unitBytes,
+  vectorAccessUnits,
+} from '../lib/micro.js';
+import { round } from '../lib/stats.js';
 import type { Metric, Suite, SuiteContext, SuiteOutput } from '../suite.js';
-
-const INPUTS = [
-  { codec: 'H264', file: 'ms_h264_1080p_g711u.ps' },
-  { codec: 'H265', file: 'ms_h265_1080p_g711a.ps' },
-] as const;
 
 interface Counts {
   parts: number;
@@ -47,12 +50,7 @@ function run(ctx: SuiteContext): SuiteOutput {
       values.push(null);
       continue;
     }
-    let bytesIn = 0;
-    for (const au of aus) {
-      for (const u of au.units) {
-        bytesIn += u.length;
-      }
-    }
+    const bytesIn = unitBytes(aus);
     const counts: Counts = { parts: 0, segments: 0, bytesOut: 0 };
     const pass = (): void => {
       counts.parts = 0;
@@ -67,30 +65,21 @@ function run(ctx: SuiteContext): SuiteOutput {
     const t = steadiest(() => timePasses(pass, { passes }));
     const mbPerSec = round(bytesIn / 1e6 / (t.medianMs / 1000), 1);
     values.push(mbPerSec);
-    const k = input.codec.toLowerCase();
+    const { speed, corePer4Mbps } = throughputMetrics(
+      input.codec,
+      `${input.codec} 1080p + G.711 → fMP4 parts`,
+      mbPerSec,
+    );
     metrics.push(
+      speed,
       {
-        key: `${k}.mbPerSec`,
-        label: `${input.codec} 1080p + G.711 → fMP4 parts`,
-        value: mbPerSec,
-        unit: 'MB/s',
-        better: 'higher',
-        headline: input.codec === 'H264',
-      },
-      {
-        key: `${k}.partsPerSec`,
+        key: `${input.codec.toLowerCase()}.partsPerSec`,
         label: `${input.codec} LL-HLS parts built`,
         value: round(counts.parts / (t.medianMs / 1000), 0),
         unit: 'parts/s',
         better: 'higher',
       },
-      {
-        key: `${k}.pctCorePer4Mbps`,
-        label: `${input.codec}: share of a core per 4 Mbit/s stream`,
-        value: roundSig(pctOfCorePer4Mbps(mbPerSec), 2),
-        unit: '% of a core',
-        better: 'lower',
-      },
+      corePer4Mbps,
     );
     steps.push({
       codec: input.codec,
@@ -98,9 +87,7 @@ function run(ctx: SuiteContext): SuiteOutput {
       aus: aus.length,
       bytesIn,
       ...counts,
-      medianMs: round(t.medianMs, 3),
-      minMs: round(t.minMs, 3),
-      rounds: t.rounds,
+      ...timingFields(t),
       mbPerSec,
     });
     ctx.log(

@@ -5,15 +5,19 @@
 import { packetizeH264 } from '../../codecs/h264/rtp-packetizer.js';
 import { packetizeH265 } from '../../codecs/h265/rtp-packetizer.js';
 import { isVideoCodec } from '../../codecs/types.js';
-import { pctOfCorePer4Mbps, steadiest, timePasses, vectorAccessUnits } from '../lib/micro.js';
-import { round, roundSig } from '../lib/stats.js';
+import {
+  VECTORS_1080P as INPUTS,
+  steadiest,
+  throughputMetrics,
+  timePasses,
+  timingFields,
+  unitBytes,
+  vectorAccessUnits,
+} from '../lib/micro.js';
+import { round } from '../lib/stats.js';
 import type { Metric, Suite, SuiteContext, SuiteOutput } from '../suite.js';
 
 const MTU = 1200;
-const INPUTS = [
-  { codec: 'H264', file: 'ms_h264_1080p_g711u.ps' },
-  { codec: 'H265', file: 'ms_h265_1080p_g711a.ps' },
-] as const;
 
 function run(ctx: SuiteContext): SuiteOutput {
   const passes = ctx.options.quick ? 9 : 51;
@@ -32,12 +36,9 @@ function run(ctx: SuiteContext): SuiteOutput {
       continue;
     }
     const packetize = input.codec === 'H264' ? packetizeH264 : packetizeH265;
-    let bytes = 0;
+    const bytes = unitBytes(aus);
     let packets = 0;
     for (const au of aus) {
-      for (const u of au.units) {
-        bytes += u.length;
-      }
       packets += packetize(au.units, MTU).length;
     }
     let sink = 0;
@@ -57,30 +58,21 @@ function run(ctx: SuiteContext): SuiteOutput {
     const mbPerSec = round(bytes / 1e6 / (t.medianMs / 1000), 1);
     const pktPerSec = packets / (t.medianMs / 1000);
     values.push(mbPerSec);
-    const k = input.codec.toLowerCase();
+    const { speed, corePer4Mbps } = throughputMetrics(
+      input.codec,
+      `${input.codec} 1080p → RTP payloads`,
+      mbPerSec,
+    );
     metrics.push(
+      speed,
       {
-        key: `${k}.mbPerSec`,
-        label: `${input.codec} 1080p → RTP payloads`,
-        value: mbPerSec,
-        unit: 'MB/s',
-        better: 'higher',
-        headline: input.codec === 'H264',
-      },
-      {
-        key: `${k}.mPacketsPerSec`,
+        key: `${input.codec.toLowerCase()}.mPacketsPerSec`,
         label: `${input.codec} payloads out`,
         value: round(pktPerSec / 1e6, 2),
         unit: 'M packets/s',
         better: 'higher',
       },
-      {
-        key: `${k}.pctCorePer4Mbps`,
-        label: `${input.codec}: share of a core per 4 Mbit/s stream`,
-        value: roundSig(pctOfCorePer4Mbps(mbPerSec), 2),
-        unit: '% of a core',
-        better: 'lower',
-      },
+      corePer4Mbps,
     );
     steps.push({
       codec: input.codec,
@@ -88,9 +80,7 @@ function run(ctx: SuiteContext): SuiteOutput {
       aus: aus.length,
       bytes,
       packets,
-      medianMs: round(t.medianMs, 3),
-      minMs: round(t.minMs, 3),
-      rounds: t.rounds,
+      ...timingFields(t),
       mbPerSec,
     });
     ctx.log(
