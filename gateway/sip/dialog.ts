@@ -57,31 +57,25 @@ export function dialogAsUac(
   response: SipResponse,
   remote: SipRemote,
 ): Dialog | undefined {
-  const from = parseNameAddr(invite.headers.get('from') ?? '');
-  const to = parseNameAddr(response.headers.get('to') ?? '');
-  const callId = invite.headers.get('call-id');
-  const cseq = parseCSeq(invite.headers.get('cseq') ?? '');
-  if (!from?.tag || !to?.tag || !callId || !cseq) {
-    return undefined;
-  }
-  const contact = parseNameAddr(response.headers.values('contact')[0] ?? '');
-  return {
-    id: dialogId(callId, from.tag, to.tag),
-    role: 'uac',
-    callId,
-    localTag: from.tag,
-    remoteTag: to.tag,
-    localUri: withoutTag(from),
-    remoteUri: withoutTag(to),
-    remoteTarget: contact ? targetAtRemote(contact.uri, remote) : invite.uri,
-    localCSeq: cseq.seq,
-    remoteCSeq: undefined,
-    remote,
-  };
+  return dialogOf('uac', invite, response, remote);
 }
 
 /** §12.1.1: the dialog we, as callee, hold after sending a 2xx (whose To carries our tag). */
 export function dialogAsUas(
+  invite: SipRequest,
+  response: SipResponse,
+  remote: SipRemote,
+): Dialog | undefined {
+  return dialogOf('uas', invite, response, remote);
+}
+
+/**
+ * Both sides read the same INVITE/2xx pair; they differ in which party is local (From for the
+ * caller, To for the callee), whose Contact is the remote target, and which CSeq space the
+ * INVITE's number belongs to.
+ */
+function dialogOf(
+  role: Dialog['role'],
   invite: SipRequest,
   response: SipResponse,
   remote: SipRemote,
@@ -93,18 +87,22 @@ export function dialogAsUas(
   if (!from?.tag || !to?.tag || !callId || !cseq) {
     return undefined;
   }
-  const contact = parseNameAddr(invite.headers.values('contact')[0] ?? '');
+  const uac = role === 'uac';
+  const [local, peer] = uac ? [from, to] : [to, from];
+  const [localTag, remoteTag] = uac ? [from.tag, to.tag] : [to.tag, from.tag];
+  // The peer's Contact: in the 2xx it sent us, or in the INVITE it sent.
+  const contact = parseNameAddr((uac ? response : invite).headers.values('contact')[0] ?? '');
   return {
-    id: dialogId(callId, to.tag, from.tag),
-    role: 'uas',
+    id: dialogId(callId, localTag, remoteTag),
+    role,
     callId,
-    localTag: to.tag,
-    remoteTag: from.tag,
-    localUri: withoutTag(to),
-    remoteUri: withoutTag(from),
-    remoteTarget: contact ? targetAtRemote(contact.uri, remote) : from.uri,
-    localCSeq: 0,
-    remoteCSeq: cseq.seq,
+    localTag,
+    remoteTag,
+    localUri: withoutTag(local),
+    remoteUri: withoutTag(peer),
+    remoteTarget: contact ? targetAtRemote(contact.uri, remote) : uac ? invite.uri : from.uri,
+    localCSeq: uac ? cseq.seq : 0,
+    remoteCSeq: uac ? undefined : cseq.seq,
     remote,
   };
 }
