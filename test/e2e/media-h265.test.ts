@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { fixturePath } from '../../simulator/options.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
 import { browserSkipReason, launchChromium } from '../helpers/browser.js';
 import {
   decodeVideo,
@@ -30,11 +30,7 @@ let browser: Browser | undefined;
 before(async () => {
   h = await startHarness({ gateway: { 'transcode-h265': 'off' }, simulator: { channels: 1, media: [CLIP] } });
   await h.sim.waitForRegistered(1, 10_000);
-  await waitFor(
-    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1,
-    10_000,
-    'the catalog',
-  );
+  await h.waitForChannels(DEVICE, 1);
 });
 
 after(async () => {

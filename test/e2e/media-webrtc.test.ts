@@ -28,11 +28,7 @@ before(async () => {
   }
   h = await startHarness({ simulator: { channels: 1, media: [CLIP] } });
   await h.sim.waitForRegistered(1, 10_000);
-  await waitFor(
-    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1,
-    10_000,
-    'the catalog',
-  );
+  await h.waitForChannels(DEVICE, 1);
   browser = await launchChromium();
 });
 

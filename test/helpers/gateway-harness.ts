@@ -16,6 +16,8 @@ export interface Harness {
   token: string;
   dataDir: string;
   api<T = unknown>(path: string, init?: RequestInit): Promise<{ status: number; body: T }>;
+  /** Waits until the API lists `count` channels of the device (its catalog sync is done). */
+  waitForChannels(deviceId: string, count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,29 +49,37 @@ export async function startHarness(
   });
   const base = `http://127.0.0.1:${gw.httpPort}`;
   const token = gw.secrets.apiToken;
+  async function api<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+    const res = await fetch(base + path, {
+      ...init,
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/json',
+        ...(init.headers as Record<string, string> | undefined),
+      },
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: body as T };
+  }
   return {
     gw,
     sim,
     base,
     token,
     dataDir,
-    async api<T>(path: string, init: RequestInit = {}) {
-      const res = await fetch(base + path, {
-        ...init,
-        headers: {
-          Authorization: `Bearer ${token}`,
-          'Content-Type': 'application/json',
-          ...(init.headers as Record<string, string> | undefined),
-        },
-      });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        /* not JSON */
-      }
-      return { status: res.status, body: body as T };
+    api,
+    async waitForChannels(deviceId, count, timeoutMs = 10_000) {
+      await waitFor(
+        async () => (await api<unknown[]>(`/api/devices/${deviceId}/channels`)).body.length === count,
+        timeoutMs,
+        `the catalog of ${count} channel(s) of ${deviceId}`,
+      );
     },
     async close() {
       await sim.close();

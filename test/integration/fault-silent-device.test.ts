@@ -21,11 +21,7 @@ before(async () => {
     gateway: { 'no-media-timeout': 2 },
   });
   assert.equal(await h.sim.waitForRegistered(1, 10_000), true);
-  await waitFor(
-    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 2,
-    10_000,
-    'catalog',
-  );
+  await h.waitForChannels(DEVICE, 2);
 });
 after(async () => {
   await h?.close();

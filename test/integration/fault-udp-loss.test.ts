@@ -18,11 +18,7 @@ before(async () => {
     gateway: { 'no-media-timeout': 5 },
   });
   assert.equal(await h.sim.waitForRegistered(1, 10_000), true);
-  await waitFor(
-    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1,
-    10_000,
-    'catalog',
-  );
+  await h.waitForChannels(DEVICE, 1);
 });
 after(async () => {
   await h?.close();

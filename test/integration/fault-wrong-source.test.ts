@@ -7,7 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { serializeRtp } from '../../codecs/rtp/packet.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
 import { seededRandom } from '../helpers/random.js';
 import {
   DEVICE,
@@ -31,11 +31,7 @@ async function harness(faults: Record<string, number> = {}): Promise<Harness> {
   const h = await startHarness({ simulator: { channels: 1, faults: { seed: 11, ...faults } } });
   open.push(h);
   assert.equal(await h.sim.waitForRegistered(1, 10_000), true);
-  await waitFor(
-    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1,
-    10_000,
-    'catalog',
-  );
+  await h.waitForChannels(DEVICE, 1);
   return h;
 }
 

@@ -95,11 +95,7 @@ test(
     h = await startHarness({ simulator: { channels: 1, faults: { blockUdp: true } } });
     await h.sim.waitForRegistered(1, 10_000);
     const hh = h;
-    await waitFor(
-      async () => (await hh.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1,
-      10_000,
-      'the catalog',
-    );
+    await hh.waitForChannels(DEVICE, 1);
 
     const livePromise = hh.api<LiveAnswer>(`/api/devices/${DEVICE}/channels/${CHANNEL}/live`, {
       method: 'POST',

@@ -75,11 +75,7 @@ for (const transport of TRANSPORTS) {
         simulator: { channels: 1, media: [CLIP] },
       });
       await h.sim.waitForRegistered(1, 10_000);
-      await waitFor(
-        async () => (await h!.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1,
-        10_000,
-        'the catalog',
-      );
+      await h.waitForChannels(DEVICE, 1);
 
       const live = await h.api<LiveAnswer>(`/api/devices/${DEVICE}/channels/${CHANNEL}/live`, {
         method: 'POST',

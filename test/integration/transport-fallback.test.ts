@@ -23,11 +23,7 @@ interface Diagnosis {
 
 before(async () => {
   h = await startHarness({ simulator: { channels: 1, faults: { blockUdp: true } } });
-  await waitFor(
-    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1,
-    10_000,
-    'the catalog',
-  );
+  await h.waitForChannels(DEVICE, 1);
 });
 after(async () => {
   await h?.close();

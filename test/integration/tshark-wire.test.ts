@@ -93,11 +93,7 @@ test(
       devices: 1,
       channels: 2,
     });
-    await waitFor(
-      async () => (await gw.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 2,
-      10_000,
-      'the catalog',
-    );
+    await gw.waitForChannels(DEVICE, 2);
     const live = await gw.api<{ streamId: string }>(`/api/devices/${DEVICE}/channels/${CHANNEL}/live`, {
       method: 'POST',
     });

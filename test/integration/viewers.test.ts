@@ -15,11 +15,7 @@ let h: Harness;
 
 before(async () => {
   h = await startHarness({ gateway: { 'idle-stop': IDLE_STOP_SEC }, simulator: { channels: 1 } });
-  await waitFor(
-    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 1,
-    10_000,
-    'the catalog',
-  );
+  await h.waitForChannels(DEVICE, 1);
 });
 after(async () => {
   await h?.close();

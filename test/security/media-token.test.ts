@@ -17,11 +17,7 @@ let segmentUrl: URL;
 before(async () => {
   h = await startHarness({ simulator: { channels: 2 } });
   assert.equal(await h.sim.waitForRegistered(1, 10_000), true);
-  await waitFor(
-    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 2,
-    10_000,
-    'catalog',
-  );
+  await h.waitForChannels(DEVICE, 2);
   const res = await h.api<typeof live>(`/api/devices/${DEVICE}/channels/${CHANNEL}/live`, { method: 'POST' });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   live = res.body;
