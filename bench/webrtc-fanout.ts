@@ -17,10 +17,10 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { packetizeH264 } from '../codecs/h264/rtp-packetizer.js';
 import { setLogLevel } from '../gateway/log.js';
-import { Stream } from '../gateway/media/stream.js';
-import { makeClip, pace } from '../gateway/webrtc/fixtures/test-media.js';
-import { WeriftViewer } from '../gateway/webrtc/fixtures/werift-viewer.js';
-import { whepRouter } from '../gateway/webrtc/whep-router.js';
+import { Stream } from '../gateway/hub/stream.js';
+import { makeClip, pace } from '../gateway/outputs/webrtc/fixtures/test-media.js';
+import { WeriftViewer } from '../gateway/outputs/webrtc/fixtures/werift-viewer.js';
+import { whepRouter } from '../gateway/outputs/webrtc/whep-router.js';
 
 const VIDEO_PT = 108;
 const AUDIO_PT = 8;

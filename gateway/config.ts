@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { UpperPlatformSchema, type UpperPlatformInput } from './gb28181/cascade/upper-config.js';
+import { UpperPlatformSchema, type UpperPlatformInput } from './views/upper-platform-config.js';
 
 const portRange = z
   .string()

@@ -16,7 +16,7 @@ export interface IngestDelta {
   reordered: number;
   demuxErrors: number;
   ssrcMismatches: number;
-  /** UDP packets from a source other than the locked one (gateway/media/source-lock.ts). */
+  /** UDP packets from a source other than the locked one (gateway/ingest/source-lock.ts). */
   sourceMismatches: number;
 }
 

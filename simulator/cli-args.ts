@@ -1,9 +1,9 @@
 // Command-line flags of `npm run simulator -- …` (shared/contracts.md "Simulator flags") parsed
 // into SimulatorOptions. Pure; errors are returned, never thrown. `--flag value` and
 // `--flag=value` both work; `--wrong-ssrc` takes an optional number.
-import type { FaultOptions } from '../gateway/media/ps-rtp-sender.js';
+import type { FaultOptions } from '../gateway/outbound/ps-rtp-sender.js';
 import { isVendorName } from '../gateway/gb28181/lower/vendor-profile.js';
-import { normalizeCharsetName } from '../gateway/gb28181/manscdp-charset.js';
+import { normalizeCharsetName } from '../gateway/gb28181/manscdp/charset.js';
 import type { SimulatorOptions } from './options.js';
 
 export interface CliOptions {

@@ -4,7 +4,7 @@
 // raw G.711 (cut into 40 ms frames). An MPEG-PS file (.ps/.mpg, e.g. a field capture) is demuxed
 // as it is, audio included. Clips are loaded once per path and shared by every device.
 import { readFileSync } from 'node:fs';
-import { demuxPsClip } from '../gateway/media/ps-clip.js';
+import { demuxPsClip } from '../gateway/outbound/ps-clip.js';
 import { splitAnnexB } from '../codecs/bytes/start-codes.js';
 import * as h264 from '../codecs/h264/nal.js';
 import * as h265 from '../codecs/h265/nal.js';

@@ -4,7 +4,7 @@
 // Range (reference §8.1) map onto ClipPlayer.
 import type { AccessUnit } from '../codecs/types.js';
 import type { MediaRequest, MediaSource, MediaSourceInfo } from '../gateway/gb28181/lower/backend.js';
-import { ClipPlayer } from '../gateway/media/clip-player.js';
+import { ClipPlayer } from '../gateway/outbound/clip-player.js';
 import type { Clip } from './clip-loader.js';
 
 const TICKS_PER_SEC = 90_000;

@@ -1,7 +1,7 @@
 // Deterministic pseudo-randomness for the simulator: the same channel ID and day always give the
 // same recordings, so a test or a benchmark run can be reproduced from its inputs alone. The PRNG
 // is the fault injector's seeded xorshift32.
-export { seededRandom } from '../gateway/media/fault-injector.js';
+export { seededRandom } from '../gateway/outbound/fault-injector.js';
 
 /** FNV-1a 32-bit hash of a string: a stable seed from IDs and dates. */
 export function hashString(text: string): number {

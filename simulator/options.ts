@@ -1,11 +1,11 @@
 // Options of the simulator (startSimulator and the CLI), with their defaults in one place.
 import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { FaultOptions } from '../gateway/media/ps-rtp-sender.js';
+import type { FaultOptions } from '../gateway/outbound/ps-rtp-sender.js';
 import type { BackoffOptions } from '../gateway/gb28181/lower/backoff.js';
 import type { PagingFaults } from '../gateway/gb28181/lower/paged-sender.js';
 import type { AnswerSsrcMode, VendorName } from '../gateway/gb28181/lower/vendor-profile.js';
-import type { ManscdpCharset } from '../gateway/gb28181/manscdp-charset.js';
+import type { ManscdpCharset } from '../gateway/gb28181/manscdp/charset.js';
 import { DEFAULT_TIME_ZONE } from '../gateway/gb28181/gb-date.js';
 import type { SipTimerOptions } from '../gateway/sip/timers.js';
 

@@ -3,8 +3,8 @@
 // RtpTap that counts loss from sequence numbers. Viewers are added step by step.
 // argv[2]: the WHEP URL. Calls: add {count}, remove {count}, snapshot, metrics.*, close.
 import { setLogLevel } from '../../gateway/log.js';
-import { viewerSocket } from '../../gateway/webrtc/socket-queue.js';
-import { WeriftViewer } from '../../gateway/webrtc/fixtures/werift-viewer.js';
+import { viewerSocket } from '../../gateway/outputs/webrtc/socket-queue.js';
+import { WeriftViewer } from '../../gateway/outputs/webrtc/fixtures/werift-viewer.js';
 import { serveRpc } from '../lib/rpc-child.js';
 import { RtpTap, type PtCounts } from '../lib/rtp-tap.js';
 import { selfMetricsHandlers } from '../lib/self-metrics.js';

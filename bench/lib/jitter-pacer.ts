@@ -5,7 +5,7 @@
 // to the moment it was sent without any shared clock offset.
 import { performance } from 'node:perf_hooks';
 import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';
-import type { PsRtpSender } from '../../gateway/media/ps-rtp-sender.js';
+import type { PsRtpSender } from '../../gateway/outbound/ps-rtp-sender.js';
 
 export interface SentFrame {
   /** The video AU's DTS as sent (90 kHz, unwrapped; equals its PTS: no B-frames). */

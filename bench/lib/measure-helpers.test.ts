@@ -2,7 +2,7 @@
 // and sequence-number loss, the frame matcher, /proc stat lines and Prometheus text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFragment, videoRun } from '../../gateway/hls/fragment.js';
+import { buildFragment, videoRun } from '../../gateway/outputs/hls/fragment.js';
 import { fragmentTimes } from './fmp4-times.js';
 import { findRtpOffset } from './frame-match.js';
 import { frameJitter } from './jitter-pacer.js';

@@ -1,7 +1,7 @@
 // Suite `fmp4`: access units → fMP4 (CMAF) fragments through the gateway's HLS sink
-// (gateway/hls/hls-sink.ts: rebasing, AVCC length prefixes, G.711 → FLAC, the segmenter's
+// (gateway/outputs/hls/hls-sink.ts: rebasing, AVCC length prefixes, G.711 → FLAC, the segmenter's
 // LL-HLS parts, mux.js moof + mdat), i.e. the whole per-stream HLS packaging cost, without HTTP.
-import { HlsSink, type HlsSinkTarget } from '../../gateway/hls/hls-sink.js';
+import { HlsSink, type HlsSinkTarget } from '../../gateway/outputs/hls/hls-sink.js';
 import {
   VECTORS_1080P as INPUTS,
   steadiest,

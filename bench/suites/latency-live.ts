@@ -5,8 +5,8 @@
 // give the first keyframe at the hub. Times are wall clock (Date.now / ISO), shared by both
 // processes on one machine.
 import { performance } from 'node:perf_hooks';
-import { viewerSocket } from '../../gateway/webrtc/socket-queue.js';
-import { WeriftViewer } from '../../gateway/webrtc/fixtures/werift-viewer.js';
+import { viewerSocket } from '../../gateway/outputs/webrtc/socket-queue.js';
+import { WeriftViewer } from '../../gateway/outputs/webrtc/fixtures/werift-viewer.js';
 import { GatewayRig } from '../lib/gateway-rig.js';
 import { waitUntil } from '../lib/gateway-client.js';
 import { RtpTap } from '../lib/rtp-tap.js';

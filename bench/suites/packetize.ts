@@ -1,7 +1,7 @@
 // Suite `packetize`: access units → RTP payloads (RFC 6184 single NAL / STAP-A / FU-A for
 // H.264, RFC 7798 for H.265) with the codecs' packetizers at the gateway's WebRTC MTU, over
 // the video of the 1080p vectors. The gateway packetizes each AU once per stream and shares
-// the payloads between viewers (gateway/webrtc/packetize-cache.ts), so this is a per-stream cost.
+// the payloads between viewers (gateway/outputs/webrtc/packetize-cache.ts), so this is a per-stream cost.
 import { packetizeH264 } from '../../codecs/h264/rtp-packetizer.js';
 import { packetizeH265 } from '../../codecs/h265/rtp-packetizer.js';
 import { isVideoCodec } from '../../codecs/types.js';

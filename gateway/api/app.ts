@@ -10,8 +10,8 @@ import { buildOpenApi } from './openapi.js';
 import { rateLimit } from './rate-limit.js';
 import type { ApiRoute } from './route-table.js';
 import { buildRoutes } from './routes.js';
-import type { CascadeServices } from './cascade-services.js';
-import type { GatewayServices } from './services.js';
+import type { CascadeServices } from '../views/cascade-services.js';
+import type { GatewayServices } from '../views/services.js';
 
 export interface AppDeps {
   services: GatewayServices;

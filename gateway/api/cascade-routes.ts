@@ -8,9 +8,9 @@ import {
   UpperPlatformUpdateSchema,
   type UpperPlatformInput,
   type UpperPlatformUpdate,
-} from '../gb28181/cascade/upper-config.js';
+} from '../views/upper-platform-config.js';
 import type { ShareEntry } from '../store/cascade-store.js';
-import type { CascadeServices } from './cascade-services.js';
+import type { CascadeServices } from '../views/cascade-services.js';
 import { defineRoute, type ApiRoute } from './route-table.js';
 import { GbId } from './validation.js';
 

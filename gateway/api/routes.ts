@@ -1,8 +1,8 @@
 // The routes of shared/contracts.md mapped onto GatewayServices.
 import { GatewayError } from '../errors.js';
-import type { CascadeServices } from './cascade-services.js';
+import type { CascadeServices } from '../views/cascade-services.js';
 import { cascadeRoutes } from './cascade-routes.js';
-import type { GatewayServices, PlaybackControl, PtzRequest, StreamView } from './services.js';
+import type { GatewayServices, PlaybackControl, PtzRequest, StreamView } from '../views/services.js';
 import { defineRoute, type ApiRoute } from './route-table.js';
 import { ChannelParams, ControlBody, DeviceParams, PtzBody, StreamParams, TimeRange } from './validation.js';
 

@@ -12,7 +12,7 @@ import type {
   PtzRequest,
   RecordItem,
   StreamView,
-} from '../api/services.js';
+} from '../views/services.js';
 import { GatewayError } from '../errors.js';
 import type { ChannelRecord, DeviceRecord } from '../store/device-store.js';
 import type { DeviceReplica } from './device-replica.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '../log.js';
 import type { PlayIdentity } from '../gb28181/upper/upper-platform.js';
-import type { StreamView } from '../api/services.js';
+import type { StreamView } from '../views/services.js';
 import { failOver, type FailoverDeps } from './failover.js';
 
 const id = (streamId: string): PlayIdentity => ({

@@ -5,7 +5,7 @@
 // entries this process does not hold (written by an earlier signaling process).
 import type { Logger } from '../log.js';
 import type { PlayIdentity } from '../gb28181/upper/upper-platform.js';
-import type { StreamView } from '../api/services.js';
+import type { StreamView } from '../views/services.js';
 import type { DirectoryEntry } from './protocol.js';
 
 export interface FailoverDeps {

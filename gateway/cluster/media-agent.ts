@@ -4,12 +4,12 @@
 // keyframe requests, and the end of the stream (idle, no media) so the signaling node sends BYE.
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { IngestSession } from '../media/ingest.js';
-import type { PortPool } from '../media/port-pool.js';
-import { Stream } from '../media/stream.js';
-import type { StreamRegistry } from '../media/stream-registry.js';
-import type { RemoteStreamView } from '../gb28181/upper/media-node-client.js';
-import type { StreamView } from '../api/services.js';
+import { IngestSession } from '../ingest/ingest-session.js';
+import type { PortPool } from '../ingest/port-pool.js';
+import { Stream } from '../hub/stream.js';
+import type { StreamRegistry } from '../hub/stream-registry.js';
+import type { RemoteStreamView } from '../media-plane/media-node-client.js';
+import type { StreamView } from '../views/services.js';
 import type { NodeBus } from './node-bus.js';
 import type { MediaCommands, MediaEvents, NodeLoad, OpenIngestArgs } from './protocol.js';
 

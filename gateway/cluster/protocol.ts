@@ -1,8 +1,8 @@
 // What nodes say to each other through Redis: the node status in heartbeats, the stream
 // directory entry, and the typed commands and events of the bus (node-bus.ts). Everything here
 // is plain JSON; Dates travel as ISO strings.
-import type { IngestEvent, MediaTransport } from '../media/ingest.js';
-import type { RemoteStreamView } from '../gb28181/upper/media-node-client.js';
+import type { IngestEvent, MediaTransport } from '../ingest/ingest-session.js';
+import type { RemoteStreamView } from '../media-plane/media-node-client.js';
 
 export type NodeRole = 'signaling' | 'media';
 

@@ -8,7 +8,7 @@ import type {
   MediaIngest,
   MediaNodeClient,
   RemoteStreamView,
-} from '../gb28181/upper/media-node-client.js';
+} from '../media-plane/media-node-client.js';
 import { chooseNode } from './node-chooser.js';
 import type { NodeBus } from './node-bus.js';
 import type { NodeTable } from './node-table.js';

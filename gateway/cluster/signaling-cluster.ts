@@ -3,9 +3,9 @@
 // are redirected to the serving node, other nodes' API calls are answered, and a lost media
 // node's streams are invited again elsewhere. main.ts builds it and wires it in.
 import express, { type RequestHandler, type Router } from 'express';
-import type { GatewayServices } from '../api/services.js';
+import type { GatewayServices } from '../views/services.js';
 import type { PlayIdentity } from '../gb28181/upper/upper-platform.js';
-import type { StreamView } from '../api/services.js';
+import type { StreamView } from '../views/services.js';
 import type { Logger } from '../log.js';
 import type { DeviceStore } from '../store/device-store.js';
 import { serveApi } from './api-forwarding.js';

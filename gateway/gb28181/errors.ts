@@ -3,7 +3,7 @@
 // these codes; tests assert the code, never the wording.
 
 export const GbErrorCode = {
-  // manscdp-xml.ts: hostile or broken XML (reference §0 "Robust XML")
+  // manscdp/xml.ts: hostile or broken XML (reference §0 "Robust XML")
   BODY_TOO_LARGE: 'GB_ERR_BODY_TOO_LARGE',
   XML_DOCTYPE: 'GB_ERR_XML_DOCTYPE',
   XML_TOO_DEEP: 'GB_ERR_XML_TOO_DEEP',

@@ -9,9 +9,9 @@ import express from 'express';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import type { AccessUnit } from '../../codecs/types.js';
-import { HlsOutput } from '../../gateway/hls/hls-output.js';
-import { hlsRouter } from '../../gateway/hls/hls-routes.js';
-import { chromiumPath, demuxVector, haveVectors } from '../../gateway/hls/test-media.js';
+import { HlsOutput } from '../../gateway/outputs/hls/hls-output.js';
+import { hlsRouter } from '../../gateway/outputs/hls/hls-routes.js';
+import { chromiumPath, demuxVector, haveVectors } from '../../gateway/outputs/hls/test-media.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const executablePath = chromiumPath();

@@ -1,5 +1,5 @@
 // WHEP end to end: headless Debian Chromium plays H.264 + PCMA from the real Stream hub
-// through gateway/webrtc over loopback. Skips only when Chromium is absent outside CI.
+// through gateway/outputs/webrtc over loopback. Skips only when Chromium is absent outside CI.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -7,10 +7,10 @@ import { after, before, test } from 'node:test';
 import express from 'express';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
-import { Stream } from '../../gateway/media/stream.js';
-import { makeClip, makeH265Clip, pace, type TestClip } from '../../gateway/webrtc/fixtures/test-media.js';
-import { H265Transcoder } from '../../gateway/webrtc/transcoder.js';
-import { whepRouter, type WhepRouter } from '../../gateway/webrtc/whep-router.js';
+import { Stream } from '../../gateway/hub/stream.js';
+import { makeClip, makeH265Clip, pace, type TestClip } from '../../gateway/outputs/webrtc/fixtures/test-media.js';
+import { H265Transcoder } from '../../gateway/outputs/webrtc/transcoder.js';
+import { whepRouter, type WhepRouter } from '../../gateway/outputs/webrtc/whep-router.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip =

@@ -12,7 +12,7 @@ import {
   encodeManscdp,
   parseManscdp,
   type ManscdpMessage,
-} from '../../gateway/gb28181/manscdp.js';
+} from '../../gateway/gb28181/manscdp/codec.js';
 import { defineFuzz } from '../helpers/fuzz.js';
 import { ascii, mutate } from '../helpers/mutate.js';
 import { randomInt } from '../helpers/random.js';

@@ -1,5 +1,5 @@
 // Seeded fuzz of the ingest path behind a media port (style.md §8.3): RTP parse → SSRC guard →
-// reorder buffer → PS demuxer (gateway/media/rtp-ps-pipeline.ts), fed runs of the shared RTP
+// reorder buffer → PS demuxer (gateway/ingest/rtp-ps-pipeline.ts), fed runs of the shared RTP
 // vector's packets with network faults (loss, duplicates, reordering, sequence jumps), foreign
 // senders, junk datagrams and damaged packets. An input is a list of datagrams stored with
 // RFC 4571 length prefixes. Properties: never throws; every access unit is well formed; with
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import type { AccessUnit } from '../../codecs/types.js';
 import { frameRfc4571, Rfc4571Framer } from '../../codecs/rtp/tcp-framing.js';
-import { RtpPsPipeline } from '../../gateway/media/rtp-ps-pipeline.js';
+import { RtpPsPipeline } from '../../gateway/ingest/rtp-ps-pipeline.js';
 import { loadVector } from '../helpers/paths.js';
 import { defineFuzz } from '../helpers/fuzz.js';
 import { mutate, type Rand } from '../helpers/mutate.js';

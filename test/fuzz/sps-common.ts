@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { VideoCodec } from '../../codecs/types.js';
-import { buildInitSegment } from '../../gateway/hls/init-segment.js';
-import { videoConfigFromKeyframe } from '../../gateway/hls/video-config.js';
+import { buildInitSegment } from '../../gateway/outputs/hls/init-segment.js';
+import { videoConfigFromKeyframe } from '../../gateway/outputs/hls/video-config.js';
 import { repoRoot } from '../helpers/paths.js';
 
 /** NAL units (no start codes) of test/fixtures/media/<name>; readers passed in to keep this file pure of I/O choice. */

@@ -9,7 +9,7 @@ import type {
   PtzRequest,
   RecordItem,
   StreamView,
-} from '../../gateway/api/services.js';
+} from '../../gateway/views/services.js';
 
 export class FakeServices implements GatewayServices {
   readonly calls: { method: string; args: unknown[] }[] = [];

@@ -1,9 +1,9 @@
 // Shared pieces of the cascade tests (cascade-*.test.ts and test/e2e/cascade-*.test.ts): two real
 // gateways on loopback, B configured as A's upper platform, A with a simulated lower platform of
 // 4 channels and some of them shared with B.
-import type { UpperPlatformDetail } from '../../gateway/api/cascade-services.js';
+import type { UpperPlatformDetail } from '../../gateway/views/cascade-services.js';
 import type { ConfigInput } from '../../gateway/config.js';
-import type { UpperPlatformInput } from '../../gateway/gb28181/cascade/upper-config.js';
+import type { UpperPlatformInput } from '../../gateway/views/upper-platform-config.js';
 import type { ShareEntry } from '../../gateway/store/cascade-store.js';
 import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
 

@@ -3,7 +3,7 @@
 // same place the HLS and WebRTC outputs read from), and find the stream's media port.
 import assert from 'node:assert/strict';
 import type { AccessUnit } from '../../codecs/types.js';
-import type { Sink } from '../../gateway/media/sink.js';
+import type { Sink } from '../../gateway/hub/sink.js';
 import type { Harness } from '../helpers/gateway-harness.js';
 import { waitFor } from '../helpers/gateway-harness.js';
 

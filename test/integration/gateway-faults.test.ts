@@ -5,7 +5,7 @@
 // timeout, with the cause recorded. A fault-free device on the same gateway is the control.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FaultOptions } from '../../gateway/media/ps-rtp-sender.js';
+import type { FaultOptions } from '../../gateway/outbound/ps-rtp-sender.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/index.js';
 import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
 

@@ -1,4 +1,4 @@
-// UDP ingest keeps to its first media source (gateway/media/source-lock.ts), on 127.0.0.1 with
+// UDP ingest keeps to its first media source (gateway/ingest/source-lock.ts), on 127.0.0.1 with
 // real sockets: a device that ignores y= plays; a second sender that copied y= (the offered
 // SSRC) aims the same port from another source port and must neither take the stream over nor
 // be mixed in. docs/hardening.md §5.
@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as yieldLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { AccessUnit } from '../../codecs/types.js';
-import { demuxPsClip } from '../../gateway/media/ps-clip.js';
-import { IngestSession, type IngestEvent } from '../../gateway/media/ingest.js';
-import { PortPool } from '../../gateway/media/port-pool.js';
-import { PsRtpSender } from '../../gateway/media/ps-rtp-sender.js';
+import { demuxPsClip } from '../../gateway/outbound/ps-clip.js';
+import { IngestSession, type IngestEvent } from '../../gateway/ingest/ingest-session.js';
+import { PortPool } from '../../gateway/ingest/port-pool.js';
+import { PsRtpSender } from '../../gateway/outbound/ps-rtp-sender.js';
 import { loadManifest, loadVector } from '../helpers/paths.js';
 
 const VECTOR = 'ms_h264_720p_g711a.ps';

@@ -7,10 +7,10 @@ import { connect } from 'node:net';
 import { setImmediate as yieldLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { AccessUnit } from '../../codecs/types.js';
 import { Rfc4571Framer } from '../../codecs/rtp/tcp-framing.js';
-import { demuxPsClip } from '../../gateway/media/ps-clip.js';
-import { IngestSession, type IngestEvent, type IngestOptions } from '../../gateway/media/ingest.js';
-import { PortPool } from '../../gateway/media/port-pool.js';
-import { PsRtpSender, type PsRtpSenderOptions } from '../../gateway/media/ps-rtp-sender.js';
+import { demuxPsClip } from '../../gateway/outbound/ps-clip.js';
+import { IngestSession, type IngestEvent, type IngestOptions } from '../../gateway/ingest/ingest-session.js';
+import { PortPool } from '../../gateway/ingest/port-pool.js';
+import { PsRtpSender, type PsRtpSenderOptions } from '../../gateway/outbound/ps-rtp-sender.js';
 import { loadManifest, loadVector } from '../helpers/paths.js';
 import { seededRandom } from '../helpers/random.js';
 

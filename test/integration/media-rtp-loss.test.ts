@@ -10,9 +10,9 @@ import { createSocket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Rfc4571Framer } from '../../codecs/rtp/tcp-framing.js';
 import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';
-import { FaultInjector } from '../../gateway/media/fault-injector.js';
-import { demuxPsClip } from '../../gateway/media/ps-clip.js';
-import type { Sink } from '../../gateway/media/sink.js';
+import { FaultInjector } from '../../gateway/outbound/fault-injector.js';
+import { demuxPsClip } from '../../gateway/outbound/ps-clip.js';
+import type { Sink } from '../../gateway/hub/sink.js';
 import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
 import {
   decodeVideo,

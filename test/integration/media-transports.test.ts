@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';
-import type { Sink } from '../../gateway/media/sink.js';
+import type { Sink } from '../../gateway/hub/sink.js';
 import { fixturePath } from '../../simulator/options.js';
 import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
 import {

@@ -3,7 +3,7 @@
 // N seconds stops the packets, duplication and reordering show as late/duplicate sequence numbers.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { FaultOptions } from '../../gateway/media/ps-rtp-sender.js';
+import type { FaultOptions } from '../../gateway/outbound/ps-rtp-sender.js';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { StandInUpper, type PlayHandle } from './simulator-upper.js';
 

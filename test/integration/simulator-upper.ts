@@ -10,7 +10,7 @@ import {
   parseManscdp,
   type ManscdpMessage,
   type ParsedManscdp,
-} from '../../gateway/gb28181/manscdp.js';
+} from '../../gateway/gb28181/manscdp/codec.js';
 import { buildGbOffer, parseGbSdp, readGbAnswer, type GbAnswerMedia } from '../../gateway/gb28181/sdp.js';
 import { playSubject } from '../../gateway/gb28181/subject.js';
 import {

@@ -4,8 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccessUnit } from '../../codecs/types.js';
-import type { CloseReason, Sink } from '../../gateway/media/sink.js';
-import type { Stream } from '../../gateway/media/stream.js';
+import type { CloseReason, Sink } from '../../gateway/hub/sink.js';
+import type { Stream } from '../../gateway/hub/stream.js';
 import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
 
 const DEVICE = '34020000001180000001';

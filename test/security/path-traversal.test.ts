@@ -1,5 +1,5 @@
 // Security: no path traversal on the HLS routes (which never read files: names are matched
-// strictly, gateway/hls/hls-routes.ts) or on the static web demo (express.static, dotfiles
+// strictly, gateway/outputs/hls/hls-routes.ts) or on the static web demo (express.static, dotfiles
 // denied). Requests are written on a raw socket so the paths reach the server exactly as typed,
 // un-normalized; the HLS ones carry the API token, so they pass the media guard and test the
 // router itself. No answer may carry a file from outside the demo, or a secret.

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { DEFAULT_SUMNUM_CAP, parseManscdp } from '../../gateway/gb28181/manscdp.js';
+import { DEFAULT_SUMNUM_CAP, parseManscdp } from '../../gateway/gb28181/manscdp/codec.js';
 import { GbErrorCode } from '../../gateway/gb28181/errors.js';
 import { startHarness, type Harness } from '../helpers/gateway-harness.js';
 import { SipDevice } from './sip-device.js';

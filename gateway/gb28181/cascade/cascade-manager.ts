@@ -13,13 +13,13 @@ import type {
   SharedItemView,
   UpperPlatformDetail,
   UpperPlatformView,
-} from '../../api/cascade-services.js';
+} from '../../views/cascade-services.js';
 import type { LowerDeviceInfo } from '../lower/backend.js';
 import { CascadeLink } from './cascade-link.js';
 import type { LocalGateway } from './local-gateway.js';
 import { linkFor } from './request-routing.js';
 import { resolveSharedCatalog, type LocalChannels, type SharedCatalog } from './shared-catalog.js';
-import { toRecord, type UpperPlatformInput, type UpperPlatformUpdate } from './upper-config.js';
+import { toRecord, type UpperPlatformInput, type UpperPlatformUpdate } from '../../views/upper-platform-config.js';
 
 export interface CascadeManagerOptions {
   store: CascadeStore;

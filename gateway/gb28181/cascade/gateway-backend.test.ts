@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccessUnit } from '../../../codecs/types.js';
-import type { PlaybackControl, RecordItem, StreamView } from '../../api/services.js';
+import type { PlaybackControl, RecordItem, StreamView } from '../../views/services.js';
 import { GatewayError } from '../../errors.js';
 import { createLogger } from '../../log.js';
-import { Stream } from '../../media/stream.js';
+import { Stream } from '../../hub/stream.js';
 import { isMediaRefusal, type MediaRefusal, type MediaSource } from '../lower/backend.js';
 import type { PtzCommand } from '../ptz.js';
 import { GatewayBackend } from './gateway-backend.js';

@@ -1,8 +1,8 @@
 // What the cascade needs from the rest of the gateway to serve an upper platform: our own upper
 // role's play, record and PTZ operations (UpperPlatform implements them) and the stream hub to
 // subscribe to. A port, so the cascade can be tested without SIP devices behind it.
-import type { PlaybackControl, RecordItem, StreamView } from '../../api/services.js';
-import type { Stream } from '../../media/stream.js';
+import type { PlaybackControl, RecordItem, StreamView } from '../../views/services.js';
+import type { Stream } from '../../hub/stream.js';
 import type { PtzCommand } from '../ptz.js';
 
 export interface LocalGateway {

@@ -5,7 +5,7 @@
 // end ('end-of-file', MediaStatus 121 from our device) as end of file (reference §8.2), any
 // other cause as a failure, answered with BYE (reference §7.3).
 import type { AccessUnit } from '../../../codecs/types.js';
-import type { Stream } from '../../media/stream.js';
+import type { Stream } from '../../hub/stream.js';
 import type { MediaSource, MediaSourceInfo } from '../lower/backend.js';
 
 /** Playback control forwarded to our device's dialog (MANSRTSP, reference §8.1). */

@@ -1,6 +1,6 @@
 // A LowerChannel as a catalog item (2016 §A.2.6 itemType; reference §3.3), shared by the Catalog
 // answer and the catalog change notifications so both describe a channel the same way. Pure.
-import type { CatalogItem } from '../manscdp-catalog.js';
+import type { CatalogItem } from '../manscdp/catalog.js';
 import type { LowerChannel } from './backend.js';
 import type { VendorProfile } from './vendor-profile.js';
 

@@ -9,7 +9,7 @@ import type { Logger } from '../../log.js';
 import { createInDialogRequest, dialogAsUas, dialogIdOfRequest, type Dialog } from '../../sip/dialog.js';
 import type { SipRequest } from '../../sip/message.js';
 import type { ServerTransaction } from '../../sip/server-transaction.js';
-import type { CatalogEvent, CatalogEventItem } from '../manscdp-catalog.js';
+import type { CatalogEvent, CatalogEventItem } from '../manscdp/catalog.js';
 import type { LowerChannel } from './backend.js';
 import { catalogItemOf } from './catalog-item.js';
 import { MANSCDP_CONTENT_TYPE } from './manscdp-writer.js';

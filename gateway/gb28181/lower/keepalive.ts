@@ -2,7 +2,7 @@
 // interval while registered; after `maxMisses` unanswered (or refused) in a row the registration
 // is considered lost and the platform registers again (what devices do, wvp #657).
 import { Buffer } from 'node:buffer';
-import type { Keepalive } from '../manscdp-device.js';
+import type { Keepalive } from '../manscdp/device.js';
 import type { UpperLink } from './upper-link.js';
 
 export interface KeepaliveOptions {

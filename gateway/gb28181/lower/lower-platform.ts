@@ -6,14 +6,14 @@
 import { Buffer } from 'node:buffer';
 import { createLogger, type Logger } from '../../log.js';
 import { TypedEmitter } from '../../events.js';
-import type { FaultOptions } from '../../media/ps-rtp-sender.js';
+import type { FaultOptions } from '../../outbound/ps-rtp-sender.js';
 import { dialogIdOfRequest } from '../../sip/dialog.js';
 import type { SipRequest } from '../../sip/message.js';
 import type { ServerTransaction } from '../../sip/server-transaction.js';
 import type { SipUserAgent } from '../../sip/user-agent.js';
 import { DEFAULT_TIME_ZONE, epochMsOf, parseGbDateTime } from '../gb-date.js';
-import type { ManscdpCharset } from '../manscdp-charset.js';
-import { parseManscdp } from '../manscdp.js';
+import type { ManscdpCharset } from '../manscdp/charset.js';
+import { parseManscdp } from '../manscdp/codec.js';
 import type { PtzCommand } from '../ptz.js';
 import { isMediaRefusal, type LowerBackend } from './backend.js';
 import { CatalogNotifier, type CatalogChange } from './catalog-notifier.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { test } from 'node:test';
-import { parseManscdp } from '../manscdp.js';
+import { parseManscdp } from '../manscdp/codec.js';
 import { Backoff } from './backoff.js';
 import { encodeLowerManscdp, lowerManscdpText } from './manscdp-writer.js';
 import { paginate } from './paged-sender.js';

@@ -4,11 +4,11 @@
 // range, and end on BYE from either side or CANCEL before the answer. close() is idempotent.
 import { Buffer } from 'node:buffer';
 import type { Logger } from '../../log.js';
-import { PsRtpSender, type FaultOptions } from '../../media/ps-rtp-sender.js';
+import { PsRtpSender, type FaultOptions } from '../../outbound/ps-rtp-sender.js';
 import { createInDialogRequest, dialogAsUas, type Dialog } from '../../sip/dialog.js';
 import type { SipRequest } from '../../sip/message.js';
 import type { ServerTransaction } from '../../sip/server-transaction.js';
-import { MEDIA_STATUS_END_OF_FILE } from '../manscdp-event.js';
+import { MEDIA_STATUS_END_OF_FILE } from '../manscdp/event.js';
 import { buildMansRtspResponse, parseMansRtsp } from '../mansrtsp.js';
 import { gbAnswer, writeGbSdp } from '../sdp.js';
 import type { MediaSource } from './backend.js';

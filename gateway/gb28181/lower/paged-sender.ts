@@ -2,7 +2,7 @@
 // or RecordInfo answer split into pages of K items, every page carrying the request's SN, SumNum =
 // grand total and Num = items in the page, sent serially, each after the SIP 200 to the previous.
 // Fault knobs reproduce what uppers must survive: pages out of order and duplicated (wvp #464, #853).
-import type { ManscdpMessage } from '../manscdp.js';
+import type { ManscdpMessage } from '../manscdp/codec.js';
 import type { UpperLink } from './upper-link.js';
 
 export interface PagingFaults {

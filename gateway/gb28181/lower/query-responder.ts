@@ -5,10 +5,10 @@
 // what the message kind allows (an empty page or <Result>ERROR</Result>).
 import type { Logger } from '../../log.js';
 import { epochMsOf, formatGbDateTime, parseGbDateTime, wallClockAt } from '../gb-date.js';
-import type { CatalogItem } from '../manscdp-catalog.js';
-import type { DeviceControl } from '../manscdp-control.js';
-import type { RecordInfoQuery, RecordItem } from '../manscdp-record.js';
-import type { ManscdpMessage } from '../manscdp.js';
+import type { CatalogItem } from '../manscdp/catalog.js';
+import type { DeviceControl } from '../manscdp/control.js';
+import type { RecordInfoQuery, RecordItem } from '../manscdp/record.js';
+import type { ManscdpMessage } from '../manscdp/codec.js';
 import type { PtzCommand } from '../ptz.js';
 import type { LowerBackend, LowerChannel, LowerRecord } from './backend.js';
 import { catalogItemOf } from './catalog-item.js';

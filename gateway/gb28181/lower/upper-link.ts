@@ -6,8 +6,8 @@ import type { SipRequest, SipResponse } from '../../sip/message.js';
 import type { SipRemote } from '../../sip/remote.js';
 import type { RequestOptions, SipUserAgent } from '../../sip/user-agent.js';
 import { formatHostPort } from '../../sip/uri.js';
-import type { ManscdpCharset } from '../manscdp-charset.js';
-import type { ManscdpMessage } from '../manscdp.js';
+import type { ManscdpCharset } from '../manscdp/charset.js';
+import type { ManscdpMessage } from '../manscdp/codec.js';
 import { encodeLowerManscdp, MANSCDP_CONTENT_TYPE } from './manscdp-writer.js';
 import type { VendorProfile } from './vendor-profile.js';
 

@@ -1,7 +1,7 @@
 // One play the upper platform holds (its dialog and its stream hub), what it takes to invite it
 // again, and how the API shows it.
-import type { Stream } from '../../media/stream.js';
-import type { StreamView } from '../../api/services.js';
+import type { Stream } from '../../hub/stream.js';
+import type { StreamView } from '../../views/services.js';
 import type { PlayKind, PlaySession } from './play-session.js';
 
 export interface ActivePlay {

@@ -1,9 +1,9 @@
 // Catalog items (reference §3.2) as store channels, catalog notifications (§3.3) applied to the
 // store, and a stored channel as the API shows it.
-import type { ChannelView } from '../../api/services.js';
+import type { ChannelView } from '../../views/services.js';
 import type { ChannelInput, ChannelRecord, DeviceStore } from '../../store/device-store.js';
-import type { CatalogItem } from '../manscdp-catalog.js';
-import type { ManscdpMessage } from '../manscdp.js';
+import type { CatalogItem } from '../manscdp/catalog.js';
+import type { ManscdpMessage } from '../manscdp/codec.js';
 
 export function toChannelInput(item: CatalogItem): ChannelInput {
   return {

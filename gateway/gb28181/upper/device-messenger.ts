@@ -2,7 +2,7 @@
 // channel) at the address the device was seen at; the body goes out in the device's charset.
 import type { SipResponse, SipUserAgent } from '../../sip/index.js';
 import { formatHostPort } from '../../sip/uri.js';
-import { encodeManscdp, type ManscdpMessage } from '../manscdp.js';
+import { encodeManscdp, type ManscdpMessage } from '../manscdp/codec.js';
 import type { DeviceSession } from './device-sessions.js';
 
 export const MANSCDP_CONTENT_TYPE = 'Application/MANSCDP+xml';

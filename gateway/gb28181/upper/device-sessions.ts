@@ -8,7 +8,7 @@
 // at most flushIntervalMs old.
 import type { SipRemote } from '../../sip/index.js';
 import type { DevicePatch, DeviceStore } from '../../store/device-store.js';
-import type { ManscdpCharset } from '../manscdp-charset.js';
+import type { ManscdpCharset } from '../manscdp/charset.js';
 import { TypedEmitter } from '../../events.js';
 
 export interface DeviceSession {

@@ -1,6 +1,6 @@
 // Devices as the API shows them: the stored record, overlaid with the live registration
 // (address, online, the keepalive time not yet flushed to the store) and the last answers.
-import type { DeviceDetail } from '../../api/services.js';
+import type { DeviceDetail } from '../../views/services.js';
 import type { DeviceStore } from '../../store/device-store.js';
 import type { DeviceSessions } from './device-sessions.js';
 

@@ -7,7 +7,7 @@ import type { ServerTransaction, SipRemote } from '../../sip/index.js';
 import { parseSipMessage, type SipRequest } from '../../sip/message.js';
 import { SqliteDeviceStore } from '../../store/sqlite-store.js';
 import { CATALOG_RESPONSE, KEEPALIVE, MEDIA_STATUS } from '../fixtures/reference-bodies.js';
-import { parseManscdp, type ManscdpMessage } from '../manscdp.js';
+import { parseManscdp, type ManscdpMessage } from '../manscdp/codec.js';
 import { DeviceSessions } from './device-sessions.js';
 import { Inbox } from './inbox.js';
 

@@ -5,7 +5,7 @@
 import type { ServerTransaction, SipRequest } from '../../sip/index.js';
 import { parseNameAddr, parseSipUri } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
-import { parseManscdp, type ManscdpMessage, type ManscdpParseResult } from '../manscdp.js';
+import { parseManscdp, type ManscdpMessage, type ManscdpParseResult } from '../manscdp/codec.js';
 import type { DeviceSession, DeviceSessions } from './device-sessions.js';
 import { mentionsKeepalive, parseKeepaliveFast } from './keepalive-fast-path.js';
 

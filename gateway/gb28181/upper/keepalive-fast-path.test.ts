@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import { test } from 'node:test';
 import iconv from 'iconv-lite';
 import { KEEPALIVE } from '../fixtures/reference-bodies.js';
-import { parseManscdp } from '../manscdp.js';
+import { parseManscdp } from '../manscdp/codec.js';
 import { parseKeepaliveFast } from './keepalive-fast-path.js';
 
 /** The fast path must give exactly what the full parse gives, or decline. */

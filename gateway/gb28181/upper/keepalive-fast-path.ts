@@ -19,9 +19,9 @@
 // takes exactly the path it took before. For every body it accepts, the result equals
 // parseManscdp's (keepalive-fast-path.test.ts checks this).
 import { Buffer } from 'node:buffer';
-import { normalizeCharsetName, readDeclaredCharset } from '../manscdp-charset.js';
-import type { ParsedManscdp } from '../manscdp.js';
-import type { Keepalive } from '../manscdp-device.js';
+import { normalizeCharsetName, readDeclaredCharset } from '../manscdp/charset.js';
+import type { ParsedManscdp } from '../manscdp/codec.js';
+import type { Keepalive } from '../manscdp/device.js';
 
 /** The reference keepalive is 168 bytes; Hikvision's with an empty <Info> about 200. */
 const MAX_BYTES = 1024;

@@ -5,7 +5,7 @@
 // device that ignores y= still plays and no 'ssrc-mismatch' is ever raised. The diagnosis then
 // compares the first RTP packet's SSRC with the y= we offered (or the answer's y=, when the 200
 // changed it) and names the difference as the cause, while the stream stays ok.
-import type { IngestEvent } from '../../media/ingest.js';
+import type { IngestEvent } from '../../ingest/ingest-session.js';
 
 export interface DiagnosisStep {
   at: string;

@@ -11,9 +11,9 @@ import {
 } from '../../sip/index.js';
 import { formatHostPort } from '../../sip/uri.js';
 import type { Logger } from '../../log.js';
-import type { IngestEvent, MediaTransport } from '../../media/ingest.js';
-import type { PortPool } from '../../media/port-pool.js';
-import type { Stream, StreamSource } from '../../media/stream.js';
+import type { IngestEvent, MediaTransport } from '../../ingest/ingest-session.js';
+import type { PortPool } from '../../ingest/port-pool.js';
+import type { Stream, StreamSource } from '../../hub/stream.js';
 import { buildMansRtsp } from '../mansrtsp.js';
 import { buildGbOffer, parseGbSdp, readGbAnswer, type GbStreamPurpose } from '../sdp.js';
 import { ssrcToUint32, type SsrcAllocator } from '../ssrc.js';
@@ -24,7 +24,7 @@ import {
   type MediaIngest,
   type MediaNodeClient,
   type RemoteStreamView,
-} from './media-node-client.js';
+} from '../../media-plane/media-node-client.js';
 import { PlayDiagnosis } from './play-diagnosis.js';
 import type { IngestDelta } from '../../metrics.js';
 

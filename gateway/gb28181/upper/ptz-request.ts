@@ -1,5 +1,5 @@
 // The API's PTZ request as a PTZCmd command (reference §5.2; GB/T 28181-2016 A.3).
-import type { PtzRequest } from '../../api/services.js';
+import type { PtzRequest } from '../../views/services.js';
 import { ptzMove, ptzZoom, type PtzCommand, type PtzDirection } from '../ptz.js';
 
 const PTZ_DIRECTIONS: Record<string, PtzDirection> = {

@@ -5,9 +5,9 @@
 import type { ServerTransaction, SipRequest, SipUserAgent } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
 import type { DeviceStore, MediaTransportName } from '../../store/device-store.js';
-import type { PortPool } from '../../media/port-pool.js';
-import type { Stream } from '../../media/stream.js';
-import type { StreamRegistry } from '../../media/stream-registry.js';
+import type { PortPool } from '../../ingest/port-pool.js';
+import type { Stream } from '../../hub/stream.js';
+import type { StreamRegistry } from '../../hub/stream-registry.js';
 import type {
   ChannelView,
   DeviceDetail,
@@ -18,9 +18,9 @@ import type {
   PtzRequest,
   RecordItem,
   StreamView,
-} from '../../api/services.js';
-import type { ManscdpMessage } from '../manscdp.js';
-import type { DeviceStatusResponse } from '../manscdp-device.js';
+} from '../../views/services.js';
+import type { ManscdpMessage } from '../manscdp/codec.js';
+import type { DeviceStatusResponse } from '../manscdp/device.js';
 import type { PtzCommand } from '../ptz.js';
 import type { PlayIdentity } from './active-play.js';
 import { channelView } from './catalog-channels.js';
@@ -29,7 +29,7 @@ import { DeviceSessions, type DeviceSession } from './device-sessions.js';
 import { deviceView } from './device-views.js';
 import { Inbox } from './inbox.js';
 import type { PlayKind, PlaySessionDeps } from './play-session.js';
-import type { MediaNodeClient } from './media-node-client.js';
+import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
 

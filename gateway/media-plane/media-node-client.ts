@@ -1,0 +1,93 @@
+// The seam between a play session (SIP: INVITE/ACK/BYE) and the media plane that receives the
+// device's PS/RTP. A play asks a media node to bind a receive port BEFORE the INVITE leaves
+// (reference §7.2), writes the node's address and port into its SDP offer, then tells the node
+// what the answer said (y= re-key, tcp-active dial, §7.3). `LocalMediaNode` is the single-process
+// behaviour (--role all); gateway/cluster/remote-media-client.ts does the same through Redis.
+import type { IngestEvent, MediaTransport } from '../ingest/ingest-session.js';
+import { IngestSession } from '../ingest/ingest-session.js';
+import type { PortPool } from '../ingest/port-pool.js';
+import type { Stream } from '../hub/stream.js';
+import type { StreamView } from '../views/services.js';
+
+export interface IngestRequest {
+  streamId: string;
+  deviceId: string;
+  channelId: string;
+  kind: 'live' | 'playback' | 'download';
+  transport: MediaTransport;
+  /** The offer's y= as a 32-bit integer. */
+  expectedSsrc: number | undefined;
+  /**
+   * IPs signaling knows for the device (where its REGISTER came from): UDP media from them may
+   * take over a stream locked to another source (gateway/ingest/source-lock.ts; NAT, port moves).
+   */
+  deviceAddresses: readonly string[];
+  /** The play's hub; a local node publishes access units into it. */
+  stream: Stream;
+  onEvent(e: IngestEvent): void;
+  /** The media side ended (no media, connect failed, idle, node lost); called once. */
+  onClose(cause: string): void;
+  /** The media side's viewers want an IDR (a remote hub asks through this). */
+  onKeyframeRequest(): void;
+}
+
+/** What a remote media node reports about the stream it serves, for the API's stream view. */
+export type RemoteStreamView = Pick<
+  StreamView,
+  'codec' | 'width' | 'height' | 'fps' | 'bitrateKbps' | 'packetsLost' | 'viewers' | 'state'
+>;
+
+export interface MediaIngest {
+  /** Address written into the SDP offer (c=, o=). */
+  readonly address: string;
+  readonly localPort: number;
+  /** Local ingest counters; undefined on a remote node. */
+  readonly stats: IngestSession['stats'] | undefined;
+  setExpectedSsrc(ssrc: number): void;
+  /** The SDP answer's c= address: trusted like `deviceAddresses`. */
+  trustDeviceAddress(address: string): void;
+  /** tcp-active: dial the device's answer address. */
+  connect(host: string, port: number): void;
+  /** Idempotent; the request's onClose receives this cause. */
+  close(cause: string): void;
+  /** Remote nodes only: the hub's state as the node last reported it. */
+  view?(): RemoteStreamView | undefined;
+}
+
+export interface MediaNodeClient {
+  open(req: IngestRequest): Promise<MediaIngest>;
+}
+
+/** Today's in-process media plane: the ingest publishes straight into the play's hub. */
+export class LocalMediaNode implements MediaNodeClient {
+  constructor(private readonly o: { portPool: PortPool; bindHost: string; publicIp: string }) {}
+
+  async open(req: IngestRequest): Promise<MediaIngest> {
+    const ingest = await IngestSession.open({
+      transport: req.transport,
+      bindHost: this.o.bindHost,
+      portPool: this.o.portPool,
+      expectedSsrc: req.expectedSsrc,
+      deviceAddresses: req.deviceAddresses,
+      ssrcMode: 'learn-first',
+      noMediaTimeoutMs: 0, // the Stream's own no-media timer decides, with a recorded cause
+      onAccessUnit: (au) => req.stream.publish(au),
+      onEvent: (e) => req.onEvent(e),
+      onClose: (cause) => req.onClose(cause),
+    });
+    const address = this.o.publicIp;
+    return {
+      address,
+      get localPort() {
+        return ingest.localPort;
+      },
+      get stats() {
+        return ingest.stats;
+      },
+      setExpectedSsrc: (ssrc) => ingest.setExpectedSsrc(ssrc),
+      trustDeviceAddress: (address) => ingest.trustDeviceAddress(address),
+      connect: (host, port) => ingest.connect(host, port),
+      close: (cause) => ingest.close(cause),
+    };
+  }
+}

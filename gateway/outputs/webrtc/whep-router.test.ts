@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import express from 'express';
+import type { AccessUnit } from '../../../codecs/types.js';
+import { Stream } from '../../hub/stream.js';
+import { CHROMIUM_FULL_OFFER } from './fixtures/chromium-offers.js';
+import { makeClip, pace, type TestClip } from './fixtures/test-media.js';
+import { WeriftViewer } from './fixtures/werift-viewer.js';
+import { listCandidates, sectionPayloadTypes } from './sdp-munge.js';
+import { whepRouter, type WhepRouter } from './whep-router.js';
+
+let server: ReturnType<express.Express['listen']>;
+let base = '';
+let router: WhepRouter;
+let clip: TestClip;
+const streams = new Map<string, Stream>();
+let keyframeRequests = 0;
+
+function makeStream(id: string): Stream {
+  const s = new Stream({
+    id,
+    source: { start: async () => {}, stop: () => {}, requestKeyframe: () => void keyframeRequests++ },
+    idleStopMs: Infinity,
+    noMediaTimeoutMs: 0,
+  });
+  streams.set(id, s);
+  return s;
+}
+
+const nal = (bytes: number[]): Uint8Array => Uint8Array.from(bytes);
+const h265Idr = (pts: number): AccessUnit => ({
+  codec: 'H265',
+  pts,
+  dts: pts,
+  keyframe: true,
+  units: [nal([0x26, 0x01, 0xaf, 0x00])],
+});
+const h264 = (pts: number, dts: number, keyframe: boolean): AccessUnit => ({
+  codec: 'H264',
+  pts,
+  dts,
+  keyframe,
+  units: [nal([keyframe ? 0x65 : 0x41, 0x88, 0x80])],
+});
+
+before(async () => {
+  clip = makeClip({ width: 640, height: 360, seconds: 4 });
+  router = whepRouter({
+    resolveStream: (id) => streams.get(id),
+    publicIp: '127.0.0.1',
+    webrtc: { portRange: { min: 41000, max: 41099 }, mediaWaitMs: 300, viewerTimeoutMs: 1500 },
+  });
+  const app = express();
+  app.use(router);
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  makeStream('cam-h264');
+  const h265 = makeStream('cam-h265');
+  h265.publish(h265Idr(0));
+  const bframes = makeStream('cam-bframes');
+  // Decode order I P B: pts 0, 7200, 3600.
+  bframes.publish(h264(0, 0, true));
+  bframes.publish(h264(7200, 3600, false));
+  bframes.publish(h264(3600, 7200, false));
+  makeStream('cam-silent');
+});
+
+after(async () => {
+  router.sessions.closeAll();
+  for (const s of streams.values()) {
+    s.close('test-end');
+  }
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+const post = (path: string, body: string, type = 'application/sdp') =>
+  fetch(base + path, { method: 'POST', headers: { 'Content-Type': type }, body });
+
+async function expectError(res: Response, status: number, code: string): Promise<string> {
+  assert.equal(res.status, status);
+  assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, code);
+  return body.error.message;
+}
+
+test('POST /whep/:streamId for an unknown stream is 404 GW_ERR_STREAM_NOT_FOUND', async () => {
+  await expectError(await post('/whep/nope', CHROMIUM_FULL_OFFER), 404, 'GW_ERR_STREAM_NOT_FOUND');
+});
+
+test('POST with a non-SDP content type is 415 GW_ERR_UNSUPPORTED_MEDIA_TYPE', async () => {
+  await expectError(
+    await post('/whep/cam-h264', '{}', 'application/json'),
+    415,
+    'GW_ERR_UNSUPPORTED_MEDIA_TYPE',
+  );
+});
+
+test('POST with a broken offer is 400 GW_ERR_BAD_SDP', async () => {
+  await expectError(await post('/whep/cam-h264', 'v=0\r\nthis is not sdp\r\n'), 400, 'GW_ERR_BAD_SDP');
+});
+
+test('an H.265 stream and an offer without H.265 is 406 GW_ERR_CODEC_UNSUPPORTED in plain words', async () => {
+  const msg = await expectError(
+    await post('/whep/cam-h265', CHROMIUM_FULL_OFFER),
+    406,
+    'GW_ERR_CODEC_UNSUPPORTED',
+  );
+  assert.equal(
+    msg,
+    'The camera sends H.265 and this browser offered no H.265 decoder; use HLS or enable transcoding.',
+  );
+});
+
+test('a B-frame stream is 406 GW_ERR_BFRAMES_UNSUPPORTED pointing to HLS', async () => {
+  const msg = await expectError(
+    await post('/whep/cam-bframes', CHROMIUM_FULL_OFFER),
+    406,
+    'GW_ERR_BFRAMES_UNSUPPORTED',
+  );
+  assert.match(msg, /B-frames/);
+  assert.match(msg, /HLS/);
+});
+
+test('a stream that never delivers video is 503 GW_ERR_STREAM_NOT_READY after mediaWaitMs', async () => {
+  await expectError(await post('/whep/cam-silent', CHROMIUM_FULL_OFFER), 503, 'GW_ERR_STREAM_NOT_READY');
+});
+
+test('OPTIONS advertises POST with application/sdp; PATCH is 405 (no trickle ICE); unknown DELETE is 404', async () => {
+  const opt = await fetch(`${base}/whep/cam-h264`, { method: 'OPTIONS' });
+  assert.equal(opt.status, 204);
+  assert.equal(opt.headers.get('accept-post'), 'application/sdp');
+  assert.match(opt.headers.get('allow') ?? '', /POST/);
+  await expectError(
+    await fetch(`${base}/whep/cam-h264/nope`, { method: 'DELETE' }),
+    404,
+    'GW_ERR_SESSION_NOT_FOUND',
+  );
+  await expectError(
+    await fetch(`${base}/whep/cam-h264/nope`, { method: 'PATCH' }),
+    404,
+    'GW_ERR_SESSION_NOT_FOUND',
+  );
+});
+
+test('a Chromium offer gets 201, a Location, one H.264 PT, G.711, ice-lite, and one 127.0.0.1 candidate in the port range', async () => {
+  const stream = streams.get('cam-h264')!;
+  const stop = pace(clip, stream);
+  try {
+    const res = await post('/whep/cam-h264', CHROMIUM_FULL_OFFER);
+    assert.equal(res.status, 201);
+    assert.equal(res.headers.get('content-type'), 'application/sdp');
+    const location = res.headers.get('location') ?? '';
+    assert.match(location, /^\/whep\/cam-h264\/[0-9a-f-]{36}$/);
+    const answer = await res.text();
+    assert.deepEqual(sectionPayloadTypes(answer, 0), [108]);
+    assert.deepEqual(sectionPayloadTypes(answer, 1), [8]);
+    assert.match(answer, /a=fmtp:108 .*packetization-mode=1/);
+    assert.doesNotMatch(answer, /a=rtpmap:(102|104|114|116) /);
+    assert.match(answer, /a=ice-lite/);
+    assert.match(answer, /a=sendonly/);
+    const candidates = listCandidates(answer);
+    assert.ok(candidates.length >= 1);
+    for (const c of candidates) {
+      assert.equal(c.address, '127.0.0.1');
+      assert.ok(c.port >= 41000 && c.port <= 41099, `port ${c.port}`);
+    }
+    const patch = await fetch(base + location, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' },
+      body: 'a=end-of-candidates',
+    });
+    assert.equal(patch.status, 405);
+    assert.match(patch.headers.get('allow') ?? '', /DELETE/);
+    assert.equal(router.sessions.size, 1);
+    const del = await fetch(base + location, { method: 'DELETE' });
+    assert.equal(del.status, 200);
+    assert.equal(router.sessions.size, 0);
+    assert.equal((await fetch(base + location, { method: 'DELETE' })).status, 404);
+  } finally {
+    stop();
+  }
+});
+
+test('a werift viewer receives H.264 frames and PCMA over SRTP from the GOP cache on; DELETE closes its peer', async () => {
+  const stream = streams.get('cam-h264')!;
+  const stop = pace(clip, stream);
+  const viewer = new WeriftViewer({ url: `${base}/whep/cam-h264` });
+  try {
+    await new Promise((r) => setTimeout(r, 500)); // the hub now holds a GOP
+    assert.equal(await viewer.connect(), 201);
+    await viewer.connected();
+    await new Promise((r) => setTimeout(r, 1500));
+    // ~1.5 s at 25 fps plus the replayed GOP start; audio 50 packets/s.
+    assert.ok(viewer.counts.videoFrames >= 30, `video frames ${viewer.counts.videoFrames}`);
+    assert.ok(viewer.packets(8) >= 50, `PCMA packets ${viewer.packets(8)}`);
+    assert.equal(stream.info.viewers, 1);
+    const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
+    assert.equal(session.peer.connectionState, 'connected');
+    const del = await fetch(base + viewer.location!, { method: 'DELETE' });
+    assert.equal(del.status, 200);
+    assert.equal(stream.info.viewers, 0);
+    assert.equal(session.state, 'closed');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(session.peer.connectionState, 'closed');
+    const frames = viewer.counts.videoFrames;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(viewer.counts.videoFrames, frames, 'no media after DELETE');
+  } finally {
+    stop();
+    await viewer.close();
+  }
+});
+
+test('NACKs from a lossy viewer are answered from the history, and a PLI reaches the camera', async () => {
+  const stream = streams.get('cam-h264')!;
+  const stop = pace(clip, stream);
+  const viewer = new WeriftViewer({ url: `${base}/whep/cam-h264`, lossPercent: 5 });
+  try {
+    assert.equal(await viewer.connect(), 201);
+    await viewer.connected();
+    const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
+    await new Promise((r) => setTimeout(r, 2000));
+    const before = keyframeRequests;
+    await viewer.sendPli();
+    await new Promise((r) => setTimeout(r, 300));
+    const seqs = [...viewer.counts.videoSeqs];
+    const span = Math.max(...seqs) - Math.min(...seqs) + 1; // no wrap: the viewer started < 2^16 packets ago
+    const complete = seqs.length / span;
+    const rtcp = session.rtcpStats!;
+    assert.ok(
+      rtcp.nack > 0 && rtcp.retransmitted > 0,
+      `nack ${rtcp.nack}, retransmitted ${rtcp.retransmitted}`,
+    );
+    // ~5 % dropped on arrival; what is still missing is the tail NACKs have not repaired yet.
+    assert.ok(complete > 0.985, `video completeness ${(complete * 100).toFixed(1)} % of ${span}`);
+    assert.equal(rtcp.pli, 1);
+    assert.equal(keyframeRequests, before + 1);
+    assert.equal(session.stats?.keyframeRequests, 1);
+  } finally {
+    stop();
+    await viewer.close();
+  }
+});
+
+test('a viewer that vanishes without DELETE (no RTCP any more) is dropped after viewerTimeoutMs', async () => {
+  const stream = streams.get('cam-h264')!;
+  const stop = pace(clip, stream);
+  const viewer = new WeriftViewer({ url: `${base}/whep/cam-h264` });
+  try {
+    assert.equal(await viewer.connect(), 201);
+    await viewer.connected();
+    const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
+    await new Promise((r) => setTimeout(r, 1800)); // longer than the timeout: RRs keep it alive
+    assert.equal(session.state, 'connected');
+    await viewer.close(); // werift sends no DTLS close_notify: to the gateway the viewer just goes quiet
+    const state = (): string => session.state;
+    const deadline = Date.now() + 4000;
+    while (state() !== 'closed' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(state(), 'closed');
+    assert.equal(router.sessions.get(session.id), undefined);
+    assert.equal(stream.info.viewers, 0);
+  } finally {
+    stop();
+    await viewer.close();
+  }
+});

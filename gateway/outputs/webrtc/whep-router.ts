@@ -1,0 +1,233 @@
+// WHEP endpoint (draft-ietf-wish-whep, which takes its HTTP rules from RFC 9725 WHIP):
+//   POST   /whep/:streamId             application/sdp offer → 201, answer, Location (§4.2)
+//   DELETE /whep/:streamId/:sessionId  ends the session → 200 (§4.2)
+//   PATCH  /whep/:streamId/:sessionId  trickle ICE / ICE restart: unsupported → 405 (§4.3.1)
+//   OPTIONS on either                  → 204 with Allow (and Accept-Post on the endpoint)
+// Errors leave as {error: {code, message}} with the status from errors.ts.
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { createLogger } from '../../log.js';
+import { selectCodecs, type NegotiationPlan } from './codec-select.js';
+import { WhepError, isWhepError } from './errors.js';
+import { FanoutScheduler } from './fanout-scheduler.js';
+import { PacketizeCache } from './packetize-cache.js';
+import type { WebRtcNetworkOptions } from './peer-config.js';
+import { MAX_OFFER_BYTES, parseOffer } from './sdp-offer.js';
+import { WhepSession, type WhepStream } from './whep-session.js';
+import { WhepSessions } from './whep-sessions.js';
+
+const log = createLogger('gateway:whep');
+
+export interface WhepTranscoder {
+  /** An H.264 view of an H.265 stream, started on first use and stopped with its last viewer. */
+  h264View(stream: WhepStream): WhepStream;
+}
+
+export interface WhepRouterDeps {
+  resolveStream(streamId: string): WhepStream | undefined;
+  /** Address in the ICE host candidate (config `public-ip`). */
+  publicIp: string;
+  webrtc?: {
+    /** UDP ports for viewer sockets (config `webrtc-ports`); see peer-config.ts. Default: ephemeral. */
+    portRange?: { min: number; max: number };
+    /** Local bind address for viewer sockets. Default: all interfaces. */
+    bindAddress?: string;
+    /** RTP payload size limit. Default 1200. */
+    mtu?: number;
+    /** Concurrent WebRTC viewers per process; more get 503. Default 100 (≈0.8 % of a core per 4 Mbit/s viewer on the direct send path: bench/webrtc-fanout.ts). */
+    maxSessions?: number;
+    /** 'sliced' (default) spreads sends over event-loop turns (fanout-scheduler.ts); 'sync' sends inside write(). */
+    fanout?: 'sliced' | 'sync';
+    /** How long POST waits for a just-started stream to show its codec. Default 5000 ms. */
+    mediaWaitMs?: number;
+    /** ICE+DTLS deadline after the answer. Default 15000 ms. */
+    connectTimeoutMs?: number;
+    /** A connected viewer silent (no RTCP) this long is dropped. Default 15000 ms. */
+    viewerTimeoutMs?: number;
+    /** 'direct' (default) encrypts and sends in srtp-sender.ts; 'werift' uses RTCRtpSender.sendRtp (bench comparison). */
+    sendPath?: 'direct' | 'werift';
+  };
+  /** Optional H.265 → H.264 transcoding for viewers without an H.265 decoder. */
+  transcoder?: WhepTranscoder;
+}
+
+export interface WhepRouter extends Router {
+  readonly sessions: WhepSessions;
+}
+
+const sessionPath = (streamId: string, sessionId: string): string =>
+  `/whep/${encodeURIComponent(streamId)}/${sessionId}`;
+
+function sendError(res: Response, err: unknown): void {
+  const e = isWhepError(err) ? err : new WhepError('GW_ERR_WEBRTC_FAILED');
+  if (!isWhepError(err)) {
+    log.error({ err }, 'WHEP request failed');
+  }
+  if (e.status === 405) {
+    res.setHeader('Allow', 'DELETE, OPTIONS');
+  }
+  if (!res.headersSent) {
+    res.status(e.status).json(e.toJSON());
+  }
+}
+
+/** Polls the hub until the codec is known: a stream started by this request has no media yet. */
+async function waitForVideo(stream: WhepStream, timeoutMs: number): Promise<void> {
+  if (stream.info.videoCodec) {
+    return;
+  }
+  stream.start?.().catch(() => {}); // a failed start closes the stream, seen below
+  const deadline = Date.now() + timeoutMs;
+  while (!stream.info.videoCodec) {
+    if (stream.closed) {
+      throw new WhepError('GW_ERR_STREAM_NOT_FOUND', `stream ${stream.id} ended before it delivered video`);
+    }
+    if (Date.now() >= deadline) {
+      throw new WhepError('GW_ERR_STREAM_NOT_READY');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function whepRouter(deps: WhepRouterDeps): WhepRouter {
+  const opts = deps.webrtc ?? {};
+  const net: WebRtcNetworkOptions = {
+    publicIp: deps.publicIp,
+    ...(opts.portRange ? { portRange: opts.portRange } : {}),
+    ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
+  };
+  const cache = new PacketizeCache({ mtu: opts.mtu ?? 1200 });
+  const scheduler = (opts.fanout ?? 'sliced') === 'sliced' ? new FanoutScheduler() : undefined;
+  const sessions = new WhepSessions();
+  const maxSessions = opts.maxSessions ?? 100;
+  const router = express.Router() as WhepRouter;
+  Object.defineProperty(router, 'sessions', { value: sessions });
+
+  const sdpBody = express.text({ type: 'application/sdp', limit: MAX_OFFER_BYTES });
+
+  router.options('/whep/:streamId', (_req, res) => {
+    res.setHeader('Allow', 'OPTIONS, POST');
+    res.setHeader('Accept-Post', 'application/sdp');
+    res.status(204).end();
+  });
+
+  router.post('/whep/:streamId', (req: Request, res: Response, next: NextFunction) => {
+    if (!req.is('application/sdp')) {
+      sendError(res, new WhepError('GW_ERR_UNSUPPORTED_MEDIA_TYPE'));
+      return;
+    }
+    sdpBody(req, res, (err?: unknown) => {
+      if (err) {
+        const tooLarge = (err as { type?: string }).type === 'entity.too.large';
+        sendError(
+          res,
+          new WhepError(
+            'GW_ERR_BAD_SDP',
+            tooLarge
+              ? `the SDP offer is larger than ${MAX_OFFER_BYTES} bytes`
+              : 'the SDP offer body could not be read',
+          ),
+        );
+        return;
+      }
+      handlePost(req, res).catch(next);
+    });
+  });
+
+  async function handlePost(req: Request, res: Response): Promise<void> {
+    try {
+      const streamId = String(req.params.streamId);
+      const stream = deps.resolveStream(streamId);
+      if (!stream || stream.closed) {
+        throw new WhepError('GW_ERR_STREAM_NOT_FOUND', `no active stream ${streamId}`);
+      }
+      const offer = parseOffer(typeof req.body === 'string' ? req.body : '');
+      if (sessions.size >= maxSessions) {
+        throw new WhepError('GW_ERR_TOO_MANY_VIEWERS');
+      }
+      await waitForVideo(stream, opts.mediaWaitMs ?? 5000);
+      const info = stream.info;
+      if (info.hasBFrames) {
+        throw new WhepError(
+          'GW_ERR_BFRAMES_UNSUPPORTED',
+          'The camera sends B-frames, which browsers cannot decode over WebRTC; use HLS for this stream (it carries B-frames), or turn B-frames off on the camera.',
+        );
+      }
+      const plan: NegotiationPlan = selectCodecs(
+        offer,
+        { videoCodec: info.videoCodec!, ...(info.audioCodec ? { audioCodec: info.audioCodec } : {}) },
+        Boolean(deps.transcoder),
+      );
+      if (plan.audioSkipped) {
+        log.info({ stream: streamId, why: plan.audioSkipped }, 'WHEP viewer gets no audio');
+      }
+      const media = plan.video.transcode && deps.transcoder ? deps.transcoder.h264View(stream) : stream;
+      const sessionId = randomUUID();
+      const session = await WhepSession.open({
+        id: sessionId,
+        media,
+        offer,
+        plan,
+        net,
+        cache,
+        ...(scheduler ? { scheduler } : {}),
+        serialize: (fn) => sessions.serialize(fn),
+        ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+        ...(opts.sendPath ? { sendPath: opts.sendPath } : {}),
+        ...(opts.viewerTimeoutMs !== undefined ? { viewerTimeoutMs: opts.viewerTimeoutMs } : {}),
+        onEnded: (s) => sessions.remove(s.id),
+      });
+      if (session.state === 'closed') {
+        throw new WhepError('GW_ERR_WEBRTC_FAILED');
+      }
+      sessions.add(stream, session);
+      log.info(
+        { stream: streamId, session: sessionId, video: plan.video.codec, audio: plan.audio?.codec.name },
+        'WHEP session created',
+      );
+      res.status(201);
+      res.setHeader('Content-Type', 'application/sdp');
+      res.setHeader('Location', sessionPath(streamId, sessionId));
+      res.setHeader('ETag', `"${sessionId}"`);
+      res.end(session.answer); // res.send() would append '; charset=utf-8' to the SDP type
+    } catch (err) {
+      sendError(res, err);
+    }
+  }
+
+  const findSession = (req: Request): WhepSession => {
+    const session = sessions.get(String(req.params.sessionId));
+    if (!session || sessions.streamOf(session.id) !== String(req.params.streamId)) {
+      throw new WhepError(
+        'GW_ERR_SESSION_NOT_FOUND',
+        `no WHEP session ${String(req.params.sessionId)} on stream ${String(req.params.streamId)}`,
+      );
+    }
+    return session;
+  };
+
+  router.delete('/whep/:streamId/:sessionId', (req, res) => {
+    try {
+      findSession(req).close('viewer-left');
+      res.status(200).end();
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.patch('/whep/:streamId/:sessionId', (req, res) => {
+    try {
+      findSession(req);
+      throw new WhepError('GW_ERR_TRICKLE_UNSUPPORTED');
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  router.options('/whep/:streamId/:sessionId', (_req, res) => {
+    res.setHeader('Allow', 'DELETE, OPTIONS');
+    res.status(204).end();
+  });
+
+  return router;
+}
