@@ -1,16 +1,12 @@
 // Composition root (style.md §8.1): config → store → SIP → GB28181 upper platform → media →
 // outputs → HTTP API, built in order with dependencies passed as arguments, so every module can
 // be built in a test. startGateway() is what the CLI, the demo and the integration tests call.
-import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { networkInterfaces } from 'node:os';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { cascadeEntries, type GatewayConfig } from './config.js';
 import { createLogger, setLogLevel } from './log.js';
+import { findInstallRoot, guessPublicIp, hasFfmpeg, VERSION } from './install.js';
 import { loadSecrets, type Secrets } from './secrets.js';
 import { SqliteDeviceStore } from './store/sqlite-store.js';
 import { SqliteCascadeStore } from './store/cascade-store.js';
@@ -19,32 +15,14 @@ import { SipTransport, SipUserAgent } from './sip/index.js';
 import { UpperPlatform } from './gb28181/upper/upper-platform.js';
 import { clusterSettings } from './cluster/roles.js';
 import { SignalingCluster } from './cluster/signaling-cluster.js';
-import { PortPool } from './ingest/port-pool.js';
-import { StreamRegistry } from './hub/stream-registry.js';
-import { HlsOutput } from './outputs/hls/hls-output.js';
-import { hlsRouter } from './outputs/hls/hls-routes.js';
-import { HlsViewers } from './outputs/hls/hls-viewers.js';
-import { whepRouter } from './outputs/webrtc/whep-router.js';
-import { H265Transcoder } from './outputs/webrtc/transcoder.js';
+import { MediaPlane } from './media-plane/media-plane.js';
+import type { StreamRegistry } from './hub/stream-registry.js';
 import { GatewayMetrics } from './metrics.js';
 import { createApp } from './api/app.js';
 import { MediaTokenSigner } from './api/media-token.js';
 
 const log = createLogger('gateway');
-/** The install directory (holds package.json and web-demo/), whether run from dist/ or from source. */
-export function findInstallRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) {
-      return process.cwd();
-    }
-    dir = up;
-  }
-  return dir;
-}
 const repoRoot = findInstallRoot();
-export const VERSION = '0.1.0';
 
 export interface Gateway {
   config: GatewayConfig;
@@ -60,26 +38,6 @@ export interface Gateway {
   sipPort: number;
   publicIp: string;
   close(): Promise<void>;
-}
-
-/** ffmpeg on PATH (H.265 → H.264 transcoding for WebRTC viewers). */
-function hasFfmpeg(): boolean {
-  return spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
-}
-
-/** The address devices reach us at: the SIP host when it is specific, else the first external IPv4. */
-export function guessPublicIp(sipHost: string): string {
-  if (sipHost !== '0.0.0.0' && sipHost !== '::') {
-    return sipHost;
-  }
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) {
-      if (a.family === 'IPv4' && !a.internal) {
-        return a.address;
-      }
-    }
-  }
-  return '127.0.0.1';
 }
 
 export async function startGateway(config: GatewayConfig): Promise<Gateway> {
@@ -110,13 +68,16 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     publicHost: publicIp,
     userAgent: `gb28181-gateway/${VERSION}`,
   });
-  const streams = new StreamRegistry();
-  const portPool = new PortPool(config['media-ports']);
-  const hlsOutputs = new Map<string, HlsOutput>();
-  const hlsViewers = new HlsViewers();
-
-  // Assigned once the WHEP router exists; the upper platform reads it lazily.
-  let whepCount: (id: string) => number = () => 0;
+  const transcode = config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg());
+  const media = new MediaPlane({
+    publicIp,
+    bindHost: config['sip-host'],
+    mediaPorts: config['media-ports'],
+    webrtcPorts: config['webrtc-ports'],
+    hlsSegmentSec: config['hls-segment'],
+    transcodeH265: transcode,
+  });
+  const streams = media.streams;
   // Gauges read live state at scrape time, so the metrics exist before the upper platform does.
   const m: GatewayMetrics = new GatewayMetrics({
     devices: () => {
@@ -138,12 +99,10 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     ua,
     store,
     streams,
-    portPool,
+    media: cluster ? cluster.media : media.local,
     log: createLogger('gb28181'),
     realm: config.realm,
     password: secrets.password,
-    publicIp,
-    mediaBindHost: config['sip-host'],
     timeZone: config.timezone,
     keepaliveIntervalSec: config['keepalive-interval'],
     keepaliveTimeoutCount: config['keepalive-timeout-count'],
@@ -154,18 +113,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     noMediaTimeoutMs: config['no-media-timeout'] * 1000,
     defaultMediaTransport: config['media-transport'],
     // The hub with the viewers is on the media node: it stops idle streams and reports the end.
-    ...(cluster ? { media: cluster.media, idleStopMs: Infinity, noMediaTimeoutMs: 0 } : {}),
-    onStreamCreated: (stream) => {
-      const out = new HlsOutput({ targetDurationSec: config['hls-segment'], id: stream.id });
-      hlsOutputs.set(stream.id, out);
-      stream.subscribe(out.sink, { viewer: false });
-      stream.onClose(() => {
-        out.close();
-        hlsOutputs.delete(stream.id);
-        hlsViewers.forget(stream.id);
-      });
-    },
-    viewersOf: (id) => ({ webrtc: whepCount(id), hls: hlsViewers.count(id) }),
+    ...(cluster ? { idleStopMs: Infinity, noMediaTimeoutMs: 0 } : {}),
+    onStreamCreated: (stream) => media.attach(stream),
+    viewersOf: (id) => media.viewersOf(id),
     hooks: {
       registrationFailed: (reason, deviceId) => m.registrationFailed(reason, deviceId),
       keepalive: (deviceId, lateness) => m.keepalive(lateness, deviceId),
@@ -225,33 +175,14 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     }
   });
 
-  const transcode = config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg());
-  const whep = whepRouter({
-    resolveStream: (id) => streams.get(id),
-    publicIp,
-    webrtc: { portRange: config['webrtc-ports'] },
-    ...(transcode ? { transcoder: new H265Transcoder() } : {}),
-  });
-  whepCount = (id) => whep.sessions.countFor(id);
-  const hls = express.Router();
-  hls.use('/:streamId', (req, _res, next) => {
-    const id = req.params.streamId;
-    if (id) {
-      streams.get(id)?.touch();
-      hlsViewers.touch(id, req.socket.remoteAddress ?? '?');
-    }
-    next();
-  });
-  hls.use(hlsRouter((id) => hlsOutputs.get(id)));
-
   const { app } = createApp({
     services: upper,
     cascade,
     apiToken: secrets.apiToken,
     signer: new MediaTokenSigner(secrets.signingKey),
     version: VERSION,
-    whep: cluster ? cluster.whepRedirect() : whep,
-    hls: cluster ? cluster.hlsRedirect() : hls,
+    whep: cluster ? cluster.whepRedirect() : media.whep,
+    hls: cluster ? cluster.hlsRedirect() : media.hlsRoutes(),
     ...(cluster ? { mediaBase: (id: string) => cluster.mediaBase(id) } : {}),
     metrics: { contentType: m.contentType, render: () => m.render() },
     webDemoDir: join(repoRoot, 'web-demo'),
@@ -287,7 +218,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       (closing ??= (async () => {
         // BYE the uppers' dialogs and unregister first, while our devices still stream.
         await cascade.close();
-        streams.closeAll('shutdown');
+        media.close('shutdown');
         await upper.close();
         await cluster?.close();
         server.closeAllConnections();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MachineInfo } from '../machine.js';
 import { baselineFrom, compare, type BaselineFile } from './compare.js';
-import type { StoredSuite } from './results-file.js';
+import type { StoredSuite } from './results-types.js';
 
 const machine: MachineInfo = {
   cpuModel: 'x',

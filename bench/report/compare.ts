@@ -3,7 +3,7 @@
 // file's) plus an absolute slack before it counts as a regression. `--save-baseline` writes
 // the headline and throughput figures of the latest results as the new baseline.
 import type { Better } from '../suite.js';
-import type { StoredSuite } from './results-file.js';
+import type { StoredSuite } from './results-types.js';
 
 export interface BaselineEntry {
   value: number;

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import type { MachineInfo } from '../machine.js';
 import { formatValue } from './format.js';
 import { cell, headlineTable, renderMarkdown, table } from './markdown.js';
-import type { StoredSuite } from './results-file.js';
-import { mergeLatest, type RunFile } from './results-file.js';
+import type { StoredSuite } from './results-types.js';
+import { mergeLatest } from './results-file.js';
+import type { RunFile } from './results-types.js';
 
 const machine: MachineInfo = {
   cpuModel: 'AMD EPYC',

@@ -4,7 +4,7 @@
 import { loadLine, machineLine } from '../machine.js';
 import { meetsTarget, type Metric } from '../suite.js';
 import { formatNumber, formatTarget, formatValue } from './format.js';
-import type { LatestFile, StoredSuite } from './results-file.js';
+import type { LatestFile, StoredSuite } from './results-types.js';
 
 /** Escapes what would break a table cell. */
 export function cell(s: string): string {

@@ -4,29 +4,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir } from '../lib/paths.js';
-import type { MachineInfo } from '../machine.js';
-import type { SuiteResult } from '../suite.js';
+import type { LatestFile, RunFile, StoredSuite } from './results-types.js';
 import { renderMarkdown } from './markdown.js';
 import { renderChart } from './svg-chart.js';
 
-export interface StoredSuite extends SuiteResult {
-  machine: MachineInfo;
-}
-
-export interface RunFile {
-  schema: 1;
-  startedAt: string;
-  finishedAt: string;
-  argv: string[];
-  machine: MachineInfo;
-  suites: StoredSuite[];
-}
-
-export interface LatestFile {
-  schema: 1;
-  updatedAt: string;
-  suites: StoredSuite[];
-}
+export type { LatestFile, RunFile, StoredSuite } from './results-types.js';
 
 /** Suites in this order in latest.json and the report. */
 export function mergeLatest(

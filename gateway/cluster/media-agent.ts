@@ -4,10 +4,10 @@
 // keyframe requests, and the end of the stream (idle, no media) so the signaling node sends BYE.
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { IngestSession } from '../ingest/ingest-session.js';
-import type { PortPool } from '../ingest/port-pool.js';
+import type { IngestSession } from '../ingest/ingest-session.js';
+import { openIngestIntoHub } from '../media-plane/ingest-into-hub.js';
+import type { MediaPlane } from '../media-plane/media-plane.js';
 import { Stream } from '../hub/stream.js';
-import type { StreamRegistry } from '../hub/stream-registry.js';
 import type { RemoteStreamView } from '../media-plane/media-node-client.js';
 import type { StreamView } from '../views/services.js';
 import type { NodeBus } from './node-bus.js';
@@ -15,16 +15,13 @@ import type { MediaCommands, MediaEvents, NodeLoad, OpenIngestArgs } from './pro
 
 export interface MediaAgentOptions {
   bus: NodeBus;
-  streams: StreamRegistry;
-  portPool: PortPool;
+  /** The hubs, the port pool and the outputs of this node. */
+  media: MediaPlane;
   bindHost: string;
   /** Address devices send to (SDP c=). */
   mediaIp: string;
   idleStopMs: number;
   noMediaTimeoutMs: number;
-  /** Subscribe outputs (HLS) to a new hub. */
-  onStreamCreated(stream: Stream): void;
-  viewersOf(streamId: string): { webrtc: number; hls: number };
   log: Logger;
 }
 
@@ -79,7 +76,7 @@ export class MediaAgent {
   async #open(args: OpenIngestArgs, owner: string): Promise<{ port: number; address: string }> {
     const { bus, log } = this.#o;
     // A new attempt for a stream this node still serves replaces the old one.
-    this.#o.streams.get(args.streamId)?.close('replaced');
+    this.#o.media.streams.get(args.streamId)?.close('replaced');
     const emit = <K extends keyof MediaEvents>(name: K, data: MediaEvents[K]) =>
       bus.emit<MediaEvents, K>(owner, name, data);
     const stream = new Stream({
@@ -100,19 +97,17 @@ export class MediaAgent {
       ingest: undefined,
       byOwner: false,
     };
-    this.#o.streams.getOrCreate(args.streamId, () => stream);
+    this.#o.media.streams.getOrCreate(args.streamId, () => stream);
     this.#served.set(args.ingestId, served);
-    this.#o.onStreamCreated(stream);
+    this.#o.media.attach(stream);
     try {
-      served.ingest = await IngestSession.open({
+      served.ingest = await openIngestIntoHub({
+        stream,
         transport: args.transport,
         bindHost: this.#o.bindHost,
-        portPool: this.#o.portPool,
+        portPool: this.#o.media.portPool,
         expectedSsrc: args.expectedSsrc,
-        deviceAddresses: args.deviceAddresses,
-        ssrcMode: 'learn-first',
-        noMediaTimeoutMs: 0, // the hub's no-media timer decides
-        onAccessUnit: (au) => stream.publish(au),
+        deviceAddresses: args.deviceAddresses ?? [],
         onEvent: (event) => emit('ingest.event', { ingestId: args.ingestId, event }),
         onClose: (cause) => {
           if (!served.byOwner) {
@@ -211,7 +206,7 @@ export class MediaAgent {
         fps: info.fps ?? null,
         bitrateKbps: info.bitrateKbps ?? null,
         packetsLost: ingest?.stats.lost ?? 0,
-        viewers: this.#o.viewersOf(stream.id),
+        viewers: this.#o.media.viewersOf(stream.id),
         state: info.state,
       };
     }

@@ -10,16 +10,12 @@ import { requireApiToken } from '../api/auth.js';
 import { errorHandler } from '../api/error-handler.js';
 import { MediaTokenSigner } from '../api/media-token.js';
 import type { GatewayConfig } from '../config.js';
-import { HlsOutput } from '../outputs/hls/hls-output.js';
-import { hlsRouter } from '../outputs/hls/hls-routes.js';
-import { HlsViewers } from '../outputs/hls/hls-viewers.js';
 import { createLogger, setLogLevel } from '../log.js';
-import { findInstallRoot, guessPublicIp, VERSION } from '../main.js';
+import { findInstallRoot, guessPublicIp, hasFfmpeg, VERSION } from '../install.js';
 import { GatewayMetrics } from '../metrics.js';
-import { PortPool } from '../ingest/port-pool.js';
-import { StreamRegistry } from '../hub/stream-registry.js';
+import { MediaPlane } from '../media-plane/media-plane.js';
+import type { StreamRegistry } from '../hub/stream-registry.js';
 import { loadSecrets, type Secrets } from '../secrets.js';
-import { whepRouter } from '../outputs/webrtc/whep-router.js';
 import { ForwardedServices, type SignalingLocator } from './api-forwarding.js';
 import { DeviceReplica } from './device-replica.js';
 import { MediaAgent } from './media-agent.js';
@@ -61,34 +57,22 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
   const replica = await DeviceReplica.start({ redis: conn.redis, sub: conn.sub, keys, log });
   const directory = new StreamDirectory(conn.redis, keys);
 
-  const streams = new StreamRegistry();
-  const portPool = new PortPool(config['media-ports']);
-  const hlsOutputs = new Map<string, HlsOutput>();
-  const hlsViewers = new HlsViewers();
-  const whep = whepRouter({
-    resolveStream: (id) => streams.get(id),
+  const media = new MediaPlane({
     publicIp,
-    webrtc: { portRange: config['webrtc-ports'] },
+    bindHost: config['sip-host'],
+    mediaPorts: config['media-ports'],
+    webrtcPorts: config['webrtc-ports'],
+    hlsSegmentSec: config['hls-segment'],
+    transcodeH265: config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg()),
   });
+  const streams = media.streams;
   const agent = new MediaAgent({
     bus,
-    streams,
-    portPool,
+    media,
     bindHost: config['sip-host'],
     mediaIp: publicIp,
     idleStopMs: config['idle-stop'] * 1000,
     noMediaTimeoutMs: config['no-media-timeout'] * 1000,
-    onStreamCreated: (stream) => {
-      const out = new HlsOutput({ targetDurationSec: config['hls-segment'], id: stream.id });
-      hlsOutputs.set(stream.id, out);
-      stream.subscribe(out.sink, { viewer: false });
-      stream.onClose(() => {
-        out.close();
-        hlsOutputs.delete(stream.id);
-        hlsViewers.forget(stream.id);
-      });
-    },
-    viewersOf: (id) => ({ webrtc: whep.sessions.countFor(id), hls: hlsViewers.count(id) }),
     log,
   });
 
@@ -115,19 +99,10 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
     isAlive: async (id) => (await conn.redis.exists(keys.node(id))) === 1,
     log,
   });
-  const hls = express.Router();
-  hls.use('/:streamId', redirect, (req, _res, next) => {
-    const id = typeof req.params.streamId === 'string' ? req.params.streamId : undefined;
-    if (id) {
-      streams.get(id)?.touch();
-      hlsViewers.touch(id, req.socket.remoteAddress ?? '?');
-    }
-    next();
-  });
-  hls.use(hlsRouter((id) => hlsOutputs.get(id)));
+  const hls = media.hlsRoutes(redirect);
   const whepWithRedirect = express.Router();
   whepWithRedirect.use('/whep/:streamId', redirect);
-  whepWithRedirect.use(whep);
+  whepWithRedirect.use(media.whep);
 
   const metrics = new GatewayMetrics({
     devices: () => {
@@ -215,7 +190,7 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
           await new Promise((r) => setTimeout(r, 50));
         }
         agent.closeAll('shutdown');
-        streams.closeAll('shutdown');
+        media.close('shutdown');
         await new Promise((r) => setTimeout(r, 100));
         await replica.close();
         await bus.close();

@@ -1,12 +1,19 @@
 // The stream hub's public shapes: what drives a stream (StreamSource), how it is configured,
 // and what it reports (StreamInfo) to the API, metrics and WebRTC/HLS outputs.
+import type { AccessUnit } from '../../codecs/types.js';
 import type { MediaInfo } from './media-info.js';
-import type { Stream } from './stream.js';
+
+/** What a source writes into: the stream hub's input side (Stream implements it). */
+export interface StreamInput {
+  readonly id: string;
+  /** One access unit, in decode order; fanned out synchronously. */
+  publish(au: AccessUnit): void;
+}
 
 /** What drives a stream: the GB28181 session layer (INVITE/BYE), or a fake in tests. */
 export interface StreamSource {
   /** E.g. INVITE. Rejects with an Error (carrying a cause) when the stream cannot start. */
-  start(stream: Stream): Promise<void>;
+  start(input: StreamInput): Promise<void>;
   /** E.g. BYE. Idempotent. */
   stop(reason: string): void;
   /** GB28181 IFameCmd (DeviceControl). */

@@ -9,6 +9,7 @@ import type { CloseReason, Sink } from './sink.js';
 import type {
   StreamInfo,
   StreamOptions,
+  StreamInput,
   StreamSource,
   StreamState,
   SubscribeOptions,
@@ -16,6 +17,7 @@ import type {
 
 export type {
   StreamInfo,
+  StreamInput,
   StreamOptions,
   StreamSource,
   StreamState,
@@ -31,7 +33,7 @@ interface Subscriber {
   needsKeyframe: boolean;
 }
 
-export class Stream {
+export class Stream implements StreamInput {
   readonly id: string;
   private readonly source: StreamSource;
   private readonly idleStopMs: number;

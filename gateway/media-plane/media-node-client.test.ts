@@ -13,7 +13,8 @@ import { PortPool } from '../ingest/port-pool.js';
 import { PsRtpSender } from '../outbound/ps-rtp-sender.js';
 import type { Stream } from '../hub/stream.js';
 import { loadVector } from '../../test/helpers/paths.js';
-import { LocalMediaNode, type MediaIngest } from './media-node-client.js';
+import { LocalMediaNode } from './local-media-node.js';
+import type { MediaIngest } from './media-node-client.js';
 
 const Y = 200000001;
 const clip = demuxPsClip(loadVector('ms_h264_720p_g711a.ps')).slice(0, 60);

@@ -1,12 +1,11 @@
 // The seam between a play session (SIP: INVITE/ACK/BYE) and the media plane that receives the
 // device's PS/RTP. A play asks a media node to bind a receive port BEFORE the INVITE leaves
 // (reference §7.2), writes the node's address and port into its SDP offer, then tells the node
-// what the answer said (y= re-key, tcp-active dial, §7.3). `LocalMediaNode` is the single-process
-// behaviour (--role all); gateway/cluster/remote-media-client.ts does the same through Redis.
-import type { IngestEvent, MediaTransport } from '../ingest/ingest-session.js';
-import { IngestSession } from '../ingest/ingest-session.js';
-import type { PortPool } from '../ingest/port-pool.js';
-import type { Stream } from '../hub/stream.js';
+// what the answer said (y= re-key, tcp-active dial, §7.3). `LocalMediaNode` (local-media-node.ts)
+// is the single-process behaviour (--role all); gateway/cluster/remote-media-client.ts does the
+// same through Redis.
+import type { StreamInput } from '../hub/stream-types.js';
+import type { IngestEvent, IngestSession, MediaTransport } from '../ingest/ingest-session.js';
 import type { StreamView } from '../views/services.js';
 
 export interface IngestRequest {
@@ -23,7 +22,7 @@ export interface IngestRequest {
    */
   deviceAddresses: readonly string[];
   /** The play's hub; a local node publishes access units into it. */
-  stream: Stream;
+  stream: StreamInput;
   onEvent(e: IngestEvent): void;
   /** The media side ended (no media, connect failed, idle, node lost); called once. */
   onClose(cause: string): void;
@@ -56,38 +55,4 @@ export interface MediaIngest {
 
 export interface MediaNodeClient {
   open(req: IngestRequest): Promise<MediaIngest>;
-}
-
-/** Today's in-process media plane: the ingest publishes straight into the play's hub. */
-export class LocalMediaNode implements MediaNodeClient {
-  constructor(private readonly o: { portPool: PortPool; bindHost: string; publicIp: string }) {}
-
-  async open(req: IngestRequest): Promise<MediaIngest> {
-    const ingest = await IngestSession.open({
-      transport: req.transport,
-      bindHost: this.o.bindHost,
-      portPool: this.o.portPool,
-      expectedSsrc: req.expectedSsrc,
-      deviceAddresses: req.deviceAddresses,
-      ssrcMode: 'learn-first',
-      noMediaTimeoutMs: 0, // the Stream's own no-media timer decides, with a recorded cause
-      onAccessUnit: (au) => req.stream.publish(au),
-      onEvent: (e) => req.onEvent(e),
-      onClose: (cause) => req.onClose(cause),
-    });
-    const address = this.o.publicIp;
-    return {
-      address,
-      get localPort() {
-        return ingest.localPort;
-      },
-      get stats() {
-        return ingest.stats;
-      },
-      setExpectedSsrc: (ssrc) => ingest.setExpectedSsrc(ssrc),
-      trustDeviceAddress: (address) => ingest.trustDeviceAddress(address),
-      connect: (host, port) => ingest.connect(host, port),
-      close: (cause) => ingest.close(cause),
-    };
-  }
 }

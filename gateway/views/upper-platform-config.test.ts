@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { shareProblems, toRecord, UpperPlatformSchema, UpperPlatformUpdateSchema } from './upper-platform-config.js';
+import {
+  shareProblems,
+  toRecord,
+  UpperPlatformSchema,
+  UpperPlatformUpdateSchema,
+} from './upper-platform-config.js';
 
 const UPPER = '34020000002000000002';
 const GROUP = '34020000002150000001';

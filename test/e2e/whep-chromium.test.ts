@@ -8,7 +8,12 @@ import express from 'express';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { Stream } from '../../gateway/hub/stream.js';
-import { makeClip, makeH265Clip, pace, type TestClip } from '../../gateway/outputs/webrtc/fixtures/test-media.js';
+import {
+  makeClip,
+  makeH265Clip,
+  pace,
+  type TestClip,
+} from '../../gateway/outputs/webrtc/fixtures/test-media.js';
 import { H265Transcoder } from '../../gateway/outputs/webrtc/transcoder.js';
 import { whepRouter, type WhepRouter } from '../../gateway/outputs/webrtc/whep-router.js';
 

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { UpperPlatform } from '../../gateway/gb28181/upper/upper-platform.js';
 import { createLogger } from '../../gateway/log.js';
 import { PortPool } from '../../gateway/ingest/port-pool.js';
+import { LocalMediaNode } from '../../gateway/media-plane/local-media-node.js';
 import { StreamRegistry } from '../../gateway/hub/stream-registry.js';
 import { SipTransport, SipUserAgent } from '../../gateway/sip/index.js';
 import { SqliteDeviceStore } from '../../gateway/store/sqlite-store.js';
@@ -40,12 +41,14 @@ before(async () => {
     ua,
     store,
     streams: new StreamRegistry(),
-    portPool: new PortPool({ min: 39000, max: 39009 }),
+    media: new LocalMediaNode({
+      portPool: new PortPool({ min: 39000, max: 39009 }),
+      bindHost: '127.0.0.1',
+      publicIp: '127.0.0.1',
+    }),
     log: createLogger('test-upper'),
     realm: REALM,
     password: 'pw-query-timeout',
-    publicIp: '127.0.0.1',
-    mediaBindHost: '127.0.0.1',
     timeZone: 'Asia/Shanghai',
     keepaliveIntervalSec: 60,
     keepaliveTimeoutCount: 3,

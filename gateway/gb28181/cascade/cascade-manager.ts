@@ -19,7 +19,11 @@ import { CascadeLink } from './cascade-link.js';
 import type { LocalGateway } from './local-gateway.js';
 import { linkFor } from './request-routing.js';
 import { resolveSharedCatalog, type LocalChannels, type SharedCatalog } from './shared-catalog.js';
-import { toRecord, type UpperPlatformInput, type UpperPlatformUpdate } from '../../views/upper-platform-config.js';
+import {
+  toRecord,
+  type UpperPlatformInput,
+  type UpperPlatformUpdate,
+} from '../../views/upper-platform-config.js';
 
 export interface CascadeManagerOptions {
   store: CascadeStore;

@@ -1,13 +1,7 @@
 // Catalog (目录) messages: the query (also the SUBSCRIBE body), the paged response and the
 // subscription NOTIFY with per-item events (GB/T 28181-2016 §A.2.4.3, §A.2.5, §A.2.6 itemType;
 // reference §3.1-3.5).
-import {
-  bareQueryCodec,
-  readFields,
-  writeFields,
-  type Field,
-  type FieldReader,
-} from './field-table.js';
+import { bareQueryCodec, readFields, writeFields, type Field, type FieldReader } from './field-table.js';
 import {
   leaf,
   listItem,

@@ -18,7 +18,7 @@ import { DeviceMessenger } from './device-messenger.js';
 import type { DeviceSession, DeviceSessions } from './device-sessions.js';
 import { ptzCommandOf } from './ptz-request.js';
 import { QueryTimeoutError, QueryTracker } from './query-tracker.js';
-import { catalogItemKey, recordItemKey } from '../multi-response.js';
+import { catalogItemKey, recordItemKey } from '../manscdp/multi-response.js';
 
 export interface DeviceQueriesOptions {
   ua: SipUserAgent;

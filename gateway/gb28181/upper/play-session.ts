@@ -12,7 +12,6 @@ import {
 import { formatHostPort } from '../../sip/uri.js';
 import type { Logger } from '../../log.js';
 import type { IngestEvent, MediaTransport } from '../../ingest/ingest-session.js';
-import type { PortPool } from '../../ingest/port-pool.js';
 import type { Stream, StreamSource } from '../../hub/stream.js';
 import { buildMansRtsp } from '../mansrtsp.js';
 import { buildGbOffer, parseGbSdp, readGbAnswer, type GbStreamPurpose } from '../sdp.js';
@@ -20,7 +19,6 @@ import { ssrcToUint32, type SsrcAllocator } from '../ssrc.js';
 import { playSubject } from '../subject.js';
 import type { DeviceSessions } from './device-sessions.js';
 import {
-  LocalMediaNode,
   type MediaIngest,
   type MediaNodeClient,
   type RemoteStreamView,
@@ -44,13 +42,8 @@ export interface PlaySessionDeps {
   ua: SipUserAgent;
   sessions: DeviceSessions;
   ssrc: SsrcAllocator;
-  portPool: PortPool;
-  /** Local bind address for media sockets. */
-  bindHost: string;
-  /** Address written into our SDP (c=, o=) by the local media node. */
-  publicIp: string;
-  /** Where the media is received; default a LocalMediaNode on portPool/bindHost/publicIp. */
-  media?: MediaNodeClient;
+  /** Where the media is received: the local media plane, or a media node through Redis. */
+  media: MediaNodeClient;
   timeZone: string;
   log: Logger;
   /** How long to wait for the first RTP before trying the next transport. */
@@ -105,9 +98,7 @@ export class PlaySession implements StreamSource {
   ) {
     this.diagnosis = new PlayDiagnosis(request.streamId);
     this.transport = request.transports[0] ?? 'udp';
-    this.#media =
-      deps.media ??
-      new LocalMediaNode({ portPool: deps.portPool, bindHost: deps.bindHost, publicIp: deps.publicIp });
+    this.#media = deps.media;
   }
 
   /** The hub's state as a remote media node reports it; undefined when the media is local. */

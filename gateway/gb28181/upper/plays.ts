@@ -6,7 +6,6 @@ import { dialogIdOfRequest } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
 import { GatewayError } from '../../errors.js';
 import type { DeviceStore, MediaTransportName } from '../../store/device-store.js';
-import type { PortPool } from '../../ingest/port-pool.js';
 import { Stream } from '../../hub/stream.js';
 import type { StreamRegistry } from '../../hub/stream-registry.js';
 import type { Diagnosis, PlaybackControl, StreamView } from '../../views/services.js';
@@ -24,17 +23,14 @@ export interface PlaysOptions {
   store: DeviceStore;
   sessions: DeviceSessions;
   streams: StreamRegistry;
-  portPool: PortPool;
   log: Logger;
   realm: string;
-  publicIp: string;
-  mediaBindHost: string;
   timeZone: string;
   idleStopMs: number;
   noMediaTimeoutMs: number;
   defaultMediaTransport: MediaTransportName;
   firstMediaTimeoutMs?: number;
-  media?: MediaNodeClient;
+  media: MediaNodeClient;
   onStreamCreated(stream: Stream, view: () => StreamView): void;
   /** Undefined when nobody counts viewers (tests). */
   viewersOf(streamId: string): { webrtc: number; hls: number } | undefined;
@@ -204,10 +200,7 @@ export class Plays {
         ua: this.#o.ua,
         sessions: this.#o.sessions,
         ssrc: this.#ssrc,
-        portPool: this.#o.portPool,
-        bindHost: this.#o.mediaBindHost,
-        publicIp: this.#o.publicIp,
-        ...(this.#o.media ? { media: this.#o.media } : {}),
+        media: this.#o.media,
         timeZone: tz,
         log: this.#o.log.child({ streamId }),
         firstMediaTimeoutMs: this.#o.firstMediaTimeoutMs ?? 5_000,

@@ -4,7 +4,7 @@
 // unique items arrived; this file owns the clock: a quiet timeout ends them as partial. Pieces
 // arrive out of order and duplicated (wvp #464).
 import { randomInt } from 'node:crypto';
-import { MultiResponseCollector, type CollectedResult } from '../multi-response.js';
+import { MultiResponseCollector, type CollectedResult } from '../manscdp/multi-response.js';
 
 export interface PageResult<T> {
   items: T[];

@@ -5,7 +5,6 @@
 import type { ServerTransaction, SipRequest, SipUserAgent } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
 import type { DeviceStore, MediaTransportName } from '../../store/device-store.js';
-import type { PortPool } from '../../ingest/port-pool.js';
 import type { Stream } from '../../hub/stream.js';
 import type { StreamRegistry } from '../../hub/stream-registry.js';
 import type {
@@ -41,12 +40,9 @@ export interface UpperPlatformOptions {
   ua: SipUserAgent;
   store: DeviceStore;
   streams: StreamRegistry;
-  portPool: PortPool;
   log: Logger;
   realm: string;
   password: string;
-  publicIp: string;
-  mediaBindHost: string;
   timeZone: string;
   keepaliveIntervalSec: number;
   keepaliveTimeoutCount: number;
@@ -60,8 +56,8 @@ export interface UpperPlatformOptions {
   defaultMediaTransport: MediaTransportName;
   queryTimeoutMs?: number;
   firstMediaTimeoutMs?: number;
-  /** Where plays receive media; default in-process on portPool (--role signaling: Redis, gateway/cluster/). */
-  media?: MediaNodeClient;
+  /** Where plays receive media: gateway/media-plane/ in process, or media nodes (--role signaling, gateway/cluster/). */
+  media: MediaNodeClient;
   /** Called for every new stream: subscribe outputs (HLS) here. */
   onStreamCreated?(stream: Stream, view: () => StreamView): void;
   viewersOf?(streamId: string): { webrtc: number; hls: number };
@@ -114,17 +110,14 @@ export class UpperPlatform implements GatewayServices {
       store: opts.store,
       sessions: this.sessions,
       streams: opts.streams,
-      portPool: opts.portPool,
       log: opts.log,
       realm: opts.realm,
-      publicIp: opts.publicIp,
-      mediaBindHost: opts.mediaBindHost,
       timeZone: opts.timeZone,
       idleStopMs: opts.idleStopMs,
       noMediaTimeoutMs: opts.noMediaTimeoutMs,
       defaultMediaTransport: opts.defaultMediaTransport,
       ...(opts.firstMediaTimeoutMs === undefined ? {} : { firstMediaTimeoutMs: opts.firstMediaTimeoutMs }),
-      ...(opts.media ? { media: opts.media } : {}),
+      media: opts.media,
       onStreamCreated: (stream, view) => opts.onStreamCreated?.(stream, view),
       viewersOf: (streamId) => opts.viewersOf?.(streamId),
       onIngestStats: opts.hooks?.ingest,

@@ -4,8 +4,8 @@
 // message from a Hikvision NVR, wvp #464). Complete at unique count ≥ SumNum; otherwise the
 // caller's quiet timer ends the collection with a partial result. Timer-free: the caller owns
 // the clock and restarts its quiet timer whenever addPage reports progress.
-import type { CatalogItem } from './manscdp/catalog.js';
-import type { RecordItem } from './manscdp/record.js';
+import type { CatalogItem } from './catalog.js';
+import type { RecordItem } from './record.js';
 
 /** Catalog items are unique by DeviceID. */
 export const catalogItemKey = (item: CatalogItem): string => item.deviceId;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CatalogItem } from './manscdp/catalog.js';
-import type { RecordItem } from './manscdp/record.js';
+import type { CatalogItem } from './catalog.js';
+import type { RecordItem } from './record.js';
 import { MultiResponseCollector, catalogItemKey, recordItemKey } from './multi-response.js';
 
 const DEV = '34020000001180000001';

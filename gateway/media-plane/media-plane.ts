@@ -1,0 +1,94 @@
+// The media side of one process, built once: the stream registry (hubs), the RTP port pool,
+// and the outputs every hub gets (HLS always; WHEP viewers on request). The single-process
+// gateway (main.ts) and a cluster media node (cluster/media-node.ts) both build it here, so the
+// media wiring exists in one place: ingest → hub (ingest-into-hub.ts) → outputs (attach()).
+import express, { type RequestHandler, type Router } from 'express';
+import type { Stream } from '../hub/stream.js';
+import { StreamRegistry } from '../hub/stream-registry.js';
+import { PortPool, type PortRange } from '../ingest/port-pool.js';
+import { HlsOutput } from '../outputs/hls/hls-output.js';
+import { hlsRouter } from '../outputs/hls/hls-routes.js';
+import { HlsViewers } from '../outputs/hls/hls-viewers.js';
+import { H265Transcoder } from '../outputs/webrtc/transcoder.js';
+import { whepRouter, type WhepRouter } from '../outputs/webrtc/whep-router.js';
+import { LocalMediaNode } from './local-media-node.js';
+
+export interface MediaPlaneOptions {
+  /** Address written into SDP c= and ICE candidates. */
+  publicIp: string;
+  /** Local address media sockets bind to. */
+  bindHost: string;
+  mediaPorts: PortRange;
+  webrtcPorts: PortRange;
+  hlsSegmentSec: number;
+  /** H.265 → H.264 for WebRTC viewers without an H.265 decoder (needs ffmpeg). */
+  transcodeH265: boolean;
+}
+
+export interface ViewerCounts {
+  webrtc: number;
+  hls: number;
+}
+
+export class MediaPlane {
+  readonly streams = new StreamRegistry();
+  readonly portPool: PortPool;
+  /** Plays opened in this process publish through it. */
+  readonly local: LocalMediaNode;
+  readonly whep: WhepRouter;
+  readonly #hlsOutputs = new Map<string, HlsOutput>();
+  readonly #hlsViewers = new HlsViewers();
+  readonly #o: MediaPlaneOptions;
+
+  constructor(o: MediaPlaneOptions) {
+    this.#o = o;
+    this.portPool = new PortPool(o.mediaPorts);
+    this.local = new LocalMediaNode({ portPool: this.portPool, bindHost: o.bindHost, publicIp: o.publicIp });
+    this.whep = whepRouter({
+      resolveStream: (id) => this.streams.get(id),
+      publicIp: o.publicIp,
+      webrtc: { portRange: o.webrtcPorts },
+      ...(o.transcodeH265 ? { transcoder: new H265Transcoder() } : {}),
+    });
+  }
+
+  /** Every new hub gets its HLS output here; it goes when the hub closes. */
+  attach(stream: Stream): void {
+    const out = new HlsOutput({ targetDurationSec: this.#o.hlsSegmentSec, id: stream.id });
+    this.#hlsOutputs.set(stream.id, out);
+    stream.subscribe(out.sink, { viewer: false });
+    stream.onClose(() => {
+      out.close();
+      this.#hlsOutputs.delete(stream.id);
+      this.#hlsViewers.forget(stream.id);
+    });
+  }
+
+  viewersOf(streamId: string): ViewerCounts {
+    return { webrtc: this.whep.sessions.countFor(streamId), hls: this.#hlsViewers.count(streamId) };
+  }
+
+  /**
+   * The HLS routes. Each request keeps its stream alive and counts its client as a viewer;
+   * `before` runs first (a cluster node redirects streams it does not serve).
+   */
+  hlsRoutes(before?: RequestHandler): Router {
+    const router = express.Router();
+    const touch: RequestHandler = (req, _res, next) => {
+      const id = typeof req.params.streamId === 'string' ? req.params.streamId : undefined;
+      if (id) {
+        this.streams.get(id)?.touch();
+        this.#hlsViewers.touch(id, req.socket.remoteAddress ?? '?');
+      }
+      next();
+    };
+    router.use('/:streamId', ...(before ? [before, touch] : [touch]));
+    router.use(hlsRouter((id) => this.#hlsOutputs.get(id)));
+    return router;
+  }
+
+  /** Shutdown: every hub closes (each sends its BYE through its source). */
+  close(cause: string): void {
+    this.streams.closeAll(cause);
+  }
+}
