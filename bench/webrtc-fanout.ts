@@ -21,6 +21,7 @@ import { Stream } from '../gateway/hub/stream.js';
 import { makeClip, pace } from '../gateway/outputs/webrtc/fixtures/test-media.js';
 import { WeriftViewer } from '../gateway/outputs/webrtc/fixtures/werift-viewer.js';
 import { whepRouter } from '../gateway/outputs/webrtc/whep-router.js';
+import { CLOCK_HZ } from '../codecs/types.js';
 
 const VIDEO_PT = 108;
 const AUDIO_PT = 8;
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     }
     packetsPerAu.set(au.units, packetizeH264(au.units, 1200).length);
   }
-  const mbps = (bytes * 8) / (clip.durationTicks / 90_000) / 1e6;
+  const mbps = (bytes * 8) / (clip.durationTicks / CLOCK_HZ) / 1e6;
   process.stderr.write(
     `clip ${width}x${height} 25 fps GOP 50, ${mbps.toFixed(2)} Mbit/s video + PCMA; fanout=${fanout}; send path ${sendPath}; window ${windowS} s\n`,
   );

@@ -6,6 +6,7 @@
 // lines that generic grammars reject or drop (wvp strips them before parsing), and the offer
 // must keep the reference's line order (a=recvonly before the rtpmaps, y= last), which
 // sdp-transform's writer reorders. The GB subset is small: v o s u c t m a y f.
+import { CLOCK_HZ } from '../../codecs/types.js';
 import { fail, ok, GbErrorCode, type GbResult } from './errors.js';
 import { DEFAULT_TIME_ZONE, gbTimeToEpochSeconds } from './gb-date.js';
 import { isGbSsrc } from './ssrc.js';
@@ -63,9 +64,9 @@ export interface GbSdp {
 
 /** The 2016 example payload set: 96 PS, 97 MPEG-4, 98 H.264. Devices answer 96 and send PS. */
 export const GB_VIDEO_PAYLOADS: readonly RtpMap[] = [
-  { payloadType: 96, encoding: 'PS', clockRate: 90000 },
-  { payloadType: 97, encoding: 'MPEG4', clockRate: 90000 },
-  { payloadType: 98, encoding: 'H264', clockRate: 90000 },
+  { payloadType: 96, encoding: 'PS', clockRate: CLOCK_HZ },
+  { payloadType: 97, encoding: 'MPEG4', clockRate: CLOCK_HZ },
+  { payloadType: 98, encoding: 'H264', clockRate: CLOCK_HZ },
 ];
 
 const MAX_SDP_LENGTH = 16 * 1024;

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AccessUnit, VideoCodec } from '../../../codecs/types.js';
+import { CLOCK_HZ, type AccessUnit, type VideoCodec } from '../../../codecs/types.js';
 import { splitAnnexB } from '../../../codecs/bytes/start-codes.js';
 import * as h264 from '../../../codecs/h264/nal.js';
 import * as h265 from '../../../codecs/h265/nal.js';
@@ -152,7 +152,7 @@ export function accessUnits(
   if (clip.audio && audioCodec) {
     const chunk = o.audioChunk ?? 160;
     for (let at = 0, i = 0; at < clip.audio.length; at += chunk, i++) {
-      const t = o.start - (o.audioLead ?? 0) + Math.round((at * 90000) / 8000);
+      const t = o.start - (o.audioLead ?? 0) + Math.round((at * CLOCK_HZ) / 8000);
       audio.push({
         codec: audioCodec,
         pts: t,
@@ -183,7 +183,7 @@ export function chromiumPath(): string | undefined {
 /** Access units of one of the shared PS vectors, through the project's PsDemuxer. */
 export function demuxVector(name: string): AccessUnit[] {
   const d = new PsDemuxer();
-  return [...d.push(loadVector(name)), ...d.flush()];
+  return [...d.push({ payload: loadVector(name) }), ...d.flush()];
 }
 
 /** The raw G.711 bytes of the audio units, concatenated (the reference for decode checks). */
