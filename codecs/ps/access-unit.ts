@@ -80,6 +80,8 @@ export class AccessUnitAssembler {
   private timed = false;
   /** RTP time when the current access unit began. */
   private auClock: number | undefined;
+  /** An access unit began with no PES timestamp at all to go by. */
+  private beganUntimed = false;
   private readonly timing = new PesTiming();
   /**
    * Where an outside hint (RTP marker or timestamp change) said the access unit ends, and
@@ -95,9 +97,9 @@ export class AccessUnitAssembler {
     private readonly counters: AssemblerCounters,
   ) {}
 
-  /** A PES of this stream has carried a PTS; until then access units are timed without one. */
-  get ptsSeen(): boolean {
-    return this.timing.ptsSeen;
+  /** The stream has begun access units although no PES of it ever carried a PTS. */
+  get untimedStream(): boolean {
+    return this.beganUntimed && !this.timing.ptsSeen;
   }
 
   /** Bytes held for the unfinished access unit. */
@@ -373,22 +375,24 @@ export class AccessUnitAssembler {
   }
 
   /**
-   * A parameter set only the other codec can have: the access unit in progress (old codec) is
-   * complete if it has a picture, and what follows is taken as the new codec, pending the
-   * next NAL header (confirmSwitch).
+   * An AUD or parameter set only the other codec can have. The access unit in progress is the
+   * old codec's last one if it has a picture (emitted), or else the new codec's first one,
+   * begun by a NAL unit read in the old codec's terms (kept, with its timestamp; that NAL unit
+   * goes). What follows is taken as the new codec, pending the next NAL header (confirmSwitch).
    */
   private beginSwitch(out: AccessUnit[], m: TimestampMark | undefined, sc: number): void {
     if (this.synced && this.hasVcl && !this.skipping) {
       this.emit(out, m);
-    } else {
+      this.auStart = sc; // what was emitted must not be overwritten
+      this.auBase = 0;
+      this.synced = false;
+    } else if (!this.synced || this.skipping) {
       this.countDropped();
+      this.synced = false;
     }
-    this.auStart = sc; // what was emitted must not be overwritten
-    this.auBase = 0;
     this.units = [];
     this.hasVcl = false;
     this.keyframe = false;
-    this.synced = false;
     this.skipping = false;
     this.hintAt = -1;
     this.closed = false;
@@ -486,6 +490,7 @@ export class AccessUnitAssembler {
     this.auBase = 0;
     this.auClock = this.clock;
     this.timed = m !== undefined;
+    this.beganUntimed ||= !this.timed && !this.timing.ptsSeen;
     if (m !== undefined) {
       [this.pts, this.dts] = this.timing.timed(m);
     }
@@ -539,13 +544,17 @@ export class AccessUnitAssembler {
 }
 
 /**
- * The header of a VPS/SPS (while decoding H.264) or an SPS (while decoding H.265) that only
- * the other codec can have (codec-probe.ts): how a codec change shows in the payload.
+ * The header of an AUD, VPS or SPS (while decoding H.264) or of an AUD or SPS (while decoding
+ * H.265) that only the other codec can have (codec-probe.ts): how a new encoder's first
+ * access unit starts, and so how a codec change shows in the payload.
  */
 function startsOtherCodec(codec: VideoCodec, b0: number, b1: number): boolean {
   if (codec === 'H264') {
     const type = h265.nalType(b0);
-    return (type === h265.NalType.VPS || type === h265.NalType.SPS) && probeVideoCodec(b0, b1, undefined) === 'H265';
+    const starts = type === h265.NalType.AUD || type === h265.NalType.VPS || type === h265.NalType.SPS;
+    return starts && probeVideoCodec(b0, b1, undefined) === 'H265';
   }
-  return h264.nalType(b0) === h264.NalType.SPS && probeVideoCodec(b0, b1, undefined) === 'H264';
+  const type = h264.nalType(b0);
+  const starts = type === h264.NalType.AUD || type === h264.NalType.SPS;
+  return starts && probeVideoCodec(b0, b1, undefined) === 'H264';
 }

@@ -265,7 +265,7 @@ export class PsDemuxer implements Processor<PsInput, AccessUnit> {
     this.lastTimestamp = undefined;
   }
 
-  /** Counts the video access units in out[from..] and tells the audio side whether video is untimed. */
+  /** Counts the video access units in out[from..] (for the frame-end learner). */
   private count(out: AccessUnit[], from = 0): void {
     for (let i = from; i < out.length; i++) {
       const codec = out[i].codec;
@@ -273,7 +273,6 @@ export class PsDemuxer implements Processor<PsInput, AccessUnit> {
         this.videoOut++;
       }
     }
-    this.audio.ptsless = this.counters.untimedAccessUnits > 0 && !this.video.ptsSeen;
   }
 
   private dropPartial(): void {
@@ -435,10 +434,12 @@ export class PsDemuxer implements Processor<PsInput, AccessUnit> {
         this.video.append(b, start, stop, out); // the whole payload is here
         return stop;
       }
-    } else if (stop >= 0 && stop <= end) {
-      this.audio.whole(t && t[0], t ? t[1] : 0, b, start, stop, out);
-      return stop;
     } else {
+      this.audio.ptsless = this.video.untimedStream; // its audio carries no PTS either
+      if (stop >= 0 && stop <= end) {
+        this.audio.whole(t && t[0], t ? t[1] : 0, b, start, stop, out);
+        return stop;
+      }
       this.audio.begin(t && t[0], t ? t[1] : 0);
     }
     if (stop < 0) {

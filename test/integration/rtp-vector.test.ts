@@ -44,7 +44,7 @@ function readPackets(seed: number): RtpPacket[] {
   return packets;
 }
 
-/** Reorder → demux: each packet (marker and timestamp included), a GAP for every hole the reorder buffer reports. */
+/** Reorder → demux: each packet's payload (no frame-end hints: the order of the file), a GAP for every hole the reorder buffer reports. */
 function demuxRtp(packets: readonly RtpPacket[]): { aus: AccessUnit[]; lost: number; gaps: number } {
   const reorder = new RtpReorderBuffer();
   const demuxer = new PsDemuxer();
@@ -56,7 +56,7 @@ function demuxRtp(packets: readonly RtpPacket[]): { aus: AccessUnit[]; lost: num
         gaps++;
         aus.push(...demuxer.push(GAP));
       } else {
-        aus.push(...demuxer.push(o.packet));
+        aus.push(...demuxer.push({ payload: o.packet.payload }));
       }
     }
   };
