@@ -114,14 +114,17 @@ export class RtcpSession {
    * reason for leaving, UTF-8, at most 255 octets (§6.6). werift has no BYE type, so the BYE
    * goes as bytes from codecs/rtp/rtcp.ts.
    */
-  bye(reason: string): void {
+  bye(reason: string): Promise<void> {
     const ssrcs = this.opts.tracks?.length ? this.opts.tracks.map((t) => t.ssrc) : [this.opts.videoSsrc];
     const reports = this.buildReports().flat();
     const first = reports.length > 0 ? reports : [new RtcpRrPacket({ ssrc: this.opts.videoSsrc, reports: [] })];
     const bye = serializeRtcp([{ type: 'bye', ssrcs, reason: utf8Upto(reason, 255) }]);
     const byePacket = { serialize: () => Buffer.from(bye) } as unknown as RtcpPacket;
     this.stats.byes++;
-    this.opts.dtls.sendRtcp([...first, byePacket]).catch((err: unknown) => log.debug({ err }, 'BYE not sent'));
+    return this.opts.dtls.sendRtcp([...first, byePacket]).then(
+      () => undefined,
+      (err: unknown) => log.debug({ err }, 'BYE not sent'),
+    );
   }
 
   /** One SR + SDES compound packet per track that has sent something. */

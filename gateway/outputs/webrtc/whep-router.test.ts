@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import express from 'express';
-import type { AccessUnit } from '../../../codecs/types.js';
+import { CLOCK_HZ, type AccessUnit } from '../../../codecs/types.js';
 import { Stream } from '../../hub/stream.js';
 import { CHROMIUM_FULL_OFFER } from './fixtures/chromium-offers.js';
 import { makeClip, pace, type TestClip } from './fixtures/test-media.js';
@@ -268,5 +268,130 @@ test('a viewer that vanishes without DELETE (no RTCP any more) is dropped after 
   } finally {
     stop();
     await viewer.close();
+  }
+});
+
+// ---- the camera changes mid-stream (gateway/hub/media-events.ts → whep-session.ts) ----
+
+const until = async (what: () => boolean, ms: number, label: string): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > deadline) {
+      assert.fail(`timed out waiting for ${label}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+async function watching(streamId: string, url = `${base}/whep/${streamId}`) {
+  const viewer = new WeriftViewer({ url });
+  assert.equal(await viewer.connect(), 201);
+  await viewer.connected();
+  const session = [...router.sessions.list()].find((s) => s.id === viewer.location!.split('/').pop());
+  await until(() => viewer.counts.videoFrames > 5, 3000, 'video at the viewer');
+  return { viewer, sessionId: session?.id };
+}
+
+test('a camera that changes to H.265 closes an H.264 viewer (no transcoder): the reason goes out in an RTCP BYE and to the hub', async () => {
+  const camera = makeStream('cam-reboot');
+  const reported: string[] = [];
+  camera.onMedia((e) => e.type === 'sink-closed' && reported.push(`${e.reason}: ${e.detail}`));
+  const stop = pace(clip, camera);
+  const { viewer } = await watching('cam-reboot');
+  try {
+    stop();
+    camera.publish(h265Idr(10 * CLOCK_HZ)); // the device came back as H.265
+    await until(() => viewer.counts.byes.length > 0, 3000, 'an RTCP BYE');
+    assert.match(viewer.counts.byes[0], /^codec-changed: the camera changed to H265; this viewer has no H265 decoder/);
+    assert.equal(router.sessions.countFor('cam-reboot'), 0);
+    assert.equal(camera.info.viewers, 0);
+    assert.deepEqual(reported, [
+      'codec-changed: the camera changed to H265; this viewer has no H265 decoder and transcoding is off',
+    ]);
+  } finally {
+    stop();
+    await viewer.close();
+  }
+});
+
+test('B-frames appearing mid-stream close the viewer with the reason b-frames', async () => {
+  const camera = makeStream('cam-bframes-later');
+  const stop = pace(clip, camera);
+  const { viewer } = await watching('cam-bframes-later');
+  try {
+    stop();
+    const t = 20 * CLOCK_HZ;
+    camera.publish(h264(t, t, true));
+    camera.publish(h264(t + 7200, t + 3600, false));
+    camera.publish(h264(t + 3600, t + 7200, false)); // pts back in decode order
+    await until(() => viewer.counts.byes.length > 0, 3000, 'an RTCP BYE');
+    assert.match(viewer.counts.byes[0], /^b-frames: /);
+    assert.equal(router.sessions.countFor('cam-bframes-later'), 0);
+  } finally {
+    stop();
+    await viewer.close();
+  }
+});
+
+test('with a transcoder, the viewer follows the camera H.264 → H.265 (transcoded view) → H.264 and keeps getting video', async () => {
+  // The transcoder is faked: its H.264 view is a hub the test feeds (transcoder.test.ts covers ffmpeg).
+  const views: Stream[] = [];
+  const transcoding = whepRouter({
+    resolveStream: (id) => streams.get(id),
+    publicIp: '127.0.0.1',
+    webrtc: { portRange: { min: 41100, max: 41149 } },
+    transcoder: {
+      h264View: (s) => {
+        const view = new Stream({
+          id: `${s.id}~h264`,
+          source: { start: async () => {}, stop: () => {} },
+          idleStopMs: Infinity,
+          noMediaTimeoutMs: 0,
+        });
+        views.push(view);
+        return view;
+      },
+    },
+  });
+  const app = express();
+  app.use(transcoding);
+  const server2 = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server2.once('listening', r));
+  const camera = makeStream('cam-flip');
+  let stopCamera = pace(clip, camera);
+  const viewer = new WeriftViewer({ url: `http://127.0.0.1:${(server2.address() as AddressInfo).port}/whep/cam-flip` });
+  let stopView = (): void => {};
+  try {
+    assert.equal(await viewer.connect(), 201);
+    await viewer.connected();
+    const session = transcoding.sessions.get(viewer.location!.split('/').pop()!)!;
+    await until(() => viewer.counts.videoFrames > 5, 3000, 'direct H.264');
+    assert.equal(session.source, camera);
+
+    stopCamera();
+    camera.publish(h265Idr(30 * CLOCK_HZ));
+    assert.equal(views.length, 1);
+    assert.equal(session.source, views[0], 'moved to the transcoded view before the H.265 frame went out');
+    assert.equal(camera.info.viewers, 0);
+    assert.equal(views[0].info.viewers, 1);
+    stopView = pace(clip, views[0]);
+    const atSwitch = viewer.counts.videoFrames;
+    await until(() => viewer.counts.videoFrames > atSwitch + 10, 3000, 'transcoded video');
+
+    stopView();
+    stopCamera = pace(clip, camera); // back to H.264, starting with its keyframe
+    assert.equal(session.source, camera);
+    assert.equal(views[0].info.viewers, 0);
+    const back = viewer.counts.videoFrames;
+    await until(() => viewer.counts.videoFrames > back + 10, 3000, 'direct H.264 again');
+    assert.equal(session.state, 'connected');
+    assert.deepEqual(viewer.counts.byes, []);
+  } finally {
+    stopCamera();
+    stopView();
+    await viewer.close();
+    transcoding.sessions.closeAll();
+    server2.closeAllConnections();
+    await new Promise((r) => server2.close(r));
   }
 });

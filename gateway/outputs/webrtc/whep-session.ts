@@ -159,12 +159,21 @@ export class WhepSession {
     this.stopWatching?.();
     this.unsubscribe?.(reason, detail);
     this.unsubscribe = undefined;
-    if (connected && reason !== 'viewer-left') {
-      this.rtcp?.bye(detail ? `${reason}: ${detail}` : reason);
-    }
+    // The BYE must leave before the socket closes: closing a UDP handle cancels its pending sends.
+    const bye =
+      connected && reason !== 'viewer-left' && this.rtcp
+        ? this.rtcp.bye(detail ? `${reason}: ${detail}` : reason)
+        : undefined;
     this.rtcp?.stop();
     this.sink?.close(reason);
-    this.pc.close().catch((err: unknown) => log.debug({ session: this.id, err }, 'peer close failed'));
+    const closePeer = (): void => {
+      this.pc.close().catch((err: unknown) => log.debug({ session: this.id, err }, 'peer close failed'));
+    };
+    if (bye) {
+      void bye.then(() => setImmediate(closePeer));
+    } else {
+      closePeer();
+    }
     log.info(
       {
         session: this.id,
