@@ -8,7 +8,13 @@ import { demuxPsClip } from '../gateway/outbound/ps-clip.js';
 import { splitAnnexB } from '../codecs/bytes/start-codes.js';
 import * as h264 from '../codecs/h264/nal.js';
 import * as h265 from '../codecs/h265/nal.js';
-import { CLOCK_HZ, isVideoCodec, type AccessUnit, type AudioCodec, type VideoCodec } from '../codecs/types.js';
+import {
+  CLOCK_HZ,
+  isVideoCodec,
+  type AccessUnit,
+  type AudioCodec,
+  type VideoCodec,
+} from '../codecs/types.js';
 
 /** G.711 frame: 40 ms at 8 kHz, one byte per sample = 320 bytes, 3600 ticks (one 25 fps video frame). */
 const G711_FRAME_BYTES = 320;

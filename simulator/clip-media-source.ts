@@ -7,7 +7,6 @@ import type { MediaRequest, MediaSource, MediaSourceInfo } from '../gateway/gb28
 import { ClipPlayer } from '../gateway/outbound/clip-player.js';
 import type { Clip } from './clip-loader.js';
 
-
 export class ClipMediaSource implements MediaSource {
   readonly info: MediaSourceInfo;
   readonly #clip: Clip;

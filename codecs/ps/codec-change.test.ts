@@ -37,7 +37,9 @@ function frames(codec: VideoCodec, from: number, count: number): AccessUnit[] {
 }
 
 const summary = (aus: readonly AccessUnit[]) =>
-  aus.map((a) => `${a.codec} ${a.dts / 3600}${a.keyframe ? ' key' : ''} ${a.units.map((u) => toHex(u)).join('|')}`);
+  aus.map(
+    (a) => `${a.codec} ${a.dts / 3600}${a.keyframe ? ' key' : ''} ${a.units.map((u) => toHex(u)).join('|')}`,
+  );
 
 function demux(bytes: Uint8Array[]): { aus: AccessUnit[]; d: PsDemuxer } {
   const d = new PsDemuxer();

@@ -43,7 +43,13 @@ const PACK3 = fromHex(`
 const STREAM = new Uint8Array([...PACK1, ...PACK2, ...PACK3]);
 
 const summary = (aus: readonly AccessUnit[]) =>
-  aus.map((a) => ({ codec: a.codec, pts: a.pts, dts: a.dts, key: a.keyframe, units: a.units.map((u) => toHex(u)) }));
+  aus.map((a) => ({
+    codec: a.codec,
+    pts: a.pts,
+    dts: a.dts,
+    key: a.keyframe,
+    units: a.units.map((u) => toHex(u)),
+  }));
 
 function demux(inputs: PsInput[]): { aus: AccessUnit[]; d: PsDemuxer } {
   const d = new PsDemuxer();

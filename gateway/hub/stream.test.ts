@@ -11,7 +11,6 @@ import { StreamRegistry } from './stream-registry.js';
 beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'] }));
 afterEach(() => mock.timers.reset());
 
-
 const hex = (s: string) =>
   Uint8Array.from(
     s
@@ -458,7 +457,12 @@ test('a codec change mid-stream: reported before its first frame is written, the
   stream.publish(hevc(4));
   assert.deepEqual(ids(sink.written), ['K0', 'P1', 'A1', 'A2', "K'3", "P'4"]);
   const change = events.find((e) => e.type === 'codec' && e.previous);
-  assert.deepEqual(change, { type: 'codec', video: 'H265', audio: 'PCMA', previous: { video: 'H264', audio: 'PCMA' } });
+  assert.deepEqual(change, {
+    type: 'codec',
+    video: 'H265',
+    audio: 'PCMA',
+    previous: { video: 'H264', audio: 'PCMA' },
+  });
   assert.equal(seenBySinkAtEvent.at(-1), 3, 'the listener ran before the H.265 frame was written');
   // A new viewer gets the H.265 GOP only.
   const late = new FakeSink('late');

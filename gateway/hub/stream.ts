@@ -334,7 +334,12 @@ export class Stream implements StreamInput {
       log.warn({ stream: this.id, sink: sub.sink.id, err }, 'sink write threw; closing it');
       this.remove(sub);
       safeClose(sub.sink, 'sink-error');
-      this.emitMedia({ type: 'sink-closed', sink: sub.sink.id, reason: 'sink-error', detail: describeError(err) });
+      this.emitMedia({
+        type: 'sink-closed',
+        sink: sub.sink.id,
+        reason: 'sink-error',
+        detail: describeError(err),
+      });
     }
   }
 

@@ -390,17 +390,17 @@ test("a device that never sends: the hub's no-media timer closes the stream, its
   // stream's source (the play) closes the ingest when the stream closes.
   mock.timers.enable({ apis: ['setTimeout', 'Date'] });
   try {
-    let ingest: IngestSession | undefined;
+    const play: { ingest?: IngestSession } = {};
     const stream = new Stream({
       id: 'silent',
-      source: { start: () => Promise.resolve(), stop: (cause) => ingest?.close(cause) },
+      source: { start: () => Promise.resolve(), stop: (cause) => play.ingest?.close(cause) },
       idleStopMs: Infinity,
       noMediaTimeoutMs: 15_000,
     });
     let onClose!: (cause: string) => void;
     const closed = new Promise<string>((resolve) => (onClose = resolve));
     const inUse = pool.inUse;
-    ingest = await openIngestIntoHub({
+    const ingest = await openIngestIntoHub({
       stream,
       transport: 'udp',
       bindHost: '127.0.0.1',
@@ -410,6 +410,7 @@ test("a device that never sends: the hub's no-media timer closes the stream, its
       onEvent: () => {},
       onClose,
     });
+    play.ingest = ingest;
     const port = ingest.localPort;
     assert.equal(pool.inUse, inUse + 1);
     await stream.start();
@@ -431,7 +432,6 @@ test("a device that never sends: the hub's no-media timer closes the stream, its
     mock.timers.reset();
   }
 });
-
 
 test('TCP active gives up with connect-failed after the retries', async () => {
   // A port with nothing listening: bind a server, note the port, close it.

@@ -134,7 +134,10 @@ export class PlayDiagnosis {
         this.ok = true;
         return;
       case 'b-frames':
-        this.add('b-frames', 'the camera sends B-frames: WebRTC viewers are closed and refused; HLS carries them');
+        this.add(
+          'b-frames',
+          'the camera sends B-frames: WebRTC viewers are closed and refused; HLS carries them',
+        );
         return;
       case 'sink-closed':
         this.add('viewer-closed', `${e.sink}: ${e.reason}${e.detail ? ` (${e.detail})` : ''}`);

@@ -44,7 +44,12 @@ function pacedOutput(
   let nowMs = T0;
   const out = new HlsOutput({ ...opts, now: () => nowMs });
   const stream = hub
-    ? new Stream({ id: 'hls', source: { start: async () => {}, stop: () => {} }, idleStopMs: Infinity, noMediaTimeoutMs: 0 })
+    ? new Stream({
+        id: 'hls',
+        source: { start: async () => {}, stop: () => {} },
+        idleStopMs: Infinity,
+        noMediaTimeoutMs: 0,
+      })
     : undefined;
   stream?.onMedia((e) => out.mediaEvent(e));
   stream?.subscribe(out.sink, { viewer: false });

@@ -123,7 +123,12 @@ test('a codec change: EXT-X-DISCONTINUITY and the new EXT-X-MAP before the segme
     { ...seg(8), mapUri: 'init.1.mp4', discontinuity: true },
     { ...seg(9, false, 1), mapUri: 'init.1.mp4' },
   ];
-  const text = renderMediaPlaylist({ targetDurationSec: 2, segments, partTargetSec: 2 / 3, discontinuitySequence: 3 });
+  const text = renderMediaPlaylist({
+    targetDurationSec: 2,
+    segments,
+    partTargetSec: 2 / 3,
+    discontinuitySequence: 3,
+  });
   const lines = text.trimEnd().split('\n');
   assert.deepEqual(lines.slice(5, 8), [
     '#EXT-X-MEDIA-SEQUENCE:7',
@@ -141,5 +146,9 @@ test('a codec change: EXT-X-DISCONTINUITY and the new EXT-X-MAP before the segme
   ]);
   assert.equal(lines.filter((l) => l.startsWith('#EXT-X-MAP')).length, 2, 'segment 9 keeps the map of 8');
   assert.equal(lines.filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1);
-  assert.ok(!renderMediaPlaylist({ targetDurationSec: 2, mapUri: 'init.mp4', segments: [seg(1)] }).includes('DISCONTINUITY'));
+  assert.ok(
+    !renderMediaPlaylist({ targetDurationSec: 2, mapUri: 'init.mp4', segments: [seg(1)] }).includes(
+      'DISCONTINUITY',
+    ),
+  );
 });

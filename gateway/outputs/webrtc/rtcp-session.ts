@@ -117,7 +117,8 @@ export class RtcpSession {
   bye(reason: string): Promise<void> {
     const ssrcs = this.opts.tracks?.length ? this.opts.tracks.map((t) => t.ssrc) : [this.opts.videoSsrc];
     const reports = this.buildReports().flat();
-    const first = reports.length > 0 ? reports : [new RtcpRrPacket({ ssrc: this.opts.videoSsrc, reports: [] })];
+    const first =
+      reports.length > 0 ? reports : [new RtcpRrPacket({ ssrc: this.opts.videoSsrc, reports: [] })];
     const bye = serializeRtcp([{ type: 'bye', ssrcs, reason: utf8Upto(reason, 255) }]);
     const byePacket = { serialize: () => Buffer.from(bye) } as unknown as RtcpPacket;
     this.stats.byes++;

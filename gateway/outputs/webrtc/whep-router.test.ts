@@ -302,7 +302,10 @@ test('a camera that changes to H.265 closes an H.264 viewer (no transcoder): the
     stop();
     camera.publish(h265Idr(10 * CLOCK_HZ)); // the device came back as H.265
     await until(() => viewer.counts.byes.length > 0, 3000, 'an RTCP BYE');
-    assert.match(viewer.counts.byes[0], /^codec-changed: the camera changed to H265; this viewer has no H265 decoder/);
+    assert.match(
+      viewer.counts.byes[0],
+      /^codec-changed: the camera changed to H265; this viewer has no H265 decoder/,
+    );
     assert.equal(router.sessions.countFor('cam-reboot'), 0);
     assert.equal(camera.info.viewers, 0);
     assert.deepEqual(reported, [
@@ -359,7 +362,9 @@ test('with a transcoder, the viewer follows the camera H.264 → H.265 (transcod
   await new Promise((r) => server2.once('listening', r));
   const camera = makeStream('cam-flip');
   let stopCamera = pace(clip, camera);
-  const viewer = new WeriftViewer({ url: `http://127.0.0.1:${(server2.address() as AddressInfo).port}/whep/cam-flip` });
+  const viewer = new WeriftViewer({
+    url: `http://127.0.0.1:${(server2.address() as AddressInfo).port}/whep/cam-flip`,
+  });
   let stopView = (): void => {};
   try {
     assert.equal(await viewer.connect(), 201);

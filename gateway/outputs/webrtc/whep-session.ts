@@ -310,7 +310,10 @@ export class WhepSession {
   /** What the hub reports about the camera: runs before the access unit that caused it is written. */
   private onCameraMedia(e: StreamMediaEvent): void {
     if (e.type === 'b-frames') {
-      this.close('b-frames', 'the camera now sends B-frames, which browsers cannot decode over WebRTC; use HLS');
+      this.close(
+        'b-frames',
+        'the camera now sends B-frames, which browsers cannot decode over WebRTC; use HLS',
+      );
     } else if (e.type === 'codec' && e.video && e.previous?.video && e.video !== e.previous.video) {
       this.follow(e.video);
     }
@@ -337,7 +340,10 @@ export class WhepSession {
     if (next === this.media) {
       return;
     }
-    log.info({ session: this.id, from: this.media.id, to: next.id, video }, 'WHEP viewer follows the codec change');
+    log.info(
+      { session: this.id, from: this.media.id, to: next.id, video },
+      'WHEP viewer follows the codec change',
+    );
     this.media = next;
     if (this.unsubscribe && this.sink) {
       this.unsubscribe();
