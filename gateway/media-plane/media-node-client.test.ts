@@ -53,7 +53,10 @@ async function run(deviceAddresses: string[], afterAnswer: (ingest: MediaIngest)
     device.sendAccessUnit(clip[i]);
     await yieldLoop();
   }
-  await sleep(50);
+  // The device's packets are taken (and its source locked) before the other sender starts.
+  for (let waited = 0; ingest.stats!.packets < device.stats.packets && waited < 5_000; waited += 10) {
+    await sleep(10);
+  }
   for (let i = 20; i < clip.length; i++) {
     other.sendAccessUnit(clip[i]);
     await yieldLoop();

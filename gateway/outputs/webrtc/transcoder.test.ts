@@ -1,13 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { parseH264Sps } from '../../../codecs/h264/sps.js';
-import type { AccessUnit } from '../../../codecs/types.js';
+import { CLOCK_HZ, type AccessUnit } from '../../../codecs/types.js';
 import { Stream } from '../../hub/stream.js';
 import { FlvReader } from './flv-reader.js';
 import { makeH265Clip, pace, type TestClip } from './fixtures/test-media.js';
 import { ffmpegArgs, H265Transcoder } from './transcoder.js';
 
 let clip: TestClip;
+
+/** Polls `what` every 20 ms until it holds; fails after `ms` (ffmpeg is a real process). */
+async function waitUntil(what: () => boolean, ms: number, label: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > deadline) {
+      assert.fail(`timed out waiting for ${label}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 before(() => {
   clip = makeH265Clip({ width: 640, height: 360, seconds: 4, gop: 25 });
@@ -100,7 +111,7 @@ test(
     const got: AccessUnit[] = [];
     const delays: number[] = [];
     try {
-      await new Promise((r) => setTimeout(r, 300));
+      await waitUntil(() => source.info.keyframes > 0, 3000, 'the camera stream');
       const view = transcoder.h264View(source);
       assert.equal(transcoder.h264View(source), view, 'one view per stream');
       const unsubscribe = view.subscribe({
@@ -114,7 +125,7 @@ test(
         },
         close: () => {},
       });
-      await new Promise((r) => setTimeout(r, 2500));
+      await waitUntil(() => got.filter((au) => au.codec === 'H264').length >= 50, 10_000, '50 H.264 frames');
       assert.equal(source.info.viewers, 1, 'the transcoder counts as a viewer of the camera stream');
       const video = got.filter((au) => au.codec === 'H264');
       assert.ok(video.length >= 50, `H.264 AUs: ${video.length}`);
@@ -124,9 +135,9 @@ test(
       for (let i = 1; i < video.length; i++) {
         assert.equal(video[i].pts - video[i - 1].pts, 3600, `frame ${i} follows the source clock`);
       }
-      // The source has an IDR every 25 frames (pts multiple of 90000); so must the output.
+      // The source has an IDR every 25 frames (pts a multiple of CLOCK_HZ); so must the output.
       for (const au of video) {
-        assert.equal(au.keyframe, au.pts % 90_000 === 0, `keyframe flag at pts ${au.pts}`);
+        assert.equal(au.keyframe, au.pts % CLOCK_HZ === 0, `keyframe flag at pts ${au.pts}`);
       }
       delays.sort((a, b) => a - b);
       const median = delays[Math.floor(delays.length / 2)];
@@ -135,8 +146,7 @@ test(
       );
       assert.ok(median < 400, `median transcode delay ${median} ms`);
       unsubscribe();
-      await new Promise((r) => setTimeout(r, 400));
-      assert.equal(transcoder.active, 0, 'ffmpeg stopped after idleStopMs');
+      await waitUntil(() => transcoder.active === 0, 3000, 'ffmpeg stopped after idleStopMs');
       assert.equal(source.info.viewers, 0);
       assert.notEqual(transcoder.h264View(source), view, 'a closed view is replaced on next use');
     } finally {

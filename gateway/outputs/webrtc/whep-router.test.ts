@@ -28,6 +28,17 @@ function makeStream(id: string): Stream {
   return s;
 }
 
+/** Polls `what` every 20 ms until it holds; fails after `ms` (real I/O: sockets, DTLS). */
+const until = async (what: () => boolean, ms: number, label: string): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > deadline) {
+      assert.fail(`timed out waiting for ${label}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
 const nal = (bytes: number[]): Uint8Array => Uint8Array.from(bytes);
 const h265Idr = (pts: number): AccessUnit => ({
   codec: 'H265',
@@ -190,13 +201,15 @@ test('a werift viewer receives H.264 frames and PCMA over SRTP from the GOP cach
   const stop = pace(clip, stream);
   const viewer = new WeriftViewer({ url: `${base}/whep/cam-h264` });
   try {
-    await new Promise((r) => setTimeout(r, 500)); // the hub now holds a GOP
+    await until(() => stream.info.keyframes > 0, 3000, 'a GOP in the hub');
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
-    await new Promise((r) => setTimeout(r, 1500));
-    // ~1.5 s at 25 fps plus the replayed GOP start; audio 50 packets/s.
-    assert.ok(viewer.counts.videoFrames >= 30, `video frames ${viewer.counts.videoFrames}`);
-    assert.ok(viewer.packets(8) >= 50, `PCMA packets ${viewer.packets(8)}`);
+    // 25 fps plus the replayed GOP start; audio 50 packets/s.
+    await until(
+      () => viewer.counts.videoFrames >= 30 && viewer.packets(8) >= 50,
+      5000,
+      `30 video frames (${viewer.counts.videoFrames}) and 50 PCMA packets (${viewer.packets(8)})`,
+    );
     assert.equal(stream.info.viewers, 1);
     const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
     assert.equal(session.peer.connectionState, 'connected');
@@ -204,10 +217,9 @@ test('a werift viewer receives H.264 frames and PCMA over SRTP from the GOP cach
     assert.equal(del.status, 200);
     assert.equal(stream.info.viewers, 0);
     assert.equal(session.state, 'closed');
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(session.peer.connectionState, 'closed');
+    await until(() => session.peer.connectionState === 'closed', 2000, 'the peer closed');
     const frames = viewer.counts.videoFrames;
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 300)); // a window in which nothing may arrive (12 frame intervals)
     assert.equal(viewer.counts.videoFrames, frames, 'no media after DELETE');
   } finally {
     stop();
@@ -223,10 +235,10 @@ test('NACKs from a lossy viewer are answered from the history, and a PLI reaches
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
     const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
-    await new Promise((r) => setTimeout(r, 2000));
+    await until(() => (session.rtcpStats?.retransmitted ?? 0) > 0, 5000, 'retransmissions');
     const before = keyframeRequests;
     await viewer.sendPli();
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => session.rtcpStats?.pli === 1, 2000, 'the PLI at the gateway');
     const seqs = [...viewer.counts.videoSeqs];
     const span = Math.max(...seqs) - Math.min(...seqs) + 1; // no wrap: the viewer started < 2^16 packets ago
     const complete = seqs.length / span;
@@ -272,16 +284,6 @@ test('a viewer that vanishes without DELETE (no RTCP any more) is dropped after 
 });
 
 // ---- the camera changes mid-stream (gateway/hub/media-events.ts → whep-session.ts) ----
-
-const until = async (what: () => boolean, ms: number, label: string): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!what()) {
-    if (Date.now() > deadline) {
-      assert.fail(`timed out waiting for ${label}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 async function watching(streamId: string, url = `${base}/whep/${streamId}`) {
   const viewer = new WeriftViewer({ url });
