@@ -77,7 +77,7 @@ function rig() {
     });
     return send(deviceId, address, auth).status;
   };
-  return { sessions, outcomes, attempt, advance: (ms: number) => (now += ms), now: () => now };
+  return { sessions, outcomes, send, attempt, advance: (ms: number) => (now += ms), now: () => now };
 }
 
 const deviceId = (i: number) => `3402000000132${String(i).padStart(7, '0')}`;
@@ -131,6 +131,24 @@ test('while the address backs off, even the right password is refused unchecked;
 
   assert.equal(attempt(deviceId(98), NEIGHBOUR, PASSWORD), 200, 'a device at another address was refused');
   assert.ok(sessions.get(deviceId(98))?.online);
+});
+
+test('guesses with a source address spoofed to a site do not make its devices wait (the nonce is bound to where it was sent)', () => {
+  const { outcomes, send, attempt } = rig();
+  // The attacker takes a challenge at its own address, then answers it 30 times "from" the
+  // neighbour's address, as a spoofed UDP source would (it never sees the answers).
+  const challenge = send(deviceId(0), ATTACKER).challenge!;
+  for (let i = 0; i < 30; i++) {
+    const auth = answerDigestChallenge(challenge, {
+      username: deviceId(i),
+      password: `guess-${i}`,
+      method: 'REGISTER',
+      uri: SERVER_URI,
+    });
+    assert.equal(send(deviceId(i), NEIGHBOUR, auth).status, 401, 'a nonce sent elsewhere was accepted');
+  }
+  assert.ok(!outcomes.includes('wrong-password'), 'a spoofed guess was checked and counted');
+  assert.equal(attempt(deviceId(98), NEIGHBOUR, PASSWORD), 200, 'the neighbour was made to wait');
 });
 
 test('the address may try again once its wait is over', () => {

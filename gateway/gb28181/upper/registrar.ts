@@ -124,7 +124,9 @@ export class Registrar {
     const expires = asked === 'absent' ? (this.#o.defaultExpiresSec ?? 3600) : asked;
     const authorization = req.headers.get('authorization');
     if (!authorization) {
-      tx.respond(401, 'Unauthorized', { headers: [['WWW-Authenticate', this.#digest.challenge()]] });
+      tx.respond(401, 'Unauthorized', {
+        headers: [['WWW-Authenticate', this.#digest.challenge({ scope: tx.remote.address })]],
+      });
       return;
     }
     // Checked before the digest: an answer from an address that must wait is not looked at, so
@@ -145,13 +147,18 @@ export class Registrar {
       // REGISTER replayed from elsewhere within the nonce lifetime cannot move the device. The
       // port is left out: NAT ports change, and a device seen on a new port simply re-authenticates.
       identity: `${deviceId}@${tx.remote.address}`,
+      // The nonce must have been sent to this IP: a guesser spoofing the source address of a
+      // site (UDP) cannot count failures against it and so make its devices wait (AuthBackoff).
+      scope: tx.remote.address,
     });
     if (!result.ok) {
       switch (result.code) {
         case SipErrorCode.DIGEST_NONCE_STALE:
           this.#o.onFailure?.('stale-nonce', deviceId);
           tx.respond(401, 'Unauthorized', {
-            headers: [['WWW-Authenticate', this.#digest.challenge({ stale: true })]],
+            headers: [
+              ['WWW-Authenticate', this.#digest.challenge({ stale: true, scope: tx.remote.address })],
+            ],
           });
           return;
         case SipErrorCode.DIGEST_BAD_RESPONSE: {
@@ -175,7 +182,9 @@ export class Registrar {
             { deviceId, remote: formatRemote(tx.remote), code: result.code },
             'REGISTER credentials refused; challenging again',
           );
-          tx.respond(401, 'Unauthorized', { headers: [['WWW-Authenticate', this.#digest.challenge()]] });
+          tx.respond(401, 'Unauthorized', {
+            headers: [['WWW-Authenticate', this.#digest.challenge({ scope: tx.remote.address })]],
+          });
           return;
       }
     }
