@@ -20,7 +20,7 @@ import type { AccessUnit, VideoCodec } from '../types.js';
 import * as h264 from '../h264/nal.js';
 import * as h265 from '../h265/nal.js';
 import { parseH264Sps } from '../h264/sps.js';
-import { probeVideoCodec } from './codec-probe.js';
+import { probeVideoCodec, startsOtherCodec } from './codec-probe.js';
 import { PesTiming, type TimestampMark } from './pes-timing.js';
 
 export interface AssemblerCounters {
@@ -376,9 +376,11 @@ export class AccessUnitAssembler {
 
   /**
    * An AUD or parameter set only the other codec can have. The access unit in progress is the
-   * old codec's last one if it has a picture (emitted), or else the new codec's first one,
-   * begun by a NAL unit read in the old codec's terms (kept, with its timestamp; that NAL unit
-   * goes). What follows is taken as the new codec, pending the next NAL header (confirmSwitch).
+   * old codec's last one if it has a picture (emitted; or already emitted on a frame-end hint),
+   * and the new codec's first one begins here with its own timestamp. If it has no picture, it
+   * is the new codec's first one, begun by a NAL unit read in the old codec's terms: it is kept
+   * with its timestamp, that NAL unit goes. What follows is taken as the new codec, pending the
+   * next NAL header (confirmSwitch).
    */
   private beginSwitch(out: AccessUnit[], m: TimestampMark | undefined, sc: number): void {
     if (this.synced && this.hasVcl && !this.skipping) {
@@ -386,6 +388,8 @@ export class AccessUnitAssembler {
       this.auStart = sc; // what was emitted must not be overwritten
       this.auBase = 0;
       this.synced = false;
+    } else if (this.closed) {
+      this.synced = false; // emitted on the hint: nothing of it is pending
     } else if (!this.synced || this.skipping) {
       this.countDropped();
       this.synced = false;
@@ -541,20 +545,4 @@ export class AccessUnitAssembler {
     }
     this.timing.shift(from, to);
   }
-}
-
-/**
- * The header of an AUD, VPS or SPS (while decoding H.264) or of an AUD or SPS (while decoding
- * H.265) that only the other codec can have (codec-probe.ts): how a new encoder's first
- * access unit starts, and so how a codec change shows in the payload.
- */
-function startsOtherCodec(codec: VideoCodec, b0: number, b1: number): boolean {
-  if (codec === 'H264') {
-    const type = h265.nalType(b0);
-    const starts = type === h265.NalType.AUD || type === h265.NalType.VPS || type === h265.NalType.SPS;
-    return starts && probeVideoCodec(b0, b1, undefined) === 'H265';
-  }
-  const type = h264.nalType(b0);
-  const starts = type === h264.NalType.AUD || type === h264.NalType.SPS;
-  return starts && probeVideoCodec(b0, b1, undefined) === 'H264';
 }

@@ -93,3 +93,17 @@ test('the PSM names the new codec too (a reconfigured device): the payload still
     assert.deepEqual(summary(demux(packs).aus), summary(SWITCHING), `PSM says ${declared ?? 'the truth'}`);
   }
 });
+
+test('over RTP with trusted frame ends (each frame left on its marker), the change keeps every frame and its time', () => {
+  for (const insertAud of [false, true]) {
+    const muxer = new PsMuxer({ insertAud });
+    const d = new PsDemuxer({ frameEnds: 'trusted' });
+    const aus = SWITCHING.flatMap((au) =>
+      d.push({ payload: muxer.mux(au), timestamp: au.dts, marker: true }),
+    );
+    aus.push(...d.flush());
+    assert.deepEqual(summary(aus), summary(SWITCHING), `insertAud ${insertAud}`);
+    assert.equal(d.stats.framesEndedEarly, SWITCHING.length);
+    assert.equal(d.stats.codecChanges, 2);
+  }
+});

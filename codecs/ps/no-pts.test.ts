@@ -190,3 +190,20 @@ test('PsMuxer omitTimestamps round trip: what an encoder without PTS sends plays
   assert.ok(pes.startsWith(' ') && pes.slice(7, 15) === '80 00 00', 'the muxer wrote no PTS');
   assert.deepEqual(summary(demux(packets).aus), summary(frames));
 });
+
+test('joined at a PES without PTS of a stream that has them: the first frame is timed one frame before the next', () => {
+  // The first bytes seen are a continuation PES (no PTS) holding an IDR slice; the next frame's
+  // PES carries PTS 93600. Timing the IDR from RTP (another clock) or at 0 would jump.
+  const s = fromHex(`
+    00 00 01 e0 00 0a 80 00 00 00 00 00 01 65 88 84                  // IDR slice, no PTS
+    00 00 01 e0 00 0f 80 80 05 21 00 05 db 41 00 00 00 01 41 9a 26  // P, PTS 93600
+  `);
+  const { aus } = demux([{ payload: s, timestamp: 5 }]);
+  assert.deepEqual(
+    aus.map((a) => [a.keyframe, a.pts, a.dts]),
+    [
+      [true, 90000, 90000],
+      [false, 93600, 93600],
+    ],
+  );
+});

@@ -116,7 +116,10 @@ export class PesTiming {
     }
     const prev = this.lastDts;
     if (prev === undefined) {
-      return this.emitted(0, 0, this.untimedRun + 1); // a stream without any timestamp starts at 0
+      // Nothing before it: one frame before the next timed unit (joined mid-stream at a PES
+      // without PTS), or 0 for a stream without any timestamp.
+      const dts = next === undefined ? 0 : next.dts - (this.declaredStep || DEFAULT_FRAME_TICKS);
+      return this.emitted(dts + (next ? next.pts - next.dts : 0), dts, this.untimedRun + 1);
     }
     let dts = this.step > 0 ? prev + this.step : undefined;
     if (next !== undefined && next.dts > prev && (dts === undefined || dts >= next.dts)) {

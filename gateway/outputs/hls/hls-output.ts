@@ -69,6 +69,7 @@ let nextId = 1;
 
 export class HlsOutput implements HlsSinkTarget {
   readonly sink: Sink;
+  private readonly hlsSink: HlsSink;
   readonly info: HlsOutputInfo = { segments: 0, discontinuities: 0 };
   private readonly targetSec: number;
   private readonly partTargetSec: number;
@@ -96,7 +97,7 @@ export class HlsOutput implements HlsSinkTarget {
     this.window = Math.max(1, opts.windowSegments ?? 6);
     this.lowLatency = opts.lowLatency ?? true;
     this.blockMs = opts.blockTimeoutMs ?? 3 * this.targetSec * 1000;
-    this.sink = new HlsSink(this, {
+    this.sink = this.hlsSink = new HlsSink(this, {
       id: opts.id ?? `hls-${nextId++}`,
       targetDurationSec: this.targetSec,
       partTargetSec: this.partTargetSec,
@@ -112,7 +113,7 @@ export class HlsOutput implements HlsSinkTarget {
     if (e.type !== 'codec' || !e.previous) {
       return;
     }
-    const sink = this.sink as HlsSink;
+    const sink = this.hlsSink;
     if (e.previous.video && e.video !== e.previous.video) {
       sink.videoCodecChanged();
     }
