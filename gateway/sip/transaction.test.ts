@@ -15,7 +15,8 @@ import type { SipRemote } from './remote.js';
 import { buildResponse } from './response.js';
 import { SipTransport } from './transport.js';
 import { SipUserAgent } from './user-agent.js';
-import { delay, TcpPeer, UdpPeer, waitFor } from './fixtures/sockets.js';
+import { sleep, waitFor } from '../../test/helpers/wait.js';
+import { TcpPeer, UdpPeer } from '../../test/helpers/sip-sockets.js';
 import { INVITE_LIVE, MESSAGE_KEEPALIVE } from './fixtures/reference-messages.js';
 
 const T1 = 50;
@@ -124,7 +125,7 @@ test('retransmission stops once answered; the final response resolves the reques
   const res = await pending;
   assert.equal(res.status, 200);
   const count = peer.received.length;
-  await delay(600);
+  await sleep(600);
   assert.equal(peer.received.length, count);
 });
 
@@ -141,7 +142,7 @@ test('a synthesized 408 is a real response to the request (Via, Call-ID and CSeq
 
 test('TCP client: no retransmission, 408 when the wait ends', async (ctx) => {
   const ua = await makeUa(ctx);
-  const server = await import('./fixtures/sockets.js').then((m) => m.tcpListener());
+  const server = await import('../../test/helpers/sip-sockets.js').then((m) => m.tcpListener());
   ctx.after(() => server.close());
   const req = ua.createRequest({ method: 'MESSAGE', requestUri: 'sip:x@127.0.0.1', to: 'sip:x@127.0.0.1' });
   const res = await ua.request(
@@ -175,7 +176,7 @@ test('INVITE client: 1xx stops Timer A; a non-2xx final is ACKed in the transact
   );
   const got = msg(await peer.nth(0)) as SipRequest;
   peer.send(asText(buildResponse(got, 100)), ua.transport.port);
-  await delay(300); // Timer A would have fired at 50, 150
+  await sleep(300); // Timer A would have fired at 50, 150
   assert.equal(peer.received.length, 1);
   const busy = buildResponse(got, 486, undefined, { toTag: 'devtag' });
   peer.send(asText(busy), ua.transport.port);
@@ -226,7 +227,7 @@ test('server: a request retransmitted before the handler answers gets nothing, t
   peer.send(MESSAGE_KEEPALIVE, ua.transport.port);
   await waitFor(() => respond !== undefined);
   peer.send(MESSAGE_KEEPALIVE, ua.transport.port);
-  await delay(100);
+  await sleep(100);
   assert.equal(peer.received.length, 0);
   respond!();
   assert.match(await peer.nth(0), /^SIP\/2\.0 202 Accepted/);
@@ -257,9 +258,9 @@ test('server INVITE: 100 Trying when the handler is slow; a non-2xx is retransmi
     .replace(/Content-Type: .*\r\n/, '')
     .replace(/Content-Length: \d+\r\n\r\n[^]*$/, 'Content-Length: 0\r\n\r\n');
   peer.send(ack, ua.transport.port);
-  await delay(50);
+  await sleep(50);
   const count = peer.received.length;
-  await delay(500);
+  await sleep(500);
   assert.equal(peer.received.length, count, 'no retransmission after the ACK');
   assert.ok(
     gaps(peer.received.slice(2, 5).map((r) => r.at)).every((g, i) => Math.abs(g - [50, 100][i]) < 45),
@@ -283,7 +284,7 @@ test('server INVITE: a 2xx is retransmitted until the ACK (new branch) arrives, 
   peer.send(ack, ua.transport.port);
   await waitFor(() => acks.length === 1);
   const count = peer.received.length;
-  await delay(400);
+  await sleep(400);
   assert.equal(peer.received.length, count);
   assert.equal(acks.length, 1);
 });
@@ -364,7 +365,7 @@ test('ua.cancel before any 1xx waits for one, then CANCELs; the INVITE resolves 
   const pending = ua.request(invite, { transport: 'udp', address: '127.0.0.1', port: peer.port });
   const got = msg(await peer.nth(0)) as SipRequest;
   ua.cancel(invite);
-  await delay(30);
+  await sleep(30);
   assert.equal(peer.received.length, 1); // §9.1: no CANCEL before a provisional response
   peer.send(asText(buildResponse(got, 180, undefined, { toTag: 'r' })), ua.transport.port);
   await waitFor(() => peer.received.some((r) => r.data.toString('latin1').startsWith('CANCEL ')));
@@ -382,7 +383,7 @@ test('close settles pending requests with 503 and stops every timer', async (ctx
   await ua.close();
   assert.equal((await pending).status, 503);
   const count = peer.received.length;
-  await delay(300);
+  await sleep(300);
   assert.equal(peer.received.length, count);
 });
 

@@ -6,7 +6,8 @@ import { parseSipMessage, type SipMessage } from './message.js';
 import type { SipRemote } from './remote.js';
 import { buildResponse, responseDestination } from './response.js';
 import { SipTransport } from './transport.js';
-import { delay, tcpListener, TcpPeer, UdpPeer, waitFor } from './fixtures/sockets.js';
+import { sleep, waitFor } from '../../test/helpers/wait.js';
+import { tcpListener, TcpPeer, UdpPeer } from '../../test/helpers/sip-sockets.js';
 import { MESSAGE_KEEPALIVE, REGISTER_NO_AUTH, REGISTER_OK_200 } from './fixtures/reference-messages.js';
 
 /** A transport that answers every request 200 statelessly, recording what it got. */
@@ -137,7 +138,7 @@ test('TCP: a message split at every offset over a real socket, with CRLF keep-al
   const msg = Buffer.from(MESSAGE_KEEPALIVE, 'latin1');
   for (let i = 1; i < msg.length; i += 3) {
     await tcp.write(msg.subarray(0, i));
-    await delay(1);
+    await sleep(1);
     await tcp.write(msg.subarray(i));
   }
   const expected = Math.ceil((msg.length - 1) / 3);
@@ -167,7 +168,7 @@ test('TCP malformed input: documented outcomes, and the same connection keeps se
   assert.deepEqual(await tcp.statusLines(2), ['SIP/2.0 200 OK', 'SIP/2.0 200 OK']);
   // Content-Length larger: the request waits for its body; the next bytes complete it.
   await tcp.write(MESSAGE_KEEPALIVE.replace('Content-Length: 168', 'Content-Length: 172'));
-  await delay(50);
+  await sleep(50);
   assert.equal((await tcp.statusLines(2)).length, 2);
   await tcp.write('pad!' + good(2));
   assert.equal((await tcp.statusLines(4)).length, 4);

@@ -11,17 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { waitFor } from '../helpers/gateway-harness.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { seededRandom } from '../helpers/random.js';
-import {
-  SipPeer,
-  catalogPage,
-  freePort,
-  gb2312,
-  sleep,
-  spawnGateway,
-  type GatewayProcess,
-} from './signaling-support.js';
+import { SipPeer } from '../helpers/sip-peer.js';
+import { catalogPage, gb2312 } from '../helpers/manscdp-bodies.js';
+import { freePort } from '../helpers/ports.js';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 
 const PASSWORD = 'hostile-test-pw';
 const SIM_DEVICE = '34020000001180000001';

@@ -13,7 +13,8 @@ import { StreamRegistry } from '../../gateway/hub/stream-registry.js';
 import { SipTransport, SipUserAgent } from '../../gateway/sip/index.js';
 import { SqliteDeviceStore } from '../../gateway/store/sqlite-store.js';
 import { GatewayError } from '../../gateway/errors.js';
-import { REALM, SERVER_ID, SipPeer, sleep } from './signaling-support.js';
+import { REALM, SERVER_ID, SipPeer } from '../helpers/sip-peer.js';
+import { sleep } from '../helpers/wait.js';
 
 const DEVICE = '34020000001180000301';
 const T1_MS = 20; // MESSAGE transaction timeout 64·T1 = 1.28 s

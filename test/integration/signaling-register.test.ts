@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
-import { SipPeer, sleep } from './signaling-support.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { SipPeer } from '../helpers/sip-peer.js';
 
 const KEEPALIVE_SEC = 5;
 const NONCE_TTL_SEC = 1;

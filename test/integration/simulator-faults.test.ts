@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { FaultOptions } from '../../gateway/outbound/ps-rtp-sender.js';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { StandInUpper, type PlayHandle } from './simulator-upper.js';
+import { StandInUpper, type PlayHandle } from '../helpers/stand-in-upper.js';
+import { sleep } from '../helpers/wait.js';
 
 const DEVICE = '34020000001180000001';
 const CH1 = '34020000001310000001';
@@ -15,8 +16,6 @@ after(async () => {
     await x.close();
   }
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Plays channel 1 over UDP with `faults` for `ms`, then hangs up; returns what was received. */
 async function observe(

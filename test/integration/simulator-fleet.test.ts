@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { after, test } from 'node:test';
 import { repoRoot } from '../helpers/paths.js';
 import { deviceIdAt, startSimulator, channelIdOf } from '../../simulator/index.js';
-import { StandInUpper } from './simulator-upper.js';
+import { StandInUpper } from '../helpers/stand-in-upper.js';
 
 const open: { close(): Promise<void> }[] = [];
 after(async () => {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/index.js';
 import { fixturePath } from '../../simulator/options.js';
-import { StandInUpper, type PlayHandle } from './simulator-upper.js';
+import { StandInUpper, type PlayHandle } from '../helpers/stand-in-upper.js';
+import { sleep } from '../helpers/wait.js';
 
 const DEVICE = '34020000001180000001';
 const CH1 = '34020000001310000001';
@@ -27,8 +28,6 @@ async function setup(
   assert.equal(await sim.waitForRegistered(1, 5000), true);
   return { upper, sim };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function stopsAfterBye(upper: StandInUpper, sim: Simulator, play: PlayHandle): Promise<void> {
   const res = await play.bye();

@@ -8,7 +8,7 @@ import { buildPtzCmd, ptzMove, ptzZoom } from '../../gateway/gb28181/ptz.js';
 import { epochMsOf, parseGbDateTime } from '../../gateway/gb28181/gb-date.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/index.js';
 import { seededRandom } from '../helpers/random.js';
-import { StandInUpper } from './simulator-upper.js';
+import { StandInUpper } from '../helpers/stand-in-upper.js';
 
 const DEVICE = '34020000001180000001';
 const CH1 = '34020000001310000001';

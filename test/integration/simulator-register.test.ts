@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { StandInUpper, type StandInUpperOptions } from './simulator-upper.js';
+import { StandInUpper, type StandInUpperOptions } from '../helpers/stand-in-upper.js';
 
 const open: { close(): Promise<void> }[] = [];
 after(async () => {

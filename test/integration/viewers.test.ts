@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import type { AccessUnit } from '../../codecs/types.js';
 import type { CloseReason, Sink } from '../../gateway/hub/sink.js';
 import type { Stream } from '../../gateway/hub/stream.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DEVICE = '34020000001180000001';
 const CHANNEL = '34020000001310000001';
