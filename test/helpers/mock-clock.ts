@@ -27,3 +27,26 @@ export function advance(timers: MockTimers, ms: number, count: () => number = ()
   }
   return at;
 }
+
+/**
+ * As advance(), with a turn of the event loop after every step (setImmediate, which mockClock
+ * leaves real), so promise callbacks and socket I/O run in between: for timers that chain
+ * through async code or the network. Mocked time then runs ahead of the wire by a step or two
+ * per message, which is why exact instants are read with advance() instead.
+ */
+export async function advanceAsync(
+  timers: MockTimers,
+  ms: number,
+  count: () => number = () => 0,
+): Promise<number[]> {
+  const at: number[] = [];
+  let seen = count();
+  for (let t = 1; t <= ms; t++) {
+    timers.tick(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const now = count(); seen < now; seen++) {
+      at.push(t);
+    }
+  }
+  return at;
+}

@@ -102,21 +102,6 @@ export class StandInUpper {
     return this.transport.port;
   }
 
-  /** Poll until `probe` returns a value (not undefined/false), or reject after `timeoutMs`. */
-  async waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = probe();
-      if (v !== undefined && v !== false) {
-        return v;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
   messagesOf<K extends ManscdpMessage['kind']>(
     kind: K,
     sn?: string,

@@ -23,7 +23,7 @@ export function sleep(ms: number): Promise<void> {
  */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  timeoutMs = 2_000,
+  timeoutMs = 5_000,
   what = 'condition',
 ): Promise<T> {
   const deadline = monotonicMs() + timeoutMs;

@@ -22,6 +22,7 @@ import {
   type SipRequest,
 } from '../../gateway/sip/index.js';
 import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { mockClock } from '../helpers/mock-clock.js';
 import { REALM, SERVER_URI, SipPeer } from '../helpers/sip-peer.js';
 
 const PASSWORD = '12345678';
@@ -88,11 +89,12 @@ function registrar(nonceTtlMs?: number) {
   return { send, authorize, sessions, store };
 }
 
-test('an authorized REGISTER replayed after its nonce expired gets 401 stale=true, never 200', async () => {
+test('an authorized REGISTER replayed after its nonce expired gets 401 stale=true, never 200', (ctx) => {
+  const clock = mockClock(ctx); // on a whole second: the nonce's expiry (kept in seconds) is exactly 1 s away
   const r = registrar(1000);
   const auth = r.authorize(A);
   assert.equal(r.send(register(A, auth)).status, 200);
-  await new Promise((resolve) => setTimeout(resolve, 2100)); // nonce expiry is kept in whole seconds
+  clock.tick(1001);
   const replay = r.send(register(A, auth));
   assert.equal(replay.status, 401);
   assert.equal(parseDigestChallenge(replay.wwwAuthenticate ?? '')?.stale, true);

@@ -93,7 +93,11 @@ test('at log level trace, nothing the gateway prints contains a secret', async (
     body: 'v=0\r\n',
   });
   await gw.api(`/api/streams/${live.body.streamId}`, { method: 'DELETE' });
-  await new Promise((r) => setTimeout(r, 500));
+  await waitFor(
+    () => gw!.logged(/^stream closed$/).some((l) => l.streamId === live.body.streamId),
+    5_000,
+    'the stream-closed log line',
+  );
 
   const signingKey = readFileSync(join(dataDir, 'signing-key'), 'utf8').trim();
   const secrets: [string, string][] = [
