@@ -149,9 +149,9 @@ before(async () => {
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await launchChromium();
-  // Join mid-GOP: the hub's cache then starts at the last keyframe, up to 2 s back.
+  // Join mid-GOP (frame 33 of 50): the hub's cache then starts at the last keyframe, 1.3 s back.
   stopPacing = pace(clip, cam);
-  await sleep(1300);
+  await waitFor(() => cam.info.frames >= 33, 5_000, 'the camera to be 33 frames into its GOP');
 });
 
 after(async () => {

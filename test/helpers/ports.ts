@@ -19,3 +19,25 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     }
   }
 }
+
+/** Whether `port` at `host` is taken (bound, for UDP; listened on, for TCP): a child process is up. */
+export async function portInUse(
+  port: number,
+  transport: 'udp' | 'tcp',
+  host = '127.0.0.1',
+): Promise<boolean> {
+  if (transport === 'udp') {
+    const udp = dgram.createSocket('udp4');
+    const taken = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(true));
+      udp.bind(port, host, () => resolve(false));
+    });
+    await new Promise<void>((r) => udp.close(() => r()));
+    return taken;
+  }
+  return new Promise<boolean>((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(true));
+    srv.listen(port, host, () => srv.close(() => resolve(false)));
+  });
+}
