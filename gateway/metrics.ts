@@ -26,6 +26,8 @@ export class GatewayMetrics {
   private readonly sipRequests: Counter<'method' | 'direction'>;
   private readonly sipResponses: Counter<'method' | 'code' | 'direction'>;
   private readonly registrationFailures: Counter<'reason'>;
+  private readonly authFailures: Counter;
+  private readonly authThrottled: Counter<'scope'>;
   private readonly keepaliveLateness: Histogram;
   private readonly bytesIn: Counter<'transport'>;
   private readonly packetsIn: Counter<'transport'>;
@@ -103,6 +105,22 @@ export class GatewayMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.authFailures = new Counter({
+      name: `${p}sip_auth_failures_total`,
+      help: 'REGISTER digest answers checked and found wrong (password guesses), whatever the device ID',
+      registers,
+    });
+    this.authThrottled = new Counter({
+      name: `${p}sip_auth_throttled_total`,
+      help:
+        'REGISTERs refused without checking their digest: the device ID was locked at that address ' +
+        '(scope="device") or the source address was backing off after failures across IDs (scope="address")',
+      labelNames: ['scope'],
+      registers,
+    });
+    for (const scope of ['device', 'address']) {
+      this.authThrottled.inc({ scope }, 0);
+    }
     this.keepaliveLateness = new Histogram({
       name: `${p}keepalive_lateness_seconds`,
       help: 'How late a keepalive arrived past its interval',
@@ -173,8 +191,16 @@ export class GatewayMetrics {
     this.sipResponses.inc({ method, code: String(code), direction });
   }
 
+  /** A refused REGISTER, by the registrar's reason (gb28181/upper/registrar.ts RegisterFailure). */
   registrationFailed(reason: string, deviceId?: string): void {
     this.registrationFailures.inc({ reason });
+    if (reason === 'wrong-password') {
+      this.authFailures.inc();
+    } else if (reason === 'locked-out') {
+      this.authThrottled.inc({ scope: 'device' });
+    } else if (reason === 'throttled') {
+      this.authThrottled.inc({ scope: 'address' });
+    }
     if (deviceId) {
       this.deviceEvents?.inc({ event: 'registration_failed', device: deviceId });
     }

@@ -62,7 +62,7 @@ export class IngestSession {
   private noMediaTimer: NodeJS.Timeout | undefined;
   private closedWith: string | undefined;
   private faults = 0;
-  private readonly throttle = new LogThrottle();
+  private readonly throttle = new LogThrottle(log);
 
   private constructor(opts: IngestOptions) {
     this.opts = opts;
@@ -236,9 +236,7 @@ export class IngestSession {
 
   private fault(msg: string, err: unknown): void {
     this.faults++;
-    if (this.throttle.allow(msg) >= 0) {
-      log.error({ err, port: this.localPort, faults: this.faults }, msg);
-    }
+    this.throttle.error(msg, { err, port: this.localPort, faults: this.faults }, msg);
   }
 
   private emit(e: IngestEvent): void {

@@ -72,7 +72,7 @@ export class RtpPsPipeline {
   private readonly demuxer = new PsDemuxer();
   private readonly onAccessUnit: (au: AccessUnit) => void;
   private readonly emit: (e: IngestEvent) => void;
-  private readonly throttle = new LogThrottle();
+  private readonly throttle = new LogThrottle(log);
   private readonly label: string;
   private readonly counts = {
     packets: 0,
@@ -322,9 +322,6 @@ export class RtpPsPipeline {
   }
 
   private warn(key: string, fields: Record<string, unknown>, msg: string): void {
-    const suppressed = this.throttle.allow(key);
-    if (suppressed >= 0) {
-      log.warn({ ingest: this.label, ...fields, suppressed }, msg);
-    }
+    this.throttle.warn(key, { ingest: this.label, ...fields }, msg);
   }
 }

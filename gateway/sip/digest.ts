@@ -139,6 +139,8 @@ export interface DigestVerifyInput {
   ha1?: string;
   /** Who is registering: the From user part (reference §1.3), not necessarily `username`. */
   identity: string;
+  /** The scope the nonce must have been issued for (challenge({ scope })); default none. */
+  scope?: string;
 }
 
 export type DigestVerifyResult =
@@ -165,11 +167,14 @@ export class DigestServer {
     this.#signer = new NonceSigner(opts.nonce);
   }
 
-  /** A WWW-Authenticate value with a fresh nonce; `stale` after SIP_ERR_DIGEST_NONCE_STALE. */
-  challenge(opts: { stale?: boolean } = {}): string {
+  /**
+   * A WWW-Authenticate value with a fresh nonce; `stale` after SIP_ERR_DIGEST_NONCE_STALE. With a
+   * `scope` (the address the challenge goes to) the nonce verifies only with the same scope.
+   */
+  challenge(opts: { stale?: boolean; scope?: string } = {}): string {
     const c: DigestChallenge = {
       realm: this.realm,
-      nonce: this.#signer.issue(),
+      nonce: this.#signer.issue(opts.scope),
       algorithm: this.#opts.algorithm ?? 'MD5',
       qop: this.#opts.qop ? ['auth'] : [],
       stale: opts.stale ?? false,
@@ -196,7 +201,7 @@ export class DigestServer {
     if (qop !== undefined && (qop !== 'auth' || !creds.cnonce || !/^[0-9a-fA-F]{8}$/.test(creds.nc ?? ''))) {
       return fail(SipErrorCode.DIGEST_QOP, creds);
     }
-    const nonceState = this.#signer.check(creds.nonce);
+    const nonceState = this.#signer.check(creds.nonce, input.scope);
     if (nonceState === 'invalid') {
       return fail(SipErrorCode.DIGEST_NONCE_INVALID, creds);
     }

@@ -75,4 +75,5 @@ export {
   type DigestVerifyResult,
   type FailureLockoutOptions,
 } from './digest.js';
+export { AuthBackoff, type AuthBackoffOptions } from './auth-backoff.js';
 export { newTag, newBranch, newCallId } from './ids.js';

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../log.js';
 import { SipErrorCode } from './errors.js';
 import { getTopVia, stampReceived } from './headers.js';
 import { Listeners } from './listeners.js';
-import { RateLimitedLog } from './log-limiter.js';
+import { LogThrottle } from '../log-throttle.js';
 import {
   describeMessage,
   parseSipMessage,
@@ -49,7 +49,7 @@ export class SipTransport {
   readonly #max: number;
   readonly #connectTimeoutMs: number;
   readonly #log: Logger;
-  readonly #badInput: RateLimitedLog;
+  readonly #badInput: LogThrottle;
   readonly #connections = new ConnectionTable();
   readonly #messages: Listeners<[SipMessage, SipRemote]>;
   readonly #opened: Listeners<[ConnectionInfo]>;
@@ -79,7 +79,7 @@ export class SipTransport {
     this.#max = opts.maxMessageBytes ?? 65_536;
     this.#connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
     this.#log = opts.log ?? createLogger('sip');
-    this.#badInput = new RateLimitedLog(this.#log);
+    this.#badInput = new LogThrottle(this.#log, { linesPerWindow: 20 });
     this.#messages = new Listeners(this.#log, 'message');
     this.#opened = new Listeners(this.#log, 'connection-open');
     this.#closed = new Listeners(this.#log, 'connection-close');
@@ -287,12 +287,14 @@ export class SipTransport {
         return;
       case 'garbage':
         this.#badInput.warn(
+          'bad-input',
           { remote: formatRemote(conn.remote), bytes: frame.bytes, sample: frame.sample },
           'dropped a non-SIP line on a TCP stream',
         );
         return;
       case 'desync':
         this.#badInput.warn(
+          'bad-input',
           { remote: formatRemote(conn.remote), code: SipErrorCode.STREAM_DESYNC, reason: frame.reason },
           'closing an unframeable TCP stream',
         );
@@ -337,6 +339,7 @@ export class SipTransport {
       partial.method !== 'ACK' &&
       stampReceived(partial.headers, remote.address, remote.port);
     this.#badInput.warn(
+      'bad-input',
       { remote: formatRemote(remote), code, detail, answered: canAnswer ? status : false },
       canAnswer ? 'rejected a bad SIP request' : 'dropped bad SIP input',
     );

@@ -17,6 +17,13 @@ export interface DeviceRecord {
   registeredAt: string | null; // ISO 8601
   lastKeepaliveAt: string | null;
   expiresSec: number;
+  /**
+   * When the current registration ends (ISO 8601), null when there is none (never registered,
+   * unregistered). A restarted gateway honours a registration until then (device-sessions.ts).
+   */
+  expiresAt: string | null;
+  /** Call-ID of the current registration: a new one means the device restarted (RFC 3261 §10.2.4). */
+  callId: string | null;
   /** Charset the device's MANSCDP bodies came in; replies are encoded the same way. */
   charset: string;
   /** Media transport that last delivered media, tried first next time (transport fallback). */

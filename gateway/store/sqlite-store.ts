@@ -14,7 +14,9 @@ CREATE TABLE IF NOT EXISTS devices (
   expires_sec INTEGER NOT NULL DEFAULT 3600,
   charset TEXT NOT NULL DEFAULT 'GB2312',
   media_transport TEXT,
-  password TEXT
+  password TEXT,
+  expires_at TEXT,
+  call_id TEXT
 );
 CREATE TABLE IF NOT EXISTS channels (
   device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
@@ -26,6 +28,12 @@ CREATE TABLE IF NOT EXISTS channels (
   PRIMARY KEY (device_id, channel_id)
 );
 `;
+
+/** Columns added after the first release: ALTER TABLE for data dirs created before them. */
+const ADDED_DEVICE_COLUMNS: readonly [name: string, type: string][] = [
+  ['expires_at', 'TEXT'],
+  ['call_id', 'TEXT'],
+];
 
 interface DeviceRow {
   device_id: string;
@@ -43,6 +51,8 @@ interface DeviceRow {
   charset: string;
   media_transport: string | null;
   password: string | null;
+  expires_at: string | null;
+  call_id: string | null;
 }
 
 interface ChannelRow {
@@ -78,6 +88,8 @@ const deviceColumns: Record<keyof DevicePatch, keyof DeviceRow> = {
   charset: 'charset',
   mediaTransport: 'media_transport',
   password: 'password',
+  expiresAt: 'expires_at',
+  callId: 'call_id',
 };
 
 const toDevice = (r: DeviceRow): DeviceRecord => ({
@@ -99,6 +111,8 @@ const toDevice = (r: DeviceRow): DeviceRecord => ({
       ? r.media_transport
       : null,
   password: r.password,
+  expiresAt: r.expires_at,
+  callId: r.call_id,
 });
 
 const toChannel = (r: ChannelRow): ChannelRecord => ({
@@ -131,6 +145,14 @@ export class SqliteDeviceStore implements DeviceStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    const present = new Set(
+      (this.db.prepare('PRAGMA table_info(devices)').all() as { name: string }[]).map((c) => c.name),
+    );
+    for (const [name, type] of ADDED_DEVICE_COLUMNS) {
+      if (!present.has(name)) {
+        this.db.exec(`ALTER TABLE devices ADD COLUMN ${name} ${type}`);
+      }
+    }
     this.upsertChannelStmt = this.db.prepare(`
       INSERT INTO channels (device_id, channel_id, name, manufacturer, model, parent_id, civil_code, business_group_id,
         address, status, longitude, latitude, ptz_type, parental, updated_at)

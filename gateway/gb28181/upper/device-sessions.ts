@@ -6,9 +6,18 @@
 // (and on offline and close): a write per keepalive was most of a keepalive's cost at 10,000
 // devices. The API reads the live value from here; after a crash the store's lastKeepaliveAt is
 // at most flushIntervalMs old.
+//
+// A binding moves only with an authenticated REGISTER (register()): other traffic is taken from
+// the registered IP address alone (boundSession), so one forged MESSAGE from elsewhere cannot send
+// our INVITEs and PTZ commands to its author. A new port on the same IP (NAT rebinding, a new TCP
+// connection) is followed and reported ('rebound').
+//
+// Registrations survive a restart of the gateway: restoreRegistrations() takes every unexpired
+// one from the store as an offline session, and the device is online again at its first
+// keepalive from the stored address, instead of 404s until it registers again.
 import type { SipRemote } from '../../sip/index.js';
-import type { DevicePatch, DeviceStore } from '../../store/device-store.js';
-import type { ManscdpCharset } from '../manscdp/charset.js';
+import type { DevicePatch, DeviceRecord, DeviceStore } from '../../store/device-store.js';
+import { normalizeCharsetName, type ManscdpCharset } from '../manscdp/charset.js';
 import { TypedEmitter } from '../../events.js';
 
 export interface DeviceSession {
@@ -22,13 +31,21 @@ export interface DeviceSession {
   lastKeepaliveAt: number | undefined;
   charset: ManscdpCharset;
   online: boolean;
+  /** Taken from the store at start-up and not yet heard from by this process. */
+  restored: boolean;
 }
+
+/**
+ * Why a device came online: a REGISTER; traffic after it went offline (keepalive timeout, TCP
+ * closed); or the first traffic on a registration restored from the store after a restart.
+ */
+export type OnlineCause = 'registered' | 'returned' | 'restored';
 
 export type OfflineReason =
   'keepalive-timeout' | 'registration-expired' | 'unregistered' | 'connection-closed';
 
 export type DeviceSessionEvents = {
-  online: [deviceId: string];
+  online: [deviceId: string, cause: OnlineCause];
   offline: [deviceId: string, reason: OfflineReason];
   keepalive: [deviceId: string, latenessSec: number];
   /**
@@ -37,6 +54,8 @@ export type DeviceSessionEvents = {
    * restarted, and the INVITE dialogs it had are gone on its side.
    */
   restarted: [deviceId: string, previousCallId: string, callId: string];
+  /** Traffic from the registered IP on another port or connection: the binding followed it. */
+  rebound: [deviceId: string, from: SipRemote, to: SipRemote];
 };
 
 export interface DeviceSessionsOptions {
@@ -108,6 +127,7 @@ export class DeviceSessions {
       lastKeepaliveAt: prev?.lastKeepaliveAt,
       charset: prev?.charset ?? 'GB2312',
       online: true,
+      restored: false,
     };
     this.#sessions.set(deviceId, session);
     this.#opts.store.upsertDevice(deviceId, {
@@ -118,9 +138,11 @@ export class DeviceSessions {
       remotePort: remote.port,
       registeredAt: new Date(session.registeredAt).toISOString(),
       expiresSec,
+      expiresAt: new Date(session.expiresAt).toISOString(),
+      callId,
     });
     if (!prev?.online) {
-      this.events.safeEmit('online', deviceId);
+      this.events.safeEmit('online', deviceId, 'registered');
     } else if (prev.callId !== callId) {
       this.events.safeEmit('restarted', deviceId, prev.callId, callId);
     }
@@ -133,15 +155,53 @@ export class DeviceSessions {
       return;
     }
     this.#sessions.delete(deviceId);
-    this.#setOffline(session, reason);
+    this.#setOffline(session, reason, { expiresAt: null });
   }
 
   /**
-   * Any traffic from a registered device: refresh the address (NAT ports change, wvp #239) and
-   * bring it back online. Returns undefined for a device with no live registration.
+   * Takes the unexpired registrations in the store as offline sessions (call once, at start-up,
+   * before any traffic). They follow the live rules: online at the first request from the stored
+   * IP (boundSession), gone at their expiry (sweep). Returns how many were restored.
+   */
+  restoreRegistrations(): number {
+    const now = this.#now();
+    let n = 0;
+    for (const d of this.#opts.store.listDevices()) {
+      const session = !this.#sessions.has(d.deviceId) ? restoredSession(d, now) : undefined;
+      if (session) {
+        this.#sessions.set(d.deviceId, session);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * The device's registration, when `remote` is where it is registered: the same transport and
+   * IP address; the port may differ (NAT rebinding, wvp #239; a new TCP connection). Anything
+   * else, and an expired registration, is undefined, exactly as for an unknown ID, so callers
+   * answer both alike and a prober cannot tell registered IDs from unknown ones.
+   */
+  boundSession(deviceId: string, remote: SipRemote): DeviceSession | undefined {
+    const session = this.#sessions.get(deviceId);
+    if (
+      !session ||
+      session.remote.transport !== remote.transport ||
+      session.remote.address !== remote.address ||
+      this.#now() > session.expiresAt
+    ) {
+      return undefined;
+    }
+    return session;
+  }
+
+  /**
+   * Any traffic from a registered device at its binding (boundSession): follow a new port and bring
+   * it back online. Returns undefined, and changes nothing, for a device with no live
+   * registration or a request from another address: only a REGISTER moves a binding.
    */
   touch(deviceId: string, remote: SipRemote, isKeepalive: boolean): DeviceSession | undefined {
-    const session = this.#sessions.get(deviceId);
+    const session = this.boundSession(deviceId, remote);
     if (!session) {
       return undefined;
     }
@@ -153,11 +213,17 @@ export class DeviceSessions {
       session.lastKeepaliveAt = now;
     }
     session.lastSeenAt = now;
+    const previous = session.remote;
     session.remote = remote;
+    if (previous.port !== remote.port || previous.connectionId !== remote.connectionId) {
+      this.events.safeEmit('rebound', deviceId, previous, remote);
+    }
     if (!session.online) {
+      const cause: OnlineCause = session.restored ? 'restored' : 'returned';
       session.online = true;
+      session.restored = false;
       this.#opts.store.upsertDevice(deviceId, { online: true });
-      this.events.safeEmit('online', deviceId);
+      this.events.safeEmit('online', deviceId, cause);
     }
     if (isKeepalive) {
       const patch: DevicePatch = {
@@ -239,11 +305,12 @@ export class DeviceSessions {
     this.flush();
   }
 
-  #setOffline(session: DeviceSession, reason: OfflineReason): void {
+  #setOffline(session: DeviceSession, reason: OfflineReason, patch: DevicePatch = {}): void {
     const wasOnline = session.online;
     session.online = false;
     this.#opts.store.upsertDevice(session.deviceId, {
       ...this.#takePending(session.deviceId),
+      ...patch,
       online: false,
     });
     if (wasOnline) {
@@ -256,4 +323,26 @@ export class DeviceSessions {
     this.#pending.delete(deviceId);
     return patch;
   }
+}
+
+/** A stored registration as an offline session; undefined when there is none or it has expired. */
+function restoredSession(d: DeviceRecord, now: number): DeviceSession | undefined {
+  const expiresAt = d.expiresAt === null ? NaN : Date.parse(d.expiresAt);
+  if (!(expiresAt > now) || d.remoteAddress === null || d.remotePort === null || d.callId === null) {
+    return undefined;
+  }
+  const registeredAt = d.registeredAt === null ? NaN : Date.parse(d.registeredAt);
+  const lastKeepaliveAt = d.lastKeepaliveAt === null ? undefined : Date.parse(d.lastKeepaliveAt);
+  return {
+    deviceId: d.deviceId,
+    remote: { transport: d.transport, address: d.remoteAddress, port: d.remotePort },
+    callId: d.callId,
+    registeredAt: Number.isFinite(registeredAt) ? registeredAt : now,
+    expiresAt,
+    lastSeenAt: now,
+    lastKeepaliveAt: Number.isFinite(lastKeepaliveAt) ? lastKeepaliveAt : undefined,
+    charset: normalizeCharsetName(d.charset) ?? 'GB2312',
+    online: false,
+    restored: true,
+  };
 }

@@ -1,10 +1,16 @@
 // Device → upper MESSAGE and NOTIFY (reference §0, §2, §3): the sender is checked first, so the
-// XML parser only ever sees bodies from a registered device or from inside one of our dialogs;
-// answered 200 at once (before handling, or UDP retransmissions duplicate pages), deduplicated,
-// then routed by root + CmdType.
+// XML parser only ever sees bodies from a registered device at its registered address or from
+// inside one of our dialogs; answered 200 at once (before handling, or UDP retransmissions
+// duplicate pages), deduplicated, then routed by root + CmdType.
+//
+// A registered ID sent from another address is refused exactly as an unknown ID is (same status,
+// same headers, no parse, no state change): otherwise one forged keepalive moved the device's
+// binding to its sender (issue #20 point 1), and the 200-or-403 answer listed every registered
+// ID to anyone probing (issue #20 point 2).
 import type { ServerTransaction, SipRequest } from '../../sip/index.js';
-import { parseNameAddr, parseSipUri } from '../../sip/index.js';
+import { formatRemote, parseNameAddr, parseSipUri } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
+import { LogThrottle } from '../../log-throttle.js';
 import { parseManscdp, type ManscdpMessage, type ManscdpParseResult } from '../manscdp/codec.js';
 import type { DeviceSession, DeviceSessions } from './device-sessions.js';
 import { mentionsKeepalive, parseKeepaliveFast } from './keepalive-fast-path.js';
@@ -39,6 +45,8 @@ class RecentKeys {
 export class Inbox {
   readonly #recent = new RecentKeys(4096);
   readonly stats = { received: 0, duplicates: 0, malformed: 0, unknownDevice: 0 };
+  /** Refusals are the prober's and the forger's doing: a bounded number of lines. */
+  readonly #refusals: LogThrottle;
 
   constructor(
     private readonly sessions: DeviceSessions,
@@ -46,7 +54,9 @@ export class Inbox {
     private readonly log: Logger,
     /** The full MANSCDP parser; replaceable so tests can count what reaches it. */
     private readonly parse: ManscdpParser = parseManscdp,
-  ) {}
+  ) {
+    this.#refusals = new LogThrottle(log, { linesPerWindow: 20 });
+  }
 
   handle(req: SipRequest, tx: ServerTransaction): void {
     this.stats.received++;
@@ -55,7 +65,8 @@ export class Inbox {
     const callId = req.headers.get('call-id') ?? '';
     // The canonical ASCII keepalive is read by a bounded scan, never by the XML parser.
     const fast = parseKeepaliveFast(req.body);
-    const known = deviceId === undefined ? undefined : this.sessions.get(deviceId);
+    // A registered device at its registered address (the port may change: NAT).
+    const known = deviceId === undefined ? undefined : this.sessions.boundSession(deviceId, tx.remote);
     // In-dialog messages count as known: Hikvision's MediaStatus From is not the device ID
     // (reference §11 #10). Anyone else is refused before the body is parsed.
     if (!known && !this.handlers.isDialog?.(callId)) {
@@ -99,10 +110,27 @@ export class Inbox {
     }
   }
 
-  /** Unknown or expired registration: a keepalive gets 404, which makes the device register again (wvp's choice). */
+  /**
+   * No live registration at this address: a keepalive gets 404, which makes the device register
+   * again (wvp's choice), anything else 403. The answer depends on the body only, never on
+   * whether the ID is registered elsewhere; the log line (rate-limited) tells the two apart.
+   */
   #refuseUnknown(tx: ServerTransaction, deviceId: string | undefined, keepalive: boolean): void {
     this.stats.unknownDevice++;
-    this.log.info({ deviceId, keepalive }, 'MESSAGE from a device with no live registration');
     tx.respond(keepalive ? 404 : 403);
+    const registered = deviceId === undefined ? undefined : this.sessions.get(deviceId);
+    if (registered) {
+      this.#refusals.warn(
+        'not-at-binding',
+        { deviceId, keepalive, from: formatRemote(tx.remote), binding: formatRemote(registered.remote) },
+        'MESSAGE with a registered device ID from another address: refused, binding unchanged',
+      );
+    } else {
+      this.#refusals.info(
+        'unregistered',
+        { deviceId, keepalive },
+        'MESSAGE from a device with no live registration',
+      );
+    }
   }
 }

@@ -2,7 +2,7 @@
 // catalogs and stream on request. Wires the SIP user agent to registration, the MANSCDP inbox,
 // device queries (device-queries.ts) and plays (plays.ts), and exposes it all as
 // GatewayServices for the API.
-import type { ServerTransaction, SipRequest, SipUserAgent } from '../../sip/index.js';
+import { formatRemote, type ServerTransaction, type SipRequest, type SipUserAgent } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
 import type { DeviceStore, MediaTransportName } from '../../store/device-store.js';
 import type { Stream } from '../../hub/stream.js';
@@ -134,11 +134,22 @@ export class UpperPlatform implements GatewayServices {
       },
       opts.log.child({ part: 'inbox' }),
     );
-    this.sessions.events.on('online', (deviceId) => {
-      opts.log.info({ deviceId }, 'device online');
+    this.sessions.events.on('online', (deviceId, cause) => {
+      opts.log.info({ deviceId, cause }, 'device online');
+      // A registration kept across our restart changed nothing on the device's side: its catalog
+      // is asked for again only when we never got one.
+      if (cause === 'restored' && opts.store.countChannels(deviceId) > 0) {
+        return;
+      }
       // A fresh registration: learn what the device shares, then what it is.
       setTimeout(() => void this.#afterRegistration(deviceId), 50).unref();
     });
+    this.sessions.events.on('rebound', (deviceId, from, to) =>
+      opts.log.info(
+        { deviceId, from: formatRemote(from), to: formatRemote(to) },
+        'device seen on a new port of its registered address; binding follows',
+      ),
+    );
     this.sessions.events.on('offline', (deviceId, reason) => {
       opts.log.warn({ deviceId, reason }, 'device offline');
       this.#plays.closeDevice(deviceId, `device offline: ${reason}`);
@@ -153,6 +164,13 @@ export class UpperPlatform implements GatewayServices {
 
   start(): void {
     this.#o.store.markAllOffline();
+    const restored = this.sessions.restoreRegistrations();
+    if (restored > 0) {
+      this.#o.log.info(
+        { restored },
+        'registrations kept from before the restart; online at their next keepalive',
+      );
+    }
     this.sessions.start();
     if (this.#o.catalogIntervalSec > 0) {
       this.#catalogTimer = setInterval(() => {
