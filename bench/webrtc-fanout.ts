@@ -18,8 +18,9 @@ import express from 'express';
 import { packetizeH264 } from '../codecs/h264/rtp-packetizer.js';
 import { setLogLevel } from '../gateway/log.js';
 import { Stream } from '../gateway/hub/stream.js';
-import { makeClip, pace } from '../gateway/outputs/webrtc/fixtures/test-media.js';
-import { WeriftViewer } from '../gateway/outputs/webrtc/fixtures/werift-viewer.js';
+import { makeClip } from '../test/helpers/media-clip.js';
+import { pace } from '../test/helpers/clip-pacer.js';
+import { WeriftViewer } from '../test/helpers/werift-viewer.js';
 import { whepRouter } from '../gateway/outputs/webrtc/whep-router.js';
 
 const VIDEO_PT = 108;
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
   const height = Number(process.env.HEIGHT ?? 1080);
   const width = Math.round((height * 16) / 9);
   const bitrate = process.env.BITRATE ?? '4M';
-  const clip = makeClip({ width, height, seconds: 10, gop: 50, bitrate });
+  const clip = makeClip({ width, height, seconds: 10, gop: 50, audio: 'PCMA', bitrate });
   let bytes = 0;
   for (const au of clip.video) {
     for (const u of au.units) {

@@ -4,7 +4,7 @@
 // argv[2]: the WHEP URL. Calls: add {count}, remove {count}, snapshot, metrics.*, close.
 import { setLogLevel } from '../../gateway/log.js';
 import { viewerSocket } from '../../gateway/outputs/webrtc/socket-queue.js';
-import { WeriftViewer } from '../../gateway/outputs/webrtc/fixtures/werift-viewer.js';
+import { WeriftViewer } from '../../test/helpers/werift-viewer.js';
 import { serveRpc } from '../lib/rpc-child.js';
 import { RtpTap, type PtCounts } from '../lib/rtp-tap.js';
 import { selfMetricsHandlers } from '../lib/self-metrics.js';

@@ -9,8 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LowerPlatformState } from '../../gateway/gb28181/lower/lower-platform.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
-import { freePort } from './signaling-support.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { freePort } from '../helpers/ports.js';
 import {
   A_ID,
   B_ID,
@@ -19,7 +20,7 @@ import {
   upperEntry,
   upperOnA,
   type ChannelView,
-} from './cascade-support.js';
+} from '../helpers/cascade-pair.js';
 
 let bPort: number;
 const dirs = { a: '', b: '' };

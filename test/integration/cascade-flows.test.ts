@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccessUnit } from '../../codecs/types.js';
 import type { ShareEntry } from '../../gateway/store/cascade-store.js';
-import { waitFor } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   A_ID,
   B_ID,
@@ -19,7 +19,7 @@ import {
   startPair,
   upperOnA,
   type Pair,
-} from './cascade-support.js';
+} from '../helpers/cascade-pair.js';
 
 let pair: Pair;
 const sim = () => pair.a.sim.device(SIM)!.backend;

@@ -20,10 +20,12 @@ import { parseRtp } from '../../codecs/rtp/packet.js';
 import { Rfc4571Framer } from '../../codecs/rtp/tcp-framing.js';
 import { epochSecondsToGbTime } from '../../gateway/gb28181/gb-date.js';
 import type { ShareEntry } from '../../gateway/store/cascade-store.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 import { repoRoot } from '../helpers/paths.js';
-import { A_ID, SIM, channel } from './cascade-support.js';
-import { REALM, freePort } from './signaling-support.js';
+import { A_ID, SIM, channel } from '../helpers/cascade-pair.js';
+import { REALM } from '../helpers/sip-peer.js';
+import { freePort, portInUse } from '../helpers/ports.js';
 
 const SIPP = spawnSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' }).stdout.trim() || undefined;
 const UPPER = '34020000002000000077';
@@ -165,7 +167,7 @@ for (const transport of ['udp', 'tcp'] as const) {
             resolve(code);
           }),
         );
-        await new Promise((r) => setTimeout(r, 300)); // sipp binds its socket
+        await waitFor(() => portInUse(sippPort, transport), 5_000, 'sipp to bind its port');
         // Added through the API once the simulator's channels are known, so the first catalog is whole.
         const created = await h.api(`/api/upper-platforms`, {
           method: 'POST',

@@ -11,16 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { waitFor } from '../helpers/gateway-harness.js';
-import {
-  SipPeer,
-  catalogPage,
-  freePort,
-  sleep,
-  spawnGateway,
-  type CatalogEntry,
-  type GatewayProcess,
-} from './signaling-support.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { SipPeer } from '../helpers/sip-peer.js';
+import { catalogPage, type CatalogEntry } from '../helpers/manscdp-bodies.js';
+import { freePort } from '../helpers/ports.js';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 
 const PASSWORD = 'kill9-catalog-pw';
 const TOKEN = 'kill9-catalog-token-0123456789';

@@ -9,8 +9,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
-import { freePort } from './signaling-support.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { freePort } from '../helpers/ports.js';
 import {
   CH1,
   DEVICE,
@@ -18,9 +19,8 @@ import {
   diagnosis,
   startLive,
   type StreamView,
-  sleep,
   waitForFrames,
-} from './fault-support.js';
+} from '../helpers/live-stream.js';
 
 let h: Harness;
 let rebooted: Simulator | undefined;

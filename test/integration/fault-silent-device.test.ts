@@ -4,7 +4,8 @@
 // stream from the registry, and keep the device online and playable.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   DEVICE,
   FrameCounter,
@@ -12,7 +13,7 @@ import {
   startLive,
   type StreamView,
   waitForFrames,
-} from './fault-support.js';
+} from '../helpers/live-stream.js';
 
 let h: Harness;
 before(async () => {

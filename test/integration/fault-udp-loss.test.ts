@@ -8,8 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
-import { DEVICE, FrameCounter, sleep, startLive, type StreamView, waitForFrames } from './fault-support.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { DEVICE, FrameCounter, startLive, type StreamView, waitForFrames } from '../helpers/live-stream.js';
 
 let h: Harness;
 before(async () => {

@@ -14,11 +14,11 @@ import {
   FrameCounter,
   diagnosis,
   mediaPort,
-  sleep,
   startLive,
   type StreamView,
   waitForFrames,
-} from './fault-support.js';
+} from '../helpers/live-stream.js';
+import { sleep } from '../helpers/wait.js';
 
 const open: Harness[] = [];
 after(async () => {

@@ -7,7 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FaultOptions } from '../../gateway/outbound/ps-rtp-sender.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/index.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 interface StreamRow {
   streamId: string;
@@ -25,7 +26,6 @@ interface Device {
   sim: Simulator;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let h: Harness;
 const sims: Simulator[] = [];
 let control: Device;

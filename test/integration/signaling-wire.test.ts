@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startHarness, type Harness } from '../helpers/gateway-harness.js';
-import { SipPeer, catalogPage, deviceInfoBody, type CatalogEntry } from './signaling-support.js';
+import { SipPeer } from '../helpers/sip-peer.js';
+import { catalogPage, deviceInfoBody, type CatalogEntry } from '../helpers/manscdp-bodies.js';
 
 const DEVICE = '34020000001180000201';
 const ch = (n: number, name = `通道${n}`): CatalogEntry => ({ id: `3402000000131000000${n}`, name });

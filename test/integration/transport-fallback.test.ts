@@ -4,7 +4,8 @@
 // transport for the device, so the next play goes straight to TCP with no fallback step.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DEVICE = '34020000001180000001';
 const CHANNEL = '34020000001310000001';

@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DEVICE = '34020000001180000001';
 const CHANNEL = '34020000001310000001';
@@ -107,7 +108,12 @@ test(
       )?.[1],
     );
     assert.ok(mediaPort >= min && mediaPort <= max, `media port ${mediaPort}`);
-    await new Promise((r) => setTimeout(r, 3000));
+    // A sample of media on the wire for tshark: 200 RTP packets (about 3 s of the clip).
+    await waitFor(
+      () => (sim!.devices[0].platform.sessions[0]?.packets ?? 0) >= 200,
+      10_000,
+      '200 RTP packets sent',
+    );
     assert.equal((await gw.api(`/api/streams/${live.body.streamId}`, { method: 'DELETE' })).status, 200);
     await waitFor(() => sim!.counts().sessions === 0, 5_000, 'BYE');
     await sim.close(); // REGISTER with Expires: 0

@@ -4,13 +4,14 @@ import { parseH264Sps } from '../../../codecs/h264/sps.js';
 import type { AccessUnit } from '../../../codecs/types.js';
 import { Stream } from '../../hub/stream.js';
 import { FlvReader } from './flv-reader.js';
-import { makeH265Clip, pace, type TestClip } from './fixtures/test-media.js';
+import { makeClip, type TestClip } from '../../../test/helpers/media-clip.js';
+import { pace } from '../../../test/helpers/clip-pacer.js';
 import { ffmpegArgs, H265Transcoder } from './transcoder.js';
 
 let clip: TestClip;
 
 before(() => {
-  clip = makeH265Clip({ width: 640, height: 360, seconds: 4, gop: 25 });
+  clip = makeClip({ codec: 'H265', width: 640, height: 360, seconds: 4, gop: 25 });
 });
 
 test('FlvReader gives the same frames however the byte stream is chunked', () => {

@@ -5,8 +5,9 @@ import express from 'express';
 import type { AccessUnit } from '../../../codecs/types.js';
 import { Stream } from '../../hub/stream.js';
 import { CHROMIUM_FULL_OFFER } from './fixtures/chromium-offers.js';
-import { makeClip, pace, type TestClip } from './fixtures/test-media.js';
-import { WeriftViewer } from './fixtures/werift-viewer.js';
+import { makeClip, type TestClip } from '../../../test/helpers/media-clip.js';
+import { pace } from '../../../test/helpers/clip-pacer.js';
+import { WeriftViewer } from '../../../test/helpers/werift-viewer.js';
 import { listCandidates, sectionPayloadTypes } from './sdp-munge.js';
 import { whepRouter, type WhepRouter } from './whep-router.js';
 
@@ -45,7 +46,7 @@ const h264 = (pts: number, dts: number, keyframe: boolean): AccessUnit => ({
 });
 
 before(async () => {
-  clip = makeClip({ width: 640, height: 360, seconds: 4 });
+  clip = makeClip({ width: 640, height: 360, seconds: 4, audio: 'PCMA' });
   router = whepRouter({
     resolveStream: (id) => streams.get(id),
     publicIp: '127.0.0.1',
