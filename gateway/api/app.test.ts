@@ -270,3 +270,37 @@ test('/openapi.json follows the OpenAPI 3.1 structure rules', async () => {
     );
   }
 });
+
+test('an answer that does not match its response schema is a 500 under test, not a silent drift', async () => {
+  const broken = new FakeServices();
+  broken.addDevice(DEV, [CH]);
+  // A device view that lost a contract field (channelCount) and typed another wrongly.
+  const [device] = broken.listDevices();
+  broken.listDevices = () => [{ ...device, online: 'yes' } as never];
+  const { app: strict } = createApp({
+    services: broken,
+    apiToken: TOKEN,
+    signer,
+    version: 't',
+    checkResponses: true,
+  });
+  const { app: lax } = createApp({
+    services: broken,
+    apiToken: TOKEN,
+    signer,
+    version: 't',
+    checkResponses: false,
+  });
+  for (const [app, expected] of [
+    [strict, 500],
+    [lax, 200],
+  ] as const) {
+    const s = app.listen(0, '127.0.0.1');
+    await new Promise((r) => s.once('listening', r));
+    const res = await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/api/devices`, {
+      headers: auth,
+    });
+    s.close();
+    assert.equal(res.status, expected);
+  }
+});

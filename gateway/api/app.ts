@@ -32,6 +32,12 @@ export interface AppDeps {
   /** Directory of node_modules, for hls.js in the demo. */
   nodeModulesDir?: string;
   rate?: { perSecond: number; burst: number };
+  /**
+   * Check every success body against its route's response schema before sending it; a mismatch
+   * is a bug in the gateway and answers 500. Default on under test (NODE_ENV=test), off in
+   * production (the check costs a parse per answer).
+   */
+  checkResponses?: boolean;
 }
 
 export interface GatewayApp {
@@ -39,7 +45,7 @@ export interface GatewayApp {
   routes: ApiRoute[];
 }
 
-function validated(route: ApiRoute) {
+function validated(route: ApiRoute, checkResponse: boolean) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const parse = (schema: ApiRoute['params'], value: unknown, where: string) => {
@@ -60,6 +66,16 @@ function validated(route: ApiRoute) {
         body: parse(route.body, req.body, 'body'),
       };
       const result = await route.handler(input);
+      if (checkResponse) {
+        const checked = route.response.safeParse(result);
+        if (!checked.success) {
+          const issue = checked.error.issues[0];
+          throw new Error(
+            `${route.method.toUpperCase()} ${route.path} answered off its schema at ` +
+              `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+          );
+        }
+      }
       res.status(route.status ?? 200).json(result);
     } catch (err) {
       next(err);
@@ -102,8 +118,10 @@ export function createApp(deps: AppDeps): GatewayApp {
   const api = express.Router();
   api.use(limiter);
   api.use(express.json({ limit: '16kb' }));
+  const checkResponses = deps.checkResponses ?? process.env.NODE_ENV === 'test';
   for (const route of routes) {
-    const handlers = route.auth === 'bearer' ? [apiAuth, validated(route)] : [validated(route)];
+    const handler = validated(route, checkResponses);
+    const handlers = route.auth === 'bearer' ? [apiAuth, handler] : [handler];
     api[route.method](route.path, ...handlers);
   }
   app.use(api);

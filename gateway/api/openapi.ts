@@ -6,8 +6,8 @@ import type { ApiRoute } from './route-table.js';
 
 type Schema = Record<string, unknown>;
 
-const toSchema = (s: z.ZodType): Schema => {
-  const json = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Schema;
+const toSchema = (s: z.ZodType, io: 'input' | 'output' = 'input'): Schema => {
+  const json = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Schema;
   delete json.$schema;
   return json;
 };
@@ -111,8 +111,8 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string): Sche
       parameters: parameters(route),
       responses: {
         [String(route.status ?? 200)]: {
-          description: route.returns,
-          content: { 'application/json': { schema: {} } },
+          description: route.response.description ?? route.summary,
+          content: { 'application/json': { schema: toSchema(route.response, 'output') } },
         },
         default: errorResponse,
       },

@@ -1,5 +1,7 @@
 // The JSON API as data: each entry is registered on express AND described in /openapi.json,
-// so the two cannot drift apart (a test walks express's router against the document).
+// so the two cannot drift apart (a test walks express's router against the document). Inputs
+// and the success body are zod schemas: requests are parsed with them, answers are checked
+// against them under test (app.ts), and the document is generated from them (openapi.ts).
 import type { z } from 'zod';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
@@ -21,8 +23,8 @@ export interface ApiRoute {
   body?: z.ZodType;
   /** Status on success (200 unless stated). */
   status?: number;
-  /** One-line description of the success body, for the OpenAPI document. */
-  returns: string;
+  /** The success body (responses.ts); its `.describe()` text, if any, describes the answer. */
+  response: z.ZodType;
   /** The JSON body to send, or a promise of it. */
   handler(input: RouteInput): unknown;
 }

@@ -12,7 +12,8 @@ import { repoRoot } from '../helpers/paths.js';
 function layerOf(file: string): string {
   const parts = file.split('/');
   if (parts.length === 1) {
-    return TOP_FILES.has(parts[0]) ? 'composition' : 'core';
+    const name = parts[0];
+    return CONFIG_FILES.has(name) ? 'config' : TOP_FILES.has(name) ? 'composition' : 'core';
   }
   if (parts[0] === 'gb28181') {
     return parts.length === 2 || parts[1] === 'fixtures' ? 'gb28181' : `gb28181/${parts[1]}`;
@@ -21,13 +22,16 @@ function layerOf(file: string): string {
 }
 
 /** Files at gateway/ top that assemble the process; the rest of the top is the core. */
-const TOP_FILES = new Set(['main', 'cli', 'demo', 'config', 'config-help']);
+const TOP_FILES = new Set(['main', 'cli', 'demo']);
+/** The typed configuration (flags, environment, file) and its --help text. */
+const CONFIG_FILES = new Set(['config', 'config-help']);
 
 /** Layer → the layers it may import (besides itself). Read bottom-up. */
 const ALLOWED: Record<string, readonly string[]> = {
   core: [],
   store: ['core'],
   views: ['core', 'store'],
+  config: ['core', 'store', 'views'],
   sip: ['core'],
   hub: ['core'],
   ingest: ['core'],
@@ -36,7 +40,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   'media-plane': ['core', 'store', 'views', 'hub', 'ingest', 'outputs'],
   gb28181: ['core', 'sip'],
   'gb28181/manscdp': ['core', 'gb28181'],
-  'gb28181/lower': ['core', 'sip', 'gb28181', 'gb28181/manscdp', 'hub', 'outbound'],
+  'gb28181/sdp': ['core', 'gb28181'],
+  'gb28181/lower': ['core', 'sip', 'gb28181', 'gb28181/manscdp', 'gb28181/sdp', 'hub', 'outbound'],
   'gb28181/upper': [
     'core',
     'sip',
@@ -44,6 +49,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'views',
     'gb28181',
     'gb28181/manscdp',
+    'gb28181/sdp',
     'hub',
     'ingest',
     'media-plane',
@@ -55,6 +61,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'views',
     'gb28181',
     'gb28181/manscdp',
+    'gb28181/sdp',
     'gb28181/lower',
     'hub',
     'outbound',
@@ -71,9 +78,10 @@ const ALLOWED: Record<string, readonly string[]> = {
     'media-plane',
     'gb28181',
     'gb28181/manscdp',
+    'gb28181/sdp',
     'gb28181/upper',
     'api',
-    'composition',
+    'config',
   ],
   composition: ['*'],
 };

@@ -4,7 +4,9 @@
 // object; an accepted answer names a port in 1..65535 and an address without spaces.
 import assert from 'node:assert/strict';
 import * as bodies from '../../gateway/gb28181/fixtures/reference-bodies.js';
-import { parseGbSdp, readGbAnswer, writeGbSdp } from '../../gateway/gb28181/sdp.js';
+import { readGbAnswer } from '../../gateway/gb28181/sdp/offer-answer.js';
+import { parseGbSdp } from '../../gateway/gb28181/sdp/parse.js';
+import { writeGbSdp } from '../../gateway/gb28181/sdp/write.js';
 import { defineFuzz } from '../helpers/fuzz.js';
 import { ascii, mutate } from '../helpers/mutate.js';
 import { randomInt } from '../helpers/random.js';

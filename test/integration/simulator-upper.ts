@@ -11,7 +11,8 @@ import {
   type ManscdpMessage,
   type ParsedManscdp,
 } from '../../gateway/gb28181/manscdp/codec.js';
-import { buildGbOffer, parseGbSdp, readGbAnswer, type GbAnswerMedia } from '../../gateway/gb28181/sdp.js';
+import { buildGbOffer, readGbAnswer, type GbAnswerMedia } from '../../gateway/gb28181/sdp/offer-answer.js';
+import { parseGbSdp } from '../../gateway/gb28181/sdp/parse.js';
 import { playSubject } from '../../gateway/gb28181/subject.js';
 import {
   createInDialogRequest,

@@ -2,7 +2,8 @@
 // (s=Play / Playback / Download with u= and t=), how the media must travel (UDP to c=/m=, or RFC
 // 4571 TCP in the role opposite to the offer's a=setup), and which SSRC goes in the answer's y=
 // and in the RTP headers, per vendor profile (quirk 11). Pure; failures are data (a SIP status).
-import { parseGbSdp, type GbSdp, type GbSdpMedia } from '../sdp.js';
+import { type GbSdp, type GbSdpMedia } from '../sdp/model.js';
+import { parseGbSdp } from '../sdp/parse.js';
 import { isGbSsrc, ssrcToUint32 } from '../ssrc.js';
 import type { MediaRequest } from './backend.js';
 import type { VendorProfile } from './vendor-profile.js';

@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GbErrorCode } from './errors.js';
-import * as ref from './fixtures/reference-bodies.js';
-import {
-  buildGbOffer,
-  gbAnswer,
-  parseGbSdp,
-  readGbAnswer,
-  writeGbSdp,
-  type GbOfferParams,
-  type GbSdp,
-} from './sdp.js';
+import { GbErrorCode } from '../errors.js';
+import * as ref from '../fixtures/reference-bodies.js';
+import { type GbSdp } from './model.js';
+import { buildGbOffer, gbAnswer, readGbAnswer, type GbOfferParams } from './offer-answer.js';
+import { parseGbSdp } from './parse.js';
+import { writeGbSdp } from './write.js';
 
 const sdp = (...lines: string[]) => lines.join('\r\n') + '\r\n';
 

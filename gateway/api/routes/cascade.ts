@@ -1,24 +1,22 @@
 // /api/upper-platforms: the gateway's own upper platforms (cascade) and the channels shared with
 // each. Entries of the route table like the others, so /openapi.json describes them too.
 import { z } from 'zod';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../errors.js';
 import {
   SharesBodySchema,
   UpperPlatformSchema,
   UpperPlatformUpdateSchema,
   type UpperPlatformInput,
   type UpperPlatformUpdate,
-} from '../views/upper-platform-config.js';
-import type { ShareEntry } from '../store/cascade-store.js';
-import type { CascadeServices } from '../views/cascade-services.js';
-import { defineRoute, type ApiRoute } from './route-table.js';
-import { GbId } from './validation.js';
+} from '../../views/upper-platform-config.js';
+import type { ShareEntry } from '../../store/cascade-store.js';
+import type { CascadeServices } from '../../views/cascade-services.js';
+import { defineRoute, type ApiRoute } from '../route-table.js';
+import { GbId } from '../validation.js';
+import { OkBody, SharesBody, UpperPlatformDetailBody, UpperPlatformViewBody } from '../responses.js';
 
 const UpperParams = z.object({ upperId: GbId });
 type UpperP = { upperId: string };
-
-const VIEW =
-  '{id, name, realm, host, port, transport, localId, keepaliveIntervalSec, keepaliveMaxMisses, expiresSec, registerTimeoutSec, charset, enabled, shareCount, channelCount, status: {state, online, lastError, registeredAt, lastKeepaliveAt, keepalive, streams, catalogSubscriptions, notifications}}';
 
 export function cascadeRoutes(cascade: CascadeServices | undefined): ApiRoute[] {
   const services = (): CascadeServices => {
@@ -40,7 +38,7 @@ export function cascadeRoutes(cascade: CascadeServices | undefined): ApiRoute[] 
       path: '/api/upper-platforms',
       summary: 'Upper platforms we register to as a lower platform (cascade), with their link state',
       auth: 'bearer',
-      returns: `[${VIEW}]`,
+      response: z.array(UpperPlatformViewBody),
       handler: () => cascade?.listUpperPlatforms() ?? [],
     }),
     defineRoute({
@@ -50,7 +48,7 @@ export function cascadeRoutes(cascade: CascadeServices | undefined): ApiRoute[] 
       auth: 'bearer',
       body: UpperPlatformSchema,
       status: 201,
-      returns: `${VIEW} plus {shares, catalog}`,
+      response: UpperPlatformDetailBody,
       handler: ({ body }) => services().createUpperPlatform(body as UpperPlatformInput),
     }),
     defineRoute({
@@ -59,7 +57,7 @@ export function cascadeRoutes(cascade: CascadeServices | undefined): ApiRoute[] 
       summary: 'One upper platform: settings, link state, shares and the catalog it sees',
       auth: 'bearer',
       params: UpperParams,
-      returns: `${VIEW} plus {shares, catalog: [{channelId, name, parentId, businessGroupId, directory, online, source}]}`,
+      response: UpperPlatformDetailBody,
       handler: ({ params }) => requireUpper((params as UpperP).upperId),
     }),
     defineRoute({
@@ -69,7 +67,7 @@ export function cascadeRoutes(cascade: CascadeServices | undefined): ApiRoute[] 
       auth: 'bearer',
       params: UpperParams,
       body: UpperPlatformUpdateSchema,
-      returns: `${VIEW} plus {shares, catalog}`,
+      response: UpperPlatformDetailBody,
       handler: ({ params, body }) =>
         services().updateUpperPlatform((params as UpperP).upperId, body as UpperPlatformUpdate),
     }),
@@ -79,7 +77,7 @@ export function cascadeRoutes(cascade: CascadeServices | undefined): ApiRoute[] 
       summary: 'Unregister from an upper platform and forget it and its shares',
       auth: 'bearer',
       params: UpperParams,
-      returns: '{ok: true}',
+      response: OkBody,
       handler: async ({ params }) => {
         await services().deleteUpperPlatform((params as UpperP).upperId);
         return { ok: true };
@@ -91,7 +89,7 @@ export function cascadeRoutes(cascade: CascadeServices | undefined): ApiRoute[] 
       summary: 'The sharing relations of an upper platform and the catalog they resolve to',
       auth: 'bearer',
       params: UpperParams,
-      returns: '{shares, catalog}',
+      response: SharesBody,
       handler: ({ params }) => {
         const { shares, catalog } = requireUpper((params as UpperP).upperId);
         return { shares, catalog };
@@ -104,7 +102,7 @@ export function cascadeRoutes(cascade: CascadeServices | undefined): ApiRoute[] 
       auth: 'bearer',
       params: UpperParams,
       body: SharesBodySchema,
-      returns: '{shares, catalog}',
+      response: SharesBody,
       handler: async ({ params, body }) => {
         const { shares, catalog } = await services().setShares(
           (params as UpperP).upperId,

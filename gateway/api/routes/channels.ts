@@ -1,0 +1,67 @@
+// What an operator does with one channel: live, PTZ, record search, playback.
+import { z } from 'zod';
+import type { PtzRequest } from '../../views/services.js';
+import { defineRoute, type ApiRoute } from '../route-table.js';
+import { OkBody, PlayAnswerBody, RecordItemBody } from '../responses.js';
+import { ChannelParams, PtzBody, TimeRange } from '../validation.js';
+import { playAnswer, type ChannelP, type RouteDeps } from './route-deps.js';
+
+export function channelRoutes(deps: RouteDeps): ApiRoute[] {
+  const { services } = deps;
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/devices/:deviceId/channels/:channelId/live',
+      summary: 'Start or join the live stream (INVITE s=Play)',
+      auth: 'bearer',
+      params: ChannelParams,
+      response: PlayAnswerBody,
+      handler: async ({ params }) => {
+        const { deviceId, channelId } = params as ChannelP;
+        return playAnswer(deps, await services.startLive(deviceId, channelId));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/devices/:deviceId/channels/:channelId/ptz',
+      summary: 'PTZ move/zoom/stop or preset set/call/delete (DeviceControl PTZCmd)',
+      auth: 'bearer',
+      params: ChannelParams,
+      body: PtzBody,
+      response: OkBody,
+      handler: async ({ params, body }) => {
+        const { deviceId, channelId } = params as ChannelP;
+        await services.ptz(deviceId, channelId, body as PtzRequest);
+        return { ok: true };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/devices/:deviceId/channels/:channelId/records',
+      summary: 'RecordInfo query for a time range (at most 24 h)',
+      auth: 'bearer',
+      params: ChannelParams,
+      query: TimeRange,
+      response: z.array(RecordItemBody),
+      handler: ({ params, query }) => {
+        const { deviceId, channelId } = params as ChannelP;
+        const { start, end } = query as { start: Date; end: Date };
+        return services.queryRecords(deviceId, channelId, start, end);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/devices/:deviceId/channels/:channelId/playback',
+      summary: 'Start a playback stream (INVITE s=Playback)',
+      auth: 'bearer',
+      params: ChannelParams,
+      body: TimeRange,
+      response: PlayAnswerBody,
+      handler: async ({ params, body }) => {
+        const { deviceId, channelId } = params as ChannelP;
+        const { start, end } = body as { start: Date; end: Date };
+        return playAnswer(deps, await services.startPlayback(deviceId, channelId, start, end));
+      },
+    }),
+  ];
+}

@@ -1,0 +1,45 @@
+// What the route files share: the services they drive and the lookups that turn a missing
+// device or stream into its GW_ERR_* answer.
+import { GatewayError } from '../../errors.js';
+import type { CascadeServices } from '../../views/cascade-services.js';
+import type { DeviceDetail, GatewayServices, StreamView } from '../../views/services.js';
+
+export interface RouteDeps {
+  services: GatewayServices;
+  /** The cascade role; its routes answer GW_ERR_NOT_FOUND without it. */
+  cascade?: CascadeServices;
+  version: string;
+  startedAt: number;
+  /** Adds signed WHEP/HLS URLs to a stream answer. */
+  mediaUrls(streamId: string): { whep: string; hls: string };
+}
+
+export type DeviceP = { deviceId: string };
+export type ChannelP = { deviceId: string; channelId: string };
+export type StreamP = { streamId: string };
+
+export function requireDevice(services: GatewayServices, deviceId: string): DeviceDetail {
+  const device = services.getDevice(deviceId);
+  if (!device) {
+    throw new GatewayError('GW_ERR_DEVICE_NOT_FOUND', `no device ${deviceId}`);
+  }
+  return device;
+}
+
+export function requireStream(services: GatewayServices, streamId: string): StreamView {
+  const stream = services.getStream(streamId);
+  if (!stream) {
+    throw new GatewayError('GW_ERR_STREAM_NOT_FOUND', `no active stream ${streamId}`);
+  }
+  return stream;
+}
+
+/** The answer of live and playback: the stream and where to watch it. */
+export function playAnswer(deps: RouteDeps, s: StreamView) {
+  return {
+    streamId: s.streamId,
+    ...deps.mediaUrls(s.streamId),
+    codec: s.codec,
+    transport: s.transport,
+  };
+}
