@@ -77,6 +77,7 @@ my %STYLE = (
   "§8.6.8"        => q{docs/testing.md §7},
   "§8.7"          => q{docs/testing.md §8},
   "§8.8"          => q{docs/architecture.md §6},
+  "§10"           => q{docs/architecture.md §5 "One owner for each fact"},
 );
 
 sub style_target {
