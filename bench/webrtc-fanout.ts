@@ -1,7 +1,7 @@
 // WebRTC fan-out cost: one camera-like H.264 + PCMA stream (real Stream hub, real WHEP router,
 // werift SRTP) sent to N viewers on loopback. Viewers are werift peers in a child process that
 // complete ICE/DTLS and then only count SRTP packets (no decryption), so the receivers do not
-// starve the sender on a 2-core box (webrtc-hls-notes §3).
+// starve the sender on a 2-core box (docs/browser-notes.md §3).
 //
 //   npx tsx bench/webrtc-fanout.ts                      # N = 0 1 10 25 50, fanout sliced
 //   FANOUT=sync SEND_PATH=werift N=0,10,50 WINDOW_S=20 npx tsx bench/webrtc-fanout.ts

@@ -1,4 +1,4 @@
-// The sink contract shared by WebRTC and HLS outputs (style.md §8.2): the stream hub calls
+// The sink contract shared by WebRTC and HLS outputs (docs/architecture.md §3): the stream hub calls
 // write() synchronously for every access unit, in decode order.
 import type { AccessUnit } from '../../codecs/types.js';
 

@@ -1,4 +1,4 @@
-// The stream hub (style.md §8.2, rule 4): one per live or playback stream. It starts its
+// The stream hub (docs/architecture.md §3): one per live or playback stream. It starts its
 // source on demand (INVITE), fans access units out synchronously to its sinks, keeps a GOP
 // cache for instant start, and stops the source (BYE) after the last viewer leaves.
 import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';

@@ -16,7 +16,7 @@ import { whepRouter, type WhepRouter } from '../../gateway/outputs/webrtc/whep-r
 const skip = browserSkipReason();
 
 // A WHEP client as a browser page would write it: recvonly video (H.264 packetization-mode 1,
-// 42e01f, via setCodecPreferences as in webrtc-hls-notes §2.3) + recvonly audio, non-trickle.
+// 42e01f, via setCodecPreferences as in docs/browser-notes.md §2.3) + recvonly audio, non-trickle.
 // Chromium's own host candidates (192.0.2.2 / fd00::2 here) are useless on loopback and
 // are stripped; the gateway is ice-lite and Chromium connects to its 127.0.0.1 candidate.
 const PAGE = `<!doctype html><meta charset="utf-8"><title>whep</title><body><script>

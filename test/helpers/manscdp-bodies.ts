@@ -1,5 +1,5 @@
 // MANSCDP bodies a scripted lower platform sends (GB/T 28181-2016 §A.2), as literal XML in
-// GB2312 bytes, the way devices send them (reference §0, §2, §3.1).
+// GB2312 bytes, the way devices send them (docs/gb28181.md §0, §2, §3.1).
 import iconv from 'iconv-lite';
 
 export interface CatalogEntry {
@@ -8,7 +8,7 @@ export interface CatalogEntry {
   status?: 'ON' | 'OFF';
 }
 
-/** One Catalog Response page (reference §3.1) as GB2312 bytes; `items` may be empty. */
+/** One Catalog Response page (docs/gb28181.md §3.1) as GB2312 bytes; `items` may be empty. */
 export function catalogPage(deviceId: string, sn: string, sumNum: number, items: CatalogEntry[]): Buffer {
   const list = items
     .map(

@@ -16,7 +16,7 @@ import { keepaliveBody } from './manscdp-bodies.js';
 
 export const SERVER_ID = '34020000002000000001';
 export const REALM = '3402000000';
-/** The gateway's Request-URI for REGISTER and MESSAGE (reference §1.1). */
+/** The gateway's Request-URI for REGISTER and MESSAGE (docs/gb28181.md §1.1). */
 export const SERVER_URI = `sip:${SERVER_ID}@${REALM}`;
 
 export interface RegisterResult {
@@ -71,7 +71,7 @@ export class SipPeer {
     return new SipPeer(o.deviceId, transport, ua, gateway, o.password);
   }
 
-  /** REGISTER, answer the 401 (reference §1.1); the answers and the authorized REGISTER. */
+  /** REGISTER, answer the 401 (docs/gb28181.md §1.1); the answers and the authorized REGISTER. */
   async register(o: { password?: string; expires?: number } = {}): Promise<RegisterResult> {
     const first = this.ua.createRequest({
       method: 'REGISTER',
@@ -110,7 +110,7 @@ export class SipPeer {
     return this.ua.request(req, this.gateway);
   }
 
-  /** A device → upper MESSAGE with a fresh Call-ID (as real devices send, reference §0). */
+  /** A device → upper MESSAGE with a fresh Call-ID (as real devices send, docs/gb28181.md §0). */
   message(body: Buffer | string, opts: { callId?: string } = {}): Promise<SipResponse> {
     const req = this.ua.createRequest({
       method: 'MESSAGE',

@@ -72,7 +72,7 @@ export class StandInUpper {
   readonly unregistered: string[] = [];
   readonly log = { challenges: 0, staleChallenges: 0, forbidden: 0, keepalives: 0 };
   keepaliveMode: KeepaliveMode = 'answer';
-  /** Send BYE when a MediaStatus 121 arrives in a dialog (what an upper does, reference §8.2). */
+  /** Send BYE when a MediaStatus 121 arrives in a dialog (what an upper does, docs/gb28181.md §8.2). */
   byeOnMediaStatus = true;
   readonly #o: StandInUpperOptions;
   readonly #plays = new Set<PlayHandle>();

@@ -1,4 +1,4 @@
-// The cascade link's life when the upper platform goes away (GB/T 28181 §9.6; reference §2): A
+// The cascade link's life when the upper platform goes away (GB/T 28181 §9.6; docs/gb28181.md §2): A
 // keeps alive every second; with B stopped, A counts three unanswered keepalives, marks B offline,
 // and registers again with a growing back-off until B (restarted on the same port and data dir)
 // answers. Then A restarts without any cascade configuration: the upper platform and its sharing

@@ -134,7 +134,7 @@ test("a record query on B returns the simulator's recordings of that channel", a
     `/api/devices/${A_ID}/channels/${channel(3)}/records?${q}`,
   );
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  // Whole seconds: GB times have no fraction (reference §0).
+  // Whole seconds: GB times have no fraction (docs/gb28181.md §0).
   const sec = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
   const truth = sim()
     .records(channel(3), start.getTime(), end.getTime())

@@ -113,7 +113,7 @@ for (const transport of ['udp', 'tcp'] as const) {
           scenario,
           readFileSync(join(repoRoot, 'test', 'sipp', 'cascade-upper.xml'), 'utf8')
             .replaceAll('@MEDIA_PROTO@', transport === 'udp' ? 'RTP/AVP' : 'TCP/RTP/AVP')
-            // TCP: we listen (passive), so the gateway dials us (reference §7.2).
+            // TCP: we listen (passive), so the gateway dials us (docs/gb28181.md §7.2).
             .replaceAll(
               '@MEDIA_SETUP@',
               transport === 'udp' ? 'a=connection:new' : 'a=setup:passive\n      a=connection:new',
@@ -291,7 +291,7 @@ for (const transport of ['udp', 'tcp'] as const) {
             m.direction === 'received' && /^SIP\/2\.0 200/.test(m.text) && /CSeq: 201 INVITE/.test(m.text),
         )!.text;
         if (transport === 'tcp') {
-          // The offer's passive side listens, so we dial it: a=setup:active (RFC 4145; reference §7.2).
+          // The offer's passive side listens, so we dial it: a=setup:active (RFC 4145; docs/gb28181.md §7.2).
           assert.match(answer, /\nm=video \d+ TCP\/RTP\/AVP 96\r?\n/);
           assert.match(answer, /\na=setup:active\r?\n/);
         } else {

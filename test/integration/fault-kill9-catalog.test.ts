@@ -1,5 +1,5 @@
 // Fault: the gateway is killed with SIGKILL during a catalog sync, then restarted on the same
-// data dir. A sync replaces a device's channel set only when complete (reference §3.2, §13 #4),
+// data dir. A sync replaces a device's channel set only when complete (docs/gb28181.md §3.2, §13 #4),
 // in one SQLite transaction, so whatever the moment of the kill (pages still arriving, or the
 // last page just in and the commit under way) the restarted gateway must hold either the whole
 // old set or the whole new one, never a mix and never nothing, in a database that passes

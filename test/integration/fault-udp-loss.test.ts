@@ -1,4 +1,4 @@
-// Fault: 10 % packet loss and 10 % reordering on a UDP media stream (reference §10.1: ZLMediaKit
+// Fault: 10 % packet loss and 10 % reordering on a UDP media stream (docs/gb28181.md §10.1: ZLMediaKit
 // drops a frame on a sequence gap; we do the same and resync at the next pack). The stream must
 // keep playing: frames keep arriving, keyframes get through, HLS keeps producing segments that
 // ffprobe decodes, the loss shows in the stream's counters, and the registry stays consistent.

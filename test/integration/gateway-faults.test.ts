@@ -1,7 +1,7 @@
 // Acceptance (simulator issue point 3, HTTP API issue point 4): each media fault knob of the
 // simulator changes what the real gateway observes. Loss shows in packetsLost and
 // gb_media_packets_lost_total; a device ignoring y= still plays and the diagnosis names both
-// SSRCs (reference §7.3, §11 quirk 11); a device that goes silent is hung up on after the no-media
+// SSRCs (docs/gb28181.md §7.3, §11 quirk 11); a device that goes silent is hung up on after the no-media
 // timeout, with the cause recorded. A fault-free device on the same gateway is the control.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

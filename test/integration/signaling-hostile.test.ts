@@ -1,4 +1,4 @@
-// Bad input at the gateway's SIP port (RFC 3261 §18.3; reference §0 "Robust XML"): truncated,
+// Bad input at the gateway's SIP port (RFC 3261 §18.3; docs/gb28181.md §0 "Robust XML"): truncated,
 // oversized, mis-framed and garbage SIP, and hostile MANSCDP XML (deep nesting, huge SumNum,
 // DOCTYPE/ENTITY). Every piece gets an error response or is dropped with a log line, and the
 // gateway keeps serving a registered simulator device throughout. The gateway runs as a child
@@ -219,7 +219,11 @@ test('hostile MANSCDP XML from a registered device is answered 200, refused by t
   for (const [name, body] of cases) {
     const logsBefore = gw.logged(/unreadable MANSCDP body/).length;
     const res = await attacker.message(body);
-    assert.equal(res.status, 200, `${name}: every MESSAGE is answered 200 before parsing (reference §0)`);
+    assert.equal(
+      res.status,
+      200,
+      `${name}: every MESSAGE is answered 200 before parsing (docs/gb28181.md §0)`,
+    );
     await waitFor(() => gw.logged(/unreadable MANSCDP body/).length > logsBefore, 2000, `${name} logged`);
   }
   const device = await gw.api<{ name: string | null; channelCount: number }>(`/api/devices/${ATTACKER}`);

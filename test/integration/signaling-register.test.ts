@@ -1,4 +1,4 @@
-// Registration and liveness against the real gateway (reference §1, §2): a wrong password is
+// Registration and liveness against the real gateway (docs/gb28181.md §1, §2): a wrong password is
 // refused with 403 and leaves no trace in the store; an expired nonce gets 401 stale=true; three
 // missed keepalives turn a device offline within 3 × interval + 5 s, and traffic brings it back.
 import assert from 'node:assert/strict';

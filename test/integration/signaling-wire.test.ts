@@ -1,4 +1,4 @@
-// Wire details the reference insists on, checked against the real gateway with a scripted lower
+// Wire details docs/gb28181.md insists on, checked against the real gateway with a scripted lower
 // platform: the REGISTER 200's GB Date and Expires (§1.4); answers matched by SN, never by
 // Call-ID (§0); catalog pages out of order and duplicated merged (§3.2); a partial or unsolicited
 // catalog never deletes channels (§3.2, wvp #1425) while a complete one for our query does.

@@ -1,4 +1,4 @@
-// Each media fault knob of the simulator changes what an RTP receiver observes (reference §10.1,
+// Each media fault knob of the simulator changes what an RTP receiver observes (docs/gb28181.md §10.1,
 // §11 quirk 11): loss shows as sequence gaps, a wrong SSRC is seen instead of y=, silence after
 // N seconds stops the packets, duplication and reordering show as late/duplicate sequence numbers.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// INVITE → RTP from the simulated lower platform (reference §7, §8, §10): live over UDP, TCP
+// INVITE → RTP from the simulated lower platform (docs/gb28181.md §7, §8, §10): live over UDP, TCP
 // passive and TCP active, the y= SSRC in the RTP header, BYE stopping the stream, CANCEL,
 // playback with MANSRTSP PAUSE/PLAY and MediaStatus 121 at the end of the range, vendor SSRC quirks.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// MANSCDP queries and controls against the simulated lower platform (reference §3-§6): catalog
+// MANSCDP queries and controls against the simulated lower platform (docs/gb28181.md §3-§6): catalog
 // paging and charset per vendor, out-of-order and duplicated pages, DeviceInfo/DeviceStatus,
 // RecordInfo pages, PTZ moving the simulated camera, presets, IFameCmd.
 import assert from 'node:assert/strict';
@@ -212,7 +212,7 @@ test('PTZ DeviceControl moves the simulated camera at the given speed until stop
   await upper.send(DEVICE, { kind: 'PresetQuery', sn: '406', deviceId: CH1 });
   const presets = await waitFor(() => upper.messagesOf('PresetQueryResponse', '406')[0]);
   assert.deepEqual(presets.message.presets, [{ presetId: 3, presetName: '预置点3' }]);
-  // PTZ gets no MANSCDP answer (reference §5.1).
+  // PTZ gets no MANSCDP answer (docs/gb28181.md §5.1).
   assert.equal(upper.received.filter((r) => r.message.kind === 'DeviceControlResponse').length, 0);
 });
 

@@ -1,4 +1,4 @@
-// The simulated lower platform registers with a stand-in upper platform (reference §1, §2):
+// The simulated lower platform registers with a stand-in upper platform (docs/gb28181.md §1, §2):
 // digest over UDP and TCP, qop and stale nonces, 403 back-off, unregister on close, keepalives,
 // and re-registration after three unanswered keepalives.
 import assert from 'node:assert/strict';

@@ -2,7 +2,7 @@
 // tshark captures on loopback from before the simulator starts until it has unregistered: its
 // SIP dissector must read every message (both directions) without a malformed flag or a warning,
 // and the media, decoded as RTP on the gateway's receive port, must show no loss and no sequence
-// errors when no fault knob is set (reference §10.1: PT 96, one timestamp per frame).
+// errors when no fault knob is set (docs/gb28181.md §10.1: PT 96, one timestamp per frame).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -193,13 +193,13 @@ test(
     const maxDelta = cells[pct + 3];
     const problem = cells[pct + 7];
     assert.equal(Number(dstPort), mediaPort);
-    assert.equal(ssrc.toLowerCase(), '0x0bebc201', 'SSRC = y=0200000001 (reference §7.1)');
+    assert.equal(ssrc.toLowerCase(), '0x0bebc201', 'SSRC = y=0200000001 (docs/gb28181.md §7.1)');
     assert.ok(Number(pkts) > 50, `${pkts} packets`);
     assert.equal(Number(lost), 0, 'Lost');
     assert.equal(problem, undefined, 'tshark flags a problem (sequence errors or wrong timestamps)');
     assert.ok(Number(maxDelta) < 1000, `max delta ${maxDelta} ms`);
     // tshark's per-packet fields, checked here too: consecutive sequence numbers, PT 96, and a new
-    // timestamp only after a packet with the marker bit (one timestamp per PS pack, §10.1).
+    // timestamp only after a packet with the marker bit (one timestamp per PS pack, docs/gb28181.md §10.1).
     const packets = tshark([
       '-d',
       `udp.port==${mediaPort},rtp`,

@@ -1,5 +1,5 @@
 // Security: REGISTER digest nonces expire and cannot be replayed (RFC 2617 §3.2.1-§3.2.2,
-// RFC 3261 §22; reference §1.3). Nonces are signed by the gateway (gateway/sip/nonce.ts), so a
+// RFC 3261 §22; docs/gb28181.md §1.3). Nonces are signed by the gateway (gateway/sip/nonce.ts), so a
 // forged or foreign one is refused; an expired one only earns a stale=true challenge; a captured
 // Authorization cannot register another device ID; with qop=auth a repeated nonce count is refused.
 // (Wrong password → 403 and the stale=true round trip are in signaling-register.test.ts.)

@@ -1,5 +1,5 @@
 // Security: repeated wrong passwords lock out the device ID + source address for a while
-// (reference §1.4: Monibuca bans an ID for 10 min after 3 failures; ours: 5 failures in 10 min
+// (docs/gb28181.md §1.4: Monibuca bans an ID for 10 min after 3 failures; ours: 5 failures in 10 min
 // lock for 10 min). While locked even the right password gets 403; the same ID from another
 // address and other IDs from the same address are not affected; the lock ends by itself.
 import { test, before, after } from 'node:test';

@@ -22,7 +22,7 @@ function declines(body: Uint8Array | string): void {
 
 const utf8Keepalive = KEEPALIVE.replace('GB2312', 'UTF-8');
 
-test('reference §2 keepalive, GB2312 bytes: same result as parseManscdp', () => {
+test('docs/gb28181.md §2 keepalive, GB2312 bytes: same result as parseManscdp', () => {
   const bytes = iconv.encode(KEEPALIVE, 'gb2312');
   assertSameAsFull(bytes);
   assert.deepEqual(parseKeepaliveFast(bytes)?.message, {
@@ -35,7 +35,7 @@ test('reference §2 keepalive, GB2312 bytes: same result as parseManscdp', () =>
   assert.equal(parseKeepaliveFast(bytes)?.charset.declared, 'GB2312');
 });
 
-test('reference §2 keepalive, UTF-8 bytes: same result as parseManscdp', () => {
+test('docs/gb28181.md §2 keepalive, UTF-8 bytes: same result as parseManscdp', () => {
   const bytes = Buffer.from(utf8Keepalive, 'utf8');
   assertSameAsFull(bytes);
   assert.equal(parseKeepaliveFast(bytes)?.charset.declared, 'UTF-8');
