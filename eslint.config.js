@@ -1,4 +1,4 @@
-// Type-aware lint (style.md §8.8). Layering: codecs/ imports nothing outside itself.
+// Type-aware lint (docs/architecture.md §6). Layering: codecs/ imports nothing outside itself.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(

@@ -1,5 +1,5 @@
 // Measures in-process PS demux throughput: whole input to access units with NAL units
-// split, median of several timed passes after warm-up (style.md §8.7: hrtime, warm-up,
+// split, median of several timed passes after warm-up (docs/testing.md §8: hrtime, warm-up,
 // fixed passes). Reusable by the bench suite; demux-file.ts is its command line.
 import { performance } from 'node:perf_hooks';
 import { PsDemuxer } from '../codecs/ps/demuxer.js';

@@ -1,7 +1,7 @@
 // WebRTC fan-out cost: one camera-like H.264 + PCMA stream (real Stream hub, real WHEP router,
 // werift SRTP) sent to N viewers on loopback. Viewers are werift peers in a child process that
 // complete ICE/DTLS and then only count SRTP packets (no decryption), so the receivers do not
-// starve the sender on a 2-core box (webrtc-hls-notes §3).
+// starve the sender on a 2-core box (docs/browser-notes.md §3).
 //
 //   npx tsx bench/webrtc-fanout.ts                      # N = 0 1 10 25 50, fanout sliced
 //   FANOUT=sync SEND_PATH=werift N=0,10,50 WINDOW_S=20 npx tsx bench/webrtc-fanout.ts
@@ -18,8 +18,9 @@ import express from 'express';
 import { packetizeH264 } from '../codecs/h264/rtp-packetizer.js';
 import { setLogLevel } from '../gateway/log.js';
 import { Stream } from '../gateway/hub/stream.js';
-import { makeClip, pace } from '../gateway/outputs/webrtc/fixtures/test-media.js';
-import { WeriftViewer } from '../gateway/outputs/webrtc/fixtures/werift-viewer.js';
+import { makeClip } from '../test/helpers/media-clip.js';
+import { pace } from '../test/helpers/clip-pacer.js';
+import { WeriftViewer } from '../test/helpers/werift-viewer.js';
 import { whepRouter } from '../gateway/outputs/webrtc/whep-router.js';
 import { CLOCK_HZ } from '../codecs/types.js';
 
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   const height = Number(process.env.HEIGHT ?? 1080);
   const width = Math.round((height * 16) / 9);
   const bitrate = process.env.BITRATE ?? '4M';
-  const clip = makeClip({ width, height, seconds: 10, gop: 50, bitrate });
+  const clip = makeClip({ width, height, seconds: 10, gop: 50, audio: 'PCMA', bitrate });
   let bytes = 0;
   for (const au of clip.video) {
     for (const u of au.units) {

@@ -1,4 +1,4 @@
-// The one frame type of the media path (see style.md §8.2): what the PS demuxer emits,
+// The one frame type of the media path (see docs/architecture.md §3): what the PS demuxer emits,
 // what the stream hub caches and fans out, and what every sink consumes.
 
 /** RTP/SDP encoding names, as they appear in `a=rtpmap` lines. */

@@ -1,5 +1,5 @@
 // `npm run gateway -- [flags]`: the gateway alone. Flags, GB_* environment variables and a
-// --config file are described in shared/contracts.md and gateway/config.ts.
+// --config file are described in docs/api.md §4 and gateway/config.ts.
 import { loadConfig } from './config.js';
 import { gatewayUsage } from './config-help.js';
 import { startGateway } from './main.js';

@@ -1,6 +1,6 @@
 // The gateway's configuration: one typed object. Sources, lowest precedence first:
 // defaults < config file (--config, YAML or JSON) < environment (GB_<FLAG>) < command-line flags.
-// Flag names are a contract (shared/contracts.md); keys in the file use the same names.
+// Flag names are a contract (docs/api.md §4); keys in the file use the same names.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// Composition root (style.md §8.1): config → store → SIP → GB28181 upper platform → media →
+// Composition root (docs/architecture.md §5 "One composition root"): config → store → SIP → GB28181 upper platform → media →
 // outputs → HTTP API, built in order with dependencies passed as arguments, so every module can
 // be built in a test. startGateway() is what the CLI, the demo and the integration tests call.
 import { createServer, type Server } from 'node:http';

@@ -1,4 +1,4 @@
-// Command-line flags of `npm run simulator -- …` (shared/contracts.md "Simulator flags") parsed
+// Command-line flags of `npm run simulator -- …` (docs/api.md §4 "Simulator flags") parsed
 // into SimulatorOptions. Pure; errors are returned, never thrown. `--flag value` and
 // `--flag=value` both work; `--wrong-ssrc` takes an optional number.
 import type { FaultOptions } from '../gateway/outbound/ps-rtp-sender.js';

@@ -1,7 +1,7 @@
 // A MediaSource backed by a looping clip: live streams loop forever; playback and download
 // streams play exactly the requested `t=` range (in media time, scaled) and then report the end,
-// which the lower platform turns into MediaStatus 121 (reference §8.2). PAUSE, PLAY, Scale and
-// Range (reference §8.1) map onto ClipPlayer.
+// which the lower platform turns into MediaStatus 121 (docs/gb28181.md §8.2). PAUSE, PLAY, Scale and
+// Range (docs/gb28181.md §8.1) map onto ClipPlayer.
 import { CLOCK_HZ, type AccessUnit } from '../codecs/types.js';
 import type { MediaRequest, MediaSource, MediaSourceInfo } from '../gateway/gb28181/lower/backend.js';
 import { ClipPlayer } from '../gateway/outbound/clip-player.js';

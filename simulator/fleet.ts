@@ -6,7 +6,7 @@
 // requests are routed by Request-URI/To user (LowerSipRouter); we still use several so a burst
 // (1,000 devices answering catalog queries at once) is spread over several kernel receive
 // buffers, and the upper sees several source ports, as it would behind NATs. TCP: one transport per
-// device, because a GB28181 upper ties a device to its own connection (reference §1.5, 2022
+// device, because a GB28181 upper ties a device to its own connection (docs/gb28181.md §1.5, 2022
 // §9.1.1 f) and SipTransport keeps one outbound connection per remote address; 1,000 devices
 // then hold 1,000 connections plus their idle listening sockets (~3 fds each).
 import type { Logger } from '../gateway/log.js';

@@ -1,5 +1,5 @@
 // The simulated camera head: pan/tilt/zoom positions moved by PTZCmd directions at the commanded
-// speeds (reference §5.2: motion continues until a stop), plus stored presets. Positions are
+// speeds (docs/gb28181.md §5.2: motion continues until a stop), plus stored presets. Positions are
 // integrated lazily from a clock, so there is no timer per camera and tests can use a fake clock.
 
 /** -1, 0 or +1 along an axis: pan left/right, tilt down/up, zoom out/in. */
@@ -59,7 +59,7 @@ export class PtzState {
     this.#motion = { ...motion };
   }
 
-  /** PTZ stop (also stops cruise and scan, reference §5.2). */
+  /** PTZ stop (also stops cruise and scan, docs/gb28181.md §5.2). */
   stop(): void {
     this.move(STILL);
   }

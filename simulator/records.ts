@@ -1,4 +1,4 @@
-// Synthetic recordings for RecordInfo (reference §6): each channel has, every hour of every
+// Synthetic recordings for RecordInfo (docs/gb28181.md §6): each channel has, every hour of every
 // device-local day, one segment starting 0-10 min past the hour and lasting 10-50 min. The set is
 // a pure function of (channel ID, local date), so the gateway's RecordInfo query and a later
 // playback INVITE of the same range agree without any stored state.
@@ -15,7 +15,7 @@ export interface RecordGeneratorOptions {
   timeZone?: string;
   /** Recordings end here: nothing in the future exists. Default Date.now. */
   now?: () => number;
-  /** Cap on items per query, so a year-long query cannot build millions of items. Default 10000 (reference §3.2). */
+  /** Cap on items per query, so a year-long query cannot build millions of items. Default 10000 (docs/gb28181.md §3.2). */
   maxItems?: number;
   /** Average video bit rate used for FileSize. Default 2 Mbit/s. */
   bitrateBps?: number;

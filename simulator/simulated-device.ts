@@ -29,7 +29,7 @@ export interface SimulatedDeviceOptions {
   manufacturer?: string;
   model?: string;
   firmware?: string;
-  /** Put a raw '&' into channel names, as Hikvision does (reference §11 quirk 2). */
+  /** Put a raw '&' into channel names, as Hikvision does (docs/gb28181.md §11 quirk 2). */
   ampersandInNames?: boolean;
   /** Device-local zone for recordings. Default Asia/Shanghai. */
   timeZone?: string;

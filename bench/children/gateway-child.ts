@@ -1,6 +1,6 @@
 // Bench-only entry: the real gateway (startGateway, HLS on every stream as in production) in
 // its own process, so its CPU, memory and event-loop delay are measured apart from the
-// simulated devices. argv[2] is a JSON object of config flags (contracts.md names).
+// simulated devices. argv[2] is a JSON object of config flags (flag names, docs/api.md §4).
 // Calls: metrics.reset / metrics.read (self-metrics.ts), prom (the /metrics text), close.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

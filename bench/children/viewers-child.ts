@@ -1,10 +1,10 @@
 // Bench-only entry: WHEP viewers made of werift in their own process (light mode: after
-// ICE/DTLS they count SRTP packets without decrypting, webrtc-hls-notes §3), each with an
+// ICE/DTLS they count SRTP packets without decrypting, docs/browser-notes.md §3), each with an
 // RtpTap that counts loss from sequence numbers. Viewers are added step by step.
 // argv[2]: the WHEP URL. Calls: add {count}, remove {count}, snapshot, metrics.*, close.
 import { setLogLevel } from '../../gateway/log.js';
 import { viewerSocket } from '../../gateway/outputs/webrtc/socket-queue.js';
-import { WeriftViewer } from '../../gateway/outputs/webrtc/fixtures/werift-viewer.js';
+import { WeriftViewer } from '../../test/helpers/werift-viewer.js';
 import { serveRpc } from '../lib/rpc-child.js';
 import { RtpTap, type PtCounts } from '../lib/rtp-tap.js';
 import { selfMetricsHandlers } from '../lib/self-metrics.js';

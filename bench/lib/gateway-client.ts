@@ -1,4 +1,4 @@
-// The benchmark's view of a running gateway through its public HTTP API (contracts.md): the
+// The benchmark's view of a running gateway through its public HTTP API (docs/api.md): the
 // same calls an operator or video wall makes, with 429 (rate limit) answered by waiting.
 import { sleep } from './stats.js';
 

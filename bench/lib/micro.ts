@@ -1,4 +1,4 @@
-// Micro-benchmark timing (style.md §8.7): untimed warm-up passes so the JIT has compiled the
+// Micro-benchmark timing (docs/testing.md §8): untimed warm-up passes so the JIT has compiled the
 // hot path, then a fixed number of timed passes with process.hrtime.bigint(); the median pass
 // is the figure, the fastest is kept to show the spread.
 import { readFileSync } from 'node:fs';

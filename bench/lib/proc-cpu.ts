@@ -1,7 +1,7 @@
 // CPU time of another process read from /proc (Linux, proc(5)): utime and stime of
 // /proc/<pid>/stat, and the same per thread from /proc/<pid>/task/<tid>/stat, so a window can
 // say how much ran on the JS main thread and how much on libuv/V8 helper threads
-// (webrtc-hls-notes §3). Undefined where /proc is absent (macOS): callers fall back to the
+// (docs/browser-notes.md §3). Undefined where /proc is absent (macOS): callers fall back to the
 // child's own process.cpuUsage().
 import { readdirSync, readFileSync } from 'node:fs';
 

@@ -6,7 +6,7 @@
 // processes on one machine.
 import { performance } from 'node:perf_hooks';
 import { viewerSocket } from '../../gateway/outputs/webrtc/socket-queue.js';
-import { WeriftViewer } from '../../gateway/outputs/webrtc/fixtures/werift-viewer.js';
+import { WeriftViewer } from '../../test/helpers/werift-viewer.js';
 import { GatewayRig } from '../lib/gateway-rig.js';
 import { waitUntil } from '../lib/gateway-client.js';
 import { RtpTap } from '../lib/rtp-tap.js';

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { MediaReady } from '../children/media-child.js';
 import { PsRtpSender } from '../../gateway/outbound/ps-rtp-sender.js';
 import { viewerSocket } from '../../gateway/outputs/webrtc/socket-queue.js';
-import { WeriftViewer } from '../../gateway/outputs/webrtc/fixtures/werift-viewer.js';
+import { WeriftViewer } from '../../test/helpers/werift-viewer.js';
 import { loadClip } from '../../simulator/clip-loader.js';
 import { fragmentTimes } from '../lib/fmp4-times.js';
 import { findRtpOffset, mod32 } from '../lib/frame-match.js';

@@ -2,7 +2,7 @@
 // gateway's media path in its own process (children/media-child.ts: Stream hub, HLS, whepRouter
 // with the default sliced fan-out and SRTP sender, clip paced in real time); the viewers are
 // werift peers in 2 other processes that complete ICE/DTLS and then count SRTP packets by
-// sequence number without decrypting (webrtc-hls-notes §3). Viewers are added in steps; each
+// sequence number without decrypting (docs/browser-notes.md §3). Viewers are added in steps; each
 // step measures the sender's CPU, event-loop delay and every viewer's loss.
 import type { MediaReady, MediaStats } from '../children/media-child.js';
 import type { ViewerSnapshot } from '../children/viewers-child.js';

@@ -1,5 +1,5 @@
 // Track description from a keyframe's parameter sets: the RFC 6381 / ISO/IEC 14496-15
-// Annex E codec string `avc1.PPCCLL` and the picture size (style.md §8.2: derived on
+// Annex E codec string `avc1.PPCCLL` and the picture size (docs/architecture.md §3: derived on
 // demand, not stored beside the stream).
 import { NalType, nalType } from './nal.js';
 import { parseH264Sps, type H264Sps } from './sps.js';

@@ -1,4 +1,4 @@
-// Audio access units: one per audio PES (reference §10.6: GB/T 28181 devices send one
+// Audio access units: one per audio PES (docs/gb28181.md §10.6: GB/T 28181 devices send one
 // G.711 or ADTS frame group per PES), units = [the payload], keyframe always true. A PES
 // without a PTS continues from the previous one by its duration (G.711: 8000 samples/s,
 // one byte per sample, so CLOCK_HZ / 8000 ticks per byte). In a program whose video carries no PTS

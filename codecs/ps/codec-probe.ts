@@ -1,5 +1,5 @@
 // Which codec an elementary stream really carries. The PSM is only a hint: it can be
-// missing (ffmpeg's PS muxer writes none) or wrong (reference §10.6 and quirk #20: Kedacom
+// missing (ffmpeg's PS muxer writes none) or wrong (docs/gb28181.md §10.6 and quirk #20: Kedacom
 // labels H.265 as 0x1B H.264; Dahua labels AAC as 0x90 G.711), so the payload decides.
 import type { AudioCodec, VideoCodec } from '../types.js';
 import * as h264 from '../h264/nal.js';

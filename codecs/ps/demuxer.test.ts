@@ -7,7 +7,7 @@ import { PsDemuxer, type PsDemuxerOptions } from './demuxer.js';
 import { PsMuxer } from './muxer.js';
 import { GAP, type PsInput } from './ps-input.js';
 
-// Three packs in the GB/T 28181 layout (reference §10.6). Frame 2 spans two PES packets,
+// Three packs in the GB/T 28181 layout (docs/gb28181.md §10.6). Frame 2 spans two PES packets,
 // and the start code of its second slice is split between them.
 const STREAM = fromHex(`
   00 00 01 ba 44 00 16 8c 04 01 00 5f 6b f8            // pack header, SCR 86400

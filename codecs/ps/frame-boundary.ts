@@ -1,6 +1,6 @@
 // Whether a stream's RTP frame boundaries can be trusted to end video access units early.
 // In GB28181 all packets of a frame share one RTP timestamp and the marker usually flags the
-// last one (2022 §4.3.6), but devices get it wrong (gb28181-reference.md §10.1), so the
+// last one (2022 §4.3.6), but devices get it wrong (docs/gb28181.md §10.1), so the
 // demuxer's own boundaries (access-unit.ts) stay the authority: each hint is first only
 // checked against them, and trusted after LEARN_FRAMES agree in a row. A hint the demuxer
 // refutes, or one that falls inside a video PES, ends the trust for good. PsDemuxer owns one

@@ -1,5 +1,5 @@
 // Program Stream muxer for the simulator and for tests: one access unit in, one pack out,
-// laid out as GB/T 28181 devices do (reference §10.6, ireader's libmpeg style): an MPEG-2
+// laid out as GB/T 28181 devices do (docs/gb28181.md §10.6, ireader's libmpeg style): an MPEG-2
 // pack header with SCR = DTS - 3600, a system header and PSM before keyframes, then the
 // PES packets, each carrying at most 0xFF80 payload bytes, the first with PTS (and DTS
 // when it differs). The first pack, and the first one of a stream not yet mapped or whose

@@ -20,7 +20,7 @@ const PACK1 = fromHex(`
   ${PACK}
   00 00 01 bc 00 12 e1 ff 00 00 00 08                  // PSM ...
   1b e0 00 00 90 c0 00 00 b9 28 7f 16                  // ... H.264 on 0xE0, G.711A on 0xC0, CRC
-  00 00 01 e0 00 2d 80 00 00                           // video PES, 45 bytes, PTS_DTS_flags 00, no header data
+  00 00 01 e0 00 2d 80 00 00                           // video PES, 45 bytes, PTS_DTS_flags 00
   00 00 00 01 09 f0                                    //   AUD
   00 00 00 01 ${SPS_30FPS}                             //   SPS
   00 00 00 01 68 ce 3c 80                              //   PPS

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../bytes/hex.js';
 import { packHeaderLength, readPackHeader, writePackHeader } from './pack-header.js';
 
-// Reference §10.2: SCR = 86400, program_mux_rate = 6106, no stuffing.
+// docs/gb28181.md §10.2: SCR = 86400, program_mux_rate = 6106, no stuffing.
 const MPEG2_PACK = fromHex(`
   00 00 01 ba     // pack_start_code
   44              // 01 SCR[32..30]=000 1 SCR[29..28]=00

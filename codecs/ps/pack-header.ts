@@ -38,7 +38,7 @@ const isPackStart = (b: Uint8Array, at: number): boolean =>
 
 /**
  * Bytes the pack header at `at` occupies (stuffing included). A bare `00 00 01 BA` followed
- * by another start code is the empty pack Hikvision H.265 streams contain (reference §10.6,
+ * by another start code is the empty pack Hikvision H.265 streams contain (docs/gb28181.md §10.6,
  * ireader mpeg-ps-dec.c): it counts as a 4-byte header.
  */
 export function packHeaderLength(b: Uint8Array, at: number, end: number): Parsed<number> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../bytes/hex.js';
 import { readPesHeader, readTimestamp, writePesHeader, writeTimestamp } from './pes.js';
 
-test('PTS 90000 alone is 21 00 05 BF 21 (reference §10.5)', () => {
+test('PTS 90000 alone is 21 00 05 BF 21 (docs/gb28181.md §10.5)', () => {
   assert.equal(readTimestamp(fromHex('21 00 05 bf 21'), 0), 90000);
   const out = new Uint8Array(5);
   writeTimestamp(out, 0, 2, 90000);

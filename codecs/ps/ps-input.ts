@@ -7,7 +7,7 @@ export interface PsInput {
   /** Program stream bytes: one RTP payload, or any chunk of a file. */
   readonly payload: Uint8Array;
   /**
-   * RTP marker bit: this payload ends a video frame. Devices get it wrong (reference §10.1), so
+   * RTP marker bit: this payload ends a video frame. Devices get it wrong (docs/gb28181.md §10.1), so
    * it is acted on only once the stream has shown it agrees with the NAL units (frame-boundary.ts).
    */
   readonly marker?: boolean;

@@ -5,7 +5,7 @@ import { crc32Mpeg } from './crc32.js';
 import { readPsm, writePsm } from './psm.js';
 import { readSystemHeader, writeSystemHeader } from './system-header.js';
 
-// Reference §10.4: H.264 + G.711A.
+// docs/gb28181.md §10.4: H.264 + G.711A.
 const PSM = fromHex(`
   00 00 01 bc   // start code
   00 12         // program_stream_map_length = 18
@@ -92,7 +92,7 @@ test('PSM: short input is more, a length too small for the fixed fields is inval
   );
 });
 
-// Reference §10.3: one video and one audio stream.
+// docs/gb28181.md §10.3: one video and one audio stream.
 const SYSTEM_HEADER = fromHex(`
   00 00 01 bb
   00 0c         // header_length = 12

@@ -9,7 +9,7 @@
 //   ..     per stream: stream_type, elementary_stream_id, es_info_length(16), descriptors
 //   last 4 CRC_32
 //
-// Quirks (reference §10.4, #20): elementary_stream_map_length is wrong in some devices'
+// Quirks (docs/gb28181.md §10.4, #20): elementary_stream_map_length is wrong in some devices'
 // PSMs, so the entries are read up to program_stream_map_length - 4 instead; the CRC is
 // not checked because ireader's libmpeg writes it byte-reversed.
 import { ByteWriter } from '../bytes/byte-writer.js';

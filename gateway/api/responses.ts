@@ -2,7 +2,7 @@
 // from them, and under test every answer is checked against its schema before it leaves
 // (app.ts), so the document cannot drift from what the gateway sends. Each schema is tied to
 // the view type it describes by `satisfies`, so a change to a view that the schema does not
-// follow fails to compile. Field names are a contract (shared/contracts.md).
+// follow fails to compile. Field names are a contract (docs/api.md).
 import { z } from 'zod';
 import type {
   ChannelView,

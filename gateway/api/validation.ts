@@ -16,7 +16,7 @@ export const IsoTime = z
 
 const MAX_RANGE_MS = 24 * 3600 * 1000;
 
-/** Record spans stay within one day: Hikvision IPCs emit invalid XML beyond ~12 h (reference §6). */
+/** Record spans stay within one day: Hikvision IPCs emit invalid XML beyond ~12 h (docs/gb28181.md §6). */
 export const TimeRange = z
   .object({ start: IsoTime, end: IsoTime })
   // zod runs object refinements even when a field failed, so check the fields are dates first.

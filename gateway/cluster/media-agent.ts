@@ -1,5 +1,5 @@
 // A media node's side of a play: opens the ingest the signaling node asks for (bound before the
-// INVITE leaves, reference §7.2), runs the stream hub with its HLS and WHEP outputs, applies the
+// INVITE leaves, docs/gb28181.md §7.2), runs the stream hub with its HLS and WHEP outputs, applies the
 // answer (y= re-key, tcp-active dial, §7.3), and reports back: ingest events for the diagnosis,
 // keyframe requests, and the end of the stream (idle, no media) so the signaling node sends BYE.
 import { GatewayError } from '../errors.js';

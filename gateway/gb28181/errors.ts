@@ -1,14 +1,14 @@
-// Stable error codes of the pure GB/T 28181 protocol pieces (style.md rule 6). Nothing in
+// Stable error codes of the pure GB/T 28181 protocol pieces (docs/architecture.md §5 "Stable error codes"). Nothing in
 // gateway/gb28181/'s codecs throws on input: every failure is returned as data with one of
 // these codes; tests assert the code, never the wording.
 
 export const GbErrorCode = {
-  // manscdp/xml.ts: hostile or broken XML (reference §0 "Robust XML")
+  // manscdp/xml.ts: hostile or broken XML (docs/gb28181.md §0 "Robust XML")
   BODY_TOO_LARGE: 'GB_ERR_BODY_TOO_LARGE',
   XML_DOCTYPE: 'GB_ERR_XML_DOCTYPE',
   XML_TOO_DEEP: 'GB_ERR_XML_TOO_DEEP',
   XML_MALFORMED: 'GB_ERR_XML_MALFORMED',
-  // manscdp.ts: envelope and fields (reference §0 "XML envelope")
+  // manscdp.ts: envelope and fields (docs/gb28181.md §0 "XML envelope")
   UNKNOWN_ROOT: 'GB_ERR_UNKNOWN_ROOT',
   MISSING_FIELD: 'GB_ERR_MISSING_FIELD',
   BAD_FIELD: 'GB_ERR_BAD_FIELD',

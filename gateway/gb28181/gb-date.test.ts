@@ -66,7 +66,7 @@ test('zones with DST convert both ways (Europe/Berlin summer and winter)', () =>
   assert.equal(epochSecondsToGbTime(Date.UTC(2025, 6, 1, 10) / 1000, 'Europe/Berlin'), '2025-07-01T12:00:00');
 });
 
-test('REGISTER 200 Date header is YYYY-MM-DDTHH:MM:SS.mmm local time (reference §1.4)', () => {
+test('REGISTER 200 Date header is YYYY-MM-DDTHH:MM:SS.mmm local time (docs/gb28181.md §1.4)', () => {
   const ms = Date.UTC(2025, 3, 22, 2, 48, 38, 234);
   assert.equal(sipDateHeader(ms), '2025-04-22T10:48:38.234');
   assert.equal(sipDateHeader(ms, 'UTC'), '2025-04-22T02:48:38.234');

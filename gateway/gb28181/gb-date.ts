@@ -1,12 +1,12 @@
 // GB/T 28181 times: local wall-clock text without a zone, converted to and from epoch time in
-// the device's time zone (reference §0 "Date/time in XML", §1.4, §7.4).
+// the device's time zone (docs/gb28181.md §0 "Date/time in XML", §1.4, §7.4).
 //
 // - XML (RecordInfo, DeviceTime, AlarmTime): `YYYY-MM-DDTHH:MM:SS`; also accepted: a fractional
 //   part and a `+08:00`/`Z` suffix (Unisinsight, wvp PR #1336), and a space for `T` (ISO
 //   variants in MobilePosition, wvp PR #876).
 // - REGISTER 200 `Date` header (time sync): `YYYY-MM-DDTHH:MM:SS.mmm`, local, no zone; not RFC 1123.
 // - SDP `t=` of playback/download: Unix seconds of the device's local wall clock; a UTC server
-//   converting naively is 8 h off for China (reference §13 trap 7).
+//   converting naively is 8 h off for China (docs/gb28181.md §13 trap 7).
 // Zone offsets come from Intl.DateTimeFormat, so any IANA zone works without a dependency.
 import { fail, ok, GbErrorCode, type GbResult } from './errors.js';
 

@@ -14,7 +14,7 @@ import {
   splitParentIds,
 } from './gb-id.js';
 
-test('a 20-digit ID splits into center, industry, type, network and serial (reference §3.4)', () => {
+test('a 20-digit ID splits into center, industry, type, network and serial (docs/gb28181.md §3.4)', () => {
   const id = parseGbId(' 34020000001310000001 ');
   assert.equal(id, '34020000001310000001');
   assert.ok(id);

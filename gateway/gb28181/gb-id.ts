@@ -1,6 +1,6 @@
 // The GB/T 28181 unified identifier (2016 Annex D rule A, 2022 Annex E): 20 decimal digits
 // `CCCCCCCC II TTT N SSSSSS`, plus the 2/4/6/8-digit administrative-division codes that
-// catalogs use as region nodes (reference §3.4).
+// catalogs use as region nodes (docs/gb28181.md §3.4).
 //
 //   digits  1-8   center code (province 2, city 2, county 2, grass-roots unit 2)
 //   digits  9-10  industry code
@@ -59,7 +59,7 @@ export function gbIdSerial(id: GbId): string {
   return id.slice(14);
 }
 
-/** Named type codes of 2016 Annex D / 2022 Annex E (reference §3.4); not exhaustive. */
+/** Named type codes of 2016 Annex D / 2022 Annex E (docs/gb28181.md §3.4); not exhaustive. */
 export const GbTypeCode = {
   DVR: 111,
   VIDEO_SERVER: 112,
@@ -124,7 +124,7 @@ export function gbTypeCategory(typeCode: number): GbTypeCategory {
 }
 
 /**
- * What a catalog DeviceID denotes when building the channel tree (reference §3.4: catalogs mix
+ * What a catalog DeviceID denotes when building the channel tree (docs/gb28181.md §3.4: catalogs mix
  * region nodes, 215/216 group nodes and devices).
  */
 export type CatalogNodeKind = 'region' | 'business-group' | 'virtual-organisation' | 'device' | 'unknown';

@@ -12,7 +12,7 @@ import {
   type MansRtspRequest,
 } from './mansrtsp.js';
 
-/** The bodies of reference §8.1, with their expected typed values. */
+/** The bodies of docs/gb28181.md §8.1, with their expected typed values. */
 const BODIES: [string, MansRtspRequest][] = [
   [ref.PAUSE_MANSRTSP, { method: 'PAUSE', cseq: 1, pauseTime: 'now' }],
   ['PLAY RTSP/1.0\r\nCSeq: 2\r\nRange: npt=now-\r\n', { method: 'PLAY', cseq: 2, range: { start: 'now' } }],

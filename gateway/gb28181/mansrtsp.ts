@@ -1,5 +1,5 @@
 // MANSRTSP, the RTSP-like bodies of INFO requests that control playback (GB/T 28181-2016
-// §9.8 and Annex B; reference §8.1): PLAY (resume, Scale, Range npt), PAUSE, TEARDOWN.
+// §9.8 and Annex B; docs/gb28181.md §8.1): PLAY (resume, Scale, Range npt), PAUSE, TEARDOWN.
 // Every line ends in CRLF, the last one included (the reference PAUSE body is 41 bytes).
 import { fail, ok, GbErrorCode, type GbResult } from './errors.js';
 

@@ -10,7 +10,7 @@ const fi = (
   irisSpeed: number,
 ): PtzCommand => ({ type: 'fi', focus, iris, focusSpeed, irisSpeed });
 
-/** Every worked example of reference §5.2 (address byte 01). */
+/** Every worked example of docs/gb28181.md §5.2 (address byte 01). */
 const WORKED: readonly [string, PtzCommand, string][] = [
   ['stop', { type: 'stop' }, 'A50F0100000000B5'],
   ['right, pan speed 0x80', ptzMove('right', 0x80), 'A50F010180000036'],

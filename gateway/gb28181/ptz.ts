@@ -1,5 +1,5 @@
 // PTZCmd, the 8-byte front-end control code of GB/T 28181-2016 Annex A.3 (Tables A.3-A.11,
-// unchanged in 2022), written as 16 uppercase hex characters (reference §5.2).
+// unchanged in 2022), written as 16 uppercase hex characters (docs/gb28181.md §5.2).
 //
 //   byte 1  A5
 //   byte 2  version (high nibble, 0) | check (low) = (0xA + 0x5 + version) mod 16  → always 0F

@@ -6,7 +6,7 @@ test('first live SSRC for realm 3402000000 is 0200000001; history starts with 1'
   assert.equal(new SsrcAllocator('3402000000').allocate('live'), '0200000001');
   assert.equal(new SsrcAllocator('3402000000').allocate('history'), '1200000001');
   const a = new SsrcAllocator('3402000000');
-  // One stream-number pool for both kinds, as in reference §7.1 then §7.4.
+  // One stream-number pool for both kinds, as in docs/gb28181.md §7.1 then §7.4.
   assert.deepEqual(
     [a.allocate('live'), a.allocate('history'), a.allocate('history')],
     ['0200000001', '1200000002', '1200000003'],

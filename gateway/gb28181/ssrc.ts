@@ -1,4 +1,4 @@
-// The GB/T 28181 SSRC (`y=` of the SDP; 2016 Annex F, 2022 Annex G; reference §7.1):
+// The GB/T 28181 SSRC (`y=` of the SDP; 2016 Annex F, 2022 Annex G; docs/gb28181.md §7.1):
 // ten decimal digits
 //
 //   digit  1      0 = live, 1 = history (playback and download)
@@ -7,7 +7,7 @@
 //
 // The RTP header carries the decimal value as a 32-bit integer: 0200000001 → 200000001
 // (0x0BEBC201). The stream number pool is shared by live and history, so the last four digits
-// alone identify a session (reference §7.4 shows 1200000002 after a live 0200000001).
+// alone identify a session (docs/gb28181.md §7.4 shows 1200000002 after a live 0200000001).
 
 export type SsrcKind = 'live' | 'history';
 
@@ -48,7 +48,7 @@ export class SsrcAllocator {
 
   /**
    * @param realm the SIP domain ID; 10 digits normally, but 8-digit realms occur in the field
-   * (reference §1.3) and work as well since only digits 4-8 are used.
+   * (docs/gb28181.md §1.3) and work as well since only digits 4-8 are used.
    */
   constructor(realm: string) {
     if (!/^\d{8,20}$/.test(realm)) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { GbErrorCode } from './errors.js';
 import { buildSubject, parseSubject, playSubject } from './subject.js';
 
-test('Subject of the reference §7.1 INVITE builds and parses', () => {
+test('Subject of the docs/gb28181.md §7.1 INVITE builds and parses', () => {
   const header = '34020000001310000001:0200000001,34020000002000000001:0';
   assert.equal(playSubject('34020000001310000001', '0200000001', '34020000002000000001'), header);
   const parsed = parseSubject(header);

@@ -1,4 +1,4 @@
-// The INVITE `Subject` header (GB/T 28181-2016 Annex K, 2022 Annex L; reference §7.1):
+// The INVITE `Subject` header (GB/T 28181-2016 Annex K, 2022 Annex L; docs/gb28181.md §7.1):
 // `<media sender ID>:<sender stream serial>,<media receiver ID>:<receiver stream serial>`.
 // Implementations (wvp, field captures) put the y= value as the sender serial and 0 for the
 // receiver: `34020000001310000001:0200000001,34020000002000000001:0`. Some devices reject an

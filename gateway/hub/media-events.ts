@@ -1,8 +1,9 @@
 // What the hub says about a stream's media as it happens. The hub is the one owner of these
-// facts (style.md §10): the play diagnosis, the WHEP sessions and the HLS output listen here
-// instead of counting again. Listeners run synchronously inside Stream.publish, before the
-// access unit that caused the event is written to any sink, so they can act in time (a WHEP
-// viewer moves to the transcoder before the first H.265 frame, HLS opens a new init segment).
+// facts (docs/architecture.md §5 "One owner for each fact"): the play diagnosis, the WHEP
+// sessions and the HLS output listen here instead of counting again. Listeners run
+// synchronously inside Stream.publish, before the access unit that caused the event is written
+// to any sink, so they can act in time (a WHEP viewer moves to the transcoder before the first
+// H.265 frame, HLS opens a new init segment).
 import type { AudioCodec, VideoCodec } from '../../codecs/types.js';
 import type { CloseReason } from './sink.js';
 

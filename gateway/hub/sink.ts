@@ -1,7 +1,7 @@
-// The sink contract shared by WebRTC and HLS outputs (style.md §8.2): the stream hub calls
-// write() synchronously for every access unit, in decode order. The hub also decides where a
-// sink's video starts: the first video access unit a sink gets is a keyframe, and so is the
-// first after congestion, a picture-loss request (Stream.requestKeyframe(sink)) or a codec
+// The sink contract shared by WebRTC and HLS outputs (docs/architecture.md §3): the stream hub
+// calls write() synchronously for every access unit, in decode order. The hub also decides
+// where a sink's video starts: the first video access unit a sink gets is a keyframe, and so is
+// the first after congestion, a picture-loss request (Stream.requestKeyframe(sink)) or a codec
 // change; sinks keep no keyframe wait of their own.
 import type { AccessUnit } from '../../codecs/types.js';
 
@@ -13,7 +13,7 @@ export type CloseReason =
   | 'unsupported-codec'
   /** The stream changed to a codec this sink cannot carry (a WebRTC viewer without a decoder for it). */
   | 'codec-changed'
-  /** The stream carries B-frames, which WebRTC viewers cannot decode (webrtc-hls-notes §1). */
+  /** The stream carries B-frames, which WebRTC viewers cannot decode (docs/browser-notes.md §1). */
   | 'b-frames'
   | 'shutdown';
 

@@ -1,4 +1,4 @@
-// The stream hub (style.md §8.2, rule 4): one per live or playback stream. It starts its
+// The stream hub (docs/architecture.md §3): one per live or playback stream. It starts its
 // source on demand (INVITE), fans access units out synchronously to its sinks, keeps a GOP
 // cache for instant start, and stops the source (BYE) after the last viewer leaves. It owns the
 // stream's facts: its media info (codec, frames, B-frames: media-info.ts, reported through
@@ -174,7 +174,8 @@ export class Stream implements StreamInput {
           this.emitMedia({ type: 'first-keyframe', at: this.firstKeyframeAt });
         }
       } else if (!this.keyframeOfCodec) {
-        // The device started (or restarted in a new codec) mid-GOP: ask for an IDR instead of waiting a whole GOP.
+        // The device started (or restarted in a new codec) mid-GOP: ask for an IDR instead of
+        // waiting a whole GOP.
         this.requestKeyframe();
       }
     }

@@ -1,4 +1,4 @@
-// IngestSession: one receive port for one GB28181 media stream (style.md §8.3). Binds UDP or
+// IngestSession: one receive port for one GB28181 media stream (docs/architecture.md §2). Binds UDP or
 // listens on TCP before the INVITE leaves (Dahua sends at 200 OK, before the ACK: ZLM #2390),
 // and runs packets through RtpPsPipeline. Silence is not judged here: the stream hub's no-media
 // timer is the one (gateway/hub/stream.ts), and it closes the ingest through its owner.

@@ -1,4 +1,4 @@
-// The transport-independent half of ingest (style.md §8.3): one RTP packet at a time through
+// The transport-independent half of ingest (docs/architecture.md §2): one RTP packet at a time through
 // parseRtp → SSRC guard → RtpReorderBuffer → PsDemuxer → onAccessUnit. No sockets, no timers:
 // the UDP and TCP receivers feed it, IngestSession owns it. Never throws on input bytes. It
 // keeps transport counters (packets, loss, SSRC, sources) and the demuxer's; what the media is

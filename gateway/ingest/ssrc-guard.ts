@@ -1,5 +1,5 @@
 // Decides which RTP SSRC belongs to an ingest session, so a stray or stale sender on the same
-// port is never mixed into the stream (gb28181-reference §7.3, §11 #11, §13 #6).
+// port is never mixed into the stream (docs/gb28181.md §7.3, §11 #11, §13 #6).
 //
 // Modes:
 // - 'strict': only the expected SSRC (the y= of the answer, else of the offer) is accepted.

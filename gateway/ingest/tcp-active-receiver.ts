@@ -1,7 +1,7 @@
 // TCP active media (a=setup:active in our offer): we dial the address in the device's answer.
 // GB/T 28181-2022 Annex D: a failed connect is retried at least 3 times, at least 1 s apart.
 // The dial binds the port we advertised, since some devices check the source port (field
-// note, gb28181-reference §7.2); if that port is busy it falls back to an ephemeral one.
+// note, docs/gb28181.md §7.2); if that port is busy it falls back to an ephemeral one.
 import { connect, type Socket } from 'node:net';
 import type { IngestEvent } from './ingest-events.js';
 import { TcpMediaConnection } from './tcp-media-connection.js';

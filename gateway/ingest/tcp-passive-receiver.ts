@@ -1,5 +1,5 @@
 // TCP passive media (a=setup:passive in our offer): we listen before the INVITE leaves, the
-// device connects (gb28181-reference §7.2; Dahua may connect before the ACK, ZLM #2390). One
+// device connects (docs/gb28181.md §7.2; Dahua may connect before the ACK, ZLM #2390). One
 // connection at a time; a second one replaces the first only if the first is dead or silent.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { IngestEvent } from './ingest-events.js';

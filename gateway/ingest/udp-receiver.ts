@@ -1,5 +1,5 @@
 // UDP media socket: every datagram is one RTP packet, handed on with its source address and
-// port. The source need not match the device's SDP (gb28181-reference §10.1); the pipeline's
+// port. The source need not match the device's SDP (docs/gb28181.md §10.1); the pipeline's
 // source lock (source-lock.ts) keeps to the first source that delivers accepted packets.
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';

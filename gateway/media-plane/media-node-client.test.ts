@@ -5,7 +5,7 @@
 // 127.0.0.2 for the device.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setImmediate as yieldLoop, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { AccessUnit } from '../../codecs/types.js';
 import { demuxPsClip } from '../outbound/ps-clip.js';
 import type { PlayMediaEvent } from './media-node-client.js';
@@ -13,6 +13,7 @@ import { PortPool } from '../ingest/port-pool.js';
 import { PsRtpSender } from '../outbound/ps-rtp-sender.js';
 import type { Stream } from '../hub/stream.js';
 import { loadVector } from '../../test/helpers/paths.js';
+import { waitFor } from '../../test/helpers/wait.js';
 import { LocalMediaNode } from './local-media-node.js';
 import type { MediaIngest } from './media-node-client.js';
 
@@ -53,23 +54,22 @@ async function run(deviceAddresses: string[], afterAnswer: (ingest: MediaIngest)
     device.sendAccessUnit(clip[i]);
     await yieldLoop();
   }
-  // The device's packets are taken (and its source locked) before the other sender starts.
-  for (let waited = 0; ingest.stats!.packets < device.stats.packets && waited < 5_000; waited += 10) {
-    await sleep(10);
-  }
+  // The device's packets are all in (and the source locked to it) before the other sender starts.
+  await waitFor(() => ingest.stats!.packets >= device.stats.packets, 5_000, "the device's packets");
   for (let i = 20; i < clip.length; i++) {
     other.sendAccessUnit(clip[i]);
     await yieldLoop();
   }
   // Every datagram sent is either taken or kept out; wait until all are accounted for.
   const sent = device.stats.packets + other.stats.packets;
-  for (let waited = 0; waited < 5_000; waited += 20) {
-    const s = ingest.stats!;
-    if (s.packets + s.sourceMismatches + s.ssrcMismatches >= sent) {
-      break;
-    }
-    await sleep(20);
-  }
+  await waitFor(
+    () => {
+      const s = ingest.stats!;
+      return s.packets + s.sourceMismatches + s.ssrcMismatches >= sent;
+    },
+    5_000,
+    'every datagram taken or kept out',
+  );
   const stats = ingest.stats!;
   ingest.close('done');
   device.close();

@@ -1,6 +1,6 @@
 // The seam between a play session (SIP: INVITE/ACK/BYE) and the media plane that receives the
 // device's PS/RTP. A play asks a media node to bind a receive port BEFORE the INVITE leaves
-// (reference §7.2), writes the node's address and port into its SDP offer, then tells the node
+// (docs/gb28181.md §7.2), writes the node's address and port into its SDP offer, then tells the node
 // what the answer said (y= re-key, tcp-active dial, §7.3). `LocalMediaNode` (local-media-node.ts)
 // is the single-process behaviour (--role all); gateway/cluster/remote-media-client.ts does the
 // same through Redis.

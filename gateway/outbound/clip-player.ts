@@ -15,11 +15,14 @@ export interface ClipPlayerOptions {
   /** Playback speed. Default 1. */
   scale?: number;
   onEnd?(): void;
+  /** Monotonic clock in ms. Default performance.now; tests pass a mocked one. */
+  now?: () => number;
 }
 
 export class ClipPlayer {
   private readonly clip: readonly AccessUnit[];
   private readonly opts: ClipPlayerOptions;
+  private readonly now: () => number;
   /** Clip duration in ticks: the video DTS span plus one frame interval. */
   readonly durationTicks: number;
   private index = 0;
@@ -42,6 +45,7 @@ export class ClipPlayer {
     }
     this.clip = opts.clip;
     this.opts = opts;
+    this.now = opts.now ?? (() => performance.now());
     this.scaleValue = opts.scale ?? 1;
     // The video timeline defines a loop (audio rides along); audio-only clips use their own.
     const video = opts.clip.filter((au) => isVideoCodec(au.codec));
@@ -117,7 +121,7 @@ export class ClipPlayer {
   }
 
   private reanchor(): void {
-    this.anchorMs = performance.now();
+    this.anchorMs = this.now();
     this.anchorDts = this.nextDts();
   }
 
@@ -133,7 +137,7 @@ export class ClipPlayer {
     if (this.forceKey) {
       this.jumpToKeyframe();
     }
-    const now = performance.now();
+    const now = this.now();
     if (now - this.dueMs(this.nextDts()) > MAX_CATCH_UP_MS) {
       this.reanchor();
     }
@@ -148,7 +152,7 @@ export class ClipPlayer {
       }
     }
     if (this.isPlaying) {
-      this.timer = setTimeout(() => this.tick(), Math.max(0, this.dueMs(this.nextDts()) - performance.now()));
+      this.timer = setTimeout(() => this.tick(), Math.max(0, this.dueMs(this.nextDts()) - this.now()));
     }
   }
 

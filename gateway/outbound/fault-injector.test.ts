@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { advance, mockClock } from '../../test/helpers/mock-clock.js';
 import { FaultInjector, seededRandom } from './fault-injector.js';
 
 /** A minimal RTP packet: V=2, PT 96, the given sequence, SSRC 0x0BEBC201, 8 payload bytes. */
@@ -74,27 +74,39 @@ test('wrongSsrc rewrites the SSRC field; corruptPs flips payload bytes only', ()
   assert.equal(changed, 50);
 });
 
-test('silentAfterSec stops output; jitter delays packets and close cancels them', async () => {
+test('silentAfterSec stops output that long after the first packet', (ctx) => {
+  const clock = mockClock(ctx);
   const out: Uint8Array[] = [];
   const silent = new FaultInjector({ silentAfterSec: 0.05 }, (p) => out.push(p));
   silent.push(packet(0));
-  await sleep(70);
+  clock.tick(49);
   silent.push(packet(1));
-  assert.deepEqual(out.map(seqOf), [0]);
+  clock.tick(1);
+  silent.push(packet(2));
+  assert.deepEqual(out.map(seqOf), [0, 1]);
   assert.equal(silent.stats.silenced, 1);
+});
 
+test('jitter delays each packet by up to jitterMs, reordering some; close cancels the delayed ones', (ctx) => {
+  const clock = mockClock(ctx);
   const late: Uint8Array[] = [];
   const jitter = new FaultInjector({ jitterMs: 30, seed: 9 }, (p) => late.push(p));
   for (let i = 0; i < 20; i++) {
     jitter.push(packet(i));
   }
-  assert.equal(late.length, 0);
-  await sleep(60);
-  assert.equal(late.length, 20);
+  assert.equal(late.length, 0, 'nothing at once');
+  const at = advance(clock, 30, () => late.length);
+  assert.equal(at.length, 20, 'all within jitterMs');
+  assert.ok(new Set(at).size > 5, `delays spread over the window: ${JSON.stringify(at)}`);
+  assert.notDeepEqual(late.map(seqOf), [...Array(20).keys()], 'a network with jitter reorders');
+  assert.equal(jitter.stats.delayed, 20);
   jitter.push(packet(99));
   jitter.close();
-  await sleep(40);
-  assert.equal(late.length, 20);
+  assert.deepEqual(
+    advance(clock, 100, () => late.length),
+    [],
+    'the delayed packet is cancelled',
+  );
 });
 
 test('seededRandom is deterministic and within [0, 1)', () => {

@@ -19,7 +19,7 @@ export interface FaultOptions {
   corruptPs?: number;
   /**
    * A firewall between the device and us drops all UDP media: the device answers the INVITE and
-   * sends, but nothing arrives; TCP media is unaffected (reference §11 quirk 21). Applied by the
+   * sends, but nothing arrives; TCP media is unaffected (docs/gb28181.md §11 quirk 21). Applied by the
    * sender, which knows its transport.
    */
   blockUdp?: boolean;

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessUnit } from '../../codecs/types.js';
 import { PsMuxer } from '../../codecs/ps/muxer.js';
 import { parseRtp, type RtpPacket } from '../../codecs/rtp/packet.js';
 import { Rfc4571Framer } from '../../codecs/rtp/tcp-framing.js';
+import { waitFor } from '../../test/helpers/wait.js';
 import { PsRtpSender } from './ps-rtp-sender.js';
 
 const SPS = Uint8Array.from([
@@ -68,7 +68,7 @@ test('UDP: one PS pack per AU, split at maxPayload, shared timestamp, marker las
   await tx.open();
   const au = keyframe(2 ** 32 + 3600); // the 32-bit RTP timestamp wraps with the DTS
   tx.sendAccessUnit(au);
-  await sleep(100);
+  await waitFor(() => packets.length >= tx.stats.packets, 2_000, 'every packet sent');
   tx.close();
   rx.close();
   assertOneFrame(packets, au, 3600);
@@ -103,7 +103,7 @@ test('TCP passive sender: RFC 4571 framed packets to the peer that dials in', as
   });
   const au = keyframe(90_000);
   tx.sendAccessUnit(au);
-  await sleep(100);
+  await waitFor(() => packets.length >= tx.stats.packets, 2_000, 'every packet sent');
   tx.close();
   socket.destroy();
   assertOneFrame(packets, au, 90_000);
@@ -144,10 +144,14 @@ test('faults.blockUdp: nothing reaches the UDP receiver while the same knob leav
   });
   await udp.open();
   udp.sendAccessUnit(keyframe(0));
-  await sleep(100);
+  // A fence datagram sent after the frame: whatever the sender had put on the loopback arrives first.
+  const fence = createSocket('udp4');
+  fence.send('fence', rx.address().port, '127.0.0.1');
+  await waitFor(() => received > 0, 2_000, 'the fence');
+  fence.close();
   udp.close();
   rx.close();
-  assert.equal(received, 0);
+  assert.equal(received, 1, 'only the fence arrived');
   assert.ok(udp.faultStats!.blocked >= 4, `${udp.faultStats!.blocked} blocked`);
 
   const tcp = new PsRtpSender({
@@ -168,7 +172,11 @@ test('faults.blockUdp: nothing reaches the UDP receiver while the same knob leav
     }
   });
   tcp.sendAccessUnit(keyframe(3600));
-  await sleep(100);
+  await waitFor(
+    () => packets.length >= 4 && packets.length >= tcp.stats.packets,
+    2_000,
+    'the framed packets',
+  );
   tcp.close();
   socket.destroy();
   assert.ok(packets.length >= 4);

@@ -1,4 +1,4 @@
-// Sends access units as GB28181 PS over RTP (gb28181-reference §10.1): one PS pack per AU,
+// Sends access units as GB28181 PS over RTP (docs/gb28181.md §10.1): one PS pack per AU,
 // split into RTP packets of at most maxPayload bytes that share one timestamp (the AU's DTS,
 // 2022 §4.3.6), marker on the last, continuous sequence numbers; RFC 4571 framing over TCP.
 // Used by the simulator (a device) and by the cascade (sending our streams upward).

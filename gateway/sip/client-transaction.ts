@@ -95,7 +95,7 @@ export class ClientTransaction {
     }
     // Timer B (§17.1.1.2) / Timer F (§17.1.2.2). For INVITE it keeps running in Proceeding too, so a
     // device that sends 100 Trying and never answers still ends in 408; the TU then CANCELs
-    // (reference §7.3) and this transaction stays to ACK the 487 for another 64·T1.
+    // (docs/gb28181.md §7.3) and this transaction stays to ACK the 487 for another 64·T1.
     this.#timers.set('timeout', this.#timeoutMs, () => {
       if (!this.#waiting) {
         return;

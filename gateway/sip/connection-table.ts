@@ -1,5 +1,5 @@
 // The TCP connection table of the transport (RFC 3261 §18.3: reuse connections). Requests to a
-// device go over the connection it registered on (reference §1.5), so lookups are by connection
+// device go over the connection it registered on (docs/gb28181.md §1.5), so lookups are by connection
 // id first and by the peer's address:port second.
 import type { SipRemote } from './remote.js';
 import type { TcpConnection } from './tcp-connection.js';

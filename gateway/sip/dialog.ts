@@ -1,6 +1,6 @@
 // Dialog state (RFC 3261 §12) from an INVITE and its 2xx, for BYE/INFO/MESSAGE inside a call.
 // The route set is ignored (GB28181 peers talk directly); in-dialog requests go to the address
-// the peer was seen at, with the remote target (its Contact) as Request-URI (reference §7.3).
+// the peer was seen at, with the remote target (its Contact) as Request-URI (docs/gb28181.md §7.3).
 import { headerPairs, SipHeaders, type HeaderInit } from './header-list.js';
 import { parseCSeq, parseNameAddr, type NameAddr } from './headers.js';
 import { createRequest, toBodyBytes, type SipRequest, type SipResponse } from './message.js';
@@ -34,7 +34,7 @@ export interface Dialog {
 
 /**
  * The Request-URI for requests to a peer behind NAT: its Contact URI with the host and port it was
- * actually seen at (reference §7.3: keep the observed NAT IP:port, not the private host). A
+ * actually seen at (docs/gb28181.md §7.3: keep the observed NAT IP:port, not the private host). A
  * non-SIP or unparsable Contact is returned unchanged.
  */
 export function targetAtRemote(contactUri: string, remote: SipRemote): string {

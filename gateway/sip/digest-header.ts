@@ -17,7 +17,7 @@ export interface DigestCredentials {
   username: string;
   realm: string;
   nonce: string;
-  /** The digest-uri exactly as written: it is hashed verbatim (reference §1.3). */
+  /** The digest-uri exactly as written: it is hashed verbatim (docs/gb28181.md §1.3). */
   uri: string;
   response: string;
   algorithm?: string;

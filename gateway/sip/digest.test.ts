@@ -16,7 +16,7 @@ import { parseSipMessage } from './message.js';
 import { NonceSigner } from './nonce.js';
 import { REGISTER_WITH_AUTH, UNAUTHORIZED_401 } from './fixtures/reference-messages.js';
 
-// Reference §1.3 values.
+// docs/gb28181.md §1.3 values.
 const USER = '34020000001180000001';
 const REALM = '3402000000';
 const PASSWORD = '12345678';
@@ -29,7 +29,7 @@ function header(text: string, name: string): string {
   return r.message.headers.get(name)!;
 }
 
-test('reference §1.3 vectors: HA1, HA2, response without and with qop=auth', () => {
+test('docs/gb28181.md §1.3 vectors: HA1, HA2, response without and with qop=auth', () => {
   assert.equal(computeHa1(USER, REALM, PASSWORD), '267d3310dd883612bd0c4e9fb9be4f0d');
   assert.equal(digestHash('MD5', `REGISTER:${URI}`), '95fced343cf76247d3e2102931f17507');
   const base = {
@@ -152,7 +152,7 @@ test('server: a correct answer verifies, with and without qop; response compared
   }
 });
 
-test('server: the uri parameter is hashed as received, and username may differ from the From identity (reference §1.3)', () => {
+test('server: the uri parameter is hashed as received, and username may differ from the From identity (docs/gb28181.md §1.3)', () => {
   const { server, answer } = setup();
   const creds = answer(server.challenge(), { uri: 'sip:10.0.0.10:5060', username: '34020000001180000088' });
   const r = server.verify({
@@ -299,7 +299,7 @@ test('server: malformed credentials, unsupported algorithm or qop, realm rules',
   assert.equal(code('Digest username="a", realm="b"'), SipErrorCode.DIGEST_MALFORMED);
   assert.equal(code('Basic dXNlcjpwYXNz'), SipErrorCode.DIGEST_MALFORMED);
   assert.equal(code({ ...answer(ch), algorithm: 'SHA-512' }), SipErrorCode.DIGEST_ALGORITHM);
-  assert.equal(code({ ...answer(ch), algorithm: 'md5' }), 'ok'); // devices write md5 (reference §1.3)
+  assert.equal(code({ ...answer(ch), algorithm: 'md5' }), 'ok'); // devices write md5 (docs/gb28181.md §1.3)
   assert.equal(
     code({ ...answer(ch), qop: 'auth-int', nc: '00000001', cnonce: 'x' }),
     SipErrorCode.DIGEST_QOP,

@@ -21,7 +21,7 @@ export { NonceSigner, type NonceCheck, type NonceSignerOptions } from './nonce.j
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
 
-/** The algorithm named by a header value, or undefined when unsupported ('md5' is accepted, reference §1.3). */
+/** The algorithm named by a header value, or undefined when unsupported ('md5' is accepted, docs/gb28181.md §1.3). */
 export function digestAlgorithm(name: string | undefined): DigestAlgorithm | undefined {
   const n = (name ?? 'MD5').toUpperCase();
   return n === 'MD5' || n === 'SHA-256' ? n : undefined;
@@ -41,7 +41,7 @@ export interface DigestInput {
   realm?: string;
   password?: string;
   method: string;
-  /** Hashed exactly as given: the uri= parameter, not the Request-URI (reference §1.3). */
+  /** Hashed exactly as given: the uri= parameter, not the Request-URI (docs/gb28181.md §1.3). */
   uri: string;
   nonce: string;
   /** 'auth' or absent (RFC 2069 compatibility form). */
@@ -116,7 +116,7 @@ export function answerDigestChallenge(
 }
 
 export interface DigestServerOptions {
-  /** Our realm, the SIP domain (reference §1.3: e.g. '3402000000'). */
+  /** Our realm, the SIP domain (docs/gb28181.md §1.3: e.g. '3402000000'). */
   realm: string;
   /** Offer qop="auth" in challenges. Default false: every captured device is challenged without it. */
   qop?: boolean;
@@ -137,7 +137,7 @@ export interface DigestVerifyInput {
   /** The password of `identity`, or its HA1 for the echoed realm. */
   password?: string;
   ha1?: string;
-  /** Who is registering: the From user part (reference §1.3), not necessarily `username`. */
+  /** Who is registering: the From user part (docs/gb28181.md §1.3), not necessarily `username`. */
   identity: string;
   /** The scope the nonce must have been issued for (challenge({ scope })); default none. */
   scope?: string;
@@ -206,7 +206,7 @@ export class DigestServer {
       return fail(SipErrorCode.DIGEST_NONCE_INVALID, creds);
     }
 
-    // Hash the uri and nc exactly as received (reference §1.3); compare case-insensitively.
+    // Hash the uri and nc exactly as received (docs/gb28181.md §1.3); compare case-insensitively.
     const expected = computeDigestResponse({
       algorithm,
       ha1: input.ha1,

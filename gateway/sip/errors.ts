@@ -1,4 +1,4 @@
-// Stable error codes of the SIP layer (style.md rule 6). Parse failures and digest failures are
+// Stable error codes of the SIP layer (docs/architecture.md §5 "Stable error codes"). Parse failures and digest failures are
 // returned as data carrying one of these codes; tests assert the code, never the wording.
 
 export const SipErrorCode = {

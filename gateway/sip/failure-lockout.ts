@@ -1,6 +1,6 @@
 // FailureLockout: N failures per key within a window lock the key for a while (the registrar
 // keys it by device ID or source address; Monibuca bans an ID for 10 min after 3 failures,
-// reference §1.4). Memory is bounded: the least recently touched key is forgotten first.
+// docs/gb28181.md §1.4). Memory is bounded: the least recently touched key is forgotten first.
 
 export interface FailureLockoutOptions {
   /** Failures within `windowMs` that lock the key. Default 3. */

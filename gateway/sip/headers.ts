@@ -75,7 +75,7 @@ export function getTopVia(headers: SipHeaders): Via | undefined {
 
 /**
  * RFC 3261 §18.2.1 and RFC 3581 §4: record where a request really came from on its top Via.
- * `received` is always set (GB28181 devices sit behind NAT, reference §1.5); `rport` is filled
+ * `received` is always set (GB28181 devices sit behind NAT, docs/gb28181.md §1.5); `rport` is filled
  * only when the client asked for it with a bare `;rport`. Returns false when there is no valid Via.
  */
 export function stampReceived(headers: SipHeaders, address: string, port: number): boolean {

@@ -1,4 +1,4 @@
-// Typed callback lists with contained exceptions (style.md rule 7, mediasoup's safeEmit): one
+// Typed callback lists with contained exceptions (docs/architecture.md §5 "Typed events", mediasoup's safeEmit): one
 // listener throwing is logged and does not stop the others or the caller's I/O loop.
 import type { Logger } from '../log.js';
 

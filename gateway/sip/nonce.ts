@@ -12,7 +12,7 @@ export type NonceCheck = 'valid' | 'expired' | 'invalid';
 export interface NonceSignerOptions {
   /** HMAC key. Default: 32 random bytes, so nonces do not survive a restart (devices re-register). */
   secret?: Uint8Array;
-  /** Lifetime of a nonce. Default 300 000 ms (reference §1.3: "a few minutes"). */
+  /** Lifetime of a nonce. Default 300 000 ms (docs/gb28181.md §1.3: "a few minutes"). */
   ttlMs?: number;
   /** Clock in ms, for tests. Default Date.now. */
   now?: () => number;

@@ -1,5 +1,5 @@
 // SipRemote: the far end of a message as the transport saw it (RFC 3261 §18). Requests to a peer
-// go to the address it was seen at (reference §1.5); over TCP the connection id picks the socket.
+// go to the address it was seen at (docs/gb28181.md §1.5); over TCP the connection id picks the socket.
 
 export type SipTransportKind = 'udp' | 'tcp';
 

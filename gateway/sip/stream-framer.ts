@@ -1,6 +1,6 @@
 // Frames SIP messages out of a TCP byte stream by Content-Length (RFC 3261 §18.3), answering
 // the double-CRLF keep-alive (RFC 5626 §4.4.1) and resynchronising on garbage. Pure: a
-// Processor (style.md rule 2), so it is tested by splitting the same bytes at every offset.
+// Processor (docs/architecture.md §5 "One stage contract"), so it is tested by splitting the same bytes at every offset.
 import type { Processor } from '../../codecs/processor.js';
 import { findHeaderEnd } from './message.js';
 

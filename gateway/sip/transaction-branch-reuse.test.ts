@@ -9,7 +9,8 @@ import { Buffer } from 'node:buffer';
 import { parseSipMessage, type SipRequest, type SipResponse } from './message.js';
 import { SipTransport } from './transport.js';
 import { SipUserAgent } from './user-agent.js';
-import { UdpPeer, waitFor } from './fixtures/sockets.js';
+import { UdpPeer } from '../../test/helpers/sip-sockets.js';
+import { waitFor } from '../../test/helpers/wait.js';
 import { INVITE_LIVE, MESSAGE_KEEPALIVE } from './fixtures/reference-messages.js';
 
 const timers = { t1Ms: 50, t2Ms: 400, t4Ms: 100, tryingDelayMs: 100 };

@@ -6,7 +6,8 @@ import { parseSipMessage, type SipMessage } from './message.js';
 import type { SipRemote } from './remote.js';
 import { buildResponse, responseDestination } from './response.js';
 import { SipTransport } from './transport.js';
-import { delay, tcpListener, TcpPeer, UdpPeer, waitFor } from './fixtures/sockets.js';
+import { sleep, waitFor } from '../../test/helpers/wait.js';
+import { tcpListener, TcpPeer, UdpPeer } from '../../test/helpers/sip-sockets.js';
 import { MESSAGE_KEEPALIVE, REGISTER_NO_AUTH, REGISTER_OK_200 } from './fixtures/reference-messages.js';
 
 /** A transport that answers every request 200 statelessly, recording what it got. */
@@ -137,7 +138,7 @@ test('TCP: a message split at every offset over a real socket, with CRLF keep-al
   const msg = Buffer.from(MESSAGE_KEEPALIVE, 'latin1');
   for (let i = 1; i < msg.length; i += 3) {
     await tcp.write(msg.subarray(0, i));
-    await delay(1);
+    await sleep(1);
     await tcp.write(msg.subarray(i));
   }
   const expected = Math.ceil((msg.length - 1) / 3);
@@ -159,7 +160,7 @@ test('TCP: a message split at every offset over a real socket, with CRLF keep-al
 });
 
 test('TCP malformed input: documented outcomes, and the same connection keeps serving', async (ctx) => {
-  const { t } = await answeringTransport(ctx, 4096);
+  const { t, got } = await answeringTransport(ctx, 4096);
   const tcp = await TcpPeer.connect(t.port);
   ctx.after(() => tcp.close());
   // Content-Length smaller: the message is answered, its leftover line is dropped, the next is answered.
@@ -167,10 +168,16 @@ test('TCP malformed input: documented outcomes, and the same connection keeps se
   assert.deepEqual(await tcp.statusLines(2), ['SIP/2.0 200 OK', 'SIP/2.0 200 OK']);
   // Content-Length larger: the request waits for its body; the next bytes complete it.
   await tcp.write(MESSAGE_KEEPALIVE.replace('Content-Length: 168', 'Content-Length: 172'));
-  await delay(50);
-  assert.equal((await tcp.statusLines(2)).length, 2);
   await tcp.write('pad!' + good(2));
-  assert.equal((await tcp.statusLines(4)).length, 4);
+  assert.deepEqual((await tcp.statusLines(4)).slice(2), ['SIP/2.0 200 OK', 'SIP/2.0 200 OK']);
+  const waited = got.at(-2)![0];
+  assert.equal(waited.body.length, 172);
+  assert.equal(
+    Buffer.from(waited.body.subarray(-4)).toString('latin1'),
+    'pad!',
+    'the body waited for its last bytes',
+  );
+  assert.equal(got.at(-1)![0].headers.get('call-id'), 'good-2');
   // Garbage lines, then a missing mandatory header (400), then an oversized request (513).
   await tcp.write('\x00\x01\x02 garbage\r\n' + REGISTER_NO_AUTH.replace(/CSeq: .*\r\n/, '') + good(3));
   assert.deepEqual((await tcp.statusLines(6)).slice(4), ['SIP/2.0 400 Bad Request', 'SIP/2.0 200 OK']);
@@ -251,9 +258,19 @@ test('dialing a closed port reports the error to the sender', async (ctx) => {
   const port = lst.port;
   await lst.close();
   const req = (parseSipMessage(Buffer.from(MESSAGE_KEEPALIVE)) as { message: SipMessage }).message;
+  const opened: string[] = [];
+  const closed: string[] = [];
+  t.onConnectionOpen((i) => opened.push(i.connectionId));
+  t.onConnectionClose((_i, reason) => closed.push(reason));
   const errors: Error[] = [];
   t.send(req, { transport: 'tcp', address: '127.0.0.1', port }, (e) => errors.push(e));
-  await waitFor(() => errors.length === 1, 3_000, 'send error');
+  await waitFor(() => errors.length > 0 && closed.length > 0, 3_000, 'the send error and the close');
+  assert.equal(errors.length, 1, 'the sender hears of it once');
+  assert.ok(errors[0] instanceof Error);
+  assert.equal(t.stats.sendErrors, 1);
+  assert.deepEqual(closed, ['connect-failed']);
+  assert.deepEqual(opened, [], 'never reported as open');
+  assert.deepEqual(t.connections(), [], 'the failed connection is not kept');
 });
 
 test('a throwing listener does not stop other listeners or the transport; close is idempotent', async (ctx) => {

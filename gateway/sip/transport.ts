@@ -135,7 +135,7 @@ export class SipTransport {
     return this.#opened.add(cb);
   }
 
-  /** A TCP connection closed: for a device registered over TCP this means offline (reference §1.5). */
+  /** A TCP connection closed: for a device registered over TCP this means offline (docs/gb28181.md §1.5). */
   onConnectionClose(cb: (info: ConnectionInfo, reason: ConnectionCloseReason) => void): () => void {
     return this.#closed.add(cb);
   }

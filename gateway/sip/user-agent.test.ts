@@ -9,7 +9,7 @@ import { getTopVia, parseCSeq, parseNameAddr } from './headers.js';
 import type { SipRemote, SipTransportKind } from './remote.js';
 import { SipTransport } from './transport.js';
 import { SipUserAgent } from './user-agent.js';
-import { waitFor } from './fixtures/sockets.js';
+import { waitFor } from '../../test/helpers/wait.js';
 import { parseSipMessage, serializeSipMessage, type SipRequest, type SipResponse } from './message.js';
 import { ACK_2XX, INVITE_LIVE, INVITE_OK_200 } from './fixtures/reference-messages.js';
 

@@ -19,7 +19,7 @@ import { formatHostPort } from './uri.js';
 
 export interface SipUserAgentOptions {
   transport: SipTransport;
-  /** Our 20-digit SIP ID (GB/T 28181 coding rule, reference §3.4). */
+  /** Our 20-digit SIP ID (GB/T 28181 coding rule, docs/gb28181.md §3.4). */
   localId: string;
   /** SIP domain written after '@' in our From, e.g. '3402000000'. */
   domain: string;
@@ -157,7 +157,7 @@ export class SipUserAgent {
 
   /**
    * The same request again as a new transaction: CSeq + 1, no Via (a new branch is written on
-   * send), headers set or replaced from `set` (e.g. Authorization after a 401, reference §1.1).
+   * send), headers set or replaced from `set` (e.g. Authorization after a 401, docs/gb28181.md §1.1).
    */
   createFollowUp(previous: SipRequest, set?: HeaderInit): SipRequest {
     const headers = previous.headers.clone();
@@ -217,7 +217,7 @@ export class SipUserAgent {
                 req.method === 'INVITE' &&
                 this.#layer.findClient(req)?.hasProvisional
               ) {
-                this.#sendCancel(req, remote); // reference §7.3: no final answer in time ⇒ CANCEL
+                this.#sendCancel(req, remote); // docs/gb28181.md §7.3: no final answer in time ⇒ CANCEL
               }
               settle(res);
             },
@@ -235,7 +235,7 @@ export class SipUserAgent {
   /**
    * ACK a 2xx to our INVITE (§13.2.2.4): new branch, the INVITE's CSeq number, To from the 2xx,
    * Request-URI = the 2xx Contact (remote target) at the host:port `remote` names. It goes to
-   * `remote` (where the device was seen, reference §7.3) and is re-sent for retransmitted 2xx.
+   * `remote` (where the device was seen, docs/gb28181.md §7.3) and is re-sent for retransmitted 2xx.
    */
   sendAck(
     invite: SipRequest,

@@ -33,7 +33,7 @@ export interface UpperPlatformRecord {
  * One sharing relation. `device`: every camera channel of one of our devices. `channel`: one
  * channel, optionally under another ID and name upward. `group` / `organisation`: a node of a
  * virtual directory with our own IDs (type 215 business group, 216 virtual organisation;
- * reference §3.4) that shared channels can hang below through `parentId`.
+ * docs/gb28181.md §3.4) that shared channels can hang below through `parentId`.
  */
 export type ShareEntry =
   | { type: 'device'; deviceId: string; parentId?: string }

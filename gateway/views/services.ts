@@ -1,5 +1,5 @@
 // The surface the HTTP API drives. The upper platform (gateway/gb28181/upper/) implements it;
-// API tests use an in-memory fake. JSON field names here are a contract (shared/contracts.md).
+// API tests use an in-memory fake. JSON field names here are a contract (docs/api.md).
 import type { ChannelRecord, MediaTransportName, SipTransportName } from '../store/device-store.js';
 
 export interface DeviceView {

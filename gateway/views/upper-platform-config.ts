@@ -1,7 +1,7 @@
 // The settings of one upper platform (cascade) as the config file's `cascade` list and the
 // /api/upper-platforms routes accept them: one zod schema for both, camelCase like the rest of
-// the JSON API. Defaults follow GB/T 28181 practice (reference §1.4, §2): Expires 3600, keepalive
-// every 60 s, three misses. Virtual directory IDs must carry their type code (reference §3.4):
+// the JSON API. Defaults follow GB/T 28181 practice (docs/gb28181.md §1.4, §2): Expires 3600, keepalive
+// every 60 s, three misses. Virtual directory IDs must carry their type code (docs/gb28181.md §3.4):
 // 215 for a business group, 216 for a virtual organisation.
 import { z } from 'zod';
 import type { ShareEntry, UpperPlatformRecord } from '../store/cascade-store.js';

@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { browserSkipReason, launchChromium, screenshotPath } from '../helpers/browser.js';
-import { waitFor } from '../helpers/gateway-harness.js';
-import { A_ID, SIM, bChannels, channel, startPair, type Pair } from '../integration/cascade-support.js';
+import { waitFor } from '../helpers/wait.js';
+import { A_ID, SIM, bChannels, channel, startPair, type Pair } from '../helpers/cascade-pair.js';
 
 const skip = browserSkipReason();
 let pair: Pair;

@@ -7,21 +7,15 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
+import { browserSkipReason, launchChromium } from '../helpers/browser.js';
 import type { AccessUnit } from '../../codecs/types.js';
 import { HlsOutput } from '../../gateway/outputs/hls/hls-output.js';
 import { hlsRouter } from '../../gateway/outputs/hls/hls-routes.js';
-import { chromiumPath, demuxVector, haveVectors } from '../../gateway/outputs/hls/test-media.js';
-import { repoRoot } from '../helpers/paths.js';
+import { demuxVector } from '../helpers/media-clip.js';
+import { haveVectors, repoRoot } from '../helpers/paths.js';
 
-const executablePath = chromiumPath();
-// Skipped only on a developer machine without Chromium; under CI a missing browser fails.
-const skip =
-  !executablePath && !process.env.CI
-    ? '/usr/bin/chromium missing'
-    : !haveVectors() && !process.env.CI
-      ? 'vectors missing'
-      : false;
+// Skipped only on a developer machine without Chromium or the vectors; under CI either fails.
+const skip = browserSkipReason() || (!haveVectors() && !process.env.CI ? 'vectors missing' : false);
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">

@@ -1,6 +1,6 @@
 // An H.265 camera through the real gateway: HLS carries it as hvc1 fMP4 that ffprobe decodes,
 // and a WHEP offer from Debian's headless Chromium (which has no H.265 receive codec,
-// webrtc-hls-notes §1) gets a clear 406 naming HLS when transcoding is off (transcode-h265=off here;
+// docs/browser-notes.md §1) gets a clear 406 naming HLS when transcoding is off (transcode-h265=off here;
 // the transcode path is covered by test/e2e/whep-chromium.test.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { fixturePath } from '../../simulator/options.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 import { browserSkipReason, launchChromium, screenshotPath } from '../helpers/browser.js';
 import { sourceDimensions } from '../helpers/hls-probe.js';
 import { MediaPage } from '../helpers/media-page.js';
@@ -137,9 +138,11 @@ test('a viewer that hangs up leaves the others playing', { skip, timeout: 20_000
   const [first, second] = pages;
   assert.equal(await second.hangUp(), 200);
   const a = await first.whepStats();
-  await new Promise((r) => setTimeout(r, 600));
-  const b = await first.whepStats();
-  assert.ok(b.framesDecoded > a.framesDecoded + 8, `${a.framesDecoded} → ${b.framesDecoded}`);
+  await waitFor(
+    async () => (await first.whepStats()).framesDecoded > a.framesDecoded + 8,
+    3000,
+    `the first viewer to decode 8 more frames than ${a.framesDecoded}`,
+  );
   await waitFor(
     async () =>
       (await h.api<{ viewers: { webrtc: number } }[]>('/api/streams')).body[0]?.viewers.webrtc === 3,

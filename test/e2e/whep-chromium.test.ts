@@ -1,30 +1,22 @@
 // WHEP end to end: headless Debian Chromium plays H.264 + PCMA from the real Stream hub
 // through gateway/outputs/webrtc over loopback. Skips only when Chromium is absent outside CI.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import express from 'express';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
+import { browserSkipReason, launchChromium } from '../helpers/browser.js';
 import { Stream } from '../../gateway/hub/stream.js';
-import {
-  makeClip,
-  makeH265Clip,
-  pace,
-  type TestClip,
-} from '../../gateway/outputs/webrtc/fixtures/test-media.js';
+import { makeClip, type TestClip } from '../helpers/media-clip.js';
+import { pace } from '../helpers/clip-pacer.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { H265Transcoder } from '../../gateway/outputs/webrtc/transcoder.js';
 import { whepRouter, type WhepRouter } from '../../gateway/outputs/webrtc/whep-router.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip =
-  !existsSync(CHROMIUM) && !process.env.CI && !process.env.REQUIRE_E2E
-    ? 'no /usr/bin/chromium (under CI=1 or REQUIRE_E2E=1 this is a failure)'
-    : false;
+const skip = browserSkipReason();
 
 // A WHEP client as a browser page would write it: recvonly video (H.264 packetization-mode 1,
-// 42e01f, via setCodecPreferences as in webrtc-hls-notes §2.3) + recvonly audio, non-trickle.
+// 42e01f, via setCodecPreferences as in docs/browser-notes.md §2.3) + recvonly audio, non-trickle.
 // Chromium's own host candidates (192.0.2.2 / fd00::2 here) are useless on loopback and
 // are stripped; the gateway is ice-lite and Chromium connects to its 127.0.0.1 candidate.
 const PAGE = `<!doctype html><meta charset="utf-8"><title>whep</title><body><script>
@@ -98,7 +90,6 @@ let clip: TestClip;
 let stopPacing: () => void = () => {};
 const streams = new Map<string, Stream>();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const stats = (page: Page) =>
   page.evaluate(() => (window as unknown as { stats(): Promise<PageStats> }).stats());
 const whep = (page: Page, url: string) =>
@@ -116,18 +107,11 @@ const whep = (page: Page, url: string) =>
     url,
   );
 
-async function waitFor(page: Page, what: (s: PageStats) => boolean, timeoutMs: number): Promise<PageStats> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await stats(page);
-    if (what(s)) {
-      return s;
-    }
-    if (Date.now() > deadline) {
-      return s;
-    }
-    await sleep(25);
-  }
+/** The page's stats once `what` holds, or the last ones read when `timeoutMs` passes (the caller asserts on them). */
+async function statsWhen(page: Page, what: (s: PageStats) => boolean, timeoutMs: number): Promise<PageStats> {
+  let last = await stats(page);
+  await waitFor(async () => what((last = await stats(page))), timeoutMs, 'page stats').catch(() => undefined);
+  return last;
 }
 
 async function openPage(): Promise<Page> {
@@ -140,7 +124,7 @@ before(async () => {
   if (skip) {
     return;
   }
-  clip = makeClip({ width: 1280, height: 720, seconds: 6, gop: 50 });
+  clip = makeClip({ width: 1280, height: 720, seconds: 6, gop: 50, audio: 'PCMA' });
   const noop = { start: async () => {}, stop: () => {}, requestKeyframe: () => {} };
   const cam = new Stream({ id: 'cam', source: noop, idleStopMs: Infinity, noMediaTimeoutMs: 0 });
   streams.set('cam', cam);
@@ -165,9 +149,9 @@ before(async () => {
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await launchChromium();
-  // Join mid-GOP: the hub's cache then starts at the last keyframe, up to 2 s back.
+  // Join mid-GOP (frame 33 of 50): the hub's cache then starts at the last keyframe, 1.3 s back.
   stopPacing = pace(clip, cam);
-  await sleep(1300);
+  await waitFor(() => cam.info.frames >= 33, 5_000, 'the camera to be 33 frames into its GOP');
 });
 
 after(async () => {
@@ -191,7 +175,7 @@ test(
     const page = await openPage();
     const res = await whep(page, '/whep/cam');
     assert.equal(res.status, 201, JSON.stringify(res.error));
-    const first = await waitFor(page, (s) => s.framesDecoded > 0, 2000);
+    const first = await statsWhen(page, (s) => s.framesDecoded > 0, 2000);
     assert.ok(first.framesDecoded > 0, `no frame decoded within 2 s: ${JSON.stringify(first)}`);
     assert.match(first.codec, /video\/H264 .*packetization-mode=1/);
     await sleep(1000);
@@ -210,12 +194,12 @@ test(
     );
     assert.equal(b.packetsLost, 0);
     // werift sends RTCP SR every 0.5-1.5 s; Chromium reports them as remote-outbound-rtp.
-    const withSr = await waitFor(page, (s) => s.videoSenderReports > 0, 3000);
+    const withSr = await statsWhen(page, (s) => s.videoSenderReports > 0, 3000);
     assert.ok(withSr.videoSenderReports > 0, 'no RTCP sender report reached Chromium');
 
     const page2 = await openPage();
     assert.equal((await whep(page2, '/whep/cam')).status, 201);
-    const second = await waitFor(page2, (s) => s.firstFrameMs !== undefined, 2000);
+    const second = await statsWhen(page2, (s) => s.firstFrameMs !== undefined, 2000);
     assert.ok(second.firstFrameMs !== undefined, 'second viewer decoded nothing within 2 s');
     process.stdout.write(
       `whep e2e: first decoded frame: viewer 1 ${first.firstFrameMs?.toFixed(0) ?? '?'} ms, viewer 2 ${second.firstFrameMs.toFixed(0)} ms after POST\n`,
@@ -243,7 +227,7 @@ test(
   'with transcoding on, Chromium plays an H.265 camera as H.264 (ffmpeg runs only while it watches)',
   { skip, timeout: 40_000 },
   async () => {
-    const h265 = makeH265Clip({ width: 640, height: 360, seconds: 4, gop: 25 });
+    const h265 = makeClip({ codec: 'H265', width: 640, height: 360, seconds: 4, gop: 25 });
     const noop = { start: async () => {}, stop: () => {}, requestKeyframe: () => {} };
     const camera = new Stream({ id: 'cam265live', source: noop, idleStopMs: Infinity, noMediaTimeoutMs: 0 });
     streams.set('cam265live', camera);
@@ -261,11 +245,12 @@ test(
     await new Promise((r) => server2.once('listening', r));
     const page = await browser.newPage();
     try {
-      await sleep(300);
+      // The transcoding decision needs the camera's codec, known from its first keyframe.
+      await waitFor(() => camera.info.keyframes > 0, 3_000, 'the H.265 camera to publish a keyframe');
       await page.goto(`http://127.0.0.1:${(server2.address() as AddressInfo).port}/viewer.html`);
       const res = await whep(page, '/whep/cam265live');
       assert.equal(res.status, 201, JSON.stringify(res.error));
-      const s = await waitFor(page, (x) => x.framesDecoded > 25, 4000);
+      const s = await statsWhen(page, (x) => x.framesDecoded > 25, 4000);
       assert.equal(transcoder.active, 1);
       assert.ok(s.framesDecoded > 25, `framesDecoded ${s.framesDecoded}`);
       assert.deepEqual([s.frameWidth, s.frameHeight], [640, 360]);
@@ -273,8 +258,8 @@ test(
         `whep e2e: H.265 camera via transcoder, first decoded frame ${s.firstFrameMs?.toFixed(0) ?? '?'} ms after POST\n`,
       );
       await page.evaluate(() => (window as unknown as { hangUp(): Promise<number> }).hangUp());
-      await sleep(600);
-      assert.equal(transcoder.active, 0, 'ffmpeg stopped once the last H.264 viewer left');
+      // idleStopMs is 200: ffmpeg stops once the last H.264 viewer has been gone that long.
+      await waitFor(() => transcoder.active === 0, 3_000, 'ffmpeg to stop after the last H.264 viewer left');
     } finally {
       stop();
       await page.close();
@@ -294,7 +279,7 @@ test(
     const page = await openPage();
     const res = await whep(page, '/whep/cam');
     assert.equal(res.status, 201);
-    await waitFor(page, (s) => s.framesDecoded > 0, 3000);
+    await statsWhen(page, (s) => s.framesDecoded > 0, 3000);
     const id = res.location!.split('/').pop()!;
     const session = router.sessions.get(id)!;
     assert.equal(session.state, 'connected');
@@ -303,8 +288,7 @@ test(
     assert.equal(status, 200);
     assert.equal(router.sessions.get(id), undefined);
     assert.equal(session.state, 'closed');
-    await sleep(100);
-    assert.equal(session.peer.connectionState, 'closed');
+    await waitFor(() => session.peer.connectionState === 'closed', 2_000, 'the gateway peer to close');
     assert.equal(streams.get('cam')!.info.viewers, 0);
     await page.close();
   },

@@ -13,7 +13,7 @@ import { parseH264Sps } from '../../codecs/h264/sps.js';
 import { defineFuzz } from '../helpers/fuzz.js';
 import { ascii, mutate } from '../helpers/mutate.js';
 import { randomInt } from '../helpers/random.js';
-import { checkInitSegment, clipUnits } from './sps-common.js';
+import { checkInitSegment, clipUnits } from '../helpers/sps-fuzz.js';
 
 const CLIPS = ['ch1-testsrc2.h264', 'ch2-smptebars.h264', 'ch3-mandelbrot.h264', 'ch4-rgbtestsrc.h264'];
 const units = CLIPS.flatMap((c) => clipUnits(c, readFileSync, splitAnnexB));

@@ -13,7 +13,7 @@ import { parseH265Sps } from '../../codecs/h265/sps.js';
 import { defineFuzz } from '../helpers/fuzz.js';
 import { mutate } from '../helpers/mutate.js';
 import { randomInt } from '../helpers/random.js';
-import { checkInitSegment, clipUnits } from './sps-common.js';
+import { checkInitSegment, clipUnits } from '../helpers/sps-fuzz.js';
 
 const units = clipUnits('h265-testsrc2.h265', readFileSync, splitAnnexB);
 const ofType = (t: number) => units.filter((u) => nalType(u[0]) === t);

@@ -1,4 +1,4 @@
-// Seeded mutation fuzz of MANSCDP body parsing (GB/T 28181 Annex A; reference §0 "Robust XML"):
+// Seeded mutation fuzz of MANSCDP body parsing (GB/T 28181 Annex A; docs/gb28181.md §0 "Robust XML"):
 // charset detection and GB18030 decoding, the XML repairs, the size/depth/SumNum limits and every
 // message codec. Seeds are the reference bodies, in GB2312 and UTF-8. Properties: never throws;
 // bounded time per body; an accepted message carries sane fields and survives

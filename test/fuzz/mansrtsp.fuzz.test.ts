@@ -1,4 +1,4 @@
-// Seeded mutation fuzz of MANSRTSP (GB/T 28181-2016 Annex B; reference §8.1): the INFO bodies
+// Seeded mutation fuzz of MANSRTSP (GB/T 28181-2016 Annex B; docs/gb28181.md §8.1): the INFO bodies
 // that control playback, and the optional body of the device's 200. Properties: never throws;
 // an accepted request or response re-builds and re-parses to the same object.
 import assert from 'node:assert/strict';

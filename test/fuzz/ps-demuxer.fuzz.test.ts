@@ -1,4 +1,4 @@
-// Seeded mutation fuzz of PsDemuxer (ISO/IEC 13818-1 §2.5, reference §10) over windows of the
+// Seeded mutation fuzz of PsDemuxer (ISO/IEC 13818-1 §2.5, docs/gb28181.md §10) over windows of the
 // shared PS vectors: bit flips, truncation, duplicated ranges, inserted start codes, zeroed
 // ranges, random bytes after a start code, random chunking and gaps. Checked: no exception,
 // bounded work per input, caps respected (buffered bytes and access-unit size), well-formed

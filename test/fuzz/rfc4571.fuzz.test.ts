@@ -1,8 +1,8 @@
 // Seeded mutation fuzz of the RFC 4571 framer (RTP over a GB28181 TCP media connection,
-// reference §7.2). Inputs: windows of the shared RTP vector as it arrives on TCP (length prefix +
+// docs/gb28181.md §7.2). Inputs: windows of the shared RTP vector as it arrives on TCP (length prefix +
 // packet), mutated; and runs of the sender's packets with one packet cut short behind its full
 // length (ZLMediaKit #571). Checked: never throws, bounded work, every frame a plausible RTP/RTCP
-// packet within the limit, frames independent of how the stream was segmented (style.md §8.6.3),
+// packet within the limit, frames independent of how the stream was segmented (docs/testing.md §3),
 // and on a truncated run the packets before the cut come out exactly and in order, and no packet
 // past the cut packet's claimed bytes is lost. The tests after the loop replay the inputs that
 // broke the last two properties before the framer's resync rules were fixed.

@@ -1,4 +1,4 @@
-// Seeded fuzz of the ingest path behind a media port (style.md §8.3): RTP parse → SSRC guard →
+// Seeded fuzz of the ingest path behind a media port (docs/architecture.md §2): RTP parse → SSRC guard →
 // reorder buffer → PS demuxer (gateway/ingest/rtp-ps-pipeline.ts), fed runs of the shared RTP
 // vector's packets with network faults (loss, duplicates, reordering, sequence jumps), foreign
 // senders, junk datagrams and damaged packets. An input is a list of datagrams stored with

@@ -1,4 +1,4 @@
-// Seeded mutation fuzz of the GB SDP parser (RFC 4566 with GB/T 28181 y= and f=, reference §7)
+// Seeded mutation fuzz of the GB SDP parser (RFC 4566 with GB/T 28181 y= and f=, docs/gb28181.md §7)
 // and of readGbAnswer, which turns a device's answer into the address, port and SSRC the
 // receiver uses. Properties: never throws; an accepted SDP re-writes and re-parses to the same
 // object; an accepted answer names a port in 1..65535 and an address without spaces.

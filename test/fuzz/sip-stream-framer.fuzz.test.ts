@@ -1,7 +1,7 @@
 // Seeded mutation fuzz of the SIP-over-TCP framer (RFC 3261 §18.3 Content-Length framing,
 // RFC 5626 §4.4.1 CRLF keep-alives). Input: several reference messages and keep-alives back to
 // back, mutated. Properties: never throws; the frames do not depend on how the stream was cut
-// into segments (style.md §8.6.3); framed messages respect the size limit; the buffer stays
+// into segments (docs/testing.md §3); framed messages respect the size limit; the buffer stays
 // bounded by the limit, whatever the peer sends.
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';

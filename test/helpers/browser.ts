@@ -1,5 +1,5 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser), with the flags that
-// keep it off the network here (webrtc-hls-notes §2.4: background DNS, mDNS candidates).
+// keep it off the network here (docs/browser-notes.md §2.4: background DNS, mDNS candidates).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';

@@ -1,4 +1,4 @@
-// The loop shared by test/fuzz/*.fuzz.test.ts (style.md §8.6.6): seeded inputs, a budget,
+// The loop shared by test/fuzz/*.fuzz.test.ts (docs/testing.md §5): seeded inputs, a budget,
 // a per-input time limit, a watchdog for endless loops, and a regression corpus.
 //
 //   FUZZ_ITERATIONS=1000000  budget per parser (default: the target's CI budget)

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { resolveConfig, type ConfigInput } from '../../gateway/config.js';
 import { startGateway, type Gateway } from '../../gateway/main.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/index.js';
+import { waitFor } from './wait.js';
 
 let portBase = 32000 + (process.pid % 40) * 100;
 
@@ -89,23 +90,4 @@ export async function startHarness(
       }
     },
   };
-}
-
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { waitFor } from './gateway-harness.js';
+import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
 

@@ -8,7 +8,7 @@ const PAGE_PATH = '/__media-test__.html';
 
 // Chromium's own host candidates (192.0.2.2 / fd00::2 on this VM) are useless on loopback and
 // are dropped; the gateway is ICE-lite and Chromium reaches its 127.0.0.1 candidate
-// (webrtc-hls-notes §2.3). H.264 with packetization-mode 1 is preferred (§2.4 pitfall 4).
+// (docs/browser-notes.md §2.3). H.264 with packetization-mode 1 is preferred (§2.4 pitfall 4).
 const PAGE = `<!doctype html><meta charset="utf-8"><title>media test</title>
 <script src="/vendor/hls.min.js"></script>
 <body><script>

@@ -1,4 +1,4 @@
-// Seeded byte mutations for the fuzz tests (style.md §8.6.6): no dependency, reproducible from
+// Seeded byte mutations for the fuzz tests (docs/testing.md §5): no dependency, reproducible from
 // the PRNG seed. Each mutator takes bytes and returns new bytes (the input is never modified);
 // `mutate()` stacks a few of them, as a coverage-blind fuzzer (AFL's havoc stage) does.
 import { randomInt } from './random.js';

@@ -21,6 +21,11 @@ export const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 /** ../shared/vectors beside the repo (CI has it too); never copied into the repo. */
 export const vectorsDir = process.env.GB_VECTORS_DIR ?? resolve(repoRoot, '..', 'shared', 'vectors');
 
+/** Whether the shared vectors are present beside the repo. */
+export function haveVectors(): boolean {
+  return existsSync(join(vectorsDir, 'manifest.json'));
+}
+
 export interface VectorExpectation {
   video: 'H264' | 'H265';
   width: number;

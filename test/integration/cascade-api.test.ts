@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
-import { A_ID, B_ID, SIM, channel, type UpperView } from './cascade-support.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { A_ID, B_ID, SIM, channel, type UpperView } from '../helpers/cascade-pair.js';
 
 const FROM_FILE = '34020000002000000042';
 const GROUP = '34020000002150000001';

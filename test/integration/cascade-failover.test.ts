@@ -1,4 +1,4 @@
-// The cascade link's life when the upper platform goes away (GB/T 28181 §9.6; reference §2): A
+// The cascade link's life when the upper platform goes away (GB/T 28181 §9.6; docs/gb28181.md §2): A
 // keeps alive every second; with B stopped, A counts three unanswered keepalives, marks B offline,
 // and registers again with a growing back-off until B (restarted on the same port and data dir)
 // answers. Then A restarts without any cascade configuration: the upper platform and its sharing
@@ -9,8 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LowerPlatformState } from '../../gateway/gb28181/lower/lower-platform.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
-import { freePort } from './signaling-support.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { freePort } from '../helpers/ports.js';
 import {
   A_ID,
   B_ID,
@@ -19,7 +20,7 @@ import {
   upperEntry,
   upperOnA,
   type ChannelView,
-} from './cascade-support.js';
+} from '../helpers/cascade-pair.js';
 
 let bPort: number;
 const dirs = { a: '', b: '' };

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccessUnit } from '../../codecs/types.js';
 import type { ShareEntry } from '../../gateway/store/cascade-store.js';
-import { waitFor } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   A_ID,
   B_ID,
@@ -19,7 +19,7 @@ import {
   startPair,
   upperOnA,
   type Pair,
-} from './cascade-support.js';
+} from '../helpers/cascade-pair.js';
 
 let pair: Pair;
 const sim = () => pair.a.sim.device(SIM)!.backend;
@@ -134,7 +134,7 @@ test("a record query on B returns the simulator's recordings of that channel", a
     `/api/devices/${A_ID}/channels/${channel(3)}/records?${q}`,
   );
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  // Whole seconds: GB times have no fraction (reference §0).
+  // Whole seconds: GB times have no fraction (docs/gb28181.md §0).
   const sec = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
   const truth = sim()
     .records(channel(3), start.getTime(), end.getTime())

@@ -20,10 +20,12 @@ import { parseRtp } from '../../codecs/rtp/packet.js';
 import { Rfc4571Framer } from '../../codecs/rtp/tcp-framing.js';
 import { epochSecondsToGbTime } from '../../gateway/gb28181/gb-date.js';
 import type { ShareEntry } from '../../gateway/store/cascade-store.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 import { repoRoot } from '../helpers/paths.js';
-import { A_ID, SIM, channel } from './cascade-support.js';
-import { REALM, freePort } from './signaling-support.js';
+import { A_ID, SIM, channel } from '../helpers/cascade-pair.js';
+import { REALM } from '../helpers/sip-peer.js';
+import { freePort, portInUse } from '../helpers/ports.js';
 
 const SIPP = spawnSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' }).stdout.trim() || undefined;
 const UPPER = '34020000002000000077';
@@ -111,7 +113,7 @@ for (const transport of ['udp', 'tcp'] as const) {
           scenario,
           readFileSync(join(repoRoot, 'test', 'sipp', 'cascade-upper.xml'), 'utf8')
             .replaceAll('@MEDIA_PROTO@', transport === 'udp' ? 'RTP/AVP' : 'TCP/RTP/AVP')
-            // TCP: we listen (passive), so the gateway dials us (reference §7.2).
+            // TCP: we listen (passive), so the gateway dials us (docs/gb28181.md §7.2).
             .replaceAll(
               '@MEDIA_SETUP@',
               transport === 'udp' ? 'a=connection:new' : 'a=setup:passive\n      a=connection:new',
@@ -165,7 +167,7 @@ for (const transport of ['udp', 'tcp'] as const) {
             resolve(code);
           }),
         );
-        await new Promise((r) => setTimeout(r, 300)); // sipp binds its socket
+        await waitFor(() => portInUse(sippPort, transport), 5_000, 'sipp to bind its port');
         // Added through the API once the simulator's channels are known, so the first catalog is whole.
         const created = await h.api(`/api/upper-platforms`, {
           method: 'POST',
@@ -289,7 +291,7 @@ for (const transport of ['udp', 'tcp'] as const) {
             m.direction === 'received' && /^SIP\/2\.0 200/.test(m.text) && /CSeq: 201 INVITE/.test(m.text),
         )!.text;
         if (transport === 'tcp') {
-          // The offer's passive side listens, so we dial it: a=setup:active (RFC 4145; reference §7.2).
+          // The offer's passive side listens, so we dial it: a=setup:active (RFC 4145; docs/gb28181.md §7.2).
           assert.match(answer, /\nm=video \d+ TCP\/RTP\/AVP 96\r?\n/);
           assert.match(answer, /\na=setup:active\r?\n/);
         } else {

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { waitFor } from '../helpers/gateway-harness.js';
-import { fetchAndProbeHls, spawnClusterNode, startRedis, type RedisServer } from './cluster-support.js';
-import { freePort, type GatewayProcess } from './signaling-support.js';
+import { waitFor } from '../helpers/wait.js';
+import { fetchAndProbeHls, spawnClusterNode, startRedis, type RedisServer } from '../helpers/cluster.js';
+import { freePort } from '../helpers/ports.js';
+import { type GatewayProcess } from '../helpers/gateway-process.js';
 
 const PASSWORD = 'cluster-answer-pw';
 const TOKEN = 'cluster-answer-token-0123456789';

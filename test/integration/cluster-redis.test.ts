@@ -15,8 +15,8 @@ import { NodeHeartbeat } from '../../gateway/cluster/node-heartbeat.js';
 import { NodeTable } from '../../gateway/cluster/node-table.js';
 import { StreamDirectory } from '../../gateway/cluster/stream-directory.js';
 import { SqliteDeviceStore } from '../../gateway/store/sqlite-store.js';
-import { waitFor } from '../helpers/gateway-harness.js';
-import { startRedis, type RedisServer } from './cluster-support.js';
+import { waitFor } from '../helpers/wait.js';
+import { startRedis, type RedisServer } from '../helpers/cluster.js';
 
 const log = createLogger('test');
 let server: RedisServer;

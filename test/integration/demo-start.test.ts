@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { repoRoot } from '../helpers/paths.js';
-import { waitFor } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('npm start prints a URL with the token; its API shows 4 channels and a live stream becomes HLS segments', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gb-demo-'));

@@ -1,5 +1,5 @@
 // Fault: the gateway is killed with SIGKILL during a catalog sync, then restarted on the same
-// data dir. A sync replaces a device's channel set only when complete (reference §3.2, §13 #4),
+// data dir. A sync replaces a device's channel set only when complete (docs/gb28181.md §3.2, §13 #4),
 // in one SQLite transaction, so whatever the moment of the kill (pages still arriving, or the
 // last page just in and the commit under way) the restarted gateway must hold either the whole
 // old set or the whole new one, never a mix and never nothing, in a database that passes
@@ -11,16 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { waitFor } from '../helpers/gateway-harness.js';
-import {
-  SipPeer,
-  catalogPage,
-  freePort,
-  sleep,
-  spawnGateway,
-  type CatalogEntry,
-  type GatewayProcess,
-} from './signaling-support.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { SipPeer } from '../helpers/sip-peer.js';
+import { catalogPage, type CatalogEntry } from '../helpers/manscdp-bodies.js';
+import { freePort } from '../helpers/ports.js';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 
 const PASSWORD = 'kill9-catalog-pw';
 const TOKEN = 'kill9-catalog-token-0123456789';

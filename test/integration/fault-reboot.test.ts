@@ -1,6 +1,6 @@
 // Fault: a device reboots while streams are open. It vanishes without BYE or unregister (its
 // media stops, its SIP socket dies), then comes back on the same address and registers with a
-// new Call-ID (reference §1.4, RFC 3261 §10.2.4: one Call-ID per boot cycle, so a new one means
+// new Call-ID (docs/gb28181.md §1.4, RFC 3261 §10.2.4: one Call-ID per boot cycle, so a new one means
 // a restart). The registry must keep one device, online, at its new binding, with its channels.
 // The old dialogs are dead, so their streams close within a second (once no media has come since
 // the new registration) with the restart as the diagnosis, not after the no-media timeout; the
@@ -9,8 +9,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
-import { freePort } from './signaling-support.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { freePort } from '../helpers/ports.js';
 import {
   CH1,
   DEVICE,
@@ -18,9 +19,8 @@ import {
   diagnosis,
   startLive,
   type StreamView,
-  sleep,
   waitForFrames,
-} from './fault-support.js';
+} from '../helpers/live-stream.js';
 
 let h: Harness;
 let rebooted: Simulator | undefined;

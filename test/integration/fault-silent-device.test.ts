@@ -1,10 +1,11 @@
-// Fault: a device stops sending media mid-stream while its dialog stays up (reference §10.1;
-// ZLMediaKit's no-data timeout, style.md §8.9). The gateway must close the stream after
+// Fault: a device stops sending media mid-stream while its dialog stays up (docs/gb28181.md §10.1;
+// ZLMediaKit's no-data timeout, docs/architecture.md §2). The gateway must close the stream after
 // --no-media-timeout with a diagnosis saying the device stopped sending, send BYE, drop the
 // stream from the registry, and keep the device online and playable.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   DEVICE,
   FrameCounter,
@@ -12,7 +13,7 @@ import {
   startLive,
   type StreamView,
   waitForFrames,
-} from './fault-support.js';
+} from '../helpers/live-stream.js';
 
 let h: Harness;
 before(async () => {

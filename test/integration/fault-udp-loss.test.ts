@@ -1,4 +1,4 @@
-// Fault: 10 % packet loss and 10 % reordering on a UDP media stream (reference §10.1: ZLMediaKit
+// Fault: 10 % packet loss and 10 % reordering on a UDP media stream (docs/gb28181.md §10.1: ZLMediaKit
 // drops a frame on a sequence gap; we do the same and resync at the next pack). The stream must
 // keep playing: frames keep arriving, keyframes get through, HLS keeps producing segments that
 // ffprobe decodes, the loss shows in the stream's counters, and the registry stays consistent.
@@ -8,8 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
-import { DEVICE, FrameCounter, sleep, startLive, type StreamView, waitForFrames } from './fault-support.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { DEVICE, FrameCounter, startLive, type StreamView, waitForFrames } from '../helpers/live-stream.js';
 
 let h: Harness;
 before(async () => {

@@ -1,4 +1,4 @@
-// Fault: RTP from a wrong source or with a wrong SSRC (reference §10.1, §13 #6; ZLM #2247).
+// Fault: RTP from a wrong source or with a wrong SSRC (docs/gb28181.md §10.1, §13 #6; ZLM #2247).
 // 1. A device that ignores y= and sends its own SSRC (Dahua sends 0, SRS #2047) still plays.
 // 2. A stray sender aiming RTP with other SSRCs, and non-RTP junk, at a playing stream's media
 //    port changes nothing: the frame rate holds, the stray packets never reach the stream, and
@@ -14,11 +14,11 @@ import {
   FrameCounter,
   diagnosis,
   mediaPort,
-  sleep,
   startLive,
   type StreamView,
   waitForFrames,
-} from './fault-support.js';
+} from '../helpers/live-stream.js';
+import { sleep } from '../helpers/wait.js';
 
 const open: Harness[] = [];
 after(async () => {

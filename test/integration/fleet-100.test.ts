@@ -2,7 +2,8 @@
 // the real gateway in under 5 s, and every channel reaches the gateway's catalog.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DEVICES = 100;
 const CHANNELS = 4;

@@ -8,8 +8,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
-import { DEVICE, FrameCounter, mediaPort, sleep, startLive, waitForFrames } from './fault-support.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { sleep, waitFor } from '../helpers/wait.js';
+import { DEVICE, FrameCounter, mediaPort, startLive, waitForFrames } from '../helpers/live-stream.js';
 
 const RATE = 10_000;
 const SECONDS = 5;

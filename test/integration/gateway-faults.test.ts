@@ -1,13 +1,14 @@
 // Acceptance (simulator issue point 3, HTTP API issue point 4): each media fault knob of the
 // simulator changes what the real gateway observes. Loss shows in packetsLost and
 // gb_media_packets_lost_total; a device ignoring y= still plays and the diagnosis names both
-// SSRCs (reference §7.3, §11 quirk 11); a device that goes silent is hung up on after the no-media
+// SSRCs (docs/gb28181.md §7.3, §11 quirk 11); a device that goes silent is hung up on after the no-media
 // timeout, with the cause recorded. A fault-free device on the same gateway is the control.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FaultOptions } from '../../gateway/outbound/ps-rtp-sender.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/index.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 interface StreamRow {
   streamId: string;
@@ -25,7 +26,6 @@ interface Device {
   sim: Simulator;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let h: Harness;
 const sims: Simulator[] = [];
 let control: Device;

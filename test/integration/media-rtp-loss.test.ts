@@ -13,7 +13,8 @@ import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';
 import { FaultInjector } from '../../gateway/outbound/fault-injector.js';
 import { demuxPsClip } from '../../gateway/outbound/ps-clip.js';
 import type { Sink } from '../../gateway/hub/sink.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   decodeVideo,
   download,

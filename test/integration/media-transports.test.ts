@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';
 import type { Sink } from '../../gateway/hub/sink.js';
 import { fixturePath } from '../../simulator/options.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   decodeVideo,
   download,

@@ -10,17 +10,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SipTransport, SipUserAgent } from '../../gateway/sip/index.js';
-import { waitFor } from '../helpers/gateway-harness.js';
-import {
-  REALM,
-  SERVER_ID,
-  SipPeer,
-  catalogPage,
-  freePort,
-  keepaliveBody,
-  spawnGateway,
-  type GatewayProcess,
-} from './signaling-support.js';
+import { waitFor } from '../helpers/wait.js';
+import { REALM, SERVER_ID, SipPeer } from '../helpers/sip-peer.js';
+import { catalogPage, keepaliveBody } from '../helpers/manscdp-bodies.js';
+import { freePort } from '../helpers/ports.js';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 
 const PASSWORD = 'restart-registration-pw';
 const TOKEN = 'restart-registration-token-0123456789';

@@ -1,8 +1,8 @@
 // Regression: a device that registers but never answers our MESSAGEs (no 200 at all) used to
 // crash the gateway. The answer wait (query timeout) ends before the MESSAGE's own transaction
 // timeout (64·T1), and its rejection had no handler yet: an unhandled rejection, which the CLI
-// treats as fatal. The upper platform is built directly here with short timers, so both
-// timeouts pass in about a second.
+// treats as fatal. The upper platform is built directly here with short timers, and the test
+// steps node:test's mocked clock through both timeouts.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { UpperPlatform } from '../../gateway/gb28181/upper/upper-platform.js';
@@ -13,7 +13,8 @@ import { StreamRegistry } from '../../gateway/hub/stream-registry.js';
 import { SipTransport, SipUserAgent } from '../../gateway/sip/index.js';
 import { SqliteDeviceStore } from '../../gateway/store/sqlite-store.js';
 import { GatewayError } from '../../gateway/errors.js';
-import { REALM, SERVER_ID, SipPeer, sleep } from './signaling-support.js';
+import { REALM, SERVER_ID, SipPeer } from '../helpers/sip-peer.js';
+import { advanceAsync, mockClock } from '../helpers/mock-clock.js';
 
 const DEVICE = '34020000001180000301';
 const T1_MS = 20; // MESSAGE transaction timeout 64·T1 = 1.28 s
@@ -72,25 +73,38 @@ after(async () => {
   store?.close();
 });
 
-test('the post-registration Catalog and DeviceInfo to a silent device fail quietly, without an unhandled rejection', async () => {
+test('the post-registration Catalog and DeviceInfo to a silent device fail quietly, without an unhandled rejection', async (ctx) => {
+  const clock = mockClock(ctx);
+  const asked: string[] = [];
+  const stop = peer.transport.onMessage((m) => {
+    const cmd =
+      m.kind === 'request' ? /<CmdType>(\w+)</.exec(Buffer.from(m.body).toString('latin1'))?.[1] : undefined;
+    if (cmd && !asked.includes(cmd)) {
+      asked.push(cmd);
+    }
+  });
+  ctx.after(stop);
   assert.equal((await peer.register()).final.status, 200);
-  // Catalog (ask fails at 1.28 s), then DeviceInfo (another 1.28 s); the answer waits end at 0.3 s each.
-  await sleep(2 * 64 * T1_MS + 1000);
+  // 50 ms after the registration the Catalog query, whose MESSAGE fails at 64·T1 = 1.28 s, then
+  // DeviceInfo (another 1.28 s); the answer waits end at 0.3 s each, before their MESSAGE's own
+  // timeout.
+  await advanceAsync(clock, 50 + 2 * 64 * T1_MS + 200);
+  await new Promise((resolve) => setImmediate(resolve)); // unhandled rejections are reported by now
+  assert.deepEqual(asked, ['Catalog', 'DeviceInfo']);
   assert.deepEqual(unhandled.map(String), []);
   assert.equal(upper.stats.pendingQueries, 0, 'the failed MESSAGEs cancelled their pending answers');
   assert.equal(upper.getDevice(DEVICE)?.online, true, 'still registered and online');
 });
 
-test('an API query to the silent device rejects with a GatewayError and leaves nothing pending', async () => {
-  await assert.rejects(
-    upper.syncCatalog(DEVICE),
-    (err: unknown) => err instanceof GatewayError && err.code === 'GW_ERR_DEVICE_TIMEOUT',
-  );
-  await assert.rejects(
-    upper.queryDeviceStatus(DEVICE),
-    (err: unknown) => err instanceof GatewayError && err.code === 'GW_ERR_DEVICE_TIMEOUT',
-  );
-  await sleep(100);
+test('an API query to the silent device rejects with a GatewayError and leaves nothing pending', async (ctx) => {
+  const clock = mockClock(ctx);
+  const timedOut = (err: unknown) => err instanceof GatewayError && err.code === 'GW_ERR_DEVICE_TIMEOUT';
+  for (const query of [() => upper.syncCatalog(DEVICE), () => upper.queryDeviceStatus(DEVICE)]) {
+    const rejected = assert.rejects(query(), timedOut);
+    await advanceAsync(clock, 64 * T1_MS + 100);
+    await rejected;
+  }
+  await new Promise((resolve) => setImmediate(resolve)); // unhandled rejections are reported by now
   assert.deepEqual(unhandled.map(String), []);
   assert.equal(upper.stats.pendingQueries, 0);
 });

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { waitFor } from '../helpers/gateway-harness.js';
-import { freePort, spawnGateway, type GatewayProcess } from './signaling-support.js';
+import { waitFor } from '../helpers/wait.js';
+import { freePort } from '../helpers/ports.js';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 
 const PASSWORD = 'restart-test-pw';
 const TOKEN = 'restart-test-token-0123456789';

@@ -1,11 +1,12 @@
-// Wire details the reference insists on, checked against the real gateway with a scripted lower
+// Wire details docs/gb28181.md insists on, checked against the real gateway with a scripted lower
 // platform: the REGISTER 200's GB Date and Expires (§1.4); answers matched by SN, never by
 // Call-ID (§0); catalog pages out of order and duplicated merged (§3.2); a partial or unsolicited
 // catalog never deletes channels (§3.2, wvp #1425) while a complete one for our query does.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startHarness, type Harness } from '../helpers/gateway-harness.js';
-import { SipPeer, catalogPage, deviceInfoBody, type CatalogEntry } from './signaling-support.js';
+import { SipPeer } from '../helpers/sip-peer.js';
+import { catalogPage, deviceInfoBody, type CatalogEntry } from '../helpers/manscdp-bodies.js';
 
 const DEVICE = '34020000001180000201';
 const ch = (n: number, name = `通道${n}`): CatalogEntry => ({ id: `3402000000131000000${n}`, name });

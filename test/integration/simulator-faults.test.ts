@@ -1,11 +1,12 @@
-// Each media fault knob of the simulator changes what an RTP receiver observes (reference §10.1,
+// Each media fault knob of the simulator changes what an RTP receiver observes (docs/gb28181.md §10.1,
 // §11 quirk 11): loss shows as sequence gaps, a wrong SSRC is seen instead of y=, silence after
 // N seconds stops the packets, duplication and reordering show as late/duplicate sequence numbers.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { FaultOptions } from '../../gateway/outbound/ps-rtp-sender.js';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { StandInUpper, type PlayHandle } from './simulator-upper.js';
+import { StandInUpper, type PlayHandle } from '../helpers/stand-in-upper.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DEVICE = '34020000001180000001';
 const CH1 = '34020000001310000001';
@@ -16,12 +17,14 @@ after(async () => {
   }
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Plays channel 1 over UDP with `faults` for `ms`, then hangs up; returns what was received. */
+/**
+ * Plays channel 1 over UDP with `faults` until the device has played `accessUnits` of its clip
+ * (about 50 a second: 25 frames and their audio), a sample size rather than a duration, so a
+ * slow host still gets enough; then hangs up and returns what was received.
+ */
 async function observe(
   faults: FaultOptions,
-  ms = 1200,
+  accessUnits = 60,
 ): Promise<{ play: PlayHandle; upper: StandInUpper; sim: Simulator }> {
   const upper = await StandInUpper.start();
   open.push(upper);
@@ -33,7 +36,11 @@ async function observe(
   assert.equal(await sim.waitForRegistered(1, 5000), true);
   const play = await upper.play(DEVICE, CH1, { transport: 'udp' });
   assert.equal(play.status, 200);
-  await sleep(ms);
+  await waitFor(
+    () => (sim.devices[0].platform.sessions[0]?.accessUnits ?? 0) >= accessUnits,
+    10_000,
+    `${accessUnits} access units played`,
+  );
   await play.bye();
   play.close();
   return { play, upper, sim };
@@ -61,13 +68,14 @@ test('--loss 0.2: about a fifth of the sequence numbers never arrive', async () 
 });
 
 test('--wrong-ssrc: the receiver sees the wrong SSRC instead of the answered y=', async () => {
-  const { play } = await observe({ wrongSsrc: 0x12345678 }, 500);
+  const { play } = await observe({ wrongSsrc: 0x12345678 }, 25);
   assert.equal(play.answer?.answeredSsrc, '0200000001');
   assert.deepEqual([...play.receiver.ssrcs.keys()], [0x12345678]);
 });
 
 test('--silent-after 0.5: packets stop half a second into the stream although the dialog stays up', async () => {
-  const { play } = await observe({ silentAfterSec: 0.5 }, 1500);
+  // About 1.5 s of the clip: well past the half second.
+  const { play } = await observe({ silentAfterSec: 0.5 }, 75);
   const r = play.receiver;
   assert.ok(r.packets > 10);
   const span = r.lastAt! - r.firstAt!;
@@ -90,7 +98,7 @@ test('--jitter-ms 40: packets are delayed and some arrive out of order', async (
 });
 
 test('--corrupt-ps: RTP headers stay intact (payload bytes are flipped)', async () => {
-  const { play } = await observe({ corruptPs: 0.5 }, 600);
+  const { play } = await observe({ corruptPs: 0.5 }, 30);
   assert.ok(play.receiver.packets > 20);
   assert.equal(play.receiver.lost, 0);
   assert.deepEqual([...play.receiver.ssrcs.keys()], [200000001]);

@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { after, test } from 'node:test';
 import { repoRoot } from '../helpers/paths.js';
 import { deviceIdAt, startSimulator, channelIdOf } from '../../simulator/index.js';
-import { StandInUpper } from './simulator-upper.js';
+import { StandInUpper } from '../helpers/stand-in-upper.js';
+import { waitFor } from '../helpers/wait.js';
 
 const open: { close(): Promise<void> }[] = [];
 after(async () => {
@@ -53,7 +54,7 @@ test('1,000 devices × 4 channels register over 4 UDP sockets within the spread 
   // Identities sharing a socket are each reachable: catalog of the last device, media of a middle one.
   const last = deviceIdAt('34020000001180000001', 999);
   await upper.send(last, { kind: 'CatalogQuery', sn: '9', deviceId: last });
-  const pages = await upper.waitFor(() => {
+  const pages = await waitFor(() => {
     const p = upper.messagesOf('CatalogResponse', '9');
     return p.length === 2 && p;
   });
@@ -67,7 +68,7 @@ test('1,000 devices × 4 channels register over 4 UDP sockets within the spread 
   const middle = deviceIdAt('34020000001180000001', 500);
   const play = await upper.play(middle, channelIdOf(middle, 2, 4), { transport: 'udp' });
   assert.equal(play.status, 200);
-  await upper.waitFor(() => play.receiver.packets > 10, 3000, 'RTP');
+  await waitFor(() => play.receiver.packets > 10, 3000, 'RTP');
   await play.bye();
   play.close();
 

@@ -1,10 +1,11 @@
-// The simulated lower platform registers with a stand-in upper platform (reference §1, §2):
+// The simulated lower platform registers with a stand-in upper platform (docs/gb28181.md §1, §2):
 // digest over UDP and TCP, qop and stale nonces, 403 back-off, unregister on close, keepalives,
 // and re-registration after three unanswered keepalives.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { StandInUpper, type StandInUpperOptions } from './simulator-upper.js';
+import { StandInUpper, type StandInUpperOptions } from '../helpers/stand-in-upper.js';
+import { waitFor } from '../helpers/wait.js';
 
 const open: { close(): Promise<void> }[] = [];
 after(async () => {
@@ -56,7 +57,7 @@ test('registration works over TCP, on the connection the device opened', async (
     deviceId: '34020000001180000001',
   });
   assert.equal(res.status, 200);
-  const info = await upper.waitFor(() => upper.messagesOf('DeviceInfoResponse', '7')[0]);
+  const info = await waitFor(() => upper.messagesOf('DeviceInfoResponse', '7')[0]);
   assert.equal(info.message.channel, 4);
 });
 
@@ -76,13 +77,9 @@ test('a wrong password ends in 403: state failed with the error, retried after t
     { password: 'wrong', forbiddenRetryMs: 200, backoff: { initialMs: 50 } },
   );
   const platform = sim.devices[0].platform;
-  const failed = await upper.waitFor(
-    () => platform.state === 'failed' && platform.lastError,
-    5000,
-    'failed state',
-  );
+  const failed = await waitFor(() => platform.state === 'failed' && platform.lastError, 5000, 'failed state');
   assert.match(failed, /403/);
-  await upper.waitFor(() => upper.log.forbidden >= 2, 5000, 'a retry');
+  await waitFor(() => upper.log.forbidden >= 2, 5000, 'a retry');
   assert.equal(sim.counts().registered, 0);
 });
 
@@ -92,14 +89,14 @@ test('keepalives are sent at the interval; three unanswered ones make the device
     { keepaliveIntervalSec: 0.2, backoff: { initialMs: 50, maxMs: 100 } },
   );
   assert.equal(await sim.waitForRegistered(1, 5000), true);
-  await upper.waitFor(() => upper.log.keepalives >= 2, 3000, 'keepalives');
+  await waitFor(() => upper.log.keepalives >= 2, 3000, 'keepalives');
   const keepalive = upper.messagesOf('Keepalive')[0];
   assert.equal(keepalive.message.deviceId, '34020000001180000001');
   assert.equal(keepalive.parsed.charset.declared, 'GB2312');
 
   upper.keepaliveMode = 'reject'; // wvp answers 404 to a device it does not know
   const before = upper.registrations.get('34020000001180000001')!.registers;
-  await upper.waitFor(
+  await waitFor(
     () => upper.registrations.get('34020000001180000001')!.registers > before,
     5000,
     're-register',
@@ -111,11 +108,7 @@ test('a device keeps its registration fresh before Expires runs out', async () =
   const { upper, sim } = await setup({ grantExpiresSec: 1 });
   assert.equal(await sim.waitForRegistered(1, 5000), true);
   // Refreshed halfway through the 1 s lifetime granted by the upper.
-  await upper.waitFor(
-    () => upper.registrations.get('34020000001180000001')!.registers >= 3,
-    3000,
-    'refreshes',
-  );
+  await waitFor(() => upper.registrations.get('34020000001180000001')!.registers >= 3, 3000, 'refreshes');
 });
 
 test('over TCP a closed connection means offline: the device dials again and re-registers', async () => {
@@ -123,7 +116,7 @@ test('over TCP a closed connection means offline: the device dials again and re-
   assert.equal(await sim.waitForRegistered(1, 5000), true);
   const first = upper.registrations.get('34020000001180000001')!;
   upper.transport.closeConnection(first.remote.connectionId!);
-  const again = await upper.waitFor(
+  const again = await waitFor(
     () => {
       const r = upper.registrations.get('34020000001180000001')!;
       return r.registers > first.registers && r;

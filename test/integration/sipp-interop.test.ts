@@ -12,9 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 import { repoRoot, vectorsDir } from '../helpers/paths.js';
-import { REALM, SERVER_ID, freePort } from './signaling-support.js';
+import { REALM, SERVER_ID } from '../helpers/sip-peer.js';
+import { freePort } from '../helpers/ports.js';
 
 const SIPP = spawnSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' }).stdout.trim() || undefined;
 const PCAP = join(vectorsDir, 'rtp_h264_720p_g711a_seqwrap.pcap');

@@ -1,10 +1,11 @@
 // Acceptance (HTTP API issue point 4): a device whose UDP media never arrives (a firewall; the
-// simulator's faults.blockUdp, reference §11 quirk 21) still answers the INVITE. The gateway
-// waits for the first media, falls back to TCP passive (reference §7.2), plays, and remembers the
+// simulator's faults.blockUdp, docs/gb28181.md §11 quirk 21) still answers the INVITE. The gateway
+// waits for the first media, falls back to TCP passive (docs/gb28181.md §7.2), plays, and remembers the
 // transport for the device, so the next play goes straight to TCP with no fallback step.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DEVICE = '34020000001180000001';
 const CHANNEL = '34020000001310000001';

@@ -2,7 +2,7 @@
 // tshark captures on loopback from before the simulator starts until it has unregistered: its
 // SIP dissector must read every message (both directions) without a malformed flag or a warning,
 // and the media, decoded as RTP on the gateway's receive port, must show no loss and no sequence
-// errors when no fault knob is set (reference §10.1: PT 96, one timestamp per frame).
+// errors when no fault knob is set (docs/gb28181.md §10.1: PT 96, one timestamp per frame).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DEVICE = '34020000001180000001';
 const CHANNEL = '34020000001310000001';
@@ -107,7 +108,12 @@ test(
       )?.[1],
     );
     assert.ok(mediaPort >= min && mediaPort <= max, `media port ${mediaPort}`);
-    await new Promise((r) => setTimeout(r, 3000));
+    // A sample of media on the wire for tshark: 200 RTP packets (about 3 s of the clip).
+    await waitFor(
+      () => (sim!.devices[0].platform.sessions[0]?.packets ?? 0) >= 200,
+      10_000,
+      '200 RTP packets sent',
+    );
     assert.equal((await gw.api(`/api/streams/${live.body.streamId}`, { method: 'DELETE' })).status, 200);
     await waitFor(() => sim!.counts().sessions === 0, 5_000, 'BYE');
     await sim.close(); // REGISTER with Expires: 0
@@ -187,13 +193,13 @@ test(
     const maxDelta = cells[pct + 3];
     const problem = cells[pct + 7];
     assert.equal(Number(dstPort), mediaPort);
-    assert.equal(ssrc.toLowerCase(), '0x0bebc201', 'SSRC = y=0200000001 (reference §7.1)');
+    assert.equal(ssrc.toLowerCase(), '0x0bebc201', 'SSRC = y=0200000001 (docs/gb28181.md §7.1)');
     assert.ok(Number(pkts) > 50, `${pkts} packets`);
     assert.equal(Number(lost), 0, 'Lost');
     assert.equal(problem, undefined, 'tshark flags a problem (sequence errors or wrong timestamps)');
     assert.ok(Number(maxDelta) < 1000, `max delta ${maxDelta} ms`);
     // tshark's per-packet fields, checked here too: consecutive sequence numbers, PT 96, and a new
-    // timestamp only after a packet with the marker bit (one timestamp per PS pack, §10.1).
+    // timestamp only after a packet with the marker bit (one timestamp per PS pack, docs/gb28181.md §10.1).
     const packets = tshark([
       '-d',
       `udp.port==${mediaPort},rtp`,

@@ -15,7 +15,7 @@ import {
   type SipRequest,
 } from '../../gateway/sip/index.js';
 import { startHarness, type Harness } from '../helpers/gateway-harness.js';
-import { REALM, SERVER_URI, SipDevice } from './sip-device.js';
+import { REALM, SERVER_URI, SipPeer } from '../helpers/sip-peer.js';
 
 const PASSWORD = 'right-password';
 const ATTACKER = '198.51.100.9';
@@ -163,7 +163,7 @@ test('the address may try again once its wait is over', () => {
 
 // Over the wire, with the metrics the operator sees.
 let h: Harness | undefined;
-const devices: SipDevice[] = [];
+const devices: SipPeer[] = [];
 after(async () => {
   for (const d of devices) {
     await d.close();
@@ -175,17 +175,28 @@ test('over the wire: guesses from 127.0.0.2 across IDs are cut off and counted; 
   h = await startHarness({ simulator: { devices: 0 } });
   const t0 = Date.now();
   for (let i = 0; i < 30; i++) {
-    const guesser = await SipDevice.start(deviceId(i), h.gw.sipPort, '127.0.0.2');
+    const guesser = await SipPeer.start({
+      deviceId: deviceId(i),
+      gatewayPort: h.gw.sipPort,
+      password: `guess-${i}`,
+      host: '127.0.0.2',
+    });
     devices.push(guesser);
-    assert.equal((await guesser.register(`guess-${i}`)).final.status, 403);
+    assert.equal((await guesser.register()).final.status, 403);
   }
   const elapsed = Date.now() - t0;
-  const right = await SipDevice.start(deviceId(31), h.gw.sipPort, '127.0.0.2');
+  const password = h.gw.secrets.password;
+  const right = await SipPeer.start({
+    deviceId: deviceId(31),
+    gatewayPort: h.gw.sipPort,
+    password,
+    host: '127.0.0.2',
+  });
   devices.push(right);
-  assert.equal((await right.register(h.gw.secrets.password)).final.status, 403, 'refused while backing off');
-  const legit = await SipDevice.start(deviceId(32), h.gw.sipPort, '127.0.0.1');
+  assert.equal((await right.register()).final.status, 403, 'refused while backing off');
+  const legit = await SipPeer.start({ deviceId: deviceId(32), gatewayPort: h.gw.sipPort, password });
   devices.push(legit);
-  assert.equal((await legit.register(h.gw.secrets.password)).final.status, 200);
+  assert.equal((await legit.register()).final.status, 200);
 
   const metrics = await (await fetch(`${h.base}/metrics`)).text();
   const value = (re: RegExp) => Number(re.exec(metrics)?.[1] ?? NaN);

@@ -15,8 +15,9 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../gateway/sip/index.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
-import { REALM, SERVER_URI } from './sip-device.js';
+import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { REALM, SERVER_URI } from '../helpers/sip-peer.js';
 
 const DEVICE = '34020000001180000001';
 const CHANNEL = '34020000001310000001';

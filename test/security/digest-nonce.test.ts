@@ -1,5 +1,5 @@
 // Security: REGISTER digest nonces expire and cannot be replayed (RFC 2617 §3.2.1-§3.2.2,
-// RFC 3261 §22; reference §1.3). Nonces are signed by the gateway (gateway/sip/nonce.ts), so a
+// RFC 3261 §22; docs/gb28181.md §1.3). Nonces are signed by the gateway (gateway/sip/nonce.ts), so a
 // forged or foreign one is refused; an expired one only earns a stale=true challenge; a captured
 // Authorization cannot register another device ID; with qop=auth a repeated nonce count is refused.
 // (Wrong password → 403 and the stale=true round trip are in signaling-register.test.ts.)
@@ -22,7 +22,8 @@ import {
   type SipRequest,
 } from '../../gateway/sip/index.js';
 import { startHarness, type Harness } from '../helpers/gateway-harness.js';
-import { REALM, SERVER_URI, SipDevice } from './sip-device.js';
+import { mockClock } from '../helpers/mock-clock.js';
+import { REALM, SERVER_URI, SipPeer } from '../helpers/sip-peer.js';
 
 const PASSWORD = '12345678';
 const A = '34020000001180000001';
@@ -88,11 +89,12 @@ function registrar(nonceTtlMs?: number) {
   return { send, authorize, sessions, store };
 }
 
-test('an authorized REGISTER replayed after its nonce expired gets 401 stale=true, never 200', async () => {
+test('an authorized REGISTER replayed after its nonce expired gets 401 stale=true, never 200', (ctx) => {
+  const clock = mockClock(ctx); // on a whole second: the nonce's expiry (kept in seconds) is exactly 1 s away
   const r = registrar(1000);
   const auth = r.authorize(A);
   assert.equal(r.send(register(A, auth)).status, 200);
-  await new Promise((resolve) => setTimeout(resolve, 2100)); // nonce expiry is kept in whole seconds
+  clock.tick(1001);
   const replay = r.send(register(A, auth));
   assert.equal(replay.status, 401);
   assert.equal(parseDigestChallenge(replay.wwwAuthenticate ?? '')?.stale, true);
@@ -162,7 +164,7 @@ test('DigestServer: expiry and replay rules, on a controlled clock', () => {
 
 // Live gateway: the same replay over the wire.
 let h: Harness | undefined;
-const devices: SipDevice[] = [];
+const devices: SipPeer[] = [];
 after(async () => {
   for (const d of devices) {
     await d.close();
@@ -172,10 +174,10 @@ after(async () => {
 
 test('over the wire: another device ID replaying a captured REGISTER is not registered', async () => {
   h = await startHarness({ simulator: { devices: 0 } });
-  const a = await SipDevice.start(A, h.gw.sipPort);
-  const b = await SipDevice.start(B, h.gw.sipPort, '127.0.0.2');
+  const a = await SipPeer.start({ deviceId: A, gatewayPort: h.gw.sipPort, password: h.gw.secrets.password });
+  const b = await SipPeer.start({ deviceId: B, gatewayPort: h.gw.sipPort, password: '', host: '127.0.0.2' });
   devices.push(a, b);
-  const first = await a.register(h.gw.secrets.password);
+  const first = await a.register();
   assert.equal(first.final.status, 200);
   const captured = first.authorized!.headers.get('authorization')!;
   const replay = await b.replay(captured);
@@ -185,10 +187,15 @@ test('over the wire: another device ID replaying a captured REGISTER is not regi
 
 test('over the wire: the same REGISTER replayed from another address within the nonce lifetime does not move the device', async () => {
   assert.ok(h, 'needs the previous test');
-  const attacker = await SipDevice.start(B, h.gw.sipPort, '127.0.0.3');
+  const attacker = await SipPeer.start({
+    deviceId: B,
+    gatewayPort: h.gw.sipPort,
+    password: '',
+    host: '127.0.0.3',
+  });
   devices.push(attacker);
   const a = devices[0];
-  const again = await a.register(h.gw.secrets.password);
+  const again = await a.register();
   const captured = again.authorized!.headers.get('authorization')!;
   const replay = await attacker.replay(captured, A);
   assert.notEqual(replay.status, 200, "a captured REGISTER re-bound the device to the attacker's address");

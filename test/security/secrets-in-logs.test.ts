@@ -10,9 +10,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { waitFor } from '../helpers/gateway-harness.js';
-import { freePort, spawnGateway, type GatewayProcess } from '../integration/signaling-support.js';
-import { SipDevice } from './sip-device.js';
+import { waitFor } from '../helpers/wait.js';
+import { freePort } from '../helpers/ports.js';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { SipPeer } from '../helpers/sip-peer.js';
 
 const PASSWORD = 'Secret-Device-Pw-4711';
 const TOKEN = 'secret-api-token-0123456789abcdef';
@@ -23,7 +24,7 @@ const CHANNEL = '34020000001310000001';
 const dataDir = mkdtempSync(join(tmpdir(), 'gb-secrets-'));
 let gw: GatewayProcess | undefined;
 let sim: Simulator | undefined;
-let stranger: SipDevice | undefined;
+let stranger: SipPeer | undefined;
 after(async () => {
   await stranger?.close();
   await sim?.close();
@@ -50,8 +51,12 @@ test('at log level trace, nothing the gateway prints contains a secret', async (
     channels: 1,
   });
   assert.equal(await sim.waitForRegistered(1, 15_000), true);
-  stranger = await SipDevice.start('34020000001180000009', sipPort);
-  const failed = await stranger.register(WRONG_PASSWORD);
+  stranger = await SipPeer.start({
+    deviceId: '34020000001180000009',
+    gatewayPort: sipPort,
+    password: PASSWORD,
+  });
+  const failed = await stranger.register({ password: WRONG_PASSWORD });
   assert.equal(failed.final.status, 403);
   const digestResponses = [failed]
     .map((r) => /response="([0-9a-f]+)"/.exec(r.authorized?.headers.get('authorization') ?? '')?.[1])
@@ -88,7 +93,11 @@ test('at log level trace, nothing the gateway prints contains a secret', async (
     body: 'v=0\r\n',
   });
   await gw.api(`/api/streams/${live.body.streamId}`, { method: 'DELETE' });
-  await new Promise((r) => setTimeout(r, 500));
+  await waitFor(
+    () => gw!.logged(/^stream closed$/).some((l) => l.streamId === live.body.streamId),
+    5_000,
+    'the stream-closed log line',
+  );
 
   const signingKey = readFileSync(join(dataDir, 'signing-key'), 'utf8').trim();
   const secrets: [string, string][] = [

@@ -11,7 +11,7 @@ import net from 'node:net';
 import { DEFAULT_SUMNUM_CAP, parseManscdp } from '../../gateway/gb28181/manscdp/codec.js';
 import { GbErrorCode } from '../../gateway/gb28181/errors.js';
 import { startHarness, type Harness } from '../helpers/gateway-harness.js';
-import { SipDevice } from './sip-device.js';
+import { SipPeer } from '../helpers/sip-peer.js';
 
 let h: Harness;
 before(async () => {
@@ -78,9 +78,13 @@ test('SIP over TCP: a header section that outgrows 64 KiB gets the connection cl
     `still open after ${sent} header bytes`,
   );
 
-  const device = await SipDevice.start('34020000001180000001', h.gw.sipPort);
+  const device = await SipPeer.start({
+    deviceId: '34020000001180000001',
+    gatewayPort: h.gw.sipPort,
+    password: h.gw.secrets.password,
+  });
   try {
-    assert.equal((await device.register(h.gw.secrets.password)).final.status, 200);
+    assert.equal((await device.register()).final.status, 200);
   } finally {
     await device.close();
   }

@@ -23,7 +23,7 @@ export function setupPtz() {
       b.addEventListener('click', () => ptz({ command: 'stop', speed: 0 }));
       continue;
     }
-    // Motion continues until a stop (reference §5.2): move while pressed, stop on release.
+    // Motion continues until a stop (docs/gb28181.md §5.2): move while pressed, stop on release.
     b.addEventListener('pointerdown', () =>
       ptz({ command, speed: command?.startsWith('zoom') ? Math.min(15, Math.round(speed() / 17)) : speed() }),
     );

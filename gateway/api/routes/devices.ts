@@ -1,4 +1,4 @@
-// Health, devices and their catalogs (shared/contracts.md, first wave).
+// Health, devices and their catalogs (docs/api.md §3).
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { defineRoute, type ApiRoute } from '../route-table.js';

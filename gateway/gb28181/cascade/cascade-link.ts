@@ -1,7 +1,7 @@
 // One upper platform we are a lower platform of: the shared LowerPlatform (register, keepalive,
 // queries, media dialogs) over a GatewayBackend, the catalog the upper was last told about, and
 // the state the API shows. Catalog changes (our devices going on- or offline, shares edited) are
-// found by diffing and sent as ON/OFF/ADD/DEL/UPDATE notifications (reference §3.5).
+// found by diffing and sent as ON/OFF/ADD/DEL/UPDATE notifications (docs/gb28181.md §3.5).
 import type { Logger } from '../../log.js';
 import type { SipUserAgent } from '../../sip/user-agent.js';
 import type { ShareEntry, UpperPlatformRecord } from '../../store/cascade-store.js';
@@ -101,7 +101,7 @@ export class CascadeLink {
     // lost one) is new to the upper.
     this.platform.on('state', (state, detail) => {
       if (state === 'registered' && !this.#online) {
-        // The upper asks for the whole catalog after a new registration (reference §3.1), so
+        // The upper asks for the whole catalog after a new registration (docs/gb28181.md §3.1), so
         // that is the baseline later changes are measured against.
         this.#online = true;
         this.#registeredAt = new Date().toISOString();

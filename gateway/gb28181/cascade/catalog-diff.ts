@@ -1,5 +1,5 @@
 // The catalog changes between what an upper platform was last told and what it should see now,
-// as subscription events (GB/T 28181-2016 §A.2.6; reference §3.5): a new ID is ADD, a vanished
+// as subscription events (GB/T 28181-2016 §A.2.6; docs/gb28181.md §3.5): a new ID is ADD, a vanished
 // one DEL, a status flip alone ON/OFF, any other field change UPDATE (which carries the status
 // too). Pure.
 import type { LowerChannel } from '../lower/backend.js';

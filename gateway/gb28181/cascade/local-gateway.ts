@@ -12,7 +12,7 @@ export interface LocalGateway {
   controlPlayback(streamId: string, control: PlaybackControl): Promise<void>;
   stopStream(streamId: string): Promise<void>;
   queryRecords(deviceId: string, channelId: string, start: Date, end: Date): Promise<RecordItem[]>;
-  /** The upper's PTZCmd as it came, to the channel of our device (reference §5.2). */
+  /** The upper's PTZCmd as it came, to the channel of our device (docs/gb28181.md §5.2). */
   ptzCommand(deviceId: string, channelId: string, command: PtzCommand): Promise<void>;
   stream(streamId: string): Stream | undefined;
 }

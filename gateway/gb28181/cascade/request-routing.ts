@@ -2,10 +2,10 @@
 // gateway's SIP socket with its upper role, where devices send REGISTER, keepalives and answers
 // addressed to our own ID; the ID we present upward is often that same ID (as in wvp), so the
 // Request-URI cannot tell the roles apart. The sender can: requests of the cascade come from a
-// configured upper platform, whose SIP ID is in From (reference §0 "Who sends what"). When
+// configured upper platform, whose SIP ID is in From (docs/gb28181.md §0 "Who sends what"). When
 // several links point at one upper, the Request-URI or To user (our presented ID or a shared
 // channel) picks among them. A link configured with an IP address also wants the request to come
-// from that address (reference §1.5: requests travel between the two registered sockets), so a
+// from that address (docs/gb28181.md §1.5: requests travel between the two registered sockets), so a
 // forged From alone cannot drive PTZ or send our media elsewhere; a host name is not checked.
 // Pure.
 import { isIP } from 'node:net';

@@ -1,5 +1,5 @@
 // What one upper platform sees of us: the sharing relations (cascade-store.ts) resolved against
-// our current devices and channels into the catalog we answer with (reference §3), plus the map
+// our current devices and channels into the catalog we answer with (docs/gb28181.md §3), plus the map
 // from each presented ID back to the device and channel that serve it. Directory nodes come
 // first, so an upper building its tree from ParentID meets parents before children. Pure.
 import type { LowerChannel } from '../lower/backend.js';

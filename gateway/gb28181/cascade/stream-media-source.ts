@@ -1,14 +1,14 @@
 // A MediaSource (lower/backend.ts) over one of our own streams: the upper platform's INVITE
 // becomes one more viewer of the Stream hub, so a channel already playing here is joined, not
-// invited twice (style.md rule 4). Access units arrive in real time from the hub, starting at
+// invited twice (docs/architecture.md §3). Access units arrive in real time from the hub, starting at
 // the cached GOP's keyframe. The hub closing ends the upper's dialog: a playback that reached its
-// end ('end-of-file', MediaStatus 121 from our device) as end of file (reference §8.2), any
-// other cause as a failure, answered with BYE (reference §7.3).
+// end ('end-of-file', MediaStatus 121 from our device) as end of file (docs/gb28181.md §8.2), any
+// other cause as a failure, answered with BYE (docs/gb28181.md §7.3).
 import type { AccessUnit } from '../../../codecs/types.js';
 import type { Stream } from '../../hub/stream.js';
 import type { MediaSource, MediaSourceInfo } from '../lower/backend.js';
 
-/** Playback control forwarded to our device's dialog (MANSRTSP, reference §8.1). */
+/** Playback control forwarded to our device's dialog (MANSRTSP, docs/gb28181.md §8.1). */
 export interface PlaybackControls {
   pause(): void;
   resume(): void;

@@ -5,7 +5,7 @@
 import type { AccessUnit, AudioCodec, VideoCodec } from '../../../codecs/types.js';
 import type { PtzCommand } from '../ptz.js';
 
-/** DeviceInfo response content (reference §4). */
+/** DeviceInfo response content (docs/gb28181.md §4). */
 export interface LowerDeviceInfo {
   deviceName: string;
   manufacturer: string;
@@ -13,7 +13,7 @@ export interface LowerDeviceInfo {
   firmware: string;
 }
 
-/** DeviceStatus response content (reference §4). */
+/** DeviceStatus response content (docs/gb28181.md §4). */
 export interface LowerDeviceStatus {
   online: boolean;
   /** false ⇒ `<Status>ERROR</Status>`. */
@@ -22,7 +22,7 @@ export interface LowerDeviceStatus {
   record: boolean;
 }
 
-/** One catalog item (reference §3.3). Only `channelId` and `name` are required. */
+/** One catalog item (docs/gb28181.md §3.3). Only `channelId` and `name` are required. */
 export interface LowerChannel {
   channelId: string;
   name: string;
@@ -40,7 +40,7 @@ export interface LowerChannel {
   latitude?: number;
   /**
    * A directory node rather than a camera: a business group (type 215) or virtual organisation
-   * (216) of a cascade's virtual directory (reference §3.4). Written as `<Parental>1</Parental>`.
+   * (216) of a cascade's virtual directory (docs/gb28181.md §3.4). Written as `<Parental>1</Parental>`.
    */
   parental?: boolean;
   /** `<BusinessGroupID>` of an item below a business group (2016 §A.2.6 itemType). */
@@ -49,7 +49,7 @@ export interface LowerChannel {
 
 export type LowerRecordType = 'time' | 'alarm' | 'manual';
 
-/** One RecordInfo item (reference §6). Times are epoch milliseconds. */
+/** One RecordInfo item (docs/gb28181.md §6). Times are epoch milliseconds. */
 export interface LowerRecord {
   channelId: string;
   name: string;
@@ -65,7 +65,7 @@ export interface LowerPreset {
   name: string;
 }
 
-/** What an INVITE asks for (reference §7): `s=Play`, `s=Playback`, `s=Download`. */
+/** What an INVITE asks for (docs/gb28181.md §7): `s=Play`, `s=Playback`, `s=Download`. */
 export interface MediaRequest {
   kind: 'live' | 'playback' | 'download';
   /** Playback/download range from `t=`, epoch milliseconds. */
@@ -79,13 +79,13 @@ export interface MediaRequest {
 export interface MediaSourceInfo {
   video: VideoCodec;
   audio: AudioCodec | null;
-  /** `a=filesize:` in a download answer (reference §7.4). */
+  /** `a=filesize:` in a download answer (docs/gb28181.md §7.4). */
   fileSizeBytes?: number;
 }
 
 /**
  * A running source of access units for one INVITE dialog. The lower platform owns the RTP side and
- * calls these from its MANSRTSP handling (reference §8.1); the source owns timing.
+ * calls these from its MANSRTSP handling (docs/gb28181.md §8.1); the source owns timing.
  */
 export interface MediaSource {
   readonly info: MediaSourceInfo;
@@ -93,7 +93,7 @@ export interface MediaSource {
    * Begin delivering. `onAccessUnit` is called in real time (scaled) with continuous timestamps;
    * `onEnd` once when a playback/download range is exhausted (the platform then sends MediaStatus 121).
    * `onError` once when the source fails for good (a cascade's own device went away): the
-   * platform then ends the dialog with BYE, as a device does on a stream error (reference §7.3).
+   * platform then ends the dialog with BYE, as a device does on a stream error (docs/gb28181.md §7.3).
    */
   start(onAccessUnit: (au: AccessUnit) => void, onEnd: () => void, onError?: (reason: string) => void): void;
   pause(): void;
@@ -102,7 +102,7 @@ export interface MediaSource {
   seek(positionSec: number): void;
   /** Playback speed (`Scale: 2.0`); negative values may be treated as their absolute value. */
   setScale(scale: number): void;
-  /** Next access unit is a keyframe (IFameCmd, reference §5.3). */
+  /** Next access unit is a keyframe (IFameCmd, docs/gb28181.md §5.3). */
   forceKeyframe(): void;
   /** Idempotent. */
   close(): void;
@@ -123,7 +123,7 @@ export interface LowerBackend {
   channels(): MaybePromise<readonly LowerChannel[]>;
   /** Recordings of a channel overlapping [startMs, endMs], oldest first. */
   records(channelId: string, startMs: number, endMs: number): MaybePromise<readonly LowerRecord[]>;
-  /** A DeviceControl PTZCmd for a channel (reference §5.2); no MANSCDP answer is sent. */
+  /** A DeviceControl PTZCmd for a channel (docs/gb28181.md §5.2); no MANSCDP answer is sent. */
   ptz(channelId: string, command: PtzCommand): MaybePromise<void>;
   presets(channelId: string): MaybePromise<readonly LowerPreset[]>;
   /** IFameCmd: the next access unit of every open source of this channel is a keyframe. */

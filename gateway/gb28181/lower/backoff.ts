@@ -1,5 +1,5 @@
 // Capped exponential back-off with jitter for registration retries. GB/T 28181-2016 asks for a
-// retry no sooner than 60 s after a failure; 2022 adds a random delay (reference §1.4) so a fleet
+// retry no sooner than 60 s after a failure; 2022 adds a random delay (docs/gb28181.md §1.4) so a fleet
 // that lost its upper platform does not come back in lock-step.
 
 export interface BackoffOptions {

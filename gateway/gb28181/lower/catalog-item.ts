@@ -1,4 +1,4 @@
-// A LowerChannel as a catalog item (2016 §A.2.6 itemType; reference §3.3), shared by the Catalog
+// A LowerChannel as a catalog item (2016 §A.2.6 itemType; docs/gb28181.md §3.3), shared by the Catalog
 // answer and the catalog change notifications so both describe a channel the same way. Pure.
 import type { CatalogItem } from '../manscdp/catalog.js';
 import type { LowerChannel } from './backend.js';

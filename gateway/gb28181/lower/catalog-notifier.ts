@@ -1,9 +1,9 @@
-// Catalog change notifications of a lower platform (GB/T 28181-2016 §9.11, Annex P; reference
-// §3.5): an upper may SUBSCRIBE with `Event: Catalog`; we accept, send the current catalog in an
+// Catalog change notifications of a lower platform (GB/T 28181-2016 §9.11, Annex P;
+// docs/gb28181.md §3.5): an upper may SUBSCRIBE with `Event: Catalog`; we accept, send the current catalog in an
 // immediate NOTIFY (RFC 6665 §4.2.1.2 wants one at once) and later NOTIFY each change (ON, OFF,
 // ADD, DEL, UPDATE) inside that dialog. Uppers that did not subscribe (the gateway's own upper
 // role only queries) get the same <Notify> as an out-of-dialog MESSAGE, which uppers route by
-// root + CmdType like any other (reference §0). Pages follow Annex N: same SN, SumNum = total,
+// root + CmdType like any other (docs/gb28181.md §0). Pages follow Annex N: same SN, SumNum = total,
 // Num per message.
 import type { Logger } from '../../log.js';
 import { createInDialogRequest, dialogAsUas, dialogIdOfRequest, type Dialog } from '../../sip/dialog.js';
@@ -214,7 +214,7 @@ function isCatalogEvent(header: string): boolean {
   return header.split(';')[0].trim().toLowerCase() === 'catalog';
 }
 
-/** ADD and UPDATE carry the whole item; ON/OFF/DEL the ID, name and status (reference §3.5). */
+/** ADD and UPDATE carry the whole item; ON/OFF/DEL the ID, name and status (docs/gb28181.md §3.5). */
 function eventItem(change: CatalogChange, link: UpperLink): CatalogEventItem {
   const full = catalogItemOf(change.channel, link);
   if (change.event === 'ADD' || change.event === 'UPDATE') {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { planInvite } from './invite-plan.js';
 import { vendorProfile } from './vendor-profile.js';
 
-// The reference's §7.1 live offer and §7.4 playback offer.
+// The live and playback offers of docs/gb28181.md §7.1 and §7.4.
 const LIVE =
   'v=0\r\no=34020000002000000001 0 0 IN IP4 10.0.0.10\r\ns=Play\r\nc=IN IP4 10.0.0.10\r\nt=0 0\r\nm=video 30000 RTP/AVP 96 97 98\r\na=recvonly\r\na=rtpmap:96 PS/90000\r\na=rtpmap:97 MPEG4/90000\r\na=rtpmap:98 H264/90000\r\ny=0200000001\r\n';
 const PLAYBACK =

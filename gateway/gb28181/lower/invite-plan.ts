@@ -1,4 +1,4 @@
-// Reading an upper platform's INVITE offer on the device side (reference §7): what is asked for
+// Reading an upper platform's INVITE offer on the device side (docs/gb28181.md §7): what is asked for
 // (s=Play / Playback / Download with u= and t=), how the media must travel (UDP to c=/m=, or RFC
 // 4571 TCP in the role opposite to the offer's a=setup), and which SSRC goes in the answer's y=
 // and in the RTP headers, per vendor profile (quirk 11). Pure; failures are data (a SIP status).
@@ -57,7 +57,7 @@ export function planInvite(
   }
   const request: MediaRequest = { kind, scale: 1 };
   if (kind !== 'live') {
-    // t= is Unix seconds (reference §7.4), not RFC 4566 NTP seconds.
+    // t= is Unix seconds (docs/gb28181.md §7.4), not RFC 4566 NTP seconds.
     if (!(offer.time.stop > offer.time.start)) {
       return refuse(488, `bad t=${offer.time.start} ${offer.time.stop}`);
     }

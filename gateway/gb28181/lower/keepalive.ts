@@ -1,4 +1,4 @@
-// Keepalive sender (GB/T 28181-2016 §9.6; reference §2): a MESSAGE <Notify> Keepalive every
+// Keepalive sender (GB/T 28181-2016 §9.6; docs/gb28181.md §2): a MESSAGE <Notify> Keepalive every
 // interval while registered; after `maxMisses` unanswered (or refused) in a row the registration
 // is considered lost and the platform registers again (what devices do, wvp #657).
 import { Buffer } from 'node:buffer';
@@ -11,7 +11,7 @@ export interface KeepaliveOptions {
   intervalSec?: number;
   /** Default 3 (the standard's timeout count). */
   maxMisses?: number;
-  /** Hikvision writes an empty `<Info></Info>` (reference §2). */
+  /** Hikvision writes an empty `<Info></Info>` (docs/gb28181.md §2). */
   emptyInfo?: boolean;
   /** Called once when `maxMisses` keepalives in a row went unanswered. */
   onLost(reason: string): void;

@@ -1,6 +1,6 @@
 // LowerPlatform: one GB/T 28181 lower-platform identity (a device/NVR, or this gateway in a
 // cascade) toward one upper platform. It holds the protocol: registration with digest and
-// keepalives (reference §1, §2), MANSCDP answers (§3-§6), INVITE/ACK/BYE/CANCEL/INFO media
+// keepalives (docs/gb28181.md §1, §2), MANSCDP answers (§3-§6), INVITE/ACK/BYE/CANCEL/INFO media
 // dialogs (§7, §8). Everything it serves comes from a LowerBackend. Requests reach it through a
 // LowerSipRouter, so many identities can share one SIP socket.
 import { Buffer } from 'node:buffer';
@@ -36,7 +36,7 @@ export interface LowerPlatformOptions {
   realm: string;
   upper: UpperPlatformAddress;
   password: string;
-  /** Digest username when it differs from localId (reference §1.3). */
+  /** Digest username when it differs from localId (docs/gb28181.md §1.3). */
   authUsername?: string;
   /** Default 3600. */
   expiresSec?: number;
@@ -57,7 +57,7 @@ export interface LowerPlatformOptions {
   mediaBindHost?: string;
   /** Network faults for every media stream (PsRtpSender faults). */
   mediaFaults?: FaultOptions;
-  /** Catalog/RecordInfo page order and duplication (reference §3.2). */
+  /** Catalog/RecordInfo page order and duplication (docs/gb28181.md §3.2). */
   pagingFaults?: PagingFaults;
   backoff?: BackoffOptions;
   /** Minimum wait after a 403. Default 60 000 ms. */
@@ -178,7 +178,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     return [...this.#sessions.values()].map((s) => s.info);
   }
 
-  /** The device clock: host time shifted by the last REGISTER 200 Date (time sync, reference §1.4). */
+  /** The device clock: host time shifted by the last REGISTER 200 Date (time sync, docs/gb28181.md §1.4). */
   now(): number {
     return Date.now() + this.#clockOffsetMs;
   }
@@ -262,7 +262,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   }
 
   /**
-   * Tell the upper about catalog changes (reference §3.5): NOTIFY in its Catalog subscription, or
+   * Tell the upper about catalog changes (docs/gb28181.md §3.5): NOTIFY in its Catalog subscription, or
    * a MESSAGE when it holds none. Learns the new channel IDs first, so an added channel can be
    * played at once. Resolves false when not registered or the upper did not take every page.
    */
@@ -290,7 +290,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   }
 
   #message(req: SipRequest, tx: ServerTransaction): void {
-    // 200 at once, before parsing (reference §0 "Two-step answers"); the answer follows separately.
+    // 200 at once, before parsing (docs/gb28181.md §0 "Two-step answers"); the answer follows separately.
     tx.respond(200, 'OK', { headers: [['User-Agent', this.profile.userAgent]] });
     const parsed = parseManscdp(req.body);
     if (!parsed.ok) {

@@ -1,6 +1,6 @@
 // MANSCDP bodies as a lower platform writes them: manscdp.ts's reference-shaped XML in the
 // configured charset (GB2312 by default, 2016 §6.10), plus the vendor profile's quirks (raw '&'
-// in names for Hikvision, `standalone="yes"` for Dahua; reference §0 "Robust XML"). Pure.
+// in names for Hikvision, `standalone="yes"` for Dahua; docs/gb28181.md §0 "Robust XML"). Pure.
 import { encodeManscdpBody, type ManscdpCharset } from '../manscdp/charset.js';
 import { buildManscdpXml, type ManscdpMessage } from '../manscdp/codec.js';
 import type { VendorProfile } from './vendor-profile.js';

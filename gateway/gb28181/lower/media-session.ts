@@ -1,4 +1,4 @@
-// One media dialog on the device side (reference §7, §8): answer the INVITE with a sendonly SDP,
+// One media dialog on the device side (docs/gb28181.md §7, §8): answer the INVITE with a sendonly SDP,
 // stream PS over RTP once the ACK arrives (at the 200 for Dahua, quirk 12), obey MANSRTSP INFO
 // (PLAY/PAUSE/Scale/Range), send MediaStatus 121 inside the dialog at the end of a playback
 // range, and end on BYE from either side or CANCEL before the answer. close() is idempotent.
@@ -96,7 +96,7 @@ export class MediaSession {
     });
     try {
       // Listen, bind or dial before answering: the answer carries our port, and the upper
-      // listens before it sends the INVITE (reference §7.2).
+      // listens before it sends the INVITE (docs/gb28181.md §7.2).
       await sender.open();
     } catch (err) {
       opts.log.warn(
@@ -280,7 +280,7 @@ export class MediaSession {
     }
   }
 
-  /** MediaStatus 121 inside the dialog (reference §8.2); the upper answers 200 and BYEs. */
+  /** MediaStatus 121 inside the dialog (docs/gb28181.md §8.2); the upper answers 200 and BYEs. */
   #endOfFile(): void {
     if (this.#ended || this.#closed || !this.#dialog) {
       return;

@@ -1,4 +1,4 @@
-// Multi-response transmission (GB/T 28181-2016 Annex N, 2022 Annex M; reference §3.2): a Catalog
+// Multi-response transmission (GB/T 28181-2016 Annex N, 2022 Annex M; docs/gb28181.md §3.2): a Catalog
 // or RecordInfo answer split into pages of K items, every page carrying the request's SN, SumNum =
 // grand total and Num = items in the page, sent serially, each after the SIP 200 to the previous.
 // Fault knobs reproduce what uppers must survive: pages out of order and duplicated (wvp #464, #853).

@@ -1,5 +1,5 @@
 // What a lower platform does with a MANSCDP Query/Control from its upper after the immediate SIP
-// 200 (reference §0 "Two-step answers"): fetch the content from the backend and send the answer
+// 200 (docs/gb28181.md §0 "Two-step answers"): fetch the content from the backend and send the answer
 // as new device-initiated MESSAGEs (Catalog §3, DeviceInfo/DeviceStatus/PresetQuery §4,
 // DeviceControl §5, RecordInfo §6). Never throws: a backend failure is logged and answered with
 // what the message kind allows (an empty page or <Result>ERROR</Result>).
@@ -168,7 +168,7 @@ export class QueryResponder {
       case 'PTZCmd':
         this.#o.onPtz?.(m.deviceId, c.ptz);
         await backend.ptz(m.deviceId, c.ptz);
-        return; // no MANSCDP answer (reference §5.1)
+        return; // no MANSCDP answer (docs/gb28181.md §5.1)
       case 'IFameCmd':
         await backend.forceKeyframe(m.deviceId);
         return;

@@ -1,4 +1,4 @@
-// The REGISTER client of a lower platform (reference §1; RFC 3261 §10.2, §22.2): register with
+// The REGISTER client of a lower platform (docs/gb28181.md §1; RFC 3261 §10.2, §22.2): register with
 // digest, refresh before expiry on the same Call-ID, back off after failures, unregister with
 // Expires: 0. Registration state is reported through a callback; nothing here throws.
 import { answerDigestChallenge, parseDigestChallenge } from '../../sip/digest.js';
@@ -14,13 +14,13 @@ export type RegistrationState = 'idle' | 'registering' | 'registered' | 'failed'
 export interface RegistrationOptions {
   link: UpperLink;
   password: string;
-  /** Digest username when it differs from the device ID (reference §1.3, quirk 19). Default localId. */
+  /** Digest username when it differs from the device ID (docs/gb28181.md §1.3, quirk 19). Default localId. */
   authUsername?: string;
-  /** Requested lifetime. Default 3600 (what devices send, reference §1.4). */
+  /** Requested lifetime. Default 3600 (what devices send, docs/gb28181.md §1.4). */
   expiresSec?: number;
   /** Retry timing after timeouts and errors. */
   backoff?: BackoffOptions;
-  /** Minimum wait after a 403 (2016: no sooner than 60 s, reference §1.4). Default 60 000 ms. */
+  /** Minimum wait after a 403 (2016: no sooner than 60 s, docs/gb28181.md §1.4). Default 60 000 ms. */
   forbiddenRetryMs?: number;
   /** Wait for one REGISTER transaction. Default: the SIP stack's 64·T1. */
   requestTimeoutMs?: number;
@@ -30,7 +30,7 @@ export interface RegistrationOptions {
 
 export interface RegistrationEvents {
   onState(state: RegistrationState, detail: { error?: string; status?: number }): void;
-  /** A 200 OK: the granted lifetime and its Date header (time sync, reference §1.4), if any. */
+  /** A 200 OK: the granted lifetime and its Date header (time sync, docs/gb28181.md §1.4), if any. */
   onRegistered(info: { expiresSec: number; date: string | undefined }): void;
 }
 
@@ -38,7 +38,7 @@ export class Registration {
   readonly #o: RegistrationOptions;
   readonly #events: RegistrationEvents;
   readonly #backoff: Backoff;
-  /** Kept across refreshes and the unregister (reference §1.4: refresh on the same Call-ID). */
+  /** Kept across refreshes and the unregister (docs/gb28181.md §1.4: refresh on the same Call-ID). */
   #callId: string;
   readonly #fromTag = newTag();
   #cseq = 0;
@@ -85,7 +85,7 @@ export class Registration {
   }
 
   /**
-   * The registration was lost (three unanswered keepalives, a closed TCP connection, reference §2):
+   * The registration was lost (three unanswered keepalives, a closed TCP connection, docs/gb28181.md §2):
    * register again after a back-off delay.
    */
   lost(reason: string): void {

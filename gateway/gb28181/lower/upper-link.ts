@@ -66,14 +66,14 @@ export class UpperLink {
     return `sip:${this.localId}@${this.realm}`;
   }
 
-  /** The upper as R-URI/To: domain after '@' (Hikvision) or its IP:port (Dahua), reference §0. */
+  /** The upper as R-URI/To: domain after '@' (Hikvision) or its IP:port (Dahua), docs/gb28181.md §0. */
   get upperUri(): string {
     const host =
       this.profile.uriHost === 'domain' ? this.realm : formatHostPort(this.#upper.host, this.#upper.port);
     return `sip:${this.#upper.id}@${host}`;
   }
 
-  /** Our Contact: where the upper sends requests (it should use the packet source anyway, §1.5). */
+  /** Our Contact: where the upper sends requests (it should use the packet source anyway, docs/gb28181.md §1.5). */
   get contactUri(): string {
     const t = this.#upper.transport === 'tcp' ? ';transport=tcp' : '';
     return `sip:${this.localId}@${formatHostPort(this.ua.publicHost, this.ua.publicPort)}${t}`;
@@ -89,7 +89,7 @@ export class UpperLink {
     return encodeLowerManscdp(message, this.charset, this.profile);
   }
 
-  /** A MESSAGE to the upper platform outside any dialog (new Call-ID, CSeq 1, reference §2). */
+  /** A MESSAGE to the upper platform outside any dialog (new Call-ID, CSeq 1, docs/gb28181.md §2). */
   createMessage(body: Uint8Array): SipRequest {
     return this.ua.createRequest({
       method: 'MESSAGE',

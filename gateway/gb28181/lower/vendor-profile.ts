@@ -1,12 +1,12 @@
 // Vendor profiles: how a lower platform of a given brand behaves on the wire, reproduced from the
-// field behaviour the reference documents (§11 quirks table), so the gateway and other upper
+// field behaviour of docs/gb28181.md §11 (the quirks table), so the gateway and other upper
 // platforms can be tested against them. The cascade role uses `generic`.
 
 import type { PsMuxerOptions } from '../../../codecs/ps/muxer.js';
 
 export type VendorName = 'hikvision' | 'dahua' | 'generic';
 
-/** Which SSRC the 200's `y=` carries (reference §7.3 "Check y= in the answer", quirk 11). */
+/** Which SSRC the 200's `y=` carries (docs/gb28181.md §7.3 "Check y= in the answer", quirk 11). */
 export type AnswerSsrcMode = 'offer' | 'own' | 'omit';
 
 export interface VendorProfile {
@@ -18,18 +18,18 @@ export interface VendorProfile {
   readonly firmware: string;
   /** Catalog items per response MESSAGE (quirk 5: Hikvision NVRs send one per message, wvp #464). */
   readonly catalogPageSize: number;
-  /** RecordInfo items per response MESSAGE (reference §6: a Hikvision answer carried 2 per message). */
+  /** RecordInfo items per response MESSAGE (docs/gb28181.md §6: a Hikvision answer carried 2 per message). */
   readonly recordPageSize: number;
   /**
    * What goes after '@' in From/To of device-initiated requests: the SIP domain (Hikvision) or
-   * the upper's IP:port (Dahua) (reference §0, last bullet).
+   * the upper's IP:port (Dahua) (docs/gb28181.md §0 "Request-URI and To").
    */
   readonly uriHost: 'domain' | 'address';
   /** Names are written with a raw '&' instead of '&amp;' (quirk 2, Hikvision). */
   readonly rawAmpersand: boolean;
-  /** `<?xml … standalone="yes"?>` in the declaration (reference §0 Robust XML, Dahua). */
+  /** `<?xml … standalone="yes"?>` in the declaration (docs/gb28181.md §0 Robust XML, Dahua). */
   readonly xmlStandalone: boolean;
-  /** Hikvision adds an empty `<Info></Info>` to Keepalive (reference §2). */
+  /** Hikvision adds an empty `<Info></Info>` to Keepalive (docs/gb28181.md §2). */
   readonly keepaliveEmptyInfo: boolean;
   /** y= of the 200 answer (quirk 11): echo the offer, use the device's own, or leave it out. */
   readonly answerSsrc: AnswerSsrcMode;
@@ -37,10 +37,10 @@ export interface VendorProfile {
   readonly rtpSsrc: 'answer' | 'zero';
   /** Start media when sending the 200, before the ACK (Dahua, ZLM #2390, quirk 12). */
   readonly mediaBeforeAck: boolean;
-  /** Set the device clock from the REGISTER 200's Date header (reference §1.4; Dahua ignores it, wvp #1887). */
+  /** Set the device clock from the REGISTER 200's Date header (docs/gb28181.md §1.4; Dahua ignores it, wvp #1887). */
   readonly timeSyncFromDate: boolean;
   /**
-   * PS layout (reference §10.6): where the system header and PSM go, AUDs, pack stuffing. The
+   * PS layout (docs/gb28181.md §10.6): where the system header and PSM go, AUDs, pack stuffing. The
    * reference documents the layouts but ties none to a brand with a capture, so the assignment
    * below spreads them over the profiles to exercise each path of an upper's demuxer.
    */

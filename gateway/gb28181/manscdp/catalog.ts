@@ -1,6 +1,6 @@
 // Catalog (目录) messages: the query (also the SUBSCRIBE body), the paged response and the
 // subscription NOTIFY with per-item events (GB/T 28181-2016 §A.2.4.3, §A.2.5, §A.2.6 itemType;
-// reference §3.1-3.5).
+// docs/gb28181.md §3.1-3.5).
 import { bareQueryCodec, readFields, writeFields, type Field, type FieldReader } from './field-table.js';
 import {
   leaf,
@@ -16,10 +16,10 @@ import {
 import { listPageCodec, type ListPage } from './list-page.js';
 import { childElement, childText, type XmlElement } from './xml.js';
 
-/** ON/OFF after normalising the field variants ONLINE/OFFLINE/OK (reference §3.3). */
+/** ON/OFF after normalising the field variants ONLINE/OFFLINE/OK (docs/gb28181.md §3.3). */
 export type CatalogStatus = 'ON' | 'OFF';
 
-/** Subscription events (§A.2.6; reference §3.5). A missing <Event> reads as ADD (as wvp does). */
+/** Subscription events (§A.2.6; docs/gb28181.md §3.5). A missing <Event> reads as ADD (as wvp does). */
 export type CatalogEvent = 'ON' | 'OFF' | 'VLOST' | 'DEFECT' | 'ADD' | 'DEL' | 'UPDATE';
 export const CATALOG_EVENTS: readonly CatalogEvent[] = [
   'ON',
@@ -49,7 +49,7 @@ export interface CatalogItemInfo {
 }
 
 /**
- * One catalog item. Every field but DeviceID is optional in practice (reference §3.3); the
+ * One catalog item. Every field but DeviceID is optional in practice (docs/gb28181.md §3.3); the
  * placeholders Owner/Address/CivilCode/Manufacturer read as absent. IDs stay strings.
  */
 export interface CatalogItem {

@@ -1,5 +1,5 @@
 // Character sets of MANSCDP bodies (GB/T 28181-2016 §6.10 "should" GB2312; 2022 §6.10 "shall"
-// GB18030; reference §0 "Charset" and §11 quirk 1).
+// GB18030; docs/gb28181.md §0 "Charset" and §11 quirk 1).
 //
 // Decoding: the declaration is not trusted, because devices lie both ways (wvp #1341, #1344,
 // #1461: GB2312 declared, UTF-8 or GBK sent; UTF-8 declared, GB bytes sent). A body that is

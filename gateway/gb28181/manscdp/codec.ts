@@ -1,4 +1,4 @@
-// MANSCDP typed messages (GB/T 28181-2016 Annex A; reference §0 "XML envelope"): bytes ↔ one
+// MANSCDP typed messages (GB/T 28181-2016 Annex A; docs/gb28181.md §0 "XML envelope"): bytes ↔ one
 // discriminated union, in both directions, for the upper platform and the simulated lower one.
 // Routing is by root (Query/Control/Notify/Response) + CmdType; a known root with an unknown
 // CmdType yields kind 'Unknown' (the caller still answers 200), an unknown root is an error
@@ -157,7 +157,7 @@ export interface ParsedManscdp {
   message: ManscdpMessage;
   root: ManscdpRoot;
   cmdType: string;
-  /** How the body was decoded; reply in `declared` (or GB2312) per reference §0. */
+  /** How the body was decoded; reply in `declared` (or GB2312) per docs/gb28181.md §0. */
   charset: Omit<DecodedBody, 'text'>;
 }
 

@@ -1,4 +1,4 @@
-// DeviceControl (GB/T 28181-2016 §A.2.3.1; reference §5.1, §5.3): one control element per
+// DeviceControl (GB/T 28181-2016 §A.2.3.1; docs/gb28181.md §5.1, §5.3): one control element per
 // message (PTZCmd, TeleBoot, RecordCmd, GuardCmd, AlarmCmd, IFameCmd, DragZoomIn/Out,
 // HomePosition) plus optional <Info>. Only RecordCmd, GuardCmd, AlarmCmd and HomePosition get a
 // <Response> with <Result>; PTZ, TeleBoot, IFameCmd and DragZoom get the SIP 200 only.

@@ -1,5 +1,5 @@
-// Device-level MANSCDP messages: Keepalive (GB/T 28181-2016 §A.2.5 / §9.6; reference §2),
-// DeviceInfo and DeviceStatus query/response (§A.2.4.4-5, §A.2.6; reference §4) and PresetQuery.
+// Device-level MANSCDP messages: Keepalive (GB/T 28181-2016 §A.2.5 / §9.6; docs/gb28181.md §2),
+// DeviceInfo and DeviceStatus query/response (§A.2.4.4-5, §A.2.6; docs/gb28181.md §4) and PresetQuery.
 import { ok } from '../errors.js';
 import {
   bareQueryCodec,
@@ -29,7 +29,7 @@ export type { ResultCode } from './result.js';
 
 export interface Keepalive extends MessageBase {
   kind: 'Keepalive';
-  /** OK or ERROR; absent when the device sent neither (answer 200 anyway, reference §2). */
+  /** OK or ERROR; absent when the device sent neither (answer 200 anyway, docs/gb28181.md §2). */
   status?: ResultCode;
   /** `<Info><DeviceID>` entries: faulty sub-devices. Hikvision sends an empty <Info>. */
   faultyDeviceIds: string[];

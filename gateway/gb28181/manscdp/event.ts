@@ -1,6 +1,6 @@
-// Event-like MANSCDP messages: MediaStatus (end of file, GB/T 28181-2016 §9.8, reference §8.2),
-// Alarm notify/response/query (§9.4, reference §9), MobilePosition notify/query and the voice
-// Broadcast notify/response (§9.12, reference §9).
+// Event-like MANSCDP messages: MediaStatus (end of file, GB/T 28181-2016 §9.8, docs/gb28181.md §8.2),
+// Alarm notify/response/query (§9.4, docs/gb28181.md §9), MobilePosition notify/query and the voice
+// Broadcast notify/response (§9.12, docs/gb28181.md §9).
 import { fail, ok, GbErrorCode } from '../errors.js';
 import { fieldTableCodec, readFields, writeFields, type Field } from './field-table.js';
 import {

@@ -1,4 +1,4 @@
-// Shared pieces of every MANSCDP message (GB/T 28181-2016 §A.2.1; reference §0 "XML envelope"):
+// Shared pieces of every MANSCDP message (GB/T 28181-2016 §A.2.1; docs/gb28181.md §0 "XML envelope"):
 // the envelope, the codec contract each message module implements, and typed field readers
 // and writers over the string-only element tree of manscdp/xml.ts.
 import { fail, ok, GbErrorCode, type GbResult } from '../errors.js';
@@ -99,7 +99,7 @@ export function readInt(el: XmlElement, name: string): number | undefined {
 
 /**
  * Field-observed placeholders: devices fill unset fields with the element's own name
- * (`<Owner>Owner</Owner>`, `<Address>Address</Address>`, reference §3.3, §11 quirk 4).
+ * (`<Owner>Owner</Owner>`, `<Address>Address</Address>`, docs/gb28181.md §3.3, §11 quirk 4).
  */
 export function readTextOrPlaceholder(el: XmlElement, name: string): string | undefined {
   const text = childText(el, name);

@@ -1,4 +1,4 @@
-// One page of a multi-response answer (GB/T 28181-2016 Annex N, 2022 Annex M; reference §3.2,
+// One page of a multi-response answer (GB/T 28181-2016 Annex N, 2022 Annex M; docs/gb28181.md §3.2,
 // §6): the shape Catalog (<DeviceList>) and RecordInfo (<RecordList>) share, in both directions.
 //   <DeviceID/> [head fields, e.g. RecordInfo <Name>] <SumNum>grand total</SumNum>
 //   <DeviceList Num="items in this page"><Item>...</Item>...</DeviceList>

@@ -1,5 +1,5 @@
 // Accumulates the pages of a multi-response answer (GB/T 28181-2016 Annex N, 2022 Annex M;
-// reference §3.2, §6): Catalog and RecordInfo results split over many MESSAGEs that all carry
+// docs/gb28181.md §3.2, §6): Catalog and RecordInfo results split over many MESSAGEs that all carry
 // the request's SN, SumNum = grand total, arriving out of order and duplicated (one item per
 // message from a Hikvision NVR, wvp #464). Complete at unique count ≥ SumNum; otherwise the
 // caller's quiet timer ends the collection with a partial result. Timer-free: the caller owns
@@ -20,7 +20,7 @@ export type PageOutcome<T> =
   | { state: 'progress'; received: number; sumNum: number; newItems: number }
   | { state: 'complete'; result: CollectedResult<T> };
 
-/** `partial` ⇒ fewer unique items than SumNum: never delete channels on it (reference §3.2). */
+/** `partial` ⇒ fewer unique items than SumNum: never delete channels on it (docs/gb28181.md §3.2). */
 export interface CollectedResult<T> {
   items: T[];
   sumNum: number;

@@ -1,5 +1,5 @@
 // RecordInfo (录像检索): the query and the paged response (GB/T 28181-2016 §A.2.4.6, §A.2.6
-// itemFileType; reference §6). DeviceID is the channel in both directions.
+// itemFileType; docs/gb28181.md §6). DeviceID is the channel in both directions.
 import { fail, ok, GbErrorCode } from '../errors.js';
 import { readFields, writeFields, type Field, type FieldReader } from './field-table.js';
 import {
@@ -30,7 +30,7 @@ export interface RecordInfoQuery extends MessageBase {
   secrecy?: number;
   /**
    * Written as `all` when absent: Dahua NVRs answer nothing without <Type> (wvp comment,
-   * reference §11 quirk 7). Parsing yields `all` when the element is missing or unknown.
+   * docs/gb28181.md §11 quirk 7). Parsing yields `all` when the element is missing or unknown.
    */
   type?: RecordType;
   recorderId?: string;

@@ -1,5 +1,5 @@
 // <Result>OK|ERROR</Result> (GB/T 28181-2016 §A.2.6 resultType) and the response whose body is
-// DeviceID + Result only: DeviceControl (§A.2.3.1, reference §5.3), Alarm and Broadcast (§9.4, §9.12).
+// DeviceID + Result only: DeviceControl (§A.2.3.1, docs/gb28181.md §5.3), Alarm and Broadcast (§9.4, §9.12).
 import { fail, ok, GbErrorCode } from '../errors.js';
 import type { FieldReader } from './field-table.js';
 import { deviceMessageCodec, leaf, readEnum, type MessageBase, type MessageCodec } from './fields.js';

@@ -1,4 +1,4 @@
-// Tolerant, bounded XML for MANSCDP bodies (GB/T 28181-2016 §A; reference §0 "Robust XML",
+// Tolerant, bounded XML for MANSCDP bodies (GB/T 28181-2016 §A; docs/gb28181.md §0 "Robust XML",
 // §11 quirk 2): parse into a small element tree with every value kept as a string, and write
 // the one-element-per-line shape of the reference examples.
 //

@@ -1,4 +1,4 @@
-// The GB/T 28181 SDP model (2016 Annex F / 2022 Annex G on RFC 4566; reference §7): the subset
+// The GB/T 28181 SDP model (2016 Annex F / 2022 Annex G on RFC 4566; docs/gb28181.md §7): the subset
 // GB uses (v o s u c t m a y f), with `y=` (SSRC) and `f=` (format) as fields of their own.
 //
 // Our own line parser (parse.ts) and writer (write.ts) instead of sdp-transform: GB adds `y=` and

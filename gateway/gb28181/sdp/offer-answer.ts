@@ -1,6 +1,6 @@
 // GB offers for live (s=Play), playback (s=Playback) and download (s=Download) over UDP or
 // RFC 4571 TCP, the device-side answer (simulator, cascade), and reading an answer into what the
-// media receiver needs (reference §7.2, §7.3).
+// media receiver needs (docs/gb28181.md §7.2, §7.3).
 import { fail, ok, GbErrorCode, type GbResult } from '../errors.js';
 import { DEFAULT_TIME_ZONE, gbTimeToEpochSeconds } from '../gb-date.js';
 import { isGbSsrc } from '../ssrc.js';
@@ -155,7 +155,7 @@ export function gbAnswer(offer: GbSdp, p: GbAnswerParams): GbResult<GbSdp> {
   return ok(answer);
 }
 
-/** What the receiver needs from the device's 200 (reference §7.3). */
+/** What the receiver needs from the device's 200 (docs/gb28181.md §7.3). */
 export interface GbAnswerMedia {
   /** Media-level c=, else session-level c=. */
   address: string;

@@ -1,4 +1,4 @@
-// Reads a GB SDP as devices write it (reference §7): tolerant of LF line ends, unknown lines,
+// Reads a GB SDP as devices write it (docs/gb28181.md §7): tolerant of LF line ends, unknown lines,
 // y=/f= anywhere and vendor transport spellings; bounded in size; never throws.
 import { fail, ok, GbErrorCode, type GbResult } from '../errors.js';
 import type { GbSdp, GbSdpMedia, MediaDirection, MediaTransport, TcpSetup } from './model.js';

@@ -24,7 +24,7 @@ function parsed(text: string): GbSdp {
   return r.value;
 }
 
-test('live UDP offer equals the reference §7.1 SDP (214 bytes)', () => {
+test('live UDP offer equals the docs/gb28181.md §7.1 SDP (214 bytes)', () => {
   assert.deepEqual(buildGbOffer(LIVE), { ok: true, value: ref.LIVE_OFFER_SDP });
   assert.equal(Buffer.byteLength(ref.LIVE_OFFER_SDP), 214);
 });
@@ -53,7 +53,7 @@ test('live TCP offers carry TCP/RTP/AVP, a=setup (passive: we listen / active: w
   }
 });
 
-test('playback offer equals the reference §7.4 SDP: 2025-04-18 10:30:00 +08:00 → t=1744943400', () => {
+test('playback offer equals the docs/gb28181.md §7.4 SDP: 2025-04-18 10:30:00 +08:00 → t=1744943400', () => {
   const purpose = {
     kind: 'playback',
     channelId: '34020000001310000001',
@@ -135,7 +135,7 @@ test('offer parameters are validated as data', () => {
   );
 });
 
-test('the reference §7.3 answer reads as UDP 192.168.1.64:15060, PT 96, y= unchanged, filesize 0', () => {
+test('the docs/gb28181.md §7.3 answer reads as UDP 192.168.1.64:15060, PT 96, y= unchanged, filesize 0', () => {
   const answer = parsed(ref.LIVE_ANSWER_SDP);
   assert.deepEqual(readGbAnswer(answer, '0200000001'), {
     ok: true,

@@ -1,4 +1,4 @@
-// Writes a GB SDP model in the reference's line order (reference §7), CRLF after every line.
+// Writes a GB SDP model in the reference's line order (docs/gb28181.md §7), CRLF after every line.
 import type { GbSdp, MediaTransport } from './model.js';
 
 function addressLine(address: string): string {

@@ -1,4 +1,4 @@
-// Catalog items (reference §3.2) as store channels, catalog notifications (§3.3) applied to the
+// Catalog items (docs/gb28181.md §3.3) as store channels, catalog notifications (§3.5) applied to the
 // store, and a stored channel as the API shows it.
 import type { ChannelView } from '../../views/services.js';
 import type { ChannelInput, ChannelRecord, DeviceStore } from '../../store/device-store.js';

@@ -1,4 +1,4 @@
-// Upper → device MANSCDP MESSAGEs (reference §3.1): R-URI and To name the target (device or
+// Upper → device MANSCDP MESSAGEs (docs/gb28181.md §3.1): R-URI and To name the target (device or
 // channel) at the address the device was seen at; the body goes out in the device's charset.
 import type { SipResponse, SipUserAgent } from '../../sip/index.js';
 import { formatHostPort } from '../../sip/uri.js';

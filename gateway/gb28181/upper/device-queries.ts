@@ -1,4 +1,4 @@
-// Upper → device queries and control (reference §3, §4, §5): DeviceInfo, DeviceStatus, the
+// Upper → device queries and control (docs/gb28181.md §3, §4, §5): DeviceInfo, DeviceStatus, the
 // catalog sync, record searches, PTZ and keyframe requests; and the device's answers, matched
 // to the pending query by device, CmdType and SN. Keeps the last DeviceInfo/DeviceStatus for
 // the device view.
@@ -230,7 +230,7 @@ export class DeviceQueries {
       }
       throw err;
     }
-    // Only a complete answer to our own query replaces the channel set (reference §3.2).
+    // Only a complete answer to our own query replaces the channel set (docs/gb28181.md §3.2).
     const channels = result.items.map(toChannelInput);
     if (result.complete) {
       this.#o.store.replaceChannels(deviceId, channels);
@@ -248,7 +248,7 @@ export class DeviceQueries {
     await this.ptzCommand(deviceId, channelId, ptzCommandOf(request));
   }
 
-  /** A PTZCmd as it is (a cascade forwards its upper's, reference §5.2). */
+  /** A PTZCmd as it is (a cascade forwards its upper's, docs/gb28181.md §5.2). */
   async ptzCommand(deviceId: string, channelId: string, command: PtzCommand): Promise<void> {
     const session = this.channelOrThrow(deviceId, channelId);
     const cmd = buildPtzCmd(command);
@@ -268,7 +268,7 @@ export class DeviceQueries {
     );
   }
 
-  /** IFameCmd (reference §5.3): fire and forget; a device that is offline is skipped. */
+  /** IFameCmd (docs/gb28181.md §5.3): fire and forget; a device that is offline is skipped. */
   forceKeyframe(deviceId: string, channelId: string): void {
     const session = this.#o.sessions.get(deviceId);
     if (!session?.online) {

@@ -50,7 +50,7 @@ export type DeviceSessionEvents = {
   keepalive: [deviceId: string, latenessSec: number];
   /**
    * A registered device registered again under a new Call-ID: a UA keeps one Call-ID for all
-   * its registrations during a boot cycle (RFC 3261 §10.2.4; reference §1.4), so this one
+   * its registrations during a boot cycle (RFC 3261 §10.2.4; docs/gb28181.md §1.4), so this one
    * restarted, and the INVITE dialogs it had are gone on its side.
    */
   restarted: [deviceId: string, previousCallId: string, callId: string];

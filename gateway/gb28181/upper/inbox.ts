@@ -1,4 +1,4 @@
-// Device → upper MESSAGE and NOTIFY (reference §0, §2, §3): the sender is checked first, so the
+// Device → upper MESSAGE and NOTIFY (docs/gb28181.md §0, §2, §3): the sender is checked first, so the
 // XML parser only ever sees bodies from a registered device at its registered address or from
 // inside one of our dialogs; answered 200 at once (before handling, or UDP retransmissions
 // duplicate pages), deduplicated, then routed by root + CmdType.
@@ -20,7 +20,7 @@ export interface InboxHandlers {
   onMessage(message: ManscdpMessage, session: DeviceSession, req: SipRequest): void;
   /** Whether the Call-ID is one of our INVITE dialogs: its MESSAGEs are parsed whoever sends them. */
   isDialog?(callId: string): boolean;
-  /** In-dialog MESSAGE (MediaStatus 121 of a playback) looked up by Call-ID first (reference §8.2). */
+  /** In-dialog MESSAGE (MediaStatus 121 of a playback) looked up by Call-ID first (docs/gb28181.md §8.2). */
   onDialogMessage?(callId: string, message: ManscdpMessage): boolean;
 }
 
@@ -68,7 +68,7 @@ export class Inbox {
     // A registered device at its registered address (the port may change: NAT).
     const known = deviceId === undefined ? undefined : this.sessions.boundSession(deviceId, tx.remote);
     // In-dialog messages count as known: Hikvision's MediaStatus From is not the device ID
-    // (reference §11 #10). Anyone else is refused before the body is parsed.
+    // (docs/gb28181.md §11 #10). Anyone else is refused before the body is parsed.
     if (!known && !this.handlers.isDialog?.(callId)) {
       this.#refuseUnknown(tx, deviceId, fast !== undefined || mentionsKeepalive(req.body));
       return;
@@ -86,7 +86,7 @@ export class Inbox {
       this.#refuseUnknown(tx, deviceId, isKeepalive);
       return;
     }
-    // 200 every keepalive, even a malformed one (reference §2, wvp #657).
+    // 200 every keepalive, even a malformed one (docs/gb28181.md §2, wvp #657).
     tx.respond(200);
     if (!parsed.ok) {
       this.stats.malformed++;
@@ -97,7 +97,7 @@ export class Inbox {
       this.stats.duplicates++;
       return;
     }
-    // Reply in the charset the device writes (reference §0).
+    // Reply in the charset the device writes (docs/gb28181.md §0).
     const declared = parsed.value.charset.declared;
     session.charset =
       parsed.value.charset.decodedAs === 'utf-8' && declared === 'UTF-8'

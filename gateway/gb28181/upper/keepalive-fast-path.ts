@@ -1,5 +1,5 @@
 // Fast path for the one message every device sends every 60 s: the MANSCDP Keepalive
-// (GB/T 28181-2016 §9.6, §A.2.5; reference §2). 10,000 devices make that 170 messages a second,
+// (GB/T 28181-2016 §9.6, §A.2.5; docs/gb28181.md §2). 10,000 devices make that 170 messages a second,
 // and the full parse (charset detection, repairs, fast-xml-parser, element tree) was most of
 // their cost. This reads only the canonical shape, in ASCII, with tags spelled as the standard
 // writes them:

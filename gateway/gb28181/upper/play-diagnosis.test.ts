@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PlayDiagnosis } from './play-diagnosis.js';
 
-const OFFERED = 200000001; // y=0200000001 → 0x0BEBC201 (reference §7.1)
+const OFFERED = 200000001; // y=0200000001 → 0x0BEBC201 (docs/gb28181.md §7.1)
 const at = new Date(0);
 const firstRtp = (ssrc: number) =>
   ({ type: 'first-rtp', address: '127.0.0.1', port: 40000, ssrc, payloadType: 96, at }) as const;

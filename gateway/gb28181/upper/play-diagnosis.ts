@@ -1,7 +1,7 @@
 // The steps of one play attempt with timestamps, and the failure classified in plain words
 // (what an operator needs when a camera shows black: who dropped what, where).
 //
-// SSRC (reference §7.3, §11 quirk 11, §13 trap 6): the ingest learns the first SSRC it sees, so a
+// SSRC (docs/gb28181.md §7.3, §11 quirk 11, §13 trap 6): the ingest learns the first SSRC it sees, so a
 // device that ignores y= still plays and no 'ssrc-mismatch' is ever raised. The diagnosis then
 // compares the first RTP packet's SSRC with the y= we offered (or the answer's y=, when the 200
 // changed it) and names the difference as the cause, while the stream stays ok.

@@ -1,4 +1,4 @@
-// One INVITE dialog that feeds one Stream (reference §7): it is the Stream's source, so the hub
+// One INVITE dialog that feeds one Stream (docs/gb28181.md §7): it is the Stream's source, so the hub
 // INVITEs on the first viewer and BYEs after the last. Listens before the INVITE leaves (TCP
 // passive: Dahua sends at 200, before ACK), re-keys to the answer's y=, and falls back from UDP
 // to TCP passive to TCP active when no media arrives, remembering per device what worked.
@@ -181,7 +181,7 @@ export class PlaySession implements StreamSource {
         this.deps.onFirstKeyframe?.(kind, (Date.now() - startedAt) / 1000);
       }
     };
-    // Bind or listen BEFORE the INVITE leaves (reference §7.2).
+    // Bind or listen BEFORE the INVITE leaves (docs/gb28181.md §7.2).
     this.#ingest = await this.#media.open({
       streamId: this.request.streamId,
       deviceId,
@@ -233,7 +233,7 @@ export class PlaySession implements StreamSource {
       body: offer.value,
       contentType: 'APPLICATION/SDP',
       transport: device.remote.transport,
-      // Some devices reject an INVITE without Subject (reference §7.1).
+      // Some devices reject an INVITE without Subject (docs/gb28181.md §7.1).
       headers: [['Subject', playSubject(channelId, ssrc, this.deps.ua.localId)]],
     });
     this.diagnosis.add(
@@ -307,7 +307,7 @@ export class PlaySession implements StreamSource {
     }
   }
 
-  /** Playback control over INFO + MANSRTSP (reference §8.1). */
+  /** Playback control over INFO + MANSRTSP (docs/gb28181.md §8.1). */
   async control(
     body: { method: 'PLAY'; scale?: number; rangeStart?: number } | { method: 'PAUSE' },
   ): Promise<void> {

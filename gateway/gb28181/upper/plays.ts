@@ -1,4 +1,4 @@
-// The play side of the upper platform (reference §7, §8): live and playback INVITEs, each an
+// The play side of the upper platform (docs/gb28181.md §7, §8): live and playback INVITEs, each an
 // ActivePlay keyed by stream ID, the stream views and diagnoses the API reads, playback control,
 // stops, the device's BYE and in-dialog MESSAGEs, and replays under the same ID.
 import type { ServerTransaction, SipRequest, SipUserAgent } from '../../sip/index.js';
@@ -151,7 +151,7 @@ export class Plays {
       return false;
     }
     if (message.kind === 'MediaStatus') {
-      // NotifyType 121: the file was sent to the end (reference §8.2): BYE and release.
+      // NotifyType 121: the file was sent to the end (docs/gb28181.md §8.2): BYE and release.
       play.session.diagnosis.add('media-status', `NotifyType ${message.notifyType}`);
       play.stream.close('end-of-file');
     }

@@ -1,4 +1,4 @@
-// The API's PTZ request as a PTZCmd command (reference §5.2; GB/T 28181-2016 A.3).
+// The API's PTZ request as a PTZCmd command (docs/gb28181.md §5.2; GB/T 28181-2016 A.3).
 import type { PtzRequest } from '../../views/services.js';
 import { ptzMove, ptzZoom, type PtzCommand, type PtzDirection } from '../ptz.js';
 

@@ -1,5 +1,5 @@
 // Matches device answers to our queries by (device, CmdType, SN), never by Call-ID: a Response is
-// a new device-initiated MESSAGE (reference §0). Multi-page answers (Catalog, RecordInfo; 2016
+// a new device-initiated MESSAGE (docs/gb28181.md §0). Multi-page answers (Catalog, RecordInfo; 2016
 // Annex N) accumulate in a MultiResponseCollector (multi-response.ts, timer-free) until SumNum
 // unique items arrived; this file owns the clock: a quiet timeout ends them as partial. Pieces
 // arrive out of order and duplicated (wvp #464).

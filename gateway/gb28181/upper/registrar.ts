@@ -1,4 +1,4 @@
-// REGISTER handling for the upper platform (reference §1): digest challenge, verification with
+// REGISTER handling for the upper platform (docs/gb28181.md §1): digest challenge, verification with
 // the device's own password or the global one, lockout after repeated failures (per device and
 // address, and an exponential back-off per address across device IDs), the 200 OK with the GB
 // `Date` time-sync header, refresh and unregister.
@@ -98,7 +98,7 @@ export class Registrar {
 
   handle(req: SipRequest, tx: ServerTransaction): void {
     const from = parseNameAddr(req.headers.get('from') ?? '');
-    // Identity comes from the From user part; the digest username may differ (reference §1.3).
+    // Identity comes from the From user part; the digest username may differ (docs/gb28181.md §1.3).
     const deviceId = from && parseSipUri(from.uri)?.user;
     const log = this.#o.log.child({ deviceId, remote: `${tx.remote.address}:${tx.remote.port}` });
     if (!deviceId || !isGbId(deviceId)) {
@@ -206,7 +206,7 @@ export class Registrar {
       headers: [
         ...(contact ? [['Contact', contact] as [string, string]] : []),
         ['Expires', String(granted)],
-        // GB time sync: YYYY-MM-DDTHH:MM:SS.mmm in local time, not RFC 1123 (reference §1.4).
+        // GB time sync: YYYY-MM-DDTHH:MM:SS.mmm in local time, not RFC 1123 (docs/gb28181.md §1.4).
         ['Date', sipDateHeader(Date.now(), this.#o.timeZone)],
       ],
     });

@@ -323,7 +323,7 @@ export class UpperPlatform implements GatewayServices {
     return this.#devices.ptz(deviceId, channelId, request);
   }
 
-  /** A PTZCmd as it is (a cascade forwards its upper's, reference §5.2). */
+  /** A PTZCmd as it is (a cascade forwards its upper's, docs/gb28181.md §5.2). */
   ptzCommand(deviceId: string, channelId: string, command: PtzCommand): Promise<void> {
     return this.#devices.ptzCommand(deviceId, channelId, command);
   }

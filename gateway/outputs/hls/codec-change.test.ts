@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { CLOCK_HZ, type AccessUnit } from '../../../codecs/types.js';
 import { Stream } from '../../hub/stream.js';
 import { HlsOutput } from './hls-output.js';
-import { accessUnits, haveFfmpeg, makeClip, run, type Clip } from './test-media.js';
+import { haveFfmpeg, interleave, makeClip, run, type TestClip } from '../../../test/helpers/media-clip.js';
 
 const skip = !haveFfmpeg() && !process.env.CI ? 'ffmpeg missing' : false;
 const dirs: string[] = [];
@@ -72,15 +72,14 @@ test(
   'H.264 → H.265 → H.264 behind the hub: a discontinuity and a new init at each change; ffprobe reads every segment and part',
   { skip, timeout: 60_000 },
   async () => {
-    const clips: Record<'H264' | 'H265', Clip> = {
+    const clips: Record<'H264' | 'H265', TestClip> = {
       H264: makeClip({ codec: 'H264', width: 320, height: 180, seconds: 4, audio: 'PCMA' }),
       H265: makeClip({ codec: 'H265', width: 480, height: 270, seconds: 4, audio: 'PCMA' }),
     };
-    dirs.push(clips.H264.dir, clips.H265.dir);
     // 4 s of each, back to back on one timeline; the switch lands on each clip's first keyframe.
     const aus: AccessUnit[] = [];
     (['H264', 'H265', 'H264'] as const).forEach((codec, i) =>
-      aus.push(...accessUnits(codec, clips[codec], 'PCMA', { start: 1_000_000 + i * 4 * CLOCK_HZ })),
+      aus.push(...interleave(clips[codec], { start: 1_000_000 + i * 4 * CLOCK_HZ })),
     );
     const out = new HlsOutput({ windowSegments: 100 });
     const stream = new Stream({

@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import type { AccessUnit } from '../../../codecs/types.js';
 import { HlsOutput } from './hls-output.js';
 import {
-  accessUnits,
   audioBytes,
   demuxVector,
   haveFfmpeg,
-  haveVectors,
+  interleave,
   makeClip,
   run,
-} from './test-media.js';
+} from '../../../test/helpers/media-clip.js';
+import { haveVectors } from '../../../test/helpers/paths.js';
 
 const skip = !haveFfmpeg() && !process.env.CI ? 'ffmpeg missing' : false;
 const dirs: string[] = [];
@@ -190,16 +190,15 @@ test(
 
 test('ffmpeg clip, H.265 + µ-law, timestamps starting near 2^32: same checks', { skip }, () => {
   const clip = makeClip({ codec: 'H265', width: 640, height: 360, seconds: 9, audio: 'PCMU' });
-  dirs.push(clip.dir);
   // audio starts 40 ms (320 samples) before the first video frame
-  const aus = accessUnits('H265', clip, 'PCMU', { start: 4_000_000_000, audioLead: 3600 });
+  const aus = interleave(clip, { start: 4_000_000_000, audioLead: 3600 });
   const expect = {
     codec: 'hevc',
     tag: 'hvc1',
     width: 640,
     height: 360,
     g711: 'mulaw' as const,
-    g711Bytes: clip.audio!,
+    g711Bytes: audioBytes(clip.audio),
     frames: 225,
     audioSkipSamples: 320,
   };

@@ -1,13 +1,12 @@
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { CLOCK_HZ, type AccessUnit } from '../../../codecs/types.js';
 import { Stream } from '../../hub/stream.js';
 import { HlsOutput } from './hls-output.js';
-import { accessUnits, haveFfmpeg, makeClip, type Clip } from './test-media.js';
+import { haveFfmpeg, interleave, makeClip, type TestClip } from '../../../test/helpers/media-clip.js';
 
 // One 320x180 H.264 clip, 24 s at 25 fps, 2 s GOP, with A-law audio: 12 segments.
-let clip: Clip | undefined;
+let clip: TestClip | undefined;
 const skip = !haveFfmpeg() && !process.env.CI ? 'ffmpeg missing' : false;
 
 before(() => {
@@ -15,19 +14,11 @@ before(() => {
     clip = makeClip({ codec: 'H264', width: 320, height: 180, seconds: 24, audio: 'PCMA' });
   }
 });
-after(() => {
-  if (clip) {
-    rmSync(clip.dir, { recursive: true, force: true });
-  }
-});
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
 function units(opts: { start?: number; audioLead?: number; audio?: boolean } = {}): AccessUnit[] {
-  return accessUnits('H264', clip!, opts.audio === false ? undefined : 'PCMA', {
-    start: opts.start ?? 0,
-    audioLead: opts.audioLead,
-  });
+  return interleave(clip!, { start: opts.start ?? 0, audioLead: opts.audioLead, audio: opts.audio });
 }
 
 /**

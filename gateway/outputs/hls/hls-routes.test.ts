@@ -1,16 +1,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import type { AccessUnit } from '../../../codecs/types.js';
 import { HlsOutput } from './hls-output.js';
 import { hlsRouter } from './hls-routes.js';
-import { accessUnits, haveFfmpeg, makeClip, type Clip } from './test-media.js';
+import { haveFfmpeg, interleave, makeClip } from '../../../test/helpers/media-clip.js';
 
 const skip = !haveFfmpeg() && !process.env.CI ? 'ffmpeg missing' : false;
-let clip: Clip | undefined;
 let server: Server | undefined;
 let base = '';
 let aus: AccessUnit[] = [];
@@ -29,8 +27,8 @@ before(async () => {
   if (skip) {
     return;
   }
-  clip = makeClip({ codec: 'H264', width: 320, height: 180, seconds: 12, audio: 'PCMU' });
-  aus = accessUnits('H264', clip, 'PCMU', { start: 90000 });
+  const clip = makeClip({ codec: 'H264', width: 320, height: 180, seconds: 12, audio: 'PCMU' });
+  aus = interleave(clip, { start: 90000 });
   const out = new HlsOutput({ blockTimeoutMs: 2000 });
   outputs.set('34020000001320000001', out);
   outputs.set('34020000001320000001/34020000001310000001', out);
@@ -50,9 +48,6 @@ after(() => {
     o.close();
   }
   server?.close();
-  if (clip) {
-    rmSync(clip.dir, { recursive: true, force: true });
-  }
 });
 
 const ID = '34020000001320000001';

@@ -1,6 +1,6 @@
 // Picks the one video and (optionally) one audio payload type the gateway will send, from a
 // viewer's offer and the source's codecs. werift would answer with every offered H.264 PT
-// and send with the first (webrtc-hls-notes §2.4 pitfall 4), so the choice is made here and
+// and send with the first (docs/browser-notes.md §2.4 pitfall 4), so the choice is made here and
 // the offer is narrowed to it before werift sees it (sdp-munge.ts).
 import type { AudioCodec, VideoCodec } from '../../../codecs/types.js';
 import { WhepError } from './errors.js';
@@ -38,7 +38,7 @@ export interface SourceCodecs {
  * RFC 6184 §8.1 profile-level-id = profile_idc, profile-iop (constraint flags), level_idc.
  * Lower rank is better. 42e01f (Constrained Baseline 3.1) first, then 42001f: every WebRTC
  * H.264 decoder accepts them, and Chromium decodes Main/High streams negotiated as 42e01f
- * (webrtc-hls-notes §1), so the camera's real profile does not have to match.
+ * (docs/browser-notes.md §1), so the camera's real profile does not have to match.
  */
 export function h264Rank(fmtp: Readonly<Record<string, string>>): number {
   const pli = (fmtp['profile-level-id'] ?? '42001f').toLowerCase();

@@ -1,6 +1,6 @@
 // Spreads WebRTC sends over event-loop turns. The hub fans every AU out synchronously; a
 // keyframe (~100 RTP packets at 4 Mbit/s) times 50 viewers at ~28 µs per SRTP packet blocked
-// the loop for 57-100 ms in the prototype (webrtc-hls-notes §2.4 pitfall 8, §3). Sinks queue
+// the loop for 57-100 ms in the prototype (docs/browser-notes.md §2.4 pitfall 8, §3). Sinks queue
 // their sends here instead, and the queue runs in slices of a few milliseconds with
 // setImmediate between them, so SIP, ingest sockets and HTTP keep being served. Order is
 // FIFO across all sinks, so each viewer still gets its packets in order.

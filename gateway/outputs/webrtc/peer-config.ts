@@ -9,7 +9,7 @@
 // range caps concurrent viewers at its size.
 //
 // No STUN/TURN traffic: ice-lite (RFC 8445 §2.5) gathers host candidates only; plain werift
-// would query stun.l.google.com even with iceServers: [] (webrtc-hls-notes §2.4 pitfall 1).
+// would query stun.l.google.com even with iceServers: [] (docs/browser-notes.md §2.4 pitfall 1).
 // Interface enumeration is off (iceUseIpv4/6: false) because iceInterfaceAddresses does not
 // restrict it (pitfall 2); the one address comes from iceAdditionalHostAddresses.
 import { RTCRtpCodecParameters, type PeerConfig, type RTCPeerConnectionConfig } from 'werift';

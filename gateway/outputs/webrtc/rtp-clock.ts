@@ -1,6 +1,6 @@
 // Media clock → RTP timestamp (RFC 3550 §5.1). Access units carry 90 kHz ticks; video RTP
 // uses 90 kHz too (RFC 6184 §5.1, RFC 7798 §4.1), G.711 uses its 8 kHz sampling clock
-// (RFC 3551 §4.5.14), so sinks convert at their edge (style.md §8.5 "Units").
+// (RFC 3551 §4.5.14), so sinks convert at their edge (docs/architecture.md §5 "Units").
 import { CLOCK_HZ } from '../../../codecs/types.js';
 
 const TWO_32 = 0x1_0000_0000;

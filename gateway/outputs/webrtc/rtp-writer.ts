@@ -1,7 +1,7 @@
 // One viewer's RTP numbering for one track: a fresh RtpPacket per packet per viewer.
 // werift's RtpSender.sendRtp rewrites header.ssrc/payloadType in place and keeps the very
 // object for NACK retransmission, so a packet object shared between viewers would be
-// retransmitted with another viewer's SSRC (webrtc-hls-notes §2.4 pitfall 5). Payload
+// retransmitted with another viewer's SSRC (docs/browser-notes.md §2.4 pitfall 5). Payload
 // buffers are shared: werift only reads them (SRTP writes a new buffer).
 import { randomInt } from 'node:crypto';
 import { RtpHeader, RtpPacket } from 'werift';

@@ -1,7 +1,7 @@
 // Reads a WHEP viewer's SDP offer (RFC 8866 syntax, RFC 8829 JSEP usage): which codecs each
 // m-section offers, with their fmtp parameters, and whether the offer is usable at all.
 // Also drops mDNS (.local) candidates, which werift would try to resolve by multicast DNS
-// with up to 10 s timeouts (webrtc-hls-notes §2.4 pitfall 3).
+// with up to 10 s timeouts (docs/browser-notes.md §2.4 pitfall 3).
 import { parse } from 'sdp-transform';
 import { WhepError } from './errors.js';
 

@@ -4,24 +4,15 @@ import { parseH264Sps } from '../../../codecs/h264/sps.js';
 import { CLOCK_HZ, type AccessUnit } from '../../../codecs/types.js';
 import { Stream } from '../../hub/stream.js';
 import { FlvReader } from './flv-reader.js';
-import { makeH265Clip, pace, type TestClip } from './fixtures/test-media.js';
+import { makeClip, type TestClip } from '../../../test/helpers/media-clip.js';
+import { pace } from '../../../test/helpers/clip-pacer.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 import { ffmpegArgs, H265Transcoder } from './transcoder.js';
 
 let clip: TestClip;
 
-/** Polls `what` every 20 ms until it holds; fails after `ms` (ffmpeg is a real process). */
-async function waitUntil(what: () => boolean, ms: number, label: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!what()) {
-    if (Date.now() > deadline) {
-      assert.fail(`timed out waiting for ${label}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 before(() => {
-  clip = makeH265Clip({ width: 640, height: 360, seconds: 4, gop: 25 });
+  clip = makeClip({ codec: 'H265', width: 640, height: 360, seconds: 4, gop: 25 });
 });
 
 test('FlvReader gives the same frames however the byte stream is chunked', () => {
@@ -111,7 +102,7 @@ test(
     const got: AccessUnit[] = [];
     const delays: number[] = [];
     try {
-      await waitUntil(() => source.info.keyframes > 0, 3000, 'the camera stream');
+      await waitFor(() => source.info.keyframes > 0, 3000, 'the camera stream');
       const view = transcoder.h264View(source);
       assert.equal(transcoder.h264View(source), view, 'one view per stream');
       const unsubscribe = view.subscribe({
@@ -125,7 +116,7 @@ test(
         },
         close: () => {},
       });
-      await waitUntil(() => got.filter((au) => au.codec === 'H264').length >= 50, 10_000, '50 H.264 frames');
+      await waitFor(() => got.filter((au) => au.codec === 'H264').length >= 50, 10_000, '50 H.264 frames');
       assert.equal(source.info.viewers, 1, 'the transcoder counts as a viewer of the camera stream');
       const video = got.filter((au) => au.codec === 'H264');
       assert.ok(video.length >= 50, `H.264 AUs: ${video.length}`);
@@ -146,7 +137,7 @@ test(
       );
       assert.ok(median < 400, `median transcode delay ${median} ms`);
       unsubscribe();
-      await waitUntil(() => transcoder.active === 0, 3000, 'ffmpeg stopped after idleStopMs');
+      await waitFor(() => transcoder.active === 0, 3000, 'ffmpeg stopped after idleStopMs');
       assert.equal(source.info.viewers, 0);
       assert.notEqual(transcoder.h264View(source), view, 'a closed view is replaced on next use');
     } finally {

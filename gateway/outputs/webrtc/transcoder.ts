@@ -1,5 +1,5 @@
 // H.265 → H.264 for browsers without an H.265 WebRTC decoder (Debian Chromium has none,
-// webrtc-hls-notes §1). One ffmpeg per H.265 stream, running only while H.264-only WebRTC
+// docs/browser-notes.md §1). One ffmpeg per H.265 stream, running only while H.264-only WebRTC
 // viewers watch it. The H.264 side is a second hub (gateway/hub/stream.ts Stream), so those
 // viewers get the usual GOP cache, fan-out and idle stop; the hub's start/stop spawn and
 // kill ffmpeg. Audio bypasses ffmpeg unchanged.

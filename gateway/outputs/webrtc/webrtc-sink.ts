@@ -1,4 +1,4 @@
-// The WebRTC viewer as a hub Sink (style.md §8.2): access units in, RTP to one werift peer
+// The WebRTC viewer as a hub Sink (docs/architecture.md §3): access units in, RTP to one werift peer
 // out. Video is H.264/H.265 passed through (RFC 6184 / RFC 7798 payloads from the shared
 // PacketizeCache), audio is PCMA/PCMU passed through at 8 kHz. After a PLI (RFC 4585 §6.3.1)
 // or FIR (RFC 5104 §4.3.1) the viewer's decoder has lost its reference: the hub holds this

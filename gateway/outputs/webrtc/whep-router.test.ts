@@ -5,8 +5,10 @@ import express from 'express';
 import { CLOCK_HZ, type AccessUnit } from '../../../codecs/types.js';
 import { Stream } from '../../hub/stream.js';
 import { CHROMIUM_FULL_OFFER } from './fixtures/chromium-offers.js';
-import { makeClip, pace, type TestClip } from './fixtures/test-media.js';
-import { WeriftViewer } from './fixtures/werift-viewer.js';
+import { makeClip, type TestClip } from '../../../test/helpers/media-clip.js';
+import { pace } from '../../../test/helpers/clip-pacer.js';
+import { WeriftViewer } from '../../../test/helpers/werift-viewer.js';
+import { sleep, waitFor } from '../../../test/helpers/wait.js';
 import { listCandidates, sectionPayloadTypes } from './sdp-munge.js';
 import { whepRouter, type WhepRouter } from './whep-router.js';
 
@@ -28,17 +30,6 @@ function makeStream(id: string): Stream {
   return s;
 }
 
-/** Polls `what` every 20 ms until it holds; fails after `ms` (real I/O: sockets, DTLS). */
-const until = async (what: () => boolean, ms: number, label: string): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!what()) {
-    if (Date.now() > deadline) {
-      assert.fail(`timed out waiting for ${label}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 const nal = (bytes: number[]): Uint8Array => Uint8Array.from(bytes);
 const h265Idr = (pts: number): AccessUnit => ({
   codec: 'H265',
@@ -56,7 +47,7 @@ const h264 = (pts: number, dts: number, keyframe: boolean): AccessUnit => ({
 });
 
 before(async () => {
-  clip = makeClip({ width: 640, height: 360, seconds: 4 });
+  clip = makeClip({ width: 640, height: 360, seconds: 4, audio: 'PCMA' });
   router = whepRouter({
     resolveStream: (id) => streams.get(id),
     publicIp: '127.0.0.1',
@@ -201,11 +192,11 @@ test('a werift viewer receives H.264 frames and PCMA over SRTP from the GOP cach
   const stop = pace(clip, stream);
   const viewer = new WeriftViewer({ url: `${base}/whep/cam-h264` });
   try {
-    await until(() => stream.info.keyframes > 0, 3000, 'a GOP in the hub');
+    await waitFor(() => stream.info.keyframes > 0, 3000, 'a GOP in the hub');
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
     // 25 fps plus the replayed GOP start; audio 50 packets/s.
-    await until(
+    await waitFor(
       () => viewer.counts.videoFrames >= 30 && viewer.packets(8) >= 50,
       5000,
       `30 video frames (${viewer.counts.videoFrames}) and 50 PCMA packets (${viewer.packets(8)})`,
@@ -217,9 +208,9 @@ test('a werift viewer receives H.264 frames and PCMA over SRTP from the GOP cach
     assert.equal(del.status, 200);
     assert.equal(stream.info.viewers, 0);
     assert.equal(session.state, 'closed');
-    await until(() => session.peer.connectionState === 'closed', 2000, 'the peer closed');
+    await waitFor(() => session.peer.connectionState === 'closed', 2000, 'the peer closed');
     const frames = viewer.counts.videoFrames;
-    await new Promise((r) => setTimeout(r, 300)); // a window in which nothing may arrive (12 frame intervals)
+    await sleep(300); // a window in which nothing may arrive (12 frame intervals)
     assert.equal(viewer.counts.videoFrames, frames, 'no media after DELETE');
   } finally {
     stop();
@@ -235,10 +226,10 @@ test('NACKs from a lossy viewer are answered from the history, and a PLI reaches
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
     const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
-    await until(() => (session.rtcpStats?.retransmitted ?? 0) > 0, 5000, 'retransmissions');
+    await waitFor(() => (session.rtcpStats?.retransmitted ?? 0) > 0, 5000, 'retransmissions');
     const before = keyframeRequests;
     await viewer.sendPli();
-    await until(() => session.rtcpStats?.pli === 1, 2000, 'the PLI at the gateway');
+    await waitFor(() => session.rtcpStats?.pli === 1, 2000, 'the PLI at the gateway');
     const seqs = [...viewer.counts.videoSeqs];
     const span = Math.max(...seqs) - Math.min(...seqs) + 1; // no wrap: the viewer started < 2^16 packets ago
     const complete = seqs.length / span;
@@ -266,15 +257,10 @@ test('a viewer that vanishes without DELETE (no RTCP any more) is dropped after 
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
     const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
-    await new Promise((r) => setTimeout(r, 1800)); // longer than the timeout: RRs keep it alive
+    await sleep(1800); // longer than the timeout: RRs keep it alive
     assert.equal(session.state, 'connected');
     await viewer.close(); // werift sends no DTLS close_notify: to the gateway the viewer just goes quiet
-    const state = (): string => session.state;
-    const deadline = Date.now() + 4000;
-    while (state() !== 'closed' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.equal(state(), 'closed');
+    await waitFor(() => session.state === 'closed', 4000, 'the silent viewer dropped');
     assert.equal(router.sessions.get(session.id), undefined);
     assert.equal(stream.info.viewers, 0);
   } finally {
@@ -290,7 +276,7 @@ async function watching(streamId: string, url = `${base}/whep/${streamId}`) {
   assert.equal(await viewer.connect(), 201);
   await viewer.connected();
   const session = [...router.sessions.list()].find((s) => s.id === viewer.location!.split('/').pop());
-  await until(() => viewer.counts.videoFrames > 5, 3000, 'video at the viewer');
+  await waitFor(() => viewer.counts.videoFrames > 5, 3000, 'video at the viewer');
   return { viewer, sessionId: session?.id };
 }
 
@@ -303,7 +289,7 @@ test('a camera that changes to H.265 closes an H.264 viewer (no transcoder): the
   try {
     stop();
     camera.publish(h265Idr(10 * CLOCK_HZ)); // the device came back as H.265
-    await until(() => viewer.counts.byes.length > 0, 3000, 'an RTCP BYE');
+    await waitFor(() => viewer.counts.byes.length > 0, 3000, 'an RTCP BYE');
     assert.match(
       viewer.counts.byes[0],
       /^codec-changed: the camera changed to H265; this viewer has no H265 decoder/,
@@ -329,7 +315,7 @@ test('B-frames appearing mid-stream close the viewer with the reason b-frames', 
     camera.publish(h264(t, t, true));
     camera.publish(h264(t + 7200, t + 3600, false));
     camera.publish(h264(t + 3600, t + 7200, false)); // pts back in decode order
-    await until(() => viewer.counts.byes.length > 0, 3000, 'an RTCP BYE');
+    await waitFor(() => viewer.counts.byes.length > 0, 3000, 'an RTCP BYE');
     assert.match(viewer.counts.byes[0], /^b-frames: /);
     assert.equal(router.sessions.countFor('cam-bframes-later'), 0);
   } finally {
@@ -372,7 +358,7 @@ test('with a transcoder, the viewer follows the camera H.264 → H.265 (transcod
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
     const session = transcoding.sessions.get(viewer.location!.split('/').pop()!)!;
-    await until(() => viewer.counts.videoFrames > 5, 3000, 'direct H.264');
+    await waitFor(() => viewer.counts.videoFrames > 5, 3000, 'direct H.264');
     assert.equal(session.source, camera);
 
     stopCamera();
@@ -383,14 +369,14 @@ test('with a transcoder, the viewer follows the camera H.264 → H.265 (transcod
     assert.equal(views[0].info.viewers, 1);
     stopView = pace(clip, views[0]);
     const atSwitch = viewer.counts.videoFrames;
-    await until(() => viewer.counts.videoFrames > atSwitch + 10, 3000, 'transcoded video');
+    await waitFor(() => viewer.counts.videoFrames > atSwitch + 10, 3000, 'transcoded video');
 
     stopView();
     stopCamera = pace(clip, camera); // back to H.264, starting with its keyframe
     assert.equal(session.source, camera);
     assert.equal(views[0].info.viewers, 0);
     const back = viewer.counts.videoFrames;
-    await until(() => viewer.counts.videoFrames > back + 10, 3000, 'direct H.264 again');
+    await waitFor(() => viewer.counts.videoFrames > back + 10, 3000, 'direct H.264 again');
     assert.equal(session.state, 'connected');
     assert.deepEqual(viewer.counts.byes, []);
   } finally {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { VideoCodec } from '../../codecs/types.js';
 import { buildInitSegment } from '../../gateway/outputs/hls/init-segment.js';
 import { videoConfigFromKeyframe } from '../../gateway/outputs/hls/video-config.js';
-import { repoRoot } from '../helpers/paths.js';
+import { repoRoot } from './paths.js';
 
 /** NAL units (no start codes) of test/fixtures/media/<name>; readers passed in to keep this file pure of I/O choice. */
 export function clipUnits(

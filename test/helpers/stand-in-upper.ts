@@ -1,7 +1,7 @@
 // A minimal stand-in upper platform for the simulator's integration tests, built directly from
 // the SIP stack (not the gateway's upper role): it challenges REGISTER with digest, answers
 // keepalives, sends queries and controls, collects the answers, and plays streams into an
-// RtpReceiver (simulator-rtp-receiver.ts).
+// RtpReceiver (rtp-receiver.ts).
 import { Buffer } from 'node:buffer';
 import { epochSecondsToGbTime, sipDateHeader } from '../../gateway/gb28181/gb-date.js';
 import { buildMansRtsp, type MansRtspRequest } from '../../gateway/gb28181/mansrtsp.js';
@@ -27,7 +27,7 @@ import type { SipRemote } from '../../gateway/sip/remote.js';
 import type { ServerTransaction } from '../../gateway/sip/server-transaction.js';
 import { SipTransport } from '../../gateway/sip/transport.js';
 import { SipUserAgent } from '../../gateway/sip/user-agent.js';
-import { RtpReceiver, type ReceiverKind } from './simulator-rtp-receiver.js';
+import { RtpReceiver, type ReceiverKind } from './rtp-receiver.js';
 
 export interface StandInUpperOptions {
   id?: string;
@@ -72,7 +72,7 @@ export class StandInUpper {
   readonly unregistered: string[] = [];
   readonly log = { challenges: 0, staleChallenges: 0, forbidden: 0, keepalives: 0 };
   keepaliveMode: KeepaliveMode = 'answer';
-  /** Send BYE when a MediaStatus 121 arrives in a dialog (what an upper does, reference §8.2). */
+  /** Send BYE when a MediaStatus 121 arrives in a dialog (what an upper does, docs/gb28181.md §8.2). */
   byeOnMediaStatus = true;
   readonly #o: StandInUpperOptions;
   readonly #plays = new Set<PlayHandle>();
@@ -101,21 +101,6 @@ export class StandInUpper {
 
   get port(): number {
     return this.transport.port;
-  }
-
-  /** Poll until `probe` returns a value (not undefined/false), or reject after `timeoutMs`. */
-  async waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = probe();
-      if (v !== undefined && v !== false) {
-        return v;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
   }
 
   messagesOf<K extends ManscdpMessage['kind']>(

@@ -5,7 +5,8 @@ import type { UpperPlatformDetail } from '../../gateway/views/cascade-services.j
 import type { ConfigInput } from '../../gateway/config.js';
 import type { UpperPlatformInput } from '../../gateway/views/upper-platform-config.js';
 import type { ShareEntry } from '../../gateway/store/cascade-store.js';
-import { startHarness, waitFor, type Harness } from '../helpers/gateway-harness.js';
+import { startHarness, type Harness } from './gateway-harness.js';
+import { waitFor } from './wait.js';
 
 /** A is the default gateway ID (the simulator registers to it); B is A's upper platform. */
 export const A_ID = '34020000002000000001';

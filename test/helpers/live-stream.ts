@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import type { AccessUnit } from '../../codecs/types.js';
 import type { Sink } from '../../gateway/hub/sink.js';
-import type { Harness } from '../helpers/gateway-harness.js';
-import { waitFor } from '../helpers/gateway-harness.js';
+import type { Harness } from './gateway-harness.js';
+import { waitFor } from './wait.js';
 
 export const DEVICE = '34020000001180000001';
 export const CH1 = '34020000001310000001';
@@ -111,5 +111,3 @@ export class FrameCounter {
 export async function waitForFrames(counter: FrameCounter, count: number, timeoutMs = 15_000): Promise<void> {
   await waitFor(() => counter.arrivals.length >= count, timeoutMs, `${count} video frames`);
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

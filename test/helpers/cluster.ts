@@ -5,8 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { download, probeSegment, writeFragmentFile, type SegmentProbe } from '../helpers/hls-probe.js';
-import { freePort, spawnGateway, type GatewayProcess } from './signaling-support.js';
+import { download, probeSegment, writeFragmentFile, type SegmentProbe } from './hls-probe.js';
+import { spawnGateway, type GatewayProcess } from './gateway-process.js';
+import { freePort } from './ports.js';
 
 export interface RedisServer {
   url: string;

@@ -45,7 +45,7 @@ export class RtpReceiver {
       r.#udp = udp;
       r.#port = udp.address().port;
     } else if (kind === 'tcp-passive') {
-      // We listen before the INVITE (reference §7.2); the device dials us.
+      // We listen before the INVITE (docs/gb28181.md §7.2); the device dials us.
       const server = net.createServer((s) => r.#adopt(s));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       r.#server = server;
