@@ -25,7 +25,7 @@ export const ErrorCodes = {
   GW_ERR_TRICKLE_UNSUPPORTED: {
     status: 405,
     message:
-      'This WHEP endpoint does not support trickle ICE or ICE restarts; send all candidates in the offer.',
+      'This WHEP session takes neither trickled candidates nor ICE restarts (its answer does not offer them): send every candidate in the offer, and POST a new offer to reconnect.',
   },
   GW_ERR_STREAM_NOT_READY: {
     status: 503,

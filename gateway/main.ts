@@ -20,6 +20,8 @@ import type { StreamRegistry } from './hub/stream-registry.js';
 import { GatewayMetrics } from './metrics.js';
 import { createApp } from './api/app.js';
 import { MediaTokenSigner } from './api/media-token.js';
+import { MediaAccess } from './api/media-access.js';
+import { SqliteMediaRevocationStore } from './store/media-revocations.js';
 
 const log = createLogger('gateway');
 const repoRoot = findInstallRoot();
@@ -175,11 +177,21 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     }
   });
 
-  const { app } = createApp({
+  const revocations = new SqliteMediaRevocationStore(join(config['data-dir'], 'gateway.db'));
+  const signer = new MediaTokenSigner(secrets.signingKey);
+  const { app, stop: stopApp } = createApp({
     services: upper,
     cascade,
     apiToken: secrets.apiToken,
-    signer: new MediaTokenSigner(secrets.signingKey),
+    signer,
+    access: new MediaAccess(signer, { store: revocations, graceMs: config['media-token-grace'] * 1000 }),
+    mediaTokenTtlSec: config['media-token-ttl'],
+    corsOrigins: config['cors-origins'],
+    onDemand: {
+      active: (id) => upper.getStream(id) !== undefined,
+      startLive: (deviceId, channelId) => upper.startLive(deviceId, channelId),
+    },
+    ...(cluster ? {} : { whepSessions: media.whep.sessions }),
     version: VERSION,
     whep: cluster ? cluster.whepRedirect() : media.whep,
     hls: cluster ? cluster.hlsRedirect() : media.hlsRoutes(),
@@ -218,6 +230,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       (closing ??= (async () => {
         // BYE the uppers' dialogs and unregister first, while our devices still stream.
         await cascade.close();
+        stopApp();
         media.close('shutdown');
         await upper.close();
         await cluster?.close();
@@ -226,6 +239,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         await ua.close();
         await transport.close();
         cascadeStore.close();
+        revocations.close();
         store.close();
       })()),
   };

@@ -4,8 +4,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.js';
 import { requireApiToken, requireMediaToken } from './auth.js';
+import { cors } from './cors.js';
 import { errorHandler, notFound } from './error-handler.js';
+import { MediaAccess } from './media-access.js';
+import { SessionKeeper, startOnDemand, type KeptSessions, type OnDemandStart } from './media-guard.js';
 import type { MediaTokenSigner } from './media-token.js';
+import { inputError } from './input-errors.js';
 import { buildOpenApi } from './openapi.js';
 import { rateLimit } from './rate-limit.js';
 import type { ApiRoute } from './route-table.js';
@@ -19,6 +23,14 @@ export interface AppDeps {
   cascade?: CascadeServices;
   apiToken: string;
   signer: MediaTokenSigner;
+  /** Sliding expiry and revocation of signed media URLs; default: over `signer`, in memory. */
+  access?: MediaAccess;
+  /** Origins whose pages may call the gateway (--cors-origins); same-origin pages always may. */
+  corsOrigins?: readonly string[];
+  /** Starts a channel's idle live stream when one of its signed URLs is used. */
+  onDemand?: OnDemandStart;
+  /** The live WHEP sessions: their tokens stay in use; revoked ones end. */
+  whepSessions?: KeptSessions;
   version: string;
   /** Absolute base URL of the node serving a stream (--role signaling); default relative URLs. */
   mediaBase?(streamId: string): string | undefined;
@@ -43,7 +55,14 @@ export interface AppDeps {
 export interface GatewayApp {
   app: express.Express;
   routes: ApiRoute[];
+  /** Stops the app's timers (the WHEP session keeper). */
+  stop: () => void;
 }
+
+/** A request that carries a body (RFC 9112 §6.3: a length, or a transfer coding). */
+const hasBody = (req: Request): boolean =>
+  req.headers['transfer-encoding'] !== undefined ||
+  (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 
 function validated(route: ApiRoute, checkResponse: boolean) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
@@ -54,12 +73,16 @@ function validated(route: ApiRoute, checkResponse: boolean) {
         }
         const r = schema.safeParse(value ?? {});
         if (!r.success) {
-          const issue = r.error.issues[0];
-          const field = issue?.path.join('.') || where;
-          throw new GatewayError('GW_ERR_BAD_REQUEST', `${where} ${field}: ${issue?.message ?? 'invalid'}`);
+          throw new GatewayError('GW_ERR_BAD_REQUEST', inputError(where, r.error.issues));
         }
         return r.data;
       };
+      if (route.body && hasBody(req) && !req.is('application/json')) {
+        throw new GatewayError(
+          'GW_ERR_UNSUPPORTED_MEDIA_TYPE',
+          `the body must be JSON sent with Content-Type: application/json (got ${req.headers['content-type'] ?? 'none'})`,
+        );
+      }
       const input = {
         params: parse(route.params, req.params, 'path') as Record<string, unknown>,
         query: parse(route.query, req.query, 'query') as Record<string, unknown>,
@@ -86,18 +109,24 @@ function validated(route: ApiRoute, checkResponse: boolean) {
 export function createApp(deps: AppDeps): GatewayApp {
   const startedAt = Date.now();
   const ttl = deps.mediaTokenTtlSec ?? 6 * 3600;
+  const access = deps.access ?? new MediaAccess(deps.signer);
+  const keeper = deps.whepSessions ? new SessionKeeper(access, deps.whepSessions) : undefined;
   const routes = buildRoutes({
     services: deps.services,
     ...(deps.cascade ? { cascade: deps.cascade } : {}),
     version: deps.version,
     startedAt,
     mediaUrls: (streamId) => {
-      const token = encodeURIComponent(deps.signer.sign(streamId, ttl));
+      const token = encodeURIComponent(access.sign(streamId, ttl));
       const base = deps.mediaBase?.(streamId) ?? '';
       return {
         whep: `${base}/whep/${streamId}?token=${token}`,
         hls: `${base}/hls/${streamId}/index.m3u8?token=${token}`,
       };
+    },
+    revokeMediaUrls: (channel) => {
+      const revokedAt = access.revoke(channel);
+      return { revokedAt, sessionsEnded: keeper?.sweep() ?? 0 };
     },
   });
   const openapi = buildOpenApi(routes, deps.version);
@@ -110,9 +139,11 @@ export function createApp(deps: AppDeps): GatewayApp {
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
+  app.use(cors(deps.corsOrigins ?? []));
 
   const apiAuth = requireApiToken(deps.apiToken);
-  const mediaAuth = requireMediaToken(deps.apiToken, deps.signer);
+  const mediaAuth = requireMediaToken(deps.apiToken, access);
+  const mediaGuard = deps.onDemand ? [mediaAuth, startOnDemand(deps.onDemand)] : [mediaAuth];
   const limiter = rateLimit(deps.rate ?? { perSecond: 50, burst: 200 });
 
   const api = express.Router();
@@ -137,11 +168,11 @@ export function createApp(deps: AppDeps): GatewayApp {
     });
   }
   if (deps.whep) {
-    app.use('/whep/:streamId', limiter, mediaAuth);
+    app.use('/whep/:streamId', limiter, ...mediaGuard);
     app.use(deps.whep);
   }
   if (deps.hls) {
-    app.use('/hls/:streamId', mediaAuth);
+    app.use('/hls/:streamId', ...mediaGuard);
     app.use('/hls', deps.hls);
   }
   if (deps.nodeModulesDir) {
@@ -154,5 +185,5 @@ export function createApp(deps: AppDeps): GatewayApp {
 
   app.use(notFound);
   app.use(errorHandler);
-  return { app, routes };
+  return { app, routes, stop: () => keeper?.stop() };
 }

@@ -161,3 +161,9 @@ export const SharesBody = z.object({ shares: z.array(ShareSchema), catalog: z.ar
 export const UpperPlatformDetailBody = UpperPlatformViewBody.extend(
   SharesBody.shape,
 ) satisfies z.ZodType<UpperPlatformDetail>;
+
+export const RevocationBody = z.object({
+  scope: z.enum(['all', 'channel']),
+  revokedAt: Time.describe('URLs issued up to this moment no longer work'),
+  sessionsEnded: z.number().int().min(0).describe('WHEP sessions ended because their URL was revoked'),
+});

@@ -3,6 +3,7 @@ import type { ApiRoute } from './route-table.js';
 import { cascadeRoutes } from './routes/cascade.js';
 import { channelRoutes } from './routes/channels.js';
 import { deviceRoutes } from './routes/devices.js';
+import { mediaUrlRoutes } from './routes/media-urls.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { streamRoutes } from './routes/streams.js';
 
@@ -13,6 +14,7 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
     ...deviceRoutes(deps),
     ...channelRoutes(deps),
     ...streamRoutes(deps),
+    ...mediaUrlRoutes(deps),
     ...cascadeRoutes(deps.cascade),
   ];
 }

@@ -6,6 +6,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import type { Stream } from '../hub/stream.js';
 import { StreamRegistry } from '../hub/stream-registry.js';
 import { PortPool, type PortRange } from '../ingest/port-pool.js';
+import { AvcRendition } from '../outputs/hls/avc-rendition.js';
 import { HlsOutput } from '../outputs/hls/hls-output.js';
 import { hlsRouter } from '../outputs/hls/hls-routes.js';
 import { HlsViewers } from '../outputs/hls/hls-viewers.js';
@@ -36,6 +37,8 @@ export class MediaPlane {
   /** Plays opened in this process publish through it. */
   readonly local: LocalMediaNode;
   readonly whep: WhepRouter;
+  /** H.265 → H.264 for viewers without an H.265 decoder, shared by WHEP and HLS (one ffmpeg per camera). */
+  readonly #transcoder: H265Transcoder | undefined;
   readonly #hlsOutputs = new Map<string, HlsOutput>();
   readonly #hlsViewers = new HlsViewers();
   readonly #o: MediaPlaneOptions;
@@ -44,20 +47,25 @@ export class MediaPlane {
     this.#o = o;
     this.portPool = new PortPool(o.mediaPorts);
     this.local = new LocalMediaNode({ portPool: this.portPool, bindHost: o.bindHost, publicIp: o.publicIp });
+    this.#transcoder = o.transcodeH265 ? new H265Transcoder() : undefined;
     this.whep = whepRouter({
       resolveStream: (id) => this.streams.get(id),
       publicIp: o.publicIp,
       webrtc: { portRange: o.webrtcPorts },
-      ...(o.transcodeH265 ? { transcoder: new H265Transcoder() } : {}),
+      ...(this.#transcoder ? { transcoder: this.#transcoder } : {}),
     });
   }
 
   /**
    * Every new hub gets its HLS output here; it goes when the hub closes. The output hears the
-   * hub's codec changes (a new init segment after a discontinuity).
+   * hub's codec changes (a new init segment after a discontinuity). With transcoding on, an
+   * H.265 camera's output also offers an H.264 variant, transcoded while someone plays it.
    */
   attach(stream: Stream): void {
     const out = new HlsOutput({ targetDurationSec: this.#o.hlsSegmentSec, id: stream.id });
+    if (this.#transcoder) {
+      out.setAvcVariant(new AvcRendition(stream, this.#transcoder, out));
+    }
     this.#hlsOutputs.set(stream.id, out);
     stream.onMedia((e) => out.mediaEvent(e));
     stream.subscribe(out.sink, { viewer: false });
@@ -78,11 +86,13 @@ export class MediaPlane {
    */
   hlsRoutes(before?: RequestHandler): Router {
     const router = express.Router();
-    const touch: RequestHandler = (req, _res, next) => {
+    const touch: RequestHandler = (req, res, next) => {
       const id = typeof req.params.streamId === 'string' ? req.params.streamId : undefined;
       if (id) {
         this.streams.get(id)?.touch();
         this.#hlsViewers.touch(id, req.socket.remoteAddress ?? '?');
+        // a blocking reload is a viewer waiting: the idle time counts from its answer
+        res.once('finish', () => this.streams.get(id)?.touch());
       }
       next();
     };

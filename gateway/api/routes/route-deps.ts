@@ -12,6 +12,11 @@ export interface RouteDeps {
   startedAt: number;
   /** Adds signed WHEP/HLS URLs to a stream answer. */
   mediaUrls(streamId: string): { whep: string; hls: string };
+  /** Revokes the signed URLs of a channel, or all, issued up to now; ends WHEP sessions opened with them. */
+  revokeMediaUrls(channel?: { deviceId: string; channelId: string }): {
+    revokedAt: Date;
+    sessionsEnded: number;
+  };
 }
 
 export type DeviceP = { deviceId: string };

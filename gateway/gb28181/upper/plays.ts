@@ -5,6 +5,7 @@ import type { ServerTransaction, SipRequest, SipUserAgent } from '../../sip/inde
 import { dialogIdOfRequest } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
 import { GatewayError } from '../../errors.js';
+import { liveStreamId } from '../../live-stream-id.js';
 import type { DeviceStore, MediaTransportName } from '../../store/device-store.js';
 import { Stream } from '../../hub/stream.js';
 import type { StreamRegistry } from '../../hub/stream-registry.js';
@@ -272,7 +273,7 @@ export class Plays {
   }
 
   startLive(deviceId: string, channelId: string): Promise<StreamView> {
-    return this.#play(`${deviceId}_${channelId}`, deviceId, channelId, 'live');
+    return this.#play(liveStreamId(deviceId, channelId), deviceId, channelId, 'live');
   }
 
   startPlayback(deviceId: string, channelId: string, start: Date, end: Date): Promise<StreamView> {

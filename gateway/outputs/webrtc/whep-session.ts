@@ -21,6 +21,7 @@ import { RtcpSession } from './rtcp-session.js';
 import { viaWeriftSender, type RtpSendTarget } from './rtp-writer.js';
 import { keepCandidatesOn, listCandidates, narrowPayloadTypes, sectionPayloadTypes } from './sdp-munge.js';
 import type { ParsedOffer } from './sdp-offer.js';
+import { shapeAnswer } from './sdp-answer.js';
 import { udpSendQueueBytes } from './socket-queue.js';
 import { SrtpTrackSender } from './srtp-sender.js';
 import { WebRtcSink, type WebRtcSinkStats } from './webrtc-sink.js';
@@ -220,7 +221,7 @@ export class WhepSession {
         `no UDP port could be bound for ${net.publicIp} (is the WebRTC port range exhausted?)`,
       );
     }
-    this.answer = trimmed;
+    this.answer = shapeAnswer(trimmed, { bundle: offer.bundled });
     this.createSink(video, audio);
     this.stopWatching = this.opts.stream.onMedia((e) => this.onCameraMedia(e));
     this.pc.connectionStateChange.subscribe((s) => this.onConnectionState(s));

@@ -1,0 +1,79 @@
+// What stands between a signed media URL and the media, besides the token check (auth.ts):
+//   - on-demand start: a live URL whose stream idled out starts it again (INVITE) before the
+//     request goes on, as the pull-on-demand design promises (docs/architecture.md §3); a
+//     playback URL does not (a playback is one request for one range);
+//   - session keeping: a live WHEP session keeps the token it was opened with in use (so the
+//     sliding expiry of media-access.ts holds for it), and a session whose token is revoked ends.
+import type { NextFunction, Request, Response } from 'express';
+import { parseLiveStreamId } from '../live-stream-id.js';
+import { createLogger } from '../log.js';
+import type { MediaAccess } from './media-access.js';
+
+const log = createLogger('api');
+
+export interface OnDemandStart {
+  /** Whether the stream runs now (its outputs exist). */
+  active(streamId: string): boolean;
+  /** Starts (or joins) a channel's live main stream; rejects with the GatewayError of the failure. */
+  startLive(deviceId: string, channelId: string): Promise<unknown>;
+}
+
+/** After the token check: starts an idle live stream the URL names; everything else passes. */
+export function startOnDemand(starter: OnDemandStart) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const streamId = String(req.params.streamId ?? '');
+    if (req.method === 'OPTIONS' || starter.active(streamId)) {
+      return next();
+    }
+    const live = parseLiveStreamId(streamId);
+    // Sub and third streams are invited with their own stream selection: main only here.
+    if (!live || live.variant !== 'main') {
+      return next();
+    }
+    log.info({ streamId, path: req.path }, 'media URL of an idle live stream: starting it');
+    starter.startLive(live.deviceId, live.channelId).then(
+      () => next(),
+      (err: unknown) => next(err),
+    );
+  };
+}
+
+/** The WHEP sessions as the keeper sees them (gateway/outputs/webrtc/whep-sessions.ts). */
+export interface KeptSessions {
+  list(): readonly { id: string; streamId: string; token?: string }[];
+  close(id: string): void;
+}
+
+/**
+ * Every `intervalMs` (and on sweep()): touches the token of each live session, so its use slides
+ * on, and ends the sessions whose token was revoked.
+ */
+export class SessionKeeper {
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly access: MediaAccess,
+    private readonly sessions: KeptSessions,
+    intervalMs = 30_000,
+  ) {
+    this.timer = setInterval(() => this.sweep(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Returns how many sessions were ended. */
+  sweep(): number {
+    let ended = 0;
+    for (const s of this.sessions.list()) {
+      if (s.token !== undefined && this.access.check(s.streamId, s.token) === 'revoked') {
+        log.info({ session: s.id, stream: s.streamId }, 'WHEP session ended: its media URL was revoked');
+        this.sessions.close(s.id);
+        ended++;
+      }
+    }
+    return ended;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
