@@ -11,7 +11,8 @@ import { loadSecrets, type Secrets } from './secrets.js';
 import { SqliteDeviceStore } from './store/sqlite-store.js';
 import { SqliteCascadeStore } from './store/cascade-store.js';
 import { CascadeManager } from './gb28181/cascade/cascade-manager.js';
-import { SipTransport, SipUserAgent } from './sip/index.js';
+import { SipTransport, SipUserAgent, type SipMessage } from './sip/index.js';
+import { REGISTER_FAILURES } from './gb28181/upper/registrar.js';
 import { UpperPlatform } from './gb28181/upper/upper-platform.js';
 import { clusterSettings } from './cluster/roles.js';
 import { SignalingCluster } from './cluster/signaling-cluster.js';
@@ -81,22 +82,25 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   });
   const streams = media.streams;
   // Gauges read live state at scrape time, so the metrics exist before the upper platform does.
-  const m: GatewayMetrics = new GatewayMetrics({
-    devices: () => {
-      const all = store.listDevices().length;
-      const online = upper.sessions.onlineCount;
-      return { online, offline: Math.max(0, all - online) };
+  const m: GatewayMetrics = new GatewayMetrics(
+    {
+      devices: () => {
+        const all = store.listDevices().length;
+        const online = upper.sessions.onlineCount;
+        return { online, offline: Math.max(0, all - online) };
+      },
+      channels: () => store.listDevices().reduce((n, d) => n + store.countChannels(d.deviceId), 0),
+      streams: () => upper.listStreams().map((s) => ({ kind: s.kind, transport: s.transport })),
+      viewers: () =>
+        upper
+          .listStreams()
+          .reduce((v, s) => ({ webrtc: v.webrtc + s.viewers.webrtc, hls: v.hls + s.viewers.hls }), {
+            webrtc: 0,
+            hls: 0,
+          }),
     },
-    channels: () => store.listDevices().reduce((n, d) => n + store.countChannels(d.deviceId), 0),
-    streams: () => upper.listStreams().map((s) => ({ kind: s.kind, transport: s.transport })),
-    viewers: () =>
-      upper
-        .listStreams()
-        .reduce((v, s) => ({ webrtc: v.webrtc + s.viewers.webrtc, hls: v.hls + s.viewers.hls }), {
-          webrtc: 0,
-          hls: 0,
-        }),
-  });
+    { registrationFailureReasons: REGISTER_FAILURES },
+  );
   const upper = new UpperPlatform({
     ua,
     store,
@@ -169,13 +173,15 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   upper.sessions.events.on('online', () => cascade.localChanged());
   upper.sessions.events.on('offline', () => cascade.localChanged());
 
-  transport.onMessage((msg) => {
+  const countSip = (direction: 'in' | 'out') => (msg: SipMessage) => {
     if (msg.kind === 'request') {
-      m.sipRequest(msg.method, 'in');
+      m.sipRequest(msg.method, direction);
     } else {
-      m.sipResponse(msg.headers.get('cseq')?.split(/\s+/)[1] ?? '?', msg.status, 'in');
+      m.sipResponse(msg.headers.get('cseq')?.split(/\s+/)[1] ?? '?', msg.status, direction);
     }
-  });
+  };
+  transport.onMessage(countSip('in'));
+  transport.onSend(countSip('out'));
 
   const revocations = new SqliteMediaRevocationStore(join(config['data-dir'], 'gateway.db'));
   const signer = new MediaTokenSigner(secrets.signingKey);

@@ -52,6 +52,8 @@ export class SipTransport {
   readonly #badInput: LogThrottle;
   readonly #connections = new ConnectionTable();
   readonly #messages: Listeners<[SipMessage, SipRemote]>;
+  /** Every message handed to send(), retransmissions included (metrics count direction="out"). */
+  readonly #sent: Listeners<[SipMessage, SipRemote]>;
   readonly #opened: Listeners<[ConnectionInfo]>;
   readonly #closed: Listeners<[ConnectionInfo, ConnectionCloseReason]>;
   #closing?: Promise<void>;
@@ -81,6 +83,7 @@ export class SipTransport {
     this.#log = opts.log ?? createLogger('sip');
     this.#badInput = new LogThrottle(this.#log, { linesPerWindow: 20 });
     this.#messages = new Listeners(this.#log, 'message');
+    this.#sent = new Listeners(this.#log, 'sent');
     this.#opened = new Listeners(this.#log, 'connection-open');
     this.#closed = new Listeners(this.#log, 'connection-close');
     udp.on('message', (msg, rinfo) =>
@@ -131,6 +134,11 @@ export class SipTransport {
     return this.#messages.add(cb);
   }
 
+  /** Each message this transport sends (requests and responses, retransmissions too). */
+  onSend(cb: (message: SipMessage, remote: SipRemote) => void): () => void {
+    return this.#sent.add(cb);
+  }
+
   onConnectionOpen(cb: (info: ConnectionInfo) => void): () => void {
     return this.#opened.add(cb);
   }
@@ -172,6 +180,7 @@ export class SipTransport {
       onError?.(err);
     };
     this.stats.sent++;
+    this.#sent.emit(message, remote);
     if (remote.transport === 'udp') {
       this.#udp.send(bytes, remote.port, remote.address, failed);
       return;
@@ -190,6 +199,7 @@ export class SipTransport {
         new Promise<void>((resolve) => this.#tcp.close(() => resolve())),
       ]);
       this.#messages.clear();
+      this.#sent.clear();
       this.#opened.clear();
       this.#closed.clear();
     })();
