@@ -50,7 +50,7 @@ export const ConfigSchema = z.object({
   'webrtc-ports': portRange.prefault('31000-31999'),
   'media-transport': z.enum(['udp', 'tcp-passive', 'tcp-active']).default('udp'),
   'signing-key': z.string().optional(),
-  /** Lifetime of the signed WHEP/HLS URLs that live/playback return, in seconds (docs/api.md "Media URLs"). */
+  /** Lifetime of the signed WHEP/HLS URLs that live/playback return, in seconds (docs/api.md §5). */
   'media-token-ttl': int(10, 30 * 86400).default(6 * 3600),
   /** A URL past its lifetime stays good while in use, up to this many seconds after its last use. */
   'media-token-grace': int(10, 3600).default(120),

@@ -20,7 +20,8 @@ export const ErrorCodes = {
   GW_ERR_SESSION_NOT_FOUND: { status: 404, message: 'No WHEP session with this ID on this stream.' },
   GW_ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
-    message: 'The WHEP offer must be sent with Content-Type: application/sdp.',
+    message:
+      'The body has the wrong Content-Type: JSON routes take application/json, a WHEP offer application/sdp.',
   },
   GW_ERR_TRICKLE_UNSUPPORTED: {
     status: 405,

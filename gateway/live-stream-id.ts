@@ -1,5 +1,5 @@
 // The stream ID of a channel's live stream, the one fact that ties a signed media URL to a
-// channel rather than to one running stream (docs/api.md "Media URLs"): the upper platform
+// channel rather than to one running stream (docs/api.md §5): the upper platform
 // names its live plays with it, and the media-token guard reads it back to know which channel
 // a URL is for and to start that live stream again on demand.
 

@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client). The only module that imports prom-client: the rest of the
 // gateway calls these typed methods, and gauges are read from live state at scrape time. The
-// exposition passes `promtool check metrics` without a finding (docs/metrics.md): counters end
+// exposition passes `promtool check metrics` without a finding (docs/api.md §7): counters end
 // in _total and nothing else does, and every counter whose label values are known is there at
 // 0 before its first event, so rate() and alerts see it from the first scrape.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';

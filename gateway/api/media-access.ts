@@ -1,4 +1,4 @@
-// Who may use a signed media URL (docs/api.md "Media URLs"), on top of the signature check of
+// Who may use a signed media URL (docs/api.md §5), on top of the signature check of
 // media-token.ts:
 //   - sliding expiry: a token past its expiry stays good while it is in use (a request, or a
 //     live WHEP session it opened, at least once per grace period), so a video wall plays for a

@@ -1,4 +1,4 @@
-// Signed media tokens for WHEP and HLS URLs (docs/api.md "Media URLs"). A token names what it
+// Signed media tokens for WHEP and HLS URLs (docs/api.md §5). A token names what it
 // grants, not one running stream: a live URL grants a channel's live stream of one kind (main,
 // sub, third), so it keeps working after that stream idled out and is started again; a playback
 // URL grants that one playback stream. Format: `<issued ms>.<expiry s>.<base64url HMAC-SHA256

@@ -149,7 +149,7 @@ const mediaTokenParam: Schema = {
   name: 'token',
   in: 'query',
   required: false,
-  description: 'The signed media token of the URL that live or playback returned (docs/api.md "Media URLs")',
+  description: 'The signed media token of the URL that live or playback returned (docs/api.md §5)',
   schema: { type: 'string' },
 };
 

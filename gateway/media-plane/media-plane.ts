@@ -10,7 +10,7 @@ import { AvcRendition } from '../outputs/hls/avc-rendition.js';
 import { HlsOutput } from '../outputs/hls/hls-output.js';
 import { hlsRouter } from '../outputs/hls/hls-routes.js';
 import { HlsViewers } from '../outputs/hls/hls-viewers.js';
-import { H265Transcoder } from '../outputs/webrtc/transcoder.js';
+import { H265Transcoder, h264LevelFor } from '../outputs/webrtc/transcoder.js';
 import { whepRouter, type WhepRouter } from '../outputs/webrtc/whep-router.js';
 import { LocalMediaNode } from './local-media-node.js';
 
@@ -64,7 +64,9 @@ export class MediaPlane {
   attach(stream: Stream): void {
     const out = new HlsOutput({ targetDurationSec: this.#o.hlsSegmentSec, id: stream.id });
     if (this.#transcoder) {
-      out.setAvcVariant(new AvcRendition(stream, this.#transcoder, out));
+      out.setAvcVariant(
+        new AvcRendition(stream, this.#transcoder, out, (w, h) => h264LevelFor(w, h).codecString),
+      );
     }
     this.#hlsOutputs.set(stream.id, out);
     stream.onMedia((e) => out.mediaEvent(e));

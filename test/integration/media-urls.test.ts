@@ -1,4 +1,4 @@
-// Signed media URLs against a real gateway and simulator (docs/api.md "Media URLs"):
+// Signed media URLs against a real gateway and simulator (docs/api.md §5):
 //   - a live URL used after its stream idled out starts it again (a new INVITE) and plays; an
 //     expired or foreign URL does not start anything;
 //   - WHEP DELETE to exactly the Location the POST returned ends the session at once;

@@ -1,4 +1,4 @@
-// Revoking signed media URLs (docs/api.md "Media URLs"): of one channel (its live and playback
+// Revoking signed media URLs (docs/api.md §5): of one channel (its live and playback
 // streams), or every URL handed out so far. URLs issued afterwards work; WHEP sessions opened
 // with a revoked URL end at once, HLS players get 401 on their next request.
 import { defineRoute, type ApiRoute } from '../route-table.js';

@@ -25,8 +25,8 @@ export interface H264ViewSource<Camera> {
 }
 
 export class AvcRendition<Camera> implements AvcVariant {
-  /** Constrained Baseline (what the transcoder writes) at level 3.1 until the first header says. */
-  codecString = 'avc1.42C01F';
+  /** Set from the first header; before, what the transcoder will write (codecFor). */
+  private written: string | undefined;
   private view: H264View | undefined;
   private store: TrackStore | undefined;
 
@@ -34,7 +34,13 @@ export class AvcRendition<Camera> implements AvcVariant {
     private readonly camera: Camera,
     private readonly transcoder: H264ViewSource<Camera>,
     private readonly output: HlsOutput,
+    /** The codec string the transcoder writes for the camera's picture size (transcoder.ts h264LevelFor). */
+    private readonly codecFor: (width: number, height: number) => string,
   ) {}
+
+  get codecString(): string {
+    return this.written ?? this.codecFor(this.output.info.width ?? 1920, this.output.info.height ?? 1080);
+  }
 
   open(): TrackStore {
     if (!this.view || this.view.closed || !this.store) {
@@ -51,12 +57,12 @@ export class AvcRendition<Camera> implements AvcVariant {
       onInit: (track, init, info) => {
         if (track === 'video') {
           store.addInit(init);
-          this.codecString = info.videoCodec;
+          this.written = info.videoCodec;
         }
       },
-      onPart: (track, part, wallAtZeroMs) => {
+      onPart: (track, part, wallAtZeroMs, msn) => {
         if (track === 'video') {
-          store.addPart(part, wallAtZeroMs);
+          store.addPart(part, wallAtZeroMs, msn);
         }
       },
       onSegmentEnd: () => store.closeSegment(),
@@ -67,6 +73,9 @@ export class AvcRendition<Camera> implements AvcVariant {
       targetDurationSec: store.o.targetDurationSec,
       partTargetSec: store.o.partTargetSec,
       sharedTimeline: this.output.timeline,
+      // the same segments as the camera's video and audio: same start frames, same numbers
+      // (a transcoded frame's decode time is its source frame's presentation time)
+      cutAt: (dts) => this.output.segmentAt(dts),
     });
     view.onClose(() => {
       sink.close('stream-closed');

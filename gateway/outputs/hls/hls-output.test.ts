@@ -233,7 +233,7 @@ test(
     assert.equal(quiet.out.info.audioCodec, undefined);
     assert.equal(quiet.out.info.segments, 11);
     const master = (await quiet.out.multivariantPlaylist())!;
-    assert.match(master, /CODECS="avc1\.42C00C",RESOLUTION=320x180\nmedia\.m3u8\n$/);
+    assert.match(master, /CODECS="avc1\.42C00C",RESOLUTION=320x180,CLOSED-CAPTIONS=NONE\nmedia\.m3u8\n$/);
     quiet.out.close();
   },
 );
@@ -263,3 +263,41 @@ test('closing the sink (stream ended) flushes the open segment and ends the play
   assert.ok(!text.includes('PRELOAD-HINT'));
   out.close();
 });
+
+test(
+  'the audio rendition keeps step with the video: same segment numbers, parts within the part target, CMAF-continuous',
+  { skip },
+  async () => {
+    // audio 300 ms ahead of the video, as PS muxers often put it
+    const { out, write } = pacedOutput({ windowSegments: 100 });
+    const partDurations: number[] = [];
+    let seen = 0;
+    for (const au of units({ audioLead: 0.3 * CLOCK_HZ })) {
+      write(au, 0);
+      if (out.info.segments !== seen) {
+        seen = out.info.segments; // the parts listed near the live edge, segment by segment
+        const text = (await out.playlistText('audio'))!;
+        partDurations.push(...[...text.matchAll(/#EXT-X-PART:DURATION=([\d.]+)/g)].map((m) => Number(m[1])));
+      }
+    }
+    out.sink.close('stream-closed');
+    const video = (await out.playlistText('video'))!;
+    const audio = (await out.playlistText('audio'))!;
+    const segments = (text: string) => text.split('\n').filter((l) => /^(a-)?\d+\.m4s$/.test(l));
+    assert.deepEqual(
+      segments(audio),
+      segments(video).map((s) => `a-${s}`),
+      'segment n of audio and video cover the same time',
+    );
+    assert.ok(partDurations.length > 50, `${partDurations.length} parts seen`);
+    assert.ok(
+      partDurations.every((d) => d <= 1 / 3 + 0.01),
+      `audio parts over the part target: ${partDurations.filter((d) => d > 0.34).join(', ')}`,
+    );
+    // the sums of EXTINF of both tracks stay within one audio frame of each other
+    const total = (text: string) =>
+      [...text.matchAll(/#EXTINF:([\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    assert.ok(Math.abs(total(audio) - total(video)) <= 0.02 + 0.3, `${total(audio)} vs ${total(video)}`);
+    out.close();
+  },
+);

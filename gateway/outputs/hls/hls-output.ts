@@ -9,7 +9,13 @@ import type { Sink } from '../../hub/sink.js';
 import { CLOCK_HZ } from '../../../codecs/types.js';
 import { G711_RATE } from './audio-track.js';
 import { HlsSink, type HlsSinkTarget, type SinkTrack, type SinkTrackInfo } from './hls-sink.js';
-import { mediaPlaylistName, parseHlsName, type HlsFile, type HlsTrack } from './names.js';
+import {
+  AVC_AUDIO_PLAYLIST_NAME,
+  mediaPlaylistName,
+  parseHlsName,
+  type HlsFile,
+  type HlsTrack,
+} from './names.js';
 import type { OutputTimeline } from './output-timeline.js';
 import { renderMultivariantPlaylist, type VariantStream } from './playlist.js';
 import { TrackStore, type PartIn, type PlaylistAnswer } from './track-store.js';
@@ -63,6 +69,8 @@ export class HlsOutput implements HlsSinkTarget {
   private readonly video: TrackStore;
   private audio: TrackStore | undefined;
   private avc: AvcVariant | undefined;
+  /** Keyframe presentation time (90 kHz, output timeline) → media sequence number, latest segments. */
+  private readonly segmentStarts = new Map<number, number>();
   private closed = false;
 
   constructor(opts: HlsOutputOptions = {}) {
@@ -135,8 +143,21 @@ export class HlsOutput implements HlsSinkTarget {
     this.info.height = info.height;
   }
 
-  onPart(track: SinkTrack, part: PartIn, wallAtZeroMs: number): void {
-    (track === 'video' ? this.video : this.audio)?.addPart(part, wallAtZeroMs);
+  onPart(track: SinkTrack, part: PartIn, wallAtZeroMs: number, msn: number): void {
+    (track === 'video' ? this.video : this.audio)?.addPart(part, wallAtZeroMs, msn);
+  }
+
+  /** Kept for the H.264 variant, which cuts where the camera's video does (avc-rendition.ts). */
+  onSegmentStart(pts: number, msn: number): void {
+    this.segmentStarts.set(pts, msn);
+    if (this.segmentStarts.size > 64) {
+      this.segmentStarts.delete(this.segmentStarts.keys().next().value!);
+    }
+  }
+
+  /** The media sequence number of the video segment whose keyframe is presented at `pts`, if any. */
+  segmentAt(pts: number): number | undefined {
+    return this.segmentStarts.get(pts);
   }
 
   onSegmentEnd(): void {
@@ -160,13 +181,24 @@ export class HlsOutput implements HlsSinkTarget {
     return track === 'video' ? this.video : this.audio;
   }
 
-  /** A media playlist; see TrackStore.playlist for blocking and 'too-far'. */
+  /**
+   * A media playlist; see TrackStore.playlist for blocking and 'too-far'. `alignedTo: 'avc'` is
+   * the audio playlist of the H.264 variant's group, listed from that variant's first segment.
+   */
   async playlist(
     track: HlsTrack = 'video',
     q: { msn?: number; part?: number } = {},
+    alignedTo?: 'avc',
   ): Promise<PlaylistAnswer> {
     const store = this.store(track);
-    return store ? store.playlist(q) : { kind: 'none' };
+    if (!store) {
+      return { kind: 'none' };
+    }
+    const avc = alignedTo ? this.avc?.open() : undefined;
+    if (avc) {
+      await avc.playlist(); // the variant's first complete segment: where this list starts
+    }
+    return store.playlist(q, avc && (() => avc.firstListedMsn));
   }
 
   /** The playlist text, or undefined (tests and tools; the routes use playlist()). */
@@ -233,18 +265,22 @@ export class HlsOutput implements HlsSinkTarget {
         ...common,
       },
     ];
+    const renditions = audio
+      ? [{ groupId: 'audio', name: 'camera', uri: mediaPlaylistName('audio'), channels: 1 }]
+      : [];
     if (this.avc && this.info.videoCodec.startsWith('hvc1')) {
       variants.push({
         uri: mediaPlaylistName('avc'),
         bandwidth: this.video.bandwidth() + audioBandwidth,
         codecs: [this.avc.codecString, ...audioCodecs],
         ...common,
+        ...(audio ? { audioGroup: 'audio-avc' } : {}),
       });
+      if (audio) {
+        renditions.push({ groupId: 'audio-avc', name: 'camera', uri: AVC_AUDIO_PLAYLIST_NAME, channels: 1 });
+      }
     }
-    return renderMultivariantPlaylist(
-      variants,
-      audio ? { groupId: 'audio', name: 'camera', uri: mediaPlaylistName('audio'), channels: 1 } : undefined,
-    );
+    return renderMultivariantPlaylist(variants, renditions);
   }
 
   /** Stops the sink, releases all memory and answers every waiting request. Idempotent. */

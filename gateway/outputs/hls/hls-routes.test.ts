@@ -92,7 +92,7 @@ test(
     assert.equal(master.headers.get('cache-control'), 'no-cache');
     assert.match(
       await master.text(),
-      /CODECS="avc1\.42C00C,fLaC",RESOLUTION=320x180,AUDIO="audio"\nmedia\.m3u8\n/,
+      /CODECS="avc1\.42C00C,fLaC",RESOLUTION=320x180,AUDIO="audio",CLOSED-CAPTIONS=NONE\nmedia\.m3u8\n/,
     );
 
     const media = await fetch(`${base}/${ID}/media.m3u8`);

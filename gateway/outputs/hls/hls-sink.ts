@@ -41,10 +41,18 @@ export type SinkTrack = 'video' | 'audio';
 export interface HlsSinkTarget {
   /** A track's header; a video header after the first follows a codec change (a discontinuity). */
   onInit(track: SinkTrack, init: Uint8Array, info: SinkTrackInfo): void;
-  /** A part of one track; `wallAtZeroMs` dates the output timeline (PROGRAM-DATE-TIME). */
-  onPart(track: SinkTrack, part: PartIn, wallAtZeroMs: number): void;
+  /**
+   * A part of one track in segment `msn` (the same number on every track for the same time);
+   * `wallAtZeroMs` dates the output timeline (PROGRAM-DATE-TIME).
+   */
+  onPart(track: SinkTrack, part: PartIn, wallAtZeroMs: number, msn: number): void;
   /** The video segment is complete; the audio segment beside it closes too. */
   onSegmentEnd(): void;
+  /**
+   * A segment begins with the keyframe presented at `pts` (output timeline), numbered `msn`:
+   * told as the keyframe arrives, before its first part is written.
+   */
+  onSegmentStart?(pts: number, msn: number): void;
   onEnd(): void;
 }
 
@@ -58,6 +66,8 @@ export interface HlsSinkOptions {
    * camera): read only, and no audio track. Default: a timeline of its own, with audio.
    */
   sharedTimeline?: OutputTimeline;
+  /** Segments start where, and are numbered as, another output's do (segmenter.ts cutAt). */
+  cutAt?: (dts: number) => number | undefined;
 }
 
 export class HlsSink implements Sink {
@@ -79,6 +89,10 @@ export class HlsSink implements Sink {
   private lastDts: number | undefined;
   private videoSequence = 1;
   private audioSequence = 1;
+  /** The media sequence number of the last audio part written. */
+  private audioMsn = -1;
+  /** Audio frames past the end of the video part they arrived with: they open the next audio part. */
+  private audioCarry: AudioSampleIn[] = [];
   private closed = false;
   readonly counters = {
     /** First video access units (after a start or a codec change) without usable parameter sets. */
@@ -106,6 +120,7 @@ export class HlsSink implements Sink {
     this.segmenter = new Segmenter({
       targetDurationSec: opts.targetDurationSec,
       partTargetSec: opts.partTargetSec,
+      ...(opts.cutAt ? { cutAt: opts.cutAt } : {}),
     });
   }
 
@@ -195,6 +210,10 @@ export class HlsSink implements Sink {
     this.handle(
       this.segmenter.push({ kind: 'video', dts, cto: Math.max(0, pts - dts), keyframe: au.keyframe, data }),
     );
+    const open = au.keyframe ? this.segmenter.openSegment : undefined;
+    if (open && open.startDts === dts) {
+      this.target.onSegmentStart?.(pts, open.msn);
+    }
     if (this.earlyAudio.length) {
       // audio from just before the first keyframe: what lies at or after it is kept
       const early = this.earlyAudio;
@@ -206,9 +225,16 @@ export class HlsSink implements Sink {
   }
 
   private writeAudio(au: AccessUnit): void {
+    for (const s of this.audioFrames(au)) {
+      this.segmenter.push(s);
+    }
+  }
+
+  /** FLAC frames of a G.711 unit; none while it is held (before video) or ignored. */
+  private audioFrames(au: AccessUnit): AudioSampleIn[] {
     if (this.audioEnabled === false || !isG711(au.codec)) {
       this.counters.audioIgnored++; // AAC would need an mp4a path; not carried yet
-      return;
+      return [];
     }
     if (this.audioSeen && this.audioSeen !== au.codec && this.audio) {
       this.audio.codec = au.codec; // the hub reported the change; the FLAC track goes on
@@ -224,21 +250,27 @@ export class HlsSink implements Sink {
       ) {
         this.earlyAudio.shift();
       }
-      return;
+      return [];
     }
     if (this.audioEnabled === undefined) {
       this.earlyAudio.push(au); // the first part (and the header decision) is not written yet
-      return;
+      return [];
     }
     this.audio ??= new G711FlacTrack(au.codec);
-    for (const s of this.audio.push(au, this.timeline.map(au.pts))) {
-      this.segmenter.push(s);
-    }
+    return this.audio.push(au, this.timeline.map(au.pts));
   }
 
   private handle(events: SegmenterEvent[]): void {
     for (const e of events) {
       if (e.type === 'segment') {
+        if (this.audioEnabled && this.audio && this.audioMsn !== e.msn) {
+          // no audio came during this whole segment: silence (after what was held back), so the
+          // audio rendition's numbering keeps step with the video's
+          const end = Math.round(((e.startDts + e.durationTicks) * G711_RATE) / CLOCK_HZ);
+          const frames = [...this.audioCarry, ...this.audio.fillTo(end)];
+          this.audioCarry = [];
+          this.writeAudioPart(frames, e.msn);
+        }
         this.target.onSegmentEnd();
         continue;
       }
@@ -256,25 +288,37 @@ export class HlsSink implements Sink {
           independent: part.independent,
         },
         wall,
+        part.msn,
       );
       if (this.audioEnabled && this.audio) {
+        // An audio part ends where its video part does (frames beyond wait for the next one),
+        // so audio parts stay within the part target as LL-HLS asks (RFC 8216bis §4.4.4.9).
         const partEnd = Math.round(((part.startDts + part.durationTicks) * G711_RATE) / CLOCK_HZ);
-        const audio: AudioSampleIn[] = [...part.audio, ...this.audio.fillTo(partEnd - AUDIO_LAG_FILL)];
-        if (audio.length) {
-          const last = audio[audio.length - 1];
-          this.target.onPart(
-            'audio',
-            {
-              bytes: audioFragment(this.audioSequence++, audio),
-              start: audio[0].time,
-              end: last.time + last.duration,
-              independent: true,
-            },
-            wall,
-          );
-        }
+        const frames = [...this.audioCarry, ...part.audio, ...this.audio.fillTo(partEnd - AUDIO_LAG_FILL)];
+        const cut = frames.findIndex((f) => f.time + f.duration > partEnd);
+        this.audioCarry = cut === -1 ? [] : frames.slice(cut);
+        this.writeAudioPart(cut === -1 ? frames : frames.slice(0, cut), part.msn);
       }
     }
+  }
+
+  private writeAudioPart(audio: readonly AudioSampleIn[], msn: number): void {
+    if (audio.length === 0) {
+      return;
+    }
+    const last = audio[audio.length - 1];
+    this.target.onPart(
+      'audio',
+      {
+        bytes: audioFragment(this.audioSequence++, audio),
+        start: audio[0].time,
+        end: last.time + last.duration,
+        independent: true,
+      },
+      this.timeline.wallAtZeroMs,
+      msn,
+    );
+    this.audioMsn = msn;
   }
 
   private writeInit(): boolean {
@@ -291,10 +335,11 @@ export class HlsSink implements Sink {
         this.audio = new G711FlacTrack(this.audioSeen!);
         this.target.onInit('audio', audioHeader(this.audio.config), { ...info, audioCodec: 'fLaC' });
       }
+      // what arrived before this first part belongs to it (the part being written)
       const held = this.earlyAudio;
       this.earlyAudio = [];
       for (const a of held) {
-        this.writeAudio(a);
+        this.audioCarry.push(...this.audioFrames(a));
       }
     }
     log.debug({ sink: this.id, codec: track.codecString, audio: this.audioSeen }, 'hls header');

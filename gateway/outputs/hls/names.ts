@@ -15,6 +15,13 @@ export const MEDIA_PLAYLIST_NAME = 'media.m3u8';
 
 export const mediaPlaylistName = (track: HlsTrack): string => `${PREFIX[track]}${MEDIA_PLAYLIST_NAME}`;
 
+/**
+ * The audio playlist of the H.264 variant's group: the same audio segments, listed from the
+ * first segment the variant has (a transcoded variant starts later than the camera's audio,
+ * and VHS lines renditions up only when their windows start at the same segment).
+ */
+export const AVC_AUDIO_PLAYLIST_NAME = 'a-avc.m3u8';
+
 /** Init segment `version`: the first is init.mp4, each one after a codec change init.<n>.mp4. */
 export const initName = (track: HlsTrack, version: number): string =>
   `${PREFIX[track]}${version === 0 ? 'init.mp4' : `init.${version}.mp4`}`;
@@ -25,7 +32,7 @@ export const partName = (track: HlsTrack, msn: number, index: number): string =>
 
 export type HlsFile =
   | { readonly kind: 'multivariant' }
-  | { readonly kind: 'media'; readonly track: HlsTrack }
+  | { readonly kind: 'media'; readonly track: HlsTrack; readonly alignedTo?: 'avc' }
   | { readonly kind: 'init'; readonly track: HlsTrack; readonly version: number }
   | { readonly kind: 'segment'; readonly track: HlsTrack; readonly msn: number }
   | { readonly kind: 'part'; readonly track: HlsTrack; readonly msn: number; readonly index: number };
@@ -36,6 +43,9 @@ const NAME =
 export function parseHlsName(name: string): HlsFile | undefined {
   if (name === MULTIVARIANT_NAME) {
     return { kind: 'multivariant' };
+  }
+  if (name === AVC_AUDIO_PLAYLIST_NAME) {
+    return { kind: 'media', track: 'audio', alignedTo: 'avc' };
   }
   const m = NAME.exec(name);
   if (!m) {

@@ -101,7 +101,7 @@ test('multivariant playlist carries codecs and resolution', () => {
     renderMultivariantPlaylist([
       { uri: 'media.m3u8', bandwidth: 2_345_678.4, codecs: ['avc1.42C01F'], width: 1280, height: 720 },
     ]),
-    '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-STREAM-INF:BANDWIDTH=2345678,CODECS="avc1.42C01F",RESOLUTION=1280x720\nmedia.m3u8\n',
+    '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-STREAM-INF:BANDWIDTH=2345678,CODECS="avc1.42C01F",RESOLUTION=1280x720,CLOSED-CAPTIONS=NONE\nmedia.m3u8\n',
   );
 });
 
@@ -111,13 +111,13 @@ test('multivariant playlist with an audio rendition and two video variants (H.26
       { uri: 'media.m3u8', bandwidth: 1e6, codecs: ['hvc1.1.6.L93.B0', 'fLaC'], audioGroup: 'audio' },
       { uri: 'avc-media.m3u8', bandwidth: 1e6, codecs: ['avc1.42C01E', 'fLaC'], audioGroup: 'audio' },
     ],
-    { groupId: 'audio', name: 'camera', uri: 'a-media.m3u8', channels: 1 },
+    [{ groupId: 'audio', name: 'camera', uri: 'a-media.m3u8', channels: 1 }],
   );
   assert.deepEqual(text.trimEnd().split('\n').slice(2), [
     '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="camera",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="1",URI="a-media.m3u8"',
-    '#EXT-X-STREAM-INF:BANDWIDTH=1000000,CODECS="hvc1.1.6.L93.B0,fLaC",AUDIO="audio"',
+    '#EXT-X-STREAM-INF:BANDWIDTH=1000000,CODECS="hvc1.1.6.L93.B0,fLaC",AUDIO="audio",CLOSED-CAPTIONS=NONE',
     'media.m3u8',
-    '#EXT-X-STREAM-INF:BANDWIDTH=1000000,CODECS="avc1.42C01E,fLaC",AUDIO="audio"',
+    '#EXT-X-STREAM-INF:BANDWIDTH=1000000,CODECS="avc1.42C01E,fLaC",AUDIO="audio",CLOSED-CAPTIONS=NONE',
     'avc-media.m3u8',
   ]);
 });

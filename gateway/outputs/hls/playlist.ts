@@ -162,10 +162,10 @@ export interface AudioRendition {
  */
 export function renderMultivariantPlaylist(
   variants: readonly VariantStream[],
-  audio?: AudioRendition,
+  audioRenditions: readonly AudioRendition[] = [],
 ): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7'];
-  if (audio) {
+  for (const audio of audioRenditions) {
     lines.push(
       `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${audio.groupId}",NAME="${audio.name}",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="${audio.channels}",URI="${audio.uri}"`,
     );
@@ -181,6 +181,9 @@ export function renderMultivariantPlaylist(
     if (v.audioGroup) {
       attrs.push(`AUDIO="${v.audioGroup}"`);
     }
+    // Cameras send no CEA-608/708 captions; saying so spares players a probe of the media
+    // (shaka-player 5 otherwise probes segments for them, and fails on a preload-hinted one).
+    attrs.push('CLOSED-CAPTIONS=NONE');
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, v.uri);
   }
   return lines.join('\n') + '\n';

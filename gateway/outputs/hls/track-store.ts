@@ -1,11 +1,17 @@
 // One CMAF track of an HLS output, held in memory: its init segments, the sliding window of
 // segments and their LL-HLS parts, its media playlist and blocking playlist reload
-// (RFC 8216bis §6.2.5.2). Segments are numbered by the store (its own media sequence); a codec
-// change opens a new init segment behind EXT-X-DISCONTINUITY (RFC 8216 §4.3.2.3, §4.3.2.5).
+// (RFC 8216bis §6.2.5.2). Every track of an output numbers its segments as the camera's video
+// does (the sink gives each part its media sequence number), so segment n of the audio
+// rendition and of each video variant cover the same time: players that line renditions up by
+// media sequence (video.js VHS does) find matching media. A codec change opens a new init
+// segment behind EXT-X-DISCONTINUITY (RFC 8216 §4.3.2.3, §4.3.2.5).
 // Times are integers in the track's timescale, so the playlist's durations add up exactly
 // (playlist.ts PLAYLIST_UNITS).
+import { createLogger } from '../../log.js';
 import { initName, partName, segmentName, type HlsTrack } from './names.js';
 import { PLAYLIST_UNITS, renderMediaPlaylist, type PlaylistSegment } from './playlist.js';
+
+const log = createLogger('gateway:hls');
 
 export interface TrackStoreOptions {
   track: HlsTrack;
@@ -61,7 +67,8 @@ export class TrackStore {
   private pendingDiscontinuity = false;
   private discontinuitiesGone = 0;
   private segments: StoredSegment[] = [];
-  private nextMsn = 0;
+  /** Segments restarted after a gap in the numbering (a variant that lost its alignment). */
+  gaps = 0;
   private bytesSeen = 0;
   private ticksSeen = 0;
   private peakBitsPerSec = 0;
@@ -75,6 +82,12 @@ export class TrackStore {
 
   get hasInit(): boolean {
     return this.initVersion >= 0;
+  }
+
+  /** The media sequence number of the segment still open, if one is. */
+  get openMsn(): number | undefined {
+    const last = this.segments[this.segments.length - 1];
+    return last && !last.complete ? last.msn : undefined;
   }
 
   get completeSegments(): number {
@@ -97,15 +110,37 @@ export class TrackStore {
     this.pendingDiscontinuity = this.initVersion >= 0;
   }
 
-  /** Appends a part to the open segment, opening one (dated `wallAtZeroMs` + its start) if none is. */
-  addPart(part: PartIn, wallAtZeroMs: number): void {
+  /**
+   * Appends a part of segment `msn`, opening that segment (dated `wallAtZeroMs` + its start)
+   * when it is not the open one. Media sequence numbers only grow by one: a part of an older
+   * segment is dropped, and one after a gap starts the window anew there (a playlist may not
+   * skip a number, RFC 8216 §6.2.1).
+   */
+  addPart(part: PartIn, wallAtZeroMs: number, msn: number): void {
     if (this.closed || this.initVersion < 0) {
       return;
     }
     let seg = this.segments[this.segments.length - 1];
+    if (seg && msn < seg.msn) {
+      return;
+    }
+    if (seg && msn !== seg.msn) {
+      this.closeSegment();
+      if (msn > seg.msn + 1) {
+        this.gaps++;
+        log.warn(
+          { track: this.o.track, from: seg.msn, to: msn },
+          'HLS segment numbering jumped; the playlist starts anew',
+        );
+        for (const gone of this.segments.splice(0)) {
+          this.forget(gone);
+        }
+      }
+    }
+    seg = this.segments[this.segments.length - 1];
     if (!seg || seg.complete) {
       seg = {
-        msn: this.nextMsn++,
+        msn,
         parts: [],
         init: this.initVersion,
         discontinuity: this.pendingDiscontinuity,
@@ -203,7 +238,7 @@ export class TrackStore {
     index?: number;
   }): Promise<readonly Uint8Array[] | undefined> {
     const last = this.segments[this.segments.length - 1];
-    const next = last ? (last.complete ? last.msn + 1 : last.msn) : this.nextMsn;
+    const next = last ? (last.complete ? last.msn + 1 : last.msn) : 0;
     if (file.msn > next + 1 || (file.msn < next && this.chunks(file) === undefined)) {
       return undefined;
     }
@@ -223,13 +258,16 @@ export class TrackStore {
    * than two segments ahead, or a part further ahead than the Advance Part Limit, is answered at
    * once as 'too-far' (RFC 8216bis §6.2.5.2: 400).
    */
-  async playlist(q: { msn?: number; part?: number } = {}): Promise<PlaylistAnswer> {
+  async playlist(
+    q: { msn?: number; part?: number } = {},
+    fromMsn?: () => number | undefined,
+  ): Promise<PlaylistAnswer> {
     const far = this.tooFar(q);
     if (far) {
       return { kind: 'too-far', reason: far };
     }
     await this.waitUntil(() => this.reached(q));
-    const text = this.render();
+    const text = this.render(fromMsn?.());
     return text === undefined ? { kind: 'none' } : { kind: 'playlist', text };
   }
 
@@ -240,7 +278,7 @@ export class TrackStore {
       return undefined;
     }
     const last = this.segments[this.segments.length - 1];
-    const lastMsn = last ? last.msn : this.nextMsn - 1;
+    const lastMsn = last ? last.msn : -1;
     if (q.msn > lastMsn + 2) {
       return `_HLS_msn=${q.msn} is more than two segments past the last one (${Math.max(0, lastMsn)})`;
     }
@@ -286,13 +324,23 @@ export class TrackStore {
     return Math.round((ticks * PLAYLIST_UNITS) / this.o.timescale);
   }
 
-  private render(): string | undefined {
+  /** The first segment listed in the playlist (the window). */
+  get firstListedMsn(): number | undefined {
+    const first = Math.max(0, this.completeSegments - this.o.window);
+    return this.segments[first]?.msn;
+  }
+
+  /** The playlist; with `fromMsn`, listing no segment before it (names.ts AVC_AUDIO_PLAYLIST_NAME). */
+  private render(fromMsn?: number): string | undefined {
     if (this.initVersion < 0 || this.segments.length === 0) {
       return undefined;
     }
     const track = this.o.track;
     const completeCount = this.completeSegments;
-    const first = Math.max(0, completeCount - this.o.window);
+    let first = Math.max(0, completeCount - this.o.window);
+    while (fromMsn !== undefined && first < this.segments.length - 1 && this.segments[first].msn < fromMsn) {
+      first++;
+    }
     const listed = this.segments.slice(first);
     let discontinuitySequence = this.discontinuitiesGone;
     for (const s of this.segments.slice(0, first)) {
