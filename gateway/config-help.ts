@@ -37,6 +37,9 @@ const MEANING: Record<keyof GatewayConfig, string> = {
   'cluster-prefix': 'prefix of every Redis key and channel',
   cascade: 'upper platforms to register to, as a JSON list (docs/cascade.md)',
   'cascade-config': 'YAML or JSON file holding the cascade list',
+  'tls-cert': 'PEM certificate (chain): serve HTTPS, which browsers need for the microphone off loopback',
+  'tls-key': 'PEM private key of --tls-cert',
+  'talk-invite-timeout': "seconds to wait for a device's audio INVITE after its Broadcast answer",
 };
 
 function defaultOf(name: keyof GatewayConfig, defaults: GatewayConfig): string {

@@ -1,7 +1,9 @@
 // Composition root (docs/architecture.md §5 "One composition root"): config → store → SIP → GB28181 upper platform → media →
 // outputs → HTTP API, built in order with dependencies passed as arguments, so every module can
 // be built in a test. startGateway() is what the CLI, the demo and the integration tests call.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { cascadeEntries, type GatewayConfig } from './config.js';
@@ -20,6 +22,10 @@ import type { StreamRegistry } from './hub/stream-registry.js';
 import { GatewayMetrics } from './metrics.js';
 import { createApp } from './api/app.js';
 import { MediaTokenSigner } from './api/media-token.js';
+import { SqliteVoiceStore } from './store/voice-store.js';
+import { TalkMedia } from './talk/talk-media.js';
+import { whipRouter } from './talk/whip/whip-router.js';
+import { VoiceMetrics } from './metrics/voice.js';
 
 const log = createLogger('gateway');
 const repoRoot = findInstallRoot();
@@ -40,8 +46,32 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** Lifetime of the signed media and talk URLs the API hands out. */
+const MEDIA_TOKEN_TTL_SEC = 6 * 3600;
+
+/** --tls-cert and --tls-key: both or neither, read now so a bad path fails the start. */
+function tlsFiles(config: GatewayConfig): { cert: Buffer; key: Buffer } | undefined {
+  const certPath = config['tls-cert'];
+  const keyPath = config['tls-key'];
+  if (certPath === undefined && keyPath === undefined) {
+    return undefined;
+  }
+  if (certPath === undefined || keyPath === undefined) {
+    throw new Error('--tls-cert and --tls-key go together: give both PEM files, or neither for plain HTTP');
+  }
+  const read = (flag: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`--${flag} ${path}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: read('tls-cert', certPath), key: read('tls-key', keyPath) };
+}
+
 export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   setLogLevel(config['log-level']);
+  const tls = tlsFiles(config);
   // Read (and validate) the cascade file before anything listens.
   const cascadeSeed = cascadeEntries(config);
   const secrets = loadSecrets(config['data-dir'], {
@@ -95,10 +125,29 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
           hls: 0,
         }),
   });
+  // Voice (docs/voice.md): device legs on the media port range; what each device asked for is
+  // remembered in the same database file.
+  const voiceStore = new SqliteVoiceStore(join(config['data-dir'], 'gateway.db'));
+  const voiceMetrics = new VoiceMetrics(m.registry, () => upper.voice?.activeCount ?? { broadcast: 0, talk: 0 });
+  const talkMedia = new TalkMedia({
+    bindHost: config['sip-host'],
+    publicIp,
+    ports: media.portPool,
+    onPacket: (form, bytes) => voiceMetrics.packet(form, bytes),
+  });
   const upper = new UpperPlatform({
     ua,
     store,
     streams,
+    voice: {
+      media: talkMedia,
+      store: voiceStore,
+      timeouts: { inviteMs: config['talk-invite-timeout'] * 1000 },
+      hooks: {
+        talkStarted: (mode) => voiceMetrics.talkStarted(mode),
+        failure: (reason) => voiceMetrics.failure(reason),
+      },
+    },
     media: cluster ? cluster.media : media.local,
     log: createLogger('gb28181'),
     realm: config.realm,
@@ -143,6 +192,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       queryRecords: (d, c, start, end) => upper.queryRecords(d, c, start, end),
       ptzCommand: (d, c, command) => upper.ptzCommand(d, c, command),
       stream: (id) => streams.get(id),
+      relayTalk: (d, c) => upper.voice!.relay(d, c),
     },
     local: {
       channelsOf: (d) => store.listChannels(d),
@@ -163,7 +213,10 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       upper.handleRequest(req, tx);
     }
   });
-  ua.onAck((ack) => cascade.handleAck(ack));
+  ua.onAck((ack) => {
+    cascade.handleAck(ack);
+    upper.handleAck(ack);
+  });
   upper.sessions.events.on('online', () => cascade.localChanged());
   upper.sessions.events.on('offline', () => cascade.localChanged());
 
@@ -175,11 +228,22 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     }
   });
 
+  const signer = new MediaTokenSigner(secrets.signingKey);
+  const whip = whipRouter({
+    resolveTalk: (talkId) => upper.voice?.whipTalk(talkId),
+    net: { publicIp, portRange: config['webrtc-ports'] },
+    // WHEP and WHIP peers share the WebRTC port range: one gathering lane for both.
+    serialize: (fn) => media.whep.sessions.serialize(fn),
+    locationToken: (talkId) => signer.sign(`talk:${talkId}`, MEDIA_TOKEN_TTL_SEC),
+  });
   const { app } = createApp({
     services: upper,
     cascade,
+    ...(upper.voice ? { voice: upper.voice } : {}),
+    whip,
     apiToken: secrets.apiToken,
-    signer: new MediaTokenSigner(secrets.signingKey),
+    signer,
+    mediaTokenTtlSec: MEDIA_TOKEN_TTL_SEC,
     version: VERSION,
     whep: cluster ? cluster.whepRedirect() : media.whep,
     hls: cluster ? cluster.hlsRedirect() : media.hlsRoutes(),
@@ -188,7 +252,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     webDemoDir: join(repoRoot, 'web-demo'),
     nodeModulesDir: join(repoRoot, 'node_modules'),
   });
-  const server: Server = createServer(app);
+  const server: Server = tls ? createHttpsServer(tls, app) : createServer(app);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(config['http-port'], config['http-host'], () => resolveListen());
@@ -201,6 +265,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     { sip: `${config['sip-host']}:${transport.port}`, http: `${config['http-host']}:${httpPort}`, publicIp },
     'gateway listening',
   );
+  if (tls) {
+    log.info({ https: `${config['http-host']}:${httpPort}` }, 'HTTPS on: pages may ask for the microphone');
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -226,6 +293,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         await ua.close();
         await transport.close();
         cascadeStore.close();
+        voiceStore.close();
         store.close();
       })()),
   };

@@ -12,6 +12,7 @@ import type { ApiRoute } from './route-table.js';
 import { buildRoutes } from './routes.js';
 import type { CascadeServices } from '../views/cascade-services.js';
 import type { GatewayServices } from '../views/services.js';
+import type { VoiceServices } from '../views/voice.js';
 
 export interface AppDeps {
   services: GatewayServices;
@@ -26,6 +27,10 @@ export interface AppDeps {
   mediaTokenTtlSec?: number;
   whep?: Router;
   hls?: Router;
+  /** Voice broadcast and talk (/api/talks, …/talk, …/broadcast). */
+  voice?: VoiceServices;
+  /** The WHIP endpoint of talks (/whip/:talkId, gateway/talk/whip/whip-router.ts). */
+  whip?: Router;
   metrics?: { contentType: string; render(): Promise<string> };
   /** Directory of the web demo; served at / when present. */
   webDemoDir?: string;
@@ -60,10 +65,18 @@ function validated(route: ApiRoute, checkResponse: boolean) {
         }
         return r.data;
       };
+      const aborted = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          aborted.abort();
+        }
+      });
       const input = {
         params: parse(route.params, req.params, 'path') as Record<string, unknown>,
         query: parse(route.query, req.query, 'query') as Record<string, unknown>,
         body: parse(route.body, req.body, 'body'),
+        ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
+        signal: aborted.signal,
       };
       const result = await route.handler(input);
       if (checkResponse) {
@@ -89,6 +102,9 @@ export function createApp(deps: AppDeps): GatewayApp {
   const routes = buildRoutes({
     services: deps.services,
     ...(deps.cascade ? { cascade: deps.cascade } : {}),
+    ...(deps.voice ? { voice: deps.voice } : {}),
+    // A talk's token is signed for `talk:<talkId>`, so it opens neither a stream nor another talk.
+    talkUrl: (talkId) => `/whip/${talkId}?token=${encodeURIComponent(deps.signer.sign(`talk:${talkId}`, ttl))}`,
     version: deps.version,
     startedAt,
     mediaUrls: (streamId) => {
@@ -121,7 +137,11 @@ export function createApp(deps: AppDeps): GatewayApp {
   const checkResponses = deps.checkResponses ?? process.env.NODE_ENV === 'test';
   for (const route of routes) {
     const handler = validated(route, checkResponses);
-    const handlers = route.auth === 'bearer' ? [apiAuth, handler] : [handler];
+    // A raw body is read only after the token is checked, so strangers cannot make us buffer it.
+    const raw = route.rawBody
+      ? [express.raw({ type: route.rawBody.types, limit: route.rawBody.limitBytes })]
+      : [];
+    const handlers = route.auth === 'bearer' ? [apiAuth, ...raw, handler] : [...raw, handler];
     api[route.method](route.path, ...handlers);
   }
   app.use(api);
@@ -139,6 +159,10 @@ export function createApp(deps: AppDeps): GatewayApp {
   if (deps.whep) {
     app.use('/whep/:streamId', limiter, mediaAuth);
     app.use(deps.whep);
+  }
+  if (deps.whip) {
+    app.use('/whip/:talkId', limiter, requireMediaToken(deps.apiToken, deps.signer, (req) => `talk:${String(req.params.talkId)}`));
+    app.use(deps.whip);
   }
   if (deps.hls) {
     app.use('/hls/:streamId', mediaAuth);

@@ -5,6 +5,7 @@ import { channelRoutes } from './routes/channels.js';
 import { deviceRoutes } from './routes/devices.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { streamRoutes } from './routes/streams.js';
+import { voiceRoutes } from './routes/voice.js';
 
 export type { RouteDeps } from './routes/route-deps.js';
 
@@ -14,5 +15,6 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
     ...channelRoutes(deps),
     ...streamRoutes(deps),
     ...cascadeRoutes(deps.cascade),
+    ...voiceRoutes(deps),
   ];
 }

@@ -63,9 +63,12 @@ export class RtpSocket {
     if (transport === 'udp') {
       const socket = createSocket(isIPv6(bindHost) ? 'udp6' : 'udp4');
       await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
+        socket.once('error', (err) => {
+          socket.close();
+          reject(err);
+        });
         socket.bind(localPort, bindHost, () => {
-          socket.off('error', reject);
+          socket.removeAllListeners('error');
           socket.on('error', () => {}); // ICMP port unreachable while the peer is not listening yet
           resolve();
         });
@@ -76,9 +79,12 @@ export class RtpSocket {
     } else if (transport === 'tcp-passive') {
       const server = createServer({ noDelay: true }, (socket) => this.#adopt(socket));
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        server.once('error', (err) => {
+          server.close();
+          reject(err);
+        });
         server.listen({ host: bindHost, port: localPort }, () => {
-          server.off('error', reject);
+          server.removeAllListeners('error');
           resolve();
         });
       });

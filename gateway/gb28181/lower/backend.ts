@@ -3,6 +3,7 @@
 // synthetic cameras; the gateway's cascade role will implement it with its own devices. Every
 // method may answer synchronously or with a promise, so a cascade backend can ask further down.
 import type { AccessUnit, AudioCodec, VideoCodec } from '../../../codecs/types.js';
+import type { AudioFrame } from '../../talk/audio-frame.js';
 import type { PtzCommand } from '../ptz.js';
 
 /** DeviceInfo response content (docs/gb28181.md §4). */
@@ -108,6 +109,17 @@ export interface MediaSource {
   close(): void;
 }
 
+/**
+ * A channel's loudspeaker during a voice broadcast (docs/voice.md §6): the simulator decodes and
+ * measures what it is given; the cascade relays it to its own device.
+ */
+export interface Speaker {
+  /** 20 ms of G.711 as received (raw RTP payload or the audio of a PS pack). */
+  write(frame: AudioFrame): void;
+  /** The broadcast ended (BYE from either side). Idempotent. */
+  close(reason: string): void;
+}
+
 export type MaybePromise<T> = T | Promise<T>;
 
 /** Errors as data: a backend refuses with a SIP status (404 no channel, 486 busy, 488 unsupported). */
@@ -129,7 +141,12 @@ export interface LowerBackend {
   /** IFameCmd: the next access unit of every open source of this channel is a keyframe. */
   forceKeyframe(channelId: string): MaybePromise<void>;
   openMedia(channelId: string, request: MediaRequest): MaybePromise<MediaSource | MediaRefusal>;
+  /**
+   * A Broadcast notify for `targetId` (a channel or the device): the speaker to play it on, or a
+   * refusal (answered `<Result>ERROR</Result>`). Absent: the device has no speaker.
+   */
+  openSpeaker?(targetId: string, sourceId: string): MaybePromise<Speaker | MediaRefusal>;
 }
 
-export const isMediaRefusal = (x: MediaSource | MediaRefusal): x is MediaRefusal =>
+export const isMediaRefusal = <T extends object>(x: T | MediaRefusal): x is MediaRefusal =>
   'refused' in x && x.refused === true;

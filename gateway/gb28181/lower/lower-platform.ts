@@ -16,6 +16,8 @@ import type { ManscdpCharset } from '../manscdp/charset.js';
 import { parseManscdp } from '../manscdp/codec.js';
 import type { PtzCommand } from '../ptz.js';
 import { isMediaRefusal, type LowerBackend } from './backend.js';
+import { BroadcastCall, type BroadcastCallInfo, type BroadcastEnd } from './broadcast-call.js';
+import type { BroadcastNotify } from '../manscdp/event.js';
 import { CatalogNotifier, type CatalogChange } from './catalog-notifier.js';
 import type { BackoffOptions } from './backoff.js';
 import { planInvite } from './invite-plan.js';
@@ -78,6 +80,10 @@ export interface LowerPlatformEvents {
   ptz: [info: { channelId: string; command: PtzCommand }];
   sessionStart: [info: MediaSessionInfo];
   sessionEnd: [info: MediaSessionInfo, reason: SessionEndReason];
+  /** A Broadcast notify was answered (docs/voice.md §2); `result` is what we told the upper. */
+  broadcastNotify: [info: { targetId: string; sourceId: string; result: 'OK' | 'ERROR' }];
+  broadcastStart: [info: BroadcastCallInfo];
+  broadcastEnd: [info: BroadcastCallInfo, reason: BroadcastEnd];
 }
 
 export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
@@ -91,6 +97,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly #responder: QueryResponder;
   readonly #catalog: CatalogNotifier;
   readonly #sessions = new Map<string, MediaSession>();
+  readonly #broadcasts = new Map<string, BroadcastCall>();
   #channelIds = new Set<string>();
   #clockOffsetMs = 0;
   #unsubscribeTransport: (() => void) | undefined;
@@ -178,6 +185,11 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     return [...this.#sessions.values()].map((s) => s.info);
   }
 
+  /** Voice broadcasts in progress (the audio INVITEs we sent). */
+  get broadcasts(): BroadcastCallInfo[] {
+    return [...this.#broadcasts.values()].map((b) => b.info);
+  }
+
   /** The device clock: host time shifted by the last REGISTER 200 Date (time sync, docs/gb28181.md §1.4). */
   now(): number {
     return Date.now() + this.#clockOffsetMs;
@@ -221,6 +233,11 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   /** A request routed to this identity. Answers everything; never throws. */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
+    const broadcast = this.#broadcastOf(req);
+    if (broadcast) {
+      broadcast.handleRequest(req, tx);
+      return;
+    }
     const session = this.#sessionOf(req);
     if (session) {
       session.handleRequest(req, tx);
@@ -280,6 +297,9 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       for (const s of [...this.#sessions.values()]) {
         s.close();
       }
+      for (const b of [...this.#broadcasts.values()]) {
+        b.close();
+      }
       this.#catalog.close();
       this.#keepalive.stop();
       this.#unsubscribeTransport?.();
@@ -297,10 +317,75 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       this.#log.debug({ error: parsed.error, detail: parsed.detail }, 'unreadable MANSCDP body ignored');
       return;
     }
-    if (parsed.value.message.kind === 'CatalogQuery') {
+    const message = parsed.value.message;
+    if (message.kind === 'CatalogQuery') {
       void this.refreshChannels();
     }
-    void this.#responder.handle(parsed.value.message);
+    if (message.kind === 'BroadcastNotify') {
+      void this.#broadcast(message);
+      return;
+    }
+    void this.#responder.handle(message);
+  }
+
+  /**
+   * The upper's Broadcast notify (docs/voice.md §2): answer with a Response (OK when the target
+   * is ours and has a speaker), then INVITE the upper for the audio unless the profile is a
+   * device that never does.
+   */
+  async #broadcast(notify: BroadcastNotify): Promise<void> {
+    const { targetId, sourceId } = notify;
+    const backend = this.#o.backend;
+    let speaker;
+    try {
+      speaker =
+        this.ownsId(targetId) && backend.openSpeaker && !this.#closing
+          ? await backend.openSpeaker(targetId, sourceId)
+          : undefined;
+    } catch (err) {
+      this.#log.warn({ err, targetId }, 'backend openSpeaker failed');
+    }
+    const accepted = speaker !== undefined && !isMediaRefusal(speaker) ? speaker : undefined;
+    const result = accepted ? 'OK' : 'ERROR';
+    await this.link
+      .sendManscdp({ kind: 'BroadcastResponse', sn: notify.sn, deviceId: targetId, result })
+      .catch((err: unknown) => this.#log.debug({ err }, 'Broadcast Response not delivered'));
+    this.safeEmit('broadcastNotify', { targetId, sourceId, result });
+    if (!accepted) {
+      return;
+    }
+    if (!this.profile.broadcast.invites) {
+      this.#log.info({ targetId, sourceId }, 'Broadcast answered OK; this profile never sends the INVITE');
+      accepted.close('no-invite');
+      return;
+    }
+    const call = await BroadcastCall.invite(
+      {
+        link: this.link,
+        targetId,
+        sourceId,
+        speaker: accepted,
+        mediaHost: this.#o.mediaHost ?? this.link.ua.publicHost,
+        mediaBindHost: this.#o.mediaBindHost ?? '0.0.0.0',
+        log: this.#log,
+        onEnd: (c, reason) => {
+          if (this.#broadcasts.get(c.callId) === c) {
+            this.#broadcasts.delete(c.callId);
+            this.safeEmit('broadcastEnd', c.info, reason);
+          }
+        },
+      },
+      (c) => this.#broadcasts.set(c.callId, c),
+    );
+    if (call) {
+      this.safeEmit('broadcastStart', call.info);
+    }
+  }
+
+  /** The broadcast dialog an in-dialog request from the upper belongs to. */
+  #broadcastOf(req: SipRequest): BroadcastCall | undefined {
+    const call = this.#broadcasts.get(req.headers.get('call-id') ?? '');
+    return call?.dialog && dialogIdOfRequest(req) === call.dialog.id ? call : undefined;
   }
 
   async #invite(req: SipRequest, tx: ServerTransaction): Promise<void> {

@@ -31,6 +31,13 @@ import type { PlayKind, PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
+import type { VoiceStore } from '../../store/voice-store.js';
+import type { TalkMedia } from '../../talk/talk-media.js';
+import type { TalkFailure, TalkMode } from '../../views/voice.js';
+import type { BroadcastTimeouts } from './broadcast/broadcast-target.js';
+import { Broadcasts } from './broadcast/broadcasts.js';
+import { VoiceService } from './broadcast/voice-service.js';
+import { DeviceMessenger } from './device-messenger.js';
 
 /** Silence on the old dialogs for this long after a new Call-ID confirms a restart. */
 const RESTART_SETTLE_MS = 1000;
@@ -61,6 +68,18 @@ export interface UpperPlatformOptions {
   /** Called for every new stream: subscribe outputs (HLS) here. */
   onStreamCreated?(stream: Stream, view: () => StreamView): void;
   viewersOf?(streamId: string): { webrtc: number; hls: number };
+  /** Voice broadcast and talk (docs/voice.md); without it a device's audio INVITE gets 488. */
+  voice?: {
+    media: TalkMedia;
+    store: VoiceStore;
+    timeouts?: Partial<BroadcastTimeouts>;
+    publisherWaitMs?: number;
+    hooks?: {
+      talkStarted?(mode: TalkMode): void;
+      talkEnded?(mode: TalkMode): void;
+      failure?(failure: TalkFailure): void;
+    };
+  };
   hooks?: {
     registrationFailed?(reason: RegisterFailure, deviceId?: string): void;
     keepalive?(deviceId: string, latenessSec: number): void;
@@ -71,6 +90,9 @@ export interface UpperPlatformOptions {
 
 export class UpperPlatform implements GatewayServices {
   readonly sessions: DeviceSessions;
+  /** Voice broadcast and talk; undefined when not configured. */
+  readonly voice: VoiceService | undefined;
+  readonly #broadcasts: Broadcasts;
   readonly #o: UpperPlatformOptions;
   readonly #registrar: Registrar;
   readonly #inbox: Inbox;
@@ -125,6 +147,31 @@ export class UpperPlatform implements GatewayServices {
       checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
       requestKeyframe: (deviceId, channelId) => this.#devices.forceKeyframe(deviceId, channelId),
     });
+    this.#broadcasts = new Broadcasts({
+      sessions: this.sessions,
+      gatewayId: opts.ua.localId,
+      log: opts.log.child({ part: 'broadcast' }),
+    });
+    if (opts.voice) {
+      const v = opts.voice;
+      this.voice = new VoiceService({
+        ua: opts.ua,
+        messenger: new DeviceMessenger(opts.ua),
+        sessions: this.sessions,
+        store: opts.store,
+        voiceStore: v.store,
+        media: v.media,
+        broadcasts: this.#broadcasts,
+        gatewayId: opts.ua.localId,
+        // The no-INVITE diagnosis comes within 10 s (docs/voice.md §7).
+        timeouts: { responseMs: 5_000, inviteMs: 8_000, ackMs: 32_000, ...v.timeouts },
+        log: opts.log.child({ part: 'voice' }),
+        checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
+        startLive: (deviceId, channelId) => this.startLive(deviceId, channelId),
+        ...(v.publisherWaitMs === undefined ? {} : { publisherWaitMs: v.publisherWaitMs }),
+        ...(v.hooks ? { hooks: v.hooks } : {}),
+      });
+    }
     this.#inbox = new Inbox(
       this.sessions,
       {
@@ -153,6 +200,7 @@ export class UpperPlatform implements GatewayServices {
     this.sessions.events.on('offline', (deviceId, reason) => {
       opts.log.warn({ deviceId, reason }, 'device offline');
       this.#plays.closeDevice(deviceId, `device offline: ${reason}`);
+      this.#broadcasts.closeDevice(deviceId, `device offline: ${reason}`);
     });
     this.sessions.events.on('restarted', (deviceId, previousCallId, callId) =>
       this.#onDeviceRestarted(deviceId, `Call-ID ${previousCallId} → ${callId}`),
@@ -187,6 +235,7 @@ export class UpperPlatform implements GatewayServices {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#catalogTimer);
+    this.voice?.closeAll('shutdown');
     this.#plays.closeAll('shutdown');
     this.sessions.close();
     this.#devices.close();
@@ -201,6 +250,11 @@ export class UpperPlatform implements GatewayServices {
     this.#onRequest(req, tx);
   }
 
+  /** An ACK (for a 200 we sent to a device's broadcast INVITE). */
+  handleAck(ack: SipRequest): void {
+    this.#broadcasts.handleAck(ack);
+  }
+
   #onRequest(req: SipRequest, tx: ServerTransaction): void {
     switch (req.method) {
       case 'REGISTER':
@@ -209,7 +263,17 @@ export class UpperPlatform implements GatewayServices {
       case 'NOTIFY':
         return this.#inbox.handle(req, tx);
       case 'BYE':
+        if (this.#broadcasts.handleBye(req, tx)) {
+          return;
+        }
         return this.#plays.handleBye(req, tx);
+      case 'INVITE':
+        // Devices INVITE us only for voice broadcast audio (docs/gb28181.md §0, §9).
+        if (this.voice) {
+          return this.#broadcasts.handleInvite(req, tx);
+        }
+        tx.respond(488);
+        return;
       case 'OPTIONS':
         tx.respond(200);
         return;
@@ -217,8 +281,7 @@ export class UpperPlatform implements GatewayServices {
         tx.respond(200);
         return;
       default:
-        // Voice broadcast INVITEs are not supported yet: say so clearly.
-        tx.respond(req.method === 'INVITE' || req.method === 'SUBSCRIBE' ? 488 : 405);
+        tx.respond(req.method === 'SUBSCRIBE' ? 488 : 405);
     }
   }
 
@@ -282,6 +345,9 @@ export class UpperPlatform implements GatewayServices {
         return;
       case 'AlarmNotify':
         this.#o.log.info({ deviceId: session.deviceId, alarm: m }, 'alarm');
+        return;
+      case 'BroadcastResponse':
+        this.#broadcasts.deliverResponse(m, session);
         return;
       default:
         this.#o.log.debug({ deviceId: session.deviceId, kind: m.kind }, 'MANSCDP message not handled');
