@@ -190,6 +190,15 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     return [...this.#broadcasts.values()].map((b) => b.info);
   }
 
+  /** The device hangs up (BYE) the broadcasts to `targetId`, or all of them. Returns how many. */
+  hangUpBroadcasts(targetId?: string): number {
+    const calls = [...this.#broadcasts.values()].filter((b) => targetId === undefined || b.info.targetId === targetId);
+    for (const call of calls) {
+      call.close('bye-sent');
+    }
+    return calls.length;
+  }
+
   /** The device clock: host time shifted by the last REGISTER 200 Date (time sync, docs/gb28181.md §1.4). */
   now(): number {
     return Date.now() + this.#clockOffsetMs;

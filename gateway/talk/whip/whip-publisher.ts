@@ -105,6 +105,10 @@ export class WhipPublisher {
   async #negotiate(): Promise<void> {
     const { offer, net } = this.#o;
     const audio = this.#pc.addTransceiver('audio', { direction: 'recvonly' });
+    // werift announces the remote track inside setRemoteDescription: listen before it.
+    audio.onTrack.subscribe((track) => {
+      track.onReceiveRtp.subscribe((rtp) => this.#rtp(rtp.header.payloadType, rtp.payload));
+    });
     // One payload type in what werift reads, so it cannot pick another (pitfall 4).
     const keep = new Map([[offer.index, [offer.payloadType]]]);
     await this.#pc.setRemoteDescription({ type: 'offer', sdp: narrowPayloadTypes(offer.sdp, keep) });
@@ -121,9 +125,6 @@ export class WhipPublisher {
       );
     }
     this.answer = sdp;
-    audio.onTrack.subscribe((track) => {
-      track.onReceiveRtp.subscribe((rtp) => this.#rtp(rtp.header.payloadType, rtp.payload));
-    });
     this.#pc.connectionStateChange.subscribe((s) => this.#state(s));
     this.#connectTimer = setTimeout(() => {
       if (this.state === 'connecting') {
