@@ -261,6 +261,7 @@ export class BroadcastTarget {
       ssrc: this.#ssrc,
       sessionName: o.sessionName || 'Play',
     });
+    // The transaction layer adds our Contact to the 2xx (RFC 3261 §12.1.1): the ACK and BYE target.
     const res = tx.respond(200, 'OK', { body: writeGbSdp(answer), contentType: 'APPLICATION/SDP' });
     const dialog = res && dialogAsUas(req, res, tx.remote);
     if (!dialog) {
