@@ -192,7 +192,9 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   /** The device hangs up (BYE) the broadcasts to `targetId`, or all of them. Returns how many. */
   hangUpBroadcasts(targetId?: string): number {
-    const calls = [...this.#broadcasts.values()].filter((b) => targetId === undefined || b.info.targetId === targetId);
+    const calls = [...this.#broadcasts.values()].filter(
+      (b) => targetId === undefined || b.info.targetId === targetId,
+    );
     for (const call of calls) {
       call.close('bye-sent');
     }
@@ -202,6 +204,11 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   /** The device clock: host time shifted by the last REGISTER 200 Date (time sync, docs/gb28181.md §1.4). */
   now(): number {
     return Date.now() + this.#clockOffsetMs;
+  }
+
+  /** Whether the Call-ID is one of our media or broadcast dialogs. */
+  ownsDialog(callId: string): boolean {
+    return this.#sessions.has(callId) || this.#broadcasts.has(callId);
   }
 
   /** True when requests for `id` (our ID or one of our channels) belong here. */
