@@ -17,7 +17,7 @@ import { SipTransport, SipUserAgent } from './sip/index.js';
 import { UpperPlatform } from './gb28181/upper/upper-platform.js';
 import { clusterSettings } from './cluster/roles.js';
 import { SignalingCluster } from './cluster/signaling-cluster.js';
-import { MediaPlane } from './media-plane/media-plane.js';
+import { MediaPlane, webrtcBind } from './media-plane/media-plane.js';
 import type { StreamRegistry } from './hub/stream-registry.js';
 import { GatewayMetrics } from './metrics.js';
 import { createApp } from './api/app.js';
@@ -128,7 +128,10 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   // Voice (docs/voice.md): device legs on the media port range; what each device asked for is
   // remembered in the same database file.
   const voiceStore = new SqliteVoiceStore(join(config['data-dir'], 'gateway.db'));
-  const voiceMetrics = new VoiceMetrics(m.registry, () => upper.voice?.activeCount ?? { broadcast: 0, talk: 0 });
+  const voiceMetrics = new VoiceMetrics(
+    m.registry,
+    () => upper.voice?.activeCount ?? { broadcast: 0, talk: 0 },
+  );
   const talkMedia = new TalkMedia({
     bindHost: config['sip-host'],
     publicIp,
@@ -231,7 +234,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const signer = new MediaTokenSigner(secrets.signingKey);
   const whip = whipRouter({
     resolveTalk: (talkId) => upper.voice?.whipTalk(talkId),
-    net: { publicIp, portRange: config['webrtc-ports'] },
+    net: { publicIp, portRange: config['webrtc-ports'], ...webrtcBind(config['sip-host']) },
     // WHEP and WHIP peers share the WebRTC port range: one gathering lane for both.
     serialize: (fn) => media.whep.sessions.serialize(fn),
     locationToken: (talkId) => signer.sign(`talk:${talkId}`, MEDIA_TOKEN_TTL_SEC),

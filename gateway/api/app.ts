@@ -104,7 +104,8 @@ export function createApp(deps: AppDeps): GatewayApp {
     ...(deps.cascade ? { cascade: deps.cascade } : {}),
     ...(deps.voice ? { voice: deps.voice } : {}),
     // A talk's token is signed for `talk:<talkId>`, so it opens neither a stream nor another talk.
-    talkUrl: (talkId) => `/whip/${talkId}?token=${encodeURIComponent(deps.signer.sign(`talk:${talkId}`, ttl))}`,
+    talkUrl: (talkId) =>
+      `/whip/${talkId}?token=${encodeURIComponent(deps.signer.sign(`talk:${talkId}`, ttl))}`,
     version: deps.version,
     startedAt,
     mediaUrls: (streamId) => {
@@ -161,7 +162,11 @@ export function createApp(deps: AppDeps): GatewayApp {
     app.use(deps.whep);
   }
   if (deps.whip) {
-    app.use('/whip/:talkId', limiter, requireMediaToken(deps.apiToken, deps.signer, (req) => `talk:${String(req.params.talkId)}`));
+    app.use(
+      '/whip/:talkId',
+      limiter,
+      requireMediaToken(deps.apiToken, deps.signer, (req) => `talk:${String(req.params.talkId)}`),
+    );
     app.use(deps.whip);
   }
   if (deps.hls) {

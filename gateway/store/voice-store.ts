@@ -46,7 +46,8 @@ export class SqliteVoiceStore implements VoiceStore {
   }
 
   getForm(deviceId: string): VoiceFormRecord | undefined {
-    const row = this.#db.prepare('SELECT * FROM voice_forms WHERE device_id = ?').get(deviceId) as Row | undefined;
+    const row = this.#db.prepare('SELECT * FROM voice_forms WHERE device_id = ?').get(deviceId) as
+      Row | undefined;
     return row
       ? {
           deviceId: row.device_id,

@@ -15,8 +15,7 @@ export const AUDIO_BASIC = 'audio/basic';
 export const MAX_CLIP_SECONDS = 600;
 
 export type ClipResult =
-  | { ok: true; law: G711Law; frames: Uint8Array[]; seconds: number }
-  | { ok: false; detail: string };
+  { ok: true; law: G711Law; frames: Uint8Array[]; seconds: number } | { ok: false; detail: string };
 
 function frames(law: G711Law, samples: Uint8Array): ClipResult {
   const seconds = samples.length / 8000;
@@ -36,7 +35,10 @@ export function clipFrames(body: Uint8Array, contentType: string): ClipResult {
     }
     const { samples, channels, sampleRate, frames: count } = wav.value;
     if (count / sampleRate > MAX_CLIP_SECONDS) {
-      return { ok: false, detail: `the clip lasts ${(count / sampleRate).toFixed(1)} s; at most ${MAX_CLIP_SECONDS} s` };
+      return {
+        ok: false,
+        detail: `the clip lasts ${(count / sampleRate).toFixed(1)} s; at most ${MAX_CLIP_SECONDS} s`,
+      };
     }
     return frames('PCMA', encodeAlaw(toMonoRate(samples, channels, sampleRate, 8000)));
   }

@@ -8,7 +8,13 @@ import type { HeardSecond } from '../../simulator/speaker.js';
 import type { Simulator } from '../../simulator/index.js';
 
 /** A sine as a 16-bit PCM WAV file, made by ffmpeg (lavfi `sine`). Returns its path. */
-export function toneWav(opts: { hz: number; seconds: number; rate: number; channels: 1 | 2; dir?: string }): string {
+export function toneWav(opts: {
+  hz: number;
+  seconds: number;
+  rate: number;
+  channels: 1 | 2;
+  dir?: string;
+}): string {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'gb-tone-'));
   const path = join(dir, `sine-${opts.hz}-${opts.rate}-${opts.channels}ch-${opts.seconds}s.wav`);
   const r = spawnSync(

@@ -8,7 +8,12 @@ import { serializeRtp } from '../../codecs/rtp/packet.js';
 type OfferCodec = 'PCMA' | 'PCMU' | 'opus';
 
 const CODECS: Record<OfferCodec, RTCRtpCodecParameters> = {
-  opus: new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2, payloadType: 111 }),
+  opus: new RTCRtpCodecParameters({
+    mimeType: 'audio/opus',
+    clockRate: 48_000,
+    channels: 2,
+    payloadType: 111,
+  }),
   PCMU: new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 }),
   PCMA: new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, channels: 1, payloadType: 8 }),
 };

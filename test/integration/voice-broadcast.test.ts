@@ -33,9 +33,27 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'generic: raw PCMA, INVITE to the SourceID, UDP', vendor: 'generic', form: 'rtp', addressing: 'source', transport: 'udp' },
-  { name: 'hikvision: G.711 in PS, From = channel, UDP', vendor: 'hikvision', form: 'ps', addressing: 'source', transport: 'udp' },
-  { name: 'dahua: raw PCMA, INVITE to the gateway ID, UDP', vendor: 'dahua', form: 'rtp', addressing: 'gateway', transport: 'udp' },
+  {
+    name: 'generic: raw PCMA, INVITE to the SourceID, UDP',
+    vendor: 'generic',
+    form: 'rtp',
+    addressing: 'source',
+    transport: 'udp',
+  },
+  {
+    name: 'hikvision: G.711 in PS, From = channel, UDP',
+    vendor: 'hikvision',
+    form: 'ps',
+    addressing: 'source',
+    transport: 'udp',
+  },
+  {
+    name: 'dahua: raw PCMA, INVITE to the gateway ID, UDP',
+    vendor: 'dahua',
+    form: 'rtp',
+    addressing: 'gateway',
+    transport: 'udp',
+  },
   {
     name: 'PS over TCP, the device connects (we listen)',
     vendor: 'hikvision',
@@ -91,7 +109,11 @@ for (const c of CASES) {
       assert.ok(Math.abs(res.body.seconds - CLIP_SECONDS) < 0.03, `answered ${res.body.seconds} s`);
       // Real time: the answer comes when the last frame has left, not when the file was read.
       assert.ok(elapsedSec >= CLIP_SECONDS - 0.3, `answered after ${elapsedSec.toFixed(2)} s`);
-      const summary = await waitFor(() => lastBroadcast(h.sim, deviceId, channelId), 5000, 'the BYE at the device');
+      const summary = await waitFor(
+        () => lastBroadcast(h.sim, deviceId, channelId),
+        5000,
+        'the BYE at the device',
+      );
       assert.ok(
         Math.abs(summary.seconds - CLIP_SECONDS) <= 0.3,
         `the device played ${summary.seconds.toFixed(2)} s of audio`,
@@ -113,7 +135,13 @@ for (const c of CASES) {
     test('the talk shows what the device used, and the gateway remembers it', async () => {
       const talk = await h.api<{
         state: string;
-        targets: { state: string; form: string; addressing: string; transport: string; packetsSent: number }[];
+        targets: {
+          state: string;
+          form: string;
+          addressing: string;
+          transport: string;
+          packetsSent: number;
+        }[];
       }>(`/api/talks/${talkId}`);
       assert.equal(talk.status, 200);
       assert.equal(talk.body.state, 'ended');

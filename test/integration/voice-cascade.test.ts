@@ -24,7 +24,7 @@ describe('voice broadcast from an upper platform through the gateway', () => {
       {
         method: 'POST',
         headers: { 'Content-Type': 'audio/wav' },
-        body: new Blob([wav.buffer as ArrayBuffer]),
+        body: new Blob([wav.buffer]),
       },
     );
     assert.equal(res.status, 200, JSON.stringify(res.body));

@@ -108,12 +108,19 @@ describe('voice errors and remembered forms', () => {
     });
     assert.deepEqual([notWav.status, notWav.body.error.code], [415, 'GW_ERR_AUDIO_FORMAT']);
     assert.match(notWav.body.error.message, /not a WAV file we can play/);
-    const noToken = await fetch(h.base + url, { method: 'POST', headers: { 'Content-Type': 'audio/basic' }, body: 'x' });
-    assert.equal(noToken.status, 401);
-    const unknown = await h.api<{ error: { code: string } }>(`/api/devices/${deviceId}/channels/34020000001310099999/talk`, {
+    const noToken = await fetch(h.base + url, {
       method: 'POST',
-      body: '{}',
+      headers: { 'Content-Type': 'audio/basic' },
+      body: 'x',
     });
+    assert.equal(noToken.status, 401);
+    const unknown = await h.api<{ error: { code: string } }>(
+      `/api/devices/${deviceId}/channels/34020000001310099999/talk`,
+      {
+        method: 'POST',
+        body: '{}',
+      },
+    );
     assert.equal(unknown.body.error.code, 'GW_ERR_CHANNEL_NOT_FOUND');
     const nothing = await h.api<{ error: { code: string } }>('/api/talks/talk-000000000000');
     assert.deepEqual([nothing.status, nothing.body.error.code], [404, 'GW_ERR_TALK_NOT_FOUND']);
@@ -127,7 +134,13 @@ describe('voice errors and remembered forms', () => {
   test('the form and addressing a device used last time are used again', async () => {
     // As if this device had been answered with PS after INVITEing our own ID (it offers raw first).
     const store = new SqliteVoiceStore(join(h.dataDir, 'gateway.db'));
-    store.putForm({ deviceId, form: 'ps', addressing: 'gateway', transport: 'udp', updatedAt: new Date().toISOString() });
+    store.putForm({
+      deviceId,
+      form: 'ps',
+      addressing: 'gateway',
+      transport: 'udp',
+      updatedAt: new Date().toISOString(),
+    });
     store.close();
     const talk = await h.api<{ talkId: string }>(`/api/devices/${deviceId}/channels/${channels[1]}/talk`, {
       method: 'POST',
@@ -156,10 +169,13 @@ describe('voice errors and remembered forms', () => {
       10_000,
       'the device to go offline',
     );
-    const res = await h.api<{ error: { code: string } }>(`/api/devices/${deviceId}/channels/${channels[0]}/talk`, {
-      method: 'POST',
-      body: '{}',
-    });
+    const res = await h.api<{ error: { code: string } }>(
+      `/api/devices/${deviceId}/channels/${channels[0]}/talk`,
+      {
+        method: 'POST',
+        body: '{}',
+      },
+    );
     assert.deepEqual([res.status, res.body.error.code], [409, 'GW_ERR_DEVICE_OFFLINE']);
   });
 });

@@ -43,7 +43,12 @@ async function rtpSink(): Promise<{ socket: Socket; port: number; got: Received[
 function scenario(dir: string, rtpPort: number, invites: boolean): string {
   const template = readFileSync(join(repoRoot, 'test', 'sipp', 'lower-broadcast.xml'), 'utf8');
   const path = join(dir, `lower-broadcast-${invites ? 'invite' : 'silent'}.xml`);
-  writeFileSync(path, template.replaceAll('@RTP_PORT@', String(rtpPort)).replaceAll('@AFTER_RESPONSE@', invites ? 'invite' : 'done'));
+  writeFileSync(
+    path,
+    template
+      .replaceAll('@RTP_PORT@', String(rtpPort))
+      .replaceAll('@AFTER_RESPONSE@', invites ? 'invite' : 'done'),
+  );
   return path;
 }
 
@@ -162,17 +167,29 @@ for (const invites of [true, false]) {
             assert.equal((got[i].packet.timestamp - got[i - 1].packet.timestamp) >>> 0, 160);
           }
           const spanMs = got[got.length - 1].at - got[0].at;
-          assert.ok(spanMs > 49 * 20 - 60 && spanMs < 49 * 20 + 120, `50 packets over ${spanMs.toFixed(0)} ms`);
+          assert.ok(
+            spanMs > 49 * 20 - 60 && spanMs < 49 * 20 + 120,
+            `50 packets over ${spanMs.toFixed(0)} ms`,
+          );
           assert.equal(got[0].packet.payload.length, 160);
           // The gateway converted the µ-law clip to the A-law the device asked for.
-          assert.notDeepEqual([...got[0].packet.payload.subarray(0, 8)], [0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20]);
+          assert.notDeepEqual(
+            [...got[0].packet.payload.subarray(0, 8)],
+            [0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20],
+          );
           const talk = await h.api<{ state: string; targets: { steps: { step: string }[] }[] }>(
             `/api/talks/${res.body.talkId}`,
           );
           assert.equal(talk.body.state, 'ended');
-          assert.ok(talk.body.targets[0].steps.some((s) => s.step === 'ack'), 'sipp ACKed');
+          assert.ok(
+            talk.body.targets[0].steps.some((s) => s.step === 'ack'),
+            'sipp ACKed',
+          );
           await waitFor(
-            () => /SIP\/2\.0 200 OK\r?\n(?:[^\r\n]+\r?\n)*?CSeq: \d+ BYE/.test(readFileSync(join(work, 'messages.log'), 'latin1')),
+            () =>
+              /SIP\/2\.0 200 OK\r?\n(?:[^\r\n]+\r?\n)*?CSeq: \d+ BYE/.test(
+                readFileSync(join(work, 'messages.log'), 'latin1'),
+              ),
             5000,
             'sipp to answer the BYE',
           );
@@ -198,7 +215,10 @@ for (const invites of [true, false]) {
           );
           assert.ok((performance.now() - t0) / 1000 < 10);
           assert.equal(failed.targets[0].failure, 'no-invite');
-          assert.match(failed.targets[0].error, new RegExp(`device ${deviceId} answered the Broadcast with OK but sent no audio INVITE`));
+          assert.match(
+            failed.targets[0].error,
+            new RegExp(`device ${deviceId} answered the Broadcast with OK but sent no audio INVITE`),
+          );
           assert.equal(sink.got.length, 0);
           assert.doesNotMatch(sippErrors(), /Aborting call|Failed regexp|unexpected/i, sippErrors());
         });

@@ -24,7 +24,13 @@ interface TalkView {
   publishing: boolean;
   inputDbfs: number | null;
   reason: string | null;
-  targets: { channelId: string; state: string; failure: string | null; error: string | null; packetsSent: number }[];
+  targets: {
+    channelId: string;
+    state: string;
+    failure: string | null;
+    error: string | null;
+    packetsSent: number;
+  }[];
 }
 
 describe('talks from a WHIP publisher', () => {
@@ -67,9 +73,17 @@ describe('talks from a WHIP publisher', () => {
     assert.equal(await pub.connect(), 201, JSON.stringify(pub.errorBody));
     // The browser offered PCMU before PCMA; the device speaks A-law, so the answer is A-law.
     assert.equal(pub.answeredPayloadType, 8);
-    assert.match(pub.location ?? '', /^\/whip\/talk-[0-9a-f]+\/[0-9a-f-]{36}\?token=/, 'Location carries the token');
+    assert.match(
+      pub.location ?? '',
+      /^\/whip\/talk-[0-9a-f]+\/[0-9a-f-]{36}\?token=/,
+      'Location carries the token',
+    );
     await pub.connected();
-    await waitFor(async () => (await talkView(talk.body.talkId)).body.targets[0].state === 'streaming', 5000, 'the device INVITE');
+    await waitFor(
+      async () => (await talkView(talk.body.talkId)).body.targets[0].state === 'streaming',
+      5000,
+      'the device INVITE',
+    );
     await pub.sendTone(1000, 3);
     const heard = await waitFor(
       () => {
@@ -79,10 +93,16 @@ describe('talks from a WHIP publisher', () => {
       3000,
       'two seconds of 1 kHz at the device',
     );
-    assert.ok(heard.every((s) => s.dbfs > -10 && s.dbfs < -6), `levels ${heard.map((s) => s.dbfs).join(', ')}`);
+    assert.ok(
+      heard.every((s) => s.dbfs > -10 && s.dbfs < -6),
+      `levels ${heard.map((s) => s.dbfs).join(', ')}`,
+    );
     const view = await talkView(talk.body.talkId);
     assert.equal(view.body.publishing, true);
-    assert.ok(view.body.inputDbfs !== null && Math.abs(view.body.inputDbfs + 9) < 1.5, `input ${view.body.inputDbfs}`);
+    assert.ok(
+      view.body.inputDbfs !== null && Math.abs(view.body.inputDbfs + 9) < 1.5,
+      `input ${view.body.inputDbfs}`,
+    );
     assert.ok(view.body.targets[0].packetsSent >= 140, `${view.body.targets[0].packetsSent} packets`);
     // A DELETE without the token is refused; the Location's works.
     const bare = await fetch(h.base + (pub.location ?? '').replace(/\?.*$/, ''), { method: 'DELETE' });
@@ -97,7 +117,11 @@ describe('talks from a WHIP publisher', () => {
       'the talk to end',
     );
     assert.match(ended.reason ?? '', /WHIP session ended/);
-    const summary = await waitFor(() => lastBroadcast(h.sim, deviceId, channels[0]), 5000, 'the BYE at the device');
+    const summary = await waitFor(
+      () => lastBroadcast(h.sim, deviceId, channels[0]),
+      5000,
+      'the BYE at the device',
+    );
     assert.equal(summary.closedBecause, 'bye-received');
   });
 
@@ -113,7 +137,11 @@ describe('talks from a WHIP publisher', () => {
   test('a busy channel refuses a second talk: 502 with the device’s refusal', async () => {
     const first = await talkTo(channels[2]);
     assert.equal(first.status, 200);
-    await waitFor(async () => (await talkView(first.body.talkId)).body.targets[0].state === 'streaming', 5000, 'streaming');
+    await waitFor(
+      async () => (await talkView(first.body.talkId)).body.targets[0].state === 'streaming',
+      5000,
+      'streaming',
+    );
     const second = await talkTo(channels[2]);
     assert.equal(second.status, 502);
     assert.match(JSON.stringify(second.body), /GW_ERR_TALK_FAILED.*refused the broadcast \(Result ERROR\)/);
@@ -131,7 +159,11 @@ describe('talks from a WHIP publisher', () => {
     assert.deepEqual(group.body.targets.map((t) => t.channelId).sort(), [...channels].sort());
     const pub = publisher(group.body.whip, ['PCMU']);
     assert.equal(await pub.connect(), 201);
-    assert.equal(pub.answeredPayloadType, 0, 'µ-law offered only: the gateway converts for the A-law devices');
+    assert.equal(
+      pub.answeredPayloadType,
+      0,
+      'µ-law offered only: the gateway converts for the A-law devices',
+    );
     await pub.connected();
     await waitFor(
       async () => (await talkView(group.body.talkId)).body.targets.every((t) => t.state === 'streaming'),
@@ -154,9 +186,15 @@ describe('talks from a WHIP publisher', () => {
     assert.equal(talk.body.mode, 'talk');
     assert.ok(talk.body.listen, 'talk mode answers with the live stream to listen to');
     assert.match(talk.body.listen.whep, /^\/whep\/.+\?token=/);
-    const live = await h.api<{ codec: { audio: string | null } }>(`/api/streams/${talk.body.listen.streamId}`);
+    const live = await h.api<{ codec: { audio: string | null } }>(
+      `/api/streams/${talk.body.listen.streamId}`,
+    );
     assert.equal(live.status, 200);
-    await waitFor(async () => (await talkView(talk.body.talkId)).body.targets[0].state === 'streaming', 5000, 'streaming');
+    await waitFor(
+      async () => (await talkView(talk.body.talkId)).body.targets[0].state === 'streaming',
+      5000,
+      'streaming',
+    );
     assert.equal(h.sim.devices[0].platform.hangUpBroadcasts(channels[1]), 1);
     const ended = await waitFor(
       async () => {

@@ -56,7 +56,9 @@ export const TalkAnswerBody = z.object({
   mode: Mode,
   sourceId: GbId,
   targets: z.array(TalkTargetBody),
-  listen: PlayAnswerBody.nullable().describe('talk mode: the channel live stream that carries its audio back'),
+  listen: PlayAnswerBody.nullable().describe(
+    'talk mode: the channel live stream that carries its audio back',
+  ),
 });
 
 export const ClipAnswerBody = z.object({
@@ -69,10 +71,19 @@ const TalkBody = z.strictObject({ mode: Mode.default('broadcast') });
 const GroupTalkBody = z
   .strictObject({
     mode: Mode.default('broadcast'),
-    channels: z.array(z.strictObject({ deviceId: GbId, channelId: GbId })).min(1).max(64).optional(),
-    directoryId: GbId.optional().describe('a business group, virtual organisation or device: every camera below it'),
+    channels: z
+      .array(z.strictObject({ deviceId: GbId, channelId: GbId }))
+      .min(1)
+      .max(64)
+      .optional(),
+    directoryId: GbId.optional().describe(
+      'a business group, virtual organisation or device: every camera below it',
+    ),
   })
-  .refine((b) => (b.channels === undefined) !== (b.directoryId === undefined), 'give channels or directoryId');
+  .refine(
+    (b) => (b.channels === undefined) !== (b.directoryId === undefined),
+    'give channels or directoryId',
+  );
 
 function require(voice: VoiceServices | undefined): VoiceServices {
   if (!voice) {
@@ -83,9 +94,7 @@ function require(voice: VoiceServices | undefined): VoiceServices {
 
 export function voiceRoutes(deps: RouteDeps): ApiRoute[] {
   const answer = (view: TalkView) => {
-    const listen = view.listenStreamId
-      ? deps.services.getStream(view.listenStreamId)
-      : undefined;
+    const listen = view.listenStreamId ? deps.services.getStream(view.listenStreamId) : undefined;
     return {
       talkId: view.talkId,
       whip: deps.talkUrl(view.talkId),
@@ -94,7 +103,12 @@ export function voiceRoutes(deps: RouteDeps): ApiRoute[] {
       sourceId: view.sourceId,
       targets: view.targets,
       listen: listen
-        ? { streamId: listen.streamId, ...deps.mediaUrls(listen.streamId), codec: listen.codec, transport: listen.transport }
+        ? {
+            streamId: listen.streamId,
+            ...deps.mediaUrls(listen.streamId),
+            codec: listen.codec,
+            transport: listen.transport,
+          }
         : null,
     };
   };
@@ -148,7 +162,11 @@ export function voiceRoutes(deps: RouteDeps): ApiRoute[] {
             `the body must be a non-empty ${[...WAV_TYPES, AUDIO_BASIC].join(' or ')} (got ${type || 'no Content-Type'})`,
           );
         }
-        return require(deps.voice).broadcastClip({ deviceId, channelId }, { contentType: type, body }, signal);
+        return require(deps.voice).broadcastClip(
+          { deviceId, channelId },
+          { contentType: type, body },
+          signal,
+        );
       },
     }),
     defineRoute({

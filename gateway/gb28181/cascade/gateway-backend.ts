@@ -54,7 +54,13 @@ export class GatewayBackend implements LowerBackend {
   readonly #o: GatewayBackendOptions;
   /** Open sources per presented channel ID, for IFameCmd. */
   readonly #open = new Map<string, Set<StreamMediaSource>>();
-  readonly stats = { mediaOpened: 0, mediaRefused: 0, ptzForwarded: 0, recordQueries: 0, broadcastsRelayed: 0 };
+  readonly stats = {
+    mediaOpened: 0,
+    mediaRefused: 0,
+    ptzForwarded: 0,
+    recordQueries: 0,
+    broadcastsRelayed: 0,
+  };
 
   constructor(opts: GatewayBackendOptions) {
     this.#o = opts;

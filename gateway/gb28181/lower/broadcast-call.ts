@@ -62,7 +62,11 @@ export class BroadcastCall {
   #dialog: Dialog | undefined;
   #closed = false;
 
-  private constructor(opts: BroadcastCallOptions, receiver: AudioRtpReceiver, info: Omit<BroadcastCallInfo, 'receiver'>) {
+  private constructor(
+    opts: BroadcastCallOptions,
+    receiver: AudioRtpReceiver,
+    info: Omit<BroadcastCallInfo, 'receiver'>,
+  ) {
     this.#o = opts;
     this.#receiver = receiver;
     this.#info = info;
@@ -130,7 +134,8 @@ export class BroadcastCall {
       return undefined;
     }
     const invitedId = b.inviteTo === 'source' ? sourceId : link.upper.id;
-    const host = link.profile.uriHost === 'domain' ? link.realm : formatHostPort(link.upper.host, link.upper.port);
+    const host =
+      link.profile.uriHost === 'domain' ? link.realm : formatHostPort(link.upper.host, link.upper.port);
     const uri = `sip:${invitedId}@${host}`;
     const fromId = b.inviteFrom === 'channel' ? targetId : link.localId;
     const invite = link.ua.createRequest({
@@ -141,7 +146,10 @@ export class BroadcastCall {
       contact: link.contactUri,
       headers: [
         // Annex K: media sender (the source) with its serial, then the receiver.
-        ['Subject', buildSubject({ senderId: sourceId, senderSerial: ssrc, receiverId: targetId, receiverSerial: '0' })],
+        [
+          'Subject',
+          buildSubject({ senderId: sourceId, senderSerial: ssrc, receiverId: targetId, receiverSerial: '0' }),
+        ],
         ['User-Agent', link.profile.userAgent],
       ],
       body: writeGbSdp(offer.value),

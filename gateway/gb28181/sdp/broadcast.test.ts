@@ -70,7 +70,15 @@ test('TCP: the device that connects (setup:active, or no setup) makes us listen;
 
 test('µ-law: a static PT 0 without rtpmap is PCMU, and a µ-law-only device gets µ-law in its PS', () => {
   const o = offerOf(
-    sdp('v=0', 'o=d 0 0 IN IP4 10.0.0.2', 's=Play', 'c=IN IP4 10.0.0.2', 't=0 0', 'm=audio 9000 RTP/AVP 0 96', 'a=rtpmap:96 PS/90000'),
+    sdp(
+      'v=0',
+      'o=d 0 0 IN IP4 10.0.0.2',
+      's=Play',
+      'c=IN IP4 10.0.0.2',
+      't=0 0',
+      'm=audio 9000 RTP/AVP 0 96',
+      'a=rtpmap:96 PS/90000',
+    ),
   );
   assert.deepEqual(
     o.choices.map((c) => [c.form, c.law, c.payloadType]),
@@ -83,7 +91,9 @@ test('µ-law: a static PT 0 without rtpmap is PCMU, and a µ-law-only device get
 });
 
 test('an offer without G.711 or PS, or without audio, is refused with a code', () => {
-  const r = readBroadcastOffer(parsed(udpOffer.replace('RTP/AVP 8 96', 'RTP/AVP 4 18').replace(/a=rtpmap.*\r\n/g, '')));
+  const r = readBroadcastOffer(
+    parsed(udpOffer.replace('RTP/AVP 8 96', 'RTP/AVP 4 18').replace(/a=rtpmap.*\r\n/g, '')),
+  );
   assert.ok(!r.ok && r.error === 'GB_ERR_SDP_NO_CODEC');
   const v = readBroadcastOffer(parsed(udpOffer.replace('m=audio', 'm=video')));
   assert.ok(!v.ok && v.error === 'GB_ERR_SDP_NO_MEDIA');
@@ -92,7 +102,11 @@ test('an offer without G.711 or PS, or without audio, is refused with a code', (
 });
 
 test('our answer: sendonly, one payload, the opposite TCP role, the same y=, f= for G.711', () => {
-  const o = offerOf(udpOffer.replace('RTP/AVP 8 96', 'TCP/RTP/AVP 8 96').replace('a=recvonly', 'a=recvonly\r\na=setup:active'));
+  const o = offerOf(
+    udpOffer
+      .replace('RTP/AVP 8 96', 'TCP/RTP/AVP 8 96')
+      .replace('a=recvonly', 'a=recvonly\r\na=setup:active'),
+  );
   const media = chooseBroadcastMedia(o);
   const text = writeGbSdp(
     broadcastAnswer({
@@ -150,7 +164,15 @@ test('a device offer round-trips through the reader (simulator ↔ gateway)', ()
     }
   }
   assert.equal(
-    deviceBroadcastOffer({ originId: 'x', address: 'a', port: 1, forms: [], law: 'PCMA', transport: 'udp', ssrc: '0200000001' }).ok,
+    deviceBroadcastOffer({
+      originId: 'x',
+      address: 'a',
+      port: 1,
+      forms: [],
+      law: 'PCMA',
+      transport: 'udp',
+      ssrc: '0200000001',
+    }).ok,
     false,
   );
 });

@@ -83,7 +83,10 @@ export function whipRouter(deps: WhipRouterDeps): WhipRouter {
     }
     sdpBody(req, res, (err?: unknown) => {
       if (err) {
-        sendError(res, new GatewayError('GW_ERR_BAD_SDP', 'the SDP offer body could not be read (too large?)'));
+        sendError(
+          res,
+          new GatewayError('GW_ERR_BAD_SDP', 'the SDP offer body could not be read (too large?)'),
+        );
         return;
       }
       publish(req, res).catch((e: unknown) => sendError(res, e));
@@ -115,7 +118,10 @@ export function whipRouter(deps: WhipRouterDeps): WhipRouter {
     publishers.set(id, { publisher, talkId });
     view.set(id, publisher);
     talk.publisherAttached(publisher);
-    log.info({ talkId, publisher: id, law: offer.law, payloadType: offer.payloadType }, 'WHIP publisher created');
+    log.info(
+      { talkId, publisher: id, law: offer.law, payloadType: offer.payloadType },
+      'WHIP publisher created',
+    );
     const token = encodeURIComponent(deps.locationToken(talkId));
     res.status(201);
     res.setHeader('Content-Type', 'application/sdp');

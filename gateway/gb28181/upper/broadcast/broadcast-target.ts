@@ -20,7 +20,12 @@ import type { VoiceStore } from '../../../store/voice-store.js';
 import type { DeviceLeg, TalkMedia } from '../../../talk/talk-media.js';
 import type { TalkFailure, TalkTargetState, TalkTargetView } from '../../../views/voice.js';
 import type { BroadcastResponse } from '../../manscdp/event.js';
-import { chooseBroadcastMedia, broadcastAnswer, readBroadcastOffer, type BroadcastMedia } from '../../sdp/broadcast.js';
+import {
+  chooseBroadcastMedia,
+  broadcastAnswer,
+  readBroadcastOffer,
+  type BroadcastMedia,
+} from '../../sdp/broadcast.js';
 import { parseGbSdp } from '../../sdp/parse.js';
 import { writeGbSdp } from '../../sdp/write.js';
 import { isGbSsrc, ssrcToUint32 } from '../../ssrc.js';
@@ -147,7 +152,10 @@ export class BroadcastTarget {
     }
     const responded = new Promise<void>((resolve) => (this.#responded = resolve));
     this.sn = this.#deps.nextSn();
-    this.diagnosis.add('notify-sent', `Broadcast SourceID ${this.sourceId} TargetID ${channelId} SN ${this.sn}`);
+    this.diagnosis.add(
+      'notify-sent',
+      `Broadcast SourceID ${this.sourceId} TargetID ${channelId} SN ${this.sn}`,
+    );
     this.#inviteTimer = setTimeout(() => this.#noInvite(), this.#deps.timeouts.inviteMs);
     this.#inviteTimer.unref();
     let res;
@@ -193,7 +201,10 @@ export class BroadcastTarget {
         this.state = 'waiting-invite';
       }
     } else {
-      this.#fail('refused', `device ${this.deviceId} refused the broadcast (Result ERROR): busy, or no audio output`);
+      this.#fail(
+        'refused',
+        `device ${this.deviceId} refused the broadcast (Result ERROR): busy, or no audio output`,
+      );
     }
     this.#responded();
   }
@@ -205,14 +216,18 @@ export class BroadcastTarget {
   async acceptInvite(req: SipRequest, tx: ServerTransaction, addressedTo: string): Promise<void> {
     clearTimeout(this.#inviteTimer);
     this.#responded();
-    this.#addressing = addressedTo === this.sourceId && this.sourceId !== this.#deps.gatewayId ? 'source' : 'gateway';
+    this.#addressing =
+      addressedTo === this.sourceId && this.sourceId !== this.#deps.gatewayId ? 'source' : 'gateway';
     const from = parseSipUri(parseNameAddr(req.headers.get('from') ?? '')?.uri ?? '')?.user ?? '?';
     const parsed = parseGbSdp(Buffer.from(req.body).toString('utf8'));
     const offer = parsed.ok ? readBroadcastOffer(parsed.value) : parsed;
     if (!offer.ok) {
       tx.respond(488);
       this.diagnosis.add('invite', `from ${from} to ${addressedTo}: ${offer.detail}`);
-      this.#fail('bad-offer', `device ${this.deviceId}'s audio INVITE offers nothing we can send: ${offer.detail}`);
+      this.#fail(
+        'bad-offer',
+        `device ${this.deviceId}'s audio INVITE offers nothing we can send: ${offer.detail}`,
+      );
       return;
     }
     const o = offer.value;
@@ -322,12 +337,11 @@ export class BroadcastTarget {
       const dialog = this.#dialog;
       this.#dialog = undefined;
       this.diagnosis.add('bye-sent', reason);
-      void this.#deps.ua
-        .request(createInDialogRequest(dialog, 'BYE'), dialog.remote)
-        .then(
-          (res) => this.#deps.log.debug({ status: res.status, deviceId: this.deviceId }, 'broadcast BYE answered'),
-          (err: unknown) => this.#deps.log.debug({ err: String(err) }, 'broadcast BYE failed'),
-        );
+      void this.#deps.ua.request(createInDialogRequest(dialog, 'BYE'), dialog.remote).then(
+        (res) =>
+          this.#deps.log.debug({ status: res.status, deviceId: this.deviceId }, 'broadcast BYE answered'),
+        (err: unknown) => this.#deps.log.debug({ err: String(err) }, 'broadcast BYE failed'),
+      );
     } else if (this.expectsInvite) {
       this.diagnosis.add('stopped', reason);
     }
@@ -345,7 +359,10 @@ export class BroadcastTarget {
       return;
     }
     const s = Math.round(this.#deps.timeouts.inviteMs / 100) / 10;
-    const answered = this.state === 'waiting-invite' ? 'answered the Broadcast with OK but' : 'sent no Broadcast Response and';
+    const answered =
+      this.state === 'waiting-invite'
+        ? 'answered the Broadcast with OK but'
+        : 'sent no Broadcast Response and';
     this.#fail(
       'no-invite',
       `device ${this.deviceId} ${answered} sent no audio INVITE within ${s} s ` +
@@ -360,7 +377,10 @@ export class BroadcastTarget {
       return;
     }
     this.diagnosis.fail(failure, error);
-    this.#deps.log.info({ deviceId: this.deviceId, channelId: this.channelId, failure, error }, 'broadcast target failed');
+    this.#deps.log.info(
+      { deviceId: this.deviceId, channelId: this.channelId, failure, error },
+      'broadcast target failed',
+    );
     this.#deps.onFailure?.(failure);
     if (this.#dialog) {
       const dialog = this.#dialog;

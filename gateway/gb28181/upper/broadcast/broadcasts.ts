@@ -50,7 +50,10 @@ export class Broadcasts {
     const target = mine.find((t) => t.sn === m.sn) ?? mine.find((t) => t.channelId === m.deviceId);
     if (!target) {
       this.stats.unmatchedResponses++;
-      this.#log.debug({ deviceId: session.deviceId, sn: m.sn }, 'Broadcast Response for no pending broadcast');
+      this.#log.debug(
+        { deviceId: session.deviceId, sn: m.sn },
+        'Broadcast Response for no pending broadcast',
+      );
       return false;
     }
     this.stats.responses++;

@@ -120,7 +120,10 @@ export class VoiceService implements VoiceServices {
       const channels = this.#o.store.listChannels(device.deviceId);
       const parentOf = new Map<string, string[]>();
       for (const c of channels) {
-        parentOf.set(c.channelId, [c.parentId, c.businessGroupId].filter((p): p is string => p !== null));
+        parentOf.set(
+          c.channelId,
+          [c.parentId, c.businessGroupId].filter((p): p is string => p !== null),
+        );
       }
       const below = (id: string): boolean => {
         // Walk up parents (bounded: catalogs can hold loops) until the directory or the device.
