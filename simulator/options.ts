@@ -13,6 +13,9 @@ import type { ManscdpCharset } from '../gateway/gb28181/manscdp/charset.js';
 import { DEFAULT_TIME_ZONE } from '../gateway/gb28181/gb-date.js';
 import type { SipTimerOptions } from '../gateway/sip/timers.js';
 
+/** Single fields of a vendor's voice broadcast behaviour to replace. */
+export type BroadcastOverrides = { -readonly [K in keyof BroadcastBehaviour]?: BroadcastBehaviour[K] };
+
 export interface SimulatorOptions {
   /** The upper platform's SIP address. Required. */
   server: { host: string; port: number };
@@ -42,7 +45,7 @@ export interface SimulatorOptions {
   /** Override the vendor's y= answer behaviour. */
   answerSsrc?: AnswerSsrcMode;
   /** Override parts of the vendor's voice broadcast behaviour (forms, INVITE target, transport, …). */
-  broadcast?: Partial<BroadcastBehaviour>;
+  broadcast?: BroadcastOverrides;
   /** Default 'GB2312'. */
   charset?: ManscdpCharset;
   /** Media faults for every stream (loss, reorder, jitterMs, duplicate, wrongSsrc, silentAfterSec, corruptPs, blockUdp, seed). */
@@ -71,7 +74,10 @@ export interface SimulatorOptions {
 }
 
 export type ResolvedSimulatorOptions = Required<
-  Omit<SimulatorOptions, 'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'audio' | 'broadcast'>
+  Omit<
+    SimulatorOptions,
+    'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'audio' | 'broadcast'
+  >
 > &
   Pick<SimulatorOptions, 'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'broadcast'> & {
     audio: string | null;

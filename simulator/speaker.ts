@@ -80,7 +80,10 @@ export class SimulatedSpeaker implements Speaker {
     }
     this.#closed = true;
     this.summary.closedBecause = reason;
-    this.#log?.info({ ...this.summary, seconds: Math.round(this.summary.seconds * 100) / 100 }, 'speaker closed');
+    this.#log?.info(
+      { ...this.summary, seconds: Math.round(this.summary.seconds * 100) / 100 },
+      'speaker closed',
+    );
     this.#onClose(this.summary);
   }
 

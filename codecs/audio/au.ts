@@ -9,8 +9,7 @@
 import type { G711Law } from '../g711/law-convert.js';
 
 export type AuResult =
-  | { ok: true; value: { law: G711Law; samples: Uint8Array } }
-  | { ok: false; detail: string };
+  { ok: true; value: { law: G711Law; samples: Uint8Array } } | { ok: false; detail: string };
 
 const MAGIC = 0x2e736e64;
 const ENCODING: Readonly<Record<number, G711Law>> = { 1: 'PCMU', 27: 'PCMA' };

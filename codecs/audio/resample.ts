@@ -68,11 +68,6 @@ export function toInt16(input: Float32Array): Int16Array {
 }
 
 /** Interleaved 16-bit PCM at any rate → 8 kHz (or `outRate`) mono 16-bit PCM. */
-export function toMonoRate(
-  samples: Int16Array,
-  channels: 1 | 2,
-  inRate: number,
-  outRate = 8000,
-): Int16Array {
+export function toMonoRate(samples: Int16Array, channels: 1 | 2, inRate: number, outRate = 8000): Int16Array {
   return toInt16(resample(downmix(samples, channels), inRate, outRate));
 }

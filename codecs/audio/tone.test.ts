@@ -5,9 +5,8 @@ import { fft } from './fft.js';
 import { analyzeTone, ToneMeter, type ToneReport } from './tone.js';
 
 function sine(hz: number, rate: number, seconds: number, amplitude = 0.5, phase = 0): Int16Array {
-  return Int16Array.from(
-    { length: Math.round(rate * seconds) },
-    (_, i) => Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * hz * i) / rate + phase)),
+  return Int16Array.from({ length: Math.round(rate * seconds) }, (_, i) =>
+    Math.round(amplitude * 32767 * Math.sin((2 * Math.PI * hz * i) / rate + phase)),
   );
 }
 
@@ -51,7 +50,10 @@ test('levels: a full-scale sine is -3 dBFS, half scale -9 dBFS, silence has no f
   assert.equal(silent.dominantHz, null);
   assert.equal(silent.dbfs, -Infinity);
   // G.711 idle noise (±8) stays under the silence floor.
-  const hiss = analyzeTone(Int16Array.from({ length: 8000 }, (_, i) => (i % 2 ? 8 : -8)), 8000);
+  const hiss = analyzeTone(
+    Int16Array.from({ length: 8000 }, (_, i) => (i % 2 ? 8 : -8)),
+    8000,
+  );
   assert.equal(hiss.dominantHz, null);
 });
 
@@ -69,7 +71,7 @@ test('ToneMeter: one report per second whatever the push sizes (split anywhere)'
   for (let run = 0; run < 20; run++) {
     const meter = new ToneMeter(8000);
     const reports: ToneReport[] = [];
-    for (let at = 0; at < clip.length; ) {
+    for (let at = 0; at < clip.length;) {
       const n = randomInt(rand, 1, 3000);
       reports.push(...meter.push(clip.subarray(at, at + n)));
       at += n;

@@ -94,7 +94,7 @@ export class ToneMeter implements Processor<Int16Array, ToneReport> {
   push(input: Int16Array): ToneReport[] {
     const out: ToneReport[] = [];
     this.stats.samples += input.length;
-    for (let at = 0; at < input.length; ) {
+    for (let at = 0; at < input.length;) {
       const n = Math.min(input.length - at, this.#block.length - this.#fill);
       this.#block.set(input.subarray(at, at + n), this.#fill);
       this.#fill += n;

@@ -84,7 +84,7 @@ export function parseWav(bytes: Uint8Array): WavResult {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let format: Format | undefined;
-  for (let at = 12; at + 8 <= bytes.length; ) {
+  for (let at = 12; at + 8 <= bytes.length;) {
     const id = fourCc(bytes, at);
     const declared = view.getUint32(at + 4, true);
     const body = at + 8;

@@ -14,7 +14,10 @@ test('any packet sizes come out as 160-byte frames holding the same bytes in ord
     const joined = new Uint8Array(frames.length * 160);
     frames.forEach((f, i) => joined.set(f, i * 160));
     assert.deepEqual(joined.subarray(0, stream.length), stream);
-    assert.ok(joined.subarray(stream.length).every((v) => v === 0xd5), 'padded with A-law idle');
+    assert.ok(
+      joined.subarray(stream.length).every((v) => v === 0xd5),
+      'padded with A-law idle',
+    );
     assert.equal(framer.stats.padded, 1);
   }
 });

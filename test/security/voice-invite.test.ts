@@ -64,7 +64,9 @@ test('an INVITE for a waiting broadcast from another address is refused 403 and 
     });
     const res = await stranger.ua.request(invite, stranger.gateway, { timeoutMs: 5000 });
     assert.equal(res.status, 403);
-    const view = await h.api<{ targets: { state: string; form: string | null }[] }>(`/api/talks/${talk.body.talkId}`);
+    const view = await h.api<{ targets: { state: string; form: string | null }[] }>(
+      `/api/talks/${talk.body.talkId}`,
+    );
     assert.deepEqual([view.body.targets[0].state, view.body.targets[0].form], ['waiting-invite', null]);
   } finally {
     await stranger.close();
@@ -73,11 +75,17 @@ test('an INVITE for a waiting broadcast from another address is refused 403 and 
 });
 
 test("a talk's WHIP token opens that talk only; a stream's token opens no talk", async () => {
-  const a = await h.api<TalkAnswer>(`/api/devices/${deviceId}/channels/${channelId}/talk`, { method: 'POST', body: '{}' });
-  const b = await h.api<TalkAnswer>(`/api/devices/${deviceId}/channels/${h.sim.devices[0].backend.channelIds[1]}/talk`, {
+  const a = await h.api<TalkAnswer>(`/api/devices/${deviceId}/channels/${channelId}/talk`, {
     method: 'POST',
     body: '{}',
   });
+  const b = await h.api<TalkAnswer>(
+    `/api/devices/${deviceId}/channels/${h.sim.devices[0].backend.channelIds[1]}/talk`,
+    {
+      method: 'POST',
+      body: '{}',
+    },
+  );
   assert.equal(a.status, 200);
   assert.equal(b.status, 200);
   const tokenOf = (url: string) => new URL(url, h.base).searchParams.get('token')!;
@@ -90,17 +98,31 @@ test("a talk's WHIP token opens that talk only; a stream's token opens no talk",
   // Its own token passes the guard (and reaches the offer check: 400 for this junk offer).
   assert.equal((await post(a.body.talkId, tokenOf(a.body.whip))).status, 400);
   assert.equal((await post(b.body.talkId, tokenOf(a.body.whip))).status, 401, "talk A's token on talk B");
-  const live = await h.api<{ streamId: string; whep: string }>(`/api/devices/${deviceId}/channels/${channelId}/live`, {
-    method: 'POST',
-  });
+  const live = await h.api<{ streamId: string; whep: string }>(
+    `/api/devices/${deviceId}/channels/${channelId}/live`,
+    {
+      method: 'POST',
+    },
+  );
   assert.equal(live.status, 200);
-  assert.equal((await post(a.body.talkId, tokenOf(live.body.whep))).status, 401, "a stream's token on a talk");
-  const whep = await fetch(`${h.base}/whep/${live.body.streamId}?token=${encodeURIComponent(tokenOf(a.body.whip))}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/sdp' },
-    body: 'v=0\r\n',
-  });
+  assert.equal(
+    (await post(a.body.talkId, tokenOf(live.body.whep))).status,
+    401,
+    "a stream's token on a talk",
+  );
+  const whep = await fetch(
+    `${h.base}/whep/${live.body.streamId}?token=${encodeURIComponent(tokenOf(a.body.whip))}`,
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/sdp' },
+      body: 'v=0\r\n',
+    },
+  );
   assert.equal(whep.status, 401, "a talk's token on a stream");
-  await waitFor(async () => (await h.api(`/api/talks/${a.body.talkId}`, { method: 'DELETE' })).status === 200, 2000, 'stop');
+  await waitFor(
+    async () => (await h.api(`/api/talks/${a.body.talkId}`, { method: 'DELETE' })).status === 200,
+    2000,
+    'stop',
+  );
   await h.api(`/api/talks/${b.body.talkId}`, { method: 'DELETE' });
 });
