@@ -135,7 +135,7 @@ test('G.711 in PS over UDP: PT 96, 90 kHz timestamps, a pack the PS demuxer read
     ],
   );
   assert.equal((packets[1].timestamp - packets[0].timestamp) >>> 0, 1800, '20 ms at 90 kHz');
-  const units = packets.flatMap((p) => demuxer.push(p.payload)).concat(demuxer.flush());
+  const units = packets.flatMap((p) => demuxer.push(p)).concat(demuxer.flush());
   assert.deepEqual(
     units.map((u) => [u.codec, u.units[0].length, u.units[0][0]]),
     [

@@ -159,7 +159,7 @@ export class AudioRtpReceiver {
       this.#emit({ law: kind.law, payload: rtp.payload });
       return;
     }
-    for (const au of this.#demuxer.push(rtp.payload)) {
+    for (const au of this.#demuxer.push(rtp)) {
       if (au.codec === 'PCMA' || au.codec === 'PCMU') {
         for (const unit of au.units) {
           this.#emit({ law: au.codec, payload: unit });
