@@ -59,7 +59,7 @@ export const ErrorCodes = {
     status: 502,
     message: 'No device took the voice broadcast; the talk diagnosis (GET /api/talks/:talkId) says why.',
   },
-  GW_ERR_TALK_NO_G711: {
+  GW_ERR_TALK_CODEC: {
     status: 406,
     message:
       'The WHIP offer has no PCMA or PCMU audio; the gateway sends G.711 to devices and does not transcode Opus.',

@@ -125,11 +125,11 @@ describe('talks from a WHIP publisher', () => {
     assert.equal(summary.closedBecause, 'bye-received');
   });
 
-  test('an offer without PCMA or PCMU is refused with GW_ERR_TALK_NO_G711 and a reason', async () => {
+  test('an offer without PCMA or PCMU is refused with GW_ERR_TALK_CODEC and a reason', async () => {
     const talk = await talkTo(channels[1]);
     const opusOnly = publisher(talk.body.whip, ['opus']);
     assert.equal(await opusOnly.connect(), 406);
-    assert.equal(opusOnly.errorBody?.error?.code, 'GW_ERR_TALK_NO_G711');
+    assert.equal(opusOnly.errorBody?.error?.code, 'GW_ERR_TALK_CODEC');
     assert.match(opusOnly.errorBody?.error?.message ?? '', /opus.*no PCMA or PCMU/i);
     assert.equal((await h.api(`/api/talks/${talk.body.talkId}`, { method: 'DELETE' })).status, 200);
   });

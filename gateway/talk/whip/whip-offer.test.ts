@@ -61,7 +61,7 @@ test('only the other law offered: that one is answered', () => {
   assert.deepEqual([r.payloadType, r.law], [0, 'PCMU']);
 });
 
-test('an offer without G.711 is refused with GW_ERR_TALK_NO_G711 naming what it had', () => {
+test('an offer without G.711 is refused with GW_ERR_TALK_CODEC naming what it had', () => {
   const opusOnly = CHROMIUM_MIC.replace('111 63 9 0 8 13 110 126', '111 63').replace(
     /a=rtpmap:(9|0|8|13|110|126) .*\r\n/g,
     '',
@@ -71,7 +71,7 @@ test('an offer without G.711 is refused with GW_ERR_TALK_NO_G711 naming what it 
     readWhipOffer(opusOnly, 'PCMA');
   } catch (err) {
     message = (err as Error).message;
-    assert.equal((err as GatewayError).code, 'GW_ERR_TALK_NO_G711');
+    assert.equal((err as GatewayError).code, 'GW_ERR_TALK_CODEC');
   }
   assert.match(message, /opus, red but no PCMA or PCMU/);
 });

@@ -25,7 +25,7 @@ const bad = (why: string): never => {
   throw new GatewayError('GW_ERR_BAD_SDP', `the WHIP offer is not usable: ${why}`);
 };
 
-/** Throws GatewayError GW_ERR_BAD_SDP or GW_ERR_TALK_NO_G711. */
+/** Throws GatewayError GW_ERR_BAD_SDP or GW_ERR_TALK_CODEC. */
 export function readWhipOffer(text: string, preferred: G711Law): WhipOffer {
   if (text.length === 0) {
     bad('the body is empty');
@@ -71,7 +71,7 @@ export function readWhipOffer(text: string, preferred: G711Law): WhipOffer {
   if (g711.length === 0) {
     const names = offered.map((pt) => m.rtp.find((r) => r.payload === pt)?.codec ?? String(pt));
     throw new GatewayError(
-      'GW_ERR_TALK_NO_G711',
+      'GW_ERR_TALK_CODEC',
       `the offer's audio has ${names.join(', ') || 'no codecs'} but no PCMA or PCMU: keep G.711 in the ` +
         'codec list (setCodecPreferences without it removes it); the gateway does not transcode Opus',
     );
