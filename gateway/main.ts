@@ -144,7 +144,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     streams,
     voice: {
       media: talkMedia,
-      store: voiceStore,
+      voiceStore,
       timeouts: { inviteMs: config['talk-invite-timeout'] * 1000 },
       hooks: {
         talkStarted: (mode) => voiceMetrics.talkStarted(mode),

@@ -108,7 +108,9 @@ for (const c of CASES) {
         `levels ${at1k.map((s) => s.dbfs).join(', ')}`,
       );
       const meter = Number(await page.$eval('.tile', (el) => (el as HTMLElement).dataset.talkLevel));
-      assert.ok(meter > -40, `the level meter reads ${meter} dBFS`);
+      // Chromium's noise suppression lowers a steady tone to about -40 dBFS within seconds
+      // (docs/voice.md §11); silence reads below -90.
+      assert.ok(meter > -60, `the level meter reads ${meter} dBFS`);
       const unmuted = await page.$eval('.tile video', (v) => !(v as HTMLVideoElement).muted);
       assert.equal(unmuted, true, 'talk mode: the tile plays the camera audio while talking');
       await page.screenshot({ path: screenshotPath(`voice-talking-${c.vendor}-${c.transport}.png`) });

@@ -16,8 +16,8 @@ import type { ManscdpCharset } from '../manscdp/charset.js';
 import { parseManscdp } from '../manscdp/codec.js';
 import type { PtzCommand } from '../ptz.js';
 import { isMediaRefusal, type LowerBackend } from './backend.js';
-import { BroadcastCall, type BroadcastCallInfo, type BroadcastEnd } from './broadcast-call.js';
-import type { BroadcastNotify } from '../manscdp/event.js';
+import type { BroadcastCallInfo, BroadcastEnd } from './broadcast-call.js';
+import { BroadcastCalls } from './broadcast-calls.js';
 import { CatalogNotifier, type CatalogChange } from './catalog-notifier.js';
 import type { BackoffOptions } from './backoff.js';
 import { planInvite } from './invite-plan.js';
@@ -97,7 +97,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly #responder: QueryResponder;
   readonly #catalog: CatalogNotifier;
   readonly #sessions = new Map<string, MediaSession>();
-  readonly #broadcasts = new Map<string, BroadcastCall>();
+  readonly #broadcasts: BroadcastCalls;
   #channelIds = new Set<string>();
   #clockOffsetMs = 0;
   #unsubscribeTransport: (() => void) | undefined;
@@ -163,6 +163,18 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       onPtz: (channelId, command) => this.safeEmit('ptz', { channelId, command }),
     });
     this.#catalog = new CatalogNotifier({ link: this.link, log: this.#log });
+    this.#broadcasts = new BroadcastCalls({
+      link: this.link,
+      backend: opts.backend,
+      mediaHost: () => opts.mediaHost ?? this.link.ua.publicHost,
+      mediaBindHost: opts.mediaBindHost ?? '0.0.0.0',
+      log: this.#log,
+      ownsId: (id) => this.ownsId(id),
+      closing: () => this.#closing !== undefined,
+      onNotify: (info) => this.safeEmit('broadcastNotify', info),
+      onStart: (info) => this.safeEmit('broadcastStart', info),
+      onEnd: (info, reason) => this.safeEmit('broadcastEnd', info, reason),
+    });
   }
 
   get state(): LowerPlatformState {
@@ -187,18 +199,12 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   /** Voice broadcasts in progress (the audio INVITEs we sent). */
   get broadcasts(): BroadcastCallInfo[] {
-    return [...this.#broadcasts.values()].map((b) => b.info);
+    return this.#broadcasts.infos;
   }
 
   /** The device hangs up (BYE) the broadcasts to `targetId`, or all of them. Returns how many. */
   hangUpBroadcasts(targetId?: string): number {
-    const calls = [...this.#broadcasts.values()].filter(
-      (b) => targetId === undefined || b.info.targetId === targetId,
-    );
-    for (const call of calls) {
-      call.close('bye-sent');
-    }
-    return calls.length;
+    return this.#broadcasts.hangUp(targetId);
   }
 
   /** The device clock: host time shifted by the last REGISTER 200 Date (time sync, docs/gb28181.md §1.4). */
@@ -249,9 +255,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   /** A request routed to this identity. Answers everything; never throws. */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
-    const broadcast = this.#broadcastOf(req);
-    if (broadcast) {
-      broadcast.handleRequest(req, tx);
+    if (this.#broadcasts.handleRequest(req, tx)) {
       return;
     }
     const session = this.#sessionOf(req);
@@ -313,9 +317,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       for (const s of [...this.#sessions.values()]) {
         s.close();
       }
-      for (const b of [...this.#broadcasts.values()]) {
-        b.close();
-      }
+      this.#broadcasts.closeAll();
       this.#catalog.close();
       this.#keepalive.stop();
       this.#unsubscribeTransport?.();
@@ -338,70 +340,10 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       void this.refreshChannels();
     }
     if (message.kind === 'BroadcastNotify') {
-      void this.#broadcast(message);
+      void this.#broadcasts.notify(message);
       return;
     }
     void this.#responder.handle(message);
-  }
-
-  /**
-   * The upper's Broadcast notify (docs/voice.md §2): answer with a Response (OK when the target
-   * is ours and has a speaker), then INVITE the upper for the audio unless the profile is a
-   * device that never does.
-   */
-  async #broadcast(notify: BroadcastNotify): Promise<void> {
-    const { targetId, sourceId } = notify;
-    const backend = this.#o.backend;
-    let speaker;
-    try {
-      speaker =
-        this.ownsId(targetId) && backend.openSpeaker && !this.#closing
-          ? await backend.openSpeaker(targetId, sourceId)
-          : undefined;
-    } catch (err) {
-      this.#log.warn({ err, targetId }, 'backend openSpeaker failed');
-    }
-    const accepted = speaker !== undefined && !isMediaRefusal(speaker) ? speaker : undefined;
-    const result = accepted ? 'OK' : 'ERROR';
-    await this.link
-      .sendManscdp({ kind: 'BroadcastResponse', sn: notify.sn, deviceId: targetId, result })
-      .catch((err: unknown) => this.#log.debug({ err }, 'Broadcast Response not delivered'));
-    this.safeEmit('broadcastNotify', { targetId, sourceId, result });
-    if (!accepted) {
-      return;
-    }
-    if (!this.profile.broadcast.invites) {
-      this.#log.info({ targetId, sourceId }, 'Broadcast answered OK; this profile never sends the INVITE');
-      accepted.close('no-invite');
-      return;
-    }
-    const call = await BroadcastCall.invite(
-      {
-        link: this.link,
-        targetId,
-        sourceId,
-        speaker: accepted,
-        mediaHost: this.#o.mediaHost ?? this.link.ua.publicHost,
-        mediaBindHost: this.#o.mediaBindHost ?? '0.0.0.0',
-        log: this.#log,
-        onEnd: (c, reason) => {
-          if (this.#broadcasts.get(c.callId) === c) {
-            this.#broadcasts.delete(c.callId);
-            this.safeEmit('broadcastEnd', c.info, reason);
-          }
-        },
-      },
-      (c) => this.#broadcasts.set(c.callId, c),
-    );
-    if (call) {
-      this.safeEmit('broadcastStart', call.info);
-    }
-  }
-
-  /** The broadcast dialog an in-dialog request from the upper belongs to. */
-  #broadcastOf(req: SipRequest): BroadcastCall | undefined {
-    const call = this.#broadcasts.get(req.headers.get('call-id') ?? '');
-    return call?.dialog && dialogIdOfRequest(req) === call.dialog.id ? call : undefined;
   }
 
   async #invite(req: SipRequest, tx: ServerTransaction): Promise<void> {

@@ -31,12 +31,8 @@ import type { PlayKind, PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
-import type { VoiceStore } from '../../store/voice-store.js';
-import type { TalkMedia } from '../../talk/talk-media.js';
-import type { TalkFailure, TalkMode } from '../../views/voice.js';
-import type { BroadcastTimeouts } from './broadcast/broadcast-target.js';
 import { Broadcasts } from './broadcast/broadcasts.js';
-import { VoiceService } from './broadcast/voice-service.js';
+import { VoiceService, type UpperVoiceOptions } from './broadcast/voice-service.js';
 import { DeviceMessenger } from './device-messenger.js';
 
 /** Silence on the old dialogs for this long after a new Call-ID confirms a restart. */
@@ -69,17 +65,7 @@ export interface UpperPlatformOptions {
   onStreamCreated?(stream: Stream, view: () => StreamView): void;
   viewersOf?(streamId: string): { webrtc: number; hls: number };
   /** Voice broadcast and talk (docs/voice.md); without it a device's audio INVITE gets 488. */
-  voice?: {
-    media: TalkMedia;
-    store: VoiceStore;
-    timeouts?: Partial<BroadcastTimeouts>;
-    publisherWaitMs?: number;
-    hooks?: {
-      talkStarted?(mode: TalkMode): void;
-      talkEnded?(mode: TalkMode): void;
-      failure?(failure: TalkFailure): void;
-    };
-  };
+  voice?: UpperVoiceOptions;
   hooks?: {
     registrationFailed?(reason: RegisterFailure, deviceId?: string): void;
     keepalive?(deviceId: string, latenessSec: number): void;
@@ -152,26 +138,20 @@ export class UpperPlatform implements GatewayServices {
       gatewayId: opts.ua.localId,
       log: opts.log.child({ part: 'broadcast' }),
     });
-    if (opts.voice) {
-      const v = opts.voice;
-      this.voice = new VoiceService({
+    this.voice =
+      opts.voice &&
+      new VoiceService({
+        ...opts.voice,
         ua: opts.ua,
         messenger: new DeviceMessenger(opts.ua),
         sessions: this.sessions,
         store: opts.store,
-        voiceStore: v.store,
-        media: v.media,
         broadcasts: this.#broadcasts,
         gatewayId: opts.ua.localId,
-        // The no-INVITE diagnosis comes within 10 s (docs/voice.md §7).
-        timeouts: { responseMs: 5_000, inviteMs: 8_000, ackMs: 32_000, ...v.timeouts },
         log: opts.log.child({ part: 'voice' }),
         checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
         startLive: (deviceId, channelId) => this.startLive(deviceId, channelId),
-        ...(v.publisherWaitMs === undefined ? {} : { publisherWaitMs: v.publisherWaitMs }),
-        ...(v.hooks ? { hooks: v.hooks } : {}),
       });
-    }
     this.#inbox = new Inbox(
       this.sessions,
       {

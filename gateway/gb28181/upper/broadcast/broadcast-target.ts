@@ -28,10 +28,10 @@ import {
 } from '../../sdp/broadcast.js';
 import { parseGbSdp } from '../../sdp/parse.js';
 import { writeGbSdp } from '../../sdp/write.js';
-import { isGbSsrc, ssrcToUint32 } from '../../ssrc.js';
+import { ssrcToUint32 } from '../../ssrc.js';
 import type { DeviceMessenger } from '../device-messenger.js';
 import type { DeviceSessions } from '../device-sessions.js';
-import { TalkDiagnosis } from './talk-diagnosis.js';
+import { noInviteCause, randomSsrc, TalkDiagnosis } from './talk-diagnosis.js';
 
 export interface BroadcastTimeouts {
   /** Waiting for the device's Broadcast Response (its absence alone fails nothing). */
@@ -355,21 +355,17 @@ export class BroadcastTarget {
   }
 
   #noInvite(): void {
-    if (!this.expectsInvite) {
-      return;
+    if (this.expectsInvite) {
+      this.#fail(
+        'no-invite',
+        noInviteCause({
+          deviceId: this.deviceId,
+          answered: this.state === 'waiting-invite',
+          waitedMs: this.#deps.timeouts.inviteMs,
+          addressedTo: [...new Set([this.sourceId, this.#deps.gatewayId])],
+        }),
+      );
     }
-    const s = Math.round(this.#deps.timeouts.inviteMs / 100) / 10;
-    const answered =
-      this.state === 'waiting-invite'
-        ? 'answered the Broadcast with OK but'
-        : 'sent no Broadcast Response and';
-    this.#fail(
-      'no-invite',
-      `device ${this.deviceId} ${answered} sent no audio INVITE within ${s} s ` +
-        `(we accept it addressed to ${this.sourceId}${this.sourceId === this.#deps.gatewayId ? '' : ` or to ${this.#deps.gatewayId}`}). ` +
-        'Usual causes: the device audio codec is not G.711A; its voice broadcast or "TCP broadcast" ' +
-        'option is off; it cannot reach our SIP address; or it talks only to the platform it has in its own settings.',
-    );
   }
 
   #fail(failure: TalkFailure, error: string): void {
@@ -400,15 +396,5 @@ export class BroadcastTarget {
     this.#leg?.close();
     this.#responded();
     this.#p.onEnded(this);
-  }
-}
-
-/** A y= for a device that sent none: '0' and nine random digits (written back in our answer). */
-function randomSsrc(): string {
-  for (;;) {
-    const s = `0${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}`;
-    if (isGbSsrc(s)) {
-      return s;
-    }
   }
 }

@@ -32,21 +32,12 @@ export interface AudioRelay {
   close(reason: string): void;
 }
 
-export interface VoiceServiceOptions {
-  ua: SipUserAgent;
-  messenger: DeviceMessenger;
-  sessions: DeviceSessions;
-  store: DeviceStore;
-  voiceStore: VoiceStore;
+/** What the composition root gives the upper platform for voice (the rest is the platform's). */
+export interface UpperVoiceOptions {
   media: TalkMedia;
-  broadcasts: Broadcasts;
-  gatewayId: string;
-  timeouts: BroadcastTimeouts;
-  log: Logger;
-  /** Throws the API error when the device is unknown or offline or has no such channel. */
-  checkChannel(deviceId: string, channelId: string): void;
-  /** Talk mode: the channel's live stream (its audio is the answer). */
-  startLive(deviceId: string, channelId: string): Promise<{ streamId: string }>;
+  voiceStore: VoiceStore;
+  /** Default: Response 5 s, INVITE 8 s (the no-INVITE diagnosis within 10 s), ACK 32 s. */
+  timeouts?: Partial<BroadcastTimeouts>;
   /** A WHIP talk nobody publishes to ends after this. Default 30 000 ms. */
   publisherWaitMs?: number;
   hooks?: {
@@ -56,6 +47,22 @@ export interface VoiceServiceOptions {
   };
 }
 
+export interface VoiceServiceOptions extends UpperVoiceOptions {
+  ua: SipUserAgent;
+  messenger: DeviceMessenger;
+  sessions: DeviceSessions;
+  store: DeviceStore;
+  broadcasts: Broadcasts;
+  gatewayId: string;
+  log: Logger;
+  /** Throws the API error when the device is unknown or offline or has no such channel. */
+  checkChannel(deviceId: string, channelId: string): void;
+  /** Talk mode: the channel's live stream (its audio is the answer). */
+  startLive(deviceId: string, channelId: string): Promise<{ streamId: string }>;
+}
+
+const DEFAULT_TIMEOUTS: BroadcastTimeouts = { responseMs: 5_000, inviteMs: 8_000, ackMs: 32_000 };
+
 /** Talks kept for GET after they ended, so a failure can still be read. */
 const ENDED_KEPT = 100;
 /** At most this many channels in one talk. */
@@ -63,6 +70,7 @@ export const MAX_TALK_TARGETS = 64;
 
 export class VoiceService implements VoiceServices {
   readonly #o: VoiceServiceOptions;
+  readonly #timeouts: BroadcastTimeouts;
   readonly #talks = new Map<string, TalkRecord>();
   readonly #ended = new Map<string, TalkRecord>();
   #sn = 100_000 + Math.floor(Math.random() * 800_000);
@@ -70,6 +78,7 @@ export class VoiceService implements VoiceServices {
 
   constructor(opts: VoiceServiceOptions) {
     this.#o = opts;
+    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   }
 
   /** The talk a WHIP request names (the WHIP router's resolveTalk). */
@@ -168,7 +177,7 @@ export class VoiceService implements VoiceServices {
       await this.#startTargets(talk, [target], 'clip');
       const t = talk.targets[0];
       // The device INVITEs after its Response: wait for the leg, then for a TCP device to connect.
-      await this.#until(talk, () => t.leg !== undefined || t.done, this.#o.timeouts.inviteMs + 1000);
+      await this.#until(talk, () => t.leg !== undefined || t.done, this.#timeouts.inviteMs + 1000);
       const leg = t.leg;
       if (!leg || t.done) {
         talk.end(t.diagnosis.error ?? 'the device never took the clip');
@@ -283,7 +292,7 @@ export class VoiceService implements VoiceServices {
           voiceStore: this.#o.voiceStore,
           media: this.#o.media,
           gatewayId: this.#o.gatewayId,
-          timeouts: this.#o.timeouts,
+          timeouts: this.#timeouts,
           log: this.#o.log.child({ talkId: talk.talkId }),
           nextSn: () => this.#nextSn(),
           onFailure: (failure) => this.#o.hooks?.failure?.(failure),
