@@ -3,7 +3,7 @@
 import { ConfigSchema, type GatewayConfig } from './config.js';
 
 const MEANING: Record<keyof GatewayConfig, string> = {
-  'sip-host': 'SIP listen address (UDP and TCP)',
+  'sip-host': 'SIP listen address (UDP and TCP); media and WebRTC sockets bind there too',
   'sip-port': 'SIP port (UDP and TCP)',
   'sip-id': "the gateway's 20-digit SIP ID",
   realm: 'SIP domain / digest realm (10 digits)',

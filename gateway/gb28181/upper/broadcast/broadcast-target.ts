@@ -40,6 +40,8 @@ export interface BroadcastTimeouts {
   inviteMs: number;
   /** Our 200 unacknowledged this long: BYE (RFC 3261 §13.3.1.4, 64·T1). */
   ackMs: number;
+  /** TCP passive: the device must connect to our media port within this after our 200. */
+  connectMs: number;
 }
 
 export interface BroadcastTargetDeps {
@@ -308,7 +310,20 @@ export class BroadcastTarget {
       (err: unknown) => this.#fail('media', `could not connect to the device's media port: ${String(err)}`),
     );
     if (leg.transport === 'tcp-passive') {
-      void leg.whenConnected().then(() => this.#connected(leg));
+      // The device said it connects (setup:active): one that never does ends the target.
+      const timer = setTimeout(() => {
+        if (!leg.connected) {
+          this.#fail(
+            'media',
+            `device ${this.deviceId} did not connect to our TCP media port ${leg.localPort}`,
+          );
+        }
+      }, this.#deps.timeouts.connectMs);
+      timer.unref();
+      void leg.whenConnected().then(() => {
+        clearTimeout(timer);
+        this.#connected(leg);
+      });
     }
   }
 

@@ -36,7 +36,7 @@ export interface AudioRelay {
 export interface UpperVoiceOptions {
   media: TalkMedia;
   voiceStore: VoiceStore;
-  /** Default: Response 5 s, INVITE 8 s (the no-INVITE diagnosis within 10 s), ACK 32 s. */
+  /** Default: Response 5 s, INVITE 8 s (the no-INVITE diagnosis within 10 s), ACK 32 s, TCP connect 10 s. */
   timeouts?: Partial<BroadcastTimeouts>;
   /** A WHIP talk nobody publishes to ends after this. Default 30 000 ms. */
   publisherWaitMs?: number;
@@ -61,7 +61,12 @@ export interface VoiceServiceOptions extends UpperVoiceOptions {
   startLive(deviceId: string, channelId: string): Promise<{ streamId: string }>;
 }
 
-const DEFAULT_TIMEOUTS: BroadcastTimeouts = { responseMs: 5_000, inviteMs: 8_000, ackMs: 32_000 };
+const DEFAULT_TIMEOUTS: BroadcastTimeouts = {
+  responseMs: 5_000,
+  inviteMs: 8_000,
+  ackMs: 32_000,
+  connectMs: 10_000,
+};
 
 /** Talks kept for GET after they ended, so a failure can still be read. */
 const ENDED_KEPT = 100;
