@@ -31,6 +31,11 @@ import type { PlayKind, PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
+import type { DeviceEventControl, EventIntake, SubscriptionEvent } from '../../views/events.js';
+import { MemorySubscriptionStore, type SubscriptionStore } from '../../store/subscription-store.js';
+import { UpperDeviceEvents } from './device-event-control.js';
+import { EventNotifications } from './event-notifications.js';
+import { DeviceSubscriptions, type SubscriptionSettings } from './subscriptions/device-subscriptions.js';
 
 /** Silence on the old dialogs for this long after a new Call-ID confirms a restart. */
 const RESTART_SETTLE_MS = 1000;
@@ -61,16 +66,28 @@ export interface UpperPlatformOptions {
   /** Called for every new stream: subscribe outputs (HLS) here. */
   onStreamCreated?(stream: Stream, view: () => StreamView): void;
   viewersOf?(streamId: string): { webrtc: number; hls: number };
+  /** Where alarms, positions and device/channel changes go (gateway/events/); none: logged only. */
+  events?: EventIntake;
+  /** Subscriptions to devices (docs/events.md §6); default: none automatic, 3600 s, 5 s interval. */
+  subscriptions?: Partial<SubscriptionSettings>;
+  /** Where subscriptions are kept; default in memory. */
+  subscriptionStore?: SubscriptionStore;
   hooks?: {
     registrationFailed?(reason: RegisterFailure, deviceId?: string): void;
     keepalive?(deviceId: string, latenessSec: number): void;
     ingest?: PlaySessionDeps['onIngestStats'];
     firstKeyframe?(kind: PlayKind, seconds: number): void;
+    subscriptionActive?(event: SubscriptionEvent): void;
+    subscriptionFailed?(event: SubscriptionEvent): void;
   };
 }
 
 export class UpperPlatform implements GatewayServices {
   readonly sessions: DeviceSessions;
+  /** Subscriptions, guard and alarm reset, for the events API. */
+  readonly deviceEvents: DeviceEventControl;
+  readonly subscriptions: DeviceSubscriptions;
+  readonly #notifications: EventNotifications;
   readonly #o: UpperPlatformOptions;
   readonly #registrar: Registrar;
   readonly #inbox: Inbox;
@@ -104,7 +121,33 @@ export class UpperPlatform implements GatewayServices {
       log: opts.log,
       timeZone: opts.timeZone,
       ...(opts.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: opts.queryTimeoutMs }),
+      onChannelChange: (deviceId, channelId, status, event) =>
+        opts.events?.channel({ deviceId, channelId, status, event }),
     });
+    this.#notifications = new EventNotifications({
+      ua: opts.ua,
+      intake: opts.events,
+      timeZone: opts.timeZone,
+      log: opts.log.child({ part: 'events' }),
+    });
+    this.subscriptions = new DeviceSubscriptions({
+      ua: opts.ua,
+      sessions: this.sessions,
+      store: opts.subscriptionStore ?? new MemorySubscriptionStore(),
+      settings: {
+        autoSubscribe: [],
+        expiresSec: 3600,
+        positionIntervalSec: 5,
+        ...opts.subscriptions,
+      },
+      nextSn: () => this.#devices.nextSn(),
+      hooks: {
+        active: (e) => opts.hooks?.subscriptionActive?.(e),
+        failed: (e) => opts.hooks?.subscriptionFailed?.(e),
+      },
+      log: opts.log.child({ part: 'subscriptions' }),
+    });
+    this.deviceEvents = new UpperDeviceEvents(this.subscriptions, this.#devices, opts.store);
     this.#plays = new Plays({
       ua: opts.ua,
       store: opts.store,
@@ -136,6 +179,8 @@ export class UpperPlatform implements GatewayServices {
     );
     this.sessions.events.on('online', (deviceId, cause) => {
       opts.log.info({ deviceId, cause }, 'device online');
+      opts.events?.device({ deviceId, online: true, reason: cause });
+      this.subscriptions.deviceOnline(deviceId);
       // A registration kept across our restart changed nothing on the device's side: its catalog
       // is asked for again only when we never got one.
       if (cause === 'restored' && opts.store.countChannels(deviceId) > 0) {
@@ -152,11 +197,15 @@ export class UpperPlatform implements GatewayServices {
     );
     this.sessions.events.on('offline', (deviceId, reason) => {
       opts.log.warn({ deviceId, reason }, 'device offline');
+      opts.events?.device({ deviceId, online: false, reason });
+      this.subscriptions.deviceOffline(deviceId);
       this.#plays.closeDevice(deviceId, `device offline: ${reason}`);
     });
-    this.sessions.events.on('restarted', (deviceId, previousCallId, callId) =>
-      this.#onDeviceRestarted(deviceId, `Call-ID ${previousCallId} → ${callId}`),
-    );
+    this.sessions.events.on('restarted', (deviceId, previousCallId, callId) => {
+      // Its subscription dialogs died with it: subscribe again at once (docs/events.md §6).
+      this.subscriptions.deviceOnline(deviceId, { restarted: true });
+      this.#onDeviceRestarted(deviceId, `Call-ID ${previousCallId} → ${callId}`);
+    });
     this.sessions.events.on('keepalive', (deviceId, lateness) => opts.hooks?.keepalive?.(deviceId, lateness));
     opts.ua.onRequest((req, tx) => this.#onRequest(req, tx));
     opts.ua.transport.onConnectionClose((info) => this.sessions.connectionClosed(info.connectionId));
@@ -187,6 +236,8 @@ export class UpperPlatform implements GatewayServices {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#catalogTimer);
+    // Expires: 0 to every device we subscribed to, while the transport is still up.
+    await this.subscriptions.close();
     this.#plays.closeAll('shutdown');
     this.sessions.close();
     this.#devices.close();
@@ -205,8 +256,18 @@ export class UpperPlatform implements GatewayServices {
     switch (req.method) {
       case 'REGISTER':
         return this.#registrar.handle(req, tx);
+      case 'NOTIFY': {
+        // Our subscription's state first; the inbox answers 200 and applies the body as for a
+        // MESSAGE (catalog changes, alarms, positions). A NOTIFY without a body (RFC 6665's
+        // immediate one, or a terminated one) has nothing to apply.
+        const sub = this.subscriptions.noteNotify(req);
+        if (sub && req.body.length === 0) {
+          tx.respond(200);
+          return;
+        }
+        return this.#inbox.handle(req, tx);
+      }
       case 'MESSAGE':
-      case 'NOTIFY':
         return this.#inbox.handle(req, tx);
       case 'BYE':
         return this.#plays.handleBye(req, tx);
@@ -281,7 +342,10 @@ export class UpperPlatform implements GatewayServices {
       case 'MediaStatus':
         return;
       case 'AlarmNotify':
-        this.#o.log.info({ deviceId: session.deviceId, alarm: m }, 'alarm');
+        this.#notifications.alarm(m, session);
+        return;
+      case 'MobilePositionNotify':
+        this.#notifications.position(m, session);
         return;
       default:
         this.#o.log.debug({ deviceId: session.deviceId, kind: m.kind }, 'MANSCDP message not handled');
@@ -332,6 +396,15 @@ export class UpperPlatform implements GatewayServices {
     return this.#devices.queryRecords(deviceId, channelId, start, end);
   }
 
+  /** GuardCmd/AlarmCmd as given (a cascade forwards its upper's, docs/gb28181.md §5.3). */
+  deviceControl(
+    deviceId: string,
+    targetId: string,
+    command: Extract<ManscdpMessage, { kind: 'DeviceControl' }>['command'],
+  ): Promise<'OK' | null> {
+    return this.#devices.controlWithResult(deviceId, targetId, command);
+  }
+
   // ---------- plays ----------
 
   /** The identity of an active play, to invite it again elsewhere. */
@@ -377,6 +450,11 @@ export class UpperPlatform implements GatewayServices {
   }
 
   get stats() {
-    return { inbox: this.#inbox.stats, pendingQueries: this.#devices.pendingCount, plays: this.#plays.size };
+    return {
+      inbox: this.#inbox.stats,
+      pendingQueries: this.#devices.pendingCount,
+      plays: this.#plays.size,
+      events: this.#notifications.stats,
+    };
   }
 }
