@@ -68,8 +68,17 @@ export function refusedAddress(host: string): string | undefined {
     if (h.startsWith('ff')) {
       return 'multicast address';
     }
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
-    return mapped ? refusedAddress(mapped[1]) : undefined;
+    // IPv4-mapped (RFC 4291 §2.5.5.2), dotted or as WHATWG URL writes it (::ffff:a9fe:a9fe).
+    const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
+    if (dotted) {
+      return refusedAddress(dotted[1]);
+    }
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
+    if (hex) {
+      const [hi, lo] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
+      return refusedAddress(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+    }
+    return undefined;
   }
   return undefined;
 }
