@@ -48,6 +48,7 @@ const MEANING: Record<keyof GatewayConfig, string> = {
   'sse-heartbeat': 'seconds between SSE keep-alive comments',
   'sse-max-buffer-kb': 'an SSE client with more unsent than this (KiB) is dropped',
   'webhook-timeout': 'seconds one webhook request may take',
+  'webhook-retry-base': 'first webhook retry after about this many seconds (doubling, capped at 60 s)',
   'webhook-retry-max': 'seconds a webhook event is retried before it is a dead letter',
   'webhook-queue': 'events waiting per webhook; beyond it new ones are dead letters',
   'map-tiles': 'tile URL template of the demo map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (empty: none)',

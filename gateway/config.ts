@@ -108,6 +108,8 @@ export const ConfigSchema = z.object({
   'sse-max-buffer-kb': int(16, 65536).default(1024),
   /** Seconds one webhook request may take. */
   'webhook-timeout': int(1, 60).default(5),
+  /** First webhook retry after about this many seconds; doubles up to 60 s. */
+  'webhook-retry-base': z.coerce.number().min(0.01).max(60).default(1),
   /** Seconds a webhook event is retried before it is a dead letter. */
   'webhook-retry-max': int(10, 86400).default(600),
   /** Events waiting per webhook; beyond it new ones are dead letters. */

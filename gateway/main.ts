@@ -121,6 +121,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     post: webhookPost.post,
     policy: {
       timeoutMs: config['webhook-timeout'] * 1000,
+      baseDelayMs: config['webhook-retry-base'] * 1000,
       maxRetryMs: config['webhook-retry-max'] * 1000,
       maxQueue: config['webhook-queue'],
     },
