@@ -51,7 +51,8 @@ const MEANING: Record<keyof GatewayConfig, string> = {
   'webhook-retry-base': 'first webhook retry after about this many seconds (doubling, capped at 60 s)',
   'webhook-retry-max': 'seconds a webhook event is retried before it is a dead letter',
   'webhook-queue': 'events waiting per webhook; beyond it new ones are dead letters',
-  'map-tiles': 'tile URL template of the demo map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (empty: none)',
+  'map-tiles':
+    'tile URL template of the demo map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (empty: none)',
   cascade: 'upper platforms to register to, as a JSON list (docs/cascade.md)',
   'cascade-config': 'YAML or JSON file holding the cascade list',
 };

@@ -87,9 +87,14 @@ export const ConfigSchema = z.object({
    */
   'subscribe-on-register': z
     .string()
-    .regex(/^(none|(alarm|mobile-position|catalog)(,(alarm|mobile-position|catalog))*)$/, 'none, or a comma list of alarm, mobile-position, catalog')
+    .regex(
+      /^(none|(alarm|mobile-position|catalog)(,(alarm|mobile-position|catalog))*)$/,
+      'none, or a comma list of alarm, mobile-position, catalog',
+    )
     .default('none')
-    .transform((s) => (s === 'none' ? [] : [...new Set(s.split(','))]) as ('alarm' | 'mobile-position' | 'catalog')[]),
+    .transform(
+      (s) => (s === 'none' ? [] : [...new Set(s.split(','))]) as ('alarm' | 'mobile-position' | 'catalog')[],
+    ),
   /** Expires asked for in SUBSCRIBE (seconds); refreshed before the device's grant ends. */
   'subscription-expires': int(30, 86400).default(3600),
   /** MobilePosition report interval asked for (seconds). */

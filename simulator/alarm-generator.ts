@@ -6,9 +6,16 @@ import type { LowerAlarm } from '../gateway/gb28181/lower/backend.js';
 import { seededRandom } from './deterministic.js';
 
 export type SimAlarmKind = 'video-loss' | 'motion' | 'intrusion' | 'tamper' | 'alarm-input';
-export const SIM_ALARM_KINDS: readonly SimAlarmKind[] = ['video-loss', 'motion', 'intrusion', 'tamper', 'alarm-input'];
+export const SIM_ALARM_KINDS: readonly SimAlarmKind[] = [
+  'video-loss',
+  'motion',
+  'intrusion',
+  'tamper',
+  'alarm-input',
+];
 
-export const isSimAlarmKind = (s: string): s is SimAlarmKind => (SIM_ALARM_KINDS as readonly string[]).includes(s);
+export const isSimAlarmKind = (s: string): s is SimAlarmKind =>
+  (SIM_ALARM_KINDS as readonly string[]).includes(s);
 
 /** What each kind is on the wire. Alarm input has no AlarmType of its own in the 2016 tables. */
 export const ALARM_KINDS: Record<
@@ -69,7 +76,9 @@ export class AlarmGenerator {
     const kind = o.kinds[Math.floor(this.#random() * o.kinds.length)];
     const spec = ALARM_KINDS[kind];
     const sourceId =
-      kind === 'alarm-input' ? o.alarmInputId : o.channelIds[Math.floor(this.#random() * o.channelIds.length)];
+      kind === 'alarm-input'
+        ? o.alarmInputId
+        : o.channelIds[Math.floor(this.#random() * o.channelIds.length)];
     const timeMs = (o.now ?? Date.now)();
     const at = kind === 'alarm-input' ? undefined : o.locate?.(sourceId, timeMs);
     return {

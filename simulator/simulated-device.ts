@@ -236,7 +236,11 @@ export class SimulatedDevice implements LowerBackend {
     }
     const c = this.#channels[i];
     return routeFix(
-      { longitude: c.longitude ?? 117.2272, latitude: c.latitude ?? 31.8206, phase: i / this.#channels.length },
+      {
+        longitude: c.longitude ?? 117.2272,
+        latitude: c.latitude ?? 31.8206,
+        phase: i / this.#channels.length,
+      },
       epochMs,
     );
   }
@@ -251,7 +255,11 @@ export class SimulatedDevice implements LowerBackend {
       timeMs: now,
       altitude: 30,
       ...routeFix(
-        { longitude: c.longitude ?? 117.2272, latitude: c.latitude ?? 31.8206, phase: i / this.#channels.length },
+        {
+          longitude: c.longitude ?? 117.2272,
+          latitude: c.latitude ?? 31.8206,
+          phase: i / this.#channels.length,
+        },
         now,
       ),
     }));

@@ -71,7 +71,8 @@ serveRpc(() => {
       return c;
     },
     /** Alarms at an exact rate from every registered device (suite `events`). */
-    raiseAlarms: (p: { ratePerSec: number; durationSec: number }) => offerAlarms(fleets, p.ratePerSec, p.durationSec),
+    raiseAlarms: (p: { ratePerSec: number; durationSec: number }) =>
+      offerAlarms(fleets, p.ratePerSec, p.durationSec),
     close: async () => {
       await Promise.all(fleets.map((f) => f.close()));
       fleets.length = 0;

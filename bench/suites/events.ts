@@ -74,7 +74,11 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput> {
     ctx.progress(0.3, `${rate} alarms/s for ${durationSec} s`);
     const gw = await openWindow(rig.gw);
     const sim = await openWindow(rig.sim);
-    const load = await rig.sim.call<AlarmLoadResult>('raiseAlarms', { ratePerSec: rate, durationSec }, 120_000);
+    const load = await rig.sim.call<AlarmLoadResult>(
+      'raiseAlarms',
+      { ratePerSec: rate, durationSec },
+      120_000,
+    );
     const g = await gw.close();
     const s = await sim.close();
     ctx.progress(0.8, 'waiting for the event stream and the webhook to drain');
@@ -88,9 +92,14 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput> {
     }
     const prom1 = await rig.gw.call<string>('prom');
     const stored = promSum(prom1, 'gb_alarms_received_total') - promSum(prom0, 'gb_alarms_received_total');
-    const duplicates = promSum(prom1, 'gb_alarms_duplicate_total') - promSum(prom0, 'gb_alarms_duplicate_total');
-    const sseDropped = promSum(prom1, 'gb_events_failed_total', 'sink="sse"') - promSum(prom0, 'gb_events_failed_total', 'sink="sse"');
-    const delays = stream.events.map((e) => e.receivedAtMs - Date.parse((e.data as { receivedAt: string }).receivedAt));
+    const duplicates =
+      promSum(prom1, 'gb_alarms_duplicate_total') - promSum(prom0, 'gb_alarms_duplicate_total');
+    const sseDropped =
+      promSum(prom1, 'gb_events_failed_total', 'sink="sse"') -
+      promSum(prom0, 'gb_events_failed_total', 'sink="sse"');
+    const delays = stream.events.map(
+      (e) => e.receivedAtMs - Date.parse((e.data as { receivedAt: string }).receivedAt),
+    );
     const uniqueOnStream = new Set(stream.events.map((e) => (e.data as { alarmId: string }).alarmId)).size;
     ctx.log(
       `  ${load.offered} offered in ${load.seconds} s: ${load.answered2xx} answered 2xx (p50 ${load.answerP50Ms} ms, p99 ${load.answerP99Ms} ms), ` +
@@ -99,7 +108,9 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput> {
     );
     const notes: string[] = [];
     if (load.scheduleLagMs > 200) {
-      notes.push(`The load generator fell ${load.scheduleLagMs} ms behind its schedule: the offered rate was lower than ${rate}/s.`);
+      notes.push(
+        `The load generator fell ${load.scheduleLagMs} ms behind its schedule: the offered rate was lower than ${rate}/s.`,
+      );
     }
     if (sseDropped > 0) {
       notes.push(`${sseDropped} SSE client(s) were dropped as too slow during the storm.`);
@@ -206,7 +217,9 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput> {
       method,
       metrics,
       notes,
-      steps: [{ ...load, stored, duplicates, uniqueOnStream, webhook: receiver.count(), gateway: g, simulator: s }],
+      steps: [
+        { ...load, stored, duplicates, uniqueOnStream, webhook: receiver.count(), gateway: g, simulator: s },
+      ],
       charts: [],
     };
   } finally {
@@ -217,4 +230,9 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput> {
   }
 }
 
-export const eventsSuite: Suite = { name: 'events', title: 'Alarm storm: SIP, store, event stream', estimateSec: 60, run };
+export const eventsSuite: Suite = {
+  name: 'events',
+  title: 'Alarm storm: SIP, store, event stream',
+  estimateSec: 60,
+  run,
+};

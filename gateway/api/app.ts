@@ -91,7 +91,10 @@ function validated(route: ApiRoute, checkResponse: boolean) {
         }
       }
       if (alternate) {
-        res.status(route.status ?? 200).type(alternate).send(JSON.stringify(result));
+        res
+          .status(route.status ?? 200)
+          .type(alternate)
+          .send(JSON.stringify(result));
       } else {
         res.status(route.status ?? 200).json(result);
       }

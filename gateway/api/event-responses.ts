@@ -87,7 +87,10 @@ export const SubscriptionDefaultsBody = z.object({
 
 export const ControlAnswerBody = z.object({
   ok: z.literal(true),
-  result: z.literal('OK').nullable().describe("'OK' when the device confirmed with its Response; null when only SIP 200 came"),
+  result: z
+    .literal('OK')
+    .nullable()
+    .describe("'OK' when the device confirmed with its Response; null when only SIP 200 came"),
 }) satisfies z.ZodType<ControlAnswer>;
 
 export const WebhookBody = z.object({

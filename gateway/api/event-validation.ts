@@ -18,9 +18,15 @@ export const AlarmListQuery = z.strictObject({
   until: IsoTime.optional(),
   priority: intText(1, 4).optional(),
   type: intText(0, 1000).optional(),
-  acknowledged: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  acknowledged: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   limit: intText(1, 1000).default(100),
-  before: z.string().regex(/^\d{1,15}$/, 'an alarmId').optional(),
+  before: z
+    .string()
+    .regex(/^\d{1,15}$/, 'an alarmId')
+    .optional(),
 });
 
 export const AlarmParams = z.object({ alarmId: z.string().regex(/^\d{1,15}$/, 'an alarmId') });
@@ -38,7 +44,8 @@ export const TrackQuery = z
   )
   .refine(
     (q) =>
-      !(q.start instanceof Date && q.end instanceof Date) || q.end.getTime() - q.start.getTime() <= 7 * 86_400_000,
+      !(q.start instanceof Date && q.end instanceof Date) ||
+      q.end.getTime() - q.start.getTime() <= 7 * 86_400_000,
     'the range may span at most 7 days',
   );
 
@@ -54,7 +61,10 @@ export const SubscriptionParams = z.object({
 });
 
 export const SubscriptionDefaultsInput = z.strictObject({
-  events: z.array(z.enum(SUBSCRIPTION_EVENTS as ['alarm', 'mobile-position', 'catalog'])).max(3).nullable(),
+  events: z
+    .array(z.enum(SUBSCRIPTION_EVENTS as ['alarm', 'mobile-position', 'catalog']))
+    .max(3)
+    .nullable(),
 });
 
 export const GuardBody = z.strictObject({ armed: z.boolean() });
@@ -66,7 +76,10 @@ export const AlarmResetBody = z.strictObject({
 
 export const WebhookCreateBody = z.strictObject({
   url: z.string().min(1).max(2048),
-  events: z.array(z.enum(EVENT_TYPES as [EventType, ...EventType[]])).min(1).max(EVENT_TYPES.length),
+  events: z
+    .array(z.enum(EVENT_TYPES as [EventType, ...EventType[]]))
+    .min(1)
+    .max(EVENT_TYPES.length),
   secret: z.string().min(16, 'a secret has at least 16 characters').max(256).optional(),
 });
 

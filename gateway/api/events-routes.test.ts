@@ -141,9 +141,18 @@ test('alarms list newest first with filters; bad filters are 400; ack is 404 for
   }[];
   assert.ok(list.length >= 2);
   assert.ok(Number(list[0].alarmId) > Number(list[1].alarmId));
-  const p2 = (await (await fetch(`${base}/api/alarms?priority=2`, { headers: auth })).json()) as { priority: number }[];
+  const p2 = (await (await fetch(`${base}/api/alarms?priority=2`, { headers: auth })).json()) as {
+    priority: number;
+  }[];
   assert.ok(p2.every((a) => a.priority === 2));
-  for (const q of ['priority=9', 'limit=0', 'acknowledged=maybe', 'since=yesterday', 'deviceId=123', 'bogus=1']) {
+  for (const q of [
+    'priority=9',
+    'limit=0',
+    'acknowledged=maybe',
+    'since=yesterday',
+    'deviceId=123',
+    'bogus=1',
+  ]) {
     const res = await fetch(`${base}/api/alarms?${q}`, { headers: auth });
     assert.equal(res.status, 400, q);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'GW_ERR_BAD_REQUEST');
@@ -190,7 +199,9 @@ test('a track is JSON by default and a GeoJSON LineString Feature with Accept: a
   ]);
   assert.equal(feature.properties.reports, 3);
   assert.equal(feature.properties.times.length, 2);
-  const latest = (await (await fetch(`${base}/api/positions`, { headers: auth })).json()) as { longitude: number }[];
+  const latest = (await (await fetch(`${base}/api/positions`, { headers: auth })).json()) as {
+    longitude: number;
+  }[];
   assert.deepEqual(
     latest.map((p) => p.longitude),
     [117.2],
@@ -218,15 +229,24 @@ test('webhooks: 201 with the view, the secret never shown again, refused URLs ar
   });
   assert.equal(bad.status, 400);
   assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'GW_ERR_WEBHOOK_URL');
-  assert.equal((await fetch(`${base}/api/webhooks/${webhookId}`, { method: 'DELETE', headers: auth })).status, 200);
+  assert.equal(
+    (await fetch(`${base}/api/webhooks/${webhookId}`, { method: 'DELETE', headers: auth })).status,
+    200,
+  );
   const again = await fetch(`${base}/api/webhooks/${webhookId}`, { method: 'DELETE', headers: auth });
   assert.equal(again.status, 404);
 });
 
 test('GET /api/events needs the bearer token or a signed events token', async () => {
   assert.equal((await fetch(`${base}/api/events`)).status, 401);
-  assert.equal((await fetch(`${base}/api/events?token=${signer.sign('x_y', 60)}`)).status, 401, 'a media token is not an events token');
-  const { url } = (await (await fetch(`${base}/api/events/token`, { method: 'POST', headers: auth })).json()) as {
+  assert.equal(
+    (await fetch(`${base}/api/events?token=${signer.sign('x_y', 60)}`)).status,
+    401,
+    'a media token is not an events token',
+  );
+  const { url } = (await (
+    await fetch(`${base}/api/events/token`, { method: 'POST', headers: auth })
+  ).json()) as {
     url: string;
   };
   const frames = await readSse(base + url, {}, (f) => f.some((x) => x.includes(': connected')));
@@ -251,14 +271,22 @@ test('a client reconnecting with Last-Event-ID gets what it missed; one too far 
   bus.publish('device', { deviceId: DEV, online: true, reason: 'returned' });
   const missed = bus.publish('channel', { deviceId: DEV, channelId: CH, status: 'OFF', event: 'VLOST' });
   const replay = dataFrames(
-    await readSse(`${base}/api/events`, { ...auth, 'Last-Event-ID': first.id }, (f) => dataFrames(f).length >= 2),
+    await readSse(
+      `${base}/api/events`,
+      { ...auth, 'Last-Event-ID': first.id },
+      (f) => dataFrames(f).length >= 2,
+    ),
   );
   assert.deepEqual(
     replay.map((f) => f.split('\n')[0]),
     [`id: ${first.id.replace(/\d+$/, (n) => String(Number(n) + 1))}`, `id: ${missed.id}`],
   );
   const viaQuery = dataFrames(
-    await readSse(`${base}/api/events?types=channel&lastEventId=${first.id}`, auth, (f) => dataFrames(f).length >= 1),
+    await readSse(
+      `${base}/api/events?types=channel&lastEventId=${first.id}`,
+      auth,
+      (f) => dataFrames(f).length >= 1,
+    ),
   );
   assert.equal(viaQuery[0].split('\n')[0], `id: ${missed.id}`);
   // The backlog holds 50: push the first one out of it.
@@ -272,7 +300,11 @@ test('a client reconnecting with Last-Event-ID gets what it missed; one too far 
 });
 
 test('an idle stream carries heartbeat comments', async () => {
-  const frames = await readSse(`${base}/api/events?types=stream`, auth, (f) => f.filter((x) => x.startsWith(': ping')).length >= 2);
+  const frames = await readSse(
+    `${base}/api/events?types=stream`,
+    auth,
+    (f) => f.filter((x) => x.startsWith(': ping')).length >= 2,
+  );
   assert.ok(frames.filter((x) => x.startsWith(': ping')).length >= 2);
 });
 

@@ -39,7 +39,12 @@ export function eventStream(o: EventStreamOptions): RequestHandler & { readonly 
     const bearer = bearerToken(req);
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
     if (!(bearer && tokensEqual(bearer, o.apiToken)) && !o.signer.verify(EVENTS_TOKEN_RESOURCE, token)) {
-      next(new GatewayError('GW_ERR_UNAUTHORIZED', 'a bearer token or a signed ?token= (POST /api/events/token) is required'));
+      next(
+        new GatewayError(
+          'GW_ERR_UNAUTHORIZED',
+          'a bearer token or a signed ?token= (POST /api/events/token) is required',
+        ),
+      );
       return;
     }
     const types = parseTypes(req.query.types);
@@ -62,8 +67,8 @@ export function eventStream(o: EventStreamOptions): RequestHandler & { readonly 
 
     const maxBuffer = o.maxBufferBytes ?? 1024 * 1024;
     let open = true;
-    let heartbeat: NodeJS.Timeout | undefined;
-    let unfollow: (() => void) | undefined;
+    // Set once the stream is set up; close() may run before (a write that already overflows).
+    const held: { heartbeat?: NodeJS.Timeout; unfollow?: () => void } = {};
     clients++;
     o.observer?.sseClients(clients);
     const close = (): void => {
@@ -71,8 +76,8 @@ export function eventStream(o: EventStreamOptions): RequestHandler & { readonly 
         return;
       }
       open = false;
-      clearInterval(heartbeat);
-      unfollow?.();
+      clearInterval(held.heartbeat);
+      held.unfollow?.();
       clients--;
       o.observer?.sseClients(clients);
     };
@@ -104,7 +109,7 @@ export function eventStream(o: EventStreamOptions): RequestHandler & { readonly 
       return;
     }
     const follow = o.feed.follow({ types, ...(lastEventId !== undefined ? { lastEventId } : {}) }, send);
-    unfollow = follow.close;
+    held.unfollow = () => follow.close();
     if (follow.gap) {
       write(`event: gap\ndata: ${JSON.stringify({ lastEventId: lastEventId ?? null })}\n\n`);
     }
@@ -114,8 +119,11 @@ export function eventStream(o: EventStreamOptions): RequestHandler & { readonly 
     if (!open) {
       return;
     }
-    heartbeat = setInterval(() => write(`: ping ${new Date().toISOString()}\n\n`), o.heartbeatMs ?? 15_000);
-    heartbeat.unref();
+    held.heartbeat = setInterval(
+      () => write(`: ping ${new Date().toISOString()}\n\n`),
+      o.heartbeatMs ?? 15_000,
+    );
+    held.heartbeat.unref();
     res.on('close', close);
     req.on('close', close);
   };

@@ -54,7 +54,12 @@ test('on() returns the unsubscribe function', () => {
 test('follow() replays what came after Last-Event-ID, filtered by type, then delivers live', () => {
   const bus = new EventBus({ bootId: 'k2', backlog: 10, log });
   bus.publish('device', device(1)); // k2-1
-  bus.publish('channel', { deviceId: device(1).deviceId, channelId: '34020000001310000001', status: 'OFF', event: 'OFF' }); // k2-2
+  bus.publish('channel', {
+    deviceId: device(1).deviceId,
+    channelId: '34020000001310000001',
+    status: 'OFF',
+    event: 'OFF',
+  }); // k2-2
   bus.publish('device', device(3)); // k2-3
   const live: GatewayEvent[] = [];
   const f = bus.follow({ types: new Set(['device']), lastEventId: 'k2-1' }, (e) => live.push(e));
@@ -63,7 +68,12 @@ test('follow() replays what came after Last-Event-ID, filtered by type, then del
     f.backlog.map((e) => e.id),
     ['k2-3'],
   );
-  bus.publish('channel', { deviceId: device(1).deviceId, channelId: '34020000001310000001', status: 'ON', event: 'ON' });
+  bus.publish('channel', {
+    deviceId: device(1).deviceId,
+    channelId: '34020000001310000001',
+    status: 'ON',
+    event: 'ON',
+  });
   bus.publish('device', device(5));
   assert.deepEqual(
     live.map((e) => e.id),

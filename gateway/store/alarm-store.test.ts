@@ -28,9 +28,15 @@ test('the same device and SN within the window is one alarm; after the window it
   const first = store.insert(alarm('7', base), HOUR);
   assert.ok(first);
   assert.equal(store.insert(alarm('7', base + 10_000), HOUR), undefined, 'retransmitted with a new Call-ID');
-  assert.ok(store.insert(alarm('7', base, { deviceId: '34020000001180000002' }), HOUR), 'another device, same SN');
+  assert.ok(
+    store.insert(alarm('7', base, { deviceId: '34020000001180000002' }), HOUR),
+    'another device, same SN',
+  );
   assert.ok(store.insert(alarm('8', base + 1), HOUR), 'same device, next SN');
-  assert.ok(store.insert(alarm('7', base + HOUR + 1), HOUR), 'the device restarted its SN counter an hour later');
+  assert.ok(
+    store.insert(alarm('7', base + HOUR + 1), HOUR),
+    'the device restarted its SN counter an hour later',
+  );
   assert.equal(store.count(), 4);
 });
 
@@ -58,9 +64,7 @@ test('alarms list newest first, filter, and page with before=<alarmId>', () => {
     [6],
   );
   assert.deepEqual(
-    store
-      .list({ limit: 100, since: new Date(base + 2500), until: new Date(base + 4000) })
-      .map((a) => a.sn),
+    store.list({ limit: 100, since: new Date(base + 2500), until: new Date(base + 4000) }).map((a) => a.sn),
     ['4', '3'],
   );
 });
@@ -71,7 +75,10 @@ test('acknowledging keeps the first time and is visible in the unacknowledged fi
   store.insert(alarm('2', base + 1), HOUR);
   const acked = store.acknowledge(a.alarmId, '2025-04-22T03:05:00.000Z')!;
   assert.equal(acked.acknowledged, true);
-  assert.equal(store.acknowledge(a.alarmId, '2025-04-22T04:00:00.000Z')!.acknowledgedAt, '2025-04-22T03:05:00.000Z');
+  assert.equal(
+    store.acknowledge(a.alarmId, '2025-04-22T04:00:00.000Z')!.acknowledgedAt,
+    '2025-04-22T03:05:00.000Z',
+  );
   assert.deepEqual(
     store.list({ limit: 10, acknowledged: false }).map((x) => x.sn),
     ['2'],
@@ -83,18 +90,22 @@ test('acknowledging keeps the first time and is visible in the unacknowledged fi
 test('what the device left out stays null; a 0 stays 0', () => {
   const store = new SqliteAlarmStore(openEventsDb(':memory:'));
   store.insert(
-    alarm('1', base, { priority: null, method: null, type: null, time: null, description: null, longitude: null, latitude: null }),
+    alarm('1', base, {
+      priority: null,
+      method: null,
+      type: null,
+      time: null,
+      description: null,
+      longitude: null,
+      latitude: null,
+    }),
     HOUR,
   );
   store.insert(alarm('2', base, { longitude: 0, latitude: 0 }), HOUR);
   const [zero, empty] = store.list({ limit: 10 });
-  assert.deepEqual([empty.priority, empty.method, empty.type, empty.time, empty.longitude, empty.latitude], [
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-  ]);
+  assert.deepEqual(
+    [empty.priority, empty.method, empty.type, empty.time, empty.longitude, empty.latitude],
+    [null, null, null, null, null, null],
+  );
   assert.deepEqual([zero.longitude, zero.latitude], [0, 0]);
 });

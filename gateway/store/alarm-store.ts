@@ -124,7 +124,9 @@ export class SqliteAlarmStore implements AlarmStore {
         longitude, latitude, received_at, received_ms)
       VALUES (@deviceId, @channelId, @sn, @priority, @method, @type, @time, @tMs, @description,
         @longitude, @latitude, @receivedAt, @receivedMs)`);
-    this.#seen = db.prepare('SELECT 1 FROM alarms WHERE device_id = ? AND sn = ? AND received_ms >= ? LIMIT 1');
+    this.#seen = db.prepare(
+      'SELECT 1 FROM alarms WHERE device_id = ? AND sn = ? AND received_ms >= ? LIMIT 1',
+    );
     this.#get = db.prepare('SELECT * FROM alarms WHERE id = ?');
   }
 

@@ -48,7 +48,9 @@ test('a track is the channel reports in the range, oldest first, limited', () =>
 
 test('missing coordinates are stored as null and a report without a time is placed at its arrival', () => {
   const store = new SqlitePositionStore(openEventsDb(':memory:'));
-  store.insert(fix(0, { longitude: null, latitude: null, speed: null, direction: null, altitude: null, time: null }));
+  store.insert(
+    fix(0, { longitude: null, latitude: null, speed: null, direction: null, altitude: null, time: null }),
+  );
   store.insert(fix(1, { longitude: 0, latitude: 0 }));
   const [noFix, zero] = store.track(D, C, t0, t0 + 60_000, 10);
   assert.deepEqual([noFix.time, noFix.longitude, noFix.latitude, noFix.speed], [null, null, null, null]);

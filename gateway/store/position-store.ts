@@ -117,7 +117,13 @@ export class SqlitePositionStore implements PositionStore {
     return row && toView(row);
   }
 
-  track(deviceId: string, channelId: string, startMs: number, endMs: number, limit: number): PositionRecord[] {
+  track(
+    deviceId: string,
+    channelId: string,
+    startMs: number,
+    endMs: number,
+    limit: number,
+  ): PositionRecord[] {
     return (this.#track.all(deviceId, channelId, startMs, endMs, limit) as PositionRow[]).map(toView);
   }
 

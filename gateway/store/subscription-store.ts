@@ -85,7 +85,9 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     const rows = (
       deviceId === undefined
         ? this.#db.prepare('SELECT * FROM subscriptions ORDER BY created_at').all()
-        : this.#db.prepare('SELECT * FROM subscriptions WHERE device_id = ? ORDER BY created_at').all(deviceId)
+        : this.#db
+            .prepare('SELECT * FROM subscriptions WHERE device_id = ? ORDER BY created_at')
+            .all(deviceId)
     ) as SubscriptionRow[];
     return rows
       .filter((r) => EVENTS.includes(r.event))
@@ -121,14 +123,18 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
   }
 
   delete(subscriptionId: string): boolean {
-    return this.#db.prepare('DELETE FROM subscriptions WHERE subscription_id = ?').run(subscriptionId).changes > 0;
+    return (
+      this.#db.prepare('DELETE FROM subscriptions WHERE subscription_id = ?').run(subscriptionId).changes > 0
+    );
   }
 
   defaults(deviceId: string): SubscriptionEvent[] | undefined {
-    const row = this.#db.prepare('SELECT events FROM subscription_defaults WHERE device_id = ?').get(deviceId) as
-      | { events: string }
-      | undefined;
-    return row ? (JSON.parse(row.events) as string[]).filter((e): e is SubscriptionEvent => EVENTS.includes(e)) : undefined;
+    const row = this.#db
+      .prepare('SELECT events FROM subscription_defaults WHERE device_id = ?')
+      .get(deviceId) as { events: string } | undefined;
+    return row
+      ? (JSON.parse(row.events) as string[]).filter((e): e is SubscriptionEvent => EVENTS.includes(e))
+      : undefined;
   }
 
   setDefaults(deviceId: string, events: SubscriptionEvent[] | null): void {

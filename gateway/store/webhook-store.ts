@@ -45,15 +45,15 @@ export class SqliteWebhookStore implements WebhookStore {
   }
 
   list(): WebhookRecord[] {
-    return (this.#db.prepare('SELECT * FROM webhooks ORDER BY created_at, webhook_id').all() as WebhookRow[]).map(
-      (r) => ({
-        webhookId: r.webhook_id,
-        url: r.url,
-        events: JSON.parse(r.events) as string[],
-        secret: r.secret,
-        createdAt: r.created_at,
-      }),
-    );
+    return (
+      this.#db.prepare('SELECT * FROM webhooks ORDER BY created_at, webhook_id').all() as WebhookRow[]
+    ).map((r) => ({
+      webhookId: r.webhook_id,
+      url: r.url,
+      events: JSON.parse(r.events) as string[],
+      secret: r.secret,
+      createdAt: r.created_at,
+    }));
   }
 
   put(r: WebhookRecord): void {

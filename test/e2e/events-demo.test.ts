@@ -66,7 +66,11 @@ before(async () => {
     { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   demo.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  const url = await waitFor(() => /Open (http:\/\/\S+\/#token=\S+)/.exec(stdout)?.[1], 30_000, 'the demo URL');
+  const url = await waitFor(
+    () => /Open (http:\/\/\S+\/#token=\S+)/.exec(stdout)?.[1],
+    30_000,
+    'the demo URL',
+  );
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -89,10 +93,16 @@ test('the alarm panel shows a simulated alarm within a minute, newest on top', {
   assert.ok(rows.length >= 1);
   assert.match(rows[0].text, /视频丢失|移动侦测|区域入侵|防拆报警|报警输入/);
   // A second alarm arrives live over the event stream and goes on top.
-  await page.waitForFunction((n) => document.querySelectorAll('#alarm-list li.alarm').length > n, rows.length, {
-    timeout: 60_000,
-  });
-  const ids = await page.$$eval('#alarm-list li.alarm', (lis) => lis.map((li) => Number((li as HTMLElement).dataset.alarmId)));
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('#alarm-list li.alarm').length > n,
+    rows.length,
+    {
+      timeout: 60_000,
+    },
+  );
+  const ids = await page.$$eval('#alarm-list li.alarm', (lis) =>
+    lis.map((li) => Number((li as HTMLElement).dataset.alarmId)),
+  );
   assert.deepEqual(
     ids,
     [...ids].sort((a, b) => b - a),
@@ -113,7 +123,9 @@ test('the map shows a marker per channel, and they move', { skip }, async () => 
       const now = await markers();
       const m = now.find((x) => {
         const was = first.find((f) => f.channelId === x.channelId)!;
-        return x.updates > was.updates && (x.lat !== was.lat || x.lng !== was.lng) && x.transform !== was.transform;
+        return (
+          x.updates > was.updates && (x.lat !== was.lat || x.lng !== was.lng) && x.transform !== was.transform
+        );
       });
       return m;
     },
@@ -126,19 +138,23 @@ test('the map shows a marker per channel, and they move', { skip }, async () => 
   await page.screenshot({ path: screenshotPath('events-demo.png') });
 });
 
-test('acknowledging greys the alarm out; clicking one plays its channel in the selected tile', { skip }, async () => {
-  const row = page.locator('#alarm-list li.alarm:not(.acked)').first();
-  const alarmId = await row.getAttribute('data-alarm-id');
-  await row.locator('button').click();
-  await page.waitForSelector(`#alarm-list li.alarm.acked[data-alarm-id="${alarmId}"]`, { timeout: 5000 });
-  // Clicking a camera alarm (not an alarm input) opens its live video.
-  const camera = page.locator('#alarm-list li.alarm', { hasNotText: '报警输入' }).first();
-  await camera.click();
-  await page.waitForFunction(
-    () => Number(document.querySelector<HTMLElement>('.tile.selected')?.dataset.framesDecoded ?? 0) > 10,
-    undefined,
-    { timeout: 30_000 },
-  );
-  assert.match((await page.textContent('.tile.selected .label')) ?? '', /alarm/);
-  assert.deepEqual(pageErrors, []);
-});
+test(
+  'acknowledging greys the alarm out; clicking one plays its channel in the selected tile',
+  { skip },
+  async () => {
+    const row = page.locator('#alarm-list li.alarm:not(.acked)').first();
+    const alarmId = await row.getAttribute('data-alarm-id');
+    await row.locator('button').click();
+    await page.waitForSelector(`#alarm-list li.alarm.acked[data-alarm-id="${alarmId}"]`, { timeout: 5000 });
+    // Clicking a camera alarm (not an alarm input) opens its live video.
+    const camera = page.locator('#alarm-list li.alarm', { hasNotText: '报警输入' }).first();
+    await camera.click();
+    await page.waitForFunction(
+      () => Number(document.querySelector<HTMLElement>('.tile.selected')?.dataset.framesDecoded ?? 0) > 10,
+      undefined,
+      { timeout: 30_000 },
+    );
+    assert.match((await page.textContent('.tile.selected .label')) ?? '', /alarm/);
+    assert.deepEqual(pageErrors, []);
+  },
+);

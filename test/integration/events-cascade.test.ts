@@ -116,7 +116,9 @@ describe('two gateways: B subscribes to A', () => {
     const later = await waitFor(
       async () => {
         const r = await pair.b.api<P[]>('/api/positions');
-        const newer = r.body.filter((p) => positions.some((o) => o.channelId === p.channelId && p.receivedAt > o.receivedAt));
+        const newer = r.body.filter((p) =>
+          positions.some((o) => o.channelId === p.channelId && p.receivedAt > o.receivedAt),
+        );
         return newer.length >= 2 ? r.body : undefined;
       },
       10_000,
@@ -142,7 +144,11 @@ describe('two gateways: B subscribes to A', () => {
       `/api/devices/${A_ID}/channels/${channel(2)}/alarm-reset`,
       { method: 'POST', body: JSON.stringify({}) },
     );
-    assert.equal(unshared.body.error.code, 'GW_ERR_DEVICE_REJECTED', 'A answers ERROR for a channel it does not share');
+    assert.equal(
+      unshared.body.error.code,
+      'GW_ERR_DEVICE_REJECTED',
+      'A answers ERROR for a channel it does not share',
+    );
     assert.equal(simulated().backend.stats.alarmResets, 1);
   });
 });
@@ -172,12 +178,15 @@ for (const transport of ['udp', 'tcp'] as const) {
         const scenario = join(work, 'cascade-upper-alarm.xml');
         writeFileSync(
           scenario,
-          readFileSync(join(repoRoot, 'test', 'sipp', 'cascade-upper-alarm.xml'), 'utf8').replaceAll('@CH@', channel(1)),
+          readFileSync(join(repoRoot, 'test', 'sipp', 'cascade-upper-alarm.xml'), 'utf8').replaceAll(
+            '@CH@',
+            channel(1),
+          ),
         );
         const sippPort = await freePort();
         const keys = { upper: UPPER, realm: REALM, aid: A_ID, password: PASSWORD };
         sipp = spawn(
-          SIPP!,
+          SIPP,
           [
             '-sf',
             scenario,
@@ -262,7 +271,10 @@ for (const transport of ['udp', 'tcp'] as const) {
         );
         assert.equal(await device.raiseAlarm(alarmOf(channel(1), 'shared')), true);
         let timer: NodeJS.Timeout | undefined;
-        const code = await Promise.race([sippExit, new Promise((r) => (timer = setTimeout(() => r('timeout'), 30_000)))]);
+        const code = await Promise.race([
+          sippExit,
+          new Promise((r) => (timer = setTimeout(() => r('timeout'), 30_000))),
+        ]);
         clearTimeout(timer);
         const errors = existsSync(logs.errors) ? readFileSync(logs.errors, 'latin1') : '';
         assert.equal(code, 97, errors.slice(0, 3000));

@@ -62,13 +62,17 @@ test('every channel moves: positions at the subscribed interval, a different pla
   const channel = '34020000001310000002';
   const seen = await waitFor(
     () => {
-      const mine = sse.events.filter((e) => e.event === 'position' && (e.data as PositionBody).channelId === channel);
+      const mine = sse.events.filter(
+        (e) => e.event === 'position' && (e.data as PositionBody).channelId === channel,
+      );
       return mine.length >= 3 ? mine : undefined;
     },
     10_000,
     'three reports of one channel',
   );
-  const places = new Set(seen.map((e) => `${(e.data as PositionBody).longitude},${(e.data as PositionBody).latitude}`));
+  const places = new Set(
+    seen.map((e) => `${(e.data as PositionBody).longitude},${(e.data as PositionBody).latitude}`),
+  );
   assert.equal(places.size, seen.length, 'it moved between reports');
   assert.ok(seen.every((e) => (e.data as PositionBody).speed > 0));
   const gap = seen[2].receivedAtMs - seen[1].receivedAtMs;
@@ -89,7 +93,11 @@ test('a disarmed device raises no alarms until it is armed again', async () => {
   const from = sse.events.length;
   await sse.next((e) => e.event === 'position', 5000, from);
   const mark = sse.events.length;
-  await waitFor(() => sse.events.slice(mark).filter((e) => e.event === 'position').length >= 8, 10_000, 'two more rounds of positions');
+  await waitFor(
+    () => sse.events.slice(mark).filter((e) => e.event === 'position').length >= 8,
+    10_000,
+    'two more rounds of positions',
+  );
   assert.equal(generator.raised, raised);
   await h.api(`/api/devices/${SIM}/guard`, { method: 'POST', body: JSON.stringify({ armed: true }) });
   await sse.next((e) => e.event === 'alarm', 10_000, sse.events.length);

@@ -177,11 +177,17 @@ for (const transport of ['udp', 'tcp'] as const) {
         const data = e.data as { receivedAt: string };
         const sent = traced(logs.messages).find((m) => m.direction === 'sent' && sentBySipp.test(m.text));
         assert.ok(sent, 'sipp logged the request');
-        return { fromReceipt: e.receivedAtMs - Date.parse(data.receivedAt), fromSipp: e.receivedAtMs - sent.atMs };
+        return {
+          fromReceipt: e.receivedAtMs - Date.parse(data.receivedAt),
+          fromSipp: e.receivedAtMs - sent.atMs,
+        };
       }
 
       test('the alarm sent as MESSAGE is answered 200, stored as sent, and pushed within 200 ms', async (t) => {
-        const e = await sse.next((x) => x.event === 'alarm' && (x.data as AlarmBody).sn === messageSn, 15_000);
+        const e = await sse.next(
+          (x) => x.event === 'alarm' && (x.data as AlarmBody).sn === messageSn,
+          15_000,
+        );
         const alarm = e.data as AlarmBody;
         assert.deepEqual(
           [alarm.deviceId, alarm.channelId, alarm.priority, alarm.method, alarm.type, alarm.description],
@@ -190,9 +196,17 @@ for (const transport of ['udp', 'tcp'] as const) {
         assert.deepEqual([alarm.longitude, alarm.latitude], [117.2272, 31.8206]);
         assert.equal(alarm.time, '2025-04-22T03:26:02.000Z');
         const delay = pushDelays(e, new RegExp(`^MESSAGE[\\s\\S]*<SN>${messageSn}</SN>`));
-        t.diagnostic(`push delay: ${delay.fromReceipt.toFixed(1)} ms from receipt, ${delay.fromSipp.toFixed(1)} ms from sipp's send`);
-        assert.ok(delay.fromReceipt < PUSH_LIMIT_MS, `pushed ${delay.fromReceipt.toFixed(1)} ms after receipt`);
-        assert.ok(delay.fromSipp < PUSH_LIMIT_MS, `pushed ${delay.fromSipp.toFixed(1)} ms after sipp sent it`);
+        t.diagnostic(
+          `push delay: ${delay.fromReceipt.toFixed(1)} ms from receipt, ${delay.fromSipp.toFixed(1)} ms from sipp's send`,
+        );
+        assert.ok(
+          delay.fromReceipt < PUSH_LIMIT_MS,
+          `pushed ${delay.fromReceipt.toFixed(1)} ms after receipt`,
+        );
+        assert.ok(
+          delay.fromSipp < PUSH_LIMIT_MS,
+          `pushed ${delay.fromSipp.toFixed(1)} ms after sipp sent it`,
+        );
         const stored = await h.api<AlarmBody[]>(`/api/alarms?deviceId=${deviceId}`);
         assert.deepEqual(
           stored.body.map((a) => a.sn),
@@ -205,13 +219,19 @@ for (const transport of ['udp', 'tcp'] as const) {
         for (const event of ['alarm', 'mobile-position']) {
           const res = await h.api<SubscriptionBody>(`/api/devices/${deviceId}/subscriptions`, {
             method: 'POST',
-            body: JSON.stringify({ event, expires: 600, ...(event === 'mobile-position' ? { interval: 5 } : {}) }),
+            body: JSON.stringify({
+              event,
+              expires: 600,
+              ...(event === 'mobile-position' ? { interval: 5 } : {}),
+            }),
           });
           assert.equal(res.status, 201, JSON.stringify(res.body));
           assert.equal(res.body.state, 'active');
           subs[event] = res.body;
         }
-        const wire = traced(logs.messages).filter((m) => m.direction === 'received' && m.text.startsWith('SUBSCRIBE'));
+        const wire = traced(logs.messages).filter(
+          (m) => m.direction === 'received' && m.text.startsWith('SUBSCRIBE'),
+        );
         assert.equal(wire.length, 2);
         assert.match(wire[0].text, /\nEvent: presence\r?\n/);
         assert.match(wire[0].text, /\nExpires: 600\r?\n/);
@@ -226,9 +246,17 @@ for (const transport of ['udp', 'tcp'] as const) {
           [2, 1, '视频丢失', 0, 0],
         );
         const delay = pushDelays(e, new RegExp(`^NOTIFY[\\s\\S]*<SN>${notifySn}</SN>`));
-        t.diagnostic(`push delay: ${delay.fromReceipt.toFixed(1)} ms from receipt, ${delay.fromSipp.toFixed(1)} ms from sipp's send`);
-        assert.ok(delay.fromReceipt < PUSH_LIMIT_MS, `pushed ${delay.fromReceipt.toFixed(1)} ms after receipt`);
-        assert.ok(delay.fromSipp < PUSH_LIMIT_MS, `pushed ${delay.fromSipp.toFixed(1)} ms after sipp sent it`);
+        t.diagnostic(
+          `push delay: ${delay.fromReceipt.toFixed(1)} ms from receipt, ${delay.fromSipp.toFixed(1)} ms from sipp's send`,
+        );
+        assert.ok(
+          delay.fromReceipt < PUSH_LIMIT_MS,
+          `pushed ${delay.fromReceipt.toFixed(1)} ms after receipt`,
+        );
+        assert.ok(
+          delay.fromSipp < PUSH_LIMIT_MS,
+          `pushed ${delay.fromSipp.toFixed(1)} ms after sipp sent it`,
+        );
         const stored = await h.api<AlarmBody[]>(`/api/alarms?deviceId=${deviceId}`);
         assert.deepEqual(
           stored.body.map((a) => a.sn),
@@ -302,13 +330,20 @@ for (const transport of ['udp', 'tcp'] as const) {
         );
       });
 
-      test("sipp saw every one of its requests answered 200 and logged no error", () => {
+      test('sipp saw every one of its requests answered 200 and logged no error', () => {
         const errors = existsSync(logs.errors) ? readFileSync(logs.errors, 'latin1') : '';
-        assert.doesNotMatch(errors, /Aborting call|Failed regexp|unexpected|Unexpected/i, errors.slice(0, 3000));
+        assert.doesNotMatch(
+          errors,
+          /Aborting call|Failed regexp|unexpected|Unexpected/i,
+          errors.slice(0, 3000),
+        );
         const wire = traced(logs.messages);
         const answered = (method: string) =>
-          wire.filter((m) => m.direction === 'received' && new RegExp(`^SIP/2\\.0 200[^\\n]*[\\s\\S]*CSeq: *\\d+ ${method}`).test(m.text))
-            .length;
+          wire.filter(
+            (m) =>
+              m.direction === 'received' &&
+              new RegExp(`^SIP/2\\.0 200[^\\n]*[\\s\\S]*CSeq: *\\d+ ${method}`).test(m.text),
+          ).length;
         assert.ok(answered('NOTIFY') >= 3, `${answered('NOTIFY')} NOTIFYs answered 200`);
         assert.ok(answered('MESSAGE') >= 2, `${answered('MESSAGE')} MESSAGEs answered 200`);
         assert.equal(sipp.exitCode, null, 'sipp is still running its keepalive loop');

@@ -118,7 +118,11 @@ before(async () => {
     simulator: { devices: 0 },
     gateway: { 'subscribe-on-register': 'alarm,catalog' },
   });
-  peer = await SipPeer.start({ deviceId: DEVICE, password: h.gw.secrets.password, gatewayPort: h.gw.sipPort });
+  peer = await SipPeer.start({
+    deviceId: DEVICE,
+    password: h.gw.secrets.password,
+    gatewayPort: h.gw.sipPort,
+  });
   device = new SubscribingDevice(peer);
   sse = await openSse(`${h.base}/api/events?types=channel,device`, { Authorization: `Bearer ${h.token}` });
 });
@@ -137,19 +141,22 @@ test('on registration the device is subscribed to what --subscribe-on-register n
   const catalog = await device.next((r) => r.kind === 'Catalog');
   assert.equal(alarm.req.headers.get('event'), 'presence');
   assert.match(catalog.req.headers.get('event') ?? '', /^Catalog;id=\d+$/);
-  const list = await h.api<{ event: string; state: string; auto: boolean }[]>(`/api/devices/${DEVICE}/subscriptions`);
-  assert.deepEqual(
-    list.body.map((s) => [s.event, s.state, s.auto]).sort(),
-    [
-      ['alarm', 'active', true],
-      ['catalog', 'active', true],
-    ],
+  const list = await h.api<{ event: string; state: string; auto: boolean }[]>(
+    `/api/devices/${DEVICE}/subscriptions`,
   );
+  assert.deepEqual(list.body.map((s) => [s.event, s.state, s.auto]).sort(), [
+    ['alarm', 'active', true],
+    ['catalog', 'active', true],
+  ]);
 });
 
 test('a catalog NOTIFY in the subscription is answered 200 and applied like a catalog notification', async () => {
   const catalog = await device.next((r) => r.kind === 'Catalog' && r.dialog !== undefined);
-  await waitFor(async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 2, 5000, 'channels');
+  await waitFor(
+    async () => (await h.api<unknown[]>(`/api/devices/${DEVICE}/channels`)).body.length === 2,
+    5000,
+    'channels',
+  );
   const from = sse.events.length;
   const res = await device.notify(
     catalog,
@@ -167,9 +174,15 @@ test('a catalog NOTIFY in the subscription is answered 200 and applied like a ca
     channels.body.map((c) => [c.channelId, c.status]),
     [[CH1, 'OFF']],
   );
-  const vlost = await sse.next((e) => e.event === 'channel' && (e.data as { event: string }).event === 'VLOST', 2000, from);
+  const vlost = await sse.next(
+    (e) => e.event === 'channel' && (e.data as { event: string }).event === 'VLOST',
+    2000,
+    from,
+  );
   assert.deepEqual(vlost.data, { deviceId: DEVICE, channelId: CH1, status: 'OFF', event: 'VLOST' });
-  const subs = await h.api<{ event: string; notifications: number }[]>(`/api/devices/${DEVICE}/subscriptions`);
+  const subs = await h.api<{ event: string; notifications: number }[]>(
+    `/api/devices/${DEVICE}/subscriptions`,
+  );
   assert.equal(subs.body.find((s) => s.event === 'catalog')?.notifications, 1);
 });
 
@@ -190,10 +203,13 @@ test('a device restart (REGISTER under a new Call-ID) is followed by new SUBSCRI
 
 test('a short grant is refreshed inside the dialog before it runs out', async () => {
   device.grant = 3;
-  const res = await h.api<{ subscriptionId: string; expiresAt: string }>(`/api/devices/${DEVICE}/subscriptions`, {
-    method: 'POST',
-    body: JSON.stringify({ event: 'mobile-position', expires: 60, interval: 2 }),
-  });
+  const res = await h.api<{ subscriptionId: string; expiresAt: string }>(
+    `/api/devices/${DEVICE}/subscriptions`,
+    {
+      method: 'POST',
+      body: JSON.stringify({ event: 'mobile-position', expires: 60, interval: 2 }),
+    },
+  );
   assert.equal(res.status, 201);
   const first = await device.next((r) => r.kind === 'MobilePosition' && r.dialog !== undefined);
   const grantedUntil = first.at + 3000;
@@ -201,7 +217,10 @@ test('a short grant is refreshed inside the dialog before it runs out', async ()
     (r) => r.kind === 'MobilePosition' && r !== first && callIdOf(r) === callIdOf(first),
     4000,
   );
-  assert.ok(refresh.at < grantedUntil, `refreshed ${(grantedUntil - refresh.at).toFixed(0)} ms before the grant ended`);
+  assert.ok(
+    refresh.at < grantedUntil,
+    `refreshed ${(grantedUntil - refresh.at).toFixed(0)} ms before the grant ended`,
+  );
   assert.match(refresh.req.headers.get('to') ?? '', /;tag=/);
   const cseq = (r: Received) => Number((r.req.headers.get('cseq') ?? '').split(' ')[0]);
   assert.equal(cseq(refresh), cseq(first) + 1);
@@ -219,23 +238,30 @@ test('a NOTIFY saying the device ended the subscription (terminated;reason=timeo
 
 test("a device's own auto-subscribe list replaces the global one at once", async () => {
   const before = device.subscribes.length;
-  const put = await h.api<{ events: string[]; effective: string[] }>(`/api/devices/${DEVICE}/subscription-defaults`, {
-    method: 'PUT',
-    body: JSON.stringify({ events: ['alarm'] }),
-  });
+  const put = await h.api<{ events: string[]; effective: string[] }>(
+    `/api/devices/${DEVICE}/subscription-defaults`,
+    {
+      method: 'PUT',
+      body: JSON.stringify({ events: ['alarm'] }),
+    },
+  );
   assert.equal(put.status, 200);
   assert.deepEqual(put.body.effective, ['alarm']);
   // The auto catalog subscription is ended with Expires: 0.
   const ended = await device.next(
-    (r) => device.subscribes.indexOf(r) >= before && r.kind === 'Catalog' && r.req.headers.get('expires') === '0',
+    (r) =>
+      device.subscribes.indexOf(r) >= before && r.kind === 'Catalog' && r.req.headers.get('expires') === '0',
   );
   assert.match(ended.req.headers.get('to') ?? '', /;tag=/);
   const list = await h.api<{ event: string }[]>(`/api/devices/${DEVICE}/subscriptions`);
   assert.deepEqual(list.body.map((s) => s.event).sort(), ['alarm', 'mobile-position']);
-  const back = await h.api<{ events: null; effective: string[] }>(`/api/devices/${DEVICE}/subscription-defaults`, {
-    method: 'PUT',
-    body: JSON.stringify({ events: null }),
-  });
+  const back = await h.api<{ events: null; effective: string[] }>(
+    `/api/devices/${DEVICE}/subscription-defaults`,
+    {
+      method: 'PUT',
+      body: JSON.stringify({ events: null }),
+    },
+  );
   assert.deepEqual([back.body.events, back.body.effective], [null, ['alarm', 'catalog']]);
 });
 
@@ -258,7 +284,10 @@ test('guard and alarm reset go to the device and return its Result', async () =>
   assert.equal(refused.status, 502);
   assert.equal(refused.body.error.code, 'GW_ERR_DEVICE_REJECTED');
   assert.deepEqual(device.controls, ['GuardCmd SetGuard', 'AlarmCmd ResetAlarm', 'GuardCmd ResetGuard']);
-  const bad = await h.api(`/api/devices/${DEVICE}/guard`, { method: 'POST', body: JSON.stringify({ armed: 'yes' }) });
+  const bad = await h.api(`/api/devices/${DEVICE}/guard`, {
+    method: 'POST',
+    body: JSON.stringify({ armed: 'yes' }),
+  });
   assert.equal(bad.status, 400);
   const unknown = await h.api(`/api/devices/34020000001180000099/subscriptions`);
   assert.equal(unknown.status, 404);

@@ -95,7 +95,11 @@ before(async () => {
     simulator: { devices: 0 },
     gateway: { 'webhook-retry-base': 0.05, 'webhook-timeout': 2 },
   });
-  peer = await SipPeer.start({ deviceId: DEVICE, password: h.gw.secrets.password, gatewayPort: h.gw.sipPort });
+  peer = await SipPeer.start({
+    deviceId: DEVICE,
+    password: h.gw.secrets.password,
+    gatewayPort: h.gw.sipPort,
+  });
   assert.equal((await peer.register()).final.status, 200);
   flaky = await receiver([500, 503, 500]);
   healthy = await receiver();
@@ -124,15 +128,19 @@ test('a receiver that fails the first three deliveries gets the event on the fou
   assert.equal((await peer.message(alarmBody(501))).status, 200);
   await waitFor(() => flaky.deliveries.length >= 4, 5000, 'the fourth delivery');
   const [first, , , fourth] = flaky.deliveries;
-  const event = JSON.parse(fourth.body) as { id: string; type: string; data: { sn: string; channelId: string } };
+  const event = JSON.parse(fourth.body) as {
+    id: string;
+    type: string;
+    data: { sn: string; channelId: string };
+  };
   assert.deepEqual([event.type, event.data.sn, event.data.channelId], ['alarm', '501', CHANNEL]);
   assert.equal(fourth.event, 'alarm');
   assert.ok(verifySignature(SECRET, fourth.body, fourth.signature), fourth.signature);
   assert.ok(!verifySignature('another-secret-000000', fourth.body, fourth.signature));
   assert.equal(first.body, fourth.body, 'the retried body is the same bytes');
-  const view = (await h.api<{ webhookId: string; delivery: { delivered: number; failed: number } }[]>('/api/webhooks')).body.find(
-    (w) => w.webhookId === ids.flaky,
-  );
+  const view = (
+    await h.api<{ webhookId: string; delivery: { delivered: number; failed: number } }[]>('/api/webhooks')
+  ).body.find((w) => w.webhookId === ids.flaky);
   assert.deepEqual(view?.delivery && [view.delivery.delivered, view.delivery.failed], [1, 3]);
   const metrics = await (await fetch(`${h.base}/metrics`)).text();
   assert.match(metrics, new RegExp(`gb_events_failed_total\\{sink="webhook",webhook="${ids.flaky}"\\} 3`));
@@ -153,7 +161,10 @@ test('a receiver that never answers delays neither the SIP answers nor the other
   const lastDelivery = Math.max(...healthy.deliveries.map((d) => d.at));
   const worst = Math.max(...rtts);
   assert.ok(worst < 250, `slowest MESSAGE answered in ${worst.toFixed(1)} ms`);
-  assert.ok(lastDelivery - lastSent < 1000, `healthy receiver done ${(lastDelivery - lastSent).toFixed(0)} ms after the last alarm`);
+  assert.ok(
+    lastDelivery - lastSent < 1000,
+    `healthy receiver done ${(lastDelivery - lastSent).toFixed(0)} ms after the last alarm`,
+  );
   assert.deepEqual(
     healthy.deliveries.map((d) => (JSON.parse(d.body) as { data: { sn: string } }).data.sn),
     Array.from({ length: 50 }, (_, i) => String(600 + i)),
@@ -161,16 +172,18 @@ test('a receiver that never answers delays neither the SIP answers nor the other
   );
   // One request in flight to the dead receiver; the rest wait in its own queue.
   assert.ok(dead.connections <= 1, `${dead.connections} connections to the dead receiver`);
-  const view = (await h.api<{ webhookId: string; delivery: { queued: number } }[]>('/api/webhooks')).body.find(
-    (w) => w.webhookId === ids.dead,
-  );
+  const view = (
+    await h.api<{ webhookId: string; delivery: { queued: number } }[]>('/api/webhooks')
+  ).body.find((w) => w.webhookId === ids.dead);
   assert.equal(view?.delivery.queued, 50);
   // After --webhook-timeout (2 s) the hanging request counts as a failure and is retried.
   await waitFor(
     async () =>
-      (await h.api<{ webhookId: string; delivery: { failed: number; lastError: string | null } }[]>('/api/webhooks')).body.find(
-        (w) => w.webhookId === ids.dead && w.delivery.failed >= 1,
-      ),
+      (
+        await h.api<{ webhookId: string; delivery: { failed: number; lastError: string | null } }[]>(
+          '/api/webhooks',
+        )
+      ).body.find((w) => w.webhookId === ids.dead && w.delivery.failed >= 1),
     5000,
     'the timeout of the dead receiver',
   );

@@ -13,7 +13,17 @@ const alarms = new Map();
 const METHODS = ['', 'telephone', 'device', 'SMS', 'GPS', 'video', 'device fault', 'other'];
 const TYPES = {
   2: ['', 'video loss', 'tamper', 'disk full', 'high temperature', 'low temperature'],
-  5: ['', 'manual', 'motion', 'object left', 'object removed', 'tripwire', 'intrusion', 'wrong way', 'loitering'],
+  5: [
+    '',
+    'manual',
+    'motion',
+    'object left',
+    'object removed',
+    'tripwire',
+    'intrusion',
+    'wrong way',
+    'loitering',
+  ],
   6: ['', 'disk fault', 'fan fault'],
 };
 
@@ -66,7 +76,10 @@ function render() {
         });
         li.append(ack);
       }
-      li.addEventListener('click', () => void playLive(selectedTile(), a.deviceId, a.channelId, `alarm ${kindOf(a)}`));
+      li.addEventListener(
+        'click',
+        () => void playLive(selectedTile(), a.deviceId, a.channelId, `alarm ${kindOf(a)}`),
+      );
       return li;
     }),
   );

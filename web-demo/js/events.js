@@ -35,6 +35,7 @@ export async function startEvents() {
     });
   }
   es.addEventListener('error', () => {
-    if (es.readyState === EventSource.CLOSED && source === es) setTimeout(() => void startEvents().catch(() => {}), 3000);
+    if (es.readyState === EventSource.CLOSED && source === es)
+      setTimeout(() => void startEvents().catch(() => {}), 3000);
   });
 }

@@ -27,7 +27,10 @@ export async function setupMap() {
   const config = await fetch('/demo-config.json')
     .then((r) => r.json())
     .catch(() => ({ mapTiles: '' }));
-  map = L.map('map', { zoomControl: true, attributionControl: Boolean(config.mapTiles) }).setView([31.82, 117.23], 14);
+  map = L.map('map', { zoomControl: true, attributionControl: Boolean(config.mapTiles) }).setView(
+    [31.82, 117.23],
+    14,
+  );
   if (config.mapTiles) {
     L.tileLayer(config.mapTiles, { maxZoom: 19, attribution: 'map tiles: see --map-tiles' }).addTo(map);
   } else {

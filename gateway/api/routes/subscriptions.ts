@@ -8,11 +8,7 @@ import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import type { SubscribeRequest, SubscriptionEvent } from '../../views/events.js';
 import { OkBody } from '../responses.js';
-import {
-  ControlAnswerBody,
-  SubscriptionBody,
-  SubscriptionDefaultsBody,
-} from '../event-responses.js';
+import { ControlAnswerBody, SubscriptionBody, SubscriptionDefaultsBody } from '../event-responses.js';
 import {
   AlarmResetBody,
   GuardBody,
@@ -77,7 +73,7 @@ export function subscriptionRoutes(deps: RouteDeps): ApiRoute[] {
     defineRoute({
       method: 'get',
       path: '/api/devices/:deviceId/subscription-defaults',
-      summary: "What is subscribed automatically when the device registers (its own list, or the global one)",
+      summary: 'What is subscribed automatically when the device registers (its own list, or the global one)',
       auth: 'bearer',
       params: DeviceParams,
       response: SubscriptionDefaultsBody,
@@ -93,7 +89,8 @@ export function subscriptionRoutes(deps: RouteDeps): ApiRoute[] {
     defineRoute({
       method: 'put',
       path: '/api/devices/:deviceId/subscription-defaults',
-      summary: "Set the device's auto-subscribe list ({events: null} inherits --subscribe-on-register); applied at once",
+      summary:
+        "Set the device's auto-subscribe list ({events: null} inherits --subscribe-on-register); applied at once",
       auth: 'bearer',
       params: DeviceParams,
       body: SubscriptionDefaultsInput,
@@ -125,7 +122,11 @@ export function subscriptionRoutes(deps: RouteDeps): ApiRoute[] {
       response: ControlAnswerBody,
       handler: ({ params, body }) => {
         const { deviceId, channelId } = params as ChannelP;
-        return requireDeviceEvents(deps).resetAlarm(deviceId, channelId, body as { method?: number; type?: number });
+        return requireDeviceEvents(deps).resetAlarm(
+          deviceId,
+          channelId,
+          body as { method?: number; type?: number },
+        );
       },
     }),
   ];

@@ -26,13 +26,16 @@ const guardedLookup: LookupFunction = (hostname, options, callback) => {
       callback(err, '', 0);
       return;
     }
-    const list = addresses as LookupAddress[];
+    const list: LookupAddress[] = addresses;
     const bad = list.find((a) => refusedAddress(a.address));
     if (bad) {
       callback(
-        Object.assign(new Error(`${hostname} resolves to a refused address (${refusedAddress(bad.address)})`), {
-          code: 'EREFUSEDADDR',
-        }),
+        Object.assign(
+          new Error(`${hostname} resolves to a refused address (${refusedAddress(bad.address)})`),
+          {
+            code: 'EREFUSEDADDR',
+          },
+        ),
         '',
         0,
       );

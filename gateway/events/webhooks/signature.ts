@@ -9,7 +9,11 @@ export function signBody(secret: string, body: string | Uint8Array): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-export function verifySignature(secret: string, body: string | Uint8Array, header: string | undefined): boolean {
+export function verifySignature(
+  secret: string,
+  body: string | Uint8Array,
+  header: string | undefined,
+): boolean {
   if (!header) {
     return false;
   }

@@ -51,7 +51,12 @@ test('a receiver that never answers holds only its own queue: the other webhook 
     delivered.push((JSON.parse(body) as GatewayEvent).id);
     return Promise.resolve({ status: 204 });
   };
-  const d = new WebhookDispatcher({ store: new MemoryStore(), post, userAgent: 't', log: createLogger('test') });
+  const d = new WebhookDispatcher({
+    store: new MemoryStore(),
+    post,
+    userAgent: 't',
+    log: createLogger('test'),
+  });
   const dead = d.add({ url: 'http://127.0.0.1:1/dead', events: ['alarm'] });
   d.add({ url: 'http://127.0.0.1:1/alive', events: ['alarm'], secret: 'x'.repeat(16) });
   const started = performance.now();
@@ -74,7 +79,12 @@ test('events are delivered only to webhooks that asked for their type', async ()
     seen.push(url.pathname);
     return Promise.resolve({ status: 200 });
   };
-  const d = new WebhookDispatcher({ store: new MemoryStore(), post, userAgent: 't', log: createLogger('test') });
+  const d = new WebhookDispatcher({
+    store: new MemoryStore(),
+    post,
+    userAgent: 't',
+    log: createLogger('test'),
+  });
   d.add({ url: 'http://127.0.0.1:1/alarms', events: ['alarm'] });
   d.add({ url: 'http://127.0.0.1:1/devices', events: ['device'] });
   d.dispatch(alarmEvent(1));
@@ -87,7 +97,11 @@ test('webhooks are stored with their secret, listed without it, loaded again at 
   const store = new MemoryStore();
   const post: WebhookPost = () => Promise.resolve({ status: 200 });
   const d = new WebhookDispatcher({ store, post, userAgent: 't', log: createLogger('test') });
-  const view = d.add({ url: 'https://hooks.example.com/a', events: ['alarm', 'position'], secret: 's'.repeat(20) });
+  const view = d.add({
+    url: 'https://hooks.example.com/a',
+    events: ['alarm', 'position'],
+    secret: 's'.repeat(20),
+  });
   assert.match(view.webhookId, /^wh_[0-9a-f]{16}$/);
   assert.equal(view.signed, true);
   assert.ok(!JSON.stringify(d.list()).includes('s'.repeat(20)), 'the secret is never listed');

@@ -5,7 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { WebhookStore } from '../../store/webhook-store.js';
-import type { EventsObserver, EventType, GatewayEvent, WebhookInput, WebhookView } from '../../views/events.js';
+import type {
+  EventsObserver,
+  EventType,
+  GatewayEvent,
+  WebhookInput,
+  WebhookView,
+} from '../../views/events.js';
 import { EVENT_TYPES } from '../../views/events.js';
 import type { WebhookPost } from './http-post.js';
 import { checkWebhookUrl } from './webhook-url.js';
@@ -40,7 +46,10 @@ export class WebhookDispatcher {
     for (const r of opts.store.list()) {
       const check = checkWebhookUrl(r.url);
       if (!check.ok) {
-        opts.log.warn({ webhookId: r.webhookId, reason: check.reason }, 'stored webhook URL refused; skipped');
+        opts.log.warn(
+          { webhookId: r.webhookId, reason: check.reason },
+          'stored webhook URL refused; skipped',
+        );
         continue;
       }
       this.#open(r.webhookId, check.url, r.secret, toTypes(r.events), r.createdAt);
@@ -97,7 +106,13 @@ export class WebhookDispatcher {
     this.#entries.clear();
   }
 
-  #open(webhookId: string, url: URL, secret: string | null, events: ReadonlySet<EventType>, createdAt: string): void {
+  #open(
+    webhookId: string,
+    url: URL,
+    secret: string | null,
+    events: ReadonlySet<EventType>,
+    createdAt: string,
+  ): void {
     const obs = this.#o.observer;
     const endpoint = new WebhookEndpoint(webhookId, url, secret, {
       post: this.#o.post,

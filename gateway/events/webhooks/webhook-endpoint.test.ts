@@ -53,12 +53,30 @@ function endpoint(post: WebhookPost, policy: Partial<RetryPolicy> = {}, secret: 
 
 test('backoff doubles from the base, is capped, and keeps half of each wait fixed (equal jitter)', () => {
   const p = { ...DEFAULT_RETRY, baseDelayMs: 1000, maxDelayMs: 8000 };
-  assert.equal(backoffDelay(1, p, () => 0), 500);
-  assert.equal(backoffDelay(1, p, () => 1), 1000);
-  assert.equal(backoffDelay(3, p, () => 0), 2000);
-  assert.equal(backoffDelay(3, p, () => 1), 4000);
-  assert.equal(backoffDelay(10, p, () => 0.5), 6000);
-  assert.equal(backoffDelay(60, p, () => 1), 8000);
+  assert.equal(
+    backoffDelay(1, p, () => 0),
+    500,
+  );
+  assert.equal(
+    backoffDelay(1, p, () => 1),
+    1000,
+  );
+  assert.equal(
+    backoffDelay(3, p, () => 0),
+    2000,
+  );
+  assert.equal(
+    backoffDelay(3, p, () => 1),
+    4000,
+  );
+  assert.equal(
+    backoffDelay(10, p, () => 0.5),
+    6000,
+  );
+  assert.equal(
+    backoffDelay(60, p, () => 1),
+    8000,
+  );
 });
 
 test('a receiver that fails three deliveries gets the event on the fourth, signed, at growing intervals', async (t) => {
@@ -91,7 +109,10 @@ test('an event failing for longer than maxRetryMs is a dead letter and the next 
   await advanceAsync(timers, 12_000);
   assert.deepEqual(counts.dead, ['retry-time']);
   assert.equal(ep.stats.deadLetters, 1);
-  assert.ok(calls.some((c) => c.headers['X-GB-Delivery'] === 't-2'), 'the second event was tried after the first died');
+  assert.ok(
+    calls.some((c) => c.headers['X-GB-Delivery'] === 't-2'),
+    'the second event was tried after the first died',
+  );
   // Attempts of event 1: 0, 750, 2250, 5250, 8250 (cap 4000 × 0.75 = 3000); the next wait would pass 10 s.
   assert.equal(calls.filter((c) => c.headers['X-GB-Delivery'] === 't-1').length, 5);
 });

@@ -42,7 +42,11 @@ export interface EndpointHooks {
  * then "equal jitter" (half fixed, half random), so receivers that failed together do not get
  * their retries back in one burst and the wait never collapses to zero.
  */
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(30, attempt - 1));
   return exp / 2 + random() * (exp / 2);
 }
@@ -134,7 +138,7 @@ export class WebhookEndpoint {
     if (this.secret !== null) {
       headers[SIGNATURE_HEADER] = signBody(this.secret, head.body);
     }
-    this.o
+    void this.o
       .post(this.url, head.body, headers, this.o.policy.timeoutMs)
       .then(
         (r) => (r.status >= 200 && r.status < 300 ? undefined : (r.error ?? `HTTP ${r.status}`)),
@@ -166,7 +170,13 @@ export class WebhookEndpoint {
       return;
     }
     this.o.log.debug(
-      { webhookId: this.webhookId, eventId: head.event.id, attempt: head.attempts, delayMs: Math.round(delay), error },
+      {
+        webhookId: this.webhookId,
+        eventId: head.event.id,
+        attempt: head.attempts,
+        delayMs: Math.round(delay),
+        error,
+      },
       'webhook delivery failed; retrying',
     );
     this.#timer = setTimeout(() => {

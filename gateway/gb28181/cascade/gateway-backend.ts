@@ -57,7 +57,13 @@ export class GatewayBackend implements LowerBackend {
   readonly #o: GatewayBackendOptions;
   /** Open sources per presented channel ID, for IFameCmd. */
   readonly #open = new Map<string, Set<StreamMediaSource>>();
-  readonly stats = { mediaOpened: 0, mediaRefused: 0, ptzForwarded: 0, recordQueries: 0, controlsForwarded: 0 };
+  readonly stats = {
+    mediaOpened: 0,
+    mediaRefused: 0,
+    ptzForwarded: 0,
+    recordQueries: 0,
+    controlsForwarded: 0,
+  };
 
   constructor(opts: GatewayBackendOptions) {
     this.#o = opts;
@@ -229,13 +235,13 @@ export class GatewayBackend implements LowerBackend {
 
   /** The newest position of each shared channel, under the ID the upper knows it by. */
   positions(): LowerPosition[] {
-    const latest = this.#o.gateway.latestPosition;
-    if (!latest) {
+    const gateway = this.#o.gateway;
+    if (!gateway.latestPosition) {
       return [];
     }
     const out: LowerPosition[] = [];
     for (const [channelId, source] of this.#o.catalog().sources) {
-      const p = latest(source.deviceId, source.channelId);
+      const p = gateway.latestPosition(source.deviceId, source.channelId);
       if (p) {
         out.push({ ...p, channelId });
       }
@@ -249,8 +255,8 @@ export class GatewayBackend implements LowerBackend {
    * shared answers to that ID or a device refused.
    */
   async control(targetId: string, command: LowerAlarmControl): Promise<'OK' | 'ERROR'> {
-    const forward = this.#o.gateway.deviceControl;
-    if (!forward) {
+    const gateway = this.#o.gateway;
+    if (!gateway.deviceControl) {
       return 'ERROR';
     }
     const sources = this.#o.catalog().sources;
@@ -258,7 +264,11 @@ export class GatewayBackend implements LowerBackend {
     const targets: SharedSource[] = single
       ? [single]
       : targetId === this.#o.localId
-        ? [...new Map([...sources.values()].map((s) => [s.deviceId, { deviceId: s.deviceId, channelId: s.deviceId }])).values()]
+        ? [
+            ...new Map(
+              [...sources.values()].map((s) => [s.deviceId, { deviceId: s.deviceId, channelId: s.deviceId }]),
+            ).values(),
+          ]
         : [];
     if (targets.length === 0) {
       return 'ERROR';
@@ -267,10 +277,13 @@ export class GatewayBackend implements LowerBackend {
     for (const t of targets) {
       this.stats.controlsForwarded++;
       try {
-        await forward(t.deviceId, t.channelId, command);
+        await gateway.deviceControl(t.deviceId, t.channelId, command);
       } catch (err) {
         ok = false;
-        this.#o.log.info({ targetId, deviceId: t.deviceId, err: String(err) }, 'control for the upper failed');
+        this.#o.log.info(
+          { targetId, deviceId: t.deviceId, err: String(err) },
+          'control for the upper failed',
+        );
       }
     }
     return ok ? 'OK' : 'ERROR';

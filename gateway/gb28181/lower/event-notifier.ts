@@ -163,7 +163,8 @@ export class EventNotifier {
       }
     } else {
       const min = this.#o.minIntervalSec ?? 1;
-      held.intervalSec = query.interval !== undefined && query.interval > 0 ? Math.max(min, query.interval) : 5;
+      held.intervalSec =
+        query.interval !== undefined && query.interval > 0 ? Math.max(min, query.interval) : 5;
       held.sent = new Map();
       held.ticker = setInterval(() => void this.#reportPositions(held), held.intervalSec * 1000);
       held.ticker.unref();

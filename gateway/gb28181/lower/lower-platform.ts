@@ -188,7 +188,10 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     return { ...this.#catalog.stats, subscriptions: this.#catalog.subscriptionCount };
   }
 
-  get eventStats(): Readonly<EventNotifier['stats']> & { alarmSubscriptions: number; positionSubscriptions: number } {
+  get eventStats(): Readonly<EventNotifier['stats']> & {
+    alarmSubscriptions: number;
+    positionSubscriptions: number;
+  } {
     return {
       ...this.#events.stats,
       alarmSubscriptions: this.#events.subscriptionCount('alarm'),

@@ -73,7 +73,11 @@ export class EventNotifications {
         },
         (err: unknown) => {
           this.stats.responsesFailed++;
-          this.#failures.warn('response', { deviceId: session.deviceId, err: String(err) }, 'alarm Response not sent');
+          this.#failures.warn(
+            'response',
+            { deviceId: session.deviceId, err: String(err) },
+            'alarm Response not sent',
+          );
         },
       );
   }

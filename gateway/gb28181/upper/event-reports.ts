@@ -30,7 +30,12 @@ export function gbTimeOrNull(text: string | undefined, timeZone: string): string
 
 const text = (s: string | undefined): string | null => (s?.trim() ? s.trim() : null);
 
-export function alarmInputOf(m: AlarmNotify, deviceId: string, timeZone: string, receivedAt: string): AlarmInput {
+export function alarmInputOf(
+  m: AlarmNotify,
+  deviceId: string,
+  timeZone: string,
+  receivedAt: string,
+): AlarmInput {
   return {
     deviceId,
     channelId: m.deviceId,

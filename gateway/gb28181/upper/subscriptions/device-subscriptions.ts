@@ -159,7 +159,10 @@ export class DeviceSubscriptions {
    * added are subscribed while the device is online, auto subscriptions no longer wanted end.
    */
   setDefaults(deviceId: string, events: SubscriptionEvent[] | null): SubscriptionDefaults {
-    this.#o.store.setDefaults(deviceId, events === null ? null : SUBSCRIPTION_EVENTS.filter((e) => events.includes(e)));
+    this.#o.store.setDefaults(
+      deviceId,
+      events === null ? null : SUBSCRIPTION_EVENTS.filter((e) => events.includes(e)),
+    );
     const view = this.defaults(deviceId);
     for (const s of this.#of(deviceId)) {
       if (s.auto && !view.effective.includes(s.event)) {
@@ -269,7 +272,7 @@ export class DeviceSubscriptions {
       ua: o.ua,
       online: (deviceId: string) => this.#online(deviceId),
       persist: (sub: Subscription) => this.#persist(sub),
-      nextSn: o.nextSn,
+      nextSn: () => o.nextSn(),
       expectCallId: (callId: string, sub: Subscription) => {
         // One live Call-ID per subscription: the previous dialog's NOTIFYs are no longer its.
         this.#forgetCallIds(sub);
@@ -287,5 +290,8 @@ export class DeviceSubscriptions {
 
 /** GW_ERR_SUBSCRIPTION_NOT_FOUND for the API. */
 export function subscriptionNotFound(deviceId: string, subscriptionId: string): GatewayError {
-  return new GatewayError('GW_ERR_SUBSCRIPTION_NOT_FOUND', `device ${deviceId} has no subscription ${subscriptionId}`);
+  return new GatewayError(
+    'GW_ERR_SUBSCRIPTION_NOT_FOUND',
+    `device ${deviceId} has no subscription ${subscriptionId}`,
+  );
 }

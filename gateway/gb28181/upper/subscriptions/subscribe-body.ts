@@ -20,12 +20,21 @@ export function subscribeContent(
 ): SubscribeContent {
   switch (kind) {
     case 'catalog':
-      return { event: `Catalog;id=${o.eventId}`, body: { kind: 'CatalogQuery', sn: o.sn, deviceId: o.deviceId } };
+      return {
+        event: `Catalog;id=${o.eventId}`,
+        body: { kind: 'CatalogQuery', sn: o.sn, deviceId: o.deviceId },
+      };
     case 'alarm':
       // Every priority, 1 (highest) to 4; no method or type filter (both optional).
       return {
         event: 'presence',
-        body: { kind: 'AlarmQuery', sn: o.sn, deviceId: o.deviceId, startAlarmPriority: 1, endAlarmPriority: 4 },
+        body: {
+          kind: 'AlarmQuery',
+          sn: o.sn,
+          deviceId: o.deviceId,
+          startAlarmPriority: 1,
+          endAlarmPriority: 4,
+        },
       };
     case 'mobile-position':
       return {

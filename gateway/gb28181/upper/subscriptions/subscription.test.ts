@@ -4,7 +4,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../../../log.js';
-import { buildResponse, SipUserAgent, type SipRequest, type SipResponse, type SipTransport } from '../../../sip/index.js';
+import {
+  buildResponse,
+  SipUserAgent,
+  type SipRequest,
+  type SipResponse,
+  type SipTransport,
+} from '../../../sip/index.js';
 import type { SubscriptionRecord } from '../../../store/subscription-store.js';
 import { advanceAsync, mockClock } from '../../../../test/helpers/mock-clock.js';
 import type { DeviceSession } from '../device-sessions.js';
@@ -20,7 +26,12 @@ function fakeUa(answer: (req: SipRequest) => SipResponse | Promise<SipResponse>)
     onConnectionClose: () => () => undefined,
     send: () => undefined,
   } as unknown as SipTransport;
-  const ua = new SipUserAgent({ transport, localId: '34020000002000000001', domain: '3402000000', publicHost: '10.0.0.1' });
+  const ua = new SipUserAgent({
+    transport,
+    localId: '34020000002000000001',
+    domain: '3402000000',
+    publicHost: '10.0.0.1',
+  });
   const sent: SipRequest[] = [];
   ua.request = (req) => {
     sent.push(req);
@@ -97,8 +108,14 @@ test('an alarm SUBSCRIBE: Event presence, Expires, the Alarm query, to the devic
   assert.equal(header(req, 'expires'), '3600');
   assert.match(header(req, 'content-type'), /MANSCDP\+xml/i);
   const body = Buffer.from(req.body).toString('latin1');
-  assert.match(body, /<Query>\r\n<CmdType>Alarm<\/CmdType>\r\n<SN>1<\/SN>\r\n<DeviceID>34020000001180000001<\/DeviceID>/);
-  assert.match(body, /<StartAlarmPriority>1<\/StartAlarmPriority>\r\n<EndAlarmPriority>4<\/EndAlarmPriority>/);
+  assert.match(
+    body,
+    /<Query>\r\n<CmdType>Alarm<\/CmdType>\r\n<SN>1<\/SN>\r\n<DeviceID>34020000001180000001<\/DeviceID>/,
+  );
+  assert.match(
+    body,
+    /<StartAlarmPriority>1<\/StartAlarmPriority>\r\n<EndAlarmPriority>4<\/EndAlarmPriority>/,
+  );
   assert.equal(sub.state, 'active');
 });
 
@@ -114,12 +131,18 @@ test('the device grants 120 s: the refresh goes inside the dialog at 60 s, not b
   assert.match(header(refresh, 'to'), /;tag=dev1/);
   assert.equal(header(refresh, 'from'), header(first, 'from'));
   assert.equal(cseq(refresh), cseq(first) + 1);
-  assert.equal(refresh.uri, `sip:${DEVICE}@203.0.113.7:40211`, "the 200's Contact at the address it was seen at");
+  assert.equal(
+    refresh.uri,
+    `sip:${DEVICE}@203.0.113.7:40211`,
+    "the 200's Contact at the address it was seen at",
+  );
 });
 
 test('a refresh answered 481 is followed at once by a new SUBSCRIBE with a new Call-ID', async (t) => {
   const timers = mockClock(t);
-  const { sub, sent } = setup((req, n) => (n === 1 ? buildResponse(req, 481, 'Call/Transaction Does Not Exist') : ok(req, 120)));
+  const { sub, sent } = setup((req, n) =>
+    n === 1 ? buildResponse(req, 481, 'Call/Transaction Does Not Exist') : ok(req, 120),
+  );
   await sub.establish();
   await advanceAsync(timers, 60_000);
   assert.equal(sent.length, 3);

@@ -148,7 +148,10 @@ export class Subscription {
     }
     dialog.remote = session.remote;
     const res = await this.#d.ua.request(this.#inDialog(dialog, 0), dialog.remote);
-    this.#d.log.info({ deviceId: this.deviceId, event: this.event, status: res.status }, 'unsubscribed (Expires: 0)');
+    this.#d.log.info(
+      { deviceId: this.deviceId, event: this.event, status: res.status },
+      'unsubscribed (Expires: 0)',
+    );
     return res.status;
   }
 
@@ -185,7 +188,9 @@ export class Subscription {
       interval: this.event === 'mobile-position' ? this.intervalSec : null,
       state: this.state,
       expiresAt:
-        this.state === 'active' && this.#expiresAtMs !== undefined ? new Date(this.#expiresAtMs).toISOString() : null,
+        this.state === 'active' && this.#expiresAtMs !== undefined
+          ? new Date(this.#expiresAtMs).toISOString()
+          : null,
       auto: this.auto,
       lastError: this.lastError,
       notifications: this.notifications,
@@ -259,7 +264,10 @@ export class Subscription {
     this.#d.onFailed(this, res.status);
     if (holds && res.status === 481) {
       // The device forgot the dialog (RFC 6665 §4.1.2.2): a new subscription right away.
-      this.#d.log.info({ deviceId: this.deviceId, event: this.event }, 'refresh answered 481: subscribing anew');
+      this.#d.log.info(
+        { deviceId: this.deviceId, event: this.event },
+        'refresh answered 481: subscribing anew',
+      );
       this.forgetDialog();
       this.#again = true;
       return;
@@ -284,7 +292,13 @@ export class Subscription {
     this.#d.persist(this);
   }
 
-  #accepted(req: SipRequest, res: SipResponse, remote: SipRemote, session: DeviceSession, refresh: boolean): void {
+  #accepted(
+    req: SipRequest,
+    res: SipResponse,
+    remote: SipRemote,
+    session: DeviceSession,
+    refresh: boolean,
+  ): void {
     const asked = this.expiresSec;
     const header = Number(res.headers.get('expires'));
     // RFC 6665 §4.1.2.1: the 2xx Expires is the grant and may be shorter; a device that leaves it
