@@ -32,7 +32,9 @@ before(async () => {
     gateway: { 'subscribe-on-register': 'alarm,mobile-position', 'position-interval': 1 },
     simulator: { alarmRatePerMin: 300, firstAlarmAfterMs: 200, alarmTypes: ['motion', 'video-loss'] },
   });
-  sse = await openSse(`${h.base}/api/events?types=alarm,position`, { Authorization: `Bearer ${h.token}` });
+  sse = await openSse(`${h.base}/api/events?types=alarm,position,stream,device`, {
+    Authorization: `Bearer ${h.token}`,
+  });
   assert.equal(await h.sim.waitForRegistered(1, 10_000), true);
   h.sim.device(SIM)!.platform.on('alarmAcknowledged', () => acknowledged++);
 });
@@ -42,6 +44,11 @@ after(async () => {
 });
 
 test('simulated alarms arrive as NOTIFYs in the alarm subscription, typed, located, and acknowledged', async () => {
+  const platform = h.sim.device(SIM)!.platform;
+  // Alarms raised before the gateway's SUBSCRIBE came in went out as MESSAGE; from then on, NOTIFY.
+  await waitFor(() => platform.eventStats.alarmSubscriptions === 1, 5000, 'the alarm subscription');
+  const messages = platform.eventStats.alarmMessages;
+  await waitFor(() => platform.eventStats.alarmNotifies >= 1, 10_000, 'an alarm NOTIFY');
   const first = await sse.next((e) => e.event === 'alarm', 10_000);
   const a = first.data as AlarmBody;
   assert.ok(
@@ -51,10 +58,7 @@ test('simulated alarms arrive as NOTIFYs in the alarm subscription, typed, locat
   );
   assert.match(a.channelId, /^340200000013100000\d\d$/);
   assert.equal(typeof a.longitude, 'number');
-  const stats = h.sim.device(SIM)!.platform.eventStats;
-  assert.equal(stats.alarmSubscriptions, 1);
-  assert.ok(stats.alarmNotifies >= 1);
-  assert.equal(stats.alarmMessages, 0, 'inside the subscription, not as MESSAGE');
+  assert.equal(platform.eventStats.alarmMessages, messages, 'inside the subscription, not as MESSAGE');
   await waitFor(() => acknowledged >= 1, 5000, "the gateway's Response");
 });
 
@@ -101,4 +105,42 @@ test('a disarmed device raises no alarms until it is armed again', async () => {
   assert.equal(generator.raised, raised);
   await h.api(`/api/devices/${SIM}/guard`, { method: 'POST', body: JSON.stringify({ armed: true }) });
   await sse.next((e) => e.event === 'alarm', 10_000, sse.events.length);
+});
+
+test('device, stream and Prometheus: the device came online, a live stream starts and stops, counters moved', async () => {
+  const online = await sse.next((e) => e.event === 'device', 5000);
+  assert.deepEqual(online.data, { deviceId: SIM, online: true, reason: 'registered' });
+  const channel = '34020000001310000001';
+  const live = await h.api<{ streamId: string }>(`/api/devices/${SIM}/channels/${channel}/live`, {
+    method: 'POST',
+  });
+  assert.equal(live.status, 200, JSON.stringify(live.body));
+  const start = await sse.next(
+    (e) => e.event === 'stream' && (e.data as { state: string }).state === 'start',
+    5000,
+  );
+  assert.deepEqual(start.data, {
+    streamId: live.body.streamId,
+    deviceId: SIM,
+    channelId: channel,
+    kind: 'live',
+    state: 'start',
+    cause: null,
+  });
+  await h.api(`/api/streams/${live.body.streamId}`, { method: 'DELETE' });
+  const stop = await sse.next(
+    (e) => e.event === 'stream' && (e.data as { state: string }).state === 'stop',
+    5000,
+  );
+  assert.equal((stop.data as { cause: string }).cause, 'stopped-by-api');
+  const metrics = await (await fetch(`${h.base}/metrics`)).text();
+  assert.match(metrics, /\ngb_subscriptions_active\{event="alarm"\} 1\n/);
+  assert.match(metrics, /\ngb_subscriptions_active\{event="mobile-position"\} 1\n/);
+  assert.match(metrics, /\ngb_positions_received_total [1-9]\d*\n/);
+  assert.match(
+    metrics,
+    new RegExp(`\\ngb_alarms_received_total\\{device="${SIM}",type="[12]",priority="[24]"\\} [1-9]`),
+  );
+  assert.match(metrics, /\ngb_events_delivered_total\{sink="sse",webhook=""\} [1-9]\d*\n/);
+  assert.match(metrics, /\ngb_sse_clients 1\n/);
 });

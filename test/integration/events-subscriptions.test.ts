@@ -292,3 +292,22 @@ test('guard and alarm reset go to the device and return its Result', async () =>
   const unknown = await h.api(`/api/devices/34020000001180000099/subscriptions`);
   assert.equal(unknown.status, 404);
 });
+
+test('an unsolicited MobilePosition MESSAGE is stored and becomes the latest position', async () => {
+  const res = await peer.message(
+    gb2312(
+      `<?xml version="1.0" encoding="GB2312"?>\r\n<Notify>\r\n<CmdType>MobilePosition</CmdType>\r\n<SN>12</SN>\r\n` +
+        `<DeviceID>${CH1}</DeviceID>\r\n<Time>2025-04-22T11:40:00</Time>\r\n<Longitude>117.3</Longitude>\r\n` +
+        `<Latitude>31.9</Latitude>\r\n</Notify>\r\n`,
+    ),
+  );
+  assert.equal(res.status, 200);
+  const latest =
+    await h.api<{ channelId: string; longitude: number; speed: number | null; time: string }[]>(
+      '/api/positions',
+    );
+  assert.deepEqual(
+    latest.body.filter((p) => p.channelId === CH1).map((p) => [p.longitude, p.speed, p.time]),
+    [[117.3, null, '2025-04-22T03:40:00.000Z']],
+  );
+});
