@@ -32,10 +32,9 @@ import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
 import type { DeviceEventControl, EventIntake, SubscriptionEvent } from '../../views/events.js';
-import { MemorySubscriptionStore, type SubscriptionStore } from '../../store/subscription-store.js';
-import { UpperDeviceEvents } from './device-event-control.js';
-import { EventNotifications } from './event-notifications.js';
-import { DeviceSubscriptions, type SubscriptionSettings } from './subscriptions/device-subscriptions.js';
+import type { SubscriptionStore } from '../../store/subscription-store.js';
+import type { DeviceSubscriptions, SubscriptionSettings } from './subscriptions/device-subscriptions.js';
+import { UpperEvents } from './upper-events.js';
 
 /** Silence on the old dialogs for this long after a new Call-ID confirms a restart. */
 const RESTART_SETTLE_MS = 1000;
@@ -87,7 +86,7 @@ export class UpperPlatform implements GatewayServices {
   /** Subscriptions, guard and alarm reset, for the events API. */
   readonly deviceEvents: DeviceEventControl;
   readonly subscriptions: DeviceSubscriptions;
-  readonly #notifications: EventNotifications;
+  readonly #events: UpperEvents;
   readonly #o: UpperPlatformOptions;
   readonly #registrar: Registrar;
   readonly #inbox: Inbox;
@@ -124,30 +123,23 @@ export class UpperPlatform implements GatewayServices {
       onChannelChange: (deviceId, channelId, status, event) =>
         opts.events?.channel({ deviceId, channelId, status, event }),
     });
-    this.#notifications = new EventNotifications({
+    this.#events = new UpperEvents({
       ua: opts.ua,
-      intake: opts.events,
-      timeZone: opts.timeZone,
-      log: opts.log.child({ part: 'events' }),
-    });
-    this.subscriptions = new DeviceSubscriptions({
-      ua: opts.ua,
+      store: opts.store,
       sessions: this.sessions,
-      store: opts.subscriptionStore ?? new MemorySubscriptionStore(),
-      settings: {
-        autoSubscribe: [],
-        expiresSec: 3600,
-        positionIntervalSec: 5,
-        ...opts.subscriptions,
-      },
-      nextSn: () => this.#devices.nextSn(),
+      devices: this.#devices,
+      intake: opts.events,
+      ...(opts.subscriptions ? { subscriptions: opts.subscriptions } : {}),
+      ...(opts.subscriptionStore ? { subscriptionStore: opts.subscriptionStore } : {}),
+      timeZone: opts.timeZone,
       hooks: {
         active: (e) => opts.hooks?.subscriptionActive?.(e),
         failed: (e) => opts.hooks?.subscriptionFailed?.(e),
       },
-      log: opts.log.child({ part: 'subscriptions' }),
+      log: opts.log,
     });
-    this.deviceEvents = new UpperDeviceEvents(this.subscriptions, this.#devices, opts.store);
+    this.subscriptions = this.#events.subscriptions;
+    this.deviceEvents = this.#events.control;
     this.#plays = new Plays({
       ua: opts.ua,
       store: opts.store,
@@ -179,8 +171,6 @@ export class UpperPlatform implements GatewayServices {
     );
     this.sessions.events.on('online', (deviceId, cause) => {
       opts.log.info({ deviceId, cause }, 'device online');
-      opts.events?.device({ deviceId, online: true, reason: cause });
-      this.subscriptions.deviceOnline(deviceId);
       // A registration kept across our restart changed nothing on the device's side: its catalog
       // is asked for again only when we never got one.
       if (cause === 'restored' && opts.store.countChannels(deviceId) > 0) {
@@ -197,15 +187,11 @@ export class UpperPlatform implements GatewayServices {
     );
     this.sessions.events.on('offline', (deviceId, reason) => {
       opts.log.warn({ deviceId, reason }, 'device offline');
-      opts.events?.device({ deviceId, online: false, reason });
-      this.subscriptions.deviceOffline(deviceId);
       this.#plays.closeDevice(deviceId, `device offline: ${reason}`);
     });
-    this.sessions.events.on('restarted', (deviceId, previousCallId, callId) => {
-      // Its subscription dialogs died with it: subscribe again at once (docs/events.md §6).
-      this.subscriptions.deviceOnline(deviceId, { restarted: true });
-      this.#onDeviceRestarted(deviceId, `Call-ID ${previousCallId} → ${callId}`);
-    });
+    this.sessions.events.on('restarted', (deviceId, previousCallId, callId) =>
+      this.#onDeviceRestarted(deviceId, `Call-ID ${previousCallId} → ${callId}`),
+    );
     this.sessions.events.on('keepalive', (deviceId, lateness) => opts.hooks?.keepalive?.(deviceId, lateness));
     opts.ua.onRequest((req, tx) => this.#onRequest(req, tx));
     opts.ua.transport.onConnectionClose((info) => this.sessions.connectionClosed(info.connectionId));
@@ -236,8 +222,7 @@ export class UpperPlatform implements GatewayServices {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#catalogTimer);
-    // Expires: 0 to every device we subscribed to, while the transport is still up.
-    await this.subscriptions.close();
+    await this.#events.close();
     this.#plays.closeAll('shutdown');
     this.sessions.close();
     this.#devices.close();
@@ -260,7 +245,7 @@ export class UpperPlatform implements GatewayServices {
         // Our subscription's state first; the inbox answers 200 and applies the body as for a
         // MESSAGE (catalog changes, alarms, positions). A NOTIFY without a body (RFC 6665's
         // immediate one, or a terminated one) has nothing to apply.
-        const sub = this.subscriptions.noteNotify(req);
+        const sub = this.#events.noteNotify(req);
         if (sub && req.body.length === 0) {
           tx.respond(200);
           return;
@@ -342,10 +327,10 @@ export class UpperPlatform implements GatewayServices {
       case 'MediaStatus':
         return;
       case 'AlarmNotify':
-        this.#notifications.alarm(m, session);
+        this.#events.alarm(m, session);
         return;
       case 'MobilePositionNotify':
-        this.#notifications.position(m, session);
+        this.#events.position(m, session);
         return;
       default:
         this.#o.log.debug({ deviceId: session.deviceId, kind: m.kind }, 'MANSCDP message not handled');
@@ -454,7 +439,7 @@ export class UpperPlatform implements GatewayServices {
       inbox: this.#inbox.stats,
       pendingQueries: this.#devices.pendingCount,
       plays: this.#plays.size,
-      events: this.#notifications.stats,
+      events: this.#events.stats,
     };
   }
 }
