@@ -5,6 +5,9 @@ import { channelRoutes } from './routes/channels.js';
 import { deviceRoutes } from './routes/devices.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { streamRoutes } from './routes/streams.js';
+import { alarmRoutes } from './routes/alarms.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export type { RouteDeps } from './routes/route-deps.js';
 
@@ -14,5 +17,8 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
     ...channelRoutes(deps),
     ...streamRoutes(deps),
     ...cascadeRoutes(deps.cascade),
+    ...alarmRoutes(deps),
+    ...subscriptionRoutes(deps),
+    ...webhookRoutes(deps),
   ];
 }
