@@ -69,6 +69,18 @@ export const ErrorCodes = {
     message: 'Send audio/wav (16-bit PCM, mono or stereo, any rate) or audio/basic (G.711 µ-law, 8 kHz).',
   },
   GW_ERR_VOICE_UNAVAILABLE: { status: 503, message: 'Voice broadcast is not available on this gateway.' },
+  GW_ERR_ALARM_NOT_FOUND: { status: 404, message: 'No stored alarm with this ID.' },
+  GW_ERR_SUBSCRIPTION_NOT_FOUND: { status: 404, message: 'The device has no subscription with this ID.' },
+  GW_ERR_WEBHOOK_NOT_FOUND: { status: 404, message: 'No webhook with this ID.' },
+  GW_ERR_WEBHOOK_URL: {
+    status: 400,
+    message:
+      'The webhook URL is not allowed: http or https only, no credentials, no link-local, multicast or unspecified address.',
+  },
+  GW_ERR_EVENTS_UNAVAILABLE: {
+    status: 503,
+    message: 'Alarms, positions, subscriptions and the event stream are not served by this process.',
+  },
   GW_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

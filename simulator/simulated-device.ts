@@ -3,8 +3,10 @@
 // channel, synthetic recordings, and media from shared looping clips.
 import type { PtzCommand } from '../gateway/gb28181/ptz.js';
 import type {
+  LowerAlarmControl,
   LowerBackend,
   LowerChannel,
+  LowerPosition,
   LowerDeviceInfo,
   LowerDeviceStatus,
   LowerPreset,
@@ -24,6 +26,7 @@ import { SimulatedSpeaker, type HeardSecond, type SpeakerSummary } from './speak
 
 /** Seconds of 'heard' reports kept per channel (an hour of broadcast). */
 const HEARD_KEPT = 3600;
+import { routeFix } from './route.js';
 
 export interface SimulatedDeviceOptions {
   /** 20-digit device ID (type 118 NVR conventionally). */
@@ -45,6 +48,13 @@ export interface SimulatedDeviceOptions {
   now?: () => number;
   /** Where the speaker reports what it heard. */
   log?: Logger;
+  /** Channels drive around a loop (MobilePosition reports); false: no positions. Default true. */
+  moving?: boolean;
+}
+
+/** The device's alarm input (type 134, docs/gb28181.md §3.4): where alarm-input alarms come from. */
+export function alarmInputIdOf(deviceId: string): string {
+  return `${deviceId.slice(0, 10)}134${deviceId[13] ?? '0'}${deviceId.slice(14)}`;
 }
 
 /**
@@ -76,7 +86,10 @@ export class SimulatedDevice implements LowerBackend {
     recordQueries: 0,
     broadcastsAccepted: 0,
     broadcastsRefused: 0,
+    alarmResets: 0,
   };
+  /** GuardCmd state: a disarmed device raises no alarms (simulator/alarm-generator.ts). */
+  armed = true;
 
   constructor(opts: SimulatedDeviceOptions) {
     if (opts.clips.length === 0) {
@@ -274,6 +287,52 @@ export class SimulatedDevice implements LowerBackend {
   /** Speakers playing now, and the summaries of the last 100 broadcasts that ended. */
   get speakers(): { active: SpeakerSummary[]; ended: readonly SpeakerSummary[] } {
     return { active: [...this.#speakers.values()].map((s) => s.summary), ended: this.#broadcasts };
+  }
+
+  /** Where a channel is now on its loop (simulator/route.ts); undefined when not moving or unknown. */
+  locate(channelId: string, epochMs: number): { longitude: number; latitude: number } | undefined {
+    const i = this.#channels.findIndex((c) => c.channelId === channelId);
+    if (i < 0 || this.#o.moving === false) {
+      return undefined;
+    }
+    const c = this.#channels[i];
+    return routeFix(
+      {
+        longitude: c.longitude ?? 117.2272,
+        latitude: c.latitude ?? 31.8206,
+        phase: i / this.#channels.length,
+      },
+      epochMs,
+    );
+  }
+
+  positions(): LowerPosition[] {
+    if (this.#o.moving === false) {
+      return [];
+    }
+    const now = (this.#o.now ?? Date.now)();
+    return this.#channels.map((c, i) => ({
+      channelId: c.channelId,
+      timeMs: now,
+      altitude: 30,
+      ...routeFix(
+        {
+          longitude: c.longitude ?? 117.2272,
+          latitude: c.latitude ?? 31.8206,
+          phase: i / this.#channels.length,
+        },
+        now,
+      ),
+    }));
+  }
+
+  control(_targetId: string, command: LowerAlarmControl): 'OK' {
+    if (command.type === 'GuardCmd') {
+      this.armed = command.action === 'SetGuard';
+    } else {
+      this.stats.alarmResets++;
+    }
+    return 'OK';
   }
 
   /** Stops every open stream and speaker. Idempotent. */

@@ -14,6 +14,8 @@ export interface RouteInput {
   contentType?: string;
   /** Aborted when the client goes away before the answer (long routes stop their work). */
   signal?: AbortSignal;
+  /** The alternate media type the client asked for (one of the route's alternateTypes); undefined for JSON. */
+  type?: string;
 }
 
 export interface ApiRoute {
@@ -33,6 +35,11 @@ export interface ApiRoute {
   response: z.ZodType;
   /** The JSON body to send, or a promise of it. */
   handler(input: RouteInput): unknown;
+  /**
+   * Other JSON media types the route answers in when the client asks (Accept), e.g.
+   * application/geo+json; the answer's Content-Type is the first of them the client accepts.
+   */
+  alternateTypes?: readonly string[];
 }
 
 export const defineRoute = (r: ApiRoute): ApiRoute => r;

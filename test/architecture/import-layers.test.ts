@@ -39,6 +39,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   outbound: ['core'],
   // Voice: a source that flows toward devices (WHIP in, device legs out); media only, no SIP.
   talk: ['core', 'outbound', 'outputs'],
+  // The events domain (docs/events.md): bus, SSE feed, webhooks, retention; fed by the upper
+  // platform through views/events.ts, never importing SIP or GB28181.
+  events: ['core', 'store', 'views'],
+  // Per-domain Prometheus series (prom-client stays under gateway/metrics*).
+  metrics: ['core', 'views'],
   'media-plane': ['core', 'store', 'views', 'hub', 'ingest', 'outputs'],
   gb28181: ['core', 'sip'],
   'gb28181/manscdp': ['core', 'gb28181'],
@@ -71,8 +76,6 @@ const ALLOWED: Record<string, readonly string[]> = {
     'talk',
   ],
   api: ['core', 'store', 'views', 'hub', 'outputs', 'talk'],
-  // Domain metrics files beside gateway/metrics.ts (prom-client stays under gateway/metrics*).
-  metrics: ['core', 'views'],
   cluster: [
     'core',
     'store',

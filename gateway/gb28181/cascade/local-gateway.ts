@@ -11,6 +11,7 @@ export interface TalkRelay {
   write(frame: AudioFrame): void;
   close(reason: string): void;
 }
+import type { LowerAlarmControl, LowerPosition } from '../lower/backend.js';
 
 export interface LocalGateway {
   /** Start, or join, the live stream of one of our channels (INVITE s=Play downward). */
@@ -27,4 +28,11 @@ export interface LocalGateway {
    * upper's audio as the talk's source. Resolves once our device answered, or with its refusal.
    */
   relayTalk?(deviceId: string, channelId: string): Promise<TalkRelay | { refused: string }>;
+  /** The newest stored MobilePosition of one of our channels (for the upper's position subscription). */
+  latestPosition?(deviceId: string, channelId: string): Omit<LowerPosition, 'channelId'> | undefined;
+  /**
+   * The upper's GuardCmd/AlarmCmd, to `targetId` of our device (docs/gb28181.md §5.3): 'OK' when the
+   * device confirmed, null when it only answered the SIP 200.
+   */
+  deviceControl?(deviceId: string, targetId: string, command: LowerAlarmControl): Promise<'OK' | null>;
 }
