@@ -3,7 +3,7 @@
 import { ConfigSchema, type GatewayConfig } from './config.js';
 
 const MEANING: Record<keyof GatewayConfig, string> = {
-  'sip-host': 'SIP listen address (UDP and TCP)',
+  'sip-host': 'SIP listen address (UDP and TCP); media and WebRTC sockets bind there too',
   'sip-port': 'SIP port (UDP and TCP)',
   'sip-id': "the gateway's 20-digit SIP ID",
   realm: 'SIP domain / digest realm (10 digits)',
@@ -55,6 +55,9 @@ const MEANING: Record<keyof GatewayConfig, string> = {
     'tile URL template of the demo map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (empty: none)',
   cascade: 'upper platforms to register to, as a JSON list (docs/cascade.md)',
   'cascade-config': 'YAML or JSON file holding the cascade list',
+  'tls-cert': 'PEM certificate (chain): serve HTTPS, which browsers need for the microphone off loopback',
+  'tls-key': 'PEM private key of --tls-cert',
+  'talk-invite-timeout': "seconds to wait for a device's audio INVITE after its Broadcast answer",
 };
 
 function defaultOf(name: keyof GatewayConfig, defaults: GatewayConfig): string {

@@ -132,6 +132,12 @@ export const ConfigSchema = z.object({
   cascade: z.preprocess(jsonText, z.array(UpperPlatformSchema)).default([]),
   /** A YAML or JSON file holding such a list (alone, or as the `cascade` key of an object). */
   'cascade-config': z.string().optional(),
+  // Voice (docs/voice.md). A browser gives the microphone only to a secure context: loopback, or
+  // HTTPS, which these two PEM files turn on (both or neither; checked at start).
+  'tls-cert': z.string().min(1).optional(),
+  'tls-key': z.string().min(1).optional(),
+  /** Seconds from the Broadcast notify to the device's audio INVITE before the talk target fails. */
+  'talk-invite-timeout': int(1, 9).default(8),
 });
 
 /** A flag or environment value carries JSON text; anything unparsable is left for zod to reject. */

@@ -1,7 +1,9 @@
 // Composition root (docs/architecture.md §5 "One composition root"): config → store → SIP → GB28181 upper platform → media →
 // outputs → HTTP API, built in order with dependencies passed as arguments, so every module can
 // be built in a test. startGateway() is what the CLI, the demo and the integration tests call.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { cascadeEntries, type GatewayConfig } from './config.js';
@@ -15,11 +17,15 @@ import { SipTransport, SipUserAgent } from './sip/index.js';
 import { UpperPlatform } from './gb28181/upper/upper-platform.js';
 import { clusterSettings } from './cluster/roles.js';
 import { SignalingCluster } from './cluster/signaling-cluster.js';
-import { MediaPlane } from './media-plane/media-plane.js';
+import { MediaPlane, webrtcBind } from './media-plane/media-plane.js';
 import type { StreamRegistry } from './hub/stream-registry.js';
 import { GatewayMetrics } from './metrics.js';
 import { createApp } from './api/app.js';
 import { MediaTokenSigner } from './api/media-token.js';
+import { SqliteVoiceStore } from './store/voice-store.js';
+import { TalkMedia } from './talk/talk-media.js';
+import { whipRouter } from './talk/whip/whip-router.js';
+import { VoiceMetrics } from './metrics/voice.js';
 import { openEventsDb } from './store/events-db.js';
 import { SqliteAlarmStore } from './store/alarm-store.js';
 import { SqlitePositionStore } from './store/position-store.js';
@@ -53,8 +59,32 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** Lifetime of the signed media and talk URLs the API hands out. */
+const MEDIA_TOKEN_TTL_SEC = 6 * 3600;
+
+/** --tls-cert and --tls-key: both or neither, read now so a bad path fails the start. */
+function tlsFiles(config: GatewayConfig): { cert: Buffer; key: Buffer } | undefined {
+  const certPath = config['tls-cert'];
+  const keyPath = config['tls-key'];
+  if (certPath === undefined && keyPath === undefined) {
+    return undefined;
+  }
+  if (certPath === undefined || keyPath === undefined) {
+    throw new Error('--tls-cert and --tls-key go together: give both PEM files, or neither for plain HTTP');
+  }
+  const read = (flag: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`--${flag} ${path}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: read('tls-cert', certPath), key: read('tls-key', keyPath) };
+}
+
 export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   setLogLevel(config['log-level']);
+  const tls = tlsFiles(config);
   // Read (and validate) the cascade file before anything listens.
   const cascadeSeed = cascadeEntries(config);
   const secrets = loadSecrets(config['data-dir'], {
@@ -107,6 +137,19 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
           webrtc: 0,
           hls: 0,
         }),
+  });
+  // Voice (docs/voice.md): device legs on the media port range; what each device asked for is
+  // remembered in the same database file.
+  const voiceStore = new SqliteVoiceStore(join(config['data-dir'], 'gateway.db'));
+  const voiceMetrics = new VoiceMetrics(
+    m.registry,
+    () => upper.voice?.activeCount ?? { broadcast: 0, talk: 0 },
+  );
+  const talkMedia = new TalkMedia({
+    bindHost: config['sip-host'],
+    publicIp,
+    ports: media.portPool,
+    onPacket: (form, bytes) => voiceMetrics.packet(form, bytes),
   });
   // Events (docs/events.md): alarms, positions, webhooks and subscriptions share one connection
   // to the database file; the bus feeds SSE clients, webhooks, the cascade and metrics.
@@ -162,6 +205,15 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     ua,
     store,
     streams,
+    voice: {
+      media: talkMedia,
+      voiceStore,
+      timeouts: { inviteMs: config['talk-invite-timeout'] * 1000 },
+      hooks: {
+        talkStarted: (mode) => voiceMetrics.talkStarted(mode),
+        failure: (reason) => voiceMetrics.failure(reason),
+      },
+    },
     media: cluster ? cluster.media : media.local,
     log: createLogger('gb28181'),
     realm: config.realm,
@@ -221,6 +273,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       queryRecords: (d, c, start, end) => upper.queryRecords(d, c, start, end),
       ptzCommand: (d, c, command) => upper.ptzCommand(d, c, command),
       stream: (id) => streams.get(id),
+      relayTalk: (d, c) => upper.voice!.relay(d, c),
       latestPosition: (d, c) => {
         const p = events.latestPosition(d, c);
         if (!p || p.longitude === null || p.latitude === null) {
@@ -256,7 +309,10 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       upper.handleRequest(req, tx);
     }
   });
-  ua.onAck((ack) => cascade.handleAck(ack));
+  ua.onAck((ack) => {
+    cascade.handleAck(ack);
+    upper.handleAck(ack);
+  });
   upper.sessions.events.on('online', () => cascade.localChanged());
   upper.sessions.events.on('offline', () => cascade.localChanged());
 
@@ -276,9 +332,19 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   });
   // Positions go up at each upper's subscribed interval, from the stored latest ones (gateway-backend.ts).
 
+  const signer = new MediaTokenSigner(secrets.signingKey);
+  const whip = whipRouter({
+    resolveTalk: (talkId) => upper.voice?.whipTalk(talkId),
+    net: { publicIp, portRange: config['webrtc-ports'], ...webrtcBind(config['sip-host']) },
+    // WHEP and WHIP peers share the WebRTC port range: one gathering lane for both.
+    serialize: (fn) => media.whep.sessions.serialize(fn),
+    locationToken: (talkId) => signer.sign(`talk:${talkId}`, MEDIA_TOKEN_TTL_SEC),
+  });
   const { app } = createApp({
     services: upper,
     cascade,
+    ...(upper.voice ? { voice: upper.voice } : {}),
+    whip,
     events,
     deviceEvents: upper.deviceEvents,
     eventStream: {
@@ -289,7 +355,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     },
     demoConfig: { mapTiles: config['map-tiles'] },
     apiToken: secrets.apiToken,
-    signer: new MediaTokenSigner(secrets.signingKey),
+    signer,
+    mediaTokenTtlSec: MEDIA_TOKEN_TTL_SEC,
     version: VERSION,
     whep: cluster ? cluster.whepRedirect() : media.whep,
     hls: cluster ? cluster.hlsRedirect() : media.hlsRoutes(),
@@ -298,7 +365,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     webDemoDir: join(repoRoot, 'web-demo'),
     nodeModulesDir: join(repoRoot, 'node_modules'),
   });
-  const server: Server = createServer(app);
+  const server: Server = tls ? createHttpsServer(tls, app) : createServer(app);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(config['http-port'], config['http-host'], () => resolveListen());
@@ -312,6 +379,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     { sip: `${config['sip-host']}:${transport.port}`, http: `${config['http-host']}:${httpPort}`, publicIp },
     'gateway listening',
   );
+  if (tls) {
+    log.info({ https: `${config['http-host']}:${httpPort}` }, 'HTTPS on: pages may ask for the microphone');
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -341,6 +411,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         await ua.close();
         await transport.close();
         cascadeStore.close();
+        voiceStore.close();
         store.close();
         eventsDb.close();
       })()),

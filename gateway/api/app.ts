@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
 import { eventStream, EVENTS_TOKEN_RESOURCE } from './sse.js';
 import type { GatewayServices } from '../views/services.js';
+import type { VoiceServices } from '../views/voice.js';
 
 export interface AppDeps {
   services: GatewayServices;
@@ -30,6 +31,10 @@ export interface AppDeps {
   mediaTokenTtlSec?: number;
   whep?: Router;
   hls?: Router;
+  /** Voice broadcast and talk (/api/talks, …/talk, …/broadcast). */
+  voice?: VoiceServices;
+  /** The WHIP endpoint of talks (/whip/:talkId, gateway/talk/whip/whip-router.ts). */
+  whip?: Router;
   metrics?: { contentType: string; render(): Promise<string> };
   /** Directory of the web demo; served at / when present. */
   webDemoDir?: string;
@@ -72,11 +77,19 @@ function validated(route: ApiRoute, checkResponse: boolean) {
         }
         return r.data;
       };
+      const aborted = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          aborted.abort();
+        }
+      });
       const alternate = route.alternateTypes?.find((t) => req.accepts(['application/json', t]) === t);
       const input = {
         params: parse(route.params, req.params, 'path') as Record<string, unknown>,
         query: parse(route.query, req.query, 'query') as Record<string, unknown>,
         body: parse(route.body, req.body, 'body'),
+        ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
+        signal: aborted.signal,
         ...(alternate ? { type: alternate } : {}),
       };
       const result = await route.handler(input);
@@ -111,6 +124,10 @@ export function createApp(deps: AppDeps): GatewayApp {
   const routes = buildRoutes({
     services: deps.services,
     ...(deps.cascade ? { cascade: deps.cascade } : {}),
+    ...(deps.voice ? { voice: deps.voice } : {}),
+    // A talk's token is signed for `talk:<talkId>`, so it opens neither a stream nor another talk.
+    talkUrl: (talkId) =>
+      `/whip/${talkId}?token=${encodeURIComponent(deps.signer.sign(`talk:${talkId}`, ttl))}`,
     ...(deps.events ? { events: deps.events } : {}),
     ...(deps.deviceEvents ? { deviceEvents: deps.deviceEvents } : {}),
     eventsToken: () => ({
@@ -166,7 +183,11 @@ export function createApp(deps: AppDeps): GatewayApp {
   const checkResponses = deps.checkResponses ?? process.env.NODE_ENV === 'test';
   for (const route of routes) {
     const handler = validated(route, checkResponses);
-    const handlers = route.auth === 'bearer' ? [apiAuth, handler] : [handler];
+    // A raw body is read only after the token is checked, so strangers cannot make us buffer it.
+    const raw = route.rawBody
+      ? [express.raw({ type: route.rawBody.types, limit: route.rawBody.limitBytes })]
+      : [];
+    const handlers = route.auth === 'bearer' ? [apiAuth, ...raw, handler] : [...raw, handler];
     api[route.method](route.path, ...handlers);
   }
   app.use(api);
@@ -184,6 +205,14 @@ export function createApp(deps: AppDeps): GatewayApp {
   if (deps.whep) {
     app.use('/whep/:streamId', limiter, mediaAuth);
     app.use(deps.whep);
+  }
+  if (deps.whip) {
+    app.use(
+      '/whip/:talkId',
+      limiter,
+      requireMediaToken(deps.apiToken, deps.signer, (req) => `talk:${String(req.params.talkId)}`),
+    );
+    app.use(deps.whip);
   }
   if (deps.hls) {
     app.use('/hls/:streamId', mediaAuth);

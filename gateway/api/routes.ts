@@ -5,6 +5,7 @@ import { channelRoutes } from './routes/channels.js';
 import { deviceRoutes } from './routes/devices.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { streamRoutes } from './routes/streams.js';
+import { voiceRoutes } from './routes/voice.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -17,6 +18,7 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
     ...channelRoutes(deps),
     ...streamRoutes(deps),
     ...cascadeRoutes(deps.cascade),
+    ...voiceRoutes(deps),
     ...alarmRoutes(deps),
     ...subscriptionRoutes(deps),
     ...webhookRoutes(deps),

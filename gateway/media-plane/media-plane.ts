@@ -30,6 +30,14 @@ export interface ViewerCounts {
   hls: number;
 }
 
+/**
+ * WebRTC sockets bind where media does when --sip-host names one address: replies then leave
+ * from the address browsers checked, whatever interface routes them (docs/voice.md §11).
+ */
+export function webrtcBind(bindHost: string): { bindAddress?: string } {
+  return bindHost === '0.0.0.0' || bindHost === '::' ? {} : { bindAddress: bindHost };
+}
+
 export class MediaPlane {
   readonly streams = new StreamRegistry();
   readonly portPool: PortPool;
@@ -47,7 +55,7 @@ export class MediaPlane {
     this.whep = whepRouter({
       resolveStream: (id) => this.streams.get(id),
       publicIp: o.publicIp,
-      webrtc: { portRange: o.webrtcPorts },
+      webrtc: { portRange: o.webrtcPorts, ...webrtcBind(o.bindHost) },
       ...(o.transcodeH265 ? { transcoder: new H265Transcoder() } : {}),
     });
   }

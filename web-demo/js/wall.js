@@ -3,6 +3,7 @@
 // fallback), with its stats and, when a play fails, the gateway's diagnosis on the tile.
 import { GatewayPlayer } from '../player.js';
 import { $, api, messageOf, token } from './api.js';
+import { attachTalk, detachTalk } from './talk.js';
 
 /** @typedef {{ el: HTMLElement, video: HTMLVideoElement, player: GatewayPlayer|null, deviceId?: string, channelId?: string, streamId?: string, kind?: string, name?: string }} Tile */
 /** @type {Tile[]} */
@@ -63,6 +64,7 @@ function selectTile(/** @type {number} */ i) {
 }
 
 function closeTile(/** @type {Tile} */ tile, quiet = false) {
+  detachTalk(tile);
   tile.player?.close();
   tile.player = null;
   if (tile.streamId && tile.kind === 'playback')
@@ -125,6 +127,7 @@ export async function playLive(
   try {
     const answer = await api(`/api/devices/${deviceId}/channels/${channelId}/live`, { method: 'POST' });
     await startPlayer(tile, answer, `${name} · live`);
+    attachTalk(tile);
   } catch (err) {
     await showDiagnosis(tile, messageOf(err));
   }

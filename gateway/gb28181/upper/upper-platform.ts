@@ -31,6 +31,9 @@ import type { PlayKind, PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
+import { Broadcasts } from './broadcast/broadcasts.js';
+import { VoiceService, type UpperVoiceOptions } from './broadcast/voice-service.js';
+import { DeviceMessenger } from './device-messenger.js';
 import type { DeviceEventControl, EventIntake, SubscriptionEvent } from '../../views/events.js';
 import type { SubscriptionStore } from '../../store/subscription-store.js';
 import type { DeviceSubscriptions, SubscriptionSettings } from './subscriptions/device-subscriptions.js';
@@ -65,6 +68,8 @@ export interface UpperPlatformOptions {
   /** Called for every new stream: subscribe outputs (HLS) here. */
   onStreamCreated?(stream: Stream, view: () => StreamView): void;
   viewersOf?(streamId: string): { webrtc: number; hls: number };
+  /** Voice broadcast and talk (docs/voice.md); without it a device's audio INVITE gets 488. */
+  voice?: UpperVoiceOptions;
   /** Where alarms, positions and device/channel changes go (gateway/events/); none: logged only. */
   events?: EventIntake;
   /** Subscriptions to devices (docs/events.md §6); default: none automatic, 3600 s, 5 s interval. */
@@ -83,6 +88,9 @@ export interface UpperPlatformOptions {
 
 export class UpperPlatform implements GatewayServices {
   readonly sessions: DeviceSessions;
+  /** Voice broadcast and talk; undefined when not configured. */
+  readonly voice: VoiceService | undefined;
+  readonly #broadcasts: Broadcasts;
   /** Subscriptions, guard and alarm reset, for the events API. */
   readonly deviceEvents: DeviceEventControl;
   readonly subscriptions: DeviceSubscriptions;
@@ -160,6 +168,25 @@ export class UpperPlatform implements GatewayServices {
       checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
       requestKeyframe: (deviceId, channelId) => this.#devices.forceKeyframe(deviceId, channelId),
     });
+    this.#broadcasts = new Broadcasts({
+      sessions: this.sessions,
+      gatewayId: opts.ua.localId,
+      log: opts.log.child({ part: 'broadcast' }),
+    });
+    this.voice =
+      opts.voice &&
+      new VoiceService({
+        ...opts.voice,
+        ua: opts.ua,
+        messenger: new DeviceMessenger(opts.ua),
+        sessions: this.sessions,
+        store: opts.store,
+        broadcasts: this.#broadcasts,
+        gatewayId: opts.ua.localId,
+        log: opts.log.child({ part: 'voice' }),
+        checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
+        startLive: (deviceId, channelId) => this.startLive(deviceId, channelId),
+      });
     this.#inbox = new Inbox(
       this.sessions,
       {
@@ -188,6 +215,7 @@ export class UpperPlatform implements GatewayServices {
     this.sessions.events.on('offline', (deviceId, reason) => {
       opts.log.warn({ deviceId, reason }, 'device offline');
       this.#plays.closeDevice(deviceId, `device offline: ${reason}`);
+      this.#broadcasts.closeDevice(deviceId, `device offline: ${reason}`);
     });
     this.sessions.events.on('restarted', (deviceId, previousCallId, callId) =>
       this.#onDeviceRestarted(deviceId, `Call-ID ${previousCallId} → ${callId}`),
@@ -222,6 +250,7 @@ export class UpperPlatform implements GatewayServices {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#catalogTimer);
+    this.voice?.closeAll('shutdown');
     await this.#events.close();
     this.#plays.closeAll('shutdown');
     this.sessions.close();
@@ -235,6 +264,11 @@ export class UpperPlatform implements GatewayServices {
   /** The user agent's request handler, for a composition root that puts a dispatcher in front (cascade). */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
     this.#onRequest(req, tx);
+  }
+
+  /** An ACK (for a 200 we sent to a device's broadcast INVITE). */
+  handleAck(ack: SipRequest): void {
+    this.#broadcasts.handleAck(ack);
   }
 
   #onRequest(req: SipRequest, tx: ServerTransaction): void {
@@ -255,7 +289,17 @@ export class UpperPlatform implements GatewayServices {
       case 'MESSAGE':
         return this.#inbox.handle(req, tx);
       case 'BYE':
+        if (this.#broadcasts.handleBye(req, tx)) {
+          return;
+        }
         return this.#plays.handleBye(req, tx);
+      case 'INVITE':
+        // Devices INVITE us only for voice broadcast audio (docs/gb28181.md §0, §9).
+        if (this.voice) {
+          return this.#broadcasts.handleInvite(req, tx);
+        }
+        tx.respond(488);
+        return;
       case 'OPTIONS':
         tx.respond(200);
         return;
@@ -263,8 +307,7 @@ export class UpperPlatform implements GatewayServices {
         tx.respond(200);
         return;
       default:
-        // Voice broadcast INVITEs are not supported yet: say so clearly.
-        tx.respond(req.method === 'INVITE' || req.method === 'SUBSCRIBE' ? 488 : 405);
+        tx.respond(req.method === 'SUBSCRIBE' ? 488 : 405);
     }
   }
 
@@ -331,6 +374,9 @@ export class UpperPlatform implements GatewayServices {
         return;
       case 'MobilePositionNotify':
         this.#events.position(m, session);
+        return;
+      case 'BroadcastResponse':
+        this.#broadcasts.deliverResponse(m, session);
         return;
       default:
         this.#o.log.debug({ deviceId: session.deviceId, kind: m.kind }, 'MANSCDP message not handled');
