@@ -10,6 +10,7 @@ import { findInstallRoot, guessPublicIp, hasFfmpeg, VERSION } from './install.js
 import { loadSecrets, type Secrets } from './secrets.js';
 import { SqliteDeviceStore } from './store/sqlite-store.js';
 import { SqliteCascadeStore } from './store/cascade-store.js';
+import { SecretBox } from './store/secret-box.js';
 import { CascadeManager } from './gb28181/cascade/cascade-manager.js';
 import { SipTransport, SipUserAgent } from './sip/index.js';
 import { UpperPlatform } from './gb28181/upper/upper-platform.js';
@@ -56,7 +57,14 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     throw new Error('--role media is started by startMediaNode (gateway/cluster/media-node.ts)');
   }
   const cluster = settings ? await SignalingCluster.connect(settings, createLogger('cluster')) : undefined;
-  const sqlite = new SqliteDeviceStore(join(config['data-dir'], 'gateway.db'));
+  if (secrets.dataDirOpenToOthers) {
+    log.warn(
+      { dataDir: config['data-dir'] },
+      'the data dir is open to other local users (group/other permission bits); its files are 0600, but consider chmod 700',
+    );
+  }
+  const box = new SecretBox(secrets.storageKey);
+  const sqlite = new SqliteDeviceStore(join(config['data-dir'], 'gateway.db'), { secrets: box });
   const store = cluster ? cluster.mirrorStore(sqlite) : sqlite;
   const publicIp = config['public-ip'] ?? guessPublicIp(config['sip-host']);
 
@@ -66,7 +74,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     localId: config['sip-id'],
     domain: config.realm,
     publicHost: publicIp,
-    userAgent: `gb28181-gateway/${VERSION}`,
+    userAgent: config['sip-user-agent'],
   });
   const transcode = config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg());
   const media = new MediaPlane({
@@ -127,7 +135,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   // The cascade: this gateway as a lower platform of other upper platforms, on the same SIP
   // socket. Requests from a configured upper platform go to its link, everything else to our
   // upper role (cascade/request-routing.ts).
-  const cascadeStore = new SqliteCascadeStore(join(config['data-dir'], 'gateway.db'));
+  const cascadeStore = new SqliteCascadeStore(join(config['data-dir'], 'gateway.db'), { secrets: box });
   const cascade = new CascadeManager({
     store: cascadeStore,
     ua,
@@ -155,7 +163,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       model: 'cascade',
       firmware: VERSION,
     },
-    userAgent: `gb28181-gateway/${VERSION}`,
+    userAgent: config['sip-user-agent'],
     log: createLogger('cascade'),
   });
   ua.onRequest((req, tx) => {

@@ -36,6 +36,7 @@ const ZERO_INGEST: IngestDelta = {
   demuxErrors: 0,
   ssrcMismatches: 0,
   sourceMismatches: 0,
+  nonRtp: 0,
 };
 
 export type PlayKind = 'live' | 'playback' | 'download';
@@ -388,6 +389,7 @@ export class PlaySession implements StreamSource {
       demuxErrors: s.demuxResyncs,
       ssrcMismatches: s.ssrcMismatches,
       sourceMismatches: s.sourceMismatches,
+      nonRtp: s.nonRtp,
     };
     const prev = this.#lastStats;
     const delta = { ...now };
