@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { isAddressOrCidr } from './address-match.js';
 import { UpperPlatformSchema, type UpperPlatformInput } from './views/upper-platform-config.js';
+import { DEFAULT_RATE_BUDGETS, type RateBudgetName, type ViewerLimits } from './limits.js';
 
 const portRange = z
   .string()
@@ -25,6 +26,11 @@ const rateBudget = z
     return { perSecond, burst };
   })
   .refine((r) => r.perSecond > 0 && r.burst >= 1, 'a budget needs a positive rate and a burst of at least 1');
+
+function budgetText(name: RateBudgetName): string {
+  const b = DEFAULT_RATE_BUDGETS[name];
+  return `${b.perSecond}/${b.burst}`;
+}
 
 /** Comma-separated IPv4/IPv6 addresses or CIDR blocks. */
 const addressList = z
@@ -124,11 +130,11 @@ export const ConfigSchema = z.object({
     .default('gb28181-gateway'),
   // HTTP budgets (issue #20 point 8): requests per second and burst, per client address.
   /** API control calls (/api/*): strict. */
-  'rate-api': rateBudget.prefault('20/100'),
+  'rate-api': rateBudget.prefault(budgetText('api')),
   /** Media (HLS playlists, parts and segments; WHEP): sized for a video wall behind one address. */
-  'rate-media': rateBudget.prefault('1000/2000'),
+  'rate-media': rateBudget.prefault(budgetText('media')),
   /** Static files of the web demo. */
-  'rate-static': rateBudget.prefault('100/300'),
+  'rate-static': rateBudget.prefault(budgetText('static')),
   /**
    * Reverse proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs); from anyone
    * else the header is ignored and the client is the socket's peer. Default: none.
@@ -309,4 +315,16 @@ function fromFileAny(path: string): unknown {
 
 export function resolveConfig(input: ConfigInput): GatewayConfig {
   return ConfigSchema.parse(input);
+}
+
+/** The WebRTC viewer slots the configuration asks for (outputs/webrtc/viewer-slots.ts). */
+export function viewerLimitsOf(config: GatewayConfig): ViewerLimits {
+  const max = config['webrtc-max-viewers'];
+  return {
+    maxViewers: max,
+    maxViewersPerStream: config['webrtc-max-viewers-per-stream'] || Math.max(1, Math.floor(max / 2)),
+    maxPendingPerStream: config['webrtc-max-pending-per-stream'],
+    maxPendingPerClient: config['webrtc-max-pending-per-client'],
+    connectTimeoutSec: config['webrtc-connect-timeout'],
+  };
 }

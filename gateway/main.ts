@@ -4,7 +4,13 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { cascadeEntries, type GatewayConfig } from './config.js';
+import { cascadeEntries, viewerLimitsOf, type GatewayConfig } from './config.js';
+import { AddressList } from './address-match.js';
+import { clientAddressResolver } from './api/client-address.js';
+import { HttpConnectionGuard } from './api/connection-guard.js';
+import { connectionCaps, LOW_OPEN_FILE_LIMIT, readOpenFileLimit } from './open-files.js';
+import { registerLimitMetrics } from './metrics/limits.js';
+import type { LimitsView } from './views/limits.js';
 import { createLogger, setLogLevel } from './log.js';
 import { findInstallRoot, guessPublicIp, hasFfmpeg, VERSION } from './install.js';
 import { loadSecrets, type Secrets } from './secrets.js';
@@ -68,7 +74,30 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const store = cluster ? cluster.mirrorStore(sqlite) : sqlite;
   const publicIp = config['public-ip'] ?? guessPublicIp(config['sip-host']);
 
-  const transport = await SipTransport.listen({ host: config['sip-host'], port: config['sip-port'] });
+  // Connection caps below the open-file limit (issue #20 point 7).
+  const openFiles = readOpenFileLimit();
+  const caps = connectionCaps(openFiles, {
+    http: config['http-max-connections'],
+    sipTcp: config['sip-tcp-max-connections'],
+  });
+  if (openFiles.soft !== null && openFiles.soft < LOW_OPEN_FILE_LIMIT) {
+    log.warn(
+      {
+        openFiles: openFiles.soft,
+        hardLimit: openFiles.hard,
+        httpMaxConnections: caps.http,
+        sipTcpMaxConnections: caps.sipTcp,
+      },
+      `the open-file limit is low (${openFiles.soft}): HTTP is capped at ${caps.http} connections and SIP over TCP at ${caps.sipTcp}; raise it (ulimit -n 65536, LimitNOFILE= in systemd, --ulimit nofile= in Docker)`,
+    );
+  }
+  const transport = await SipTransport.listen({
+    host: config['sip-host'],
+    port: config['sip-port'],
+    maxConnections: caps.sipTcp,
+    maxConnectionsPerClient: config['sip-tcp-max-per-client'],
+    unclaimedTimeoutMs: config['sip-tcp-idle-timeout'] * 1000,
+  });
   const ua = new SipUserAgent({
     transport,
     localId: config['sip-id'],
@@ -77,6 +106,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     userAgent: config['sip-user-agent'],
   });
   const transcode = config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg());
+  // Who a client is, for every per-client limit (issue #20 points 6-8).
+  const clientOf = clientAddressResolver(new AddressList(config['trusted-proxies']));
   const media = new MediaPlane({
     publicIp,
     bindHost: config['sip-host'],
@@ -84,6 +115,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     webrtcPorts: config['webrtc-ports'],
     hlsSegmentSec: config['hls-segment'],
     transcodeH265: transcode,
+    viewerLimits: viewerLimitsOf(config),
+    clientOf,
   });
   const streams = media.streams;
   // Gauges read live state at scrape time, so the metrics exist before the upper platform does.
@@ -183,7 +216,11 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     }
   });
 
-  const { app } = createApp({
+  const trustedProxies = new AddressList(config['trusted-proxies']);
+  let limitsView: () => LimitsView = () => {
+    throw new Error('limits read before the HTTP server exists');
+  };
+  const { app, rates } = createApp({
     services: upper,
     cascade,
     apiToken: secrets.apiToken,
@@ -193,10 +230,49 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     hls: cluster ? cluster.hlsRedirect() : media.hlsRoutes(),
     ...(cluster ? { mediaBase: (id: string) => cluster.mediaBase(id) } : {}),
     metrics: { contentType: m.contentType, render: () => m.render() },
+    rates: { api: config['rate-api'], media: config['rate-media'], static: config['rate-static'] },
+    clientOf,
+    limits: () => limitsView(),
     webDemoDir: join(repoRoot, 'web-demo'),
     nodeModulesDir: join(repoRoot, 'node_modules'),
   });
-  const server: Server = createServer(app);
+  // Node's checks of these timeouts run every connectionsCheckingInterval (30 s by default).
+  const server: Server = createServer(
+    {
+      headersTimeout: config['http-headers-timeout'] * 1000,
+      requestTimeout: Math.max(config['http-request-timeout'], config['http-headers-timeout']) * 1000,
+      connectionsCheckingInterval: 1000,
+    },
+    app,
+  );
+  const httpGuard = new HttpConnectionGuard(server, {
+    maxConnections: caps.http,
+    maxPerClient: config['http-max-connections-per-client'],
+    proxies: trustedProxies,
+    log: createLogger('http'),
+  });
+  limitsView = () => ({
+    openFiles,
+    http: {
+      ...httpGuard.view(),
+      headersTimeoutSec: config['http-headers-timeout'],
+      requestTimeoutSec: config['http-request-timeout'],
+    },
+    sipTcp: { ...transport.inboundLimits, refused: { ...transport.stats.refused } },
+    rates: {
+      api: { ...rates.api.budget, limited: rates.api.limited },
+      media: { ...rates.media.budget, limited: rates.media.limited },
+      static: { ...rates.static.budget, limited: rates.static.limited },
+    },
+    trustedProxies: trustedProxies.size,
+    webrtc: {
+      ...media.whep.slots.limits,
+      viewers: media.whep.slots.viewers,
+      pending: media.whep.slots.pending,
+      refused: { ...media.whep.slots.refused },
+    },
+  });
+  registerLimitMetrics(m.registry, () => limitsView());
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(config['http-port'], config['http-host'], () => resolveListen());

@@ -3,6 +3,7 @@ import type { ApiRoute } from './route-table.js';
 import { cascadeRoutes } from './routes/cascade.js';
 import { channelRoutes } from './routes/channels.js';
 import { deviceRoutes } from './routes/devices.js';
+import { limitRoutes } from './routes/limits.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { streamRoutes } from './routes/streams.js';
 
@@ -14,5 +15,6 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
     ...channelRoutes(deps),
     ...streamRoutes(deps),
     ...cascadeRoutes(deps.cascade),
+    ...limitRoutes(deps),
   ];
 }

@@ -9,7 +9,9 @@ import { createApp } from '../api/app.js';
 import { requireApiToken } from '../api/auth.js';
 import { errorHandler } from '../api/error-handler.js';
 import { MediaTokenSigner } from '../api/media-token.js';
-import type { GatewayConfig } from '../config.js';
+import { viewerLimitsOf, type GatewayConfig } from '../config.js';
+import { AddressList } from '../address-match.js';
+import { clientAddressResolver } from '../api/client-address.js';
 import { createLogger, setLogLevel } from '../log.js';
 import { findInstallRoot, guessPublicIp, hasFfmpeg, VERSION } from '../install.js';
 import { GatewayMetrics } from '../metrics.js';
@@ -57,6 +59,7 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
   const replica = await DeviceReplica.start({ redis: conn.redis, sub: conn.sub, keys, log });
   const directory = new StreamDirectory(conn.redis, keys);
 
+  const clientOf = clientAddressResolver(new AddressList(config['trusted-proxies']));
   const media = new MediaPlane({
     publicIp,
     bindHost: config['sip-host'],
@@ -64,6 +67,8 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
     webrtcPorts: config['webrtc-ports'],
     hlsSegmentSec: config['hls-segment'],
     transcodeH265: config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg()),
+    viewerLimits: viewerLimitsOf(config),
+    clientOf,
   });
   const streams = media.streams;
   const agent = new MediaAgent({
@@ -132,6 +137,8 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
     metrics: { contentType: metrics.contentType, render: () => metrics.render() },
     webDemoDir: join(root, 'web-demo'),
     nodeModulesDir: join(root, 'node_modules'),
+    rates: { api: config['rate-api'], media: config['rate-media'], static: config['rate-static'] },
+    clientOf,
   });
   // Stream API requests go to the node serving the stream; the diagnosis lives with the dialog.
   const outer = express();

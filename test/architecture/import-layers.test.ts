@@ -37,6 +37,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   ingest: ['core'],
   outputs: ['core', 'hub'],
   outbound: ['core'],
+  // Per-domain Prometheus series (prom-client stays under gateway/metrics*).
+  metrics: ['core', 'views'],
   'media-plane': ['core', 'store', 'views', 'hub', 'ingest', 'outputs'],
   gb28181: ['core', 'sip'],
   'gb28181/manscdp': ['core', 'gb28181'],

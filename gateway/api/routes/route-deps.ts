@@ -3,6 +3,7 @@
 import { GatewayError } from '../../errors.js';
 import type { CascadeServices } from '../../views/cascade-services.js';
 import type { DeviceDetail, GatewayServices, StreamView } from '../../views/services.js';
+import type { LimitsView } from '../../views/limits.js';
 
 export interface RouteDeps {
   services: GatewayServices;
@@ -10,6 +11,8 @@ export interface RouteDeps {
   cascade?: CascadeServices;
   version: string;
   startedAt: number;
+  /** The protective limits and their counters (GET /api/limits). */
+  limits?: () => LimitsView;
   /** Adds signed WHEP/HLS URLs to a stream answer. */
   mediaUrls(streamId: string): { whep: string; hls: string };
 }

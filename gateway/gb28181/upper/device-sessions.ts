@@ -79,6 +79,8 @@ export class DeviceSessions {
   readonly #now: () => number;
   /** Keepalive time and address not yet in the store, by device. */
   #pending = new Map<string, DevicePatch>();
+  /** TCP connection → the device last seen on it (checked against the session on lookup). */
+  readonly #byConnection = new Map<string, string>();
   #lastFlushAt: number;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
@@ -130,6 +132,7 @@ export class DeviceSessions {
       restored: false,
     };
     this.#sessions.set(deviceId, session);
+    this.#noteConnection(session);
     this.#opts.store.upsertDevice(deviceId, {
       ...this.#takePending(deviceId),
       online: true,
@@ -215,6 +218,7 @@ export class DeviceSessions {
     session.lastSeenAt = now;
     const previous = session.remote;
     session.remote = remote;
+    this.#noteConnection(session);
     if (previous.port !== remote.port || previous.connectionId !== remote.connectionId) {
       this.events.safeEmit('rebound', deviceId, previous, remote);
     }
@@ -269,8 +273,24 @@ export class DeviceSessions {
     }
   }
 
+  /**
+   * Whether a registered device talks to us over this TCP connection: the transport closes
+   * connections that carry none (issue #20 point 7).
+   */
+  holdsConnection(connectionId: string): boolean {
+    const deviceId = this.#byConnection.get(connectionId);
+    return deviceId !== undefined && this.#sessions.get(deviceId)?.remote.connectionId === connectionId;
+  }
+
+  #noteConnection(session: DeviceSession): void {
+    if (session.remote.connectionId) {
+      this.#byConnection.set(session.remote.connectionId, session.deviceId);
+    }
+  }
+
   /** The device's TCP connection closed: over TCP that is the end of reachability (2022 §9.1.1 f). */
   connectionClosed(connectionId: string): void {
+    this.#byConnection.delete(connectionId);
     for (const session of this.#sessions.values()) {
       if (session.remote.connectionId === connectionId && session.online) {
         this.#setOffline(session, 'connection-closed');

@@ -160,6 +160,7 @@ export class UpperPlatform implements GatewayServices {
     this.sessions.events.on('keepalive', (deviceId, lateness) => opts.hooks?.keepalive?.(deviceId, lateness));
     opts.ua.onRequest((req, tx) => this.#onRequest(req, tx));
     opts.ua.transport.onConnectionClose((info) => this.sessions.connectionClosed(info.connectionId));
+    opts.ua.transport.keepConnection((id) => this.sessions.holdsConnection(id));
   }
 
   start(): void {

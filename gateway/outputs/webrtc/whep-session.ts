@@ -77,6 +77,8 @@ export interface WhepSessionOptions {
   viewerTimeoutMs?: number;
   /** 'direct' (default): SrtpTrackSender + our SR/NACK; 'werift': RTCRtpSender.sendRtp (for comparison). */
   sendPath?: 'direct' | 'werift';
+  /** Called once when ICE and DTLS are up (the viewer's slot stops counting as pending). */
+  onConnected?(): void;
   /** Called once when the session ends, for the registry. */
   onEnded(session: WhepSession, reason: string): void;
 }
@@ -215,9 +217,10 @@ export class WhepSession {
       log.warn({ session: this.id, removed }, 'dropped answer candidates not on the public IP');
     }
     if (listCandidates(trimmed).length === 0) {
+      // werift found no free port in icePortRange: the range is full (peer-config.ts).
       throw new WhepError(
-        'GW_ERR_WEBRTC_FAILED',
-        `no UDP port could be bound for ${net.publicIp} (is the WebRTC port range exhausted?)`,
+        'GW_ERR_WEBRTC_PORTS_EXHAUSTED',
+        `no UDP port of the WebRTC port range could be bound for ${net.publicIp}: every one is in use (--webrtc-ports); use HLS or retry later`,
       );
     }
     this.answer = trimmed;
@@ -294,6 +297,7 @@ export class WhepSession {
         this.state = 'connected';
         clearTimeout(this.connectTimer);
         log.info({ session: this.id, stream: this.media.id }, 'WHEP viewer connected');
+        this.opts.onConnected?.();
         // Subscribing replays the GOP cache synchronously, starting at a keyframe.
         this.unsubscribe = this.media.subscribe(this.sink);
         this.startWatchdog();
