@@ -104,7 +104,7 @@ test('at the total cap the oldest idle connection is closed for a newcomer; busy
   const slow1 = await client(ctx, port, 'slow', '127.0.0.2');
   const slow2 = await client(ctx, port, 'slow', '127.0.0.3');
   await waitFor(() => guard.view().open === 3, 2000, 'three open');
-  const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+  const health = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(3000) });
   assert.equal(await health.text(), 'ok', 'a newcomer is served at the cap');
   assert.ok(slow1.closed(), 'the oldest slowloris made room');
   assert.equal(guard.view().refused['evicted-idle'] >= 1, true);
