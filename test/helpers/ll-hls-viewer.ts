@@ -26,7 +26,7 @@ export function listParts(text: string): { parts: PartRef[]; nextMsn: number; ne
   for (const line of text.split('\n')) {
     const part = /^#EXT-X-PART:.*URI="([^"]+)"/.exec(line);
     if (part) {
-      parts.push({ msn, index: index++, uri: part[1]! });
+      parts.push({ msn, index: index++, uri: part[1] });
     } else if (line.startsWith('#EXTINF')) {
       afterExtinf = true;
     } else if (afterExtinf && line.trim() && !line.startsWith('#')) {
