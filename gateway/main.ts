@@ -152,9 +152,11 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     catalogIntervalSec: config['catalog-interval'],
     idleStopMs: config['idle-stop'] * 1000,
     noMediaTimeoutMs: config['no-media-timeout'] * 1000,
+    stallTimeoutMs: config['media-stall-timeout'] * 1000,
+    silentTimeoutIntervals: config['keepalive-timeout-silent'],
     defaultMediaTransport: config['media-transport'],
     // The hub with the viewers is on the media node: it stops idle streams and reports the end.
-    ...(cluster ? { idleStopMs: Infinity, noMediaTimeoutMs: 0 } : {}),
+    ...(cluster ? { idleStopMs: Infinity, noMediaTimeoutMs: 0, stallTimeoutMs: 0 } : {}),
     onStreamCreated: (stream) => media.attach(stream),
     viewersOf: (id) => media.viewersOf(id),
     hooks: {

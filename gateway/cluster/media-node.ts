@@ -78,6 +78,7 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
     mediaIp: publicIp,
     idleStopMs: config['idle-stop'] * 1000,
     noMediaTimeoutMs: config['no-media-timeout'] * 1000,
+    stallTimeoutMs: config['media-stall-timeout'] * 1000,
     log,
   });
 

@@ -42,7 +42,12 @@ export interface DeviceSession {
 export type OnlineCause = 'registered' | 'returned' | 'restored';
 
 export type OfflineReason =
-  'keepalive-timeout' | 'registration-expired' | 'unregistered' | 'connection-closed';
+  | 'keepalive-timeout'
+  | 'registration-expired'
+  | 'unregistered'
+  | 'connection-closed'
+  /** Late keepalive and no media on any stream: the device is gone (silentTimeoutIntervals). */
+  | 'keepalive-and-media-silent';
 
 export type DeviceSessionEvents = {
   online: [deviceId: string, cause: OnlineCause];
@@ -64,6 +69,14 @@ export interface DeviceSessionsOptions {
   keepaliveIntervalSec: number;
   /** Missed keepalives before a device is offline (GB default 3). */
   keepaliveTimeoutCount: number;
+  /**
+   * Keepalive intervals of silence after which a device whose media has stopped too
+   * (mediaSilent) is offline, sooner than keepaliveTimeoutCount: a camera that was switched off
+   * mid-stream is offline within two intervals instead of three and more. 0 = off.
+   */
+  silentTimeoutIntervals?: number;
+  /** Whether every stream of the device has gone silent since `lastSeenAt` (plays.ts mediaSilent). */
+  mediaSilent?: (deviceId: string, lastSeenAt: number) => boolean;
   now?: () => number;
   sweepIntervalMs?: number;
   /** How often coalesced keepalive writes go to the store. Default 5000. */
@@ -302,12 +315,20 @@ export class DeviceSessions {
   sweep(): void {
     const now = this.#now();
     const silenceMs = this.#opts.keepaliveIntervalSec * this.#opts.keepaliveTimeoutCount * 1000;
+    const mediaSilenceMs = this.#opts.keepaliveIntervalSec * (this.#opts.silentTimeoutIntervals ?? 0) * 1000;
     for (const session of [...this.#sessions.values()]) {
       if (now > session.expiresAt) {
         this.#sessions.delete(session.deviceId);
         this.#setOffline(session, 'registration-expired');
       } else if (session.online && now - session.lastSeenAt > silenceMs) {
         this.#setOffline(session, 'keepalive-timeout');
+      } else if (
+        session.online &&
+        mediaSilenceMs > 0 &&
+        now - session.lastSeenAt > mediaSilenceMs &&
+        this.#opts.mediaSilent?.(session.deviceId, session.lastSeenAt)
+      ) {
+        this.#setOffline(session, 'keepalive-and-media-silent');
       }
     }
     if (now - this.#lastFlushAt >= (this.#opts.flushIntervalMs ?? 5000)) {

@@ -28,6 +28,8 @@ export interface PlaysOptions {
   timeZone: string;
   idleStopMs: number;
   noMediaTimeoutMs: number;
+  /** A live stream silent this long is stalled: its viewers are told (hub/stream.ts). 0 = off. */
+  stallTimeoutMs?: number;
   defaultMediaTransport: MediaTransportName;
   firstMediaTimeoutMs?: number;
   media: MediaNodeClient;
@@ -51,6 +53,8 @@ export class Plays {
   readonly #plays = new Map<string, ActivePlay>();
   /** Kept after a stream ends, so a failed play can still be diagnosed. */
   readonly #diagnoses = new Map<string, PlayDiagnosis>();
+  /** Devices whose last stream closed for want of media, and when (mediaSilent). */
+  readonly #mediaLostAt = new Map<string, number>();
   #playbackSeq = 0;
 
   constructor(opts: PlaysOptions) {
@@ -62,8 +66,28 @@ export class Plays {
     return this.#plays.size;
   }
 
+  /**
+   * Whether everything the device sends on its streams has stopped, a sign that the device itself
+   * is gone (issue #20 point 5): it has streams and every one is stalled, or its last stream
+   * closed for want of media and the device has sent nothing since (`lastSeenAt`). A stream still
+   * starting, or with media, says the device is alive.
+   */
+  mediaSilent(deviceId: string, lastSeenAt: number): boolean {
+    let plays = 0;
+    for (const play of this.#plays.values()) {
+      if (play.deviceId === deviceId) {
+        plays++;
+        if (!play.stream.info.stalled) {
+          return false;
+        }
+      }
+    }
+    return plays > 0 || (this.#mediaLostAt.get(deviceId) ?? -Infinity) >= lastSeenAt;
+  }
+
   /** Closes every play of the device (it went offline). */
   closeDevice(deviceId: string, cause: string): void {
+    this.#mediaLostAt.delete(deviceId);
     for (const [id, play] of this.#plays) {
       if (play.deviceId === deviceId) {
         play.stream.close(cause);
@@ -227,6 +251,7 @@ export class Plays {
           source: session,
           idleStopMs: this.#o.idleStopMs,
           noMediaTimeoutMs: this.#o.noMediaTimeoutMs,
+          stallTimeoutMs: this.#o.stallTimeoutMs ?? 0,
         }),
     );
     const play: ActivePlay = { session, stream, kind, deviceId, channelId, ...(range ? { range } : {}) };
@@ -236,6 +261,7 @@ export class Plays {
         this.#plays.delete(streamId);
       }
       if (cause === 'no-media') {
+        this.#mediaLostAt.set(deviceId, Date.now());
         session.diagnosis.fail('the device stopped sending media (no packets for the no-media timeout)');
       } else if (!session.diagnosis.cause && cause !== 'idle' && cause !== 'shutdown') {
         session.diagnosis.add('closed', cause);
@@ -248,6 +274,7 @@ export class Plays {
     } catch (err) {
       throw new GatewayError('GW_ERR_PLAY_FAILED', (err as Error).message);
     }
+    this.#mediaLostAt.delete(deviceId); // media flows again
     return this.getStream(streamId)!;
   }
 

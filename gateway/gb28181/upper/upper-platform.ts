@@ -53,6 +53,10 @@ export interface UpperPlatformOptions {
   catalogIntervalSec: number;
   idleStopMs: number;
   noMediaTimeoutMs: number;
+  /** Silence after which a live stream's viewers are told the camera is lost; 0 = off. */
+  stallTimeoutMs?: number;
+  /** Keepalive intervals after which a device whose streams all went silent is offline; 0 = off. */
+  silentTimeoutIntervals?: number;
   defaultMediaTransport: MediaTransportName;
   queryTimeoutMs?: number;
   firstMediaTimeoutMs?: number;
@@ -85,6 +89,8 @@ export class UpperPlatform implements GatewayServices {
       store: opts.store,
       keepaliveIntervalSec: opts.keepaliveIntervalSec,
       keepaliveTimeoutCount: opts.keepaliveTimeoutCount,
+      silentTimeoutIntervals: opts.silentTimeoutIntervals ?? 0,
+      mediaSilent: (deviceId, lastSeenAt) => this.#plays.mediaSilent(deviceId, lastSeenAt),
     });
     this.#registrar = new Registrar({
       realm: opts.realm,
@@ -115,6 +121,7 @@ export class UpperPlatform implements GatewayServices {
       timeZone: opts.timeZone,
       idleStopMs: opts.idleStopMs,
       noMediaTimeoutMs: opts.noMediaTimeoutMs,
+      stallTimeoutMs: opts.stallTimeoutMs ?? 0,
       defaultMediaTransport: opts.defaultMediaTransport,
       ...(opts.firstMediaTimeoutMs === undefined ? {} : { firstMediaTimeoutMs: opts.firstMediaTimeoutMs }),
       media: opts.media,

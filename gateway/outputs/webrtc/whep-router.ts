@@ -177,6 +177,12 @@ export function whepRouter(deps: WhepRouterDeps): WhepRouter {
       slot = taken.slot;
       await waitForVideo(stream, opts.mediaWaitMs ?? 5000);
       const info = stream.info;
+      if (info.stalled) {
+        throw new WhepError(
+          'GW_ERR_STREAM_NOT_READY',
+          'the camera has stopped sending media (the stream stalled); retry once it is back',
+        );
+      }
       if (info.hasBFrames) {
         throw new WhepError(
           'GW_ERR_BFRAMES_UNSUPPORTED',
