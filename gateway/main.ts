@@ -17,6 +17,7 @@ import { loadSecrets, type Secrets } from './secrets.js';
 import { SqliteDeviceStore } from './store/sqlite-store.js';
 import { SqliteCascadeStore } from './store/cascade-store.js';
 import { SecretBox } from './store/secret-box.js';
+import { SqlitePlayDialogStore } from './store/dialog-store.js';
 import { CascadeManager } from './gb28181/cascade/cascade-manager.js';
 import { SipTransport, SipUserAgent } from './sip/index.js';
 import { UpperPlatform } from './gb28181/upper/upper-platform.js';
@@ -72,6 +73,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const box = new SecretBox(secrets.storageKey);
   const sqlite = new SqliteDeviceStore(join(config['data-dir'], 'gateway.db'), { secrets: box });
   const store = cluster ? cluster.mirrorStore(sqlite) : sqlite;
+  const dialogs = new SqlitePlayDialogStore(join(config['data-dir'], 'gateway.db'));
   const publicIp = config['public-ip'] ?? guessPublicIp(config['sip-host']);
 
   // Connection caps below the open-file limit (issue #20 point 7).
@@ -155,6 +157,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     stallTimeoutMs: config['media-stall-timeout'] * 1000,
     silentTimeoutIntervals: config['keepalive-timeout-silent'],
     defaultMediaTransport: config['media-transport'],
+    dialogs,
+    // Long enough for the orphan's BYE and its last packets in flight.
+    quarantineMediaPort: (port) => media.portPool.quarantine(port, 30_000),
     // The hub with the viewers is on the media node: it stops idle streams and reports the end.
     ...(cluster ? { idleStopMs: Infinity, noMediaTimeoutMs: 0, stallTimeoutMs: 0 } : {}),
     onStreamCreated: (stream) => media.attach(stream),
@@ -312,6 +317,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         await ua.close();
         await transport.close();
         cascadeStore.close();
+        dialogs.close();
         store.close();
       })()),
   };

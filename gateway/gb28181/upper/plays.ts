@@ -16,6 +16,7 @@ import type { DeviceSessions } from './device-sessions.js';
 import { PlaySession, type PlayKind, type PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import type { PlayDiagnosis } from './play-diagnosis.js';
+import type { PlayDialogStore } from '../../store/dialog-store.js';
 import { playIdentityOf, streamViewOf, type ActivePlay, type PlayIdentity } from './active-play.js';
 
 export interface PlaysOptions {
@@ -40,6 +41,10 @@ export interface PlaysOptions {
   onFirstKeyframe?(kind: PlayKind, seconds: number): void;
   /** Throws the API error when the device is not online or has no such channel. */
   checkChannel(deviceId: string, channelId: string): void;
+  /** Where each play's dialog is kept while it lasts (a restart after a crash ends it). */
+  dialogs?: PlayDialogStore;
+  /** Resolves when the channel's dialogs orphaned by our last crash have had their BYE. */
+  orphansSettled?(deviceId: string, channelId: string): Promise<void>;
   requestKeyframe(deviceId: string, channelId: string): void;
 }
 
@@ -198,6 +203,7 @@ export class Plays {
     replayCause?: string,
   ): Promise<StreamView> {
     this.#o.checkChannel(deviceId, channelId);
+    await this.#o.orphansSettled?.(deviceId, channelId);
     const existing = this.#plays.get(streamId);
     if (existing && !existing.stream.closed) {
       await existing.stream.start();
@@ -231,6 +237,7 @@ export class Plays {
         inviteTimeoutMs: 10_000,
         rememberTransport: (id, transport) => this.#o.store.upsertDevice(id, { mediaTransport: transport }),
         requestKeyframe: (id, ch) => this.#o.requestKeyframe(id, ch),
+        ...(this.#o.dialogs ? { dialogs: this.#o.dialogs } : {}),
         onIngestStats: this.#o.onIngestStats,
         onFirstKeyframe: (kind, seconds) => this.#o.onFirstKeyframe?.(kind, seconds),
       },

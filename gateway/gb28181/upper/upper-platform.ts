@@ -30,6 +30,8 @@ import { Inbox } from './inbox.js';
 import type { PlayKind, PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
+import { OrphanDialogs } from './orphan-dialogs.js';
+import type { PlayDialogStore } from '../../store/dialog-store.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
 
 /** Silence on the old dialogs for this long after a new Call-ID confirms a restart. */
@@ -62,6 +64,10 @@ export interface UpperPlatformOptions {
   firstMediaTimeoutMs?: number;
   /** Where plays receive media: gateway/media-plane/ in process, or media nodes (--role signaling, gateway/cluster/). */
   media: MediaNodeClient;
+  /** Keeps play dialogs while they last, so start() can end those a crash orphaned (issue #20 point 4). */
+  dialogs?: PlayDialogStore;
+  /** Keeps a media port from new streams: an orphaned dialog's device may still send there. */
+  quarantineMediaPort?: (port: number) => void;
   /** Called for every new stream: subscribe outputs (HLS) here. */
   onStreamCreated?(stream: Stream, view: () => StreamView): void;
   viewersOf?(streamId: string): { webrtc: number; hls: number };
@@ -80,6 +86,7 @@ export class UpperPlatform implements GatewayServices {
   readonly #inbox: Inbox;
   readonly #devices: DeviceQueries;
   readonly #plays: Plays;
+  readonly #orphans: OrphanDialogs | undefined;
   #catalogTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -130,8 +137,20 @@ export class UpperPlatform implements GatewayServices {
       onIngestStats: opts.hooks?.ingest,
       onFirstKeyframe: (kind, seconds) => opts.hooks?.firstKeyframe?.(kind, seconds),
       checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
+      ...(opts.dialogs ? { dialogs: opts.dialogs } : {}),
+      orphansSettled: (deviceId, channelId) =>
+        this.#orphans?.settled(deviceId, channelId) ?? Promise.resolve(),
       requestKeyframe: (deviceId, channelId) => this.#devices.forceKeyframe(deviceId, channelId),
     });
+    this.#orphans = opts.dialogs
+      ? new OrphanDialogs({
+          ua: opts.ua,
+          store: opts.dialogs,
+          sessions: this.sessions,
+          log: opts.log.child({ part: 'orphans' }),
+          ...(opts.quarantineMediaPort ? { quarantinePort: opts.quarantineMediaPort } : {}),
+        })
+      : undefined;
     this.#inbox = new Inbox(
       this.sessions,
       {
@@ -180,6 +199,7 @@ export class UpperPlatform implements GatewayServices {
       );
     }
     this.sessions.start();
+    this.#orphans?.endAll();
     if (this.#o.catalogIntervalSec > 0) {
       this.#catalogTimer = setInterval(() => {
         for (const s of this.sessions.list()) {
