@@ -72,14 +72,14 @@ test('after kill -9, the orphaned dialogs get a BYE and a live request answers a
     (r) => r.call_id,
   );
   db.close();
-  assert.deepEqual(stored.sort(), before.map((s) => s.split(' ')[2]!).sort());
+  assert.deepEqual(stored.sort(), before.map((s) => s.split(' ')[2]).sort());
   assert.equal(deviceSessions(sim).length, 4, 'the devices keep streaming into the dead process');
 
   const restartedAt = performance.now();
   const gw2 = await spawnGateway({ dataDir, sipPort, password: PASSWORD, token: TOKEN });
   cleanup.push(() => gw2.stop());
   // A live request right away: the device has not said a word since the restart.
-  const [deviceId, channelId] = channels[0]!;
+  const [deviceId, channelId] = channels[0];
   const live = await gw2.api<{ streamId: string }>(`/api/devices/${deviceId}/channels/${channelId}/live`, {
     method: 'POST',
   });
@@ -100,7 +100,7 @@ test('after kill -9, the orphaned dialogs get a BYE and a live request answers a
   );
   const now = deviceSessions(sim);
   assert.equal(now.length, 1, now.join('\n'));
-  assert.ok(now[0]!.startsWith(`${deviceId} ${channelId} `));
+  assert.ok(now[0].startsWith(`${deviceId} ${channelId} `));
   assert.equal(gw2.logged(/orphaned play dialog ended/).length, 4);
   assert.equal(gw2.logged(/play dialogs orphaned by the restart/)[0]?.orphaned, 4);
   assert.ok(orphansMs < 10_000);
