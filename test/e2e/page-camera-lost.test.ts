@@ -50,8 +50,8 @@ test(
     await waitFor(async () => (await tile()).status === 'playing', 20_000, 'the tile playing');
 
     // Power cut: SIP socket and media stop at once.
-    const sipPort = h.sim.devices[0]!.platform.link.ua.transport.port;
-    const device = h.sim.devices[0]!;
+    const sipPort = h.sim.devices[0].platform.link.ua.transport.port;
+    const device = h.sim.devices[0];
     const killedAt = performance.now();
     await device.platform.link.ua.close();
     await device.platform.link.ua.transport.close();
