@@ -58,6 +58,18 @@ export const ErrorCodes = {
     status: 503,
     message: 'No cluster node can take the request, or the node did not answer in time.',
   },
+  GW_ERR_ALARM_NOT_FOUND: { status: 404, message: 'No stored alarm with this ID.' },
+  GW_ERR_SUBSCRIPTION_NOT_FOUND: { status: 404, message: 'The device has no subscription with this ID.' },
+  GW_ERR_WEBHOOK_NOT_FOUND: { status: 404, message: 'No webhook with this ID.' },
+  GW_ERR_WEBHOOK_URL: {
+    status: 400,
+    message:
+      'The webhook URL is not allowed: http or https only, no credentials, no link-local, multicast or unspecified address.',
+  },
+  GW_ERR_EVENTS_UNAVAILABLE: {
+    status: 503,
+    message: 'Alarms, positions, subscriptions and the event stream are not served by this process.',
+  },
   GW_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

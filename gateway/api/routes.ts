@@ -6,6 +6,9 @@ import { deviceRoutes } from './routes/devices.js';
 import { limitRoutes } from './routes/limits.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { streamRoutes } from './routes/streams.js';
+import { alarmRoutes } from './routes/alarms.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export type { RouteDeps } from './routes/route-deps.js';
 
@@ -15,6 +18,9 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
     ...channelRoutes(deps),
     ...streamRoutes(deps),
     ...cascadeRoutes(deps.cascade),
+    ...alarmRoutes(deps),
+    ...subscriptionRoutes(deps),
+    ...webhookRoutes(deps),
     ...limitRoutes(deps),
   ];
 }

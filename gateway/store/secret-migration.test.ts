@@ -11,6 +11,8 @@ import Database from 'better-sqlite3';
 import { SqliteCascadeStore, type UpperPlatformRecord } from './cascade-store.js';
 import { SecretBox } from './secret-box.js';
 import { SqliteDeviceStore } from './sqlite-store.js';
+import { openEventsDb } from './events-db.js';
+import { SqliteWebhookStore } from './webhook-store.js';
 
 const DEVICE = '34020000001180000001';
 const UPPER = '34020000002000000099';
@@ -121,4 +123,35 @@ test('a database file without the storage key is refused; an in-memory one gets 
   mem.upsertDevice(DEVICE, { password: DEVICE_PW });
   assert.equal(mem.getDevice(DEVICE)?.password, DEVICE_PW);
   mem.close();
+});
+
+test('webhook secrets are sealed too: an older plaintext row is sealed at start, new ones never written in clear', () => {
+  const path = join(dir, 'events.db');
+  const old = openEventsDb(path);
+  old.exec(
+    'CREATE TABLE webhooks (webhook_id TEXT PRIMARY KEY, url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT, created_at TEXT NOT NULL)',
+  );
+  old
+    .prepare('INSERT INTO webhooks VALUES (?, ?, ?, ?, ?)')
+    .run('w1', 'http://192.0.2.1/hook', '["alarm"]', 'Webhook-Secret-0001', '2025-01-01T00:00:00.000Z');
+  old.close();
+  const db = openEventsDb(path);
+  const secrets = new SecretBox(randomBytes(32));
+  const store = new SqliteWebhookStore(db, secrets);
+  assert.equal(store.list()[0]?.secret, 'Webhook-Secret-0001');
+  store.put({
+    webhookId: 'w2',
+    url: 'http://192.0.2.2/hook',
+    events: ['stream'],
+    secret: 'Webhook-Secret-0002',
+    createdAt: '2025-01-02T00:00:00.000Z',
+  });
+  assert.deepEqual(
+    store.list().map((w) => w.secret),
+    ['Webhook-Secret-0001', 'Webhook-Secret-0002'],
+  );
+  const bytes = databaseBytes(path);
+  assert.ok(!bytes.includes('Webhook-Secret'), 'a webhook secret is in the files in plain text');
+  db.close();
+  assert.throws(() => new SqliteWebhookStore(openEventsDb(path)), /storage key/);
 });

@@ -40,6 +40,8 @@ test('a device killed mid-stream: its viewer is told within 3 s, the device is o
   h.gw.streams.get(live.streamId)!.onMedia((e) => e.type === 'stalled' && stalls.push(e.silentMs));
   const offline: string[] = [];
   h.gw.upper.sessions.events.on('offline', (id, reason) => offline.push(`${id} ${reason}`));
+  const streamEvents: string[] = [];
+  h.gw.events.bus.on('stream', (e) => streamEvents.push(`${e.data.state} ${e.data.cause ?? ''}`));
 
   // The kill: the SIP socket and the media go at once, nothing is said.
   const killedAt = performance.now();
@@ -52,7 +54,8 @@ test('a device killed mid-stream: its viewer is told within 3 s, the device is o
   const toldMs = performance.now() - killedAt;
   assert.match(viewer.counts.byes[0], /^stream-lost: no media from the camera for 2\.\d s$/);
   assert.ok(toldMs < 3000, `the viewer was told after ${toldMs.toFixed(0)} ms`);
-  assert.equal(stalls.length, 1, 'the stalled hook (for the stream event) fired once');
+  assert.equal(stalls.length, 1, 'the stalled hook fired once');
+  assert.match(streamEvents.join('\n'), /^lost no media for 2\.\d s$/m, 'a stream event (SSE, webhooks) says so');
 
   const d = await diagnosis(h, live.streamId);
   assert.ok(
