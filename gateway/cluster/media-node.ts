@@ -12,6 +12,8 @@ import { MediaTokenSigner } from '../api/media-token.js';
 import { viewerLimitsOf, type GatewayConfig } from '../config.js';
 import { AddressList } from '../address-match.js';
 import { clientAddressResolver } from '../api/client-address.js';
+import { HttpConnectionGuard } from '../api/connection-guard.js';
+import { connectionCaps, readOpenFileLimit } from '../open-files.js';
 import { createLogger, setLogLevel } from '../log.js';
 import { findInstallRoot, guessPublicIp, hasFfmpeg, VERSION } from '../install.js';
 import { GatewayMetrics } from '../metrics.js';
@@ -160,7 +162,22 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
   outer.use(app);
   outer.use(errorHandler);
 
-  const server: Server = createServer(outer);
+  // The same connection caps and timeouts as the single-process gateway (issue #20 point 7).
+  const caps = connectionCaps(readOpenFileLimit(), { http: config['http-max-connections'] });
+  const server: Server = createServer(
+    {
+      headersTimeout: config['http-headers-timeout'] * 1000,
+      requestTimeout: Math.max(config['http-request-timeout'], config['http-headers-timeout']) * 1000,
+      connectionsCheckingInterval: 1000,
+    },
+    outer,
+  );
+  new HttpConnectionGuard(server, {
+    maxConnections: caps.http,
+    maxPerClient: config['http-max-connections-per-client'],
+    proxies: new AddressList(config['trusted-proxies']),
+    log: createLogger('http'),
+  });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(config['http-port'], config['http-host'], () => resolveListen());

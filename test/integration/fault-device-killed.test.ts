@@ -55,7 +55,11 @@ test('a device killed mid-stream: its viewer is told within 3 s, the device is o
   assert.match(viewer.counts.byes[0], /^stream-lost: no media from the camera for 2\.\d s$/);
   assert.ok(toldMs < 3000, `the viewer was told after ${toldMs.toFixed(0)} ms`);
   assert.equal(stalls.length, 1, 'the stalled hook fired once');
-  assert.match(streamEvents.join('\n'), /^lost no media for 2\.\d s$/m, 'a stream event (SSE, webhooks) says so');
+  assert.match(
+    streamEvents.join('\n'),
+    /^lost no media for 2\.\d s$/m,
+    'a stream event (SSE, webhooks) says so',
+  );
 
   const d = await diagnosis(h, live.streamId);
   assert.ok(
