@@ -258,7 +258,8 @@ export class Plays {
           source: session,
           idleStopMs: this.#o.idleStopMs,
           noMediaTimeoutMs: this.#o.noMediaTimeoutMs,
-          stallTimeoutMs: this.#o.stallTimeoutMs ?? 0,
+          // Live only: a paused playback is silent on purpose.
+          stallTimeoutMs: kind === 'live' ? (this.#o.stallTimeoutMs ?? 0) : 0,
         }),
     );
     const play: ActivePlay = { session, stream, kind, deviceId, channelId, ...(range ? { range } : {}) };
