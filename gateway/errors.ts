@@ -35,6 +35,10 @@ export const ErrorCodes = {
     status: 503,
     message: 'This gateway has reached its WebRTC viewer limit; use HLS or retry later.',
   },
+  GW_ERR_WEBRTC_PORTS_EXHAUSTED: {
+    status: 503,
+    message: 'Every UDP port of the WebRTC port range is in use; use HLS or retry later.',
+  },
   GW_ERR_WEBRTC_FAILED: { status: 500, message: 'The WebRTC session could not be set up.' },
   GW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   GW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; slow down.' },

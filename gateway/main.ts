@@ -6,12 +6,20 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { cascadeEntries, type GatewayConfig } from './config.js';
+import { cascadeEntries, viewerLimitsOf, type GatewayConfig } from './config.js';
+import { AddressList } from './address-match.js';
+import { clientAddressResolver } from './api/client-address.js';
+import { HttpConnectionGuard } from './api/connection-guard.js';
+import { connectionCaps, LOW_OPEN_FILE_LIMIT, readOpenFileLimit } from './open-files.js';
+import { registerLimitMetrics } from './metrics/limits.js';
+import type { LimitsView } from './views/limits.js';
 import { createLogger, setLogLevel } from './log.js';
 import { findInstallRoot, guessPublicIp, hasFfmpeg, VERSION } from './install.js';
 import { loadSecrets, type Secrets } from './secrets.js';
 import { SqliteDeviceStore } from './store/sqlite-store.js';
 import { SqliteCascadeStore } from './store/cascade-store.js';
+import { SecretBox } from './store/secret-box.js';
+import { SqlitePlayDialogStore } from './store/dialog-store.js';
 import { CascadeManager } from './gb28181/cascade/cascade-manager.js';
 import { SipTransport, SipUserAgent } from './sip/index.js';
 import { UpperPlatform } from './gb28181/upper/upper-platform.js';
@@ -99,19 +107,52 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     throw new Error('--role media is started by startMediaNode (gateway/cluster/media-node.ts)');
   }
   const cluster = settings ? await SignalingCluster.connect(settings, createLogger('cluster')) : undefined;
-  const sqlite = new SqliteDeviceStore(join(config['data-dir'], 'gateway.db'));
+  if (secrets.dataDirOpenToOthers) {
+    log.warn(
+      { dataDir: config['data-dir'] },
+      'the data dir is open to other local users (group/other permission bits); its files are 0600, but consider chmod 700',
+    );
+  }
+  const box = new SecretBox(secrets.storageKey);
+  const sqlite = new SqliteDeviceStore(join(config['data-dir'], 'gateway.db'), { secrets: box });
   const store = cluster ? cluster.mirrorStore(sqlite) : sqlite;
+  const dialogs = new SqlitePlayDialogStore(join(config['data-dir'], 'gateway.db'));
   const publicIp = config['public-ip'] ?? guessPublicIp(config['sip-host']);
 
-  const transport = await SipTransport.listen({ host: config['sip-host'], port: config['sip-port'] });
+  // Connection caps below the open-file limit (issue #20 point 7).
+  const openFiles = readOpenFileLimit();
+  const caps = connectionCaps(openFiles, {
+    http: config['http-max-connections'],
+    sipTcp: config['sip-tcp-max-connections'],
+  });
+  if (openFiles.soft !== null && openFiles.soft < LOW_OPEN_FILE_LIMIT) {
+    log.warn(
+      {
+        openFiles: openFiles.soft,
+        hardLimit: openFiles.hard,
+        httpMaxConnections: caps.http,
+        sipTcpMaxConnections: caps.sipTcp,
+      },
+      `the open-file limit is low (${openFiles.soft}): HTTP is capped at ${caps.http} connections and SIP over TCP at ${caps.sipTcp}; raise it (ulimit -n 65536, LimitNOFILE= in systemd, --ulimit nofile= in Docker)`,
+    );
+  }
+  const transport = await SipTransport.listen({
+    host: config['sip-host'],
+    port: config['sip-port'],
+    maxConnections: caps.sipTcp,
+    maxConnectionsPerClient: config['sip-tcp-max-per-client'],
+    unclaimedTimeoutMs: config['sip-tcp-idle-timeout'] * 1000,
+  });
   const ua = new SipUserAgent({
     transport,
     localId: config['sip-id'],
     domain: config.realm,
     publicHost: publicIp,
-    userAgent: `gb28181-gateway/${VERSION}`,
+    userAgent: config['sip-user-agent'],
   });
   const transcode = config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg());
+  // Who a client is, for every per-client limit (issue #20 points 6-8).
+  const clientOf = clientAddressResolver(new AddressList(config['trusted-proxies']));
   const media = new MediaPlane({
     publicIp,
     bindHost: config['sip-host'],
@@ -119,6 +160,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     webrtcPorts: config['webrtc-ports'],
     hlsSegmentSec: config['hls-segment'],
     transcodeH265: transcode,
+    viewerLimits: viewerLimitsOf(config),
+    clientOf,
   });
   const streams = media.streams;
   // Gauges read live state at scrape time, so the metrics exist before the upper platform does.
@@ -160,7 +203,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const bus = new EventBus({ backlog: config['events-backlog'], log: createLogger('events') });
   const webhookPost = createHttpPost();
   const webhooks = new WebhookDispatcher({
-    store: new SqliteWebhookStore(eventsDb),
+    store: new SqliteWebhookStore(eventsDb, box),
     post: webhookPost.post,
     policy: {
       timeoutMs: config['webhook-timeout'] * 1000,
@@ -226,15 +269,31 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     catalogIntervalSec: config['catalog-interval'],
     idleStopMs: config['idle-stop'] * 1000,
     noMediaTimeoutMs: config['no-media-timeout'] * 1000,
+    stallTimeoutMs: config['media-stall-timeout'] * 1000,
+    silentTimeoutIntervals: config['keepalive-timeout-silent'],
     defaultMediaTransport: config['media-transport'],
+    dialogs,
+    // Long enough for the orphan's BYE and its last packets in flight.
+    quarantineMediaPort: (port) => media.portPool.quarantine(port, 30_000),
     // The hub with the viewers is on the media node: it stops idle streams and reports the end.
-    ...(cluster ? { idleStopMs: Infinity, noMediaTimeoutMs: 0 } : {}),
+    ...(cluster ? { idleStopMs: Infinity, noMediaTimeoutMs: 0, stallTimeoutMs: 0 } : {}),
     onStreamCreated: (stream, view) => {
       media.attach(stream);
       // The stream events (docs/events.md §1): start now, stop with the hub's close cause.
       const v = view();
       const id = { streamId: v.streamId, deviceId: v.deviceId, channelId: v.channelId, kind: v.kind };
       events.stream({ ...id, state: 'start', cause: null });
+      // A camera lost mid-stream is told at once (issue #20 point 5), long before the stream closes.
+      stream.onMedia((e) => {
+        if (e.type === 'stalled' || e.type === 'resumed') {
+          const seconds = (e.silentMs / 1000).toFixed(1);
+          events.stream({
+            ...id,
+            state: e.type === 'stalled' ? 'lost' : 'resumed',
+            cause: e.type === 'stalled' ? `no media for ${seconds} s` : `media again after ${seconds} s`,
+          });
+        }
+      });
       stream.onClose((cause) => events.stream({ ...id, state: 'stop', cause }));
     },
     viewersOf: (id) => media.viewersOf(id),
@@ -257,7 +316,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   // The cascade: this gateway as a lower platform of other upper platforms, on the same SIP
   // socket. Requests from a configured upper platform go to its link, everything else to our
   // upper role (cascade/request-routing.ts).
-  const cascadeStore = new SqliteCascadeStore(join(config['data-dir'], 'gateway.db'));
+  const cascadeStore = new SqliteCascadeStore(join(config['data-dir'], 'gateway.db'), { secrets: box });
   const cascade = new CascadeManager({
     store: cascadeStore,
     ua,
@@ -301,7 +360,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       model: 'cascade',
       firmware: VERSION,
     },
-    userAgent: `gb28181-gateway/${VERSION}`,
+    userAgent: config['sip-user-agent'],
     log: createLogger('cascade'),
   });
   ua.onRequest((req, tx) => {
@@ -340,7 +399,11 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     serialize: (fn) => media.whep.sessions.serialize(fn),
     locationToken: (talkId) => signer.sign(`talk:${talkId}`, MEDIA_TOKEN_TTL_SEC),
   });
-  const { app } = createApp({
+  const trustedProxies = new AddressList(config['trusted-proxies']);
+  let limitsView: () => LimitsView = () => {
+    throw new Error('limits read before the HTTP server exists');
+  };
+  const { app, rates } = createApp({
     services: upper,
     cascade,
     ...(upper.voice ? { voice: upper.voice } : {}),
@@ -362,10 +425,49 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     hls: cluster ? cluster.hlsRedirect() : media.hlsRoutes(),
     ...(cluster ? { mediaBase: (id: string) => cluster.mediaBase(id) } : {}),
     metrics: { contentType: m.contentType, render: () => m.render() },
+    rates: { api: config['rate-api'], media: config['rate-media'], static: config['rate-static'] },
+    clientOf,
+    limits: () => limitsView(),
     webDemoDir: join(repoRoot, 'web-demo'),
     nodeModulesDir: join(repoRoot, 'node_modules'),
   });
-  const server: Server = tls ? createHttpsServer(tls, app) : createServer(app);
+  // Node's checks of these timeouts run every connectionsCheckingInterval (30 s by default).
+  const serverOptions = {
+    headersTimeout: config['http-headers-timeout'] * 1000,
+    requestTimeout: Math.max(config['http-request-timeout'], config['http-headers-timeout']) * 1000,
+    connectionsCheckingInterval: 1000,
+  };
+  const server: Server = tls
+    ? createHttpsServer({ ...tls, ...serverOptions }, app)
+    : createServer(serverOptions, app);
+  const httpGuard = new HttpConnectionGuard(server, {
+    maxConnections: caps.http,
+    maxPerClient: config['http-max-connections-per-client'],
+    proxies: trustedProxies,
+    log: createLogger('http'),
+  });
+  limitsView = () => ({
+    openFiles,
+    http: {
+      ...httpGuard.view(),
+      headersTimeoutSec: config['http-headers-timeout'],
+      requestTimeoutSec: config['http-request-timeout'],
+    },
+    sipTcp: { ...transport.inboundLimits, refused: { ...transport.stats.refused } },
+    rates: {
+      api: { ...rates.api.budget, limited: rates.api.limited },
+      media: { ...rates.media.budget, limited: rates.media.limited },
+      static: { ...rates.static.budget, limited: rates.static.limited },
+    },
+    trustedProxies: trustedProxies.size,
+    webrtc: {
+      ...media.whep.slots.limits,
+      viewers: media.whep.slots.viewers,
+      pending: media.whep.slots.pending,
+      refused: { ...media.whep.slots.refused },
+    },
+  });
+  registerLimitMetrics(m.registry, () => limitsView());
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(config['http-port'], config['http-host'], () => resolveListen());
@@ -412,6 +514,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         await transport.close();
         cascadeStore.close();
         voiceStore.close();
+        dialogs.close();
         store.close();
         eventsDb.close();
       })()),

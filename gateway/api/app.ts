@@ -7,7 +7,11 @@ import { requireApiToken, requireMediaToken } from './auth.js';
 import { errorHandler, notFound } from './error-handler.js';
 import type { MediaTokenSigner } from './media-token.js';
 import { buildOpenApi } from './openapi.js';
-import { rateLimit } from './rate-limit.js';
+import { rateLimit, type RateLimiter } from './rate-limit.js';
+import { clientAddressResolver, type ClientAddressOf } from './client-address.js';
+import { AddressList } from '../address-match.js';
+import { DEFAULT_RATE_BUDGETS, RATE_BUDGETS, type RateBudget, type RateBudgetName } from '../limits.js';
+import type { LimitsView } from '../views/limits.js';
 import type { ApiRoute } from './route-table.js';
 import { buildRoutes } from './routes.js';
 import type { CascadeServices } from '../views/cascade-services.js';
@@ -40,7 +44,14 @@ export interface AppDeps {
   webDemoDir?: string;
   /** Directory of node_modules, for hls.js in the demo. */
   nodeModulesDir?: string;
-  rate?: { perSecond: number; burst: number };
+  /** Request budgets per client address; defaults DEFAULT_RATE_BUDGETS (limits.ts). */
+  rates?: Partial<Record<RateBudgetName, RateBudget>>;
+  /** Who the client is (shared with the connection guard and viewer counts); default: the socket's peer. */
+  clientOf?: ClientAddressOf;
+  /** A request refused by a budget (metrics). */
+  onRateLimited?: (budget: RateBudgetName, client: string) => void;
+  /** GET /api/limits; absent → GW_ERR_NOT_FOUND. */
+  limits?: () => LimitsView;
   /** Alarms, positions, webhooks and the event stream (gateway/events/). */
   events?: EventsServices;
   /** Subscriptions, guard, alarm reset (the upper platform). */
@@ -60,6 +71,8 @@ export interface AppDeps {
 export interface GatewayApp {
   app: express.Express;
   routes: ApiRoute[];
+  /** The limiter of each budget, for the limits report. */
+  rates: Record<RateBudgetName, RateLimiter>;
 }
 
 function validated(route: ApiRoute, checkResponse: boolean) {
@@ -136,6 +149,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     }),
     version: deps.version,
     startedAt,
+    ...(deps.limits ? { limits: deps.limits } : {}),
     mediaUrls: (streamId) => {
       const token = encodeURIComponent(deps.signer.sign(streamId, ttl));
       const base = deps.mediaBase?.(streamId) ?? '';
@@ -158,13 +172,25 @@ export function createApp(deps: AppDeps): GatewayApp {
 
   const apiAuth = requireApiToken(deps.apiToken);
   const mediaAuth = requireMediaToken(deps.apiToken, deps.signer);
-  const limiter = rateLimit(deps.rate ?? { perSecond: 50, burst: 200 });
+  // One budget per kind of traffic (issue #20 point 8): each route family below names its own.
+  const clientOf = deps.clientOf ?? clientAddressResolver(new AddressList([]));
+  const rates = Object.fromEntries(
+    RATE_BUDGETS.map((name) => [
+      name,
+      rateLimit({
+        name,
+        budget: deps.rates?.[name] ?? DEFAULT_RATE_BUDGETS[name],
+        clientOf,
+        ...(deps.onRateLimited ? { onLimited: deps.onRateLimited } : {}),
+      }),
+    ]),
+  ) as Record<RateBudgetName, RateLimiter>;
 
+  app.use('/api', rates.api);
   if (deps.events) {
     const sse = deps.eventStream ?? {};
     app.get(
       '/api/events',
-      limiter,
       eventStream({
         feed: deps.events.feed,
         apiToken: deps.apiToken,
@@ -178,7 +204,6 @@ export function createApp(deps: AppDeps): GatewayApp {
   }
 
   const api = express.Router();
-  api.use(limiter);
   api.use(express.json({ limit: '16kb' }));
   const checkResponses = deps.checkResponses ?? process.env.NODE_ENV === 'test';
   for (const route of routes) {
@@ -193,33 +218,34 @@ export function createApp(deps: AppDeps): GatewayApp {
   app.use(api);
   app.use('/api', notFound);
 
-  app.get('/openapi.json', (_req, res) => {
+  app.get('/openapi.json', rates.api, (_req, res) => {
     res.json(openapi);
   });
   if (deps.metrics) {
     const metrics = deps.metrics;
-    app.get('/metrics', (_req, res, next) => {
+    app.get('/metrics', rates.api, (_req, res, next) => {
       metrics.render().then((text) => res.type(metrics.contentType).send(text), next);
     });
   }
   if (deps.whep) {
-    app.use('/whep/:streamId', limiter, mediaAuth);
+    app.use('/whep/:streamId', rates.media, mediaAuth);
     app.use(deps.whep);
   }
   if (deps.whip) {
     app.use(
       '/whip/:talkId',
-      limiter,
+      rates.media,
       requireMediaToken(deps.apiToken, deps.signer, (req) => `talk:${String(req.params.talkId)}`),
     );
     app.use(deps.whip);
   }
   if (deps.hls) {
-    app.use('/hls/:streamId', mediaAuth);
+    app.use('/hls/:streamId', rates.media, mediaAuth);
     app.use('/hls', deps.hls);
   }
   if (deps.nodeModulesDir) {
     const hlsJs = join(deps.nodeModulesDir, 'hls.js', 'dist', 'hls.min.js');
+    app.use('/vendor', rates.static);
     app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(hlsJs));
     // Leaflet for the demo's map, from node_modules (bundled with the gateway, no CDN).
     const leaflet = join(deps.nodeModulesDir, 'leaflet', 'dist');
@@ -236,13 +262,16 @@ export function createApp(deps: AppDeps): GatewayApp {
   }
   if (deps.webDemoDir) {
     const config = { mapTiles: deps.demoConfig?.mapTiles ?? '' };
-    app.get('/demo-config.json', (_req, res) => res.json(config));
+    app.get('/demo-config.json', rates.static, (_req, res) => res.json(config));
   }
   if (deps.webDemoDir && existsSync(deps.webDemoDir)) {
-    app.use(express.static(deps.webDemoDir, { index: 'index.html', dotfiles: 'deny', fallthrough: true }));
+    app.use(
+      rates.static,
+      express.static(deps.webDemoDir, { index: 'index.html', dotfiles: 'deny', fallthrough: true }),
+    );
   }
 
   app.use(notFound);
   app.use(errorHandler);
-  return { app, routes };
+  return { app, routes, rates };
 }

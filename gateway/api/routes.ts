@@ -3,6 +3,7 @@ import type { ApiRoute } from './route-table.js';
 import { cascadeRoutes } from './routes/cascade.js';
 import { channelRoutes } from './routes/channels.js';
 import { deviceRoutes } from './routes/devices.js';
+import { limitRoutes } from './routes/limits.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { streamRoutes } from './routes/streams.js';
 import { voiceRoutes } from './routes/voice.js';
@@ -22,5 +23,6 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
     ...alarmRoutes(deps),
     ...subscriptionRoutes(deps),
     ...webhookRoutes(deps),
+    ...limitRoutes(deps),
   ];
 }

@@ -5,6 +5,7 @@ import type { CascadeServices } from '../../views/cascade-services.js';
 import type { DeviceDetail, GatewayServices, StreamView } from '../../views/services.js';
 import type { VoiceServices } from '../../views/voice.js';
 import type { DeviceEventControl, EventsServices } from '../../views/events.js';
+import type { LimitsView } from '../../views/limits.js';
 
 export interface RouteDeps {
   services: GatewayServices;
@@ -12,6 +13,8 @@ export interface RouteDeps {
   cascade?: CascadeServices;
   version: string;
   startedAt: number;
+  /** The protective limits and their counters (GET /api/limits). */
+  limits?: () => LimitsView;
   /** Adds signed WHEP/HLS URLs to a stream answer. */
   mediaUrls(streamId: string): { whep: string; hls: string };
   /** Voice broadcast and talk; its routes answer GW_ERR_VOICE_UNAVAILABLE without it. */

@@ -92,14 +92,14 @@ const withVoice = createApp({
   apiToken: TOKEN,
   signer,
   version: '0',
-  rate: { perSecond: 1000, burst: 1000 },
+  rates: { api: { perSecond: 1000, burst: 1000 } },
 });
 const without = createApp({
   services,
   apiToken: TOKEN,
   signer,
   version: '0',
-  rate: { perSecond: 1000, burst: 1000 },
+  rates: { api: { perSecond: 1000, burst: 1000 } },
 });
 let servers: Server[] = [];
 let base: string;

@@ -30,6 +30,8 @@ import { Inbox } from './inbox.js';
 import type { PlayKind, PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
+import { OrphanDialogs } from './orphan-dialogs.js';
+import type { PlayDialogStore } from '../../store/dialog-store.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
 import { Broadcasts } from './broadcast/broadcasts.js';
 import { VoiceService, type UpperVoiceOptions } from './broadcast/voice-service.js';
@@ -60,11 +62,19 @@ export interface UpperPlatformOptions {
   catalogIntervalSec: number;
   idleStopMs: number;
   noMediaTimeoutMs: number;
+  /** Silence after which a live stream's viewers are told the camera is lost; 0 = off. */
+  stallTimeoutMs?: number;
+  /** Keepalive intervals after which a device whose streams all went silent is offline; 0 = off. */
+  silentTimeoutIntervals?: number;
   defaultMediaTransport: MediaTransportName;
   queryTimeoutMs?: number;
   firstMediaTimeoutMs?: number;
   /** Where plays receive media: gateway/media-plane/ in process, or media nodes (--role signaling, gateway/cluster/). */
   media: MediaNodeClient;
+  /** Keeps play dialogs while they last, so start() can end those a crash orphaned (issue #20 point 4). */
+  dialogs?: PlayDialogStore;
+  /** Keeps a media port from new streams: an orphaned dialog's device may still send there. */
+  quarantineMediaPort?: (port: number) => void;
   /** Called for every new stream: subscribe outputs (HLS) here. */
   onStreamCreated?(stream: Stream, view: () => StreamView): void;
   viewersOf?(streamId: string): { webrtc: number; hls: number };
@@ -100,6 +110,7 @@ export class UpperPlatform implements GatewayServices {
   readonly #inbox: Inbox;
   readonly #devices: DeviceQueries;
   readonly #plays: Plays;
+  readonly #orphans: OrphanDialogs | undefined;
   #catalogTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -109,6 +120,8 @@ export class UpperPlatform implements GatewayServices {
       store: opts.store,
       keepaliveIntervalSec: opts.keepaliveIntervalSec,
       keepaliveTimeoutCount: opts.keepaliveTimeoutCount,
+      silentTimeoutIntervals: opts.silentTimeoutIntervals ?? 0,
+      mediaSilent: (deviceId, lastSeenAt) => this.#plays.mediaSilent(deviceId, lastSeenAt),
     });
     this.#registrar = new Registrar({
       realm: opts.realm,
@@ -158,6 +171,7 @@ export class UpperPlatform implements GatewayServices {
       timeZone: opts.timeZone,
       idleStopMs: opts.idleStopMs,
       noMediaTimeoutMs: opts.noMediaTimeoutMs,
+      stallTimeoutMs: opts.stallTimeoutMs ?? 0,
       defaultMediaTransport: opts.defaultMediaTransport,
       ...(opts.firstMediaTimeoutMs === undefined ? {} : { firstMediaTimeoutMs: opts.firstMediaTimeoutMs }),
       media: opts.media,
@@ -166,6 +180,9 @@ export class UpperPlatform implements GatewayServices {
       onIngestStats: opts.hooks?.ingest,
       onFirstKeyframe: (kind, seconds) => opts.hooks?.firstKeyframe?.(kind, seconds),
       checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
+      ...(opts.dialogs ? { dialogs: opts.dialogs } : {}),
+      orphansSettled: (deviceId, channelId) =>
+        this.#orphans?.settled(deviceId, channelId) ?? Promise.resolve(),
       requestKeyframe: (deviceId, channelId) => this.#devices.forceKeyframe(deviceId, channelId),
     });
     this.#broadcasts = new Broadcasts({
@@ -187,6 +204,15 @@ export class UpperPlatform implements GatewayServices {
         checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
         startLive: (deviceId, channelId) => this.startLive(deviceId, channelId),
       });
+    this.#orphans = opts.dialogs
+      ? new OrphanDialogs({
+          ua: opts.ua,
+          store: opts.dialogs,
+          sessions: this.sessions,
+          log: opts.log.child({ part: 'orphans' }),
+          ...(opts.quarantineMediaPort ? { quarantinePort: opts.quarantineMediaPort } : {}),
+        })
+      : undefined;
     this.#inbox = new Inbox(
       this.sessions,
       {
@@ -223,6 +249,7 @@ export class UpperPlatform implements GatewayServices {
     this.sessions.events.on('keepalive', (deviceId, lateness) => opts.hooks?.keepalive?.(deviceId, lateness));
     opts.ua.onRequest((req, tx) => this.#onRequest(req, tx));
     opts.ua.transport.onConnectionClose((info) => this.sessions.connectionClosed(info.connectionId));
+    opts.ua.transport.keepConnection((id) => this.sessions.holdsConnection(id));
   }
 
   start(): void {
@@ -235,6 +262,7 @@ export class UpperPlatform implements GatewayServices {
       );
     }
     this.sessions.start();
+    this.#orphans?.endAll();
     if (this.#o.catalogIntervalSec > 0) {
       this.#catalogTimer = setInterval(() => {
         for (const s of this.sessions.list()) {
