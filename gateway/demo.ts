@@ -1,5 +1,8 @@
 // `npm start`: the gateway plus one simulated lower platform (4 channels, different clips,
 // G.711 audio) on loopback, then prints the URL to open, with the access token in its fragment.
+// The device is subscribed to on registration (alarms, positions, catalog), raises a simulated
+// alarm every ten seconds or so and drives its channels around a loop, so the alarm panel and
+// the map show something within a minute (docs/events.md §9).
 import { loadConfig } from './config.js';
 import { startGateway } from './main.js';
 import { startSimulator } from '../simulator/index.js';
@@ -13,6 +16,10 @@ async function main(): Promise<void> {
     '127.0.0.1',
     '--catalog-interval',
     '0',
+    '--subscribe-on-register',
+    'alarm,mobile-position,catalog',
+    '--position-interval',
+    '2',
     ...process.argv.slice(2),
   ]);
   const gw = await startGateway(config);
@@ -24,6 +31,7 @@ async function main(): Promise<void> {
     devices: 1,
     channels: 4,
     keepaliveIntervalSec: Math.min(60, config['keepalive-interval']),
+    alarmRatePerMin: 6,
   });
   const registered = await sim.waitForRegistered(1, 10_000);
   const url = `http://${config['http-host']}:${gw.httpPort}/#token=${encodeURIComponent(gw.secrets.apiToken)}`;

@@ -36,6 +36,10 @@ export const ErrorCodes = {
     status: 503,
     message: 'This gateway has reached its WebRTC viewer limit; use HLS or retry later.',
   },
+  GW_ERR_WEBRTC_PORTS_EXHAUSTED: {
+    status: 503,
+    message: 'Every UDP port of the WebRTC port range is in use; use HLS or retry later.',
+  },
   GW_ERR_WEBRTC_FAILED: { status: 500, message: 'The WebRTC session could not be set up.' },
   GW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   GW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; slow down.' },
@@ -54,6 +58,33 @@ export const ErrorCodes = {
   GW_ERR_NODE_UNAVAILABLE: {
     status: 503,
     message: 'No cluster node can take the request, or the node did not answer in time.',
+  },
+  GW_ERR_TALK_NOT_FOUND: { status: 404, message: 'No voice session (talk) with this ID.' },
+  GW_ERR_TALK_FAILED: {
+    status: 502,
+    message: 'No device took the voice broadcast; the talk diagnosis (GET /api/talks/:talkId) says why.',
+  },
+  GW_ERR_TALK_CODEC: {
+    status: 406,
+    message:
+      'The WHIP offer has no PCMA or PCMU audio; the gateway sends G.711 to devices and does not transcode Opus.',
+  },
+  GW_ERR_AUDIO_FORMAT: {
+    status: 415,
+    message: 'Send audio/wav (16-bit PCM, mono or stereo, any rate) or audio/basic (G.711 µ-law, 8 kHz).',
+  },
+  GW_ERR_VOICE_UNAVAILABLE: { status: 503, message: 'Voice broadcast is not available on this gateway.' },
+  GW_ERR_ALARM_NOT_FOUND: { status: 404, message: 'No stored alarm with this ID.' },
+  GW_ERR_SUBSCRIPTION_NOT_FOUND: { status: 404, message: 'The device has no subscription with this ID.' },
+  GW_ERR_WEBHOOK_NOT_FOUND: { status: 404, message: 'No webhook with this ID.' },
+  GW_ERR_WEBHOOK_URL: {
+    status: 400,
+    message:
+      'The webhook URL is not allowed: http or https only, no credentials, no link-local, multicast or unspecified address.',
+  },
+  GW_ERR_EVENTS_UNAVAILABLE: {
+    status: 503,
+    message: 'Alarms, positions, subscriptions and the event stream are not served by this process.',
   },
   GW_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;

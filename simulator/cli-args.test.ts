@@ -96,3 +96,26 @@ test('bad input comes back as an error naming the flag, never as an exception', 
     assert.match(!r.ok ? r.error : '', pattern);
   }
 });
+
+test('voice broadcast flags override the vendor behaviour field by field', () => {
+  const r = parseCliArgs([
+    '--vendor',
+    'dahua',
+    '--broadcast-forms',
+    'ps,rtp',
+    '--broadcast-invite',
+    'source',
+    '--broadcast-transport',
+    'tcp-active',
+    '--broadcast-no-invite',
+  ]);
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.simulator.broadcast, {
+    forms: ['ps', 'rtp'],
+    inviteTo: 'source',
+    transport: 'tcp-active',
+    invites: false,
+  });
+  const bad = parseCliArgs(['--broadcast-forms', 'opus']);
+  assert.ok(!bad.ok && /--broadcast-forms expects rtp, ps/.test(bad.error));
+});

@@ -5,6 +5,7 @@ import type { FaultOptions } from '../gateway/outbound/ps-rtp-sender.js';
 import { isVendorName } from '../gateway/gb28181/lower/vendor-profile.js';
 import { normalizeCharsetName } from '../gateway/gb28181/manscdp/charset.js';
 import type { SimulatorOptions } from './options.js';
+import { isSimAlarmKind, SIM_ALARM_KINDS } from './alarm-generator.js';
 
 export interface CliOptions {
   simulator: SimulatorOptions;
@@ -45,12 +46,21 @@ Media
   --media FILE              H.264/H.265 Annex-B clip (or an MPEG-PS file with its own audio);
                             repeat or comma-separate for per-channel clips
   --audio FILE              raw G.711 (A-law; µ-law for .g711u/.ulaw)   --no-audio: video only
+Events
+  --alarm-rate N            alarms per minute per device (default 0: none)
+  --alarm-types LIST        comma list of ${SIM_ALARM_KINDS.join(', ')} (default all)
+  --no-moving               channels stay put (no MobilePosition reports)
 Faults (every stream)
   --loss P  --reorder P  --duplicate P  --jitter-ms MS  --corrupt-ps P
   --wrong-ssrc [N]          send SSRC N (default 0x12345678) instead of the answered one
   --silent-after S          stop sending media S seconds into each stream
   --block-udp               drop all UDP media (a firewall): only TCP media gets through
   --seed N                  fault PRNG seed (default 1)
+Voice broadcast (the speaker logs what it hears, once a second: "speaker heard")
+  --broadcast-forms rtp,ps  payloads the audio INVITE offers, in order (default: vendor's)
+  --broadcast-invite source|upper   INVITE the Broadcast's SourceID or the upper's own ID
+  --broadcast-transport udp|tcp-active|tcp-passive   audio transport (tcp-active: the device dials)
+  --broadcast-no-invite     answer the Broadcast OK and never INVITE (a misconfigured device)
 Sockets and run
   --bind HOST  --public-host HOST  --sip-port P  --devices-per-socket N  --register-spread-ms MS
   --duration S              exit after S seconds      --json   summary as JSON      --help
@@ -151,13 +161,41 @@ const VALUE_FLAGS: Record<string, Handler> = {
   'devices-per-socket': numberFlag((o, n) => (o.simulator.devicesPerSocket = n), { min: 1, integer: true }),
   'register-spread-ms': numberFlag((o, n) => (o.simulator.registerSpreadMs = n), { min: 0 }),
   duration: numberFlag((o, n) => (o.durationSec = n), { min: 0 }),
+  'broadcast-forms': (v, o) => {
+    const forms = (v ?? '').split(',').filter(Boolean);
+    if (forms.length === 0 || !forms.every((f) => f === 'rtp' || f === 'ps')) {
+      return 'expects rtp, ps or both (rtp,ps)';
+    }
+    (o.simulator.broadcast ??= {}).forms = forms;
+    return undefined;
+  },
+  'broadcast-invite': (v, o) =>
+    v === 'source' || v === 'upper'
+      ? void ((o.simulator.broadcast ??= {}).inviteTo = v)
+      : 'expects source or upper',
+  'broadcast-transport': (v, o) =>
+    v === 'udp' || v === 'tcp-active' || v === 'tcp-passive'
+      ? void ((o.simulator.broadcast ??= {}).transport = v)
+      : 'expects udp, tcp-active or tcp-passive',
+  'alarm-rate': numberFlag((o, n) => (o.simulator.alarmRatePerMin = n), { min: 0, max: 60_000 }),
+  'alarm-types': (v, o) => {
+    const kinds = (v ?? '').split(',').filter(Boolean);
+    const bad = kinds.find((k) => !isSimAlarmKind(k));
+    if (kinds.length === 0 || bad !== undefined) {
+      return `expects a comma list of ${SIM_ALARM_KINDS.join(', ')}`;
+    }
+    o.simulator.alarmTypes = kinds.filter(isSimAlarmKind);
+    return undefined;
+  },
 };
 
 /** Flags without a value. */
 const SWITCHES: Record<string, (o: CliOptions) => void> = {
   'no-audio': (o) => (o.simulator.audio = null),
+  'no-moving': (o) => (o.simulator.moving = false),
   'catalog-shuffle': (o) => ((o.simulator.paging ??= {}).shuffle = true),
   'block-udp': (o) => (faults(o).blockUdp = true),
+  'broadcast-no-invite': (o) => ((o.simulator.broadcast ??= {}).invites = false),
   json: (o) => (o.json = true),
   help: (o) => (o.help = true),
   h: (o) => (o.help = true),

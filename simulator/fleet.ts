@@ -13,11 +13,12 @@ import type { Logger } from '../gateway/log.js';
 import { createLogger } from '../gateway/log.js';
 import { LowerPlatform, type LowerPlatformState } from '../gateway/gb28181/lower/lower-platform.js';
 import { LowerSipRouter } from '../gateway/gb28181/lower/sip-router.js';
-import { vendorProfile } from '../gateway/gb28181/lower/vendor-profile.js';
+import { vendorProfile, vendorProfiles } from '../gateway/gb28181/lower/vendor-profile.js';
 import { SipTransport } from '../gateway/sip/transport.js';
 import { SipUserAgent } from '../gateway/sip/user-agent.js';
 import type { Clip } from './clip-loader.js';
-import { SimulatedDevice } from './simulated-device.js';
+import { alarmInputIdOf, SimulatedDevice } from './simulated-device.js';
+import { AlarmGenerator } from './alarm-generator.js';
 import type { ResolvedSimulatorOptions } from './options.js';
 
 /** Unregistrations in flight at once when the fleet closes. */
@@ -27,6 +28,8 @@ export interface FleetDevice {
   readonly deviceId: string;
   readonly platform: LowerPlatform;
   readonly backend: SimulatedDevice;
+  /** Raises alarms while the device is registered (options alarmRatePerMin). */
+  readonly alarms: AlarmGenerator;
 }
 
 interface SocketGroup {
@@ -151,6 +154,7 @@ export class SimulatorFleet {
       };
       await Promise.all(Array.from({ length: Math.min(UNREGISTER_WINDOW, queue.length) }, worker));
       for (const d of this.devices) {
+        d.alarms.stop();
         d.backend.close();
       }
       for (const g of this.#groups) {
@@ -187,6 +191,8 @@ export class SimulatorFleet {
       ...(o.catalogPageSize !== undefined ? { catalogPageSize: o.catalogPageSize } : {}),
       ...(o.recordPageSize !== undefined ? { recordPageSize: o.recordPageSize } : {}),
       ...(o.answerSsrc !== undefined ? { answerSsrc: o.answerSsrc } : {}),
+      // Voice broadcast knobs (docs/voice.md §6): single fields of the vendor's behaviour.
+      ...(o.broadcast ? { broadcast: { ...vendorProfiles[o.vendor].broadcast, ...o.broadcast } } : {}),
     });
     const backend = new SimulatedDevice({
       deviceId,
@@ -197,6 +203,8 @@ export class SimulatorFleet {
       firmware: profile.firmware,
       ampersandInNames: profile.rawAmpersand,
       timeZone: o.timeZone,
+      log: this.#log,
+      moving: o.moving,
     });
     const platform = new LowerPlatform({
       ua: group.ua,
@@ -221,7 +229,23 @@ export class SimulatorFleet {
       log: this.#log,
     });
     group.router.add(platform);
-    return { deviceId, platform, backend };
+    const alarms = new AlarmGenerator({
+      ratePerMin: o.alarmRatePerMin,
+      kinds: o.alarmTypes,
+      channelIds: backend.channelIds,
+      alarmInputId: alarmInputIdOf(deviceId),
+      locate: (id, at) => backend.locate(id, at),
+      firstAfterMs: o.firstAlarmAfterMs,
+      seed: this.devices.length + 1,
+      armed: () => backend.armed,
+      raise: (alarm) =>
+        void platform
+          .raiseAlarm(alarm)
+          .catch((err: unknown) => this.#log.warn({ err, deviceId }, 'simulated alarm not sent')),
+    });
+    // Alarms flow while registered: a device that lost its upper has nobody to tell.
+    platform.on('state', (state) => (state === 'registered' ? alarms.start() : alarms.stop()));
+    return { deviceId, platform, backend, alarms };
   }
 }
 

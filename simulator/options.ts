@@ -4,10 +4,18 @@ import { fileURLToPath } from 'node:url';
 import type { FaultOptions } from '../gateway/outbound/ps-rtp-sender.js';
 import type { BackoffOptions } from '../gateway/gb28181/lower/backoff.js';
 import type { PagingFaults } from '../gateway/gb28181/lower/paged-sender.js';
-import type { AnswerSsrcMode, VendorName } from '../gateway/gb28181/lower/vendor-profile.js';
+import type {
+  AnswerSsrcMode,
+  BroadcastBehaviour,
+  VendorName,
+} from '../gateway/gb28181/lower/vendor-profile.js';
 import type { ManscdpCharset } from '../gateway/gb28181/manscdp/charset.js';
 import { DEFAULT_TIME_ZONE } from '../gateway/gb28181/gb-date.js';
 import type { SipTimerOptions } from '../gateway/sip/timers.js';
+import { SIM_ALARM_KINDS, type SimAlarmKind } from './alarm-generator.js';
+
+/** Single fields of a vendor's voice broadcast behaviour to replace. */
+export type BroadcastOverrides = { -readonly [K in keyof BroadcastBehaviour]?: BroadcastBehaviour[K] };
 
 export interface SimulatorOptions {
   /** The upper platform's SIP address. Required. */
@@ -42,6 +50,8 @@ export interface SimulatorOptions {
   recordPageSize?: number;
   /** Override the vendor's y= answer behaviour. */
   answerSsrc?: AnswerSsrcMode;
+  /** Override parts of the vendor's voice broadcast behaviour (forms, INVITE target, transport, …). */
+  broadcast?: BroadcastOverrides;
   /** Default 'GB2312'. */
   charset?: ManscdpCharset;
   /** Media faults for every stream (loss, reorder, jitterMs, duplicate, wrongSsrc, silentAfterSec, corruptPs, blockUdp, seed). */
@@ -67,12 +77,23 @@ export interface SimulatorOptions {
   backoff?: BackoffOptions;
   /** Default 60 000 ms (GB/T 28181: retry no sooner than 60 s after a 403). */
   forbiddenRetryMs?: number;
+  /** Alarms per minute per device (docs/events.md §9); 0 for none. Default 0. */
+  alarmRatePerMin?: number;
+  /** Which alarms. Default all: video-loss, motion, intrusion, tamper, alarm-input. */
+  alarmTypes?: SimAlarmKind[];
+  /** The first alarm comes this long after the device registered. Default 3000 ms. */
+  firstAlarmAfterMs?: number;
+  /** Channels move along a loop and report positions when subscribed. Default true. */
+  moving?: boolean;
 }
 
 export type ResolvedSimulatorOptions = Required<
-  Omit<SimulatorOptions, 'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'audio'>
+  Omit<
+    SimulatorOptions,
+    'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'audio' | 'broadcast'
+  >
 > &
-  Pick<SimulatorOptions, 'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers'> & {
+  Pick<SimulatorOptions, 'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'broadcast'> & {
     audio: string | null;
   };
 
@@ -109,6 +130,7 @@ export function resolveSimulatorOptions(o: SimulatorOptions): ResolvedSimulatorO
     catalogPageSize: o.catalogPageSize,
     recordPageSize: o.recordPageSize,
     answerSsrc: o.answerSsrc,
+    broadcast: o.broadcast,
     charset: o.charset ?? 'GB2312',
     faults: o.faults ?? {},
     paging: o.paging ?? {},
@@ -123,6 +145,10 @@ export function resolveSimulatorOptions(o: SimulatorOptions): ResolvedSimulatorO
     timers: o.timers,
     backoff: o.backoff ?? {},
     forbiddenRetryMs: o.forbiddenRetryMs ?? 60_000,
+    alarmRatePerMin: Math.max(0, o.alarmRatePerMin ?? 0),
+    alarmTypes: o.alarmTypes && o.alarmTypes.length > 0 ? o.alarmTypes : [...SIM_ALARM_KINDS],
+    firstAlarmAfterMs: o.firstAlarmAfterMs ?? 3000,
+    moving: o.moving ?? true,
   };
 }
 

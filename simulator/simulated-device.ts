@@ -3,8 +3,10 @@
 // channel, synthetic recordings, and media from shared looping clips.
 import type { PtzCommand } from '../gateway/gb28181/ptz.js';
 import type {
+  LowerAlarmControl,
   LowerBackend,
   LowerChannel,
+  LowerPosition,
   LowerDeviceInfo,
   LowerDeviceStatus,
   LowerPreset,
@@ -12,12 +14,19 @@ import type {
   MediaRefusal,
   MediaRequest,
   MediaSource,
+  Speaker,
 } from '../gateway/gb28181/lower/backend.js';
+import type { Logger } from '../gateway/log.js';
 import { DEFAULT_TIME_ZONE } from '../gateway/gb28181/gb-date.js';
 import type { Clip } from './clip-loader.js';
 import { ClipMediaSource } from './clip-media-source.js';
 import { PtzState, type Direction } from './ptz-state.js';
 import { generateRecords } from './records.js';
+import { SimulatedSpeaker, type HeardSecond, type SpeakerSummary } from './speaker.js';
+
+/** Seconds of 'heard' reports kept per channel (an hour of broadcast). */
+const HEARD_KEPT = 3600;
+import { routeFix } from './route.js';
 
 export interface SimulatedDeviceOptions {
   /** 20-digit device ID (type 118 NVR conventionally). */
@@ -37,6 +46,15 @@ export interface SimulatedDeviceOptions {
   maxStreamsPerChannel?: number;
   /** Clock for PTZ motion and recordings (tests pass a fake). Default Date.now. */
   now?: () => number;
+  /** Where the speaker reports what it heard. */
+  log?: Logger;
+  /** Channels drive around a loop (MobilePosition reports); false: no positions. Default true. */
+  moving?: boolean;
+}
+
+/** The device's alarm input (type 134, docs/gb28181.md §3.4): where alarm-input alarms come from. */
+export function alarmInputIdOf(deviceId: string): string {
+  return `${deviceId.slice(0, 10)}134${deviceId[13] ?? '0'}${deviceId.slice(14)}`;
 }
 
 /**
@@ -57,7 +75,21 @@ export class SimulatedDevice implements LowerBackend {
   readonly #channels: LowerChannel[];
   readonly #ptz = new Map<string, PtzState>();
   readonly #open = new Map<string, Set<ClipMediaSource>>();
-  readonly stats = { mediaOpened: 0, mediaRefused: 0, ptzCommands: 0, keyframeRequests: 0, recordQueries: 0 };
+  readonly #speakers = new Map<string, SimulatedSpeaker>();
+  readonly #heard = new Map<string, HeardSecond[]>();
+  readonly #broadcasts: SpeakerSummary[] = [];
+  readonly stats = {
+    mediaOpened: 0,
+    mediaRefused: 0,
+    ptzCommands: 0,
+    keyframeRequests: 0,
+    recordQueries: 0,
+    broadcastsAccepted: 0,
+    broadcastsRefused: 0,
+    alarmResets: 0,
+  };
+  /** GuardCmd state: a disarmed device raises no alarms (simulator/alarm-generator.ts). */
+  armed = true;
 
   constructor(opts: SimulatedDeviceOptions) {
     if (opts.clips.length === 0) {
@@ -209,10 +241,107 @@ export class SimulatedDevice implements LowerBackend {
     return source;
   }
 
-  /** Stops every open stream. Idempotent. */
+  /**
+   * A voice broadcast to a channel (or the device itself): one speaker per target; a second
+   * broadcast while one plays is refused, as a busy device answers ERROR (docs/voice.md §6).
+   */
+  openSpeaker(targetId: string, sourceId: string): Speaker | MediaRefusal {
+    const known = targetId === this.deviceId || this.#channels.some((c) => c.channelId === targetId);
+    if (!known || this.#speakers.has(targetId)) {
+      this.stats.broadcastsRefused++;
+      return { refused: true, status: known ? 486 : 404, reason: known ? 'Busy Here' : 'No Such Channel' };
+    }
+    this.stats.broadcastsAccepted++;
+    const speaker = new SimulatedSpeaker(targetId, sourceId, {
+      ...(this.#o.log ? { log: this.#o.log.child({ deviceId: this.deviceId }) } : {}),
+      onSecond: (s) => {
+        const list = this.#heard.get(targetId) ?? [];
+        list.push(s);
+        list.splice(0, Math.max(0, list.length - HEARD_KEPT));
+        this.#heard.set(targetId, list);
+      },
+      onClose: (summary) => {
+        this.#speakers.delete(targetId);
+        this.#broadcasts.push(summary);
+        this.#broadcasts.splice(0, Math.max(0, this.#broadcasts.length - 100));
+      },
+    });
+    this.#speakers.set(targetId, speaker);
+    return speaker;
+  }
+
+  /** What the speaker of `targetId` heard, one entry per second of audio, oldest first. */
+  heard(targetId: string): readonly HeardSecond[] {
+    return this.#heard.get(targetId) ?? [];
+  }
+
+  /** Forgets what was heard (between the steps of a test). */
+  clearHeard(targetId?: string): void {
+    if (targetId === undefined) {
+      this.#heard.clear();
+    } else {
+      this.#heard.delete(targetId);
+    }
+  }
+
+  /** Speakers playing now, and the summaries of the last 100 broadcasts that ended. */
+  get speakers(): { active: SpeakerSummary[]; ended: readonly SpeakerSummary[] } {
+    return { active: [...this.#speakers.values()].map((s) => s.summary), ended: this.#broadcasts };
+  }
+
+  /** Where a channel is now on its loop (simulator/route.ts); undefined when not moving or unknown. */
+  locate(channelId: string, epochMs: number): { longitude: number; latitude: number } | undefined {
+    const i = this.#channels.findIndex((c) => c.channelId === channelId);
+    if (i < 0 || this.#o.moving === false) {
+      return undefined;
+    }
+    const c = this.#channels[i];
+    return routeFix(
+      {
+        longitude: c.longitude ?? 117.2272,
+        latitude: c.latitude ?? 31.8206,
+        phase: i / this.#channels.length,
+      },
+      epochMs,
+    );
+  }
+
+  positions(): LowerPosition[] {
+    if (this.#o.moving === false) {
+      return [];
+    }
+    const now = (this.#o.now ?? Date.now)();
+    return this.#channels.map((c, i) => ({
+      channelId: c.channelId,
+      timeMs: now,
+      altitude: 30,
+      ...routeFix(
+        {
+          longitude: c.longitude ?? 117.2272,
+          latitude: c.latitude ?? 31.8206,
+          phase: i / this.#channels.length,
+        },
+        now,
+      ),
+    }));
+  }
+
+  control(_targetId: string, command: LowerAlarmControl): 'OK' {
+    if (command.type === 'GuardCmd') {
+      this.armed = command.action === 'SetGuard';
+    } else {
+      this.stats.alarmResets++;
+    }
+    return 'OK';
+  }
+
+  /** Stops every open stream and speaker. Idempotent. */
   close(): void {
     for (const s of this.openStreams()) {
       s.close();
+    }
+    for (const s of [...this.#speakers.values()]) {
+      s.close('device closed');
     }
   }
 

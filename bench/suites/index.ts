@@ -2,11 +2,13 @@
 // suites that start gateways.
 import type { Suite } from '../suite.js';
 import { demuxSuite } from './demux.js';
+import { eventsSuite } from './events.js';
 import { fmp4Suite } from './fmp4.js';
 import { ingestSuite } from './ingest.js';
 import { latencySuite } from './latency.js';
 import { packetizeSuite } from './packetize.js';
 import { sipSuite } from './sip.js';
+import { voiceSuite } from './voice.js';
 import { webrtcSuite } from './webrtc.js';
 
 export const SUITES: readonly Suite[] = [
@@ -17,4 +19,6 @@ export const SUITES: readonly Suite[] = [
   webrtcSuite,
   latencySuite,
   sipSuite,
+  voiceSuite,
+  eventsSuite,
 ];

@@ -46,18 +46,23 @@ const VERDICT_MESSAGES = {
  * `live`/`playback` put into the URLs they return (media-access.ts: sliding expiry, revocation).
  * OPTIONS passes: it carries no credentials (CORS preflights never do; cors.ts answers those).
  */
-export function requireMediaToken(apiToken: string, access: MediaAccess) {
+export function requireMediaToken(
+  apiToken: string,
+  access: MediaAccess,
+  /** What the token was signed for; default the stream ID (a talk's is `talk:<talkId>`). */
+  subjectOf: (req: Request) => string = (req) => String(req.params.streamId ?? ''),
+) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     if (req.method === 'OPTIONS') {
       return next();
     }
-    const streamId = String(req.params.streamId ?? '');
+    const subject = subjectOf(req);
     const bearer = bearerToken(req);
     if (bearer && tokensEqual(bearer, apiToken)) {
       return next();
     }
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
-    const verdict = access.check(streamId, token);
+    const verdict = access.check(subject, token);
     if (verdict === 'ok') {
       return next();
     }

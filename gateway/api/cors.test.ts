@@ -43,7 +43,7 @@ const { app } = createApp({
   whep,
   hls,
   corsOrigins: [WALL],
-  rate: { perSecond: 1000, burst: 1000 },
+  rates: { api: { perSecond: 1000, burst: 1000 }, media: { perSecond: 1000, burst: 1000 } },
 });
 let server: Server;
 let base: string;

@@ -162,6 +162,7 @@ const pathParam = (name: string, description: string): Schema => ({
 });
 
 const streamIdParam = pathParam('streamId', 'The stream ID that live or playback returned');
+const talkIdParam = pathParam('talkId', 'The talk ID that POST …/talk returned');
 const mediaSecurity = [{ bearer: [] }, { mediaToken: [] }];
 
 /** WHEP (draft-ietf-wish-whep) and HLS, described in full. */
@@ -223,6 +224,63 @@ function extraPaths(): Record<string, Record<string, Schema>> {
       // No PATCH: trickle ICE and ICE restarts are not offered (no a=ice-options:trickle in the
       // answer), and a PATCH answers 405 as any method a resource does not have.
     },
+    '/whip/{talkId}': {
+      post: {
+        operationId: 'post_whip_talkId',
+        summary:
+          'WHIP (RFC 9725) for a talk: a send-only audio offer in, 201 with the SDP answer and the session Location',
+        tags: ['media'],
+        parameters: [talkIdParam, mediaTokenParam],
+        security: mediaSecurity,
+        requestBody: { required: true, content: sdp },
+        responses: {
+          '201': {
+            description: 'The SDP answer',
+            headers: {
+              Location: { $ref: '#/components/headers/WhipLocation' },
+              ETag: { $ref: '#/components/headers/WhepETag' },
+            },
+            content: sdp,
+          },
+          ...whepErrors(400, 401, 403, 404, 415, 429, 500),
+        },
+      },
+      options: {
+        operationId: 'options_whip_talkId',
+        summary: 'What the WHIP endpoint accepts',
+        tags: ['media'],
+        parameters: [talkIdParam],
+        security: [],
+        responses: {
+          '204': {
+            description: 'Allow and Accept-Post',
+            headers: {
+              Allow: { schema: { type: 'string' }, description: 'OPTIONS, POST' },
+              'Accept-Post': { schema: { type: 'string' }, description: 'application/sdp' },
+            },
+          },
+          ...whepErrors(403),
+        },
+      },
+    },
+    '/whip/{talkId}/{sessionId}': {
+      delete: {
+        operationId: 'delete_whip_talkId_sessionId',
+        summary: 'End the WHIP session (exactly the Location of the POST), and with it the talk',
+        tags: ['media'],
+        parameters: [talkIdParam, pathParam('sessionId', 'From the Location'), mediaTokenParam],
+        security: mediaSecurity,
+        responses: { '200': { description: 'The session ended' }, ...whepErrors(401, 403, 404, 429, 500) },
+      },
+      patch: {
+        operationId: 'patch_whip_talkId_sessionId',
+        summary: 'Trickle ICE and ICE restarts are not supported: always 405',
+        tags: ['media'],
+        parameters: [talkIdParam, pathParam('sessionId', 'From the Location'), mediaTokenParam],
+        security: mediaSecurity,
+        responses: whepErrors(401, 403, 404, 405, 429),
+      },
+    },
     '/hls/{streamId}/{file}': {
       get: {
         operationId: 'get_hls_streamId_file',
@@ -269,6 +327,8 @@ export const extraOperations: {
   status?: number;
   /** Errors beyond the implied ones. */
   errors?: ErrorCode[];
+  /** The success body's schema, when it has one. */
+  schema?: Schema;
 }[] = [
   {
     method: 'get',
@@ -276,6 +336,27 @@ export const extraOperations: {
     summary: 'Prometheus metrics (text exposition format 0.0.4)',
     auth: 'none',
     contentType: 'text/plain',
+  },
+  {
+    method: 'get',
+    path: '/api/events',
+    summary:
+      'Server-Sent Events (alarm, device, channel, position, stream): id/event/data lines, ?types= filter, Last-Event-ID replay; bearer or a signed ?token= from POST /api/events/token',
+    auth: 'media',
+    contentType: 'text/event-stream',
+    errors: ['GW_ERR_BAD_REQUEST'],
+  },
+  {
+    method: 'get',
+    path: '/demo-config.json',
+    summary: "The web demo's settings (map tile URL)",
+    auth: 'none',
+    contentType: 'application/json',
+    schema: {
+      type: 'object',
+      required: ['mapTiles'],
+      properties: { mapTiles: { type: 'string', description: 'Tile URL template; empty for no map' } },
+    },
   },
   {
     method: 'get',
@@ -318,7 +399,7 @@ function extraOperation(op: (typeof extraOperations)[number]): Schema {
         description: op.summary,
         content: {
           [op.contentType]: {
-            schema: op.contentType === 'application/json' ? { type: 'object' } : { type: 'string' },
+            schema: op.schema ?? (op.contentType === 'application/json' ? { type: 'object' } : { type: 'string' }),
           },
         },
       },
@@ -345,13 +426,24 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string, licen
       responses: {
         [String(route.status ?? 200)]: {
           description: route.response.description ?? route.summary,
-          content: { 'application/json': { schema: toSchema(route.response, 'output') } },
+          content: Object.fromEntries(
+            ['application/json', ...(route.alternateTypes ?? [])].map((t) => [
+              t,
+              { schema: toSchema(route.response, 'output') },
+            ]),
+          ),
         },
         ...Object.fromEntries(errorStatuses(route).map((s) => [String(s), errorRef(s)])),
       },
     };
     if (route.body) {
       op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body) } } };
+    } else if (route.rawBody) {
+      const binary = { schema: { type: 'string', format: 'binary' } };
+      op.requestBody = {
+        required: true,
+        content: Object.fromEntries(route.rawBody.types.map((type) => [type, binary])),
+      };
     }
     (paths[openApiPath(route.path)] ??= {})[route.method] = op;
   }
@@ -386,6 +478,10 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string, licen
       headers: {
         WhepLocation: {
           description: 'The WHEP session resource; DELETE it to end the session (it carries the media token)',
+          schema: { type: 'string' },
+        },
+        WhipLocation: {
+          description: 'The WHIP session resource; DELETE it to end the talk (it carries the media token)',
           schema: { type: 'string' },
         },
         WhepETag: { description: 'The session entity tag (for If-Match)', schema: { type: 'string' } },

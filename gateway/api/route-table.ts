@@ -11,6 +11,12 @@ export interface RouteInput {
   params: Record<string, unknown>;
   query: Record<string, unknown>;
   body: unknown;
+  /** The request's Content-Type header (routes with a raw body read it). */
+  contentType?: string;
+  /** Aborted when the client goes away before the answer (long routes stop their work). */
+  signal?: AbortSignal;
+  /** The alternate media type the client asked for (one of the route's alternateTypes); undefined for JSON. */
+  type?: string;
 }
 
 export interface ApiRoute {
@@ -22,6 +28,8 @@ export interface ApiRoute {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** A non-JSON body of these media types, handed to the handler as bytes (a Buffer). */
+  rawBody?: { types: string[]; limitBytes: number };
   /** Status on success (200 unless stated). */
   status?: number;
   /** The success body (responses.ts); its `.describe()` text, if any, describes the answer. */
@@ -33,6 +41,11 @@ export interface ApiRoute {
   errors?: ErrorCode[];
   /** The JSON body to send, or a promise of it. */
   handler(input: RouteInput): unknown;
+  /**
+   * Other JSON media types the route answers in when the client asks (Accept), e.g.
+   * application/geo+json; the answer's Content-Type is the first of them the client accepts.
+   */
+  alternateTypes?: readonly string[];
 }
 
 export const defineRoute = (r: ApiRoute): ApiRoute => r;

@@ -4,8 +4,13 @@ import { cascadeRoutes } from './routes/cascade.js';
 import { channelRoutes } from './routes/channels.js';
 import { deviceRoutes } from './routes/devices.js';
 import { mediaUrlRoutes } from './routes/media-urls.js';
+import { limitRoutes } from './routes/limits.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { streamRoutes } from './routes/streams.js';
+import { voiceRoutes } from './routes/voice.js';
+import { alarmRoutes } from './routes/alarms.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export type { RouteDeps } from './routes/route-deps.js';
 
@@ -16,5 +21,10 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
     ...streamRoutes(deps),
     ...mediaUrlRoutes(deps),
     ...cascadeRoutes(deps.cascade),
+    ...voiceRoutes(deps),
+    ...alarmRoutes(deps),
+    ...subscriptionRoutes(deps),
+    ...webhookRoutes(deps),
+    ...limitRoutes(deps),
   ];
 }

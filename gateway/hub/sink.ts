@@ -15,6 +15,10 @@ export type CloseReason =
   | 'codec-changed'
   /** The stream carries B-frames, which WebRTC viewers cannot decode (docs/browser-notes.md §1). */
   | 'b-frames'
+  /** The camera sends no media any more (the stream stalled): it was killed or lost its network. */
+  | 'stream-lost'
+  /** The viewer's signed media URL was revoked by an operator (docs/api.md §5). */
+  | 'revoked'
   | 'shutdown';
 
 export interface Sink {

@@ -3,6 +3,7 @@
 // fallback), with its stats and, when a play fails, the gateway's diagnosis on the tile.
 import { GatewayPlayer } from '../player.js';
 import { $, api, messageOf, token } from './api.js';
+import { attachTalk, detachTalk } from './talk.js';
 
 /** @typedef {{ el: HTMLElement, video: HTMLVideoElement, player: GatewayPlayer|null, deviceId?: string, channelId?: string, streamId?: string, kind?: string, name?: string }} Tile */
 /** @type {Tile[]} */
@@ -63,6 +64,7 @@ function selectTile(/** @type {number} */ i) {
 }
 
 function closeTile(/** @type {Tile} */ tile, quiet = false) {
+  detachTalk(tile);
   tile.player?.close();
   tile.player = null;
   if (tile.streamId && tile.kind === 'playback')
@@ -107,8 +109,46 @@ async function startPlayer(/** @type {Tile} */ tile, /** @type {any} */ answer, 
   };
   tile.el.append(close);
   tile.player = new GatewayPlayer(tile.video, token);
-  const mode = await tile.player.play(answer);
+  const { deviceId, channelId, kind } = tile;
+  const mode = await tile.player.play(answer, {
+    // A live stream is asked for again (after a gateway restart its URLs are gone); others replay their URLs.
+    ...(kind === 'live'
+      ? { refresh: () => api(`/api/devices/${deviceId}/channels/${channelId}/live`, { method: 'POST' }) }
+      : {}),
+    onStatus: (status, detail) => void showStatus(tile, status, detail),
+  });
   tile.el.dataset.mode = mode;
+}
+
+/** The player lost its picture, is trying again, or plays again: say so on the tile. */
+async function showStatus(
+  /** @type {Tile} */ tile,
+  /** @type {string} */ status,
+  /** @type {string} */ detail,
+) {
+  tile.el.dataset.status = status;
+  if (status === 'playing') {
+    tile.el.dataset.mode = detail;
+    tile.el.querySelector('.diagnosis.lost')?.remove();
+    return;
+  }
+  let text = `reconnecting: ${detail}`;
+  let box = tile.el.querySelector('.diagnosis.lost');
+  if (tile.streamId && !box?.textContent?.startsWith('camera lost')) {
+    // The gateway knows when the camera itself is gone (the stream stalled or ended).
+    const d = await api(`/api/streams/${tile.streamId}/diagnosis`).catch(() => null);
+    const stalled = d?.steps?.findLast?.((/** @type {any} */ s) => s.step === 'media-stalled');
+    if (d?.cause) text = `camera lost: ${d.cause}`;
+    else if (stalled) text = stalled.detail; // it says "camera lost: no media for ..." itself
+  }
+  if (tile.el.dataset.status === 'playing') return; // it came back meanwhile
+  box = tile.el.querySelector('.diagnosis.lost');
+  if (!box) {
+    box = document.createElement('pre');
+    box.className = 'diagnosis lost';
+    tile.el.append(box);
+  }
+  if (!box.textContent?.startsWith('camera lost')) box.textContent = text;
 }
 
 /** Plays a channel's live stream in a tile (the selected one by default). */
@@ -125,6 +165,7 @@ export async function playLive(
   try {
     const answer = await api(`/api/devices/${deviceId}/channels/${channelId}/live`, { method: 'POST' });
     await startPlayer(tile, answer, `${name} · live`);
+    attachTalk(tile);
   } catch (err) {
     await showDiagnosis(tile, messageOf(err));
   }

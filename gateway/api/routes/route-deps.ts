@@ -3,6 +3,9 @@
 import { GatewayError } from '../../errors.js';
 import type { CascadeServices } from '../../views/cascade-services.js';
 import type { DeviceDetail, GatewayServices, StreamView } from '../../views/services.js';
+import type { VoiceServices } from '../../views/voice.js';
+import type { DeviceEventControl, EventsServices } from '../../views/events.js';
+import type { LimitsView } from '../../views/limits.js';
 
 export interface RouteDeps {
   services: GatewayServices;
@@ -10,6 +13,8 @@ export interface RouteDeps {
   cascade?: CascadeServices;
   version: string;
   startedAt: number;
+  /** The protective limits and their counters (GET /api/limits). */
+  limits?: () => LimitsView;
   /** Adds signed WHEP/HLS URLs to a stream answer. */
   mediaUrls(streamId: string): { whep: string; hls: string };
   /** Revokes the signed URLs of a channel, or all, issued up to now; ends WHEP sessions opened with them. */
@@ -17,6 +22,16 @@ export interface RouteDeps {
     revokedAt: Date;
     sessionsEnded: number;
   };
+  /** Voice broadcast and talk; its routes answer GW_ERR_VOICE_UNAVAILABLE without it. */
+  voice?: VoiceServices;
+  /** The signed WHIP URL of a talk. */
+  talkUrl(talkId: string): string;
+  /** Alarms, positions, webhooks, the event feed; its routes answer GW_ERR_EVENTS_UNAVAILABLE without it. */
+  events?: EventsServices;
+  /** Subscriptions, guard and alarm reset (the upper platform); same answer without it. */
+  deviceEvents?: DeviceEventControl;
+  /** A signed `?token=` for GET /api/events (EventSource cannot send headers). */
+  eventsToken?(): { token: string; expiresAt: string };
 }
 
 export type DeviceP = { deviceId: string };
@@ -47,4 +62,19 @@ export function playAnswer(deps: RouteDeps, s: StreamView) {
     codec: s.codec,
     transport: s.transport,
   };
+}
+
+/** The events service, or GW_ERR_EVENTS_UNAVAILABLE (a node that does not run it). */
+export function requireEvents(deps: RouteDeps): EventsServices {
+  if (!deps.events) {
+    throw new GatewayError('GW_ERR_EVENTS_UNAVAILABLE');
+  }
+  return deps.events;
+}
+
+export function requireDeviceEvents(deps: RouteDeps): DeviceEventControl {
+  if (!deps.deviceEvents) {
+    throw new GatewayError('GW_ERR_EVENTS_UNAVAILABLE');
+  }
+  return deps.deviceEvents;
 }

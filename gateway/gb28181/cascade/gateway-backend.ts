@@ -6,8 +6,10 @@
 import { isGatewayError, type ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type {
+  LowerAlarmControl,
   LowerBackend,
   LowerChannel,
+  LowerPosition,
   LowerDeviceInfo,
   LowerDeviceStatus,
   LowerPreset,
@@ -16,6 +18,7 @@ import type {
   MediaRefusal,
   MediaRequest,
   MediaSource,
+  Speaker,
 } from '../lower/backend.js';
 import type { PtzCommand } from '../ptz.js';
 import type { LocalGateway } from './local-gateway.js';
@@ -27,6 +30,8 @@ export interface GatewayBackendOptions {
   /** The catalog shared with this upper, resolved now. */
   catalog(): SharedCatalog;
   deviceInfo: LowerDeviceInfo;
+  /** The ID we present to this upper (a control addressed to it means all our shared devices). */
+  localId: string;
   /** Names the sinks this backend subscribes (`cascade:<upperId>`). */
   label: string;
   log: Logger;
@@ -53,7 +58,14 @@ export class GatewayBackend implements LowerBackend {
   readonly #o: GatewayBackendOptions;
   /** Open sources per presented channel ID, for IFameCmd. */
   readonly #open = new Map<string, Set<StreamMediaSource>>();
-  readonly stats = { mediaOpened: 0, mediaRefused: 0, ptzForwarded: 0, recordQueries: 0 };
+  readonly stats = {
+    mediaOpened: 0,
+    mediaRefused: 0,
+    ptzForwarded: 0,
+    recordQueries: 0,
+    broadcastsRelayed: 0,
+    controlsForwarded: 0,
+  };
 
   constructor(opts: GatewayBackendOptions) {
     this.#o = opts;
@@ -154,6 +166,26 @@ export class GatewayBackend implements LowerBackend {
     }
   }
 
+  /**
+   * The upper's Broadcast to a channel we share (docs/voice.md §8): our own talk toward the
+   * device behind it, fed by the audio the upper sends us after our INVITE. Refused when the
+   * channel is not shared, voice is off, or our device refuses.
+   */
+  async openSpeaker(targetId: string): Promise<Speaker | MediaRefusal> {
+    const source = this.#source(targetId);
+    const relayTalk = this.#o.gateway.relayTalk?.bind(this.#o.gateway);
+    if (!source || !relayTalk) {
+      return this.#refuse(source ? 488 : 404, source ? 'Voice Unavailable' : 'Not Shared');
+    }
+    const relay = await relayTalk(source.deviceId, source.channelId);
+    if ('refused' in relay) {
+      this.#o.log.info({ targetId, reason: relay.refused }, 'upper broadcast refused by our device');
+      return this.#refuse(486, 'Device Refused');
+    }
+    this.stats.broadcastsRelayed++;
+    return { write: (frame) => relay.write(frame), close: (reason) => relay.close(reason) };
+  }
+
   async #live(channelId: string, source: SharedSource): Promise<StreamMediaSource | undefined> {
     const { gateway } = this.#o;
     const view = await gateway.startLive(source.deviceId, source.channelId);
@@ -221,6 +253,62 @@ export class GatewayBackend implements LowerBackend {
     });
     set.add(source);
     return source;
+  }
+
+  /** The newest position of each shared channel, under the ID the upper knows it by. */
+  positions(): LowerPosition[] {
+    const gateway = this.#o.gateway;
+    if (!gateway.latestPosition) {
+      return [];
+    }
+    const out: LowerPosition[] = [];
+    for (const [channelId, source] of this.#o.catalog().sources) {
+      const p = gateway.latestPosition(source.deviceId, source.channelId);
+      if (p) {
+        out.push({ ...p, channelId });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The upper's GuardCmd/AlarmCmd (docs/gb28181.md §5.3), forwarded down: to the device behind a
+   * shared channel, or to every device we share when it names our own ID. ERROR when nothing
+   * shared answers to that ID or a device refused.
+   */
+  async control(targetId: string, command: LowerAlarmControl): Promise<'OK' | 'ERROR'> {
+    const gateway = this.#o.gateway;
+    if (!gateway.deviceControl) {
+      return 'ERROR';
+    }
+    const sources = this.#o.catalog().sources;
+    const single = sources.get(targetId);
+    const targets: SharedSource[] = single
+      ? [single]
+      : targetId === this.#o.localId
+        ? [
+            ...new Map(
+              [...sources.values()].map((s) => [s.deviceId, { deviceId: s.deviceId, channelId: s.deviceId }]),
+            ).values(),
+          ]
+        : [];
+    if (targets.length === 0) {
+      return 'ERROR';
+    }
+    let ok = true;
+    for (const t of targets) {
+      this.stats.controlsForwarded++;
+      try {
+        await gateway.deviceControl(t.deviceId, t.channelId, command);
+      } catch (err) {
+        ok = false;
+        this.#o.log.info(
+          { targetId, deviceId: t.deviceId, err: String(err) },
+          'control for the upper failed',
+        );
+      }
+    }
+    return ok ? 'OK' : 'ERROR';
   }
 
   #source(channelId: string): SharedSource | undefined {

@@ -3,6 +3,7 @@
 // synthetic cameras; the gateway's cascade role will implement it with its own devices. Every
 // method may answer synchronously or with a promise, so a cascade backend can ask further down.
 import type { AccessUnit, AudioCodec, VideoCodec } from '../../../codecs/types.js';
+import type { AudioFrame } from '../../talk/audio-frame.js';
 import type { PtzCommand } from '../ptz.js';
 
 /** DeviceInfo response content (docs/gb28181.md §4). */
@@ -108,7 +109,55 @@ export interface MediaSource {
   close(): void;
 }
 
+/**
+ * A channel's loudspeaker during a voice broadcast (docs/voice.md §6): the simulator decodes and
+ * measures what it is given; the cascade relays it to its own device.
+ */
+export interface Speaker {
+  /** 20 ms of G.711 as received (raw RTP payload or the audio of a PS pack). */
+  write(frame: AudioFrame): void;
+  /** The broadcast ended (BYE from either side). Idempotent. */
+  close(reason: string): void;
+}
+
 export type MaybePromise<T> = T | Promise<T>;
+
+/** One alarm a lower platform reports (GB/T 28181-2016 §9.4, A.2.5; docs/gb28181.md §9). */
+export interface LowerAlarm {
+  /** The body's DeviceID: the channel or alarm input that raised it (or the platform's own ID). */
+  sourceId: string;
+  /** 1 (highest) - 4. */
+  priority: number;
+  /** 1 telephone, 2 device, 3 SMS, 4 GPS, 5 video, 6 device fault, 7 other. */
+  method: number;
+  /** AlarmType within the method, when it has one. */
+  type?: number;
+  /** Epoch ms; written as the device's wall clock. */
+  timeMs: number;
+  description?: string;
+  longitude?: number;
+  latitude?: number;
+}
+
+/** One MobilePosition report (GB/T 28181-2016 §9.11.2, A.2.5; docs/gb28181.md §9). */
+export interface LowerPosition {
+  channelId: string;
+  /** Epoch ms of the fix; written as the device's wall clock. */
+  timeMs: number;
+  longitude: number;
+  latitude: number;
+  /** km/h */
+  speed?: number;
+  /** Degrees clockwise from north. */
+  direction?: number;
+  /** Metres. */
+  altitude?: number;
+}
+
+/** The DeviceControl commands answered by the backend rather than by the protocol side. */
+export type LowerAlarmControl =
+  | { type: 'GuardCmd'; action: 'SetGuard' | 'ResetGuard' }
+  | { type: 'AlarmCmd'; alarmMethod?: number; alarmType?: number };
 
 /** Errors as data: a backend refuses with a SIP status (404 no channel, 486 busy, 488 unsupported). */
 export interface MediaRefusal {
@@ -129,7 +178,22 @@ export interface LowerBackend {
   /** IFameCmd: the next access unit of every open source of this channel is a keyframe. */
   forceKeyframe(channelId: string): MaybePromise<void>;
   openMedia(channelId: string, request: MediaRequest): MaybePromise<MediaSource | MediaRefusal>;
+  /**
+   * A Broadcast notify for `targetId` (a channel or the device): the speaker to play it on, or a
+   * refusal (answered `<Result>ERROR</Result>`). Absent: the device has no speaker.
+   */
+  openSpeaker?(targetId: string, sourceId: string): MaybePromise<Speaker | MediaRefusal>;
+  /**
+   * The newest position of each channel that has one, for MobilePosition subscriptions (sent at
+   * the subscribed interval). Absent: no positions.
+   */
+  positions?(): MaybePromise<readonly LowerPosition[]>;
+  /**
+   * GuardCmd / AlarmCmd for `targetId` (the platform's ID, a channel or an alarm input); the
+   * Result the <Response> carries (docs/gb28181.md §5.1). Absent: answered OK.
+   */
+  control?(targetId: string, command: LowerAlarmControl): MaybePromise<'OK' | 'ERROR'>;
 }
 
-export const isMediaRefusal = (x: MediaSource | MediaRefusal): x is MediaRefusal =>
+export const isMediaRefusal = <T extends object>(x: T | MediaRefusal): x is MediaRefusal =>
   'refused' in x && x.refused === true;

@@ -15,8 +15,11 @@ import { DEFAULT_TIME_ZONE, epochMsOf, parseGbDateTime } from '../gb-date.js';
 import type { ManscdpCharset } from '../manscdp/charset.js';
 import { parseManscdp } from '../manscdp/codec.js';
 import type { PtzCommand } from '../ptz.js';
-import { isMediaRefusal, type LowerBackend } from './backend.js';
+import type { BroadcastCallInfo, BroadcastEnd } from './broadcast-call.js';
+import { BroadcastCalls } from './broadcast-calls.js';
+import { isMediaRefusal, type LowerAlarm, type LowerBackend } from './backend.js';
 import { CatalogNotifier, type CatalogChange } from './catalog-notifier.js';
+import { EventNotifier } from './event-notifier.js';
 import type { BackoffOptions } from './backoff.js';
 import { planInvite } from './invite-plan.js';
 import { KeepaliveSender } from './keepalive.js';
@@ -78,6 +81,13 @@ export interface LowerPlatformEvents {
   ptz: [info: { channelId: string; command: PtzCommand }];
   sessionStart: [info: MediaSessionInfo];
   sessionEnd: [info: MediaSessionInfo, reason: SessionEndReason];
+  /** A Broadcast notify was answered (docs/voice.md §2); `result` is what we told the upper. */
+  broadcastNotify: [info: { targetId: string; sourceId: string; result: 'OK' | 'ERROR' }];
+  broadcastStart: [info: BroadcastCallInfo];
+  broadcastEnd: [info: BroadcastCallInfo, reason: BroadcastEnd];
+  /** The upper acknowledged an alarm with its <Response> CmdType=Alarm (2016 §9.4.2). */
+  alarmAcknowledged: [info: { sn: string; deviceId: string; result: string }];
+  control: [info: { targetId: string; command: string }];
 }
 
 export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
@@ -90,7 +100,9 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly #keepalive: KeepaliveSender;
   readonly #responder: QueryResponder;
   readonly #catalog: CatalogNotifier;
+  readonly #events: EventNotifier;
   readonly #sessions = new Map<string, MediaSession>();
+  readonly #broadcasts: BroadcastCalls;
   #channelIds = new Set<string>();
   #clockOffsetMs = 0;
   #unsubscribeTransport: (() => void) | undefined;
@@ -154,8 +166,29 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       log: this.#log,
       onQuery: (cmdType, sn) => this.safeEmit('query', { cmdType, sn }),
       onPtz: (channelId, command) => this.safeEmit('ptz', { channelId, command }),
+      onControl: (targetId, command) => this.safeEmit('control', { targetId, command }),
+      onAlarmResponse: (info) => this.safeEmit('alarmAcknowledged', info),
     });
     this.#catalog = new CatalogNotifier({ link: this.link, log: this.#log });
+    this.#broadcasts = new BroadcastCalls({
+      link: this.link,
+      backend: opts.backend,
+      mediaHost: () => opts.mediaHost ?? this.link.ua.publicHost,
+      mediaBindHost: opts.mediaBindHost ?? '0.0.0.0',
+      log: this.#log,
+      ownsId: (id) => this.ownsId(id),
+      closing: () => this.#closing !== undefined,
+      onNotify: (info) => this.safeEmit('broadcastNotify', info),
+      onStart: (info) => this.safeEmit('broadcastStart', info),
+      onEnd: (info, reason) => this.safeEmit('broadcastEnd', info, reason),
+    });
+    this.#events = new EventNotifier({
+      link: this.link,
+      log: this.#log,
+      timeZone: opts.timeZone ?? DEFAULT_TIME_ZONE,
+      now: () => this.now(),
+      ...(opts.backend.positions ? { positions: () => opts.backend.positions!() } : {}),
+    });
   }
 
   get state(): LowerPlatformState {
@@ -174,13 +207,39 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     return { ...this.#catalog.stats, subscriptions: this.#catalog.subscriptionCount };
   }
 
+  get eventStats(): Readonly<EventNotifier['stats']> & {
+    alarmSubscriptions: number;
+    positionSubscriptions: number;
+  } {
+    return {
+      ...this.#events.stats,
+      alarmSubscriptions: this.#events.subscriptionCount('alarm'),
+      positionSubscriptions: this.#events.subscriptionCount('mobile-position'),
+    };
+  }
+
   get sessions(): MediaSessionInfo[] {
     return [...this.#sessions.values()].map((s) => s.info);
+  }
+
+  /** Voice broadcasts in progress (the audio INVITEs we sent). */
+  get broadcasts(): BroadcastCallInfo[] {
+    return this.#broadcasts.infos;
+  }
+
+  /** The device hangs up (BYE) the broadcasts to `targetId`, or all of them. Returns how many. */
+  hangUpBroadcasts(targetId?: string): number {
+    return this.#broadcasts.hangUp(targetId);
   }
 
   /** The device clock: host time shifted by the last REGISTER 200 Date (time sync, docs/gb28181.md §1.4). */
   now(): number {
     return Date.now() + this.#clockOffsetMs;
+  }
+
+  /** Whether the Call-ID is one of our media or broadcast dialogs. */
+  ownsDialog(callId: string): boolean {
+    return this.#sessions.has(callId) || this.#broadcasts.has(callId);
   }
 
   /** True when requests for `id` (our ID or one of our channels) belong here. */
@@ -221,12 +280,15 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   /** A request routed to this identity. Answers everything; never throws. */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
+    if (this.#broadcasts.handleRequest(req, tx)) {
+      return;
+    }
     const session = this.#sessionOf(req);
     if (session) {
       session.handleRequest(req, tx);
       return;
     }
-    if (this.#catalog.handleInDialog(req, tx)) {
+    if (this.#catalog.handleInDialog(req, tx) || this.#events.handleInDialog(req, tx)) {
       return;
     }
     switch (req.method) {
@@ -239,12 +301,21 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       case 'OPTIONS':
         tx.respond(200);
         return;
-      case 'SUBSCRIBE':
+      case 'SUBSCRIBE': {
+        // The body's CmdType says what is subscribed (uppers send alarm and position
+        // subscriptions with `Event: presence`, some even with `Event: Catalog`).
+        const parsed = req.body.length > 0 ? parseManscdp(req.body) : undefined;
+        const query = parsed?.ok ? parsed.value.message : undefined;
+        if (query?.kind === 'AlarmQuery' || query?.kind === 'MobilePositionQuery') {
+          this.#events.handleSubscribe(req, tx, query);
+          return;
+        }
         this.#catalog.handleSubscribe(req, tx, async () => {
           await this.refreshChannels();
           return this.#o.backend.channels();
         });
         return;
+      }
       case 'BYE':
       case 'INFO':
         tx.respond(481);
@@ -274,13 +345,26 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     return this.#catalog.notify(changes);
   }
 
+  /**
+   * Report an alarm (docs/gb28181.md §9): NOTIFY in the upper's alarm subscriptions, or a MESSAGE
+   * when it holds none. Resolves false when not registered or the upper did not answer 2xx.
+   */
+  async raiseAlarm(alarm: LowerAlarm): Promise<boolean> {
+    if (this.state !== 'registered' || this.#closing) {
+      return false;
+    }
+    return this.#events.raiseAlarm(alarm);
+  }
+
   /** End every media dialog (BYE), stop keepalives, unregister (Expires: 0). Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       for (const s of [...this.#sessions.values()]) {
         s.close();
       }
+      this.#broadcasts.closeAll();
       this.#catalog.close();
+      this.#events.close();
       this.#keepalive.stop();
       this.#unsubscribeTransport?.();
       await this.#registration.close();
@@ -297,10 +381,15 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       this.#log.debug({ error: parsed.error, detail: parsed.detail }, 'unreadable MANSCDP body ignored');
       return;
     }
-    if (parsed.value.message.kind === 'CatalogQuery') {
+    const message = parsed.value.message;
+    if (message.kind === 'CatalogQuery') {
       void this.refreshChannels();
     }
-    void this.#responder.handle(parsed.value.message);
+    if (message.kind === 'BroadcastNotify') {
+      void this.#broadcasts.notify(message);
+      return;
+    }
+    void this.#responder.handle(message);
   }
 
   async #invite(req: SipRequest, tx: ServerTransaction): Promise<void> {

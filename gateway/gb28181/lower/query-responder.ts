@@ -28,6 +28,8 @@ export interface QueryResponderOptions {
   onQuery?(cmdType: string, sn: string): void;
   onPtz?(channelId: string, command: PtzCommand): void;
   onControl?(channelId: string, control: DeviceControl['command']['type']): void;
+  /** The upper's <Response> CmdType=Alarm to one of our alarms. */
+  onAlarmResponse?(info: { sn: string; deviceId: string; result: string }): void;
 }
 
 export class QueryResponder {
@@ -105,6 +107,9 @@ export class QueryResponder {
       case 'DeviceControl':
         await this.#control(m);
         return;
+      case 'AlarmResponse':
+        this.#o.onAlarmResponse?.({ sn: m.sn, deviceId: m.deviceId, result: m.result });
+        return;
       case 'CatalogResponse':
       case 'CatalogNotify':
       case 'Keepalive':
@@ -115,7 +120,6 @@ export class QueryResponder {
       case 'RecordInfoResponse':
       case 'MediaStatus':
       case 'AlarmNotify':
-      case 'AlarmResponse':
       case 'AlarmQuery':
       case 'MobilePositionNotify':
       case 'MobilePositionQuery':
@@ -175,9 +179,20 @@ export class QueryResponder {
       case 'TeleBoot':
       case 'DragZoom':
         return;
-      case 'RecordCmd':
       case 'GuardCmd':
-      case 'AlarmCmd':
+      case 'AlarmCmd': {
+        // The backend decides (a cascade forwards it to the device behind the channel).
+        let result: 'OK' | 'ERROR' = 'OK';
+        try {
+          result = (await backend.control?.(m.deviceId, c)) ?? 'OK';
+        } catch (err) {
+          this.#o.log.warn({ err, targetId: m.deviceId, command: c.type }, 'control failed');
+          result = 'ERROR';
+        }
+        await link.sendManscdp({ kind: 'DeviceControlResponse', sn: m.sn, deviceId: m.deviceId, result });
+        return;
+      }
+      case 'RecordCmd':
       case 'HomePosition':
         await link.sendManscdp({
           kind: 'DeviceControlResponse',

@@ -11,9 +11,10 @@ import type { CatalogItem, CatalogResponse } from '../manscdp/catalog.js';
 import type { ManscdpMessage } from '../manscdp/codec.js';
 import type { RecordInfoResponse, RecordItem as GbRecordItem } from '../manscdp/record.js';
 import type { DeviceInfoResponse, DeviceStatusResponse } from '../manscdp/device.js';
+import type { DeviceControlResponse } from '../manscdp/control.js';
 import { buildPtzCmd, type PtzCommand } from '../ptz.js';
 import { epochSecondsToGbTime, gbTimeToEpochSeconds } from '../gb-date.js';
-import { applyCatalogEvents, toChannelInput } from './catalog-channels.js';
+import { applyCatalogEvents, toChannelInput, type ChannelChange } from './catalog-channels.js';
 import { DeviceMessenger } from './device-messenger.js';
 import type { DeviceSession, DeviceSessions } from './device-sessions.js';
 import { ptzCommandOf } from './ptz-request.js';
@@ -27,6 +28,8 @@ export interface DeviceQueriesOptions {
   log: Logger;
   timeZone: string;
   queryTimeoutMs?: number;
+  /** A catalog notification changed a channel's status (the `channel` event). */
+  onChannelChange?(deviceId: string, ...change: Parameters<ChannelChange>): void;
 }
 
 /** The answer CmdType each response message completes. */
@@ -81,7 +84,9 @@ export class DeviceQueries {
         }
         return true;
       case 'CatalogNotify':
-        applyCatalogEvents(this.#o.store, session.deviceId, m);
+        applyCatalogEvents(this.#o.store, session.deviceId, m, (...change) =>
+          this.#o.onChannelChange?.(session.deviceId, ...change),
+        );
         return true;
       case 'DeviceInfoResponse':
       case 'DeviceStatusResponse':
@@ -114,13 +119,18 @@ export class DeviceQueries {
     });
   }
 
-  /** The device's live session; GW_ERR_DEVICE_NOT_FOUND or GW_ERR_DEVICE_OFFLINE otherwise. */
+  /**
+   * The device's live session; GW_ERR_DEVICE_NOT_FOUND or GW_ERR_DEVICE_OFFLINE otherwise. A
+   * registration kept across a restart of ours (restored, not heard from yet) counts: nothing
+   * changed on the device's side, so requests go to it as before instead of 409s until its next
+   * keepalive (issue #20 point 4); a device that is really gone times out instead.
+   */
   online(deviceId: string): DeviceSession {
     const session = this.#o.sessions.get(deviceId);
     if (!this.#o.store.getDevice(deviceId) && !session) {
       throw new GatewayError('GW_ERR_DEVICE_NOT_FOUND', `no device ${deviceId}`);
     }
-    if (!session?.online) {
+    if (!session?.online && !session?.restored) {
       throw new GatewayError('GW_ERR_DEVICE_OFFLINE', `device ${deviceId} is offline`);
     }
     return session;
@@ -266,6 +276,46 @@ export class DeviceQueries {
       },
       channelId,
     );
+  }
+
+  /**
+   * A DeviceControl the device answers with a <Response> (GuardCmd, AlarmCmd; docs/gb28181.md §5.1),
+   * addressed to `targetId` (the device, a channel or an alarm input). Waits up to `waitMs` for
+   * that Response: 'OK' when it confirmed, null when only the SIP 200 came (devices that skip the
+   * Response, as many skip it for alarms); GW_ERR_DEVICE_REJECTED when it answered ERROR.
+   */
+  async controlWithResult(
+    deviceId: string,
+    targetId: string,
+    command: Extract<ManscdpMessage, { kind: 'DeviceControl' }>['command'],
+    waitMs = 5000,
+  ): Promise<'OK' | null> {
+    const session = this.online(deviceId);
+    const sn = this.#queries.nextSn();
+    const answer = this.#queries.single<DeviceControlResponse>(deviceId, 'DeviceControl', sn, waitMs);
+    try {
+      const res = await this.#askAndAwait(
+        session,
+        { kind: 'DeviceControl', sn, deviceId: targetId, command },
+        'DeviceControl',
+        answer,
+        targetId,
+      );
+      if (res.result !== 'OK') {
+        throw new GatewayError('GW_ERR_DEVICE_REJECTED', `device answered ${command.type} with Result ERROR`);
+      }
+      return 'OK';
+    } catch (err) {
+      if (err instanceof QueryTimeoutError) {
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  /** A fresh SN for requests built elsewhere (subscriptions), unique among pending queries. */
+  nextSn(): string {
+    return this.#queries.nextSn();
   }
 
   /** IFameCmd (docs/gb28181.md §5.3): fire and forget; a device that is offline is skipped. */

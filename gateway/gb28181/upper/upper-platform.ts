@@ -30,7 +30,16 @@ import { Inbox } from './inbox.js';
 import type { PlayKind, PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
+import { OrphanDialogs } from './orphan-dialogs.js';
+import type { PlayDialogStore } from '../../store/dialog-store.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
+import { Broadcasts } from './broadcast/broadcasts.js';
+import { VoiceService, type UpperVoiceOptions } from './broadcast/voice-service.js';
+import { DeviceMessenger } from './device-messenger.js';
+import type { DeviceEventControl, EventIntake, SubscriptionEvent } from '../../views/events.js';
+import type { SubscriptionStore } from '../../store/subscription-store.js';
+import type { DeviceSubscriptions, SubscriptionSettings } from './subscriptions/device-subscriptions.js';
+import { UpperEvents } from './upper-events.js';
 
 /** Silence on the old dialogs for this long after a new Call-ID confirms a restart. */
 const RESTART_SETTLE_MS = 1000;
@@ -53,29 +62,55 @@ export interface UpperPlatformOptions {
   catalogIntervalSec: number;
   idleStopMs: number;
   noMediaTimeoutMs: number;
+  /** Silence after which a live stream's viewers are told the camera is lost; 0 = off. */
+  stallTimeoutMs?: number;
+  /** Keepalive intervals after which a device whose streams all went silent is offline; 0 = off. */
+  silentTimeoutIntervals?: number;
   defaultMediaTransport: MediaTransportName;
   queryTimeoutMs?: number;
   firstMediaTimeoutMs?: number;
   /** Where plays receive media: gateway/media-plane/ in process, or media nodes (--role signaling, gateway/cluster/). */
   media: MediaNodeClient;
+  /** Keeps play dialogs while they last, so start() can end those a crash orphaned (issue #20 point 4). */
+  dialogs?: PlayDialogStore;
+  /** Keeps a media port from new streams: an orphaned dialog's device may still send there. */
+  quarantineMediaPort?: (port: number) => void;
   /** Called for every new stream: subscribe outputs (HLS) here. */
   onStreamCreated?(stream: Stream, view: () => StreamView): void;
   viewersOf?(streamId: string): { webrtc: number; hls: number };
+  /** Voice broadcast and talk (docs/voice.md); without it a device's audio INVITE gets 488. */
+  voice?: UpperVoiceOptions;
+  /** Where alarms, positions and device/channel changes go (gateway/events/); none: logged only. */
+  events?: EventIntake;
+  /** Subscriptions to devices (docs/events.md §6); default: none automatic, 3600 s, 5 s interval. */
+  subscriptions?: Partial<SubscriptionSettings>;
+  /** Where subscriptions are kept; default in memory. */
+  subscriptionStore?: SubscriptionStore;
   hooks?: {
     registrationFailed?(reason: RegisterFailure, deviceId?: string): void;
     keepalive?(deviceId: string, latenessSec: number): void;
     ingest?: PlaySessionDeps['onIngestStats'];
     firstKeyframe?(kind: PlayKind, seconds: number): void;
+    subscriptionActive?(event: SubscriptionEvent): void;
+    subscriptionFailed?(event: SubscriptionEvent): void;
   };
 }
 
 export class UpperPlatform implements GatewayServices {
   readonly sessions: DeviceSessions;
+  /** Voice broadcast and talk; undefined when not configured. */
+  readonly voice: VoiceService | undefined;
+  readonly #broadcasts: Broadcasts;
+  /** Subscriptions, guard and alarm reset, for the events API. */
+  readonly deviceEvents: DeviceEventControl;
+  readonly subscriptions: DeviceSubscriptions;
+  readonly #events: UpperEvents;
   readonly #o: UpperPlatformOptions;
   readonly #registrar: Registrar;
   readonly #inbox: Inbox;
   readonly #devices: DeviceQueries;
   readonly #plays: Plays;
+  readonly #orphans: OrphanDialogs | undefined;
   #catalogTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -85,6 +120,8 @@ export class UpperPlatform implements GatewayServices {
       store: opts.store,
       keepaliveIntervalSec: opts.keepaliveIntervalSec,
       keepaliveTimeoutCount: opts.keepaliveTimeoutCount,
+      silentTimeoutIntervals: opts.silentTimeoutIntervals ?? 0,
+      mediaSilent: (deviceId, lastSeenAt) => this.#plays.mediaSilent(deviceId, lastSeenAt),
     });
     this.#registrar = new Registrar({
       realm: opts.realm,
@@ -104,7 +141,26 @@ export class UpperPlatform implements GatewayServices {
       log: opts.log,
       timeZone: opts.timeZone,
       ...(opts.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: opts.queryTimeoutMs }),
+      onChannelChange: (deviceId, channelId, status, event) =>
+        opts.events?.channel({ deviceId, channelId, status, event }),
     });
+    this.#events = new UpperEvents({
+      ua: opts.ua,
+      store: opts.store,
+      sessions: this.sessions,
+      devices: this.#devices,
+      intake: opts.events,
+      ...(opts.subscriptions ? { subscriptions: opts.subscriptions } : {}),
+      ...(opts.subscriptionStore ? { subscriptionStore: opts.subscriptionStore } : {}),
+      timeZone: opts.timeZone,
+      hooks: {
+        active: (e) => opts.hooks?.subscriptionActive?.(e),
+        failed: (e) => opts.hooks?.subscriptionFailed?.(e),
+      },
+      log: opts.log,
+    });
+    this.subscriptions = this.#events.subscriptions;
+    this.deviceEvents = this.#events.control;
     this.#plays = new Plays({
       ua: opts.ua,
       store: opts.store,
@@ -115,6 +171,7 @@ export class UpperPlatform implements GatewayServices {
       timeZone: opts.timeZone,
       idleStopMs: opts.idleStopMs,
       noMediaTimeoutMs: opts.noMediaTimeoutMs,
+      stallTimeoutMs: opts.stallTimeoutMs ?? 0,
       defaultMediaTransport: opts.defaultMediaTransport,
       ...(opts.firstMediaTimeoutMs === undefined ? {} : { firstMediaTimeoutMs: opts.firstMediaTimeoutMs }),
       media: opts.media,
@@ -123,8 +180,39 @@ export class UpperPlatform implements GatewayServices {
       onIngestStats: opts.hooks?.ingest,
       onFirstKeyframe: (kind, seconds) => opts.hooks?.firstKeyframe?.(kind, seconds),
       checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
+      ...(opts.dialogs ? { dialogs: opts.dialogs } : {}),
+      orphansSettled: (deviceId, channelId) =>
+        this.#orphans?.settled(deviceId, channelId) ?? Promise.resolve(),
       requestKeyframe: (deviceId, channelId) => this.#devices.forceKeyframe(deviceId, channelId),
     });
+    this.#broadcasts = new Broadcasts({
+      sessions: this.sessions,
+      gatewayId: opts.ua.localId,
+      log: opts.log.child({ part: 'broadcast' }),
+    });
+    this.voice =
+      opts.voice &&
+      new VoiceService({
+        ...opts.voice,
+        ua: opts.ua,
+        messenger: new DeviceMessenger(opts.ua),
+        sessions: this.sessions,
+        store: opts.store,
+        broadcasts: this.#broadcasts,
+        gatewayId: opts.ua.localId,
+        log: opts.log.child({ part: 'voice' }),
+        checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
+        startLive: (deviceId, channelId) => this.startLive(deviceId, channelId),
+      });
+    this.#orphans = opts.dialogs
+      ? new OrphanDialogs({
+          ua: opts.ua,
+          store: opts.dialogs,
+          sessions: this.sessions,
+          log: opts.log.child({ part: 'orphans' }),
+          ...(opts.quarantineMediaPort ? { quarantinePort: opts.quarantineMediaPort } : {}),
+        })
+      : undefined;
     this.#inbox = new Inbox(
       this.sessions,
       {
@@ -153,6 +241,7 @@ export class UpperPlatform implements GatewayServices {
     this.sessions.events.on('offline', (deviceId, reason) => {
       opts.log.warn({ deviceId, reason }, 'device offline');
       this.#plays.closeDevice(deviceId, `device offline: ${reason}`);
+      this.#broadcasts.closeDevice(deviceId, `device offline: ${reason}`);
     });
     this.sessions.events.on('restarted', (deviceId, previousCallId, callId) =>
       this.#onDeviceRestarted(deviceId, `Call-ID ${previousCallId} → ${callId}`),
@@ -160,6 +249,7 @@ export class UpperPlatform implements GatewayServices {
     this.sessions.events.on('keepalive', (deviceId, lateness) => opts.hooks?.keepalive?.(deviceId, lateness));
     opts.ua.onRequest((req, tx) => this.#onRequest(req, tx));
     opts.ua.transport.onConnectionClose((info) => this.sessions.connectionClosed(info.connectionId));
+    opts.ua.transport.keepConnection((id) => this.sessions.holdsConnection(id));
   }
 
   start(): void {
@@ -172,6 +262,7 @@ export class UpperPlatform implements GatewayServices {
       );
     }
     this.sessions.start();
+    this.#orphans?.endAll();
     if (this.#o.catalogIntervalSec > 0) {
       this.#catalogTimer = setInterval(() => {
         for (const s of this.sessions.list()) {
@@ -187,6 +278,8 @@ export class UpperPlatform implements GatewayServices {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#catalogTimer);
+    this.voice?.closeAll('shutdown');
+    await this.#events.close();
     this.#plays.closeAll('shutdown');
     this.sessions.close();
     this.#devices.close();
@@ -201,15 +294,40 @@ export class UpperPlatform implements GatewayServices {
     this.#onRequest(req, tx);
   }
 
+  /** An ACK (for a 200 we sent to a device's broadcast INVITE). */
+  handleAck(ack: SipRequest): void {
+    this.#broadcasts.handleAck(ack);
+  }
+
   #onRequest(req: SipRequest, tx: ServerTransaction): void {
     switch (req.method) {
       case 'REGISTER':
         return this.#registrar.handle(req, tx);
+      case 'NOTIFY': {
+        // Our subscription's state first; the inbox answers 200 and applies the body as for a
+        // MESSAGE (catalog changes, alarms, positions). A NOTIFY without a body (RFC 6665's
+        // immediate one, or a terminated one) has nothing to apply.
+        const sub = this.#events.noteNotify(req);
+        if (sub && req.body.length === 0) {
+          tx.respond(200);
+          return;
+        }
+        return this.#inbox.handle(req, tx);
+      }
       case 'MESSAGE':
-      case 'NOTIFY':
         return this.#inbox.handle(req, tx);
       case 'BYE':
+        if (this.#broadcasts.handleBye(req, tx)) {
+          return;
+        }
         return this.#plays.handleBye(req, tx);
+      case 'INVITE':
+        // Devices INVITE us only for voice broadcast audio (docs/gb28181.md §0, §9).
+        if (this.voice) {
+          return this.#broadcasts.handleInvite(req, tx);
+        }
+        tx.respond(488);
+        return;
       case 'OPTIONS':
         tx.respond(200);
         return;
@@ -217,8 +335,7 @@ export class UpperPlatform implements GatewayServices {
         tx.respond(200);
         return;
       default:
-        // Voice broadcast INVITEs are not supported yet: say so clearly.
-        tx.respond(req.method === 'INVITE' || req.method === 'SUBSCRIBE' ? 488 : 405);
+        tx.respond(req.method === 'SUBSCRIBE' ? 488 : 405);
     }
   }
 
@@ -281,7 +398,13 @@ export class UpperPlatform implements GatewayServices {
       case 'MediaStatus':
         return;
       case 'AlarmNotify':
-        this.#o.log.info({ deviceId: session.deviceId, alarm: m }, 'alarm');
+        this.#events.alarm(m, session);
+        return;
+      case 'MobilePositionNotify':
+        this.#events.position(m, session);
+        return;
+      case 'BroadcastResponse':
+        this.#broadcasts.deliverResponse(m, session);
         return;
       default:
         this.#o.log.debug({ deviceId: session.deviceId, kind: m.kind }, 'MANSCDP message not handled');
@@ -332,6 +455,15 @@ export class UpperPlatform implements GatewayServices {
     return this.#devices.queryRecords(deviceId, channelId, start, end);
   }
 
+  /** GuardCmd/AlarmCmd as given (a cascade forwards its upper's, docs/gb28181.md §5.3). */
+  deviceControl(
+    deviceId: string,
+    targetId: string,
+    command: Extract<ManscdpMessage, { kind: 'DeviceControl' }>['command'],
+  ): Promise<'OK' | null> {
+    return this.#devices.controlWithResult(deviceId, targetId, command);
+  }
+
   // ---------- plays ----------
 
   /** The identity of an active play, to invite it again elsewhere. */
@@ -377,6 +509,11 @@ export class UpperPlatform implements GatewayServices {
   }
 
   get stats() {
-    return { inbox: this.#inbox.stats, pendingQueries: this.#devices.pendingCount, plays: this.#plays.size };
+    return {
+      inbox: this.#inbox.stats,
+      pendingQueries: this.#devices.pendingCount,
+      plays: this.#plays.size,
+      events: this.#events.stats,
+    };
   }
 }

@@ -68,9 +68,9 @@ export class WhepSessions {
     }));
   }
 
-  /** Ends one session (its media URL was revoked). */
+  /** Ends one session whose media URL was revoked; a connected viewer is told so (RTCP BYE). */
   close(id: string): void {
-    this.byId.get(id)?.session.close('viewer-left');
+    this.byId.get(id)?.session.close('revoked', 'the media URL of this session was revoked');
   }
 
   /** Shutdown: ends every session (each removes itself). */
