@@ -48,6 +48,10 @@ import { RetentionSweeper } from './events/retention.js';
 import { createHttpPost } from './events/webhooks/http-post.js';
 import { WebhookDispatcher } from './events/webhooks/webhook-dispatcher.js';
 import { EventMetrics } from './metrics/events.js';
+import { SqliteRecordingStore } from './store/recording-store.js';
+import { RecorderService } from './recording/recorder-service.js';
+import { reconcileRecordings } from './recording/reconcile.js';
+import { RecordingMetrics } from './metrics/recording.js';
 
 const log = createLogger('gateway');
 const repoRoot = findInstallRoot();
@@ -62,6 +66,8 @@ export interface Gateway {
   cascade: CascadeManager;
   streams: StreamRegistry;
   metrics: GatewayMetrics;
+  /** Cloud recording (docs/recording.md); absent in a cluster's signalling role. */
+  recorder?: RecorderService;
   /** Alarms, positions, webhooks; `events.bus.on('alarm', …)` is the in-process subscription. */
   events: EventsService;
   httpPort: number;
@@ -396,6 +402,43 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   });
   // Positions go up at each upper's subscribed interval, from the stored latest ones (gateway-backend.ts).
 
+  // Cloud recording (docs/recording.md): the index and the files agree again (a crash may have
+  // cut the last fragment) before anything records. In a cluster the streams live on the media
+  // nodes, so this signalling process records nothing.
+  const recordingStore = new SqliteRecordingStore(join(config['data-dir'], 'gateway.db'));
+  const recordingsDir = join(config['data-dir'], 'recordings');
+  let recorder: RecorderService | undefined;
+  if (!cluster) {
+    const recLog = createLogger('recording');
+    const report = await reconcileRecordings(recordingsDir, recordingStore, recLog);
+    if (report.checked > 0) {
+      recLog.info(report, 'recordings reconciled with their index');
+    }
+    const rec: RecorderService = new RecorderService({
+      dir: recordingsDir,
+      store: recordingStore,
+      pull: async (deviceId, channelId) => {
+        const view = await upper.startLive(deviceId, channelId);
+        const stream = streams.get(view.streamId);
+        if (!stream) {
+          throw new Error(`stream ${view.streamId} ended before the recorder joined it`);
+        }
+        return stream;
+      },
+      sliceSec: config['record-slice'],
+      quotaBytes: config['record-quota'],
+      minFreeBytes: config['record-min-free'],
+      sweepIntervalMs: config['record-sweep'] * 1000,
+      timeZone: config.timezone,
+      observer: new RecordingMetrics(m.registry, () => ({ bytes: rec.bytesStored, files: rec.files })),
+      diskFailed: (e) =>
+        events.recording({ level: 'alarm', state: 'stopped', code: e.code, error: e.message }),
+      log: recLog,
+    });
+    recorder = rec;
+    bus.on('alarm', (e) => rec.alarm(e.data.deviceId, e.data.channelId));
+  }
+
   const revocations = new SqliteMediaRevocationStore(join(config['data-dir'], 'gateway.db'));
   const signer = new MediaTokenSigner(secrets.signingKey);
   const whip = whipRouter({
@@ -409,10 +452,15 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   let limitsView: () => LimitsView = () => {
     throw new Error('limits read before the HTTP server exists');
   };
-  const { app, rates, stop: stopApp } = createApp({
+  const {
+    app,
+    rates,
+    stop: stopApp,
+  } = createApp({
     services: upper,
     cascade,
     ...(upper.voice ? { voice: upper.voice } : {}),
+    ...(recorder ? { recording: recorder } : {}),
     whip,
     events,
     deviceEvents: upper.deviceEvents,
@@ -488,6 +536,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   upper.start();
   cascade.start(cascadeSeed);
   retention.start();
+  recorder?.start();
   const httpPort = (server.address() as AddressInfo).port;
   await cluster?.attach(upper, config['advertise-http'] ?? `http://${publicIp}:${httpPort}`);
   log.info(
@@ -507,6 +556,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     cascade,
     streams,
     metrics: m,
+    ...(recorder ? { recorder } : {}),
     events,
     httpPort,
     sipPort: transport.port,
@@ -515,6 +565,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       (closing ??= (async () => {
         // BYE the uppers' dialogs and unregister first, while our devices still stream.
         await cascade.close();
+        await recorder?.close();
         stopApp();
         media.close('shutdown');
         retention.close();
@@ -529,6 +580,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         cascadeStore.close();
         revocations.close();
         voiceStore.close();
+        recordingStore.close();
         dialogs.close();
         store.close();
         eventsDb.close();

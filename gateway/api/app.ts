@@ -25,6 +25,7 @@ import { createLogger } from '../log.js';
 import { eventStream, EVENTS_TOKEN_RESOURCE } from './sse.js';
 import type { GatewayServices } from '../views/services.js';
 import type { VoiceServices } from '../views/voice.js';
+import type { RecordingServices } from '../views/recording.js';
 
 export interface AppDeps {
   services: GatewayServices;
@@ -49,6 +50,8 @@ export interface AppDeps {
   hls?: Router;
   /** Voice broadcast and talk (/api/talks, …/talk, …/broadcast). */
   voice?: VoiceServices;
+  /** Cloud recording (recording plans, /api/recordings and their files). */
+  recording?: RecordingServices;
   /** The WHIP endpoint of talks (/whip/:talkId, gateway/talk/whip/whip-router.ts). */
   whip?: Router;
   metrics?: { contentType: string; render(): Promise<string> };
@@ -163,9 +166,9 @@ export function createApp(deps: AppDeps): GatewayApp {
     services: deps.services,
     ...(deps.cascade ? { cascade: deps.cascade } : {}),
     ...(deps.voice ? { voice: deps.voice } : {}),
+    ...(deps.recording ? { recording: deps.recording } : {}),
     // A talk's token is signed for `talk:<talkId>`, so it opens neither a stream nor another talk.
-    talkUrl: (talkId) =>
-      `/whip/${talkId}?token=${encodeURIComponent(access.sign(`talk:${talkId}`, ttl))}`,
+    talkUrl: (talkId) => `/whip/${talkId}?token=${encodeURIComponent(access.sign(`talk:${talkId}`, ttl))}`,
     ...(deps.events ? { events: deps.events } : {}),
     ...(deps.deviceEvents ? { deviceEvents: deps.deviceEvents } : {}),
     eventsToken: () => ({
@@ -233,6 +236,33 @@ export function createApp(deps: AppDeps): GatewayApp {
       }),
     );
   }
+
+  // Recording files: the bearer token, or a URL signed for `recording:<id>`; express's sendFile
+  // answers Range requests (206, Content-Range) and conditional GETs.
+  const recordingAuth = requireMediaToken(
+    deps.apiToken,
+    access,
+    (req) => `recording:${String(req.params.recordingId)}`,
+  );
+  app.get('/api/recordings/:recordingId/file', recordingAuth, (req, res, next) => {
+    const path = deps.recording?.filePath(String(req.params.recordingId));
+    if (!deps.recording) {
+      return next(new GatewayError('GW_ERR_RECORDING_UNAVAILABLE'));
+    }
+    if (!path) {
+      return next(
+        new GatewayError(
+          'GW_ERR_RECORDING_NOT_FOUND',
+          `no recording ${String(req.params.recordingId).slice(0, 32)}`,
+        ),
+      );
+    }
+    res.sendFile(path, { headers: { 'Content-Type': 'video/mp4' }, dotfiles: 'allow' }, (err) => {
+      if (err && !res.headersSent) {
+        next(new GatewayError('GW_ERR_RECORDING_NOT_FOUND', 'the recording file is gone'));
+      }
+    });
+  });
 
   const api = express.Router();
   api.use(express.json({ limit: '16kb' }));

@@ -366,6 +366,14 @@ export const extraOperations: {
     contentType: 'application/json',
   },
   { method: 'get', path: '/', summary: 'The web demo', auth: 'none', contentType: 'text/html' },
+  {
+    method: 'get',
+    path: '/api/recordings/:recordingId/file',
+    summary: 'A cloud recording file (fragmented MP4, HTTP Range); bearer or a URL signed for the recording',
+    auth: 'media',
+    contentType: 'video/mp4',
+    errors: ['GW_ERR_RECORDING_NOT_FOUND', 'GW_ERR_RECORDING_UNAVAILABLE'],
+  },
 ];
 
 function genericErrors(op: (typeof extraOperations)[number]): number[] {

@@ -17,6 +17,7 @@ import type {
   PositionInput,
   PositionView,
   StreamEventData,
+  RecordingEventData,
   WebhookInput,
   WebhookView,
 } from '../views/events.js';
@@ -78,6 +79,10 @@ export class EventsService implements EventIntake, EventsServices {
 
   stream(data: StreamEventData): void {
     this.#o.bus.publish('stream', data);
+  }
+
+  recording(data: RecordingEventData): void {
+    this.#o.bus.publish('recording', data);
   }
 
   // ---------- EventsServices ----------

@@ -1,0 +1,133 @@
+// Cloud recording (docs/recording.md): a channel's recording plan, and the index of what was
+// recorded. The files themselves (HTTP Range) are served beside the JSON routes (app.ts,
+// openapi.ts extraOperations). Field names as ../shared/contracts.md "Recording, download,
+// snapshot".
+import { z } from 'zod';
+import { GatewayError } from '../../errors.js';
+import type {
+  RecordingPlan,
+  RecordingPlanView,
+  RecordingServices,
+  RecordingView,
+} from '../../views/recording.js';
+import { defineRoute, type ApiRoute } from '../route-table.js';
+import { ChannelParams, GbId, IsoTime } from '../validation.js';
+import type { ChannelP, RouteDeps } from './route-deps.js';
+
+const HhMm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'HH:MM, 00:00 to 24:00');
+
+const ScheduleRangeBody = z
+  .strictObject({
+    day: z.number().int().min(0).max(6).describe('0 Sunday … 6 Saturday'),
+    start: HhMm,
+    end: HhMm,
+  })
+  .refine((r) => r.end > r.start, 'end must be after start (split a range across midnight in two)');
+
+const PlanFields = {
+  mode: z.enum(['off', 'always', 'schedule', 'alarm']),
+  schedule: z.array(ScheduleRangeBody).max(70),
+  preAlarmSec: z.number().int().min(0).max(300),
+  postAlarmSec: z.number().int().min(0).max(3600),
+  retentionDays: z
+    .number()
+    .int()
+    .min(0)
+    .max(3650)
+    .describe('0: kept until the quota or the free-space floor needs room'),
+};
+
+const PlanInput = z.strictObject({
+  mode: PlanFields.mode,
+  schedule: PlanFields.schedule.default([]),
+  preAlarmSec: PlanFields.preAlarmSec.default(10),
+  postAlarmSec: PlanFields.postAlarmSec.default(30),
+  retentionDays: PlanFields.retentionDays.default(0),
+});
+
+export const RecordingPlanBody = z.object({
+  mode: PlanFields.mode,
+  schedule: z.array(z.object({ day: z.number().int(), start: z.string(), end: z.string() })),
+  preAlarmSec: z.number().int(),
+  postAlarmSec: z.number().int(),
+  retentionDays: z.number().int(),
+  state: z.enum(['off', 'idle', 'armed', 'recording', 'retrying', 'failed']),
+  error: z.string().nullable(),
+}) satisfies z.ZodType<RecordingPlanView>;
+
+export const RecordingBody = z.object({
+  recordingId: z.string(),
+  deviceId: GbId,
+  channelId: GbId,
+  start: z.string(),
+  end: z.string(),
+  bytes: z.number().int().min(0),
+  reason: z.enum(['always', 'schedule', 'alarm', 'manual']),
+  open: z.boolean().describe('the file is still being written'),
+}) satisfies z.ZodType<RecordingView>;
+
+const ListQuery = z.object({
+  deviceId: GbId.optional(),
+  channelId: GbId.optional(),
+  start: IsoTime.optional(),
+  end: IsoTime.optional(),
+});
+
+function require(recording: RecordingServices | undefined): RecordingServices {
+  if (!recording) {
+    throw new GatewayError('GW_ERR_RECORDING_UNAVAILABLE');
+  }
+  return recording;
+}
+
+export function recordingRoutes(deps: RouteDeps): ApiRoute[] {
+  const known = ({ deviceId, channelId }: ChannelP) => {
+    const channels = deps.services.listChannels(deviceId);
+    if (!channels) {
+      throw new GatewayError('GW_ERR_DEVICE_NOT_FOUND', `no device ${deviceId}`);
+    }
+    if (!channels.some((c) => c.channelId === channelId)) {
+      throw new GatewayError('GW_ERR_CHANNEL_NOT_FOUND', `device ${deviceId} has no channel ${channelId}`);
+    }
+  };
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/devices/:deviceId/channels/:channelId/recording-plan',
+      summary: "The channel's cloud-recording plan and what the recorder does now",
+      auth: 'bearer',
+      params: ChannelParams,
+      response: RecordingPlanBody,
+      handler: ({ params }) => {
+        const p = params as ChannelP;
+        const recording = require(deps.recording);
+        known(p);
+        return recording.getPlan(p.deviceId, p.channelId);
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/devices/:deviceId/channels/:channelId/recording-plan',
+      summary: 'Set the channel recording plan (off, always, schedule, alarm); takes effect at once',
+      auth: 'bearer',
+      params: ChannelParams,
+      body: PlanInput,
+      response: RecordingPlanBody,
+      handler: ({ params, body }) => {
+        const p = params as ChannelP;
+        const recording = require(deps.recording);
+        known(p);
+        return recording.setPlan(p.deviceId, p.channelId, body as RecordingPlan);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/recordings',
+      summary: 'Cloud recordings overlapping a time range, oldest first',
+      auth: 'bearer',
+      query: ListQuery,
+      response: z.array(RecordingBody),
+      handler: ({ query }) => require(deps.recording).list(query),
+    }),
+  ];
+}

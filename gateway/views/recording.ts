@@ -1,0 +1,59 @@
+// The cloud-recording domain as the API sees it (types only): plans per channel, the index of
+// recorded files, and the file behind a recording. gateway/recording/ implements it. JSON
+// field names are a contract (../shared/contracts.md "Recording, download, snapshot").
+import type { RecordingPlan, RecordingReason } from '../store/recording-store.js';
+
+export type {
+  RecordingPlan,
+  RecordingReason,
+  ScheduleRange,
+  RecordingMode,
+} from '../store/recording-store.js';
+
+/**
+ * What the recorder does for the channel now. idle: the plan does not record at this time;
+ * armed: alarm plan, the stream is pulled and the pre-alarm ring fills; recording; retrying:
+ * the stream could not be pulled (device offline...), retried with backoff; failed: the disk
+ * refused a write (full, read-only), recording stopped until it is writable again.
+ */
+export type RecorderState = 'off' | 'idle' | 'armed' | 'recording' | 'retrying' | 'failed';
+
+export interface RecordingPlanView extends RecordingPlan {
+  state: RecorderState;
+  error: string | null;
+}
+
+export interface RecordingView {
+  recordingId: string;
+  deviceId: string;
+  channelId: string;
+  /** ISO 8601. */
+  start: string;
+  end: string;
+  bytes: number;
+  reason: RecordingReason;
+  /** The file is still being written. */
+  open: boolean;
+}
+
+export interface RecordingQuery {
+  deviceId?: string;
+  channelId?: string;
+  start?: Date;
+  end?: Date;
+}
+
+export interface RecordingServices {
+  getPlan(deviceId: string, channelId: string): RecordingPlanView;
+  setPlan(deviceId: string, channelId: string, plan: RecordingPlan): RecordingPlanView;
+  list(q: RecordingQuery): RecordingView[];
+  /** Absolute path of a recording's file, or undefined when there is none. */
+  filePath(recordingId: string): string | undefined;
+}
+
+/** What the recorder reports to metrics (gateway/metrics/recording.ts). */
+export interface RecordingObserver {
+  written(bytes: number, latencyMs: number): void;
+  writeError(code: string): void;
+  deleted(reason: 'quota' | 'days' | 'free-space'): void;
+}
