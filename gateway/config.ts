@@ -155,7 +155,7 @@ export const ConfigSchema = z.object({
   'sse-max-buffer-kb': int(16, 65536).default(1024),
   // Cloud recording (docs/recording.md).
   /** Seconds of video per recording file (cut at the next keyframe). */
-  'record-slice': int(5, 3600).default(300),
+  'record-slice': int(2, 3600).default(300),
   /** Bytes all recordings may take together; 0: no quota (the free-space floor still holds). */
   'record-quota': z.coerce.number().int().min(0).default(0),
   /** Free bytes kept on the recordings' file system: the oldest files go below it. */
