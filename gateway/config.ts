@@ -159,7 +159,11 @@ export const ConfigSchema = z.object({
   /** Bytes all recordings may take together; 0: no quota (the free-space floor still holds). */
   'record-quota': z.coerce.number().int().min(0).default(0),
   /** Free bytes kept on the recordings' file system: the oldest files go below it. */
-  'record-min-free': z.coerce.number().int().min(0).default(1024 * 1024 * 1024),
+  'record-min-free': z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1024 * 1024 * 1024),
   /** Seconds between retention sweeps (days, free space, a retry after a disk failure). */
   'record-sweep': int(1, 3600).default(60),
   /** Seconds one webhook request may take. */

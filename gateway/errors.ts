@@ -90,7 +90,10 @@ export const ErrorCodes = {
     status: 503,
     message: 'Cloud recording is not available on this gateway (cluster signalling node, or not configured).',
   },
-  GW_ERR_RECORDING_NOT_FOUND: { status: 404, message: 'No cloud recording with this ID, or its file is gone.' },
+  GW_ERR_RECORDING_NOT_FOUND: {
+    status: 404,
+    message: 'No cloud recording with this ID, or its file is gone.',
+  },
   GW_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -27,6 +27,8 @@ export interface RecorderSinkOptions {
   now?: () => number;
 }
 
+const ALARM_TRIP_MS = 1000;
+
 const auBytes = (au: AccessUnit): number => au.units.reduce((n, u) => n + u.byteLength, 0);
 
 export class RecorderSink implements Sink {
@@ -151,7 +153,9 @@ export class RecorderSink implements Sink {
     }
     // Drop whole GOPs while the next keyframe is still at or before the pre-alarm start, and
     // while the ring is over its byte bound.
-    const cutoff = this.#now() - (this.#o.preAlarmSec ?? 0) * 1000;
+    // One second more than asked: the alarm's trip from the device (SIP MESSAGE) happened before
+    // we hear of it, and the recording must start preAlarmSec before the device's alarm time.
+    const cutoff = this.#now() - (this.#o.preAlarmSec ?? 0) * 1000 - ALARM_TRIP_MS;
     const maxBytes = this.#o.maxRingBytes ?? 64 * 1024 * 1024;
     for (;;) {
       const next = this.#ring.findIndex((a, i) => i > 0 && a.keyframe && isVideoCodec(a.codec));
