@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AccessUnit } from '../../codecs/types.js';
 import { Stream } from '../hub/stream.js';
 import type { Sink } from '../hub/sink.js';
 import { createLogger } from '../log.js';
@@ -32,7 +31,7 @@ test('a full disk stops recording with an error and an event; live viewers go on
   const rec = new RecorderService({
     dir,
     store,
-    pull: async () => stream,
+    pull: () => Promise.resolve(stream),
     sliceSec: 60,
     quotaBytes: 0,
     minFreeBytes: 0,
@@ -59,7 +58,7 @@ test('a full disk stops recording with an error and an event; live viewers go on
     let dtsBase = 0;
     const publishClip = () => {
       for (const au of clip.accessUnits) {
-        stream.publish({ ...au, dts: au.dts + dtsBase, pts: au.pts + dtsBase } as AccessUnit);
+        stream.publish({ ...au, dts: au.dts + dtsBase, pts: au.pts + dtsBase });
       }
       dtsBase += 4 * 90_000;
     };

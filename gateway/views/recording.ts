@@ -1,6 +1,6 @@
 // The cloud-recording domain as the API sees it (types only): plans per channel, the index of
 // recorded files, and the file behind a recording. gateway/recording/ implements it. JSON
-// field names are a contract (../shared/contracts.md "Recording, download, snapshot").
+// field names are a contract (docs/recording.md §7, the second-wave API contract).
 import type { RecordingPlan, RecordingReason } from '../store/recording-store.js';
 
 export type {
