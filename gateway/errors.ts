@@ -94,6 +94,14 @@ export const ErrorCodes = {
     status: 404,
     message: 'No cloud recording with this ID, or its file is gone.',
   },
+  GW_ERR_FFMPEG_MISSING: {
+    status: 503,
+    message: 'ffmpeg is not installed on the gateway host: snapshots need it to decode the keyframe.',
+  },
+  GW_ERR_SNAPSHOT_FAILED: {
+    status: 502,
+    message: 'No snapshot: the camera sent no keyframe, or it did not decode.',
+  },
   GW_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

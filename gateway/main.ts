@@ -52,6 +52,7 @@ import { SqliteRecordingStore } from './store/recording-store.js';
 import { RecorderService } from './recording/recorder-service.js';
 import { reconcileRecordings } from './recording/reconcile.js';
 import { RecordingMetrics } from './metrics/recording.js';
+import { SnapshotService } from './outputs/snapshot/snapshot-service.js';
 
 const log = createLogger('gateway');
 const repoRoot = findInstallRoot();
@@ -68,6 +69,8 @@ export interface Gateway {
   metrics: GatewayMetrics;
   /** Cloud recording (docs/recording.md); absent in a cluster's signalling role. */
   recorder?: RecorderService;
+  /** JPEG snapshots; absent in a cluster's signalling role. */
+  snapshots?: SnapshotService;
   /** Alarms, positions, webhooks; `events.bus.on('alarm', …)` is the in-process subscription. */
   events: EventsService;
   httpPort: number;
@@ -408,7 +411,17 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const recordingStore = new SqliteRecordingStore(join(config['data-dir'], 'gateway.db'));
   const recordingsDir = join(config['data-dir'], 'recordings');
   let recorder: RecorderService | undefined;
+  let snapshots: SnapshotService | undefined;
+  const pullLive = async (deviceId: string, channelId: string) => {
+    const view = await upper.startLive(deviceId, channelId);
+    const stream = streams.get(view.streamId);
+    if (!stream) {
+      throw new Error(`stream ${view.streamId} ended before it could be joined`);
+    }
+    return stream;
+  };
   if (!cluster) {
+    snapshots = new SnapshotService({ pull: pullLive, ffmpeg: hasFfmpeg() });
     const recLog = createLogger('recording');
     const report = await reconcileRecordings(recordingsDir, recordingStore, recLog);
     if (report.checked > 0) {
@@ -417,14 +430,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     const rec: RecorderService = new RecorderService({
       dir: recordingsDir,
       store: recordingStore,
-      pull: async (deviceId, channelId) => {
-        const view = await upper.startLive(deviceId, channelId);
-        const stream = streams.get(view.streamId);
-        if (!stream) {
-          throw new Error(`stream ${view.streamId} ended before the recorder joined it`);
-        }
-        return stream;
-      },
+      pull: pullLive,
       sliceSec: config['record-slice'],
       quotaBytes: config['record-quota'],
       minFreeBytes: config['record-min-free'],
@@ -461,6 +467,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     cascade,
     ...(upper.voice ? { voice: upper.voice } : {}),
     ...(recorder ? { recording: recorder } : {}),
+    ...(snapshots ? { snapshots } : {}),
     whip,
     events,
     deviceEvents: upper.deviceEvents,
@@ -557,6 +564,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     streams,
     metrics: m,
     ...(recorder ? { recorder } : {}),
+    ...(snapshots ? { snapshots } : {}),
     events,
     httpPort,
     sipPort: transport.port,

@@ -25,7 +25,9 @@ import { createLogger } from '../log.js';
 import { eventStream, EVENTS_TOKEN_RESOURCE } from './sse.js';
 import type { GatewayServices } from '../views/services.js';
 import type { VoiceServices } from '../views/voice.js';
-import type { RecordingServices } from '../views/recording.js';
+import type { RecordingServices, SnapshotServices } from '../views/recording.js';
+import { SnapshotError } from '../outputs/snapshot/snapshot-service.js';
+import { liveStreamId } from '../live-stream-id.js';
 
 export interface AppDeps {
   services: GatewayServices;
@@ -52,6 +54,8 @@ export interface AppDeps {
   voice?: VoiceServices;
   /** Cloud recording (recording plans, /api/recordings and their files). */
   recording?: RecordingServices;
+  /** JPEG snapshots (…/snapshot). */
+  snapshots?: SnapshotServices;
   /** The WHIP endpoint of talks (/whip/:talkId, gateway/talk/whip/whip-router.ts). */
   whip?: Router;
   metrics?: { contentType: string; render(): Promise<string> };
@@ -262,6 +266,49 @@ export function createApp(deps: AppDeps): GatewayApp {
         next(new GatewayError('GW_ERR_RECORDING_NOT_FOUND', 'the recording file is gone'));
       }
     });
+  });
+
+  // Snapshots: the bearer token, or a URL signed for the channel's live stream (a page that may
+  // watch the channel may see its thumbnail).
+  const snapshotAuth = requireMediaToken(deps.apiToken, access, (req) =>
+    liveStreamId(String(req.params.deviceId), String(req.params.channelId)),
+  );
+  app.get('/api/devices/:deviceId/channels/:channelId/snapshot', snapshotAuth, (req, res, next) => {
+    const { deviceId, channelId } = req.params as { deviceId: string; channelId: string };
+    if (!/^\d{20}$/.test(deviceId) || !/^\d{20}$/.test(channelId)) {
+      return next(
+        new GatewayError('GW_ERR_BAD_REQUEST', 'deviceId and channelId are 20-digit GB/T 28181 IDs'),
+      );
+    }
+    if (!deps.snapshots) {
+      return next(
+        new GatewayError('GW_ERR_RECORDING_UNAVAILABLE', 'snapshots are not served by this process'),
+      );
+    }
+    if (!deps.services.listChannels(deviceId)?.some((c) => c.channelId === channelId)) {
+      return next(
+        new GatewayError('GW_ERR_CHANNEL_NOT_FOUND', `no channel ${channelId} of device ${deviceId}`),
+      );
+    }
+    deps.snapshots.snapshot(deviceId, channelId).then(
+      (jpeg) => {
+        res.setHeader('Content-Type', 'image/jpeg');
+        res.setHeader('Cache-Control', 'no-store');
+        res.end(jpeg);
+      },
+      (err: unknown) => {
+        if (err instanceof SnapshotError) {
+          next(
+            new GatewayError(
+              err.reason === 'no-ffmpeg' ? 'GW_ERR_FFMPEG_MISSING' : 'GW_ERR_SNAPSHOT_FAILED',
+              err.message,
+            ),
+          );
+        } else {
+          next(err);
+        }
+      },
+    );
   });
 
   const api = express.Router();

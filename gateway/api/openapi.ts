@@ -368,6 +368,20 @@ export const extraOperations: {
   { method: 'get', path: '/', summary: 'The web demo', auth: 'none', contentType: 'text/html' },
   {
     method: 'get',
+    path: '/api/devices/:deviceId/channels/:channelId/snapshot',
+    summary: "JPEG of the channel's newest keyframe (starts the live stream if needed; cached for a second)",
+    auth: 'media',
+    contentType: 'image/jpeg',
+    errors: [
+      'GW_ERR_BAD_REQUEST',
+      'GW_ERR_CHANNEL_NOT_FOUND',
+      'GW_ERR_FFMPEG_MISSING',
+      'GW_ERR_SNAPSHOT_FAILED',
+      'GW_ERR_RECORDING_UNAVAILABLE',
+    ],
+  },
+  {
+    method: 'get',
     path: '/api/recordings/:recordingId/file',
     summary: 'A cloud recording file (fragmented MP4, HTTP Range); bearer or a URL signed for the recording',
     auth: 'media',

@@ -51,6 +51,11 @@ export interface RecordingServices {
   filePath(recordingId: string): string | undefined;
 }
 
+/** JPEG snapshots of a channel's newest keyframe (gateway/outputs/snapshot/). */
+export interface SnapshotServices {
+  snapshot(deviceId: string, channelId: string): Promise<Uint8Array>;
+}
+
 /** What the recorder reports to metrics (gateway/metrics/recording.ts). */
 export interface RecordingObserver {
   written(bytes: number, latencyMs: number): void;
