@@ -38,7 +38,7 @@ function annexB(au: AccessUnit): Buffer {
 function firstKeyframe(stream: Stream, timeoutMs: number): Promise<AccessUnit> {
   return new Promise((resolve, reject) => {
     let done = false;
-    let unsubscribe: (() => void) | undefined;
+    const sub: { off?: () => void } = {};
     const finish = (err: Error | undefined, au?: AccessUnit) => {
       if (done) {
         return;
@@ -46,7 +46,7 @@ function firstKeyframe(stream: Stream, timeoutMs: number): Promise<AccessUnit> {
       done = true;
       clearTimeout(timer);
       // Off the hub's write call: leaving from inside it is allowed, but keep the decode out of it.
-      setImmediate(() => unsubscribe?.());
+      setImmediate(() => sub.off?.());
       if (err) {
         reject(err);
       } else {
@@ -57,7 +57,7 @@ function firstKeyframe(stream: Stream, timeoutMs: number): Promise<AccessUnit> {
       () => finish(new SnapshotError('no-keyframe', `no keyframe from the camera within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    unsubscribe = stream.subscribe(
+    sub.off = stream.subscribe(
       {
         id: `snapshot-${Date.now()}`,
         write: (au) => {
@@ -71,7 +71,7 @@ function firstKeyframe(stream: Stream, timeoutMs: number): Promise<AccessUnit> {
       { viewer: true },
     );
     if (done) {
-      unsubscribe();
+      sub.off();
     }
   });
 }
