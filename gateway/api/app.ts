@@ -28,6 +28,28 @@ import type { VoiceServices } from '../views/voice.js';
 import type { RecordingServices, SnapshotServices } from '../views/recording.js';
 import { SnapshotError } from '../outputs/snapshot/snapshot-service.js';
 import { liveStreamId } from '../live-stream-id.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+import { open } from 'node:fs/promises';
+import { singleTrackFragment, singleTrackInit } from '../../codecs/fmp4/video-only.js';
+
+async function readFileRange(path: string, start: number, length: number): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(length);
+    const { bytesRead } = await fh.read(buf, 0, length, start);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** start/end of a cloud playlist or export: ISO 8601 with offset, end after start. */
+const CloudRangeQuery = z
+  .object({ start: z.string(), end: z.string() })
+  .transform((q) => ({ start: new Date(q.start), end: new Date(q.end) }))
+  .refine((q) => Number.isFinite(q.start.getTime()) && q.end.getTime() > q.start.getTime());
 
 export interface AppDeps {
   services: GatewayServices;
@@ -182,6 +204,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     version: deps.version,
     startedAt,
     ...(deps.limits ? { limits: deps.limits } : {}),
+    signMedia: (subject) => encodeURIComponent(access.sign(subject, ttl)),
     mediaUrls: (streamId) => {
       const token = encodeURIComponent(access.sign(streamId, ttl));
       const base = deps.mediaBase?.(streamId) ?? '';
@@ -308,6 +331,103 @@ export function createApp(deps: AppDeps): GatewayApp {
           next(err);
         }
       },
+    );
+  });
+
+  // Cloud playback and export of a channel's recordings: the bearer token, or a URL signed for
+  // `cloud:<device>_<channel>` (POST …/cloud-playback hands one out). The playlist's file URLs
+  // are signed for each recording.
+  const cloudAuth = requireMediaToken(
+    deps.apiToken,
+    access,
+    (req) => `cloud:${String(req.params.deviceId)}_${String(req.params.channelId)}`,
+  );
+  const cloudRange = (req: express.Request) => {
+    const { deviceId, channelId } = req.params as { deviceId: string; channelId: string };
+    const parsed = CloudRangeQuery.safeParse(req.query);
+    if (!/^\d{20}$/.test(deviceId) || !/^\d{20}$/.test(channelId) || !parsed.success) {
+      throw new GatewayError(
+        'GW_ERR_BAD_REQUEST',
+        'give 20-digit IDs and start and end as ISO 8601 times with offset, end after start',
+      );
+    }
+    if (!deps.recording) {
+      throw new GatewayError('GW_ERR_RECORDING_UNAVAILABLE');
+    }
+    return { recording: deps.recording, deviceId, channelId, ...parsed.data };
+  };
+  app.get('/api/devices/:deviceId/channels/:channelId/cloud/index.m3u8', cloudAuth, (req, res, next) => {
+    let r;
+    try {
+      r = cloudRange(req);
+    } catch (err) {
+      return next(err);
+    }
+    // ?view=file: byte ranges of the stored files as they are (native players); the default is
+    // their video-only view, what browsers' MSE takes (docs/recording.md §8).
+    const view = req.query.view === 'file' ? 'file' : 'video';
+    const fileUrl = (id: string) =>
+      `/api/recordings/${id}/${view}?token=${encodeURIComponent(access.sign(`recording:${id}`, ttl))}`;
+    r.recording.playlist(r.deviceId, r.channelId, r.start, r.end, fileUrl).then(
+      (p) => {
+        res.setHeader('Content-Type', 'application/vnd.apple.mpegurl');
+        res.setHeader('Cache-Control', 'no-store');
+        res.end(p.text);
+      },
+      (err: unknown) => next(err),
+    );
+  });
+  app.get('/api/devices/:deviceId/channels/:channelId/cloud/export', cloudAuth, (req, res, next) => {
+    let r;
+    try {
+      r = cloudRange(req);
+    } catch (err) {
+      return next(err);
+    }
+    const source = Readable.from(r.recording.exportRange(r.deviceId, r.channelId, r.start, r.end));
+    const name = `${r.deviceId}_${r.channelId}_${r.start.toISOString().replace(/[:.]/g, '-')}.mp4`;
+    res.setHeader('Content-Type', 'video/mp4');
+    res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
+    pipeline(source, res).catch((err: unknown) => {
+      if (!res.headersSent) {
+        next(err);
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  // The video-only view of a recording file for MSE players: the Range a playlist names (the
+  // header, or one fragment), read from the file and stripped of its G.711 track.
+  app.get('/api/recordings/:recordingId/video', recordingAuth, (req, res, next) => {
+    const path = deps.recording?.filePath(String(req.params.recordingId));
+    const range = /^bytes=(\d{1,15})-(\d{1,15})$/.exec(req.headers.range ?? '');
+    if (!path) {
+      return next(
+        new GatewayError(deps.recording ? 'GW_ERR_RECORDING_NOT_FOUND' : 'GW_ERR_RECORDING_UNAVAILABLE'),
+      );
+    }
+    const from = Number(range?.[1]);
+    const to = Number(range?.[2]);
+    if (!range || to < from || to - from >= 64 * 1024 * 1024) {
+      return next(
+        new GatewayError('GW_ERR_BAD_REQUEST', 'a Range header bytes=a-b naming the header or one fragment'),
+      );
+    }
+    readFileRange(path, from, to - from + 1).then(
+      (bytes) => {
+        const out = from === 0 ? singleTrackInit(bytes, 1) : singleTrackFragment(bytes, 1);
+        if (!out) {
+          return next(
+            new GatewayError('GW_ERR_BAD_REQUEST', 'the range is not the header or a fragment of the file'),
+          );
+        }
+        res.setHeader('Content-Type', 'video/mp4');
+        // The body is not the file's bytes at that range: no cache may store it as such.
+        res.setHeader('Cache-Control', 'no-store');
+        res.end(out);
+      },
+      () => next(new GatewayError('GW_ERR_RECORDING_NOT_FOUND', 'the recording file is gone')),
     );
   });
 

@@ -382,6 +382,32 @@ export const extraOperations: {
   },
   {
     method: 'get',
+    path: '/api/devices/:deviceId/channels/:channelId/cloud/index.m3u8',
+    summary:
+      'HLS VOD playlist of the cloud recordings in ?start=&end= (EXT-X-BYTERANGE over the stored files)',
+    auth: 'media',
+    contentType: 'application/vnd.apple.mpegurl',
+    errors: ['GW_ERR_BAD_REQUEST', 'GW_ERR_RECORDING_UNAVAILABLE'],
+  },
+  {
+    method: 'get',
+    path: '/api/devices/:deviceId/channels/:channelId/cloud/export',
+    summary: 'One MP4 of the cloud recordings in ?start=&end=, streamed as assembled, no re-encoding',
+    auth: 'media',
+    contentType: 'video/mp4',
+    errors: ['GW_ERR_BAD_REQUEST', 'GW_ERR_RECORDING_UNAVAILABLE'],
+  },
+  {
+    method: 'get',
+    path: '/api/recordings/:recordingId/video',
+    summary:
+      'Video-only view of a byte range (the header or one fragment) of a recording file, for MSE players',
+    auth: 'media',
+    contentType: 'video/mp4',
+    errors: ['GW_ERR_BAD_REQUEST', 'GW_ERR_RECORDING_NOT_FOUND', 'GW_ERR_RECORDING_UNAVAILABLE'],
+  },
+  {
+    method: 'get',
     path: '/api/recordings/:recordingId/file',
     summary: 'A cloud recording file (fragmented MP4, HTTP Range); bearer or a URL signed for the recording',
     auth: 'media',

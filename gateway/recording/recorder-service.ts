@@ -30,6 +30,8 @@ import type {
 } from '../views/recording.js';
 import { recordingFileName } from './file-names.js';
 import { inSchedule } from './schedule.js';
+import { exportRange, type ExportStats } from './export.js';
+import { vodPlaylist } from './vod-playlist.js';
 
 export interface RecorderServiceOptions {
   /** <data dir>/recordings */
@@ -185,6 +187,28 @@ export class RecorderService implements RecordingServices {
   filePath(recordingId: string): string | undefined {
     const row = this.#o.store.get(recordingId);
     return row ? join(this.#o.dir, row.file) : undefined;
+  }
+
+  exportRange(deviceId: string, channelId: string, start: Date, end: Date): AsyncIterable<Uint8Array> {
+    const rows = this.#o.store.list({ deviceId, channelId, startMs: start.getTime(), endMs: end.getTime() });
+    const stats: ExportStats = { fragments: 0, files: 0 };
+    const log = this.#o.log;
+    const dir = this.#o.dir;
+    return (async function* () {
+      yield* exportRange(dir, rows, start.getTime(), end.getTime(), stats);
+      log.info({ deviceId, channelId, ...stats }, 'recording export sent');
+    })();
+  }
+
+  playlist(
+    deviceId: string,
+    channelId: string,
+    start: Date,
+    end: Date,
+    fileUrl: (recordingId: string) => string,
+  ): Promise<{ text: string; segments: number; seconds: number }> {
+    const rows = this.#o.store.list({ deviceId, channelId, startMs: start.getTime(), endMs: end.getTime() });
+    return vodPlaylist(this.#o.dir, rows, start.getTime(), end.getTime(), fileUrl);
   }
 
   /** An alarm from a device: alarm-plan channels it names (or all of the device's) record. */

@@ -49,6 +49,16 @@ export interface RecordingServices {
   list(q: RecordingQuery): RecordingView[];
   /** Absolute path of a recording's file, or undefined when there is none. */
   filePath(recordingId: string): string | undefined;
+  /** One MP4 of the range, assembled as it is read (no temporary copy). */
+  exportRange(deviceId: string, channelId: string, start: Date, end: Date): AsyncIterable<Uint8Array>;
+  /** An HLS VOD playlist of the range over the stored files; `fileUrl` names a recording's file. */
+  playlist(
+    deviceId: string,
+    channelId: string,
+    start: Date,
+    end: Date,
+    fileUrl: (recordingId: string) => string,
+  ): Promise<{ text: string; segments: number; seconds: number }>;
 }
 
 /** JPEG snapshots of a channel's newest keyframe (gateway/outputs/snapshot/). */

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { startHarness } from '../helpers/gateway-harness.js';
 import { longestGapMs, probeRecording } from '../helpers/recording-checks.js';
 import { sleep, waitFor } from '../helpers/wait.js';
@@ -92,6 +93,24 @@ test(
           assert.ok(join(h.dataDir, 'recordings') === path.slice(0, join(h.dataDir, 'recordings').length));
         }
       }
+      // The export of channel 1's whole span is one MP4 of that duration (within 1 s).
+      const files = all.filter((r) => r.channelId === CHANNELS[0]);
+      const start = files[0].start;
+      const end = files[files.length - 1].end;
+      const spanSec = (Date.parse(end) - Date.parse(start)) / 1000;
+      const res = await fetch(
+        `${h.base}/api/devices/${DEVICE}/channels/${CHANNELS[0]}/cloud/export?start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`,
+        { headers: { Authorization: `Bearer ${h.token}` } },
+      );
+      assert.equal(res.status, 200);
+      const out = join(h.dataDir, 'export.mp4');
+      writeFileSync(out, Buffer.from(await res.arrayBuffer()));
+      const p = await probeRecording(out);
+      console.log(`# export: ${p.videoSec.toFixed(2)} s for a ${spanSec.toFixed(2)} s span`);
+      assert.equal(p.errors, '');
+      assert.equal(p.nonMonotonic, undefined);
+      assert.ok(p.audio && p.audioPackets > 0, 'the export has the audio');
+      assert.ok(Math.abs(p.videoSec - spanSec) <= 1, `export ${p.videoSec} s, span ${spanSec} s`);
     } finally {
       await h.close();
     }

@@ -121,6 +121,28 @@ export function recordingRoutes(deps: RouteDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      method: 'post',
+      path: '/api/devices/:deviceId/channels/:channelId/cloud-playback',
+      summary: 'An HLS VOD playlist of the cloud recordings in a range (byte ranges of the stored files)',
+      auth: 'bearer',
+      params: ChannelParams,
+      body: z
+        .strictObject({ start: IsoTime, end: IsoTime })
+        .refine((b) => b.end > b.start, 'end must be after start'),
+      response: z.object({ hls: z.string().describe('VOD playlist URL with a signed token') }),
+      handler: ({ params, body }) => {
+        const p = params as ChannelP;
+        require(deps.recording);
+        known(p);
+        const b = body as { start: Date; end: Date };
+        const q = `start=${encodeURIComponent(b.start.toISOString())}&end=${encodeURIComponent(b.end.toISOString())}`;
+        const token = deps.signMedia(`cloud:${p.deviceId}_${p.channelId}`);
+        return {
+          hls: `/api/devices/${p.deviceId}/channels/${p.channelId}/cloud/index.m3u8?${q}&token=${token}`,
+        };
+      },
+    }),
+    defineRoute({
       method: 'get',
       path: '/api/recordings',
       summary: 'Cloud recordings overlapping a time range, oldest first',

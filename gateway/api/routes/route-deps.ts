@@ -33,6 +33,8 @@ export interface RouteDeps {
   deviceEvents?: DeviceEventControl;
   /** Cloud recording; its routes answer GW_ERR_RECORDING_UNAVAILABLE without it. */
   recording?: RecordingServices;
+  /** A signed `?token=` value (URL-encoded) for a media subject (`cloud:<device>_<channel>`, `recording:<id>`). */
+  signMedia(subject: string): string;
   /** A signed `?token=` for GET /api/events (EventSource cannot send headers). */
   eventsToken?(): { token: string; expiresAt: string };
 }

@@ -45,6 +45,7 @@ export class RecorderSink implements Sink {
   #ringBytes = 0;
   #alarmUntilMs = 0;
   #closed = false;
+  #session: { ms: number; dts: number } | undefined;
 
   constructor(o: RecorderSinkOptions) {
     this.id = o.id;
@@ -129,7 +130,11 @@ export class RecorderSink implements Sink {
   }
 
   #open(keyframe: AccessUnit): void {
-    this.#file = this.#o.openFile(this.wallMsOf(keyframe.dts), keyframe.dts);
+    // Files of one stream are placed by media time from the first one, so consecutive files meet
+    // exactly; only the first takes its start from the wall clock.
+    this.#session ??= { ms: this.wallMsOf(keyframe.dts), dts: keyframe.dts };
+    const startMs = this.#session.ms + ((keyframe.dts - this.#session.dts) * 1000) / CLOCK_HZ;
+    this.#file = this.#o.openFile(startMs, keyframe.dts);
     this.#fileFirstDts = keyframe.dts;
   }
 
