@@ -56,6 +56,7 @@ const MEANING: Record<keyof GatewayConfig, string> = {
   'record-quota': 'bytes all cloud recordings may take (0: no quota); the oldest files go first',
   'record-min-free': 'free bytes kept on the recordings file system; the oldest files go below it',
   'record-sweep': 'seconds between recording retention sweeps',
+  'download-max': 'device-record downloads running at once',
   'webhook-timeout': 'seconds one webhook request may take',
   'webhook-retry-base': 'first webhook retry after about this many seconds (doubling, capped at 60 s)',
   'webhook-retry-max': 'seconds a webhook event is retried before it is a dead letter',

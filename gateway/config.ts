@@ -164,6 +164,8 @@ export const ConfigSchema = z.object({
     .int()
     .min(0)
     .default(1024 * 1024 * 1024),
+  /** Device-record downloads running at once. */
+  'download-max': int(1, 64).default(4),
   /** Seconds between retention sweeps (days, free space, a retry after a disk failure). */
   'record-sweep': int(1, 3600).default(60),
   /** Seconds one webhook request may take. */

@@ -102,6 +102,14 @@ export const ErrorCodes = {
     status: 502,
     message: 'No snapshot: the camera sent no keyframe, or it did not decode.',
   },
+  GW_ERR_DOWNLOAD_NOT_FOUND: {
+    status: 404,
+    message: 'No download with this ID, or its file is not finished.',
+  },
+  GW_ERR_DOWNLOAD_LIMIT: {
+    status: 503,
+    message: 'As many downloads as allowed are running: retry when one finishes.',
+  },
   GW_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -53,6 +53,8 @@ import { RecorderService } from './recording/recorder-service.js';
 import { reconcileRecordings } from './recording/reconcile.js';
 import { RecordingMetrics } from './metrics/recording.js';
 import { SnapshotService } from './outputs/snapshot/snapshot-service.js';
+import { DownloadLimitError, DownloadService } from './recording/downloads.js';
+import { GatewayError } from './errors.js';
 
 const log = createLogger('gateway');
 const repoRoot = findInstallRoot();
@@ -412,6 +414,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const recordingsDir = join(config['data-dir'], 'recordings');
   let recorder: RecorderService | undefined;
   let snapshots: SnapshotService | undefined;
+  let downloads: DownloadService | undefined;
   const pullLive = async (deviceId: string, channelId: string) => {
     const view = await upper.startLive(deviceId, channelId);
     const stream = streams.get(view.streamId);
@@ -422,6 +425,19 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   };
   if (!cluster) {
     snapshots = new SnapshotService({ pull: pullLive, ffmpeg: hasFfmpeg() });
+    downloads = new DownloadService({
+      dir: join(config['data-dir'], 'downloads'),
+      startDownload: async (deviceId, channelId, start, end, speed) => {
+        const view = await upper.startDownload(deviceId, channelId, start, end, speed);
+        const stream = streams.get(view.streamId);
+        if (!stream) {
+          throw new Error(`download stream ${view.streamId} ended before it could be joined`);
+        }
+        return stream;
+      },
+      maxRunning: config['download-max'],
+      log: createLogger('downloads'),
+    });
     const recLog = createLogger('recording');
     const report = await reconcileRecordings(recordingsDir, recordingStore, recLog);
     if (report.checked > 0) {
@@ -468,6 +484,20 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     ...(upper.voice ? { voice: upper.voice } : {}),
     ...(recorder ? { recording: recorder } : {}),
     ...(snapshots ? { snapshots } : {}),
+    ...(downloads
+      ? {
+          downloads: {
+            start: (d: string, c: string, s: Date, e: Date, speed: number) =>
+              downloads!.start(d, c, s, e, speed).catch((err: unknown) => {
+                throw err instanceof DownloadLimitError
+                  ? new GatewayError('GW_ERR_DOWNLOAD_LIMIT', err.message)
+                  : err;
+              }),
+            get: (id: string) => downloads!.get(id),
+            filePath: (id: string) => downloads!.filePath(id),
+          },
+        }
+      : {}),
     whip,
     events,
     deviceEvents: upper.deviceEvents,
@@ -574,6 +604,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         // BYE the uppers' dialogs and unregister first, while our devices still stream.
         await cascade.close();
         await recorder?.close();
+        downloads?.close();
         stopApp();
         media.close('shutdown');
         retention.close();

@@ -25,7 +25,7 @@ import { createLogger } from '../log.js';
 import { eventStream, EVENTS_TOKEN_RESOURCE } from './sse.js';
 import type { GatewayServices } from '../views/services.js';
 import type { VoiceServices } from '../views/voice.js';
-import type { RecordingServices, SnapshotServices } from '../views/recording.js';
+import type { DownloadServices, RecordingServices, SnapshotServices } from '../views/recording.js';
 import { SnapshotError } from '../outputs/snapshot/snapshot-service.js';
 import { liveStreamId } from '../live-stream-id.js';
 import { Readable } from 'node:stream';
@@ -76,6 +76,8 @@ export interface AppDeps {
   voice?: VoiceServices;
   /** Cloud recording (recording plans, /api/recordings and their files). */
   recording?: RecordingServices;
+  /** Device-record downloads. */
+  downloads?: DownloadServices;
   /** JPEG snapshots (…/snapshot). */
   snapshots?: SnapshotServices;
   /** The WHIP endpoint of talks (/whip/:talkId, gateway/talk/whip/whip-router.ts). */
@@ -193,6 +195,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     ...(deps.cascade ? { cascade: deps.cascade } : {}),
     ...(deps.voice ? { voice: deps.voice } : {}),
     ...(deps.recording ? { recording: deps.recording } : {}),
+    ...(deps.downloads ? { downloads: deps.downloads } : {}),
     // A talk's token is signed for `talk:<talkId>`, so it opens neither a stream nor another talk.
     talkUrl: (talkId) => `/whip/${talkId}?token=${encodeURIComponent(access.sign(`talk:${talkId}`, ttl))}`,
     ...(deps.events ? { events: deps.events } : {}),
@@ -393,6 +396,24 @@ export function createApp(deps: AppDeps): GatewayApp {
         next(err);
       } else {
         res.destroy();
+      }
+    });
+  });
+
+  // A finished download's MP4 (HTTP Range): the bearer token or a URL signed for `download:<id>`.
+  const downloadAuth = requireMediaToken(
+    deps.apiToken,
+    access,
+    (req) => `download:${String(req.params.downloadId)}`,
+  );
+  app.get('/api/downloads/:downloadId/file', downloadAuth, (req, res, next) => {
+    const path = deps.downloads?.filePath(String(req.params.downloadId));
+    if (!path) {
+      return next(new GatewayError('GW_ERR_DOWNLOAD_NOT_FOUND', 'no finished download with this ID'));
+    }
+    res.sendFile(path, { headers: { 'Content-Type': 'video/mp4' }, dotfiles: 'allow' }, (err) => {
+      if (err && !res.headersSent) {
+        next(new GatewayError('GW_ERR_DOWNLOAD_NOT_FOUND', 'the download file is gone'));
       }
     });
   });

@@ -408,6 +408,14 @@ export const extraOperations: {
   },
   {
     method: 'get',
+    path: '/api/downloads/:downloadId/file',
+    summary: "A finished device-record download's MP4 (HTTP Range); bearer or a URL signed for the download",
+    auth: 'media',
+    contentType: 'video/mp4',
+    errors: ['GW_ERR_DOWNLOAD_NOT_FOUND'],
+  },
+  {
+    method: 'get',
     path: '/api/recordings/:recordingId/file',
     summary: 'A cloud recording file (fragmented MP4, HTTP Range); bearer or a URL signed for the recording',
     auth: 'media',

@@ -61,6 +61,30 @@ export interface RecordingServices {
   ): Promise<{ text: string; segments: number; seconds: number }>;
 }
 
+/** Device-record downloads (gateway/recording/downloads.ts). */
+export interface DownloadView {
+  downloadId: string;
+  state: 'running' | 'done' | 'failed';
+  /** Media time received against the requested range, 0-1, never falling. */
+  progress: number;
+  bytes: number;
+  mediaSeconds: number;
+  error?: string;
+}
+
+export interface DownloadServices {
+  /** Throws GatewayError GW_ERR_DOWNLOAD_LIMIT when the bound of running downloads is reached. */
+  start(
+    deviceId: string,
+    channelId: string,
+    start: Date,
+    end: Date,
+    speed: number,
+  ): Promise<{ downloadId: string }>;
+  get(downloadId: string): DownloadView | undefined;
+  filePath(downloadId: string): string | undefined;
+}
+
 /** JPEG snapshots of a channel's newest keyframe (gateway/outputs/snapshot/). */
 export interface SnapshotServices {
   snapshot(deviceId: string, channelId: string): Promise<Uint8Array>;

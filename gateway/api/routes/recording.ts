@@ -143,6 +143,51 @@ export function recordingRoutes(deps: RouteDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      method: 'post',
+      path: '/api/devices/:deviceId/channels/:channelId/downloads',
+      summary:
+        'Download device recordings of a range (s=Download, a=downloadspeed) into an MP4 on the gateway',
+      auth: 'bearer',
+      params: ChannelParams,
+      body: z
+        .strictObject({ start: IsoTime, end: IsoTime, speed: z.number().int().min(1).max(8).default(4) })
+        .refine((b) => b.end > b.start, 'end must be after start')
+        .refine((b) => b.end.getTime() - b.start.getTime() <= 24 * 3600 * 1000, 'at most 24 hours'),
+      response: z.object({ downloadId: z.string() }),
+      handler: async ({ params, body }) => {
+        const p = params as ChannelP;
+        if (!deps.downloads) {
+          throw new GatewayError('GW_ERR_RECORDING_UNAVAILABLE', 'downloads are not served by this process');
+        }
+        known(p);
+        const b = body as { start: Date; end: Date; speed: number };
+        return deps.downloads.start(p.deviceId, p.channelId, b.start, b.end, b.speed);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/downloads/:downloadId',
+      summary: 'A download: state, progress (media time against the range, 0-1), bytes',
+      auth: 'bearer',
+      params: z.object({ downloadId: z.string().regex(/^[0-9a-f]{16}$/, 'not a download ID') }),
+      response: z.object({
+        downloadId: z.string(),
+        state: z.enum(['running', 'done', 'failed']),
+        progress: z.number().min(0).max(1),
+        bytes: z.number().int().min(0),
+        mediaSeconds: z.number().min(0),
+        error: z.string().optional(),
+      }),
+      handler: ({ params }) => {
+        const { downloadId } = params as { downloadId: string };
+        const d = deps.downloads?.get(downloadId);
+        if (!d) {
+          throw new GatewayError('GW_ERR_DOWNLOAD_NOT_FOUND', `no download ${downloadId}`);
+        }
+        return d;
+      },
+    }),
+    defineRoute({
       method: 'get',
       path: '/api/recordings',
       summary: 'Cloud recordings overlapping a time range, oldest first',

@@ -202,6 +202,7 @@ export class Plays {
     kind: PlayKind,
     range?: { start: Date; end: Date },
     replayCause?: string,
+    downloadSpeed?: number,
   ): Promise<StreamView> {
     this.#o.checkChannel(deviceId, channelId);
     await this.#o.orphansSettled?.(deviceId, channelId);
@@ -218,6 +219,7 @@ export class Plays {
         channelId,
         kind,
         transports: this.#transportsFor(deviceId),
+        ...(downloadSpeed !== undefined ? { downloadSpeed } : {}),
         ...(range
           ? {
               range: {
@@ -317,6 +319,26 @@ export class Plays {
       start,
       end,
     });
+  }
+
+  /** s=Download with a=downloadspeed (docs/gb28181.md §7): the device sends the range faster than real time. */
+  startDownload(
+    deviceId: string,
+    channelId: string,
+    start: Date,
+    end: Date,
+    speed: number,
+  ): Promise<StreamView> {
+    this.#playbackSeq = (this.#playbackSeq + 1) % 100_000;
+    return this.#play(
+      `${deviceId}_${channelId}_dl${this.#playbackSeq}`,
+      deviceId,
+      channelId,
+      'download',
+      { start, end },
+      undefined,
+      speed,
+    );
   }
 
   listStreams(): StreamView[] {
