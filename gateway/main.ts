@@ -488,13 +488,13 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       ? {
           downloads: {
             start: (d: string, c: string, s: Date, e: Date, speed: number) =>
-              downloads!.start(d, c, s, e, speed).catch((err: unknown) => {
+              downloads.start(d, c, s, e, speed).catch((err: unknown) => {
                 throw err instanceof DownloadLimitError
                   ? new GatewayError('GW_ERR_DOWNLOAD_LIMIT', err.message)
                   : err;
               }),
-            get: (id: string) => downloads!.get(id),
-            filePath: (id: string) => downloads!.filePath(id),
+            get: (id: string) => downloads.get(id),
+            filePath: (id: string) => downloads.filePath(id),
           },
         }
       : {}),
