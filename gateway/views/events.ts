@@ -90,11 +90,28 @@ export interface EventsObserver {
   sseClients(count: number): void;
 }
 
+/** The alarms and positions one turn of the event loop read, stored together (docs/events.md §2). */
+export interface ReportBatch {
+  alarms: AlarmInput[];
+  positions: PositionRecord[];
+}
+
+/** What store() kept: per alarm in batch order, the stored alarm, or undefined for a duplicate. */
+export interface StoredReports {
+  alarms: (AlarmView | undefined)[];
+  positions: PositionView[];
+}
+
 /** What the upper platform reports; the events domain stores and publishes it. */
 export interface EventIntake {
-  /** Stores a new alarm and publishes it; undefined when (device, SN) was seen before (a duplicate). */
-  alarm(input: AlarmInput): AlarmView | undefined;
-  position(input: PositionRecord): void;
+  /**
+   * Stores a batch in one transaction and publishes nothing yet: the caller answers the devices
+   * first, then calls publish(). Throws when the batch could not be stored (none of it was).
+   * An alarm whose (device, SN) was seen before is a duplicate: not stored again.
+   */
+  store(batch: ReportBatch): StoredReports;
+  /** Publishes what store() kept. */
+  publish(stored: StoredReports): void;
   device(data: DeviceEventData): void;
   channel(data: ChannelEventData): void;
   stream(data: StreamEventData): void;

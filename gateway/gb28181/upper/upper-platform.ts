@@ -26,7 +26,7 @@ import { channelView } from './catalog-channels.js';
 import { DeviceQueries } from './device-queries.js';
 import { DeviceSessions, type DeviceSession } from './device-sessions.js';
 import { deviceView } from './device-views.js';
-import { Inbox } from './inbox.js';
+import { Inbox, type InboxAnswer } from './inbox.js';
 import type { PlayKind, PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
@@ -163,7 +163,9 @@ export class UpperPlatform implements GatewayServices {
     this.#inbox = new Inbox(
       this.sessions,
       {
-        onMessage: (m, session) => this.#onManscdp(m, session),
+        onMessage: (m, session, _req, answer) => this.#onManscdp(m, session, answer),
+        storesBeforeAnswer: (m) => this.#events.storesBeforeAnswer(m),
+        afterPending: (answer) => this.#events.afterPending(answer),
         isDialog: (callId) => this.#plays.hasDialog(callId),
         onDialogMessage: (callId, m) => this.#plays.handleDialogMessage(callId, m),
       },
@@ -318,8 +320,9 @@ export class UpperPlatform implements GatewayServices {
     }, RESTART_SETTLE_MS).unref();
   }
 
-  #onManscdp(m: ManscdpMessage, session: DeviceSession): void {
+  #onManscdp(m: ManscdpMessage, session: DeviceSession, answer: InboxAnswer): void {
     if (this.#devices.deliver(m, session)) {
+      answer();
       return;
     }
     switch (m.kind) {
@@ -327,10 +330,10 @@ export class UpperPlatform implements GatewayServices {
       case 'MediaStatus':
         return;
       case 'AlarmNotify':
-        this.#events.alarm(m, session);
+        this.#events.alarm(m, session, answer);
         return;
       case 'MobilePositionNotify':
-        this.#events.position(m, session);
+        this.#events.position(m, session, answer);
         return;
       default:
         this.#o.log.debug({ deviceId: session.deviceId, kind: m.kind }, 'MANSCDP message not handled');
