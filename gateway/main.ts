@@ -311,6 +311,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   cascade.start(cascadeSeed);
   retention.start();
   const httpPort = (server.address() as AddressInfo).port;
+  cluster?.shareEvents(events, upper.deviceEvents, bus, config['events-backlog']);
   await cluster?.attach(upper, config['advertise-http'] ?? `http://${publicIp}:${httpPort}`);
   log.info(
     { sip: `${config['sip-host']}:${transport.port}`, http: `${config['http-host']}:${httpPort}`, publicIp },
