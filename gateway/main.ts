@@ -178,6 +178,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const { app } = createApp({
     services: upper,
     cascade,
+    control: upper,
     apiToken: secrets.apiToken,
     signer: new MediaTokenSigner(secrets.signingKey),
     version: VERSION,

@@ -6,6 +6,7 @@ import type { AccessUnit } from '../codecs/types.js';
 import type { MediaRequest, MediaSource, MediaSourceInfo } from '../gateway/gb28181/lower/backend.js';
 import { ClipPlayer } from '../gateway/outbound/clip-player.js';
 import type { Clip } from './clip-loader.js';
+import type { LiveStream } from '../gateway/device-settings.js';
 
 const TICKS_PER_SEC = 90_000;
 
@@ -24,7 +25,8 @@ export class ClipMediaSource implements MediaSource {
   #closed = false;
   #onClose: (() => void) | undefined;
 
-  constructor(clip: Clip, request: MediaRequest, onClose?: () => void) {
+  /** `stream`: the encoder stream this clip stands for (live), reported in the SDP answer. */
+  constructor(clip: Clip, request: MediaRequest, onClose?: () => void, stream?: LiveStream) {
     this.#clip = clip;
     this.#request = request;
     this.#onClose = onClose;
@@ -39,6 +41,7 @@ export class ClipMediaSource implements MediaSource {
       ...(request.kind === 'download' && this.#rangeTicks !== undefined
         ? { fileSizeBytes: Math.round((this.#rangeTicks / TICKS_PER_SEC) * 250_000) }
         : {}),
+      ...(stream ? { stream } : {}),
     };
   }
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FaultOptions } from '../gateway/outbound/ps-rtp-sender.js';
 import type { BackoffOptions } from '../gateway/gb28181/lower/backoff.js';
 import type { PagingFaults } from '../gateway/gb28181/lower/paged-sender.js';
-import type { AnswerSsrcMode, VendorName } from '../gateway/gb28181/lower/vendor-profile.js';
+import type { AnswerSsrcMode, SubStreamMode, VendorName } from '../gateway/gb28181/lower/vendor-profile.js';
 import type { ManscdpCharset } from '../gateway/gb28181/manscdp/charset.js';
 import { DEFAULT_TIME_ZONE } from '../gateway/gb28181/gb-date.js';
 import type { SipTimerOptions } from '../gateway/sip/timers.js';
@@ -28,6 +28,18 @@ export interface SimulatorOptions {
   media?: string[];
   /** Raw G.711 (A-law, or µ-law for .g711u/.ulaw); null for no audio. Default test/fixtures/media/sine440.g711a. */
   audio?: string | null;
+  /**
+   * Sub-stream clips, served when a live INVITE asks for the sub-stream in any dialect
+   * (docs/gb28181.md §7.5); [] for cameras without one. Default the four 320x180 `-sub` fixtures
+   * when `media` is the default, else none.
+   */
+  subMedia?: string[];
+  /** Override the vendor's answer to a sub-stream wish (honour, main-only, ignore). */
+  subStream?: SubStreamMode;
+  /** The edition the devices report: '2022' sends X-GB-Ver: 3.0 and answers PTZPosition. Default '2016'. */
+  gbVersion?: '2016' | '2022';
+  /** Presets every channel starts with (index 1-255 and name). Default none. */
+  presets?: { index: number; name: string }[];
   /** First device ID; the serial (last six digits) advances per device. Default 34020000001180000001. */
   deviceIdBase?: string;
   /** Default 'generic'. */
@@ -65,9 +77,12 @@ export interface SimulatorOptions {
 }
 
 export type ResolvedSimulatorOptions = Required<
-  Omit<SimulatorOptions, 'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'audio'>
+  Omit<
+    SimulatorOptions,
+    'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'audio' | 'subStream'
+  >
 > &
-  Pick<SimulatorOptions, 'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers'> & {
+  Pick<SimulatorOptions, 'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'subStream'> & {
     audio: string | null;
   };
 
@@ -84,6 +99,7 @@ export const DEFAULT_CLIPS = [
   'ch4-rgbtestsrc.h264',
 ];
 export const DEFAULT_AUDIO = 'sine440.g711a';
+export const DEFAULT_SUB_CLIPS = DEFAULT_CLIPS.map((c) => c.replace('.h264', '-sub.h264'));
 
 export function resolveSimulatorOptions(o: SimulatorOptions): ResolvedSimulatorOptions {
   const loopback = isLoopback(o.server.host);
@@ -98,6 +114,10 @@ export function resolveSimulatorOptions(o: SimulatorOptions): ResolvedSimulatorO
     transport: o.transport ?? 'udp',
     media: o.media && o.media.length > 0 ? o.media : DEFAULT_CLIPS.map(fixturePath),
     audio: o.audio === undefined ? fixturePath(DEFAULT_AUDIO) : o.audio,
+    subMedia: o.subMedia ?? (o.media && o.media.length > 0 ? [] : DEFAULT_SUB_CLIPS.map(fixturePath)),
+    subStream: o.subStream,
+    gbVersion: o.gbVersion ?? '2016',
+    presets: o.presets ?? [],
     deviceIdBase: o.deviceIdBase ?? '34020000001180000001',
     vendor: o.vendor ?? 'generic',
     catalogPageSize: o.catalogPageSize,

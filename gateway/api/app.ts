@@ -11,12 +11,15 @@ import { rateLimit } from './rate-limit.js';
 import type { ApiRoute } from './route-table.js';
 import { buildRoutes } from './routes.js';
 import type { CascadeServices } from '../views/cascade-services.js';
+import type { ControlServices } from '../views/control.js';
 import type { GatewayServices } from '../views/services.js';
 
 export interface AppDeps {
   services: GatewayServices;
   /** The gateway's own upper platforms (/api/upper-platforms). */
   cascade?: CascadeServices;
+  /** Device control and management (routes/control.ts). */
+  control?: ControlServices;
   apiToken: string;
   signer: MediaTokenSigner;
   version: string;
@@ -89,6 +92,7 @@ export function createApp(deps: AppDeps): GatewayApp {
   const routes = buildRoutes({
     services: deps.services,
     ...(deps.cascade ? { cascade: deps.cascade } : {}),
+    ...(deps.control ? { control: deps.control } : {}),
     version: deps.version,
     startedAt,
     mediaUrls: (streamId) => {

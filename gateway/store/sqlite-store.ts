@@ -1,7 +1,15 @@
 // DeviceStore on better-sqlite3 in the data dir (WAL, so a kill -9 loses at most the
 // transaction in flight). Tests pass ':memory:'.
 import Database from 'better-sqlite3';
-import type { ChannelInput, ChannelRecord, DevicePatch, DeviceRecord, DeviceStore } from './device-store.js';
+import { CHARSET_SETTINGS, GB_EDITIONS, LIVE_STREAMS, STREAM_SELECTIONS } from '../device-settings.js';
+import type {
+  ChannelInput,
+  ChannelRecord,
+  DevicePatch,
+  DeviceRecord,
+  DeviceStore,
+  MediaTransportName,
+} from './device-store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS devices (
@@ -16,7 +24,15 @@ CREATE TABLE IF NOT EXISTS devices (
   media_transport TEXT,
   password TEXT,
   expires_at TEXT,
-  call_id TEXT
+  call_id TEXT,
+  charset_mode TEXT NOT NULL DEFAULT 'auto',
+  transport_preference TEXT,
+  media_ip TEXT,
+  default_stream TEXT NOT NULL DEFAULT 'main',
+  stream_selection TEXT NOT NULL DEFAULT 'all',
+  gb_version TEXT,
+  heartbeat_interval_sec INTEGER,
+  heartbeat_count INTEGER
 );
 CREATE TABLE IF NOT EXISTS channels (
   device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
@@ -33,6 +49,14 @@ CREATE TABLE IF NOT EXISTS channels (
 const ADDED_DEVICE_COLUMNS: readonly [name: string, type: string][] = [
   ['expires_at', 'TEXT'],
   ['call_id', 'TEXT'],
+  ['charset_mode', "TEXT NOT NULL DEFAULT 'auto'"],
+  ['transport_preference', 'TEXT'],
+  ['media_ip', 'TEXT'],
+  ['default_stream', "TEXT NOT NULL DEFAULT 'main'"],
+  ['stream_selection', "TEXT NOT NULL DEFAULT 'all'"],
+  ['gb_version', 'TEXT'],
+  ['heartbeat_interval_sec', 'INTEGER'],
+  ['heartbeat_count', 'INTEGER'],
 ];
 
 interface DeviceRow {
@@ -53,6 +77,14 @@ interface DeviceRow {
   password: string | null;
   expires_at: string | null;
   call_id: string | null;
+  charset_mode: string;
+  transport_preference: string | null;
+  media_ip: string | null;
+  default_stream: string;
+  stream_selection: string;
+  gb_version: string | null;
+  heartbeat_interval_sec: number | null;
+  heartbeat_count: number | null;
 }
 
 interface ChannelRow {
@@ -90,7 +122,24 @@ const deviceColumns: Record<keyof DevicePatch, keyof DeviceRow> = {
   password: 'password',
   expiresAt: 'expires_at',
   callId: 'call_id',
+  charsetMode: 'charset_mode',
+  transportPreference: 'transport_preference',
+  mediaIp: 'media_ip',
+  defaultStream: 'default_stream',
+  streamSelection: 'stream_selection',
+  gbVersion: 'gb_version',
+  heartbeatIntervalSec: 'heartbeat_interval_sec',
+  heartbeatCount: 'heartbeat_count',
 };
+
+/** A stored text that must be one of `values`; anything else (a hand-edited row) reads as `fallback`. */
+function oneOf<T extends string>(values: readonly T[], text: string | null, fallback: T): T;
+function oneOf<T extends string>(values: readonly T[], text: string | null, fallback: null): T | null;
+function oneOf<T extends string>(values: readonly T[], text: string | null, fallback: T | null): T | null {
+  return values.find((v) => v === text) ?? fallback;
+}
+
+const MEDIA_TRANSPORTS: readonly MediaTransportName[] = ['udp', 'tcp-passive', 'tcp-active'];
 
 const toDevice = (r: DeviceRow): DeviceRecord => ({
   deviceId: r.device_id,
@@ -106,13 +155,18 @@ const toDevice = (r: DeviceRow): DeviceRecord => ({
   lastKeepaliveAt: r.last_keepalive_at,
   expiresSec: r.expires_sec,
   charset: r.charset,
-  mediaTransport:
-    r.media_transport === 'udp' || r.media_transport === 'tcp-passive' || r.media_transport === 'tcp-active'
-      ? r.media_transport
-      : null,
+  mediaTransport: oneOf(MEDIA_TRANSPORTS, r.media_transport, null),
   password: r.password,
   expiresAt: r.expires_at,
   callId: r.call_id,
+  charsetMode: oneOf(CHARSET_SETTINGS, r.charset_mode, 'auto'),
+  transportPreference: oneOf(MEDIA_TRANSPORTS, r.transport_preference, null),
+  mediaIp: r.media_ip,
+  defaultStream: oneOf(LIVE_STREAMS, r.default_stream, 'main'),
+  streamSelection: oneOf(STREAM_SELECTIONS, r.stream_selection, 'all'),
+  gbVersion: oneOf(GB_EDITIONS, r.gb_version, null),
+  heartbeatIntervalSec: r.heartbeat_interval_sec,
+  heartbeatCount: r.heartbeat_count,
 });
 
 const toChannel = (r: ChannelRow): ChannelRecord => ({

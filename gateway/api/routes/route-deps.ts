@@ -2,12 +2,15 @@
 // device or stream into its GW_ERR_* answer.
 import { GatewayError } from '../../errors.js';
 import type { CascadeServices } from '../../views/cascade-services.js';
+import type { ControlServices } from '../../views/control.js';
 import type { DeviceDetail, GatewayServices, StreamView } from '../../views/services.js';
 
 export interface RouteDeps {
   services: GatewayServices;
   /** The cascade role; its routes answer GW_ERR_NOT_FOUND without it. */
   cascade?: CascadeServices;
+  /** Device control (routes/control.ts); its routes answer GW_ERR_CONTROL_UNAVAILABLE without it. */
+  control?: ControlServices;
   version: string;
   startedAt: number;
   /** Adds signed WHEP/HLS URLs to a stream answer. */
@@ -41,5 +44,7 @@ export function playAnswer(deps: RouteDeps, s: StreamView) {
     ...deps.mediaUrls(s.streamId),
     codec: s.codec,
     transport: s.transport,
+    stream: s.stream,
+    answeredStream: s.answeredStream,
   };
 }

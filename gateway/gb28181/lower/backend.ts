@@ -3,6 +3,9 @@
 // synthetic cameras; the gateway's cascade role will implement it with its own devices. Every
 // method may answer synchronously or with a promise, so a cascade backend can ask further down.
 import type { AccessUnit, AudioCodec, VideoCodec } from '../../../codecs/types.js';
+import type { LiveStream } from '../../device-settings.js';
+import type { DeviceControlCommand } from '../manscdp/control.js';
+import type { PtzPositionValues } from '../manscdp/ptz-position.js';
 import type { PtzCommand } from '../ptz.js';
 
 /** DeviceInfo response content (docs/gb28181.md §4). */
@@ -73,6 +76,8 @@ export interface MediaRequest {
   endMs?: number;
   /** Playback speed; download uses `a=downloadspeed`. 1 = real time. */
   scale: number;
+  /** live: the encoder stream the INVITE asked for in any dialect (docs/gb28181.md §7.5); main when none. */
+  stream?: LiveStream;
 }
 
 /** Codec description of a media source, for the SDP answer and the PS stream map. */
@@ -81,6 +86,8 @@ export interface MediaSourceInfo {
   audio: AudioCodec | null;
   /** `a=filesize:` in a download answer (docs/gb28181.md §7.4). */
   fileSizeBytes?: number;
+  /** live: the encoder stream actually served (a device without a sub-stream serves main). */
+  stream?: LiveStream;
 }
 
 /**
@@ -129,6 +136,14 @@ export interface LowerBackend {
   /** IFameCmd: the next access unit of every open source of this channel is a keyframe. */
   forceKeyframe(channelId: string): MaybePromise<void>;
   openMedia(channelId: string, request: MediaRequest): MaybePromise<MediaSource | MediaRefusal>;
+  /**
+   * The other DeviceControl commands (RecordCmd, HomePosition, DragZoom, PTZPreciseCtrl, TeleBoot,
+   * GuardCmd, AlarmCmd) for a backend that acts on them; false answers <Result>ERROR</Result>
+   * where the command has a Result. Optional: without it every command is accepted and ignored.
+   */
+  control?(channelId: string, command: DeviceControlCommand): MaybePromise<boolean>;
+  /** 2022 PTZPosition; optional: without it the query gets no answer, as from a 2016 device. */
+  ptzPosition?(channelId: string): MaybePromise<PtzPositionValues | undefined>;
 }
 
 export const isMediaRefusal = (x: MediaSource | MediaRefusal): x is MediaRefusal =>

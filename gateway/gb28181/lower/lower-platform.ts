@@ -14,6 +14,7 @@ import type { SipUserAgent } from '../../sip/user-agent.js';
 import { DEFAULT_TIME_ZONE, epochMsOf, parseGbDateTime } from '../gb-date.js';
 import type { ManscdpCharset } from '../manscdp/charset.js';
 import { parseManscdp } from '../manscdp/codec.js';
+import type { BasicParam } from '../manscdp/config.js';
 import type { PtzCommand } from '../ptz.js';
 import { isMediaRefusal, type LowerBackend } from './backend.js';
 import { CatalogNotifier, type CatalogChange } from './catalog-notifier.js';
@@ -62,6 +63,11 @@ export interface LowerPlatformOptions {
   backoff?: BackoffOptions;
   /** Minimum wait after a 403. Default 60 000 ms. */
   forbiddenRetryMs?: number;
+  /**
+   * TeleBoot: restart as a device does (media dialogs end, a new registration under a new Call-ID
+   * after `rebootMs`). Off by default: a cascade's lower link is not a device to reboot.
+   */
+  rebootOnTeleBoot?: { rebootMs: number };
   /** Wait for one REGISTER transaction. Default 64·T1. */
   registerTimeoutMs?: number;
   log?: Logger;
@@ -93,6 +99,8 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly #sessions = new Map<string, MediaSession>();
   #channelIds = new Set<string>();
   #clockOffsetMs = 0;
+  /** Name set by DeviceConfig; the backend's device name until then. */
+  #configName: string | undefined;
   #unsubscribeTransport: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
@@ -154,6 +162,13 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       log: this.#log,
       onQuery: (cmdType, sn) => this.safeEmit('query', { cmdType, sn }),
       onPtz: (channelId, command) => this.safeEmit('ptz', { channelId, command }),
+      basicParam: () => this.#basicParam(),
+      applyBasicParam: (p) => this.#applyBasicParam(p),
+      onTeleBoot: () => {
+        if (opts.rebootOnTeleBoot) {
+          this.reboot(opts.rebootOnTeleBoot.rebootMs);
+        }
+      },
     });
     this.#catalog = new CatalogNotifier({ link: this.link, log: this.#log });
   }
@@ -272,6 +287,62 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       return false;
     }
     return this.#catalog.notify(changes);
+  }
+
+  /**
+   * Restart as a rebooting device does: media dialogs end (no BYE reaches anyone from a device that
+   * is rebooting, but ours says goodbye), keepalives stop, and after `afterMs` a new registration
+   * goes out under a new Call-ID (RFC 3261 §10.2.4: a new boot, a new Call-ID).
+   */
+  reboot(afterMs = 1000): void {
+    if (this.#closing) {
+      return;
+    }
+    for (const s of [...this.#sessions.values()]) {
+      s.close();
+    }
+    this.#keepalive.stop();
+    const timer = setTimeout(() => {
+      if (!this.#closing) {
+        this.#registration.start({ newCallId: true });
+      }
+    }, afterMs);
+    timer.unref();
+  }
+
+  /** ConfigDownload BasicParam: what this platform uses (docs/gb28181.md §4). */
+  async #basicParam(): Promise<BasicParam> {
+    const { intervalSec, maxMisses } = this.#keepalive.timing;
+    const up = this.link.upper;
+    return {
+      name: this.#configName ?? (await this.#o.backend.deviceInfo()).deviceName,
+      deviceId: this.localId,
+      sipServerId: up.id,
+      sipServerIp: up.host,
+      sipServerPort: up.port,
+      domainName: this.#o.realm,
+      expiration: this.#registration.expiresSec,
+      heartBeatInterval: intervalSec,
+      heartBeatCount: maxMisses,
+    };
+  }
+
+  /** DeviceConfig BasicParam: name, registration lifetime and keepalive timing take effect. */
+  #applyBasicParam(p: BasicParam): boolean {
+    const { intervalSec, maxMisses } = this.#keepalive.timing;
+    const interval = p.heartBeatInterval ?? intervalSec;
+    const count = p.heartBeatCount ?? maxMisses;
+    if (interval < 1 || count < 1 || (p.expiration !== undefined && p.expiration < 60)) {
+      return false;
+    }
+    if (p.name !== undefined) {
+      this.#configName = p.name;
+    }
+    if (p.expiration !== undefined) {
+      this.#registration.setExpires(p.expiration);
+    }
+    this.#keepalive.setTiming(interval, count);
+    return true;
   }
 
   /** End every media dialog (BYE), stop keepalives, unregister (Expires: 0). Idempotent. */

@@ -11,6 +11,9 @@ import type { ServerTransaction } from '../../sip/server-transaction.js';
 import { MEDIA_STATUS_END_OF_FILE } from '../manscdp/event.js';
 import { buildMansRtspResponse, parseMansRtsp } from '../mansrtsp.js';
 import { gbAnswer } from '../sdp/offer-answer.js';
+import type { GbSdpMedia } from '../sdp/model.js';
+import { readSelection, selectionAttributes } from '../sdp/stream-selection.js';
+import type { LiveStream, SelectionDialect } from '../../device-settings.js';
 import { writeGbSdp } from '../sdp/write.js';
 import type { MediaSource } from './backend.js';
 import type { InvitePlan } from './invite-plan.js';
@@ -44,6 +47,11 @@ export interface MediaSessionInfo {
   transport: InvitePlan['transport']['kind'];
   ssrc: number;
   answerSsrc: string | undefined;
+  /** live: the encoder stream the offer asked for (undefined: none named) and the one served. */
+  streamAsked: LiveStream | undefined;
+  streamServed: LiveStream | undefined;
+  /** The offer's c= address for the media (PATCH mediaIp on the upper shows here). */
+  offerAddress: string | undefined;
   localPort: number;
   started: boolean;
   packets: number;
@@ -119,6 +127,8 @@ export class MediaSession {
       port: sender.localPort,
       ...(opts.source.info.fileSizeBytes !== undefined ? { fileSize: opts.source.info.fileSizeBytes } : {}),
       sessionId: String(Math.floor(Date.now() / 1000)),
+      // The stream served, named in the dialects the offer used (docs/gb28181.md §7.5).
+      attributes: selectionAttributesNaming(opts.source.info.stream ?? 'main', plan.selectionDialects),
     });
     if (!answer.ok) {
       session.close('media-error');
@@ -162,6 +172,9 @@ export class MediaSession {
       transport: plan.transport.kind,
       ssrc: plan.rtpSsrc,
       answerSsrc: plan.answerSsrc,
+      streamAsked: readSelection(offerMedia(plan).otherAttributes)?.stream,
+      streamServed: this.#o.source.info.stream,
+      offerAddress: offerMedia(plan).connectionAddress ?? plan.offer.connectionAddress,
       localPort: this.#sender.localPort,
       started: this.#started,
       packets: this.#sender.stats.packets,
@@ -312,4 +325,21 @@ export class MediaSession {
     }
     this.#timer = undefined;
   }
+}
+
+/** The offered media the plan answers (the first video with a port). */
+function offerMedia(plan: InvitePlan): GbSdpMedia {
+  const media = plan.offer.media;
+  return media.find((m) => m.type === 'video' && m.port > 0) ?? media.find((m) => m.port > 0) ?? media[0];
+}
+
+/**
+ * The answer's selection lines: `served` in every dialect the offer used. Unlike an offer, an
+ * answer names main too, so the upper can tell "main, as you see" from "nothing said".
+ */
+function selectionAttributesNaming(served: LiveStream, dialects: readonly SelectionDialect[]): string[] {
+  if (served !== 'main') {
+    return selectionAttributes(served, dialects);
+  }
+  return dialects.map((d) => (d === 'streamMode' ? 'streamMode:main' : `${d}:0`));
 }
