@@ -101,6 +101,8 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   #clockOffsetMs = 0;
   /** Name set by DeviceConfig; the backend's device name until then. */
   #configName: string | undefined;
+  /** fallSilent(): powered off as far as the network can tell. */
+  #silent = false;
   #unsubscribeTransport: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
@@ -185,6 +187,11 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     return this.#keepalive.stats;
   }
 
+  /** The keepalive interval and count in force (DeviceConfig may change them). */
+  get keepaliveTiming(): { intervalSec: number; maxMisses: number } {
+    return this.#keepalive.timing;
+  }
+
   get catalogStats(): Readonly<CatalogNotifier['stats']> & { subscriptions: number } {
     return { ...this.#catalog.stats, subscriptions: this.#catalog.subscriptionCount };
   }
@@ -234,8 +241,11 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     }
   }
 
-  /** A request routed to this identity. Answers everything; never throws. */
+  /** A request routed to this identity. Answers everything (unless fallen silent); never throws. */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
+    if (this.#silent) {
+      return;
+    }
     const session = this.#sessionOf(req);
     if (session) {
       session.handleRequest(req, tx);
@@ -308,6 +318,20 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       }
     }, afterMs);
     timer.unref();
+  }
+
+  /**
+   * Fall silent as a device losing power does, as the upper sees it: no more keepalives,
+   * refreshes or BYEs, and no unregister; media stops. The upper must notice by itself (its
+   * keepalive deadline, docs/gb28181.md §2). Requests still reaching us are not answered.
+   */
+  fallSilent(): void {
+    this.#silent = true;
+    this.#keepalive.stop();
+    this.#registration.halt();
+    for (const s of [...this.#sessions.values()]) {
+      s.drop();
+    }
   }
 
   /** ConfigDownload BasicParam: what this platform uses (docs/gb28181.md §4). */

@@ -52,6 +52,8 @@ export interface MediaSessionInfo {
   streamServed: LiveStream | undefined;
   /** The offer's c= address for the media (PATCH mediaIp on the upper shows here). */
   offerAddress: string | undefined;
+  /** The offer's media attributes beyond the GB ones (a stream selection, verbatim without "a="). */
+  offerAttributes: string[];
   localPort: number;
   started: boolean;
   packets: number;
@@ -65,6 +67,8 @@ export class MediaSession {
   #started = false;
   #ended = false;
   #closed = false;
+  /** drop(): end without a BYE. */
+  #quiet = false;
   #timer: NodeJS.Timeout | undefined;
   readonly callId: string;
 
@@ -175,6 +179,7 @@ export class MediaSession {
       streamAsked: readSelection(offerMedia(plan).otherAttributes)?.stream,
       streamServed: this.#o.source.info.stream,
       offerAddress: offerMedia(plan).connectionAddress ?? plan.offer.connectionAddress,
+      offerAttributes: [...offerMedia(plan).otherAttributes],
       localPort: this.#sender.localPort,
       started: this.#started,
       packets: this.#sender.stats.packets,
@@ -211,6 +216,12 @@ export class MediaSession {
   }
 
   /** End the session; sends BYE when the dialog is up and the upper did not end it. Idempotent. */
+  /** The device is gone (power cut): media stops, nothing is sent, the session ends quietly. */
+  drop(): void {
+    this.#quiet = true;
+    this.close('media-error');
+  }
+
   close(reason: SessionEndReason = 'closed'): void {
     if (this.#closed) {
       return;
@@ -219,7 +230,7 @@ export class MediaSession {
     this.#clearTimer();
     this.#o.source.close();
     this.#sender.close();
-    if (this.#dialog && reason !== 'bye-received' && reason !== 'cancelled') {
+    if (this.#dialog && !this.#quiet && reason !== 'bye-received' && reason !== 'cancelled') {
       const bye = createInDialogRequest(this.#dialog, 'BYE');
       void this.#o.link.ua.request(bye, this.#dialog.remote).then((res) => {
         if (res.status >= 300) {

@@ -106,6 +106,12 @@ export class Registration {
     this.#fail(reason, undefined, 0);
   }
 
+  /** Stop refreshing and retrying without a word to the upper (a device losing power). */
+  halt(): void {
+    this.#clearTimer();
+    this.#generation++;
+  }
+
   /** Unregister (Expires: 0) when registered, then stop. Idempotent; resolves when done or given up. */
   async close(): Promise<void> {
     if (this.#state === 'closed' || this.#state === 'unregistering') {
