@@ -1,5 +1,6 @@
-// `npm start`: the gateway plus one simulated lower platform (4 channels, different clips,
-// G.711 audio) on loopback, then prints the URL to open, with the access token in its fragment.
+// `npm start`: the gateway plus one simulated lower platform (4 channels, different clips and
+// their sub-streams, G.711 audio, three named presets) on loopback, then prints the URL to open,
+// with the access token in its fragment and autoplay on: the page opens with the channels playing.
 import { loadConfig } from './config.js';
 import { startGateway } from './main.js';
 import { startSimulator } from '../simulator/index.js';
@@ -24,9 +25,14 @@ async function main(): Promise<void> {
     devices: 1,
     channels: 4,
     keepaliveIntervalSec: Math.min(60, config['keepalive-interval']),
+    presets: [
+      { index: 1, name: '大门' },
+      { index: 2, name: '停车场' },
+      { index: 3, name: '全景' },
+    ],
   });
   const registered = await sim.waitForRegistered(1, 10_000);
-  const url = `http://${config['http-host']}:${gw.httpPort}/#token=${encodeURIComponent(gw.secrets.apiToken)}`;
+  const url = `http://${config['http-host']}:${gw.httpPort}/#token=${encodeURIComponent(gw.secrets.apiToken)}&autoplay=1`;
   console.log(
     registered
       ? 'simulated platform registered (1 device, 4 channels)'
