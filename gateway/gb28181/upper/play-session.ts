@@ -249,7 +249,7 @@ export class PlaySession implements StreamSource {
     this.diagnosis.add(
       'invite-sent',
       `${kind}${wanted && wanted !== 'main' ? ` (${wanted} stream)` : ''} over ${transport}, y=${ssrc}, ` +
-        `media ${this.request.mediaIp ?? this.#ingest.address}:${this.#ingest.localPort}`,
+        `media port ${this.#ingest.localPort}, c=${this.request.mediaIp ?? this.#ingest.address}`,
     );
     const response = await this.deps.ua.request(invite, device.remote, {
       timeoutMs: this.deps.inviteTimeoutMs,
