@@ -58,6 +58,7 @@ export function demuxOnce(bytes: Uint8Array, chunk = 0): DemuxSummary {
   const take = (aus: AccessUnit[]): void => {
     for (const au of aus) {
       if (au.codec === 'H264' || au.codec === 'H265') {
+        s.videoCodec ??= au.codec;
         s.videoFrames++;
         if (!au.keyframe) {
           continue;
@@ -71,6 +72,7 @@ export function demuxOnce(bytes: Uint8Array, chunk = 0): DemuxSummary {
           }
         }
       } else {
+        s.audioCodec ??= au.codec;
         s.audioFrames++;
         for (const u of au.units) {
           s.audioBytes += u.length;
@@ -80,14 +82,12 @@ export function demuxOnce(bytes: Uint8Array, chunk = 0): DemuxSummary {
   };
   if (chunk > 0) {
     for (let i = 0; i < bytes.length; i += chunk) {
-      take(demuxer.push(bytes.subarray(i, i + chunk)));
+      take(demuxer.push({ payload: bytes.subarray(i, i + chunk) }));
     }
   } else {
-    take(demuxer.push(bytes));
+    take(demuxer.push({ payload: bytes }));
   }
   take(demuxer.flush());
-  s.videoCodec = demuxer.videoCodec ?? null;
-  s.audioCodec = demuxer.audioCodec ?? null;
   return s;
 }
 

@@ -22,6 +22,7 @@ import { makeClip } from '../test/helpers/media-clip.js';
 import { pace } from '../test/helpers/clip-pacer.js';
 import { WeriftViewer } from '../test/helpers/werift-viewer.js';
 import { whepRouter } from '../gateway/outputs/webrtc/whep-router.js';
+import { CLOCK_HZ } from '../codecs/types.js';
 
 const VIDEO_PT = 108;
 const AUDIO_PT = 8;
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
     }
     packetsPerAu.set(au.units, packetizeH264(au.units, 1200).length);
   }
-  const mbps = (bytes * 8) / (clip.durationTicks / 90_000) / 1e6;
+  const mbps = (bytes * 8) / (clip.durationTicks / CLOCK_HZ) / 1e6;
   process.stderr.write(
     `clip ${width}x${height} 25 fps GOP 50, ${mbps.toFixed(2)} Mbit/s video + PCMA; fanout=${fanout}; send path ${sendPath}; window ${windowS} s\n`,
   );

@@ -8,6 +8,13 @@ export type Codec = VideoCodec | AudioCodec;
 
 export const isVideoCodec = (codec: Codec): codec is VideoCodec => codec === 'H264' || codec === 'H265';
 
+/**
+ * The media clock of every timestamp on the media path, in ticks per second: PES PTS/DTS and
+ * the SCR base count in it (ISO/IEC 13818-1 §2.4.3.7, §2.5.3.4), and so does the RTP timestamp
+ * of GB/T 28181 PS and H.264/H.265 video (RFC 6184 §5.1, RFC 7798 §4.1). Declared once here.
+ */
+export const CLOCK_HZ = 90_000;
+
 export interface AccessUnit {
   readonly codec: Codec;
   /** Presentation time in 90 kHz ticks, unwrapped (monotonic across the 33-bit PES wrap). */

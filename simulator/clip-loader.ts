@@ -8,12 +8,17 @@ import { demuxPsClip } from '../gateway/outbound/ps-clip.js';
 import { splitAnnexB } from '../codecs/bytes/start-codes.js';
 import * as h264 from '../codecs/h264/nal.js';
 import * as h265 from '../codecs/h265/nal.js';
-import { isVideoCodec, type AccessUnit, type AudioCodec, type VideoCodec } from '../codecs/types.js';
+import {
+  CLOCK_HZ,
+  isVideoCodec,
+  type AccessUnit,
+  type AudioCodec,
+  type VideoCodec,
+} from '../codecs/types.js';
 
-const CLOCK = 90_000;
 /** G.711 frame: 40 ms at 8 kHz, one byte per sample = 320 bytes, 3600 ticks (one 25 fps video frame). */
 const G711_FRAME_BYTES = 320;
-const G711_FRAME_TICKS = (G711_FRAME_BYTES / 8000) * CLOCK;
+const G711_FRAME_TICKS = (G711_FRAME_BYTES / 8000) * CLOCK_HZ;
 
 export interface Clip {
   readonly video: VideoCodec;
@@ -37,7 +42,7 @@ export function audioCodecOfPath(path: string): AudioCodec {
 
 /** Groups Annex-B NAL units into access units; the first one starts at a parameter set or slice. */
 export function annexBAccessUnits(bytes: Uint8Array, codec: VideoCodec, fps = 25): AccessUnit[] {
-  const step = Math.round(CLOCK / fps);
+  const step = Math.round(CLOCK_HZ / fps);
   const out: AccessUnit[] = [];
   let units: Uint8Array[] = [];
   let hasVcl = false;

@@ -2,13 +2,11 @@
 // streams play exactly the requested `t=` range (in media time, scaled) and then report the end,
 // which the lower platform turns into MediaStatus 121 (docs/gb28181.md §8.2). PAUSE, PLAY, Scale and
 // Range (docs/gb28181.md §8.1) map onto ClipPlayer.
-import type { AccessUnit } from '../codecs/types.js';
+import { CLOCK_HZ, type AccessUnit } from '../codecs/types.js';
 import type { MediaRequest, MediaSource, MediaSourceInfo } from '../gateway/gb28181/lower/backend.js';
 import { ClipPlayer } from '../gateway/outbound/clip-player.js';
 import type { Clip } from './clip-loader.js';
 import type { LiveStream } from '../gateway/device-settings.js';
-
-const TICKS_PER_SEC = 90_000;
 
 export class ClipMediaSource implements MediaSource {
   readonly info: MediaSourceInfo;
@@ -33,13 +31,13 @@ export class ClipMediaSource implements MediaSource {
     const { startMs, endMs } = request;
     this.#rangeTicks =
       request.kind !== 'live' && startMs !== undefined && endMs !== undefined && endMs > startMs
-        ? ((endMs - startMs) / 1000) * TICKS_PER_SEC
+        ? ((endMs - startMs) / 1000) * CLOCK_HZ
         : undefined;
     this.info = {
       video: clip.video,
       audio: clip.audio,
       ...(request.kind === 'download' && this.#rangeTicks !== undefined
-        ? { fileSizeBytes: Math.round((this.#rangeTicks / TICKS_PER_SEC) * 250_000) }
+        ? { fileSizeBytes: Math.round((this.#rangeTicks / CLOCK_HZ) * 250_000) }
         : {}),
       ...(stream ? { stream } : {}),
     };
@@ -47,7 +45,7 @@ export class ClipMediaSource implements MediaSource {
 
   /** Seconds into the requested range (playback) or since start (live). */
   get positionSec(): number {
-    return this.#originPosition / TICKS_PER_SEC;
+    return this.#originPosition / CLOCK_HZ;
   }
 
   get isPaused(): boolean {
@@ -94,7 +92,7 @@ export class ClipMediaSource implements MediaSource {
     if (!Number.isFinite(positionSec) || positionSec < 0) {
       return;
     }
-    this.#pendingSeekTicks = positionSec * TICKS_PER_SEC;
+    this.#pendingSeekTicks = positionSec * CLOCK_HZ;
     this.#player?.forceKeyframe();
   }
 

@@ -185,6 +185,7 @@ export class SimulatorFleet {
   #createDevice(deviceId: string, group: SocketGroup): FleetDevice {
     const o = this.#o;
     const profile = vendorProfile(o.vendor, {
+      ...(o.omitPts ? { psMux: { ...vendorProfile(o.vendor).psMux, omitTimestamps: true } } : {}),
       ...(o.catalogPageSize !== undefined ? { catalogPageSize: o.catalogPageSize } : {}),
       ...(o.recordPageSize !== undefined ? { recordPageSize: o.recordPageSize } : {}),
       ...(o.answerSsrc !== undefined ? { answerSsrc: o.answerSsrc } : {}),

@@ -44,6 +44,11 @@ export interface SimulatorOptions {
   deviceIdBase?: string;
   /** Default 'generic'. */
   vendor?: VendorName;
+  /**
+   * Write PES packets without PTS/DTS, as some encoders do (a field bug the gateway times from
+   * the RTP timestamp). Default false.
+   */
+  omitPts?: boolean;
   /** Override the vendor's items per Catalog / RecordInfo message. */
   catalogPageSize?: number;
   recordPageSize?: number;
@@ -120,6 +125,7 @@ export function resolveSimulatorOptions(o: SimulatorOptions): ResolvedSimulatorO
     presets: o.presets ?? [],
     deviceIdBase: o.deviceIdBase ?? '34020000001180000001',
     vendor: o.vendor ?? 'generic',
+    omitPts: o.omitPts ?? false,
     catalogPageSize: o.catalogPageSize,
     recordPageSize: o.recordPageSize,
     answerSsrc: o.answerSsrc,

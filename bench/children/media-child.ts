@@ -119,7 +119,6 @@ serveRpc(async () => {
       transport: 'udp',
       bindHost: '127.0.0.1',
       portPool: new PortPool(range(opts.source.ports)),
-      noMediaTimeoutMs: 0,
       onAccessUnit: publish,
     });
     ready.rtpPort = ingest.localPort;
@@ -134,7 +133,15 @@ serveRpc(async () => {
         return {
           ...produced,
           viewers: whep.sessions.size,
-          ...(s ? { ingest: { packets: s.packets, lost: s.lost, accessUnits: s.accessUnits } } : {}),
+          ...(s
+            ? {
+                ingest: {
+                  packets: s.packets,
+                  lost: s.lost,
+                  accessUnits: stream.info.frames + stream.info.audioFrames, // counted by the hub
+                },
+              }
+            : {}),
         };
       },
       close: async () => {

@@ -4,7 +4,7 @@
 // end (an RTP timestamp with an unknown per-viewer offset, an fMP4 decode time) can be matched
 // to the moment it was sent without any shared clock offset.
 import { performance } from 'node:perf_hooks';
-import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';
+import { CLOCK_HZ, isVideoCodec, type AccessUnit } from '../../codecs/types.js';
 import type { PsRtpSender } from '../../gateway/outbound/ps-rtp-sender.js';
 
 export interface SentFrame {
@@ -35,7 +35,7 @@ export class JitterPacer {
     private readonly clip: readonly AccessUnit[],
     private readonly sender: PsRtpSender,
     /** Added to every timestamp (a camera's clock does not start at 0). */
-    private readonly baseTicks = 90_000 * 1000,
+    private readonly baseTicks = CLOCK_HZ * 1000,
   ) {
     const video = clip.filter((au) => isVideoCodec(au.codec));
     this.loopTicks = video[video.length - 1].dts - video[0].dts + (video[1].dts - video[0].dts);
@@ -49,7 +49,7 @@ export class JitterPacer {
   }
 
   private due(au: AccessUnit): number {
-    return this.startMs + (au.dts - this.firstDts + this.loop * this.loopTicks) / 90;
+    return this.startMs + ((au.dts - this.firstDts + this.loop * this.loopTicks) * 1000) / CLOCK_HZ;
   }
 
   private tick(): void {

@@ -58,7 +58,10 @@ export function vectorAccessUnits(name: string): AccessUnit[] | undefined {
     return undefined;
   }
   const demuxer = new PsDemuxer();
-  return [...demuxer.push(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)), ...demuxer.flush()];
+  return [
+    ...demuxer.push({ payload: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) }),
+    ...demuxer.flush(),
+  ];
 }
 
 /** Share of one core a 4 Mbit/s stream costs at `mbPerSec` of processing speed, in %. */

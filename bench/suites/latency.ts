@@ -35,7 +35,7 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput> {
     `when each frame's first and last RTP packet arrive, and an LL-HLS client holds a blocking request for the next part (1/3 s ` +
     `parts). Over a ${windowSec} s window: WebRTC delay = last packet of a frame out − last packet of it in; HLS delay = part served − ` +
     `its last frame sent. The ingest closes a frame on its RTP marker / timestamp boundary once the stream has shown that ` +
-    `boundary to be reliable (gateway/ingest/frame-boundary.ts); before that, and for streams whose markers lie, a frame waits ` +
+    `boundary to be reliable (codecs/ps/frame-boundary.ts); before that, and for streams whose markers lie, a frame waits ` +
     `for the next one to begin (one frame interval). An HLS part closes one frame later, when the next frame gives the last one ` +
     `its duration; its processing part alone is also given, measured from that trigger frame. Live start: ${trials} times, POST …/live on the full gateway with a simulated ` +
     `device (clip starting at a keyframe), then a WHEP viewer connects and the first HLS part is requested; the hub's first ` +

@@ -4,8 +4,14 @@
 // the next one begins: an AUD, parameter set or SEI after a VCL NAL unit, a first slice
 // (first_mb_in_slice 0 / first_slice_segment_in_pic_flag 1), or a PES with a new PTS that
 // starts on a start code. A PTS belongs to the first access unit that starts in its PES
-// (§2.4.3.7), so timestamps are kept as marks at buffer positions. An outside hint (the
-// RTP marker, via PsDemuxer.endOfFrame) may end a unit earlier; the next start code checks it.
+// (§2.4.3.7), so timestamps are kept as marks at buffer positions; a stream whose PES carry
+// no PTS at all is timed by pes-timing.ts. An outside hint (the RTP marker or a new RTP
+// timestamp, fed by PsDemuxer) may end a unit earlier; the next start code checks it.
+//
+// Codec change: a device rebooted or reconfigured from H.264 to H.265 (or another sender taking
+// the stream over) starts with the new codec's parameter sets. A VPS/SPS header that only the
+// other codec can have, followed by a second NAL header of that codec, switches the codec;
+// the access unit that follows is the new codec's (the hub and the outputs take it from there).
 //
 // Memory: payloads are copied once into a slab; NAL units are views of it. Bytes before the
 // current access unit are never written again (emitted units may sit in a GOP cache); a
@@ -13,7 +19,8 @@
 import type { AccessUnit, VideoCodec } from '../types.js';
 import * as h264 from '../h264/nal.js';
 import * as h265 from '../h265/nal.js';
-import { probeVideoCodec } from './codec-probe.js';
+import { parseH264Sps } from '../h264/sps.js';
+import { probeVideoCodec, startsOtherCodec } from './codec-probe.js';
 import { PesTiming, type TimestampMark } from './pes-timing.js';
 
 export interface AssemblerCounters {
@@ -22,6 +29,12 @@ export interface AssemblerCounters {
   oversize: number;
   frameEndsConfirmed: number;
   frameEndsWrong: number;
+  /** Video access units that began in a PES without a PTS: timed from neighbours, RTP or frame rate. */
+  untimedAccessUnits: number;
+  /** Of those, the ones timed from the RTP timestamp (streams that carry no PTS at all). */
+  rtpTimedAccessUnits: number;
+  /** H.264 ⇄ H.265 switches in the payload. */
+  codecChanges: number;
 }
 
 /** Whether the bytes in so far end the current access unit, as an outside hint claims. */
@@ -36,9 +49,14 @@ const WIDE_SCAN_MIN = 256;
 const WORD_00_01 = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0x0100 : 0x0001;
 
 export class AccessUnitAssembler {
-  codec: VideoCodec | undefined;
   /** Codec named by the PSM, used only when the NAL headers fit both codecs. */
   hint: VideoCodec | undefined;
+  /** RTP time (unwrapped, 90 kHz) of the payload being appended; undefined without RTP. */
+  clock: number | undefined;
+
+  private codec: VideoCodec | undefined;
+  /** A parameter set of the other codec was seen: the codec in use before it, until confirmed. */
+  private switchedFrom: VideoCodec | undefined;
 
   private buf = new Uint8Array(0);
   private writePos = 0;
@@ -60,6 +78,10 @@ export class AccessUnitAssembler {
   private pts = 0;
   private dts = 0;
   private timed = false;
+  /** RTP time when the current access unit began. */
+  private auClock: number | undefined;
+  /** An access unit began with no PES timestamp at all to go by. */
+  private beganUntimed = false;
   private readonly timing = new PesTiming();
   /**
    * Where an outside hint (RTP marker or timestamp change) said the access unit ends, and
@@ -74,6 +96,11 @@ export class AccessUnitAssembler {
     private readonly maxAccessUnitBytes: number,
     private readonly counters: AssemblerCounters,
   ) {}
+
+  /** The stream has begun access units although no PES of it ever carried a PTS. */
+  get untimedStream(): boolean {
+    return this.beganUntimed && !this.timing.ptsSeen;
+  }
 
   /** Bytes held for the unfinished access unit. */
   get bufferedBytes(): number {
@@ -266,8 +293,13 @@ export class AccessUnitAssembler {
     const b0 = v[hdr];
     const b1 = hdr + 1 < end ? v[hdr + 1] : 0;
     const b2 = hdr + 2 < end ? v[hdr + 2] : 0;
+    const m = this.timing.latest(hdr);
     if (this.codec === undefined) {
       this.codec = probeVideoCodec(b0, b1, this.hint);
+    } else if (this.switchedFrom !== undefined) {
+      this.confirmSwitch(b0, b1);
+    } else if (startsOtherCodec(this.codec, b0, b1)) {
+      this.beginSwitch(out, m, sc);
     }
     if (this.codec === undefined) {
       return;
@@ -290,11 +322,13 @@ export class AccessUnitAssembler {
       aud = type === h265.NalType.AUD;
     }
 
-    const m = this.timing.latest(hdr);
     const newPtsHere = m !== undefined && m.pos >= sc && m.pts !== this.pts;
     const starts = begins || first || newPtsHere;
-    // After a discontinuity the first access unit must also carry its own timestamp.
-    let boundary = this.synced ? this.hasVcl && starts : (begins || first) && m !== undefined;
+    // After a discontinuity the first access unit must also carry its own timestamp, unless
+    // the stream has never carried one (then nothing better will come).
+    let boundary = this.synced
+      ? this.hasVcl && starts
+      : (begins || first) && (m !== undefined || !this.timing.ptsSeen);
     if (this.hintAt >= 0) {
       // A hint said the last access unit ended at hintAt: right if one starts there.
       const right = starts && (sc <= this.hintAt || this.zerosBetween(this.hintAt, sc));
@@ -340,6 +374,54 @@ export class AccessUnitAssembler {
     this.nalKeep = !aud;
   }
 
+  /**
+   * An AUD or parameter set only the other codec can have. The access unit in progress is the
+   * old codec's last one if it has a picture (emitted; or already emitted on a frame-end hint),
+   * and the new codec's first one begins here with its own timestamp. If it has no picture, it
+   * is the new codec's first one, begun by a NAL unit read in the old codec's terms: it is kept
+   * with its timestamp, that NAL unit goes. What follows is taken as the new codec, pending the
+   * next NAL header (confirmSwitch).
+   */
+  private beginSwitch(out: AccessUnit[], m: TimestampMark | undefined, sc: number): void {
+    if (this.synced && this.hasVcl && !this.skipping) {
+      this.emit(out, m);
+      this.auStart = sc; // what was emitted must not be overwritten
+      this.auBase = 0;
+      this.synced = false;
+    } else if (this.closed) {
+      this.synced = false; // emitted on the hint: nothing of it is pending
+    } else if (!this.synced || this.skipping) {
+      this.countDropped();
+      this.synced = false;
+    }
+    this.units = [];
+    this.hasVcl = false;
+    this.keyframe = false;
+    this.skipping = false;
+    this.hintAt = -1;
+    this.closed = false;
+    this.switchedFrom = this.codec;
+    this.codec = this.codec === 'H264' ? 'H265' : 'H264';
+  }
+
+  /** The NAL header after the new codec's parameter set: the switch holds or is undone. */
+  private confirmSwitch(b0: number, b1: number): void {
+    const from = this.switchedFrom!;
+    this.switchedFrom = undefined;
+    if (probeVideoCodec(b0, b1, this.codec) === this.codec) {
+      this.counters.codecChanges++;
+      this.timing.resetCadence();
+      return;
+    }
+    // One stray header (corruption): back to the old codec, the tentative unit dropped.
+    this.countDropped();
+    this.units = [];
+    this.hasVcl = false;
+    this.keyframe = false;
+    this.synced = false;
+    this.codec = from;
+  }
+
   private zerosBetween(from: number, to: number): boolean {
     for (let i = from; i < to; i++) {
       if (this.buf[i] !== 0) {
@@ -368,7 +450,15 @@ export class AccessUnitAssembler {
   /** Emits the current access unit; `next` is the mark of the one that follows, if known. */
   private emit(out: AccessUnit[], next: TimestampMark | undefined): void {
     if (!this.timed) {
-      [this.pts, this.dts] = this.timing.untimed(next);
+      const clock = this.timing.ptsSeen ? undefined : this.auClock;
+      if (clock === undefined && !this.timing.ptsSeen && this.keyframe && !this.timing.knowsFrameRate) {
+        this.learnFrameRate();
+      }
+      [this.pts, this.dts] = this.timing.untimed(next, clock);
+      this.counters.untimedAccessUnits++;
+      if (clock !== undefined) {
+        this.counters.rtpTimedAccessUnits++;
+      }
     }
     if (this.hasVcl && this.units.length > 0) {
       out.push({
@@ -384,11 +474,27 @@ export class AccessUnitAssembler {
     this.keyframe = false;
   }
 
+  /** A stream timed by interpolation alone: the H.264 SPS may declare its frame rate (§E.2.1). */
+  private learnFrameRate(): void {
+    if (this.codec !== 'H264') {
+      return;
+    }
+    for (const u of this.units) {
+      const fps = h264.nalType(u[0]) === h264.NalType.SPS ? parseH264Sps(u)?.frameRate : undefined;
+      if (fps !== undefined) {
+        this.timing.declareFrameRate(fps);
+        return;
+      }
+    }
+  }
+
   private beginAccessUnit(sc: number, m: TimestampMark | undefined): void {
     this.synced = true;
     this.auStart = sc;
     this.auBase = 0;
+    this.auClock = this.clock;
     this.timed = m !== undefined;
+    this.beganUntimed ||= !this.timed && !this.timing.ptsSeen;
     if (m !== undefined) {
       [this.pts, this.dts] = this.timing.timed(m);
     }

@@ -1,21 +1,28 @@
 // Audio access units: one per audio PES (docs/gb28181.md §10.6: GB/T 28181 devices send one
 // G.711 or ADTS frame group per PES), units = [the payload], keyframe always true. A PES
 // without a PTS continues from the previous one by its duration (G.711: 8000 samples/s,
-// one byte per sample, so 90000/8000 ticks per byte).
-import type { AccessUnit, AudioCodec } from '../types.js';
+// one byte per sample, so CLOCK_HZ / 8000 ticks per byte). In a program whose video carries no PTS
+// at all, the first such PES starts at the RTP time (or 0 in a file), and the run is put back
+// on the RTP clock when it strays from it (lost PES).
+import { CLOCK_HZ, type AccessUnit, type AudioCodec } from '../types.js';
 import { probeAudioCodec } from './codec-probe.js';
 import type { AssemblerCounters } from './access-unit.js';
 
-const G711_TICKS_PER_BYTE = 90_000 / 8_000;
+const G711_TICKS_PER_BYTE = CLOCK_HZ / 8_000;
+/** Untimed audio further than this from the RTP clock is put back on it. */
+const MAX_CLOCK_DRIFT = CLOCK_HZ / 2;
 /** Emitted payloads are carved from slabs of this size: one allocation per many frames. */
 const SLAB_SIZE = 1 << 16;
 
 export class AudioAssembler {
-  codec: AudioCodec | undefined;
+  /** RTP time (unwrapped, 90 kHz) of the payload being appended; undefined without RTP. */
+  clock: number | undefined;
+  /** The program's video carries no PTS at all: audio without one is timed regardless. */
+  ptsless = false;
+
+  private codec: AudioCodec | undefined;
   /** Codec named by the PSM; the payload can overrule it (Dahua labels ADTS as G.711). */
-  hint: AudioCodec | undefined;
-  /** Set when the PSM names a stream type we do not demux: its PES are skipped. */
-  unsupported = false;
+  private psmCodec: AudioCodec | undefined;
 
   private buf = new Uint8Array(2048);
   private slab = new Uint8Array(0);
@@ -35,6 +42,17 @@ export class AudioAssembler {
 
   get bufferedBytes(): number {
     return this.len;
+  }
+
+  /**
+   * The PSM's codec for the audio stream. A different one than before (a reconfigured device
+   * went from A-law to µ-law) makes the next payload decide the codec again.
+   */
+  set hint(codec: AudioCodec) {
+    if (this.psmCodec !== undefined && codec !== this.psmCodec) {
+      this.codec = undefined;
+    }
+    this.psmCodec = codec;
   }
 
   /** A new PES begins; timestamps are unwrapped, undefined when the PES has none. */
@@ -116,7 +134,7 @@ export class AudioAssembler {
       return;
     }
     if (this.codec === undefined) {
-      this.codec = probeAudioCodec(payload, this.hint);
+      this.codec = probeAudioCodec(payload, this.psmCodec);
     }
     if (this.codec === undefined) {
       return;
@@ -129,6 +147,12 @@ export class AudioAssembler {
     } else if (this.lastPts !== undefined) {
       pts = this.lastPts + this.lastDuration;
       dts = this.lastDts + this.lastDuration;
+      const clock = this.ptsless ? this.clock : undefined;
+      if (clock !== undefined && Math.abs(dts - clock) > MAX_CLOCK_DRIFT) {
+        pts = dts = clock;
+      }
+    } else if (this.ptsless) {
+      pts = dts = this.clock ?? 0;
     } else {
       return; // nothing to time it by
     }

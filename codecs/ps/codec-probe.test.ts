@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex } from '../bytes/hex.js';
-import { looksLikeAdts, probeAudioCodec, probeVideoCodec } from './codec-probe.js';
+import { looksLikeAdts, probeAudioCodec, probeVideoCodec, startsOtherCodec } from './codec-probe.js';
 
 test('video probe: first NAL header bytes of each codec decide on their own', () => {
   // H.264: SPS 67, PPS 68, AUD 09, IDR 65, P slice 41, SEI 06 05 ...
@@ -45,4 +45,27 @@ test('audio probe: ADTS wins over a G.711 label; mu-law silence (FF FF) is not A
   assert.equal(probeAudioCodec(fromHex('ff ff ff ff ff ff ff ff'), 'PCMU'), 'PCMU');
   assert.equal(probeAudioCodec(fromHex('d5 d5 d5 d5'), undefined), undefined);
   assert.ok(!looksLikeAdts(fromHex('ff f1 50 80 02 1f fc')), 'frame length past the payload');
+});
+
+test('startsOtherCodec: the AUD and parameter sets that begin an access unit of the other codec', () => {
+  const h = (codec: 'H264' | 'H265', b0: number, b1: number) => startsOtherCodec(codec, b0, b1);
+  // While decoding H.264: H.265 AUD 46 01, VPS 40 01, SPS 42 01 (none is a valid H.264 header).
+  assert.deepEqual([h('H264', 0x46, 0x01), h('H264', 0x40, 0x01), h('H264', 0x42, 0x01)], [true, true, true]);
+  // ... but not its PPS (44 01) or slices (26 01, 02 01): a change starts at an AUD, VPS or SPS.
+  assert.deepEqual(
+    [h('H264', 0x44, 0x01), h('H264', 0x26, 0x01), h('H264', 0x02, 0x01)],
+    [false, false, false],
+  );
+  // H.264's own AUD, SPS, SEI are not a change.
+  assert.deepEqual(
+    [h('H264', 0x09, 0xf0), h('H264', 0x67, 0x42), h('H264', 0x06, 0x05)],
+    [false, false, false],
+  );
+  // While decoding H.265: H.264 AUD 09 f0 and SPS 67 42 (layer bit set if read as H.265).
+  assert.deepEqual([h('H265', 0x09, 0xf0), h('H265', 0x67, 0x42), h('H265', 0x27, 0x4d)], [true, true, true]);
+  // ... not its PPS or IDR, and not H.265's own parameter sets.
+  assert.deepEqual(
+    [h('H265', 0x68, 0xce), h('H265', 0x65, 0x88), h('H265', 0x40, 0x01)],
+    [false, false, false],
+  );
 });

@@ -2,7 +2,9 @@
 // missing (ffmpeg's PS muxer writes none) or wrong (docs/gb28181.md §10.6 and quirk #20: Kedacom
 // labels H.265 as 0x1B H.264; Dahua labels AAC as 0x90 G.711), so the payload decides.
 import type { AudioCodec, VideoCodec } from '../types.js';
+import * as h264 from '../h264/nal.js';
 import { isPlausibleH264Header } from '../h264/nal.js';
+import * as h265 from '../h265/nal.js';
 import { isPlausibleH265Header } from '../h265/nal.js';
 
 /**
@@ -26,6 +28,22 @@ export function probeVideoCodec(
     return 'H265';
   }
   return h264 && h265 ? hint : undefined;
+}
+
+/**
+ * The header of an AUD, VPS or SPS (while decoding H.264) or of an AUD or SPS (while decoding
+ * H.265) that only the other codec can have (codec-probe.ts): how a new encoder's first
+ * access unit starts, and so how a codec change shows in the payload.
+ */
+export function startsOtherCodec(codec: VideoCodec, b0: number, b1: number): boolean {
+  if (codec === 'H264') {
+    const type = h265.nalType(b0);
+    const starts = type === h265.NalType.AUD || type === h265.NalType.VPS || type === h265.NalType.SPS;
+    return starts && probeVideoCodec(b0, b1, undefined) === 'H265';
+  }
+  const type = h264.nalType(b0);
+  const starts = type === h264.NalType.AUD || type === h264.NalType.SPS;
+  return starts && probeVideoCodec(b0, b1, undefined) === 'H264';
 }
 
 /**

@@ -72,9 +72,6 @@ export function streamTypeOfCodec(codec: VideoCodec | AudioCodec): number {
   }
 }
 
-/** 90 kHz: PTS, DTS and the SCR base all count in this clock (§2.4.3.7, §2.5.3.4). */
-export const CLOCK_HZ = 90_000;
-
 /**
  * Largest PES payload the muxer writes. ireader's libmpeg caps PES at 0xFF80 and leaves
  * 0x7F bytes of headroom ("reserved for hik"); PES_packet_length is 16 bits anyway.

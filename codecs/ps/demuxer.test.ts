@@ -5,6 +5,7 @@ import { fromHex, toHex } from '../bytes/hex.js';
 import { chunk, randomInt, seededRandom } from '../../test/helpers/random.js';
 import { PsDemuxer, type PsDemuxerOptions } from './demuxer.js';
 import { PsMuxer } from './muxer.js';
+import { GAP, type PsInput } from './ps-input.js';
 
 // Three packs in the GB/T 28181 layout (docs/gb28181.md §10.6). Frame 2 spans two PES packets,
 // and the start code of its second slice is split between them.
@@ -63,8 +64,8 @@ const hexed = (aus: readonly AccessUnit[]) =>
 function demux(pieces: Uint8Array[], options?: PsDemuxerOptions): { aus: AccessUnit[]; d: PsDemuxer } {
   const d = new PsDemuxer(options);
   const aus: AccessUnit[] = [];
-  for (const p of pieces) {
-    aus.push(...d.push(p));
+  for (const payload of pieces) {
+    aus.push(...d.push({ payload }));
   }
   aus.push(...d.flush());
   return { aus, d };
@@ -73,8 +74,6 @@ function demux(pieces: Uint8Array[], options?: PsDemuxerOptions): { aus: AccessU
 test('literal stream: access units, AUD removed, frame spread over two PES', () => {
   const { aus, d } = demux([STREAM]);
   assert.deepEqual(hexed(aus), EXPECTED);
-  assert.equal(d.videoCodec, 'H264');
-  assert.equal(d.audioCodec, 'PCMA');
   assert.deepEqual(
     { ...d.stats },
     {
@@ -83,8 +82,6 @@ test('literal stream: access units, AUD removed, frame spread over two PES', () 
       psm: 1,
       pes: 6,
       skippedPes: 0,
-      videoFrames: 3,
-      audioFrames: 2,
       resyncs: 0,
       gaps: 0,
       droppedBytes: 0,
@@ -92,6 +89,11 @@ test('literal stream: access units, AUD removed, frame spread over two PES', () 
       oversize: 0,
       frameEndsConfirmed: 0,
       frameEndsWrong: 0,
+      framesEndedEarly: 0,
+      frameHintFailures: 0,
+      untimedAccessUnits: 0,
+      rtpTimedAccessUnits: 0,
+      codecChanges: 0,
     },
   );
 });
@@ -123,7 +125,10 @@ test('units are views into one buffer per stretch of input, not per-NAL copies',
 });
 
 /** Synthetic H.264 frames muxed by PsMuxer: a bigger stream for split tests. */
-function muxedStream(frames: number, seed: number): { bytes: Uint8Array; aus: AccessUnit[] } {
+function muxedStream(
+  frames: number,
+  seed: number,
+): { bytes: Uint8Array; aus: AccessUnit[]; packs: Uint8Array[] } {
   const rand = seededRandom(seed);
   const body = (n: number) => Uint8Array.from({ length: n }, () => 1 + Math.floor(rand() * 255));
   const m = new PsMuxer({ video: 'H264', audio: 'PCMU', insertAud: true });
@@ -151,7 +156,7 @@ function muxedStream(frames: number, seed: number): { bytes: Uint8Array; aus: Ac
   }
   const bytes = new Uint8Array(packs.reduce((n, p) => n + p.length, 0));
   packs.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
-  return { bytes, aus };
+  return { bytes, aus, packs };
 }
 
 test('muxed stream: identical output when split at every offset', () => {
@@ -208,8 +213,7 @@ test('Kedacom: PSM says H.264 (0x1B) but the payload is H.265: the payload wins'
     00 00 00 01 46 01 50                          // H.265 AUD (as H.264: SEI with nal_ref_idc 2)
     00 00 00 01 28 01 af 80                       // IDR_N_LP (as H.264 it would be a PPS)
   `);
-  const { aus, d } = demux([s]);
-  assert.equal(d.videoCodec, 'H265');
+  const { aus } = demux([s]);
   assert.deepEqual(hexed(aus), [
     { codec: 'H265', pts: 90000, dts: 90000, keyframe: true, units: ['28 01 af 80'] },
   ]);
@@ -222,8 +226,7 @@ test('Dahua: PSM says G.711A (0x90) but the PES carry ADTS: AAC', () => {
     00 00 01 bc 00 0e e0 ff 00 00 00 04 90 c0 00 00 00 00 00 00
     00 00 01 c0 00 12 80 80 05 21 00 05 bf 21 ${adts}
   `);
-  const { aus, d } = demux([s]);
-  assert.equal(d.audioCodec, 'AAC');
+  const { aus } = demux([s]);
   assert.deepEqual(hexed(aus), [{ codec: 'AAC', pts: 90000, dts: 90000, keyframe: true, units: [adts] }]);
 });
 
@@ -271,12 +274,12 @@ test('a PES with a new PTS starting on a start code begins a new access unit eve
   );
 });
 
-test('gap(): the unfinished access unit is dropped and counted; demuxing resumes at the next pack', () => {
+test('a gap: the unfinished access unit is dropped and counted; demuxing resumes at the next pack', () => {
   const d = new PsDemuxer();
   const first = STREAM.subarray(0, 150); // pack 1 and part of pack 2
-  const out = d.push(first);
-  d.gap();
-  out.push(...d.push(STREAM.subarray(150)));
+  const out = d.push({ payload: first });
+  out.push(...d.push(GAP));
+  out.push(...d.push({ payload: STREAM.subarray(150) }));
   out.push(...d.flush());
   // Frame 1 was waiting for the start of frame 2 and frame 2 was cut: both dropped. Pack 3 is whole.
   assert.deepEqual(
@@ -359,11 +362,8 @@ test('emitted access units are never overwritten by later input, gaps and drops 
   const half = bytes.length >> 1;
   for (let i = 0; i < 300; i++) {
     // Every third round loses input mid-stream: the partial access unit's bytes get reused.
-    take(d.push(bytes.subarray(0, half)));
-    if (i % 3 === 0) {
-      d.gap();
-    }
-    take(d.push(bytes.subarray(half)));
+    take(d.push({ payload: bytes.subarray(0, half) }));
+    take(d.push({ payload: bytes.subarray(half), gap: i % 3 === 0 }));
     take(d.flush());
   }
   assert.ok(kept.length > 15_000);
@@ -393,10 +393,11 @@ test('MPEG-1 packs and PES headers (ffmpeg -f mpeg), with a system header', () =
     00 00 01 e0 00 0e ff 40 20 21 00 05 bf 21 00 00 01 26 01 af  // stuffing, STD buffer, PTS 90000
     00 00 01 e0 00 0a 0f 00 00 01 02 01 d0 11 22 33        // '0000 1111': no timestamp; a new first slice
   `);
-  // The second frame has no PTS of its own and no cadence to extrapolate from yet: it keeps 90000.
+  // The second frame has no PTS of its own and no cadence to extrapolate from yet: one 25 fps
+  // frame interval (3600 ticks) after the first.
   assert.deepEqual(hexed(demux([s]).aus), [
     { codec: 'H265', pts: 90000, dts: 90000, keyframe: true, units: ['26 01 af'] },
-    { codec: 'H265', pts: 90000, dts: 90000, keyframe: false, units: ['02 01 d0 11 22 33'] },
+    { codec: 'H265', pts: 93600, dts: 93600, keyframe: false, units: ['02 01 d0 11 22 33'] },
   ]);
 });
 
@@ -441,53 +442,72 @@ const PACK3 = at('00 00 01 ba 44 00 17 6d');
 /** Between the two PES of frame 2: a PES boundary that is not a frame boundary. */
 const FRAME2_PES2 = at('00 00 01 e0 00 07');
 
+/**
+ * STREAM as RTP payloads cut at `cuts`, each with the marker set by `marker`, through a
+ * demuxer whose RTP frame ends start in `frameEnds` mode.
+ */
 function pushWithHints(
   cuts: number[],
-  hint: (d: PsDemuxer) => AccessUnit[],
-): { aus: AccessUnit[]; d: PsDemuxer } {
-  const d = new PsDemuxer();
+  frameEnds: PsDemuxerOptions['frameEnds'],
+  marker: (i: number) => boolean = () => true,
+): { aus: AccessUnit[]; d: PsDemuxer; perPush: AccessUnit[][] } {
+  const d = new PsDemuxer({ frameEnds });
   const aus: AccessUnit[] = [];
+  const perPush: AccessUnit[][] = [];
   let from = 0;
-  for (const cut of [...cuts, STREAM.length]) {
-    aus.push(...d.push(STREAM.subarray(from, cut)));
-    aus.push(...hint(d));
+  [...cuts, STREAM.length].forEach((cut, i) => {
+    const input: PsInput = { payload: STREAM.subarray(from, cut), marker: marker(i) };
+    const out = d.push(input);
+    perPush.push(out);
+    aus.push(...out);
     from = cut;
-  }
+  });
   aus.push(...d.flush());
-  return { aus, d };
+  return { aus, d, perPush };
 }
 
-test('endOfFrame at a clean boundary emits the access unit at once, once', () => {
-  const d = new PsDemuxer();
-  assert.deepEqual(hexed(d.push(STREAM.subarray(0, PACK2))), [EXPECTED[0]]);
-  assert.equal(d.frameEnd, 'clean');
-  assert.deepEqual(hexed(d.endOfFrame()), [EXPECTED[1]]);
-  assert.equal(d.frameEnd, 'none');
-  assert.deepEqual(d.endOfFrame(), []);
-  assert.deepEqual(hexed(d.push(STREAM.subarray(PACK2, PACK3))), [EXPECTED[2]]);
-  assert.deepEqual(hexed(d.endOfFrame()), [EXPECTED[3]]);
-  assert.deepEqual(hexed([...d.push(STREAM.subarray(PACK3)), ...d.flush()]), [EXPECTED[4]]);
-  assert.equal(d.stats.videoFrames, 3);
+test('a trusted RTP marker at a clean boundary emits the access unit with its packet, once', () => {
+  const { perPush, d } = pushWithHints([PACK2, PACK3], 'trusted');
+  assert.deepEqual(hexed(perPush[0]), [EXPECTED[0], EXPECTED[1]]);
+  assert.deepEqual(hexed(perPush[1]), [EXPECTED[2], EXPECTED[3]]);
+  assert.deepEqual(hexed(perPush[2]), [EXPECTED[4]], 'the last one: the marker ends it too');
+  assert.equal(d.stats.framesEndedEarly, 3);
   assert.equal(d.stats.frameEndsConfirmed, 2);
   assert.equal(d.stats.frameEndsWrong, 0);
+  assert.equal(d.frameHints, 'trusted');
 });
 
-test('endOfFrame inside a video PES or its header does nothing', () => {
+test('while learning, the marker is only checked: frames leave when the next one begins', () => {
+  const { perPush, d } = pushWithHints([PACK2, PACK3], 'learning');
+  assert.deepEqual(hexed(perPush[0]), [EXPECTED[0]]);
+  assert.deepEqual(hexed(perPush[1]), [EXPECTED[1], EXPECTED[2]]);
+  assert.equal(d.stats.framesEndedEarly, 0);
+  assert.equal(d.stats.frameEndsConfirmed, 2);
+});
+
+test('a new RTP timestamp ends the frame of the packet before it, like a marker', () => {
+  const d = new PsDemuxer({ frameEnds: 'trusted' });
+  assert.deepEqual(hexed(d.push({ payload: STREAM.subarray(0, PACK2), timestamp: 1000 })), [EXPECTED[0]]);
+  assert.deepEqual(hexed(d.push({ payload: STREAM.subarray(PACK2, PACK2), timestamp: 1000 })), []);
+  const next = d.push({ payload: STREAM.subarray(PACK2, PACK3), timestamp: 4600 });
+  assert.deepEqual(hexed(next), [EXPECTED[1], EXPECTED[2]], 'frame 1 left before frame 2 was read');
+  assert.equal(d.stats.framesEndedEarly, 1);
+});
+
+test('a marker inside a video PES or its header does nothing but count against the hints', () => {
   const midPayload = FRAME2_PES2 - 1; // one byte before frame 2's first PES ends, after a slice
   const midHeader = PACK2 + 14 + 5; // `00 00 01 e0 00` of frame 2's first PES
   for (const cut of [midPayload, midHeader]) {
-    const d = new PsDemuxer();
-    const aus = d.push(STREAM.subarray(0, cut));
-    assert.equal(d.frameEnd, 'partial');
-    assert.deepEqual(d.endOfFrame(), []);
-    aus.push(...d.push(STREAM.subarray(cut)), ...d.flush());
+    const { aus, d } = pushWithHints([cut], 'trusted', (i) => i === 0);
     assert.deepEqual(hexed(aus), EXPECTED);
     assert.equal(d.stats.frameEndsWrong + d.stats.frameEndsConfirmed, 0);
+    assert.equal(d.frameHints, 'off', 'a marker inside a PES ends the trust');
+    assert.equal(d.stats.frameHintFailures, 1);
   }
 });
 
-test('a frame end claimed between two PES of one frame: the rest is dropped, nothing twice, the next frame intact', () => {
-  const { aus, d } = pushWithHints([FRAME2_PES2], (x) => x.endOfFrame());
+test('a trusted frame end between two PES of one frame: the rest is dropped, nothing twice, the next frame intact', () => {
+  const { aus, d } = pushWithHints([FRAME2_PES2], 'trusted', (i) => i === 0);
   const video = hexed(aus).filter((a) => a.codec === 'H264');
   assert.deepEqual(video, [
     EXPECTED[1],
@@ -495,15 +515,12 @@ test('a frame end claimed between two PES of one frame: the rest is dropped, not
     EXPECTED[4],
   ]);
   assert.equal(d.stats.frameEndsWrong, 1);
-  assert.equal(d.stats.videoFrames, 3);
+  assert.equal(d.frameHints, 'off');
 });
 
-test('expectEndOfFrame only checks the claim: the output is unchanged', () => {
+test('learning hints only check the claim: the output is unchanged', () => {
   for (const cuts of [[PACK2, PACK3], [FRAME2_PES2]]) {
-    const { aus, d } = pushWithHints(cuts, (x) => {
-      x.expectEndOfFrame();
-      return [];
-    });
+    const { aus, d } = pushWithHints(cuts, 'learning', (i) => i < cuts.length);
     assert.deepEqual(hexed(aus), EXPECTED);
     assert.deepEqual(
       [d.stats.frameEndsConfirmed, d.stats.frameEndsWrong],
@@ -512,9 +529,24 @@ test('expectEndOfFrame only checks the claim: the output is unchanged', () => {
   }
 });
 
-test('endOfFrame after every byte never throws, never emits a NAL unit twice', () => {
+test('frame ends are trusted after 25 agreeing frames, and frames then leave on their marker', () => {
+  const { packs, bytes } = muxedStream(60, 5);
+  const d = new PsDemuxer();
+  const aus: AccessUnit[] = [];
+  // One RTP payload per pack; a frame's video and audio packs share its timestamp and the
+  // marker is on its last packet (2022 §4.3.6): a device whose frame ends are right.
+  packs.forEach((payload, i) => {
+    aus.push(...d.push({ payload, timestamp: 3600 * (i >> 1), marker: i % 2 === 1 }));
+  });
+  aus.push(...d.flush());
+  assert.equal(d.frameHints, 'trusted');
+  assert.equal(d.stats.framesEndedEarly, 60 - 25, 'the 25 that taught it, then one per marker');
+  assert.deepEqual(hexed(aus), hexed(demux([bytes]).aus), 'the same access units, only sooner');
+});
+
+test('a frame end after every byte never throws, never emits a NAL unit twice', () => {
   for (let i = 1; i < STREAM.length; i++) {
-    const { aus } = pushWithHints([i], (x) => x.endOfFrame());
+    const { aus } = pushWithHints([i], 'trusted');
     const units = aus.filter((a) => a.codec === 'H264').flatMap((a) => a.units.map((u) => toHex(u)));
     assert.equal(new Set(units).size, units.length, `cut at ${i}`);
     assert.deepEqual(hexed(aus).at(-1), EXPECTED[4], `cut at ${i}`);

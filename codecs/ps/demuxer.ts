@@ -1,16 +1,25 @@
-// MPEG-2 Program Stream demuxer (ISO/IEC 13818-1 §2.5) for GB/T 28181 media: bytes in, in
-// chunks of any size, access units out. Headers are followed by their length fields
-// (pack stuffing, system header, PSM, PES_packet_length), so payload bytes are never
-// scanned here; the video assembler finds the NAL units. On anything that is not a valid
-// header it drops the unfinished access unit, counts it, and resyncs at the next
-// `00 00 01 BA`. It never throws on input bytes.
+// MPEG-2 Program Stream demuxer (ISO/IEC 13818-1 §2.5) for GB/T 28181 media: program
+// stream in, in pieces of any size (PsInput: an RTP payload with its marker and timestamp, or
+// a chunk of a file), access units out. Headers are followed by their length fields (pack
+// stuffing, system header, PSM, PES_packet_length), so payload bytes are never scanned here;
+// the video assembler finds the NAL units. On anything that is not a valid header it drops
+// the unfinished access unit, counts it, and resyncs at the next `00 00 01 BA`. It never
+// throws on input bytes.
+//
+// RTP frame ends (marker, new timestamp; 2022 §4.3.6) are checked against the access units
+// the NAL units delimit, and once the stream has shown them to agree (frame-boundary.ts) a
+// frame leaves on its marker instead of when the next one begins: one frame interval less
+// latency for every viewer.
 import type { Processor } from '../processor.js';
-import type { AccessUnit, AudioCodec, VideoCodec } from '../types.js';
+import type { AccessUnit } from '../types.js';
+import { TimestampUnwrapper as RtpTimestampUnwrapper } from '../rtp/sequence.js';
 import { AccessUnitAssembler, type FrameEnd } from './access-unit.js';
 import { AudioAssembler } from './audio-unit.js';
 import { StartCode, isAudioStreamId, isVideoStreamId } from './constants.js';
+import { FrameBoundaryLearner, type FrameBoundaryMode } from './frame-boundary.js';
 import { packHeaderLength } from './pack-header.js';
 import { readPesHeader, type PesHeader } from './pes.js';
+import type { PsInput } from './ps-input.js';
 import { readPsm } from './psm.js';
 import { Route, StreamSelect } from './stream-select.js';
 import { findPackHeader, findSystemStartCode, startCodePrefixAtEnd } from './sync.js';
@@ -21,6 +30,12 @@ export interface PsDemuxerOptions {
   maxAccessUnitBytes?: number;
   /** Largest incomplete header held between pushes. Default 16 MiB. */
   maxPendingBytes?: number;
+  /**
+   * How RTP frame ends are taken at first: 'learning' (default) checks them and trusts them
+   * after 25 agreeing frames; 'trusted' acts on them from the start (a wrong one ends the
+   * trust); 'off' ignores them.
+   */
+  frameEnds?: FrameBoundaryMode;
 }
 
 export type PsDemuxerStats = {
@@ -30,8 +45,6 @@ export type PsDemuxerStats = {
   /** Audio and video PES packets read (others are in skippedPes). */
   pes: number;
   skippedPes: number;
-  videoFrames: number;
-  audioFrames: number;
   /** Times the stream was not where a header had to be and a pack header was searched for. */
   resyncs: number;
   gaps: number;
@@ -42,6 +55,16 @@ export type PsDemuxerStats = {
   frameEndsConfirmed: number;
   /** Hints refuted: the bytes after them continued the access unit. */
   frameEndsWrong: number;
+  /** Video access units emitted on an RTP frame end instead of when the next one began. */
+  framesEndedEarly: number;
+  /** Times trusted RTP frame ends disagreed with the NAL units and were given up. */
+  frameHintFailures: number;
+  /** Video access units that began in a PES without a PTS: timed from neighbours, RTP or frame rate. */
+  untimedAccessUnits: number;
+  /** Of those, the ones timed from the RTP timestamp (streams that carry no PTS at all). */
+  rtpTimedAccessUnits: number;
+  /** H.264 ⇄ H.265 switches in the payload (a reconfigured device, another sender). */
+  codecChanges: number;
 };
 
 /** What the bytes at the read position are. */
@@ -58,15 +81,13 @@ const MIN_TAKE = 256;
 /** Searching states take big slices: they only hold back a possible start-code prefix. */
 const SCAN_TAKE = 1 << 16;
 
-export class PsDemuxer implements Processor<Uint8Array, AccessUnit> {
+export class PsDemuxer implements Processor<PsInput, AccessUnit> {
   private readonly counters: PsDemuxerStats = {
     packs: 0,
     systemHeaders: 0,
     psm: 0,
     pes: 0,
     skippedPes: 0,
-    videoFrames: 0,
-    audioFrames: 0,
     resyncs: 0,
     gaps: 0,
     droppedBytes: 0,
@@ -74,11 +95,22 @@ export class PsDemuxer implements Processor<Uint8Array, AccessUnit> {
     oversize: 0,
     frameEndsConfirmed: 0,
     frameEndsWrong: 0,
+    framesEndedEarly: 0,
+    frameHintFailures: 0,
+    untimedAccessUnits: 0,
+    rtpTimedAccessUnits: 0,
+    codecChanges: 0,
   };
   private readonly maxPendingBytes: number;
   private readonly video: AccessUnitAssembler;
   private readonly audio: AudioAssembler;
   private readonly clock = new TimestampUnwrapper();
+  private readonly rtpClock = new RtpTimestampUnwrapper();
+  private readonly hints: FrameBoundaryLearner;
+  /** RTP timestamp of the last payload (raw), undefined after a gap or without RTP. */
+  private lastTimestamp: number | undefined;
+  /** Video access units emitted, for the frame-end learner (the hub counts frames for everyone else). */
+  private videoOut = 0;
 
   private readonly streams = new StreamSelect();
   private state = HEADER;
@@ -94,18 +126,16 @@ export class PsDemuxer implements Processor<Uint8Array, AccessUnit> {
     this.maxPendingBytes = options.maxPendingBytes ?? 16 << 20;
     this.video = new AccessUnitAssembler(maxAu, this.counters);
     this.audio = new AudioAssembler(maxAu, this.counters);
+    this.hints = new FrameBoundaryLearner(options.frameEnds);
   }
 
   get stats(): Readonly<PsDemuxerStats> {
     return this.counters;
   }
 
-  get videoCodec(): VideoCodec | undefined {
-    return this.video.codec;
-  }
-
-  get audioCodec(): AudioCodec | undefined {
-    return this.audio.codec;
+  /** RTP frame ends: 'learning', 'trusted' (frames leave on them) or 'off'. */
+  get frameHints(): FrameBoundaryMode {
+    return this.hints.mode;
   }
 
   /** Bytes held inside: unfinished header, access unit and audio PES (for cap checks). */
@@ -113,8 +143,33 @@ export class PsDemuxer implements Processor<Uint8Array, AccessUnit> {
     return this.pendingLen + this.video.bufferedBytes + this.audio.bufferedBytes;
   }
 
-  push(chunk: Uint8Array): AccessUnit[] {
+  push(input: PsInput): AccessUnit[] {
     const out: AccessUnit[] = [];
+    if (input.gap) {
+      this.gap();
+    }
+    const ts = input.timestamp;
+    if (ts !== undefined && ts !== this.lastTimestamp) {
+      if (this.lastTimestamp !== undefined) {
+        this.frameBoundary(out); // a new timestamp: the payload before ended a frame
+      }
+      this.lastTimestamp = ts;
+      const clock = this.rtpClock.unwrap(ts);
+      this.video.clock = clock;
+      this.audio.clock = clock;
+    }
+    if (input.payload.length > 0) {
+      this.bytes(input.payload, out);
+      this.learn();
+    }
+    if (input.marker) {
+      this.frameBoundary(out); // usually this frame's last packet
+    }
+    return out;
+  }
+
+  private bytes(chunk: Uint8Array, out: AccessUnit[]): void {
+    const first = out.length;
     let pos = 0;
     const len = chunk.length;
     // Complete a header split across chunks by feeding the held bytes plus a slice of this one.
@@ -136,8 +191,7 @@ export class PsDemuxer implements Processor<Uint8Array, AccessUnit> {
         this.hold(chunk, used, len);
       }
     }
-    this.count(out);
-    return out;
+    this.count(out, first);
   }
 
   flush(): AccessUnit[] {
@@ -164,7 +218,7 @@ export class PsDemuxer implements Processor<Uint8Array, AccessUnit> {
    * PES or header is unfinished and the unit has a VCL NAL unit; 'none' when no video unit is
    * pending; else 'partial'.
    */
-  get frameEnd(): FrameEnd {
+  private frameEnd(): FrameEnd {
     const videoOpen =
       this.pendingLen > 0 || ((this.state === PAYLOAD || this.state === UNBOUNDED) && this.target === VIDEO);
     const v = this.video.frameEnd;
@@ -172,43 +226,51 @@ export class PsDemuxer implements Processor<Uint8Array, AccessUnit> {
   }
 
   /**
-   * The caller knows the pending video access unit is complete (in GB28181 the RTP marker or
-   * a timestamp change, 2022 §4.3.6): it is emitted now instead of when the next one begins.
-   * Does nothing unless `frameEnd` is 'clean'. If what follows continues that unit after all,
-   * it is dropped up to the next unit start and counted in `frameEndsWrong`.
+   * An RTP frame end (marker or new timestamp). Once trusted, the pending video access unit is
+   * emitted now instead of when the next one begins; while learning the claim is only checked
+   * against the next access unit start. A claim inside a video PES or header counts against it;
+   * one the next bytes refute makes the rest of that unit be dropped (counted in frameEndsWrong).
    */
-  endOfFrame(): AccessUnit[] {
-    const out: AccessUnit[] = [];
-    if (this.frameEnd === 'clean') {
-      this.video.hintFrameEnd(out, true);
-      this.count(out);
+  private frameBoundary(out: AccessUnit[]): void {
+    const state = this.frameEnd();
+    if (state === 'partial') {
+      this.hints.partial();
+    } else if (state === 'clean') {
+      if (this.hints.mode === 'trusted') {
+        const before = out.length;
+        this.video.hintFrameEnd(out, true);
+        this.count(out, before);
+        this.counters.framesEndedEarly += out.length - before;
+      } else if (this.hints.mode === 'learning') {
+        this.video.hintFrameEnd([], false);
+      }
     }
-    return out;
+    this.learn();
   }
 
-  /** Like endOfFrame, but only checks the claim against the next access unit start (stats). */
-  expectEndOfFrame(): void {
-    if (this.frameEnd === 'clean') {
-      this.video.hintFrameEnd([], false);
-    }
+  private learn(): void {
+    const c = this.counters;
+    this.hints.update(this.videoOut, c.frameEndsConfirmed, c.frameEndsWrong);
+    c.frameHintFailures = this.hints.failures;
   }
 
   /** Lost input (RTP sequence gap): drop the unfinished access unit and resync at a pack. */
-  gap(): void {
+  private gap(): void {
     this.counters.gaps++;
     this.counters.droppedBytes += this.pendingLen;
     this.pendingLen = 0;
     this.dropPartial();
     this.state = RESYNC;
     this.target = NONE;
+    this.lastTimestamp = undefined;
   }
 
-  private count(out: AccessUnit[]): void {
-    for (const au of out) {
-      if (au.codec === 'H264' || au.codec === 'H265') {
-        this.counters.videoFrames++;
-      } else {
-        this.counters.audioFrames++;
+  /** Counts the video access units in out[from..] (for the frame-end learner). */
+  private count(out: AccessUnit[], from = 0): void {
+    for (let i = from; i < out.length; i++) {
+      const codec = out[i].codec;
+      if (codec === 'H264' || codec === 'H265') {
+        this.videoOut++;
       }
     }
   }
@@ -372,10 +434,12 @@ export class PsDemuxer implements Processor<Uint8Array, AccessUnit> {
         this.video.append(b, start, stop, out); // the whole payload is here
         return stop;
       }
-    } else if (stop >= 0 && stop <= end) {
-      this.audio.whole(t && t[0], t ? t[1] : 0, b, start, stop, out);
-      return stop;
     } else {
+      this.audio.ptsless = this.video.untimedStream; // its audio carries no PTS either
+      if (stop >= 0 && stop <= end) {
+        this.audio.whole(t && t[0], t ? t[1] : 0, b, start, stop, out);
+        return stop;
+      }
       this.audio.begin(t && t[0], t ? t[1] : 0);
     }
     if (stop < 0) {

@@ -67,7 +67,7 @@ function demuxAll(bytes: Uint8Array[]): { aus: AccessUnit[]; d: PsDemuxer } {
   const d = new PsDemuxer();
   const aus: AccessUnit[] = [];
   for (const b of bytes) {
-    aus.push(...d.push(b));
+    aus.push(...d.push({ payload: b }));
   }
   aus.push(...d.flush());
   return { aus, d };

@@ -2,8 +2,8 @@
 // laid out as GB/T 28181 devices do (docs/gb28181.md §10.6, ireader's libmpeg style): an MPEG-2
 // pack header with SCR = DTS - 3600, a system header and PSM before keyframes, then the
 // PES packets, each carrying at most 0xFF80 payload bytes, the first with PTS (and DTS
-// when it differs). The first pack, and the first one of a stream not yet mapped, also get
-// a PSM.
+// when it differs). The first pack, and the first one of a stream not yet mapped or whose
+// codec changed (a reconfigured device), also get a PSM.
 import type { AccessUnit, AudioCodec, VideoCodec } from '../types.js';
 import { MAX_PES_PAYLOAD, streamTypeOfCodec } from './constants.js';
 import { writePackHeader } from './pack-header.js';
@@ -13,9 +13,9 @@ import { writeSystemHeader } from './system-header.js';
 import { joinBytes } from '../bytes/concat.js';
 
 export interface PsMuxerOptions {
-  /** Video codec declared in the PSM; default: that of the first video access unit. */
+  /** Video codec declared in the PSM, whatever the access units are; default: theirs. */
   video?: VideoCodec;
-  /** Audio codec declared in the PSM; default: that of the first audio access unit. */
+  /** Audio codec declared in the PSM, whatever the access units are; default: theirs. */
   audio?: AudioCodec;
   /** System header and PSM in every pack, as some vendors send; default false (keyframes only). */
   psmOnEveryPack?: boolean;
@@ -28,6 +28,11 @@ export interface PsMuxerOptions {
   /** Elementary stream ids; default 0xE0 and 0xC0. */
   videoStreamId?: number;
   audioStreamId?: number;
+  /**
+   * Write no PTS/DTS in any PES, as some encoders do (a field bug the demuxer handles: it
+   * times such streams from the RTP timestamp). Default false.
+   */
+  omitTimestamps?: boolean;
 }
 
 /** SCR leads the DTS by 40 ms (3600 ticks at 90 kHz), as ireader's muxer writes it. */
@@ -55,12 +60,14 @@ export class PsMuxer {
   /** One pack holding the whole access unit. */
   mux(au: AccessUnit): Uint8Array {
     const isVideo = au.codec === 'H264' || au.codec === 'H265';
-    // A stream not yet in the PSM gets one now: without it a demuxer cannot tell A-law from µ-law.
-    const newStream = isVideo ? this.video === undefined : this.audio === undefined;
+    // A stream not yet in the PSM (or now in another codec) gets one at once: without it a
+    // demuxer cannot tell A-law from µ-law.
+    const declared = isVideo ? this.opts.video : this.opts.audio;
+    const newStream = (isVideo ? this.video : this.audio) !== (declared ?? au.codec);
     if (isVideo) {
-      this.video ??= au.codec;
+      this.video = this.opts.video ?? au.codec;
     } else {
-      this.audio ??= au.codec;
+      this.audio = this.opts.audio ?? au.codec;
     }
     const parts: Uint8Array[] = [
       writePackHeader(au.dts - SCR_LEAD, this.opts.muxRate ?? 6106, this.opts.packStuffing ?? 0),
@@ -74,7 +81,9 @@ export class PsMuxer {
     for (let at = 0; at < payload.length || at === 0; at += MAX_PES_PAYLOAD) {
       const piece = payload.subarray(at, at + MAX_PES_PAYLOAD);
       parts.push(
-        at === 0 ? writePesHeader(id, piece.length, au.pts, au.dts) : writePesHeader(id, piece.length),
+        at === 0 && !this.opts.omitTimestamps
+          ? writePesHeader(id, piece.length, au.pts, au.dts)
+          : writePesHeader(id, piece.length),
         piece,
       );
     }

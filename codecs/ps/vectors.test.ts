@@ -50,6 +50,7 @@ function run(pieces: Iterable<Uint8Array>): { summary: Summary; digest: string }
         }
       }
       if (au.codec === 'H264' || au.codec === 'H265') {
+        s.video ??= au.codec;
         s.videoFrames++;
         if (!au.keyframe) {
           continue;
@@ -61,18 +62,17 @@ function run(pieces: Iterable<Uint8Array>): { summary: Summary; digest: string }
           s.height = desc?.height ?? null;
         }
       } else {
+        s.audio ??= au.codec;
         for (const u of au.units) {
           s.audioBytes += u.length;
         }
       }
     }
   };
-  for (const p of pieces) {
-    take(d.push(p));
+  for (const payload of pieces) {
+    take(d.push({ payload }));
   }
   take(d.flush());
-  s.video = d.videoCodec ?? null;
-  s.audio = d.audioCodec ?? null;
   assert.equal(d.stats.resyncs, 0);
   assert.equal(d.stats.droppedBytes, 0);
   return { summary: s, digest: (hash >>> 0).toString(16) };

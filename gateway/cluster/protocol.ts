@@ -1,8 +1,8 @@
 // What nodes say to each other through Redis: the node status in heartbeats, the stream
 // directory entry, and the typed commands and events of the bus (node-bus.ts). Everything here
 // is plain JSON; Dates travel as ISO strings.
-import type { IngestEvent, MediaTransport } from '../ingest/ingest-session.js';
-import type { RemoteStreamView } from '../media-plane/media-node-client.js';
+import type { MediaTransport } from '../ingest/ingest-session.js';
+import type { PlayMediaEvent, RemoteStreamView } from '../media-plane/media-node-client.js';
 
 export type NodeRole = 'signaling' | 'media';
 
@@ -71,7 +71,7 @@ export interface MediaCommands {
 
 /** Events a media node sends to the signaling node that opened the ingest. */
 export interface MediaEvents {
-  'ingest.event': { ingestId: string; event: IngestEvent };
+  'ingest.event': { ingestId: string; event: PlayMediaEvent };
   'ingest.closed': { ingestId: string; cause: string };
   'ingest.keyframe': { ingestId: string };
 }
@@ -96,8 +96,8 @@ export const API_METHODS = [
 ] as const;
 export type ApiMethod = (typeof API_METHODS)[number];
 
-/** Dates inside IngestEvents arrive as strings; the diagnosis does not read them, but keep the type honest. */
-export function reviveIngestEvent(e: IngestEvent): IngestEvent {
+/** Dates inside the events arrive as strings; the diagnosis does not read them, but keep the type honest. */
+export function reviveIngestEvent(e: PlayMediaEvent): PlayMediaEvent {
   if ('at' in e && typeof e.at === 'string') {
     return { ...e, at: new Date(e.at) };
   }

@@ -1,17 +1,25 @@
 // Derives what Stream.info reports about the media itself (codecs, size, frame rate, bitrate,
-// B-frames) from the access units flowing through the hub. Timing comes from AU timestamps
-// (90 kHz), never from arrival time, so bursts and jitter do not distort fps or bitrate.
-import { isVideoCodec, type AccessUnit, type AudioCodec, type VideoCodec } from '../../codecs/types.js';
+// frame counts, B-frames) from the access units flowing through the hub: the one place these
+// are decided (the ingest, the outputs and the diagnosis read them here). Timing comes from AU
+// timestamps (90 kHz), never from arrival time, so bursts and jitter do not distort fps or
+// bitrate. A video codec change (a reconfigured device, another sender) starts the picture
+// facts afresh: size, frame rate and B-frames belong to the new encoder.
+import {
+  CLOCK_HZ,
+  isVideoCodec,
+  type AccessUnit,
+  type AudioCodec,
+  type VideoCodec,
+} from '../../codecs/types.js';
 import { describeH264 } from '../../codecs/h264/describe.js';
 import { describeH265 } from '../../codecs/h265/describe.js';
 
-const CLOCK = 90_000;
 /** Frame-rate estimate: mean of the last N video DTS steps. */
 const FPS_WINDOW = 32;
 /** Bitrate estimate: bytes over at least this much media time. */
-const BITRATE_WINDOW_TICKS = 2 * CLOCK;
+const BITRATE_WINDOW_TICKS = 2 * CLOCK_HZ;
 /** A backwards PTS step larger than this is a discontinuity, not frame reordering. */
-const MAX_REORDER_TICKS = 10 * CLOCK;
+const MAX_REORDER_TICKS = 10 * CLOCK_HZ;
 
 export interface MediaInfo {
   videoCodec?: VideoCodec;
@@ -28,10 +36,12 @@ export interface MediaInfo {
   audioFrames: number;
   /** Set once a video PTS goes backwards in decode order (B-frames; WebRTC cannot carry them). */
   hasBFrames: boolean;
+  /** Times the video or audio codec changed after it was first known. */
+  codecChanges: number;
 }
 
 export class MediaInfoTracker {
-  readonly info: MediaInfo = { frames: 0, keyframes: 0, audioFrames: 0, hasBFrames: false };
+  readonly info: MediaInfo = { frames: 0, keyframes: 0, audioFrames: 0, hasBFrames: false, codecChanges: 0 };
   private lastVideoPts: number | undefined;
   private lastVideoDts: number | undefined;
   private readonly dtsSteps: number[] = [];
@@ -39,28 +49,42 @@ export class MediaInfoTracker {
   private windowStart: number | undefined;
   private windowBytes = 0;
 
-  /** Returns true the first time a codec becomes known or changes. */
-  observe(au: AccessUnit): boolean {
-    let codecChanged = false;
+  /** Takes one access unit into account; callers compare `info` before and after for changes. */
+  observe(au: AccessUnit): void {
     let bytes = 0;
     for (const unit of au.units) {
       bytes += unit.length;
     }
     this.countBitrate(au.dts, bytes);
+    const info = this.info;
     if (isVideoCodec(au.codec)) {
-      if (this.info.videoCodec !== au.codec) {
-        this.info.videoCodec = au.codec;
-        codecChanged = true;
+      if (info.videoCodec !== au.codec) {
+        if (info.videoCodec !== undefined) {
+          info.codecChanges++;
+          this.newEncoder();
+        }
+        info.videoCodec = au.codec;
       }
       this.observeVideo(au, au.codec);
     } else {
-      if (this.info.audioCodec !== au.codec) {
-        this.info.audioCodec = au.codec;
-        codecChanged = true;
+      if (info.audioCodec !== au.codec) {
+        if (info.audioCodec !== undefined) {
+          info.codecChanges++;
+        }
+        info.audioCodec = au.codec;
       }
-      this.info.audioFrames++;
+      info.audioFrames++;
     }
-    return codecChanged;
+  }
+
+  /** What described the old encoder's pictures does not describe the new one's. */
+  private newEncoder(): void {
+    const info = this.info;
+    info.codecString = info.width = info.height = info.fps = undefined;
+    info.hasBFrames = false;
+    this.lastVideoPts = this.lastVideoDts = undefined;
+    this.dtsSteps.length = 0;
+    this.stepIndex = 0;
   }
 
   private observeVideo(au: AccessUnit, codec: VideoCodec): void {
@@ -81,7 +105,7 @@ export class MediaInfoTracker {
         info.hasBFrames = true;
       }
       const step = au.dts - this.lastVideoDts;
-      if (step > 0 && step < CLOCK) {
+      if (step > 0 && step < CLOCK_HZ) {
         this.addStep(step);
       }
     }
@@ -99,7 +123,7 @@ export class MediaInfoTracker {
     for (const s of this.dtsSteps) {
       sum += s;
     }
-    this.info.fps = Math.round((CLOCK * this.dtsSteps.length * 100) / sum) / 100;
+    this.info.fps = Math.round((CLOCK_HZ * this.dtsSteps.length * 100) / sum) / 100;
   }
 
   private countBitrate(dts: number, bytes: number): void {
@@ -111,7 +135,7 @@ export class MediaInfoTracker {
     this.windowBytes += bytes;
     const span = dts - this.windowStart;
     if (span >= BITRATE_WINDOW_TICKS) {
-      this.info.bitrateKbps = Math.round((this.windowBytes * 8 * CLOCK) / span / 1000);
+      this.info.bitrateKbps = Math.round((this.windowBytes * 8 * CLOCK_HZ) / span / 1000);
       this.windowStart = dts;
       this.windowBytes = 0;
     }

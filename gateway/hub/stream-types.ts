@@ -1,6 +1,7 @@
 // The stream hub's public shapes: what drives a stream (StreamSource), how it is configured,
 // and what it reports (StreamInfo) to the API, metrics and WebRTC/HLS outputs.
 import type { AccessUnit } from '../../codecs/types.js';
+import type { StreamMediaListener } from './media-events.js';
 import type { MediaInfo } from './media-info.js';
 
 /** What a source writes into: the stream hub's input side (Stream implements it). */
@@ -8,6 +9,12 @@ export interface StreamInput {
   readonly id: string;
   /** One access unit, in decode order; fanned out synchronously. */
   publish(au: AccessUnit): void;
+  /**
+   * The hub's reports on the media (codec found or changed, first keyframe, B-frames, sinks
+   * that left with a reason): how the source's owner learns what its media turned out to be.
+   * Returns the function that stops listening.
+   */
+  onMedia(listener: StreamMediaListener): () => void;
 }
 
 /** What drives a stream: the GB28181 session layer (INVITE/BYE), or a fake in tests. */

@@ -1,10 +1,15 @@
-import { test } from 'node:test';
+import { afterEach, beforeEach, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessUnit } from '../../codecs/types.js';
+import type { StreamMediaEvent } from './media-events.js';
 import type { CloseReason, Sink } from './sink.js';
 import { Stream, type StreamSource } from './stream.js';
 import { StreamRegistry } from './stream-registry.js';
+
+// Time in these tests is the mock clock (setTimeout and Date): idle, no-media and keyframe
+// intervals are stepped with mock.timers.tick, never waited for.
+beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'] }));
+afterEach(() => mock.timers.reset());
 
 const hex = (s: string) =>
   Uint8Array.from(
@@ -23,6 +28,14 @@ function video(n: number, keyframe = false, pts = n * FRAME): AccessUnit {
   slice[0] = keyframe ? 0x65 : 0x41;
   slice[1] = n & 0xff;
   return { codec: 'H264', dts: n * FRAME, pts, keyframe, units: keyframe ? [SPS, PPS, slice] : [slice] };
+}
+
+// H.265 keyframe: VPS, SPS, PPS and an IDR_W_RADL slice (headers only; the hub reads types).
+function hevc(n: number, keyframe = false): AccessUnit {
+  const slice = new Uint8Array(100);
+  slice.set(keyframe ? [0x26, 0x01, 0xaf] : [0x02, 0x01, 0xd0]);
+  const units = keyframe ? [hex('40 01 0c 01'), hex('42 01 01 01'), hex('44 01 c1 72'), slice] : [slice];
+  return { codec: 'H265', dts: n * FRAME, pts: n * FRAME, keyframe, units };
 }
 
 function audio(n: number): AccessUnit {
@@ -62,12 +75,11 @@ class FakeSource implements StreamSource {
   stops: string[] = [];
   keyframeRequests = 0;
   failWith: Error | undefined;
-  startDelayMs = 0;
+  /** Set: start() resolves only when the test calls it (an INVITE in flight). */
+  hold: Promise<void> | undefined;
   async start(): Promise<void> {
     this.starts++;
-    if (this.startDelayMs) {
-      await sleep(this.startDelayMs);
-    }
+    await this.hold;
     if (this.failWith) {
       throw this.failWith;
     }
@@ -87,7 +99,16 @@ function makeStream(extra: Partial<ConstructorParameters<typeof Stream>[0]> = {}
 }
 
 const ids = (aus: AccessUnit[]) =>
-  aus.map((au) => `${au.codec === 'H264' ? (au.keyframe ? 'K' : 'P') : 'A'}${Math.floor(au.dts / FRAME)}`);
+  aus.map(
+    (au) =>
+      `${au.codec === 'PCMA' ? 'A' : au.keyframe ? 'K' : 'P'}${au.codec === 'H265' ? "'" : ''}${Math.floor(au.dts / FRAME)}`,
+  );
+
+function listen(stream: Stream): StreamMediaEvent[] {
+  const events: StreamMediaEvent[] = [];
+  stream.onMedia((e) => events.push(e));
+  return events;
+}
 
 test('a second viewer gets the cached GOP at once, starting with the keyframe', () => {
   const { stream } = makeStream();
@@ -125,24 +146,29 @@ test('a viewer joining with no cached keyframe waits for one and asks the source
 
 test('the first viewer starts the source once; the last one leaving stops it after the grace period', async () => {
   const { stream, source } = makeStream({ idleStopMs: 80 });
-  source.startDelayMs = 20;
+  let invited!: () => void;
+  source.hold = new Promise((resolve) => (invited = resolve));
   const a = new FakeSink('a');
   const b = new FakeSink('b');
   const offA = stream.subscribe(a);
   const offB = stream.subscribe(b);
-  await Promise.all([stream.start(), stream.start()]);
+  const both = Promise.all([stream.start(), stream.start()]);
+  invited();
+  await both;
   assert.equal(source.starts, 1);
   assert.equal(stream.info.viewers, 2);
   offA();
   offA();
   assert.equal(stream.info.viewers, 1);
   offB();
-  await sleep(40);
+  mock.timers.tick(40);
   const c = stream.subscribe(new FakeSink('c')); // back within the grace period
-  await sleep(120);
+  mock.timers.tick(120);
   assert.equal(stream.info.state === 'closed', false, 'a returning viewer cancels the idle stop');
   c();
-  await sleep(120);
+  mock.timers.tick(79);
+  assert.equal(stream.closed, false, 'the grace period is 80 ms');
+  mock.timers.tick(1);
   assert.equal(stream.info.state, 'closed');
   assert.equal(stream.info.closeCause, 'idle');
   assert.deepEqual(source.stops, ['idle']);
@@ -155,11 +181,11 @@ test('non-viewer sinks do not hold the stream; touch() restarts the idle timer',
   await stream.start();
   assert.equal(stream.info.viewers, 0);
   for (let i = 0; i < 4; i++) {
-    await sleep(40);
+    mock.timers.tick(40);
     stream.touch();
   }
   assert.equal(stream.info.state, 'starting');
-  await sleep(150);
+  mock.timers.tick(80);
   assert.equal(stream.info.closeCause, 'idle');
   assert.equal(hls.closedWith, 'stream-closed');
   assert.deepEqual(source.stops, ['idle']);
@@ -213,7 +239,9 @@ test('no media after start closes the stream with cause no-media', async () => {
   stream.onClose((c) => causes.push(c));
   stream.subscribe(sink);
   await stream.start();
-  await sleep(120);
+  mock.timers.tick(59);
+  assert.equal(stream.closed, false);
+  mock.timers.tick(1);
   assert.equal(stream.info.state, 'closed');
   assert.equal(stream.info.closeCause, 'no-media');
   assert.deepEqual(causes, ['no-media']);
@@ -227,20 +255,26 @@ test('media that keeps flowing holds off the no-media close; media that stops do
   await stream.start();
   for (let i = 0; i < 6; i++) {
     stream.publish(video(i, i === 0));
-    await sleep(30);
+    mock.timers.tick(30);
   }
   assert.equal(stream.info.state, 'live');
-  await sleep(150);
+  // The last access unit came at 150 ms (now 180): the stream closes 80 ms after it, at 230.
+  mock.timers.tick(49);
+  assert.equal(stream.closed, false);
+  mock.timers.tick(1);
   assert.equal(stream.info.closeCause, 'no-media');
 });
 
-test('keyframe requests reach the source at most once per interval', async () => {
+test('keyframe requests reach the source at most once per interval', () => {
   const { stream, source } = makeStream({ keyframeRequestMinIntervalMs: 60 });
   for (let i = 0; i < 5; i++) {
     stream.requestKeyframe();
   }
   assert.equal(source.keyframeRequests, 1);
-  await sleep(80);
+  mock.timers.tick(59);
+  stream.requestKeyframe();
+  assert.equal(source.keyframeRequests, 1);
+  mock.timers.tick(1);
   stream.requestKeyframe();
   stream.requestKeyframe();
   assert.equal(source.keyframeRequests, 2);
@@ -384,5 +418,128 @@ test('a sink that saw audio first still starts its video at a keyframe (camera s
     sink.written.filter((au) => au.codec === 'H264').map((au) => au.dts),
     [2 * FRAME, 3 * FRAME],
   );
+  stream.close('test');
+});
+
+test('the hub reports each codec once when it is found, and the first keyframe once', () => {
+  const { stream } = makeStream();
+  const events = listen(stream);
+  stream.publish(audio(0));
+  stream.publish(video(1));
+  stream.publish(video(2, true));
+  stream.publish(video(3, true));
+  assert.deepEqual(
+    events.map((e) => (e.type === 'first-keyframe' ? { type: e.type } : e)),
+    [
+      { type: 'codec', audio: 'PCMA' },
+      { type: 'codec', video: 'H264', audio: 'PCMA' },
+      { type: 'first-keyframe' },
+    ],
+  );
+  stream.close('test');
+});
+
+test('a codec change mid-stream: reported before its first frame is written, the old GOP goes, every sink restarts at a keyframe', () => {
+  const { stream, source } = makeStream();
+  const sink = new FakeSink('viewer');
+  stream.subscribe(sink);
+  const seenBySinkAtEvent: number[] = [];
+  const events = listen(stream);
+  stream.onMedia(() => seenBySinkAtEvent.push(sink.written.length));
+  stream.publish(video(0, true));
+  stream.publish(video(1));
+  stream.publish(audio(1));
+  // The device rebooted into H.265: its first frame is not a keyframe here.
+  stream.publish(hevc(2));
+  assert.equal(source.keyframeRequests, 1, 'asked for an IDR of the new codec');
+  stream.publish(audio(2));
+  stream.publish(hevc(3, true));
+  stream.publish(hevc(4));
+  assert.deepEqual(ids(sink.written), ['K0', 'P1', 'A1', 'A2', "K'3", "P'4"]);
+  const change = events.find((e) => e.type === 'codec' && e.previous);
+  assert.deepEqual(change, {
+    type: 'codec',
+    video: 'H265',
+    audio: 'PCMA',
+    previous: { video: 'H264', audio: 'PCMA' },
+  });
+  assert.equal(seenBySinkAtEvent.at(-1), 3, 'the listener ran before the H.265 frame was written');
+  // A new viewer gets the H.265 GOP only.
+  const late = new FakeSink('late');
+  stream.subscribe(late);
+  assert.deepEqual(ids(late.written), ["K'3", "P'4"]);
+  const info = stream.info;
+  assert.equal(info.videoCodec, 'H265');
+  assert.equal(info.codecChanges, 1);
+  assert.equal(info.width, undefined, 'the H.264 picture size no longer describes the stream');
+  stream.close('test');
+});
+
+test("a viewer's picture loss (requestKeyframe(sink)) holds that sink's video until the next keyframe; its audio and the others go on", () => {
+  const { stream, source } = makeStream({ keyframeRequestMinIntervalMs: 2000 });
+  const lossy = new FakeSink('lossy');
+  const other = new FakeSink('other');
+  stream.subscribe(lossy);
+  stream.subscribe(other);
+  stream.publish(video(0, true));
+  stream.publish(video(1));
+  stream.requestKeyframe(lossy);
+  stream.requestKeyframe(lossy); // a burst of PLIs
+  assert.equal(source.keyframeRequests, 1, 'the device is asked once');
+  stream.publish(video(2));
+  stream.publish(audio(2));
+  stream.publish(video(3));
+  stream.publish(video(4, true));
+  stream.publish(video(5));
+  assert.deepEqual(ids(lossy.written), ['K0', 'P1', 'A2', 'K4', 'P5']);
+  assert.deepEqual(ids(other.written), ['K0', 'P1', 'P2', 'A2', 'P3', 'K4', 'P5']);
+  stream.close('test');
+});
+
+test('B-frames are reported once, and start afresh with a new codec', () => {
+  const { stream } = makeStream();
+  const events = listen(stream);
+  [1, 4, 2, 3, 7, 5, 6].forEach((p, i) => stream.publish(video(i, i === 0, p * FRAME)));
+  assert.equal(events.filter((e) => e.type === 'b-frames').length, 1);
+  stream.publish(hevc(10, true));
+  assert.equal(stream.info.hasBFrames, false);
+  stream.close('test');
+});
+
+test('a sink leaving for a reason is reported; a viewer leaving is not', () => {
+  const { stream } = makeStream();
+  const events = listen(stream);
+  const a = stream.subscribe(new FakeSink('a'));
+  const b = stream.subscribe(new FakeSink('b'));
+  a('viewer-left');
+  b('codec-changed', 'no H.265 decoder');
+  const bad = new FakeSink('bad');
+  bad.throwOnWrite = true;
+  stream.subscribe(bad);
+  stream.publish(video(0, true));
+  assert.deepEqual(
+    events.filter((e) => e.type === 'sink-closed'),
+    [
+      { type: 'sink-closed', sink: 'b', reason: 'codec-changed', detail: 'no H.265 decoder' },
+      { type: 'sink-closed', sink: 'bad', reason: 'sink-error', detail: 'boom' },
+    ],
+  );
+  stream.close('test');
+});
+
+test('a media listener that throws is contained; unsubscribed listeners hear nothing', () => {
+  const { stream } = makeStream();
+  stream.onMedia(() => {
+    throw new Error('listener bug');
+  });
+  const heard: StreamMediaEvent[] = [];
+  const stop = stream.onMedia((e) => heard.push(e));
+  const sink = new FakeSink('v');
+  stream.subscribe(sink);
+  stream.publish(video(0, true));
+  stop();
+  stream.publish(hevc(1, true));
+  assert.equal(sink.written.length, 2);
+  assert.equal(heard.length, 2, 'codec and first keyframe, then nothing');
   stream.close('test');
 });

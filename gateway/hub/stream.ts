@@ -1,9 +1,12 @@
 // The stream hub (docs/architecture.md §3): one per live or playback stream. It starts its
 // source on demand (INVITE), fans access units out synchronously to its sinks, keeps a GOP
-// cache for instant start, and stops the source (BYE) after the last viewer leaves.
-import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';
+// cache for instant start, and stops the source (BYE) after the last viewer leaves. It owns the
+// stream's facts: its media info (codec, frames, B-frames: media-info.ts, reported through
+// onMedia), the one keyframe wait of every sink, and the one no-media timer.
+import { isVideoCodec, type AccessUnit, type AudioCodec, type VideoCodec } from '../../codecs/types.js';
 import { createLogger } from '../log.js';
 import { GopCache } from './gop-cache.js';
+import type { StreamMediaEvent, StreamMediaListener } from './media-events.js';
 import { MediaInfoTracker } from './media-info.js';
 import type { CloseReason, Sink } from './sink.js';
 import type {
@@ -26,11 +29,19 @@ export type {
 
 const log = createLogger('gateway:stream');
 
+/** Unsubscribes a sink; a reason other than 'viewer-left' is reported (onMedia 'sink-closed'). */
+export type Unsubscribe = (reason?: CloseReason, detail?: string) => void;
+
 interface Subscriber {
   readonly sink: Sink;
   readonly viewer: boolean;
-  /** No video keyframe delivered yet (or skipping after congestion); audio flows meanwhile only while the stream has shown no video. */
+  /**
+   * The keyframe wait: the sink's video resumes at the next keyframe. Set at subscribe, after
+   * congestion, after the viewer lost its picture (requestKeyframe(sink)), after a codec change.
+   */
   needsKeyframe: boolean;
+  /** Audio waits too: at the start (picture and sound begin together) and while congested. */
+  audioWaits: boolean;
 }
 
 export class Stream implements StreamInput {
@@ -48,6 +59,8 @@ export class Stream implements StreamInput {
   private startPromise: Promise<void> | undefined;
   private startedAt: Date | undefined;
   private firstKeyframeAt: Date | undefined;
+  /** A keyframe of the current video codec has come (false again after a codec change). */
+  private keyframeOfCodec = false;
   private lastMediaMs = 0;
   private closeCause: string | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -55,6 +68,7 @@ export class Stream implements StreamInput {
   private lastKeyframeRequestMs = -Infinity;
   private keyframeRequests = 0;
   private readonly closeListeners: ((cause: string) => void)[] = [];
+  private mediaListeners: readonly StreamMediaListener[] = [];
 
   constructor(opts: StreamOptions) {
     this.id = opts.id;
@@ -83,6 +97,7 @@ export class Stream implements StreamInput {
       keyframes: m.keyframes,
       audioFrames: m.audioFrames,
       hasBFrames: m.hasBFrames,
+      codecChanges: m.codecChanges,
       startedAt: this.startedAt,
       firstKeyframeAt: this.firstKeyframeAt,
       lastMediaAt: this.lastMediaMs ? new Date(this.lastMediaMs) : undefined,
@@ -142,22 +157,32 @@ export class Stream implements StreamInput {
     if (this.state === 'starting') {
       this.state = 'live';
     }
-    if (this.media.observe(au)) {
-      log.info(
-        { stream: this.id, video: this.media.info.videoCodec, audio: this.media.info.audioCodec },
-        'codec',
-      );
+    const info = this.media.info;
+    const video0 = info.videoCodec;
+    const audio0 = info.audioCodec;
+    const bFrames0 = info.hasBFrames;
+    this.media.observe(au);
+    if (info.videoCodec !== video0 || info.audioCodec !== audio0) {
+      this.codecFound(video0, audio0);
     }
     const video = isVideoCodec(au.codec);
     if (video) {
       if (au.keyframe) {
-        this.firstKeyframeAt ??= new Date(this.lastMediaMs);
-      } else if (!this.firstKeyframeAt) {
-        // The device started mid-GOP: ask for an IDR instead of waiting a whole GOP.
+        this.keyframeOfCodec = true;
+        if (!this.firstKeyframeAt) {
+          this.firstKeyframeAt = new Date(this.lastMediaMs);
+          this.emitMedia({ type: 'first-keyframe', at: this.firstKeyframeAt });
+        }
+      } else if (!this.keyframeOfCodec) {
+        // The device started (or restarted in a new codec) mid-GOP: ask for an IDR instead of
+        // waiting a whole GOP.
         this.requestKeyframe();
       }
     }
-    const hasVideo = this.media.info.videoCodec !== undefined;
+    if (info.hasBFrames && !bFrames0) {
+      this.emitMedia({ type: 'b-frames' });
+    }
+    const hasVideo = info.videoCodec !== undefined;
     this.gop.add(au, hasVideo);
     for (const sub of this.subscribers) {
       this.deliver(sub, au, video, hasVideo);
@@ -168,12 +193,12 @@ export class Stream implements StreamInput {
    * Adds a sink; replays the cached GOP to it at once so it starts at a keyframe. Starts the
    * source on demand. Returns the unsubscribe function (idempotent).
    */
-  subscribe(sink: Sink, opts: SubscribeOptions = {}): () => void {
+  subscribe(sink: Sink, opts: SubscribeOptions = {}): Unsubscribe {
     if (this.state === 'closed') {
       safeClose(sink, 'stream-closed');
       return () => {};
     }
-    const sub: Subscriber = { sink, viewer: opts.viewer ?? true, needsKeyframe: true };
+    const sub: Subscriber = { sink, viewer: opts.viewer ?? true, needsKeyframe: true, audioWaits: true };
     this.subscribers = [...this.subscribers, sub];
     if (sub.viewer) {
       this.viewers++;
@@ -194,12 +219,23 @@ export class Stream implements StreamInput {
       this.requestKeyframe();
     }
     let done = false;
-    return () => {
+    return (reason, detail) => {
       if (done) {
         return;
       }
       done = true;
       this.remove(sub);
+      if (reason !== undefined && reason !== 'viewer-left') {
+        this.emitMedia({ type: 'sink-closed', sink: sink.id, reason, ...(detail ? { detail } : {}) });
+      }
+    };
+  }
+
+  /** See StreamInput.onMedia. A listener that throws is logged and kept. */
+  onMedia(listener: StreamMediaListener): () => void {
+    this.mediaListeners = [...this.mediaListeners, listener];
+    return () => {
+      this.mediaListeners = this.mediaListeners.filter((l) => l !== listener);
     };
   }
 
@@ -210,12 +246,22 @@ export class Stream implements StreamInput {
     }
   }
 
-  /** Rate-limited to source.requestKeyframe (browser PLI/FIR and new viewers land here). */
-  requestKeyframe(): void {
+  /**
+   * Asks the source for a keyframe, at most once per interval (browser PLI/FIR and new viewers
+   * land here). With `sink`: that viewer lost its picture (PLI/FIR), so its video waits for the
+   * next keyframe, the one this asks the device for; its audio goes on.
+   */
+  requestKeyframe(sink?: Sink): void {
+    if (sink) {
+      const sub = this.subscribers.find((s) => s.sink === sink);
+      if (sub) {
+        sub.needsKeyframe = true;
+      }
+    }
     if (this.state === 'closed' || !this.source.requestKeyframe) {
       return;
     }
-    const now = performance.now();
+    const now = Date.now();
     if (now - this.lastKeyframeRequestMs < this.keyframeIntervalMs) {
       return;
     }
@@ -246,6 +292,7 @@ export class Stream implements StreamInput {
     const subs = this.subscribers;
     this.subscribers = [];
     this.viewers = 0;
+    this.mediaListeners = [];
     this.gop.clear();
     for (const sub of subs) {
       safeClose(sub.sink, 'stream-closed');
@@ -271,16 +318,16 @@ export class Stream implements StreamInput {
   private deliver(sub: Subscriber, au: AccessUnit, video: boolean, hasVideo: boolean): void {
     // Video starts at a keyframe, even when audio reached this sink first (a camera that starts
     // with audio mid-GOP); audio waits for the video start once the stream is known to have video.
-    if (video ? sub.needsKeyframe && !au.keyframe : sub.needsKeyframe && hasVideo) {
+    if (video ? sub.needsKeyframe && !au.keyframe : sub.audioWaits && hasVideo) {
       return;
     }
     // A backed-up sink skips to the next keyframe: dropped frames, never a growing queue.
     if (sub.sink.isCongested?.()) {
-      sub.needsKeyframe = true;
+      sub.needsKeyframe = sub.audioWaits = true;
       return;
     }
     if (video) {
-      sub.needsKeyframe = false;
+      sub.needsKeyframe = sub.audioWaits = false;
     }
     try {
       sub.sink.write(au);
@@ -288,6 +335,46 @@ export class Stream implements StreamInput {
       log.warn({ stream: this.id, sink: sub.sink.id, err }, 'sink write threw; closing it');
       this.remove(sub);
       safeClose(sub.sink, 'sink-error');
+      this.emitMedia({
+        type: 'sink-closed',
+        sink: sub.sink.id,
+        reason: 'sink-error',
+        detail: describeError(err),
+      });
+    }
+  }
+
+  /**
+   * A codec became known or changed. After a video change the cached GOP is the old codec's
+   * and goes, and every sink waits for the new codec's first keyframe; listeners hear of it
+   * before that access unit is written anywhere.
+   */
+  private codecFound(video0: VideoCodec | undefined, audio0: AudioCodec | undefined): void {
+    const { videoCodec: video, audioCodec: audio } = this.media.info;
+    const videoChanged = video0 !== undefined && video !== video0;
+    const changed = videoChanged || (audio0 !== undefined && audio !== audio0);
+    if (videoChanged) {
+      this.gop.clear();
+      this.keyframeOfCodec = false;
+      for (const sub of this.subscribers) {
+        sub.needsKeyframe = true;
+      }
+    }
+    const e: StreamMediaEvent = { type: 'codec', ...definedCodecs(video, audio) };
+    if (changed) {
+      e.previous = definedCodecs(video0, audio0);
+    }
+    log.info({ stream: this.id, video, audio, previous: e.previous }, changed ? 'codec changed' : 'codec');
+    this.emitMedia(e);
+  }
+
+  private emitMedia(e: StreamMediaEvent): void {
+    for (const listener of this.mediaListeners) {
+      try {
+        listener(e);
+      } catch (err) {
+        log.error({ stream: this.id, event: e.type, err }, 'media listener threw');
+      }
     }
   }
 
@@ -354,6 +441,13 @@ function safeClose(sink: Sink, reason: CloseReason): void {
   } catch (err) {
     log.warn({ sink: sink.id, err }, 'sink close threw');
   }
+}
+
+function definedCodecs(
+  video: VideoCodec | undefined,
+  audio: AudioCodec | undefined,
+): { video?: VideoCodec; audio?: AudioCodec } {
+  return { ...(video ? { video } : {}), ...(audio ? { audio } : {}) };
 }
 
 function describeError(err: unknown): string {

@@ -1,7 +1,7 @@
-// What an ingest session reports while it runs: the steps of a play attempt, in the order a
-// diagnosis reads them (port ready → connected → first RTP → first PS pack → codec → first
-// keyframe), plus the anomalies worth surfacing (wrong SSRC, failed dials, lost connections).
-import type { AudioCodec, VideoCodec } from '../../codecs/types.js';
+// What an ingest session reports while it runs: the transport steps of a play attempt, in the
+// order a diagnosis reads them (port ready → connected → first RTP → first PS pack), plus the
+// anomalies worth surfacing (wrong SSRC, failed dials, lost connections, PES without PTS). What
+// follows (codec, first keyframe, codec changes) is the hub's to report (gateway/hub/media-events.ts).
 import type { MediaSource } from './source-lock.js';
 
 export type MediaTransport = 'udp' | 'tcp-passive' | 'tcp-active';
@@ -32,8 +32,11 @@ export type IngestEvent =
   | { type: 'source-switch'; from: MediaSource; to: MediaSource }
   /** The first MPEG-PS pack header (00 00 01 BA) in accepted RTP payloads. */
   | { type: 'first-pack'; at: Date }
-  /** The demuxer identified (or changed) the elementary stream codecs. */
-  | { type: 'codec'; video?: VideoCodec; audio?: AudioCodec }
-  | { type: 'first-keyframe'; at: Date };
+  /**
+   * The first video access unit whose PES carried no PTS: timed from the RTP timestamp (the
+   * stream carries none at all, a field bug of some encoders) or from its timed neighbours
+   * (ffmpeg leaves some out). Once per session.
+   */
+  | { type: 'pes-without-pts'; timedBy: 'rtp-timestamp' | 'neighbours' };
 
 export type IngestEventType = IngestEvent['type'];

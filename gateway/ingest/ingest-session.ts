@@ -1,7 +1,7 @@
 // IngestSession: one receive port for one GB28181 media stream (docs/architecture.md §2). Binds UDP or
 // listens on TCP before the INVITE leaves (Dahua sends at 200 OK, before the ACK: ZLM #2390),
-// runs packets through RtpPsPipeline, and closes itself with 'no-media' when the device
-// goes quiet.
+// and runs packets through RtpPsPipeline. Silence is not judged here: the stream hub's no-media
+// timer is the one (gateway/hub/stream.ts), and it closes the ingest through its owner.
 import type { AccessUnit } from '../../codecs/types.js';
 import { GatewayError } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -38,15 +38,13 @@ export interface IngestOptions {
   deviceAddresses?: readonly string[];
   /** Default 64 packets. */
   reorderWindow?: number;
-  /** No accepted RTP for this long (from open, or since the last packet) closes with 'no-media'. Default 15000; 0 disables. */
-  noMediaTimeoutMs?: number;
   /** tcp-active dial policy; defaults 3 retries, 1000 ms apart (GB/T 28181-2022 Annex D). */
   connectRetries?: number;
   connectRetryDelayMs?: number;
   onAccessUnit(au: AccessUnit): void;
   /** A listener that throws is logged and contained. */
   onEvent?(e: IngestEvent): void;
-  /** Called once, after close, with the cause ('no-media', 'connect-failed', or the caller's). */
+  /** Called once, after close, with the cause ('connect-failed', or the caller's). */
   onClose?(cause: string): void;
 }
 
@@ -58,8 +56,6 @@ export class IngestSession {
   private receiver: Receiver | undefined;
   private readonly pipeline: RtpPsPipeline;
   private readonly opts: IngestOptions;
-  private readonly openedAt = Date.now();
-  private noMediaTimer: NodeJS.Timeout | undefined;
   private closedWith: string | undefined;
   private faults = 0;
   private readonly throttle = new LogThrottle(log);
@@ -135,7 +131,6 @@ export class IngestSession {
     this.port = bound.port;
     this.receiver = bound.value;
     this.emit({ type: 'listening', transport, port: bound.port });
-    this.armNoMediaTimer(this.opts.noMediaTimeoutMs ?? 15_000);
   }
 
   /** The socket boundary: nothing a remote party sends may throw out of here. */
@@ -215,9 +210,6 @@ export class IngestSession {
     if (this.closedWith !== undefined) {
       return;
     }
-    if (this.noMediaTimer) {
-      clearTimeout(this.noMediaTimer);
-    }
     this.receiver?.close();
     try {
       this.pipeline.flush();
@@ -248,24 +240,5 @@ export class IngestSession {
     } catch (err) {
       log.error({ err, event: e.type }, 'ingest event listener threw');
     }
-  }
-
-  /** One timer, re-armed from the last packet time instead of being reset per packet. */
-  private armNoMediaTimer(delayMs: number): void {
-    const timeout = this.opts.noMediaTimeoutMs ?? 15_000;
-    if (timeout <= 0) {
-      return;
-    }
-    this.noMediaTimer = setTimeout(() => {
-      this.noMediaTimer = undefined;
-      const last = this.pipeline.lastPacketMs || this.openedAt;
-      const idle = Date.now() - last;
-      if (idle >= timeout) {
-        this.close('no-media');
-      } else {
-        this.armNoMediaTimer(timeout - idle);
-      }
-    }, delayMs);
-    this.noMediaTimer.unref();
   }
 }

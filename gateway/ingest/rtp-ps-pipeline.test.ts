@@ -49,13 +49,11 @@ test('the capture yields every frame across the sequence and timestamp wrap', ()
   }
   assert.equal(pipeline.stats.packets, packets.length);
   assert.equal(pipeline.stats.lost, 0);
-  assert.deepEqual(events.map((e) => e.type).slice(0, 2), ['first-rtp', 'first-pack']);
-  assert.equal(events.filter((e) => e.type === 'first-keyframe').length, 1);
-  assert.deepEqual(events.filter((e) => e.type === 'codec').at(-1), {
-    type: 'codec',
-    video: 'H264',
-    audio: 'PCMA',
-  });
+  // The transport steps only: the codec and the first keyframe are the hub's to report.
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['first-rtp', 'first-pack'],
+  );
 });
 
 test('reordered and duplicated packets are put back: the same frames come out', () => {
@@ -150,7 +148,7 @@ const withMarkers = (mark: (i: number, marker: boolean) => boolean, input = pack
 /** The frames the demuxer finds by itself, without RTP hints. */
 function demuxedAlone(): AccessUnit[] {
   const d = new PsDemuxer();
-  const aus = packets.flatMap((p) => d.push(parseRtp(p)!.payload));
+  const aus = packets.flatMap((p) => d.push({ payload: parseRtp(p)!.payload }));
   return [...aus, ...d.flush()];
 }
 const reference = demuxedAlone();
@@ -162,9 +160,15 @@ const bytesOf = (aus: readonly AccessUnit[], video: boolean) =>
 test('a well-marked stream: once learned, each frame leaves on its own last packet', () => {
   let current = -1;
   const leftAt: number[] = [];
+  let frames = 0;
   const pipeline = new RtpPsPipeline({
     expectedSsrc: Y,
-    onAccessUnit: (au) => au.codec === 'H264' && leftAt.push(current),
+    onAccessUnit: (au) => {
+      if (au.codec === 'H264') {
+        frames++;
+        leftAt.push(current);
+      }
+    },
     onEvent: () => {},
   });
   packets.forEach((p, i) => {
@@ -174,7 +178,7 @@ test('a well-marked stream: once learned, each frame leaves on its own last pack
   pipeline.flush();
   const s = pipeline.stats;
   assert.equal(s.frameHints, 'trusted');
-  assert.equal(s.videoFrames, expected.videoFrames);
+  assert.equal(frames, expected.videoFrames);
   assert.ok(s.framesEndedEarly >= expected.videoFrames - 30, `${s.framesEndedEarly} early`);
   const early = leftAt.slice(-s.framesEndedEarly);
   assert.ok(

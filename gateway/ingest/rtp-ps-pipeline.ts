@@ -1,12 +1,15 @@
 // The transport-independent half of ingest (docs/architecture.md §2): one RTP packet at a time through
 // parseRtp → SSRC guard → RtpReorderBuffer → PsDemuxer → onAccessUnit. No sockets, no timers:
-// the UDP and TCP receivers feed it, IngestSession owns it. Never throws on input bytes.
-import type { AccessUnit, AudioCodec, VideoCodec } from '../../codecs/types.js';
-import { isRtp, parseRtp, type RtpPacket } from '../../codecs/rtp/packet.js';
-import { RtpReorderBuffer } from '../../codecs/rtp/reorder.js';
+// the UDP and TCP receivers feed it, IngestSession owns it. Never throws on input bytes. It
+// keeps transport counters (packets, loss, SSRC, sources) and the demuxer's; what the media is
+// (codec, frames, keyframes) is the hub's to say (gateway/hub/media-info.ts).
+import type { AccessUnit } from '../../codecs/types.js';
+import { isRtp, parseRtp } from '../../codecs/rtp/packet.js';
+import { RtpReorderBuffer, type ReorderOutput } from '../../codecs/rtp/reorder.js';
 import { PsDemuxer } from '../../codecs/ps/demuxer.js';
+import type { FrameBoundaryMode } from '../../codecs/ps/frame-boundary.js';
+import { GAP } from '../../codecs/ps/ps-input.js';
 import { createLogger } from '../log.js';
-import { FrameBoundaryLearner, type FrameBoundaryMode } from './frame-boundary.js';
 import type { IngestEvent } from './ingest-events.js';
 import { LogThrottle } from '../log-throttle.js';
 import { SourceLock, type MediaSource } from './source-lock.js';
@@ -52,10 +55,8 @@ export interface IngestStats {
   demuxDroppedBytes: number;
   /** Access units the demuxer dropped as damaged (a gap inside them) or oversize. */
   demuxDroppedAccessUnits: number;
-  accessUnits: number;
-  videoFrames: number;
-  keyframes: number;
-  audioFrames: number;
+  /** Video access units whose PES carried no PTS (timed from RTP or their neighbours). */
+  demuxUntimedAccessUnits: number;
   /** RTP marker / timestamp frame ends: 'learning', 'trusted' (frames leave on them) or 'off'. */
   frameHints: FrameBoundaryMode;
   /** Video frames emitted on an RTP frame end instead of when the next frame began. */
@@ -74,27 +75,10 @@ export class RtpPsPipeline {
   private readonly emit: (e: IngestEvent) => void;
   private readonly throttle = new LogThrottle(log);
   private readonly label: string;
-  private readonly counts = {
-    packets: 0,
-    bytes: 0,
-    nonRtp: 0,
-    gaps: 0,
-    accessUnits: 0,
-    videoFrames: 0,
-    keyframes: 0,
-    audioFrames: 0,
-    framesEndedEarly: 0,
-  };
-  private readonly hints = new FrameBoundaryLearner();
-  /** RTP timestamp of the last packet demuxed. */
-  private lastTimestamp: number | undefined;
+  private readonly counts = { packets: 0, bytes: 0, nonRtp: 0, gaps: 0 };
   private seenRtp = false;
   private seenPack = false;
-  private seenKeyframe = false;
-  private videoCodec: VideoCodec | undefined;
-  private audioCodec: AudioCodec | undefined;
-  /** Date.now() of the last accepted RTP packet; 0 before the first. */
-  lastPacketMs = 0;
+  private seenUntimed = false;
 
   constructor(opts: RtpPsPipelineOptions) {
     this.guard = new SsrcGuard(opts.ssrcMode ?? 'learn-first', opts.expectedSsrc);
@@ -123,8 +107,10 @@ export class RtpPsPipeline {
       demuxResyncs: d.resyncs,
       demuxDroppedBytes: d.droppedBytes,
       demuxDroppedAccessUnits: d.droppedAccessUnits,
-      frameHints: this.hints.mode,
-      frameHintFailures: this.hints.failures,
+      demuxUntimedAccessUnits: d.untimedAccessUnits,
+      frameHints: this.demuxer.frameHints,
+      framesEndedEarly: d.framesEndedEarly,
+      frameHintFailures: d.frameHintFailures,
     };
   }
 
@@ -197,7 +183,6 @@ export class RtpPsPipeline {
     }
     this.counts.packets++;
     this.counts.bytes += bytes.length;
-    this.lastPacketMs = Date.now();
     if (!this.seenRtp) {
       this.seenRtp = true;
       this.emit({
@@ -206,118 +191,56 @@ export class RtpPsPipeline {
         port,
         ssrc: packet.ssrc,
         payloadType: packet.payloadType,
-        at: new Date(this.lastPacketMs),
+        at: new Date(),
       });
     }
-    for (const out of this.reorder.push(packet)) {
-      if (out.kind === 'gap') {
-        this.counts.gaps++;
-        this.demuxer.gap();
-      } else {
-        this.demux(out.packet);
-      }
-    }
+    this.demux(this.reorder.push(packet));
   }
 
   /** TCP reconnect or SSRC switch: drain the reorder buffer and drop any partial access unit. */
   discontinuity(): void {
-    this.drainReorder();
-    this.demuxer.gap();
-    this.lastTimestamp = undefined;
+    this.demux(this.reorder.flush());
+    this.deliver(this.demuxer.push(GAP));
   }
 
   /** End of stream: emit everything complete, including the last access unit. */
   flush(): void {
-    this.drainReorder();
+    this.demux(this.reorder.flush());
     this.deliver(this.demuxer.flush());
   }
 
-  /** Emits every held packet (gaps included); the reorder buffer then starts afresh. */
-  private drainReorder(): void {
-    for (const out of this.reorder.flush()) {
-      if (out.kind === 'packet') {
-        this.demux(out.packet);
-      } else {
-        this.demuxer.gap();
-      }
-    }
-  }
-
-  private demux(packet: RtpPacket): void {
-    // A new timestamp: the previous packet ended a frame (2022 §4.3.6; ZLMediaKit's rule).
-    if (this.lastTimestamp !== undefined && packet.timestamp !== this.lastTimestamp) {
-      this.frameEnd();
-    }
-    this.lastTimestamp = packet.timestamp;
-    const aus = this.demuxer.push(packet.payload);
-    if (!this.seenPack && this.demuxer.stats.packs > 0) {
-      this.seenPack = true;
-      this.emit({ type: 'first-pack', at: new Date() });
-    }
-    this.updateHints();
-    this.deliver(aus);
-    if (packet.marker) {
-      this.frameEnd(); // usually this frame's last packet
-    }
-  }
-
   /**
-   * An RTP frame boundary: acted on once the stream has shown its boundaries agree with the
-   * demuxer's (frame-boundary.ts), else only checked against them.
+   * Packets in sequence go to the demuxer as they are (payload, marker and timestamp: it ends
+   * frames on them once they prove right); a hole goes as a gap.
    */
-  private frameEnd(): void {
-    const state = this.demuxer.frameEnd;
-    if (state === 'partial') {
-      this.hints.partial();
-    } else if (state === 'clean') {
-      if (this.hints.mode === 'trusted') {
-        const aus = this.demuxer.endOfFrame();
-        this.counts.framesEndedEarly += aus.length;
-        this.deliver(aus);
-      } else if (this.hints.mode === 'learning') {
-        this.demuxer.expectEndOfFrame();
+  private demux(outputs: readonly ReorderOutput[]): void {
+    for (const out of outputs) {
+      if (out.kind === 'gap') {
+        this.counts.gaps++;
+        this.deliver(this.demuxer.push(GAP));
+        continue;
       }
+      const aus = this.demuxer.push(out.packet);
+      if (!this.seenPack && this.demuxer.stats.packs > 0) {
+        this.seenPack = true;
+        this.emit({ type: 'first-pack', at: new Date() });
+      }
+      this.deliver(aus);
     }
-    this.updateHints();
-  }
-
-  private updateHints(): void {
-    const d = this.demuxer.stats;
-    this.hints.update(d.videoFrames, d.frameEndsConfirmed, d.frameEndsWrong);
   }
 
   private deliver(aus: readonly AccessUnit[]): void {
-    if (aus.length > 0) {
-      this.sources?.confirm(); // the locked source carries media: no longer a stray to replace
+    if (aus.length === 0) {
+      return;
+    }
+    this.sources?.confirm(); // the locked source carries media: no longer a stray to replace
+    if (!this.seenUntimed && this.demuxer.stats.untimedAccessUnits > 0) {
+      this.seenUntimed = true;
+      const rtp = this.demuxer.stats.rtpTimedAccessUnits > 0;
+      this.emit({ type: 'pes-without-pts', timedBy: rtp ? 'rtp-timestamp' : 'neighbours' });
     }
     for (const au of aus) {
-      this.count(au);
       this.onAccessUnit(au);
-    }
-  }
-
-  private count(au: AccessUnit): void {
-    const c = this.counts;
-    c.accessUnits++;
-    if (au.codec === 'H264' || au.codec === 'H265') {
-      c.videoFrames++;
-      if (au.codec !== this.videoCodec) {
-        this.videoCodec = au.codec;
-        this.emit({ type: 'codec', video: this.videoCodec, audio: this.audioCodec });
-      }
-      if (au.keyframe) {
-        c.keyframes++;
-        if (!this.seenKeyframe) {
-          this.seenKeyframe = true;
-          this.emit({ type: 'first-keyframe', at: new Date() });
-        }
-      }
-    } else {
-      c.audioFrames++;
-      if (au.codec !== this.audioCodec) {
-        this.audioCodec = au.codec;
-        this.emit({ type: 'codec', video: this.videoCodec, audio: this.audioCodec });
-      }
     }
   }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import type { AccessUnit } from '../../codecs/types.js';
 import { demuxPsClip } from '../outbound/ps-clip.js';
-import type { IngestEvent } from '../ingest/ingest-session.js';
+import type { PlayMediaEvent } from './media-node-client.js';
 import { PortPool } from '../ingest/port-pool.js';
 import { PsRtpSender } from '../outbound/ps-rtp-sender.js';
 import type { Stream } from '../hub/stream.js';
@@ -33,7 +33,7 @@ async function sender(bindHost: string, ssrc: number, port: number): Promise<PsR
 
 async function run(deviceAddresses: string[], afterAnswer: (ingest: MediaIngest) => void) {
   const aus: AccessUnit[] = [];
-  const events: IngestEvent[] = [];
+  const events: PlayMediaEvent[] = [];
   const ingest = await node.open({
     streamId: 'test',
     deviceId: '34020000001320000001',
@@ -42,7 +42,7 @@ async function run(deviceAddresses: string[], afterAnswer: (ingest: MediaIngest)
     transport: 'udp',
     expectedSsrc: Y,
     deviceAddresses,
-    stream: { publish: (au: AccessUnit) => aus.push(au) } as unknown as Stream,
+    stream: { publish: (au: AccessUnit) => aus.push(au), onMedia: () => () => {} } as unknown as Stream,
     onEvent: (e) => events.push(e),
     onClose: () => {},
     onKeyframeRequest: () => {},

@@ -4,9 +4,17 @@
 // what the answer said (y= re-key, tcp-active dial, §7.3). `LocalMediaNode` (local-media-node.ts)
 // is the single-process behaviour (--role all); gateway/cluster/remote-media-client.ts does the
 // same through Redis.
+import type { StreamMediaEvent } from '../hub/media-events.js';
 import type { StreamInput } from '../hub/stream-types.js';
 import type { IngestEvent, IngestSession, MediaTransport } from '../ingest/ingest-session.js';
 import type { StreamView } from '../views/services.js';
+
+/**
+ * What a play hears from the media side: the ingest's transport steps (port, first RTP, first
+ * PS pack, SSRC and source anomalies) and the hub's media facts (codec found or changed, first
+ * keyframe, B-frames, viewers closed for a reason).
+ */
+export type PlayMediaEvent = IngestEvent | StreamMediaEvent;
 
 export interface IngestRequest {
   streamId: string;
@@ -23,7 +31,7 @@ export interface IngestRequest {
   deviceAddresses: readonly string[];
   /** The play's hub; a local node publishes access units into it. */
   stream: StreamInput;
-  onEvent(e: IngestEvent): void;
+  onEvent(e: PlayMediaEvent): void;
   /** The media side ended (no media, connect failed, idle, node lost); called once. */
   onClose(cause: string): void;
   /** The media side's viewers want an IDR (a remote hub asks through this). */

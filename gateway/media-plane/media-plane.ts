@@ -52,10 +52,14 @@ export class MediaPlane {
     });
   }
 
-  /** Every new hub gets its HLS output here; it goes when the hub closes. */
+  /**
+   * Every new hub gets its HLS output here; it goes when the hub closes. The output hears the
+   * hub's codec changes (a new init segment after a discontinuity).
+   */
   attach(stream: Stream): void {
     const out = new HlsOutput({ targetDurationSec: this.#o.hlsSegmentSec, id: stream.id });
     this.#hlsOutputs.set(stream.id, out);
+    stream.onMedia((e) => out.mediaEvent(e));
     stream.subscribe(out.sink, { viewer: false });
     stream.onClose(() => {
       out.close();

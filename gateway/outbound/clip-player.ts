@@ -1,9 +1,8 @@
 // Plays a list of access units at their real-time rate, looping with continuous timestamps,
 // the way a camera would (simulator live and playback streams). Answers the playback controls
 // of MANSRTSP (PAUSE, PLAY, Scale) and the IFameCmd keyframe request.
-import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';
+import { CLOCK_HZ, isVideoCodec, type AccessUnit } from '../../codecs/types.js';
 
-const CLOCK = 90_000;
 /** A loop stalled (debugger, overloaded host) longer than this re-anchors instead of bursting. */
 const MAX_CATCH_UP_MS = 2000;
 
@@ -127,7 +126,7 @@ export class ClipPlayer {
   }
 
   private dueMs(dts: number): number {
-    return this.anchorMs + (dts - this.anchorDts) / 90 / this.scaleValue;
+    return this.anchorMs + ((dts - this.anchorDts) * 1000) / CLOCK_HZ / this.scaleValue;
   }
 
   private tick(): void {
@@ -209,7 +208,7 @@ function frameInterval(clip: readonly AccessUnit[]): number {
     }
     prev = au.dts;
   }
-  let best = CLOCK / 25;
+  let best = CLOCK_HZ / 25;
   let bestCount = 0;
   for (const [step, count] of counts) {
     if (count > bestCount) {

@@ -5,5 +5,5 @@ import { PsDemuxer } from '../../codecs/ps/demuxer.js';
 
 export function demuxPsClip(bytes: Uint8Array): AccessUnit[] {
   const demuxer = new PsDemuxer();
-  return [...demuxer.push(bytes), ...demuxer.flush()];
+  return [...demuxer.push({ payload: bytes }), ...demuxer.flush()];
 }

@@ -98,7 +98,7 @@ interface Outcome {
   maxBuffered: number;
 }
 
-/** Feeds `input` in random chunks (sometimes tiny), with an occasional gap(). */
+/** Feeds `input` in random chunks (sometimes tiny), with an occasional gap before one. */
 function feed(input: Uint8Array, rand: Rand, gaps: boolean): Outcome {
   const d = new PsDemuxer({ maxAccessUnitBytes: MAX_AU, maxPendingBytes: MAX_PENDING });
   const aus: AccessUnit[] = [];
@@ -108,12 +108,9 @@ function feed(input: Uint8Array, rand: Rand, gaps: boolean): Outcome {
   const maxChunk = mode < 0.02 ? 8 : mode < 0.3 ? 1400 : input.length;
   for (let i = 0; i < input.length;) {
     const n = Math.max(1, Math.floor(Math.exp(rand() * Math.log(Math.max(1, maxChunk)))));
-    aus.push(...d.push(input.subarray(i, i + n)));
+    aus.push(...d.push({ payload: input.subarray(i, i + n), gap: gaps && i > 0 && rand() < 0.05 }));
     i += n;
     maxBuffered = Math.max(maxBuffered, d.bufferedBytes);
-    if (gaps && rand() < 0.05) {
-      d.gap();
-    }
   }
   aus.push(...d.flush());
   return { aus, stats: { ...d.stats }, maxBuffered };

@@ -107,7 +107,7 @@ defineFuzz({
     pipeline.flush();
     assert.equal(foreignAfter, 0, "a packet of another SSRC was accepted after the device's own");
     const s = pipeline.stats;
-    assert.ok(s.packets <= datagrams.length && s.accessUnits === aus.length);
+    assert.ok(s.packets <= datagrams.length);
     const lastDts = new Map<string, number>();
     for (const au of aus) {
       assert.ok(CODECS.has(au.codec), au.codec);

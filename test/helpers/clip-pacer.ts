@@ -1,7 +1,7 @@
 // Publishes a test clip into a hub in real time, looping with continuous timestamps, the way a
 // camera's stream reaches the hub through ingest (for WebRTC tests and the fan-out benchmark).
 // Real time on purpose: what is under test there (werift, Chromium) runs on the real clock.
-import type { AccessUnit } from '../../codecs/types.js';
+import { CLOCK_HZ, type AccessUnit } from '../../codecs/types.js';
 import { AUDIO_TICKS, FRAME_TICKS, type TestClip } from './media-clip.js';
 
 /** Anything with a hub-style publish(); gateway/hub/stream.ts Stream fits. */
@@ -16,7 +16,7 @@ export function pace(clip: TestClip, into: Publisher, opts: { audio?: boolean } 
   let v = 0;
   let a = 0;
   const tick = (): void => {
-    const now = ((performance.now() - started) / 1000) * 90_000;
+    const now = ((performance.now() - started) / 1000) * CLOCK_HZ;
     while (v * FRAME_TICKS <= now) {
       const loop = Math.floor(v / clip.video.length);
       into.publish(shift(clip.video[v % clip.video.length], loop * clip.durationTicks));

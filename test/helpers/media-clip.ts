@@ -176,7 +176,7 @@ const rank = (au: AccessUnit): number => (au.codec === 'H264' || au.codec === 'H
 /** Access units of one of the shared PS vectors, through the project's PsDemuxer. */
 export function demuxVector(name: string): AccessUnit[] {
   const d = new PsDemuxer();
-  return [...d.push(loadVector(name)), ...d.flush()];
+  return [...d.push({ payload: loadVector(name) }), ...d.flush()];
 }
 
 /** The G.711 bytes of the audio units, concatenated (the reference for decode checks). */

@@ -108,7 +108,7 @@ export class RtpReceiver {
     this.packets++;
     this.bytes += bytes.length;
     this.payloadTypes.add(p.payloadType);
-    for (const au of this.#demuxer.push(p.payload)) {
+    for (const au of this.#demuxer.push(p)) {
       this.accessUnits.push({ codec: au.codec, keyframe: au.keyframe, dts: au.dts });
     }
     this.ssrcs.set(p.ssrc, (this.ssrcs.get(p.ssrc) ?? 0) + 1);

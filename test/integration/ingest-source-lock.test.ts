@@ -57,7 +57,6 @@ async function play(deviceAddresses?: string[]) {
     expectedSsrc: Y,
     ssrcMode: 'learn-first',
     deviceAddresses,
-    noMediaTimeoutMs: 0,
     onAccessUnit: (au) => aus.push(au),
     onEvent: (e) => events.push(e),
   });

@@ -11,6 +11,7 @@ import { RtpReorderBuffer } from '../../codecs/rtp/reorder.js';
 import { SequenceUnwrapper, TimestampUnwrapper } from '../../codecs/rtp/sequence.js';
 import { Rfc4571Framer } from '../../codecs/rtp/tcp-framing.js';
 import { PsDemuxer } from '../../codecs/ps/demuxer.js';
+import { GAP } from '../../codecs/ps/ps-input.js';
 import { loadManifest, loadVector } from '../helpers/paths.js';
 import { chunk, randomInt, seededRandom } from '../helpers/random.js';
 
@@ -22,7 +23,7 @@ const manifest = loadManifest().rtp[RTP_VECTOR];
 /** The reference: the PS file demuxed directly, in one piece. */
 function demuxPs(): AccessUnit[] {
   const d = new PsDemuxer();
-  return [...d.push(loadVector(PS_VECTOR)), ...d.flush()];
+  return [...d.push({ payload: loadVector(PS_VECTOR) }), ...d.flush()];
 }
 
 /** The TCP byte stream in seeded chunks, framed and parsed. */
@@ -43,7 +44,7 @@ function readPackets(seed: number): RtpPacket[] {
   return packets;
 }
 
-/** Reorder → demux, calling demuxer.gap() on every hole the reorder buffer reports. */
+/** Reorder → demux: each packet's payload (no frame-end hints: the order of the file), a GAP for every hole the reorder buffer reports. */
 function demuxRtp(packets: readonly RtpPacket[]): { aus: AccessUnit[]; lost: number; gaps: number } {
   const reorder = new RtpReorderBuffer();
   const demuxer = new PsDemuxer();
@@ -53,9 +54,9 @@ function demuxRtp(packets: readonly RtpPacket[]): { aus: AccessUnit[]; lost: num
     for (const o of outputs) {
       if (o.kind === 'gap') {
         gaps++;
-        demuxer.gap();
+        aus.push(...demuxer.push(GAP));
       } else {
-        aus.push(...demuxer.push(o.packet.payload));
+        aus.push(...demuxer.push({ payload: o.packet.payload }));
       }
     }
   };

@@ -5,6 +5,7 @@
 // `f=` lines that generic grammars reject or drop (wvp strips them before parsing), and an offer
 // must keep the reference's line order (a=recvonly before the rtpmaps, y= last), which
 // sdp-transform's writer reorders.
+import { CLOCK_HZ } from '../../../codecs/types.js';
 
 export type TcpSetup = 'active' | 'passive' | 'actpass';
 
@@ -59,7 +60,7 @@ export interface GbSdp {
 
 /** The 2016 example payload set: 96 PS, 97 MPEG-4, 98 H.264. Devices answer 96 and send PS. */
 export const GB_VIDEO_PAYLOADS: readonly RtpMap[] = [
-  { payloadType: 96, encoding: 'PS', clockRate: 90000 },
-  { payloadType: 97, encoding: 'MPEG4', clockRate: 90000 },
-  { payloadType: 98, encoding: 'H264', clockRate: 90000 },
+  { payloadType: 96, encoding: 'PS', clockRate: CLOCK_HZ },
+  { payloadType: 97, encoding: 'MPEG4', clockRate: CLOCK_HZ },
+  { payloadType: 98, encoding: 'H264', clockRate: CLOCK_HZ },
 ];

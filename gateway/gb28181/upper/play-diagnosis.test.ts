@@ -77,3 +77,37 @@ test('a failure outranks the SSRC note, and a rejected SSRC (strict mode) is a c
     /SSRC 0x00000005 differs from the 0x0BEBC201 we offered.*kept out of the stream/,
   );
 });
+
+test('what the hub and the ingest report about the media is written down in order, in plain words', () => {
+  const d = new PlayDiagnosis('s');
+  d.ingest(firstRtp(OFFERED));
+  d.ingest({ type: 'first-pack', at });
+  d.ingest({ type: 'pes-without-pts', timedBy: 'rtp-timestamp' });
+  d.ingest({ type: 'codec', video: 'H264' });
+  d.ingest({ type: 'codec', video: 'H264', audio: 'PCMA' });
+  d.ingest({ type: 'first-keyframe', at });
+  d.ingest({ type: 'codec', video: 'H265', audio: 'PCMA', previous: { video: 'H264', audio: 'PCMA' } });
+  d.ingest({ type: 'sink-closed', sink: 'whep:1', reason: 'codec-changed', detail: 'no H265 decoder' });
+  d.ingest({ type: 'b-frames' });
+  const steps = d.steps.map((s) => [s.step, s.detail]);
+  assert.deepEqual(
+    steps.map(([step]) => step),
+    [
+      'first-rtp',
+      'first-ps-pack',
+      'pes-without-pts',
+      'codec-found',
+      'codec-found',
+      'first-keyframe',
+      'codec-changed',
+      'viewer-closed',
+      'b-frames',
+    ],
+  );
+  assert.match(steps[2][1] ?? '', /no PTS .* timed from the RTP timestamp/);
+  assert.equal(steps[4][1], 'H264 + PCMA');
+  assert.match(steps[6][1] ?? '', /^H264 \+ PCMA → H265 \+ PCMA mid-stream .* new init segment/);
+  assert.equal(steps[7][1], 'whep:1: codec-changed (no H265 decoder)');
+  assert.equal(d.ok, true);
+  assert.equal(d.cause, null, 'a codec change is what happened, not a failure');
+});

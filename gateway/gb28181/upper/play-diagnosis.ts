@@ -5,7 +5,10 @@
 // device that ignores y= still plays and no 'ssrc-mismatch' is ever raised. The diagnosis then
 // compares the first RTP packet's SSRC with the y= we offered (or the answer's y=, when the 200
 // changed it) and names the difference as the cause, while the stream stays ok.
-import type { IngestEvent } from '../../ingest/ingest-session.js';
+//
+// The media facts (codec, first keyframe, a codec change mid-stream, B-frames, viewers closed
+// for a reason) are the hub's (gateway/hub/media-events.ts); this only writes them down.
+import type { PlayMediaEvent } from '../../media-plane/media-node-client.js';
 
 export interface DiagnosisStep {
   at: string;
@@ -58,8 +61,8 @@ export class PlayDiagnosis {
     }
   }
 
-  /** Records each ingest event once per kind (the first is the one that matters). */
-  ingest(e: IngestEvent): void {
+  /** Records what the ingest and the hub report, in the order they happen. */
+  ingest(e: PlayMediaEvent): void {
     switch (e.type) {
       case 'listening':
         this.add('media-port-ready', `${e.transport} port ${e.port}`);
@@ -103,12 +106,41 @@ export class PlayDiagnosis {
       case 'first-pack':
         this.add('first-ps-pack');
         return;
-      case 'codec':
-        this.add('codec-found', [e.video, e.audio].filter(Boolean).join(' + '));
+      case 'pes-without-pts':
+        this.add(
+          'pes-without-pts',
+          e.timedBy === 'rtp-timestamp'
+            ? 'the video PES carry no PTS (an encoder bug): frames are timed from the RTP timestamp'
+            : 'some video PES carry no PTS: those frames are timed from their neighbours',
+        );
         return;
+      case 'codec': {
+        const now = [e.video, e.audio].filter(Boolean).join(' + ');
+        if (!e.previous) {
+          this.add('codec-found', now);
+          return;
+        }
+        const before = [e.previous.video, e.previous.audio].filter(Boolean).join(' + ');
+        this.add(
+          'codec-changed',
+          `${before} → ${now} mid-stream (the device was reconfigured or another sender took over): ` +
+            'HLS goes on after a discontinuity with a new init segment; WebRTC viewers that cannot ' +
+            'decode the new codec move to the transcoder or are closed (viewer-closed)',
+        );
+        return;
+      }
       case 'first-keyframe':
         this.add('first-keyframe');
         this.ok = true;
+        return;
+      case 'b-frames':
+        this.add(
+          'b-frames',
+          'the camera sends B-frames: WebRTC viewers are closed and refused; HLS carries them',
+        );
+        return;
+      case 'sink-closed':
+        this.add('viewer-closed', `${e.sink}: ${e.reason}${e.detail ? ` (${e.detail})` : ''}`);
         return;
     }
   }

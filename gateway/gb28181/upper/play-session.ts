@@ -11,7 +11,7 @@ import {
 } from '../../sip/index.js';
 import { formatHostPort } from '../../sip/uri.js';
 import type { Logger } from '../../log.js';
-import type { IngestEvent, MediaTransport } from '../../ingest/ingest-session.js';
+import type { MediaTransport } from '../../ingest/ingest-session.js';
 import type { Stream, StreamSource } from '../../hub/stream.js';
 import { buildMansRtsp } from '../mansrtsp.js';
 import { buildGbOffer, readGbAnswer, type GbStreamPurpose } from '../sdp/offer-answer.js';
@@ -24,6 +24,7 @@ import type { DeviceSessions } from './device-sessions.js';
 import {
   type MediaIngest,
   type MediaNodeClient,
+  type PlayMediaEvent,
   type RemoteStreamView,
 } from '../../media-plane/media-node-client.js';
 import { PlayDiagnosis } from './play-diagnosis.js';
@@ -175,7 +176,7 @@ export class PlaySession implements StreamSource {
     let gotMedia: () => void = () => {};
     const mediaArrived = new Promise<void>((resolve) => (gotMedia = resolve));
     let audioOnly: NodeJS.Timeout | undefined;
-    const onEvent = (e: IngestEvent) => {
+    const onEvent = (e: PlayMediaEvent) => {
       this.diagnosis.ingest(e);
       // A pack usually starts with the audio PES (ireader muxer), so audio is often identified a
       // few ms before video: answer the play request once video is known, so the API reports

@@ -1,14 +1,13 @@
 // G.711 audio for fMP4: browsers' MSE takes neither A-law nor µ-law in MP4, so each access
 // unit is expanded to 16-bit PCM (ITU-T G.711) and carried losslessly as FLAC frames on an
 // 8 kHz timeline (the audio track's mdhd timescale).
-import type { AccessUnit } from '../../../codecs/types.js';
+import { CLOCK_HZ, type AccessUnit } from '../../../codecs/types.js';
 import { decodeAlaw, decodeUlaw } from '../../../codecs/g711/g711.js';
 import { FlacPacker } from '../../../codecs/fmp4/flac-packer.js';
 import type { AudioSampleIn } from './segmenter.js';
 import type { FlacTrackConfig } from './init-segment.js';
 import { joinBytes } from '../../../codecs/bytes/concat.js';
 
-const CLOCK = 90_000;
 export const G711_RATE = 8000;
 /** 20 ms per FLAC frame: the usual G.711 packet time, so a frame adds no more delay than that. */
 export const FLAC_BLOCK = 160;
@@ -31,7 +30,7 @@ export class G711FlacTrack {
   push(au: AccessUnit, pts: number): AudioSampleIn[] {
     const bytes = joinBytes(au.units);
     const pcm = this.codec === 'PCMA' ? decodeAlaw(bytes) : decodeUlaw(bytes);
-    const time = Math.round((pts * G711_RATE) / CLOCK);
+    const time = Math.round((pts * G711_RATE) / CLOCK_HZ);
     return this.packer
       .push({ pcm, time })
       .map((f) => ({ kind: 'audio', time: f.time, duration: f.duration, data: f.data }));

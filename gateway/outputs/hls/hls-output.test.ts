@@ -1,6 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AccessUnit } from '../../../codecs/types.js';
+import { CLOCK_HZ, type AccessUnit } from '../../../codecs/types.js';
+import { Stream } from '../../hub/stream.js';
 import { HlsOutput } from './hls-output.js';
 import { haveFfmpeg, interleave, makeClip, type TestClip } from '../../../test/helpers/media-clip.js';
 
@@ -20,18 +21,38 @@ function units(opts: { start?: number; audioLead?: number; audio?: boolean } = {
   return interleave(clip!, { start: opts.start ?? 0, audioLead: opts.audioLead, audio: opts.audio });
 }
 
-/** A clock that follows the media: wall = T0 + dts of the unit being written. */
-function pacedOutput(opts: ConstructorParameters<typeof HlsOutput>[0] = {}): {
+/**
+ * A clock that follows the media: wall = T0 + dts of the unit being written. With `hub`, the
+ * units go through a Stream as in the gateway (its keyframe wait, its codec reports).
+ */
+function pacedOutput(
+  opts: ConstructorParameters<typeof HlsOutput>[0] = {},
+  hub = false,
+): {
   out: HlsOutput;
   write: (au: AccessUnit, start: number) => void;
 } {
   let nowMs = T0;
   const out = new HlsOutput({ ...opts, now: () => nowMs });
+  const stream = hub
+    ? new Stream({
+        id: 'hls',
+        source: { start: async () => {}, stop: () => {} },
+        idleStopMs: Infinity,
+        noMediaTimeoutMs: 0,
+      })
+    : undefined;
+  stream?.onMedia((e) => out.mediaEvent(e));
+  stream?.subscribe(out.sink, { viewer: false });
   return {
     out,
     write: (au, start) => {
-      nowMs = T0 + (au.dts - start) / 90;
-      out.sink.write(au);
+      nowMs = T0 + ((au.dts - start) * 1000) / CLOCK_HZ;
+      if (stream) {
+        stream.publish(au);
+      } else {
+        out.sink.write(au);
+      }
     },
   };
 }
@@ -43,7 +64,7 @@ test(
   'sliding window of 6: MEDIA-SEQUENCE follows the oldest listed segment; map, date-time and LL tags present',
   { skip },
   async () => {
-    const start = 2 ** 33 - 5 * 90000; // near the 33-bit PES wrap, unwrapped: timestamps start anywhere
+    const start = 2 ** 33 - 5 * CLOCK_HZ; // near the 33-bit PES wrap, unwrapped: timestamps start anywhere
     const { out, write } = pacedOutput();
     const seen: number[] = [];
     let lastSegments = 0;
@@ -119,7 +140,7 @@ test('blocking reload: _HLS_msn of the next segment waits until that segment exi
   let resolved: string | undefined;
   void pending.then((t) => (resolved = t));
   // feed up to just before the keyframe that closes segment 2
-  while (!(all[i].keyframe && all[i].dts >= 6 * 90000)) {
+  while (!(all[i].keyframe && all[i].dts >= 6 * CLOCK_HZ)) {
     write(all[i++], 0);
     await Promise.resolve();
   }
@@ -177,20 +198,22 @@ test('the first playlist request waits (bounded) for the first part and is undef
 });
 
 test(
-  'waits for a keyframe, drops audio before video, rebases to 0, works without audio',
+  'behind the hub, joined mid-GOP: starts at the keyframe, keeps the audio just before it, rebases to 0, works without audio',
   { skip },
   async () => {
     // join mid-GOP (frame 10) with audio running 1 s ahead of the first video unit
-    const all = units({ start: 777_000, audioLead: 90000 }).filter(
+    const all = units({ start: 777_000, audioLead: CLOCK_HZ }).filter(
       (au) => au.codec === 'PCMA' || au.dts >= 777_000 + 10 * 3600,
     );
-    const { out, write } = pacedOutput({ windowSegments: 100 });
+    const { out, write } = pacedOutput({ windowSegments: 100 }, true);
     for (const au of all) {
       write(au, 777_000);
     }
     const stats = (out.sink as unknown as { stats: Record<string, number> }).stats;
-    assert.equal(stats.waitingForKeyframe, 40);
-    assert.ok(stats.audioBeforeVideo >= 25 + 50); // audio of the lead + frames 0..49 before the keyframe
+    assert.equal(stats.badKeyframes, 0, 'the hub handed over the keyframe first');
+    // Audio reaches the sink until the stream shows video (1 s of lead + 0.4 s to frame 10, in
+    // 20 ms units); from there the hub holds it back until the keyframe.
+    assert.equal(stats.audioBeforeVideo, 70);
     assert.equal(out.info.audioCodec, 'fLaC');
     const seg0 = out.segment('0.m4s')!;
     // tfdt of the first video moof is 0 (rebased); version 1, 8-byte field
@@ -215,7 +238,7 @@ test('a timestamp jump in the source keeps the output timeline continuous', { sk
   const { out } = pacedOutput();
   for (const au of all) {
     // after 5 s the camera's clock jumps 1 hour ahead
-    const jump = au.dts >= 5 * 90000 ? 3600 * 90000 : 0;
+    const jump = au.dts >= 5 * CLOCK_HZ ? 3600 * CLOCK_HZ : 0;
     out.sink.write({ ...au, pts: au.pts + jump, dts: au.dts + jump });
   }
   const text = (await out.playlist({}))!;

@@ -1,9 +1,12 @@
-// One stream's HLS output held in memory: the init segment, the sliding window of segments
+// One stream's HLS output held in memory: the init segments, the sliding window of segments
 // with their LL-HLS parts, and blocking playlist reload (RFC 8216bis §6.2.5.2: hold the
-// request until segment _HLS_msn / part _HLS_part exists, answer anyway after a bound).
+// request until segment _HLS_msn / part _HLS_part exists, answer anyway after a bound). A
+// codec change mid-stream (reported by the hub) makes a new init segment; the segments after
+// it are listed behind EXT-X-DISCONTINUITY and their own EXT-X-MAP (RFC 8216 §4.3.2.3, §4.3.2.5).
+import type { StreamMediaEvent } from '../../hub/media-events.js';
 import type { Sink } from '../../hub/sink.js';
 import { HlsSink, type HlsSinkTarget, type SinkPart, type SinkTrackInfo } from './hls-sink.js';
-import { INIT_NAME, MEDIA_PLAYLIST_NAME, parseHlsName, partName, segmentName } from './names.js';
+import { MEDIA_PLAYLIST_NAME, initName, parseHlsName, partName, segmentName } from './names.js';
 import { renderMediaPlaylist, renderMultivariantPlaylist, type PlaylistSegment } from './playlist.js';
 import { joinBytes } from '../../../codecs/bytes/concat.js';
 
@@ -41,6 +44,10 @@ interface StoredSegment {
   readonly parts: StoredPart[];
   /** Output-timeline start, seconds. */
   readonly startSec: number;
+  /** The init segment (version) its media needs. */
+  readonly init: number;
+  /** The first segment after a codec change: EXT-X-DISCONTINUITY goes before it. */
+  readonly discontinuity: boolean;
   complete: boolean;
   durationSec: number;
 }
@@ -54,19 +61,27 @@ export interface HlsOutputInfo {
   height?: number;
   /** Complete segments produced so far. */
   segments: number;
+  /** Init segments written after a codec change (each opens a discontinuity). */
+  discontinuities: number;
 }
 
 let nextId = 1;
 
 export class HlsOutput implements HlsSinkTarget {
   readonly sink: Sink;
-  readonly info: HlsOutputInfo = { segments: 0 };
+  private readonly hlsSink: HlsSink;
+  readonly info: HlsOutputInfo = { segments: 0, discontinuities: 0 };
   private readonly targetSec: number;
   private readonly partTargetSec: number;
   private readonly window: number;
   private readonly lowLatency: boolean;
   private readonly blockMs: number;
-  private initBytes: Uint8Array | undefined;
+  /** Init segments by version (0 is init.mp4), kept while a segment in memory needs one. */
+  private readonly inits = new Map<number, Uint8Array>();
+  /** The version of the latest init segment; -1 before the first. */
+  private initVersion = -1;
+  /** Discontinuities that left the memory window (EXT-X-DISCONTINUITY-SEQUENCE, RFC 8216 §4.3.3.3). */
+  private discontinuitiesGone = 0;
   /** Oldest first; the last one may still be open. */
   private segments: StoredSegment[] = [];
   private peakBitsPerSec = 0;
@@ -82,7 +97,7 @@ export class HlsOutput implements HlsSinkTarget {
     this.window = Math.max(1, opts.windowSegments ?? 6);
     this.lowLatency = opts.lowLatency ?? true;
     this.blockMs = opts.blockTimeoutMs ?? 3 * this.targetSec * 1000;
-    this.sink = new HlsSink(this, {
+    this.sink = this.hlsSink = new HlsSink(this, {
       id: opts.id ?? `hls-${nextId++}`,
       targetDurationSec: this.targetSec,
       partTargetSec: this.partTargetSec,
@@ -90,10 +105,30 @@ export class HlsOutput implements HlsSinkTarget {
     });
   }
 
+  /**
+   * What the hub reports about the stream: a video codec change ends the open segment and
+   * makes the next keyframe open a new init segment; an audio codec change swaps the decoder.
+   */
+  mediaEvent(e: StreamMediaEvent): void {
+    if (e.type !== 'codec' || !e.previous) {
+      return;
+    }
+    const sink = this.hlsSink;
+    if (e.previous.video && e.video !== e.previous.video) {
+      sink.videoCodecChanged();
+    }
+    if (e.previous.audio && e.audio !== e.previous.audio) {
+      sink.audioCodecChanged();
+    }
+  }
+
   // ---- HlsSinkTarget: what the sink produces ----
 
   onInit(init: Uint8Array, info: SinkTrackInfo): void {
-    this.initBytes = init;
+    if (this.initVersion >= 0) {
+      this.info.discontinuities++;
+    }
+    this.inits.set(++this.initVersion, init);
     this.info.videoCodec = info.videoCodec;
     this.info.audioCodec = info.audioCodec;
     this.info.width = info.width;
@@ -108,7 +143,16 @@ export class HlsOutput implements HlsSinkTarget {
     this.wallAtZeroMs = part.wallClockAtZeroMs;
     let seg = this.segments[this.segments.length - 1];
     if (!seg || seg.complete || seg.msn !== part.msn) {
-      seg = { msn: part.msn, parts: [], startSec: part.startSec, complete: false, durationSec: 0 };
+      const discontinuity = seg !== undefined && seg.init !== this.initVersion;
+      seg = {
+        msn: part.msn,
+        parts: [],
+        startSec: part.startSec,
+        init: this.initVersion,
+        discontinuity,
+        complete: false,
+        durationSec: 0,
+      };
       this.segments.push(seg);
     }
     seg.parts.push({
@@ -138,7 +182,7 @@ export class HlsOutput implements HlsSinkTarget {
     // Keep the listed window plus one: a client holding the previous playlist may still fetch it.
     const complete = this.segments.filter((s) => s.complete).length;
     if (complete > this.window + 1) {
-      this.segments.shift();
+      this.forget(this.segments.shift()!);
     }
     this.notify();
   }
@@ -150,8 +194,9 @@ export class HlsOutput implements HlsSinkTarget {
 
   // ---- what the routes read ----
 
+  /** The latest init segment. */
   init(): Uint8Array | undefined {
-    return this.initBytes;
+    return this.inits.get(this.initVersion);
   }
 
   /**
@@ -173,7 +218,8 @@ export class HlsOutput implements HlsSinkTarget {
       return undefined;
     }
     if (f.kind === 'init') {
-      return this.initBytes && [this.initBytes];
+      const init = this.inits.get(f.version);
+      return init && [init];
     }
     if (f.kind !== 'segment' && f.kind !== 'part') {
       return undefined;
@@ -233,8 +279,8 @@ export class HlsOutput implements HlsSinkTarget {
 
   /** The multivariant playlist (CODECS, RESOLUTION, BANDWIDTH) once the init segment exists. */
   async multivariantPlaylist(): Promise<string | undefined> {
-    await this.waitUntil(() => this.initBytes !== undefined && this.segments.length > 0);
-    if (!this.initBytes || !this.info.videoCodec) {
+    await this.waitUntil(() => this.initVersion >= 0 && this.segments.length > 0);
+    if (this.initVersion < 0 || !this.info.videoCodec) {
       return undefined;
     }
     const codecs = [this.info.videoCodec];
@@ -258,7 +304,7 @@ export class HlsOutput implements HlsSinkTarget {
     this.closed = true;
     this.sink.close('shutdown');
     this.segments = [];
-    this.initBytes = undefined;
+    this.inits.clear();
     this.notify();
   }
 
@@ -268,7 +314,7 @@ export class HlsOutput implements HlsSinkTarget {
     if (this.ended || this.closed) {
       return true;
     }
-    if (this.initBytes === undefined || this.segments.length === 0) {
+    if (this.initVersion < 0 || this.segments.length === 0) {
       return false;
     }
     // hls.js rejects a playlist without one complete segment (levelEmptyError), parts or not
@@ -292,12 +338,17 @@ export class HlsOutput implements HlsSinkTarget {
   }
 
   private renderMedia(): string | undefined {
-    if (!this.initBytes || this.segments.length === 0) {
+    if (this.initVersion < 0 || this.segments.length === 0) {
       return undefined;
     }
     // list only the window (the extra segment kept in memory is not advertised)
     const completeCount = this.segments.filter((s) => s.complete).length;
-    const listed = this.segments.slice(Math.max(0, completeCount - this.window));
+    const first = Math.max(0, completeCount - this.window);
+    const listed = this.segments.slice(first);
+    let discontinuitySequence = this.discontinuitiesGone;
+    for (const s of this.segments.slice(0, first)) {
+      discontinuitySequence += s.discontinuity ? 1 : 0;
+    }
     const last = this.segments[this.segments.length - 1];
     const segments: PlaylistSegment[] = listed.map((s) => ({
       msn: s.msn,
@@ -305,18 +356,31 @@ export class HlsOutput implements HlsSinkTarget {
       durationSec: s.durationSec,
       // one map for all segments, so their dates stay exactly as far apart as their media
       programDateTimeMs: Math.round(this.wallAtZeroMs + s.startSec * 1000),
+      mapUri: initName(s.init),
+      discontinuity: s.discontinuity,
       complete: s.complete,
       parts: s.parts.map((p) => ({ uri: p.name, durationSec: p.durationSec, independent: p.independent })),
     }));
     const hint = last.complete ? partName(last.msn + 1, 0) : partName(last.msn, last.parts.length);
     return renderMediaPlaylist({
       targetDurationSec: this.targetSec,
-      mapUri: INIT_NAME,
+      discontinuitySequence,
       segments,
       partTargetSec: this.lowLatency ? this.partTargetSec : undefined,
       preloadHintUri: this.lowLatency ? hint : undefined,
       ended: this.ended,
     });
+  }
+
+  /** A segment left memory: count its discontinuity, drop init segments nothing needs now. */
+  private forget(gone: StoredSegment): void {
+    this.discontinuitiesGone += gone.discontinuity ? 1 : 0;
+    const needed = new Set(this.segments.map((s) => s.init));
+    for (const version of this.inits.keys()) {
+      if (version !== this.initVersion && !needed.has(version)) {
+        this.inits.delete(version);
+      }
+    }
   }
 
   private bandwidth(): number {

@@ -1,7 +1,11 @@
 // The HLS sink: access units from the stream hub → rebased samples → Segmenter → fMP4 init,
-// parts and segments handed to its target (HlsOutput). Waits for the first keyframe; the
-// audio track exists when G.711 audio has been seen by the time the first part is written.
-import { isVideoCodec, type AccessUnit } from '../../../codecs/types.js';
+// parts and segments handed to its target (HlsOutput). The hub starts its video at a keyframe,
+// whose parameter sets make the init segment; the audio track exists when G.711 audio has been
+// seen by the time the first part is written. When the hub reports a video codec change
+// (videoCodecChanged), the open segment ends there and the next keyframe, the new codec's,
+// makes a new init segment: HlsOutput lists it after an EXT-X-DISCONTINUITY with its own
+// EXT-X-MAP, on an output timeline that stays continuous.
+import { CLOCK_HZ, isVideoCodec, type AccessUnit } from '../../../codecs/types.js';
 import { nalUnitSample } from '../../../codecs/fmp4/avcc-sample.js';
 import type { CloseReason, Sink } from '../../hub/sink.js';
 import { createLogger } from '../../log.js';
@@ -13,11 +17,10 @@ import { isKnownParameterSet, videoConfigFromKeyframe, type VideoConfig } from '
 import { WallClockMap } from './wall-clock.js';
 
 const log = createLogger('gateway:hls');
-const CLOCK = 90_000;
 /** A decode-time step outside (0, 5 s] is a source discontinuity, smoothed over. */
-const MAX_STEP = 5 * CLOCK;
+const MAX_STEP = 5 * CLOCK_HZ;
 /** Audio held while waiting for the first keyframe (PS muxers put a frame's audio first). */
-const EARLY_AUDIO_TICKS = CLOCK;
+const EARLY_AUDIO_TICKS = CLOCK_HZ;
 const EARLY_AUDIO_UNITS = 200;
 
 export interface SinkTrackInfo {
@@ -41,6 +44,7 @@ export interface SinkPart {
 
 /** Where the sink delivers its output (HlsOutput). */
 export interface HlsSinkTarget {
+  /** An init segment; every one after the first follows a codec change (a discontinuity). */
   onInit(init: Uint8Array, info: SinkTrackInfo): void;
   onPart(part: SinkPart): void;
   onSegment(msn: number, durationSec: number): void;
@@ -59,6 +63,8 @@ export class HlsSink implements Sink {
   private readonly segmenter: Segmenter;
   private readonly now: () => number;
   private video: VideoConfig | undefined;
+  /** The current config still needs its init segment written (before its first part). */
+  private initPending = false;
   /** Made once per config, not per access unit. */
   private isParameterSet: (unit: Uint8Array) => boolean = () => false;
   private audio: G711FlacTrack | undefined;
@@ -69,14 +75,16 @@ export class HlsSink implements Sink {
   private origin = 0;
   private offset = 0;
   private lastDts: number | undefined;
-  private lastStep = CLOCK / 25;
+  private lastStep = CLOCK_HZ / 25;
   private readonly wallClock = new WallClockMap();
   private sequence = 1;
   private closed = false;
   readonly counters = {
-    waitingForKeyframe: 0,
+    /** First video access units (after a start or a codec change) without usable parameter sets. */
     badKeyframes: 0,
     codecChanges: 0,
+    /** Video in another codec than the init segment's, with no change reported: dropped (a guard). */
+    wrongCodec: 0,
     timestampJumps: 0,
     negativeCto: 0,
     audioBeforeVideo: 0,
@@ -122,22 +130,43 @@ export class HlsSink implements Sink {
     this.target.onEnd();
   }
 
+  /**
+   * The hub reports a new video codec: the open segment ends with the old codec's last frame,
+   * and the next video access unit (a keyframe of the new codec) makes the next init segment.
+   */
+  videoCodecChanged(): void {
+    if (this.closed || !this.video) {
+      return; // nothing written yet: the first keyframe sets the codec anyway
+    }
+    this.counters.codecChanges++;
+    this.handle(this.segmenter.flush());
+    this.video = undefined;
+    this.isParameterSet = () => false;
+  }
+
+  /** The hub reports a new audio codec (a reconfigured device, A-law ⇄ µ-law): decode it from now on. */
+  audioCodecChanged(): void {
+    if (this.audio) {
+      this.audio = undefined; // the next G.711 unit makes a track of its codec; the FLAC entry is the same
+    }
+  }
+
   private writeVideo(au: AccessUnit): void {
     if (!this.video) {
-      if (!au.keyframe) {
-        this.counters.waitingForKeyframe++;
-        return;
-      }
+      // The hub hands over a keyframe first (its keyframe wait); its parameter sets make the init.
       const cfg = videoConfigFromKeyframe(au.codec as 'H264' | 'H265', au.units);
       if (!cfg) {
         this.counters.badKeyframes++;
         return;
       }
       this.video = cfg;
+      this.initPending = true;
       this.isParameterSet = (u) => isKnownParameterSet(cfg, u);
-      this.origin = au.dts;
+      if (this.lastDts === undefined) {
+        this.origin = au.dts;
+      }
     } else if (au.codec !== this.video.codec) {
-      this.counters.codecChanges++; // a new init segment would be needed; not supported
+      this.counters.wrongCodec++;
       return;
     }
     let dts = au.dts - this.origin + this.offset;
@@ -157,7 +186,7 @@ export class HlsSink implements Sink {
     if (pts < dts) {
       this.counters.negativeCto++;
     }
-    this.wallClock.observe(this.now(), dts / 90);
+    this.wallClock.observe(this.now(), (dts * 1000) / CLOCK_HZ);
     // no copy here: the fragment writer length-prefixes the units into the part's buffer
     const data = nalUnitSample(au.units, this.isParameterSet);
     this.handle(
@@ -178,7 +207,7 @@ export class HlsSink implements Sink {
       this.counters.audioIgnored++; // AAC would need an mp4a path; not carried yet
       return;
     }
-    this.audioSeen ??= au.codec;
+    this.audioSeen = au.codec;
     if (!this.video) {
       this.counters.audioBeforeVideo++;
       this.earlyAudio.push(au);
@@ -205,10 +234,10 @@ export class HlsSink implements Sink {
   private handle(events: SegmenterEvent[]): void {
     for (const e of events) {
       if (e.type === 'segment') {
-        this.target.onSegment(e.msn, e.durationTicks / CLOCK);
+        this.target.onSegment(e.msn, e.durationTicks / CLOCK_HZ);
         continue;
       }
-      if (this.audioEnabled === undefined && !this.writeInit()) {
+      if (this.initPending && !this.writeInit()) {
         return;
       }
       const runs: TrackRun[] = [videoRun(e.part.video)];
@@ -222,8 +251,8 @@ export class HlsSink implements Sink {
         msn: e.part.msn,
         index: e.part.index,
         independent: e.part.independent,
-        durationSec: e.part.durationTicks / CLOCK,
-        startSec: e.part.startDts / CLOCK,
+        durationSec: e.part.durationTicks / CLOCK_HZ,
+        startSec: e.part.startDts / CLOCK_HZ,
         wallClockAtZeroMs: wall,
         bytes: frag.bytes,
       });
@@ -232,7 +261,8 @@ export class HlsSink implements Sink {
 
   private writeInit(): boolean {
     const cfg = this.video!;
-    this.audioEnabled = this.audioSeen !== undefined;
+    this.initPending = false;
+    this.audioEnabled ??= this.audioSeen !== undefined;
     const audio = this.audioEnabled ? (this.audio ?? new G711FlacTrack(this.audioSeen!)) : undefined;
     this.audio = audio;
     const init = buildInitSegment(cfg.track, audio?.config);

@@ -116,3 +116,39 @@ test('appendQueryToUris adds the token to URI lines and URI attributes only', ()
     '#EXTM3U\n#EXT-X-MAP:URI="init.mp4?token=t%2B1"\n#EXT-X-PART:DURATION=0.3,URI="1.0.m4s?token=t%2B1"\n#EXTINF:2.000,\n1.m4s?token=t%2B1\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI="a.m4s?x=1&token=t%2B1"\n',
   );
 });
+
+test('a codec change: EXT-X-DISCONTINUITY and the new EXT-X-MAP before the segment, parts included', () => {
+  const segments: PlaylistSegment[] = [
+    { ...seg(7), mapUri: 'init.mp4' },
+    { ...seg(8), mapUri: 'init.1.mp4', discontinuity: true },
+    { ...seg(9, false, 1), mapUri: 'init.1.mp4' },
+  ];
+  const text = renderMediaPlaylist({
+    targetDurationSec: 2,
+    segments,
+    partTargetSec: 2 / 3,
+    discontinuitySequence: 3,
+  });
+  const lines = text.trimEnd().split('\n');
+  assert.deepEqual(lines.slice(5, 8), [
+    '#EXT-X-MEDIA-SEQUENCE:7',
+    '#EXT-X-DISCONTINUITY-SEQUENCE:3',
+    '#EXT-X-MAP:URI="init.mp4"',
+  ]);
+  const at = lines.indexOf('#EXT-X-DISCONTINUITY');
+  assert.deepEqual(lines.slice(at - 2, at + 4), [
+    '#EXTINF:2.000,',
+    '7.m4s',
+    '#EXT-X-DISCONTINUITY',
+    '#EXT-X-MAP:URI="init.1.mp4"',
+    '#EXT-X-PROGRAM-DATE-TIME:2025-01-02T03:04:21.600Z',
+    '#EXT-X-PART:DURATION=0.66666,URI="8.0.m4s",INDEPENDENT=YES',
+  ]);
+  assert.equal(lines.filter((l) => l.startsWith('#EXT-X-MAP')).length, 2, 'segment 9 keeps the map of 8');
+  assert.equal(lines.filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1);
+  assert.ok(
+    !renderMediaPlaylist({ targetDurationSec: 2, mapUri: 'init.mp4', segments: [seg(1)] }).includes(
+      'DISCONTINUITY',
+    ),
+  );
+});

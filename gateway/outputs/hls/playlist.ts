@@ -1,6 +1,8 @@
 // M3U8 text for fMP4 HLS (RFC 8216 §4.3) with the Low-Latency HLS tags of RFC 8216bis
-// (EXT-X-PART, EXT-X-PART-INF, EXT-X-SERVER-CONTROL, EXT-X-PRELOAD-HINT). Pure: data in,
-// text out.
+// (EXT-X-PART, EXT-X-PART-INF, EXT-X-SERVER-CONTROL, EXT-X-PRELOAD-HINT), and the tags of a
+// codec change mid-stream: EXT-X-DISCONTINUITY and a new EXT-X-MAP before the first segment
+// of the new codec (§4.3.2.3, §4.3.2.5), EXT-X-DISCONTINUITY-SEQUENCE (§4.3.3.3). Pure: data
+// in, text out.
 
 export interface PlaylistPart {
   readonly uri: string;
@@ -15,6 +17,10 @@ export interface PlaylistSegment {
   readonly durationSec: number;
   /** Wall-clock time of the segment's first sample, ms since the epoch. */
   readonly programDateTimeMs?: number;
+  /** Its init segment, when not the one of the segment before (default: that one). */
+  readonly mapUri?: string;
+  /** The media changed format before this segment (a codec change): EXT-X-DISCONTINUITY. */
+  readonly discontinuity?: boolean;
   readonly parts: readonly PlaylistPart[];
   /** False for the segment still being written (only its parts are listed). */
   readonly complete: boolean;
@@ -23,7 +29,10 @@ export interface PlaylistSegment {
 export interface MediaPlaylist {
   /** Seconds; the EXT-X-TARGETDURATION is the larger of this and every listed EXTINF, rounded. */
   readonly targetDurationSec: number;
-  readonly mapUri: string;
+  /** The init segment of the first segment (default: the first segment's own mapUri). */
+  readonly mapUri?: string;
+  /** Discontinuities before the first listed segment (EXT-X-DISCONTINUITY-SEQUENCE). Default 0. */
+  readonly discontinuitySequence?: number;
   /** Oldest first; media sequence = first segment's msn. */
   readonly segments: readonly PlaylistSegment[];
   /** Set for LL-HLS: PART-TARGET in seconds. */
@@ -58,7 +67,13 @@ export function renderMediaPlaylist(p: MediaPlaylist): string {
     lines.push(`#EXT-X-PART-INF:PART-TARGET=${fmt(partTarget, 5)}`);
   }
   lines.push(`#EXT-X-MEDIA-SEQUENCE:${p.segments[0]?.msn ?? 0}`);
-  lines.push(`#EXT-X-MAP:URI="${p.mapUri}"`);
+  if (p.discontinuitySequence) {
+    lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${p.discontinuitySequence}`);
+  }
+  let map = p.mapUri ?? p.segments[0]?.mapUri;
+  if (map !== undefined) {
+    lines.push(`#EXT-X-MAP:URI="${map}"`);
+  }
 
   // Parts are listed only near the live edge (RFC 8216bis §4.4.4.9: remove them once
   // they are more than three target durations from the end).
@@ -75,6 +90,14 @@ export function renderMediaPlaylist(p: MediaPlaylist): string {
   }
 
   for (const s of p.segments) {
+    // The tags of a segment come before its parts: they apply to them too.
+    if (s.discontinuity) {
+      lines.push('#EXT-X-DISCONTINUITY');
+    }
+    if (s.mapUri !== undefined && s.mapUri !== map) {
+      map = s.mapUri;
+      lines.push(`#EXT-X-MAP:URI="${map}"`);
+    }
     if (s.programDateTimeMs !== undefined) {
       lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.programDateTimeMs).toISOString()}`);
     }

@@ -5,8 +5,7 @@
 // because a sample's duration is only known from the one after it.
 import type { NalUnitSample } from '../../../codecs/fmp4/avcc-sample.js';
 import type { Processor } from '../../../codecs/processor.js';
-
-const CLOCK = 90_000;
+import { CLOCK_HZ } from '../../../codecs/types.js';
 
 /**
  * A sample's bytes: already in sample format (length-prefixed), or NAL units that are
@@ -76,7 +75,7 @@ export interface SegmenterOptions {
 }
 
 /** Timestamps that differ by less than this count as equal (10 ms). */
-const TOLERANCE = CLOCK / 100;
+const TOLERANCE = CLOCK_HZ / 100;
 
 export class Segmenter implements Processor<SegmenterInput, SegmenterEvent> {
   readonly targetTicks: number;
@@ -85,7 +84,7 @@ export class Segmenter implements Processor<SegmenterInput, SegmenterEvent> {
   private readonly maxPendingAudio: number;
 
   private pending: VideoSampleIn | undefined;
-  private lastDuration = CLOCK / 25;
+  private lastDuration = CLOCK_HZ / 25;
   private msn = 0;
   private partIndex = 0;
   private segStart = 0;
@@ -96,9 +95,9 @@ export class Segmenter implements Processor<SegmenterInput, SegmenterEvent> {
   private readonly counters = { parts: 0, segments: 0, forcedCuts: 0, droppedAudio: 0, droppedVideo: 0 };
 
   constructor(opts: SegmenterOptions = {}) {
-    this.targetTicks = Math.round((opts.targetDurationSec ?? 2) * CLOCK);
-    this.partTargetTicks = Math.round((opts.partTargetSec ?? 1 / 3) * CLOCK);
-    this.maxSegmentTicks = Math.round((opts.maxSegmentSec ?? 3 * (opts.targetDurationSec ?? 2)) * CLOCK);
+    this.targetTicks = Math.round((opts.targetDurationSec ?? 2) * CLOCK_HZ);
+    this.partTargetTicks = Math.round((opts.partTargetSec ?? 1 / 3) * CLOCK_HZ);
+    this.maxSegmentTicks = Math.round((opts.maxSegmentSec ?? 3 * (opts.targetDurationSec ?? 2)) * CLOCK_HZ);
     this.maxPendingAudio = opts.maxPendingAudio ?? 500;
   }
 
@@ -150,7 +149,11 @@ export class Segmenter implements Processor<SegmenterInput, SegmenterEvent> {
     return out;
   }
 
-  /** End of input: the held sample gets the last seen frame duration; open part and segment close. */
+  /**
+   * End of input, or of a run of input (a codec change: what follows needs another init
+   * segment): the held sample gets the last seen frame duration, the open part and segment
+   * close, and the next input starts a new segment at its first keyframe.
+   */
   flush(): SegmenterEvent[] {
     const prev = this.pending;
     if (!prev) {
@@ -168,6 +171,8 @@ export class Segmenter implements Processor<SegmenterInput, SegmenterEvent> {
     this.pending = undefined;
     this.closePart(end, out);
     this.emitSegment(end, out);
+    this.msn++;
+    this.partIndex = 0;
     return out;
   }
 

@@ -13,6 +13,7 @@
 // Interface enumeration is off (iceUseIpv4/6: false) because iceInterfaceAddresses does not
 // restrict it (pitfall 2); the one address comes from iceAdditionalHostAddresses.
 import { RTCRtpCodecParameters, type PeerConfig, type RTCPeerConnectionConfig } from 'werift';
+import { CLOCK_HZ } from '../../../codecs/types.js';
 
 export interface WebRtcNetworkOptions {
   /** Address written into the host candidate; what browsers send media checks to. */
@@ -37,11 +38,11 @@ export function viewerCodecs(): PeerConfig['codecs'] {
     video: [
       new RTCRtpCodecParameters({
         mimeType: 'video/H264',
-        clockRate: 90_000,
+        clockRate: CLOCK_HZ,
         rtcpFeedback: feedback,
         parameters: 'packetization-mode=1',
       }),
-      new RTCRtpCodecParameters({ mimeType: 'video/H265', clockRate: 90_000, rtcpFeedback: feedback }),
+      new RTCRtpCodecParameters({ mimeType: 'video/H265', clockRate: CLOCK_HZ, rtcpFeedback: feedback }),
     ],
     audio: [
       // Static payload types (RFC 3551 §6); werift needs them preset for fixed-PT codecs.

@@ -10,6 +10,8 @@ import {
   type RTCDtlsTransport,
   type RtcpPacket,
 } from 'werift';
+import { CLOCK_HZ } from '../../../codecs/types.js';
+import { parseRtcp } from '../../../codecs/rtp/rtcp.js';
 import { ntpTimestamp, RtcpSession } from './rtcp-session.js';
 import type { SrtpTrackSender } from './srtp-sender.js';
 
@@ -101,7 +103,7 @@ test('a PLI or FIR naming the video SSRC requests a keyframe; one for another SS
 });
 
 test('a Generic NACK is answered by the track with that SSRC', () => {
-  const video = fakeTrack(0x1111, 90_000);
+  const video = fakeTrack(0x1111, CLOCK_HZ);
   const audio = fakeTrack(0x3333, 8000);
   const { rtcp } = session([video.track, audio.track]);
   const nack = new GenericNack({ senderSsrc: 9, mediaSourceSsrc: 0x1111, lost: [100, 101, 117] });
@@ -112,7 +114,7 @@ test('a Generic NACK is answered by the track with that SSRC', () => {
 });
 
 test('sender reports pair a correct NTP time with the RTP time extrapolated from the last packet', () => {
-  const video = fakeTrack(0x1111, 90_000, 50);
+  const video = fakeTrack(0x1111, CLOCK_HZ, 50);
   const idle = fakeTrack(0x3333, 8000, 0);
   const { rtcp } = session([video.track, idle.track]);
   const reports = rtcp.buildReports(1500); // 500 ms after the last packet
@@ -129,4 +131,44 @@ test('sender reports pair a correct NTP time with the RTP time extrapolated from
   // And the compound survives werift's serializer (what dtls.sendRtcp does).
   const parsed = RtcpPacketConverter.deSerialize(Buffer.concat(reports[0].map((p) => p.serialize())));
   assert.equal(parsed.length, 2);
+});
+
+test('bye(): one compound packet, the sender report first (RFC 3550 §6.1), then a BYE for every track with the reason', async () => {
+  const sent: Buffer[] = [];
+  const dtls = {
+    sendRtcp: (packets: { serialize(): Buffer }[]) => {
+      sent.push(Buffer.concat(packets.map((p) => p.serialize())));
+      return Promise.resolve();
+    },
+  } as unknown as RTCDtlsTransport;
+  const video = fakeTrack(0x1111, CLOCK_HZ, 50);
+  const audio = fakeTrack(0x3333, 8000, 0);
+  const rtcp = new RtcpSession({
+    dtls,
+    videoSsrc: 0x1111,
+    onKeyframeRequest: () => {},
+    tracks: [video.track, audio.track],
+    cname: 'gw-cname',
+  });
+  await rtcp.bye('codec-changed: the camera changed to H265');
+  const packets = parseRtcp(sent[0]);
+  assert.deepEqual(
+    packets?.map((p) => p.type),
+    ['sr', 'other', 'bye'],
+  );
+  const bye = packets?.[2];
+  assert.ok(bye?.type === 'bye');
+  assert.deepEqual(bye.ssrcs, [0x1111, 0x3333]);
+  assert.equal(new TextDecoder().decode(bye.reason), 'codec-changed: the camera changed to H265');
+
+  // Without a report to send yet (nothing sent), an empty RR leads; a long reason is cut to 255
+  // octets on a character boundary.
+  sent.length = 0;
+  const quiet = new RtcpSession({ dtls, videoSsrc: 0x2222, onKeyframeRequest: () => {}, cname: 'c' });
+  await quiet.bye('é'.repeat(200)); // 400 octets of 2-octet characters
+  const [rr, bye2] = parseRtcp(sent[0])!;
+  assert.deepEqual(rr, { type: 'rr', ssrc: 0x2222, reports: [] });
+  assert.ok(bye2.type === 'bye');
+  assert.equal(bye2.reason?.length, 254);
+  assert.equal(new TextDecoder('utf-8', { fatal: true }).decode(bye2.reason), 'é'.repeat(127));
 });

@@ -4,14 +4,17 @@
 //   PSFB FMT 1 PLI (RFC 4585 §6.3.1) / FMT 4 FIR (RFC 5104 §4.3.1) → keyframe request
 //   RTPFB FMT 1 Generic NACK (RFC 4585 §6.2.1)                   → retransmit from history
 //   SR + SDES CNAME every 0.5-1.5 s (RFC 3550 §6.4.1, §6.5.1, §6.3.1 randomization)
+//   BYE with the reason for leaving when the gateway ends the session (RFC 3550 §6.6)
 import type { RTCDtlsTransport, RtcpPacket } from 'werift';
 import {
+  RtcpRrPacket,
   RtcpSenderInfo,
   RtcpSourceDescriptionPacket,
   RtcpSrPacket,
   SourceDescriptionChunk,
   SourceDescriptionItem,
 } from 'werift';
+import { serializeRtcp } from '../../../codecs/rtp/rtcp.js';
 import { createLogger } from '../../log.js';
 import { toUint32 } from './rtp-clock.js';
 import type { SrtpTrackSender } from './srtp-sender.js';
@@ -26,6 +29,16 @@ const FMT_FIR = 4;
 /** RFC 3550 §4: NTP era 0 starts 1900-01-01, 2208988800 s before the Unix epoch. */
 const NTP_UNIX_OFFSET_S = 2_208_988_800n;
 const SDES_CNAME = 1;
+
+/** `text` as UTF-8 cut to at most `max` octets, never inside a character. */
+function utf8Upto(text: string, max: number): Uint8Array {
+  const bytes = new TextEncoder().encode(text);
+  let end = Math.min(bytes.length, max);
+  while (end < bytes.length && end > 0 && (bytes[end] & 0xc0) === 0x80) {
+    end--; // bytes[end] continues a character: cut before that character starts
+  }
+  return bytes.subarray(0, end);
+}
 
 /** 64-bit NTP timestamp (RFC 3550 §4) for a Unix time in milliseconds. */
 export function ntpTimestamp(unixMs: number): bigint {
@@ -48,7 +61,7 @@ export interface RtcpSessionOptions {
 export class RtcpSession {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
-  readonly stats = { pli: 0, fir: 0, nack: 0, retransmitted: 0, reports: 0 };
+  readonly stats = { pli: 0, fir: 0, nack: 0, retransmitted: 0, reports: 0, byes: 0 };
   /** performance.now() of the last RTCP packet from the viewer: its receiver reports (RFC 3550 §6.4.2) are the ice-lite side's only sign of life. */
   lastReceivedMs = performance.now();
 
@@ -93,6 +106,26 @@ export class RtcpSession {
       this.stats.nack++;
       this.stats.retransmitted += track.retransmit(fb.lost);
     }
+  }
+
+  /**
+   * The gateway ends the session: a last compound packet of the sender reports (or an empty RR:
+   * a compound packet starts with one, §6.1) and a BYE for every sending SSRC carrying the
+   * reason for leaving, UTF-8, at most 255 octets (§6.6). werift has no BYE type, so the BYE
+   * goes as bytes from codecs/rtp/rtcp.ts.
+   */
+  bye(reason: string): Promise<void> {
+    const ssrcs = this.opts.tracks?.length ? this.opts.tracks.map((t) => t.ssrc) : [this.opts.videoSsrc];
+    const reports = this.buildReports().flat();
+    const first =
+      reports.length > 0 ? reports : [new RtcpRrPacket({ ssrc: this.opts.videoSsrc, reports: [] })];
+    const bye = serializeRtcp([{ type: 'bye', ssrcs, reason: utf8Upto(reason, 255) }]);
+    const byePacket = { serialize: () => Buffer.from(bye) } as unknown as RtcpPacket;
+    this.stats.byes++;
+    return this.opts.dtls.sendRtcp([...first, byePacket]).then(
+      () => undefined,
+      (err: unknown) => log.debug({ err }, 'BYE not sent'),
+    );
   }
 
   /** One SR + SDES compound packet per track that has sent something. */

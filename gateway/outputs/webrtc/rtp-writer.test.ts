@@ -94,7 +94,8 @@ test("through werift's RTCRtpSender, a rejected sendRtp promise is swallowed, no
     new RtpWriter(viaWeriftSender({ sendRtp: () => Promise.reject(new Error('socket closed')) }), 96).write(
       au(0, 2),
     );
-    await new Promise((r) => setTimeout(r, 20));
+    // Unhandled rejections are reported once the microtask queue drains, before the next macrotask.
+    await new Promise((r) => setImmediate(r));
     assert.equal(unhandled, 0);
   } finally {
     process.off('unhandledRejection', onUnhandled);

@@ -37,7 +37,7 @@ export class SrtpTrackSender implements RtpSendTarget {
 
   /**
    * @param ssrc the SSRC werift announced for this sender in the answer (a=ssrc)
-   * @param clockRate RTP clock of the codec (90000 video, 8000 G.711), for sender reports
+   * @param clockRate RTP clock of the codec (CLOCK_HZ for video, 8000 for G.711), for sender reports
    */
   constructor(
     private readonly dtls: RTCDtlsTransport,

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { parseH264Sps } from '../../../codecs/h264/sps.js';
-import type { AccessUnit } from '../../../codecs/types.js';
+import { CLOCK_HZ, type AccessUnit } from '../../../codecs/types.js';
 import { Stream } from '../../hub/stream.js';
 import { FlvReader } from './flv-reader.js';
 import { makeClip, type TestClip } from '../../../test/helpers/media-clip.js';
 import { pace } from '../../../test/helpers/clip-pacer.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 import { ffmpegArgs, H265Transcoder } from './transcoder.js';
 
 let clip: TestClip;
@@ -101,7 +102,7 @@ test(
     const got: AccessUnit[] = [];
     const delays: number[] = [];
     try {
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(() => source.info.keyframes > 0, 3000, 'the camera stream');
       const view = transcoder.h264View(source);
       assert.equal(transcoder.h264View(source), view, 'one view per stream');
       const unsubscribe = view.subscribe({
@@ -115,7 +116,7 @@ test(
         },
         close: () => {},
       });
-      await new Promise((r) => setTimeout(r, 2500));
+      await waitFor(() => got.filter((au) => au.codec === 'H264').length >= 50, 10_000, '50 H.264 frames');
       assert.equal(source.info.viewers, 1, 'the transcoder counts as a viewer of the camera stream');
       const video = got.filter((au) => au.codec === 'H264');
       assert.ok(video.length >= 50, `H.264 AUs: ${video.length}`);
@@ -125,9 +126,9 @@ test(
       for (let i = 1; i < video.length; i++) {
         assert.equal(video[i].pts - video[i - 1].pts, 3600, `frame ${i} follows the source clock`);
       }
-      // The source has an IDR every 25 frames (pts multiple of 90000); so must the output.
+      // The source has an IDR every 25 frames (pts a multiple of CLOCK_HZ); so must the output.
       for (const au of video) {
-        assert.equal(au.keyframe, au.pts % 90_000 === 0, `keyframe flag at pts ${au.pts}`);
+        assert.equal(au.keyframe, au.pts % CLOCK_HZ === 0, `keyframe flag at pts ${au.pts}`);
       }
       delays.sort((a, b) => a - b);
       const median = delays[Math.floor(delays.length / 2)];
@@ -136,8 +137,7 @@ test(
       );
       assert.ok(median < 400, `median transcode delay ${median} ms`);
       unsubscribe();
-      await new Promise((r) => setTimeout(r, 400));
-      assert.equal(transcoder.active, 0, 'ffmpeg stopped after idleStopMs');
+      await waitFor(() => transcoder.active === 0, 3000, 'ffmpeg stopped after idleStopMs');
       assert.equal(source.info.viewers, 0);
       assert.notEqual(transcoder.h264View(source), view, 'a closed view is replaced on next use');
     } finally {

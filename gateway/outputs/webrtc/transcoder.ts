@@ -56,7 +56,6 @@ class TranscodeRun {
   private unsubscribe: (() => void) | undefined;
   private readonly order: Pending[] = [];
   private readonly reader = new FlvReader((frame) => this.onOutput(frame));
-  private dropping = false;
   private stopped = false;
 
   constructor(
@@ -85,6 +84,8 @@ class TranscodeRun {
     const feed: Sink = {
       id: `transcode:${this.output.id}`,
       write: (au) => this.onInput(au),
+      // ffmpeg behind (stdin buffer full): the hub skips this feed to the next keyframe.
+      isCongested: () => proc.stdin.writableNeedDrain,
       close: (reason: CloseReason) => this.output.close(`source ${reason}`),
     };
     // Counts as one viewer of the camera stream, which therefore stays up while anyone watches the H.264 view.
@@ -119,19 +120,12 @@ class TranscodeRun {
     if (!stdin || this.stopped) {
       return;
     }
-    // ffmpeg behind (stdin buffer full): skip to the next keyframe rather than queue.
-    if (this.dropping && !au.keyframe) {
-      return;
-    }
-    this.dropping = false;
     const parts: Buffer[] = [];
     for (const unit of au.units) {
       parts.push(START_CODE, Buffer.from(unit.buffer, unit.byteOffset, unit.byteLength));
     }
     this.order.push({ pts: au.pts, dts: au.dts, keyframe: au.keyframe });
-    if (!stdin.write(Buffer.concat(parts))) {
-      this.dropping = true;
-    }
+    stdin.write(Buffer.concat(parts));
   }
 
   private onOutput({ units }: FlvVideoFrame): void {

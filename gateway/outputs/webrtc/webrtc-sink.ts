@@ -1,16 +1,14 @@
 // The WebRTC viewer as a hub Sink (docs/architecture.md §3): access units in, RTP to one werift peer
 // out. Video is H.264/H.265 passed through (RFC 6184 / RFC 7798 payloads from the shared
 // PacketizeCache), audio is PCMA/PCMU passed through at 8 kHz. After a PLI (RFC 4585 §6.3.1)
-// or FIR (RFC 5104 §4.3.1) the viewer's decoder has lost its reference, so video is held
-// back until the next keyframe while the hub asks the camera for one.
+// or FIR (RFC 5104 §4.3.1) the viewer's decoder has lost its reference: the hub holds this
+// sink's video until the next keyframe and asks the camera for one (Stream.requestKeyframe),
+// so the first video this sink gets, then and at the start, is always a keyframe.
 import type { AccessUnit, VideoCodec } from '../../../codecs/types.js';
 import type { CloseReason, Sink } from '../../hub/sink.js';
 import type { FanoutJob, FanoutScheduler } from './fanout-scheduler.js';
 import type { PacketizeCache, PacketizedAu } from './packetize-cache.js';
 import { RtpWriter, type RtpSendTarget } from './rtp-writer.js';
-
-/** A backwards video PTS step shorter than this (in decode order) is B-frame reordering. */
-const MAX_REORDER_TICKS = 10 * 90_000;
 
 export interface WebRtcSinkOptions {
   id: string;
@@ -19,8 +17,8 @@ export interface WebRtcSinkOptions {
   cache: PacketizeCache;
   /** Absent: send synchronously inside write(). */
   scheduler?: FanoutScheduler;
-  /** Stream.requestKeyframe (the hub rate-limits it). */
-  requestKeyframe(): void;
+  /** Stream.requestKeyframe(thisSink): the hub holds this sink's video until a keyframe and asks the device (rate-limited). */
+  requestKeyframe(sink: Sink): void;
   /** Bytes queued in the viewer's UDP socket (dgram getSendQueueSize), if known. */
   socketQueueBytes?(): number | undefined;
   /**
@@ -41,8 +39,7 @@ export interface WebRtcSinkOptions {
 export interface WebRtcSinkStats {
   videoAus: number;
   audioAus: number;
-  /** Video AUs not sent while waiting for a keyframe after a PLI/FIR. */
-  skippedAus: number;
+  /** PLI/FIR from the viewer. */
   keyframeRequests: number;
   videoPackets: number;
   audioPackets: number;
@@ -71,10 +68,7 @@ export class WebRtcSink implements Sink {
   private readonly opts: WebRtcSinkOptions;
   private readonly videoWriter: RtpWriter;
   private readonly audioWriter: RtpWriter | undefined;
-  private waitingForKeyframe = true;
-  private lastVideoPts: number | undefined;
-  private lastVideoDts: number | undefined;
-  private readonly counters = { videoAus: 0, audioAus: 0, skippedAus: 0, keyframeRequests: 0 };
+  private readonly counters = { videoAus: 0, audioAus: 0, keyframeRequests: 0 };
 
   constructor(opts: WebRtcSinkOptions) {
     this.id = opts.id;
@@ -113,8 +107,7 @@ export class WebRtcSink implements Sink {
       return;
     }
     this.counters.keyframeRequests++;
-    this.waitingForKeyframe = true;
-    this.opts.requestKeyframe();
+    this.opts.requestKeyframe(this);
   }
 
   isCongested(): boolean {
@@ -140,26 +133,10 @@ export class WebRtcSink implements Sink {
 
   private writeVideo(au: AccessUnit): void {
     if (au.codec !== this.opts.video.codec) {
-      // The negotiated decoder cannot take this codec (e.g. an H.265 stream behind an H.264 answer).
+      // A guard: the session moves this sink (transcoder) or closes it when the hub reports a
+      // codec change, so the negotiated decoder should never see another codec.
       this.close('unsupported-codec');
       return;
-    }
-    if (this.lastVideoPts !== undefined && this.lastVideoDts !== undefined) {
-      const back = this.lastVideoPts - au.pts;
-      if (back > 0 && back < MAX_REORDER_TICKS && au.dts >= this.lastVideoDts) {
-        // B-frames: Chromium decodes ~5 % of such frames over WebRTC (docs/browser-notes.md §1).
-        this.close('unsupported-codec');
-        return;
-      }
-    }
-    this.lastVideoPts = au.pts;
-    this.lastVideoDts = au.dts;
-    if (this.waitingForKeyframe) {
-      if (!au.keyframe) {
-        this.counters.skippedAus++;
-        return;
-      }
-      this.waitingForKeyframe = false;
     }
     const p = this.opts.cache.get(au);
     if (!p) {

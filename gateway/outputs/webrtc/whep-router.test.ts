@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import express from 'express';
-import type { AccessUnit } from '../../../codecs/types.js';
+import { CLOCK_HZ, type AccessUnit } from '../../../codecs/types.js';
 import { Stream } from '../../hub/stream.js';
 import { CHROMIUM_FULL_OFFER } from './fixtures/chromium-offers.js';
 import { makeClip, type TestClip } from '../../../test/helpers/media-clip.js';
 import { pace } from '../../../test/helpers/clip-pacer.js';
 import { WeriftViewer } from '../../../test/helpers/werift-viewer.js';
+import { sleep, waitFor } from '../../../test/helpers/wait.js';
 import { listCandidates, sectionPayloadTypes } from './sdp-munge.js';
 import { whepRouter, type WhepRouter } from './whep-router.js';
 
@@ -191,13 +192,15 @@ test('a werift viewer receives H.264 frames and PCMA over SRTP from the GOP cach
   const stop = pace(clip, stream);
   const viewer = new WeriftViewer({ url: `${base}/whep/cam-h264` });
   try {
-    await new Promise((r) => setTimeout(r, 500)); // the hub now holds a GOP
+    await waitFor(() => stream.info.keyframes > 0, 3000, 'a GOP in the hub');
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
-    await new Promise((r) => setTimeout(r, 1500));
-    // ~1.5 s at 25 fps plus the replayed GOP start; audio 50 packets/s.
-    assert.ok(viewer.counts.videoFrames >= 30, `video frames ${viewer.counts.videoFrames}`);
-    assert.ok(viewer.packets(8) >= 50, `PCMA packets ${viewer.packets(8)}`);
+    // 25 fps plus the replayed GOP start; audio 50 packets/s.
+    await waitFor(
+      () => viewer.counts.videoFrames >= 30 && viewer.packets(8) >= 50,
+      5000,
+      `30 video frames (${viewer.counts.videoFrames}) and 50 PCMA packets (${viewer.packets(8)})`,
+    );
     assert.equal(stream.info.viewers, 1);
     const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
     assert.equal(session.peer.connectionState, 'connected');
@@ -205,10 +208,9 @@ test('a werift viewer receives H.264 frames and PCMA over SRTP from the GOP cach
     assert.equal(del.status, 200);
     assert.equal(stream.info.viewers, 0);
     assert.equal(session.state, 'closed');
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(session.peer.connectionState, 'closed');
+    await waitFor(() => session.peer.connectionState === 'closed', 2000, 'the peer closed');
     const frames = viewer.counts.videoFrames;
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300); // a window in which nothing may arrive (12 frame intervals)
     assert.equal(viewer.counts.videoFrames, frames, 'no media after DELETE');
   } finally {
     stop();
@@ -224,10 +226,10 @@ test('NACKs from a lossy viewer are answered from the history, and a PLI reaches
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
     const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
-    await new Promise((r) => setTimeout(r, 2000));
+    await waitFor(() => (session.rtcpStats?.retransmitted ?? 0) > 0, 5000, 'retransmissions');
     const before = keyframeRequests;
     await viewer.sendPli();
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => session.rtcpStats?.pli === 1, 2000, 'the PLI at the gateway');
     const seqs = [...viewer.counts.videoSeqs];
     const span = Math.max(...seqs) - Math.min(...seqs) + 1; // no wrap: the viewer started < 2^16 packets ago
     const complete = seqs.length / span;
@@ -255,19 +257,134 @@ test('a viewer that vanishes without DELETE (no RTCP any more) is dropped after 
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
     const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
-    await new Promise((r) => setTimeout(r, 1800)); // longer than the timeout: RRs keep it alive
+    await sleep(1800); // longer than the timeout: RRs keep it alive
     assert.equal(session.state, 'connected');
     await viewer.close(); // werift sends no DTLS close_notify: to the gateway the viewer just goes quiet
-    const state = (): string => session.state;
-    const deadline = Date.now() + 4000;
-    while (state() !== 'closed' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.equal(state(), 'closed');
+    await waitFor(() => session.state === 'closed', 4000, 'the silent viewer dropped');
     assert.equal(router.sessions.get(session.id), undefined);
     assert.equal(stream.info.viewers, 0);
   } finally {
     stop();
     await viewer.close();
+  }
+});
+
+// ---- the camera changes mid-stream (gateway/hub/media-events.ts → whep-session.ts) ----
+
+async function watching(streamId: string, url = `${base}/whep/${streamId}`) {
+  const viewer = new WeriftViewer({ url });
+  assert.equal(await viewer.connect(), 201);
+  await viewer.connected();
+  const session = [...router.sessions.list()].find((s) => s.id === viewer.location!.split('/').pop());
+  await waitFor(() => viewer.counts.videoFrames > 5, 3000, 'video at the viewer');
+  return { viewer, sessionId: session?.id };
+}
+
+test('a camera that changes to H.265 closes an H.264 viewer (no transcoder): the reason goes out in an RTCP BYE and to the hub', async () => {
+  const camera = makeStream('cam-reboot');
+  const reported: string[] = [];
+  camera.onMedia((e) => e.type === 'sink-closed' && reported.push(`${e.reason}: ${e.detail}`));
+  const stop = pace(clip, camera);
+  const { viewer } = await watching('cam-reboot');
+  try {
+    stop();
+    camera.publish(h265Idr(10 * CLOCK_HZ)); // the device came back as H.265
+    await waitFor(() => viewer.counts.byes.length > 0, 3000, 'an RTCP BYE');
+    assert.match(
+      viewer.counts.byes[0],
+      /^codec-changed: the camera changed to H265; this viewer has no H265 decoder/,
+    );
+    assert.equal(router.sessions.countFor('cam-reboot'), 0);
+    assert.equal(camera.info.viewers, 0);
+    assert.deepEqual(reported, [
+      'codec-changed: the camera changed to H265; this viewer has no H265 decoder and transcoding is off',
+    ]);
+  } finally {
+    stop();
+    await viewer.close();
+  }
+});
+
+test('B-frames appearing mid-stream close the viewer with the reason b-frames', async () => {
+  const camera = makeStream('cam-bframes-later');
+  const stop = pace(clip, camera);
+  const { viewer } = await watching('cam-bframes-later');
+  try {
+    stop();
+    const t = 20 * CLOCK_HZ;
+    camera.publish(h264(t, t, true));
+    camera.publish(h264(t + 7200, t + 3600, false));
+    camera.publish(h264(t + 3600, t + 7200, false)); // pts back in decode order
+    await waitFor(() => viewer.counts.byes.length > 0, 3000, 'an RTCP BYE');
+    assert.match(viewer.counts.byes[0], /^b-frames: /);
+    assert.equal(router.sessions.countFor('cam-bframes-later'), 0);
+  } finally {
+    stop();
+    await viewer.close();
+  }
+});
+
+test('with a transcoder, the viewer follows the camera H.264 → H.265 (transcoded view) → H.264 and keeps getting video', async () => {
+  // The transcoder is faked: its H.264 view is a hub the test feeds (transcoder.test.ts covers ffmpeg).
+  const views: Stream[] = [];
+  const transcoding = whepRouter({
+    resolveStream: (id) => streams.get(id),
+    publicIp: '127.0.0.1',
+    webrtc: { portRange: { min: 41100, max: 41149 } },
+    transcoder: {
+      h264View: (s) => {
+        const view = new Stream({
+          id: `${s.id}~h264`,
+          source: { start: async () => {}, stop: () => {} },
+          idleStopMs: Infinity,
+          noMediaTimeoutMs: 0,
+        });
+        views.push(view);
+        return view;
+      },
+    },
+  });
+  const app = express();
+  app.use(transcoding);
+  const server2 = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server2.once('listening', r));
+  const camera = makeStream('cam-flip');
+  let stopCamera = pace(clip, camera);
+  const viewer = new WeriftViewer({
+    url: `http://127.0.0.1:${(server2.address() as AddressInfo).port}/whep/cam-flip`,
+  });
+  let stopView = (): void => {};
+  try {
+    assert.equal(await viewer.connect(), 201);
+    await viewer.connected();
+    const session = transcoding.sessions.get(viewer.location!.split('/').pop()!)!;
+    await waitFor(() => viewer.counts.videoFrames > 5, 3000, 'direct H.264');
+    assert.equal(session.source, camera);
+
+    stopCamera();
+    camera.publish(h265Idr(30 * CLOCK_HZ));
+    assert.equal(views.length, 1);
+    assert.equal(session.source, views[0], 'moved to the transcoded view before the H.265 frame went out');
+    assert.equal(camera.info.viewers, 0);
+    assert.equal(views[0].info.viewers, 1);
+    stopView = pace(clip, views[0]);
+    const atSwitch = viewer.counts.videoFrames;
+    await waitFor(() => viewer.counts.videoFrames > atSwitch + 10, 3000, 'transcoded video');
+
+    stopView();
+    stopCamera = pace(clip, camera); // back to H.264, starting with its keyframe
+    assert.equal(session.source, camera);
+    assert.equal(views[0].info.viewers, 0);
+    const back = viewer.counts.videoFrames;
+    await waitFor(() => viewer.counts.videoFrames > back + 10, 3000, 'direct H.264 again');
+    assert.equal(session.state, 'connected');
+    assert.deepEqual(viewer.counts.byes, []);
+  } finally {
+    stopCamera();
+    stopView();
+    await viewer.close();
+    transcoding.sessions.closeAll();
+    server2.closeAllConnections();
+    await new Promise((r) => server2.close(r));
   }
 });

@@ -13,15 +13,12 @@ import { FanoutScheduler } from './fanout-scheduler.js';
 import { PacketizeCache } from './packetize-cache.js';
 import type { WebRtcNetworkOptions } from './peer-config.js';
 import { MAX_OFFER_BYTES, parseOffer } from './sdp-offer.js';
-import { WhepSession, type WhepStream } from './whep-session.js';
+import { WhepSession, type WhepStream, type WhepTranscoder } from './whep-session.js';
 import { WhepSessions } from './whep-sessions.js';
 
-const log = createLogger('gateway:whep');
+export type { WhepTranscoder } from './whep-session.js';
 
-export interface WhepTranscoder {
-  /** An H.264 view of an H.265 stream, started on first use and stopped with its last viewer. */
-  h264View(stream: WhepStream): WhepStream;
-}
+const log = createLogger('gateway:whep');
 
 export interface WhepRouterDeps {
   resolveStream(streamId: string): WhepStream | undefined;
@@ -161,11 +158,11 @@ export function whepRouter(deps: WhepRouterDeps): WhepRouter {
       if (plan.audioSkipped) {
         log.info({ stream: streamId, why: plan.audioSkipped }, 'WHEP viewer gets no audio');
       }
-      const media = plan.video.transcode && deps.transcoder ? deps.transcoder.h264View(stream) : stream;
       const sessionId = randomUUID();
       const session = await WhepSession.open({
         id: sessionId,
-        media,
+        stream,
+        ...(deps.transcoder ? { transcoder: deps.transcoder } : {}),
         offer,
         plan,
         net,

@@ -1,9 +1,16 @@
 // One WHEP viewer: a werift RTCPeerConnection answering the viewer's offer (non-trickle, so
 // the answer carries the gateway's only candidate; RFC 9725 §4.3), and the WebRtcSink that
 // joins the stream once DTLS is up, so the hub's GOP replay reaches a connected peer.
+//
+// The session follows what the hub reports about the camera (gateway/hub/media-events.ts):
+// when the camera changes codec mid-stream, the sink moves to the stream that carries the
+// negotiated codec (the camera itself, or the transcoder's H.264 view of an H.265 camera); when
+// none does, or the camera starts sending B-frames, the viewer is closed with the reason,
+// which the diagnosis records and the viewer gets in an RTCP BYE (RFC 3550 §6.6).
 import { RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
-import type { AudioCodec, VideoCodec } from '../../../codecs/types.js';
+import { CLOCK_HZ, type AudioCodec, type VideoCodec } from '../../../codecs/types.js';
 import { createLogger } from '../../log.js';
+import type { StreamMediaEvent, StreamMediaListener } from '../../hub/media-events.js';
 import type { CloseReason, Sink } from '../../hub/sink.js';
 import type { NegotiationPlan } from './codec-select.js';
 import { WhepError } from './errors.js';
@@ -30,18 +37,28 @@ export interface WhepStream {
     height?: number;
     hasBFrames: boolean;
   };
-  subscribe(sink: Sink, opts?: { viewer?: boolean }): () => void;
-  requestKeyframe(): void;
+  /** The returned function unsubscribes; a reason other than 'viewer-left' is reported by the hub. */
+  subscribe(sink: Sink, opts?: { viewer?: boolean }): (reason?: CloseReason, detail?: string) => void;
+  /** With `sink`: its video waits for the keyframe this asks for (a viewer's PLI/FIR). */
+  requestKeyframe(sink?: Sink): void;
   onClose(cb: (cause: string) => void): void;
+  onMedia(listener: StreamMediaListener): () => void;
   /** On-demand start (INVITE); idempotent. */
   start?(): Promise<void>;
   readonly closed?: boolean;
 }
 
+/** H.265 → H.264 for viewers without an H.265 decoder (transcoder.ts). */
+export interface WhepTranscoder {
+  /** An H.264 view of an H.265 stream, started on first use and stopped with its last viewer. */
+  h264View(stream: WhepStream): WhepStream;
+}
+
 export interface WhepSessionOptions {
   id: string;
-  /** Where the sink subscribes: the stream itself, or the transcoder's H.264 output. */
-  media: WhepStream;
+  /** The camera's stream. The sink subscribes to it, or to the transcoder's H.264 view of it. */
+  stream: WhepStream;
+  transcoder?: WhepTranscoder;
   offer: ParsedOffer;
   plan: NegotiationPlan;
   net: WebRtcNetworkOptions;
@@ -72,9 +89,12 @@ export class WhepSession {
   state: SessionState = 'connecting';
   answer = '';
   private readonly pc: RTCPeerConnection;
+  /** Where the sink is (or will be) subscribed: the camera, or the transcoder's H.264 view. */
+  private media: WhepStream;
   private sink: WebRtcSink | undefined;
   private rtcp: RtcpSession | undefined;
-  private unsubscribe: (() => void) | undefined;
+  private unsubscribe: ((reason?: CloseReason, detail?: string) => void) | undefined;
+  private stopWatching: (() => void) | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private disconnectTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
@@ -82,6 +102,13 @@ export class WhepSession {
   private constructor(private readonly opts: WhepSessionOptions) {
     this.id = opts.id;
     this.pc = new RTCPeerConnection(viewerPeerConfig(opts.net));
+    const { stream, transcoder, plan } = opts;
+    this.media = plan.video.transcode && transcoder ? transcoder.h264View(stream) : stream;
+  }
+
+  /** The stream the viewer's video comes from now (the camera, or the transcoder's view). */
+  get source(): WhepStream {
+    return this.media;
   }
 
   /** Builds the peer and the answer; rejects with WhepError (and cleans up) on failure. */
@@ -116,25 +143,43 @@ export class WhepSession {
     return this.pc;
   }
 
-  /** Idempotent. Stops the sink (unsubscribing it from the hub) and closes the peer. */
-  close(reason: CloseReason): void {
+  /**
+   * Idempotent. Stops the sink (unsubscribing it from the hub, which records a reason other
+   * than 'viewer-left'), tells a connected viewer why in an RTCP BYE, and closes the peer.
+   */
+  close(reason: CloseReason, detail?: string): void {
     if (this.state === 'closed') {
       return;
     }
+    const connected = this.state === 'connected';
     this.state = 'closed';
     clearTimeout(this.connectTimer);
     clearTimeout(this.disconnectTimer);
     clearInterval(this.watchdog);
-    this.unsubscribe?.();
+    this.stopWatching?.();
+    this.unsubscribe?.(reason, detail);
     this.unsubscribe = undefined;
+    // The BYE must leave before the socket closes: closing a UDP handle cancels its pending sends.
+    const bye =
+      connected && reason !== 'viewer-left' && this.rtcp
+        ? this.rtcp.bye(detail ? `${reason}: ${detail}` : reason)
+        : undefined;
     this.rtcp?.stop();
     this.sink?.close(reason);
-    this.pc.close().catch((err: unknown) => log.debug({ session: this.id, err }, 'peer close failed'));
+    const closePeer = (): void => {
+      this.pc.close().catch((err: unknown) => log.debug({ session: this.id, err }, 'peer close failed'));
+    };
+    if (bye) {
+      void bye.then(() => setImmediate(closePeer));
+    } else {
+      closePeer();
+    }
     log.info(
       {
         session: this.id,
-        stream: this.opts.media.id,
+        stream: this.media.id,
         reason,
+        detail,
         stats: this.sink?.stats,
         rtcp: this.rtcp?.stats,
       },
@@ -177,6 +222,7 @@ export class WhepSession {
     }
     this.answer = trimmed;
     this.createSink(video, audio);
+    this.stopWatching = this.opts.stream.onMedia((e) => this.onCameraMedia(e));
     this.pc.connectionStateChange.subscribe((s) => this.onConnectionState(s));
     this.connectTimer = setTimeout(() => {
       if (this.state === 'connecting') {
@@ -188,7 +234,7 @@ export class WhepSession {
 
   /** BUNDLE (max-bundle): one DTLS transport carries both tracks and all RTCP. */
   private createSink(video: RTCRtpTransceiver, audio: RTCRtpTransceiver | undefined): void {
-    const { plan, media } = this.opts;
+    const { plan } = this.opts;
     const dtls = video.sender.dtlsTransport;
     const direct = (this.opts.sendPath ?? 'direct') === 'direct';
     const target = (t: RTCRtpTransceiver, clockRate: number): RtpSendTarget & { track?: SrtpTrackSender } => {
@@ -198,7 +244,7 @@ export class WhepSession {
       const track = new SrtpTrackSender(dtls, t.sender.ssrc, clockRate);
       return { send: (p) => track.send(p), track };
     };
-    const videoTarget = target(video, 90_000);
+    const videoTarget = target(video, CLOCK_HZ);
     const audioTarget = audio && plan.audio ? target(audio, 8000) : undefined;
     const sink = new WebRtcSink({
       id: `whep:${this.id}`,
@@ -218,7 +264,7 @@ export class WhepSession {
         : {}),
       cache: this.opts.cache,
       ...(this.opts.scheduler ? { scheduler: this.opts.scheduler } : {}),
-      requestKeyframe: () => media.requestKeyframe(),
+      requestKeyframe: (s) => this.media.requestKeyframe(s),
       socketQueueBytes: () => udpSendQueueBytes(this.pc),
       // The hub closed the sink (stream ended, slow consumer, codec change): end the session.
       onClose: (reason) => this.close(reason),
@@ -247,9 +293,9 @@ export class WhepSession {
       if (this.state === 'connecting' && this.sink) {
         this.state = 'connected';
         clearTimeout(this.connectTimer);
-        log.info({ session: this.id, stream: this.opts.media.id }, 'WHEP viewer connected');
+        log.info({ session: this.id, stream: this.media.id }, 'WHEP viewer connected');
         // Subscribing replays the GOP cache synchronously, starting at a keyframe.
-        this.unsubscribe = this.opts.media.subscribe(this.sink);
+        this.unsubscribe = this.media.subscribe(this.sink);
         this.startWatchdog();
       }
     } else if (state === 'failed' || state === 'closed') {
@@ -258,6 +304,50 @@ export class WhepSession {
       // RFC 7675 consent may come back; give ICE a few seconds before giving up.
       this.disconnectTimer = setTimeout(() => this.close('viewer-left'), 10_000);
       this.disconnectTimer.unref();
+    }
+  }
+
+  /** What the hub reports about the camera: runs before the access unit that caused it is written. */
+  private onCameraMedia(e: StreamMediaEvent): void {
+    if (e.type === 'b-frames') {
+      this.close(
+        'b-frames',
+        'the camera now sends B-frames, which browsers cannot decode over WebRTC; use HLS',
+      );
+    } else if (e.type === 'codec' && e.video && e.previous?.video && e.video !== e.previous.video) {
+      this.follow(e.video);
+    }
+  }
+
+  /** The camera changed its video codec: move the sink to the stream that carries the negotiated one. */
+  private follow(video: VideoCodec): void {
+    const { stream, transcoder, plan } = this.opts;
+    const send = plan.video.sendCodec;
+    const next =
+      video === send
+        ? stream
+        : video === 'H265' && send === 'H264' && transcoder
+          ? transcoder.h264View(stream)
+          : undefined;
+    if (!next) {
+      const why =
+        send === 'H264'
+          ? `the camera changed to ${video}; this viewer has no ${video} decoder and transcoding is off`
+          : `the camera changed to ${video}; this viewer negotiated ${send} only`;
+      this.close('codec-changed', why);
+      return;
+    }
+    if (next === this.media) {
+      return;
+    }
+    log.info(
+      { session: this.id, from: this.media.id, to: next.id, video },
+      'WHEP viewer follows the codec change',
+    );
+    this.media = next;
+    if (this.unsubscribe && this.sink) {
+      this.unsubscribe();
+      this.unsubscribe = next.subscribe(this.sink);
     }
   }
 
