@@ -4,7 +4,7 @@
 // what the device's 200 names (docs/gb28181.md §7.5); a device that ignores the selection still
 // plays; PATCH mediaIp changes the next INVITE's c=; the dialect setting picks the lines.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import type { MediaSessionInfo } from '../../gateway/gb28181/lower/index.js';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { startHarness, type Harness } from '../helpers/gateway-harness.js';
@@ -51,18 +51,36 @@ before(async () => {
   await h.waitForChannels(IGNORING, 4);
 });
 
+afterEach(reset);
+
 after(async () => {
   await ignoring?.close();
   await h?.close();
 });
 
-/** The simulator's view of the next INVITE it answers on `deviceId`. */
+/** The simulator's view of the next INVITE it answers on `deviceId` (rejects after 10 s). */
 function nextSession(sim: Simulator, deviceId: string): Promise<MediaSessionInfo> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no INVITE reached ${deviceId}`));
+    }, 10_000);
     const off = sim.device(deviceId)!.platform.on('sessionStart', (info) => {
       off();
+      clearTimeout(timer);
       resolve(info);
     });
+  });
+}
+
+/** Ends every stream and puts the device's settings back, whatever a test left behind. */
+async function reset(): Promise<void> {
+  for (const s of (await h.api<StreamView[]>('/api/streams')).body) {
+    await h.api(`/api/streams/${s.streamId}`, { method: 'DELETE' });
+  }
+  await h.api(`/api/devices/${DEVICE}`, {
+    method: 'PATCH',
+    body: JSON.stringify({ streamSelection: 'all', defaultStream: 'main', mediaIp: null }),
   });
 }
 
