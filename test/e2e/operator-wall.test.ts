@@ -4,6 +4,7 @@
 // animation frame in the page, and from screenshots of the tile), and back; a click on a channel
 // fills the next free tile; the PTZ panel shows the camera's named presets, moves focus and
 // draws a box zoom; the device page saves settings. Screenshots go to test-results/.
+import { writeFileSync } from 'node:fs';
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
@@ -131,7 +132,8 @@ const stopSampling = () =>
 /**
  * Maximises or restores tile `index` (double-click) and returns what was seen until it plays
  * `stream` at `width` pixels: every animation frame sampled in the page, and screenshots of the
- * tile taken back to back from before the double-click to after the swap, as mean lumas.
+ * middle of the tile taken back to back from before the double-click to after the swap, as mean
+ * lumas (a black one is saved to test-results/).
  */
 async function switchAndSample(index: number, stream: 'main' | 'sub', width: number) {
   const tile = page.locator(`.tile[data-index="${index}"]`);
@@ -139,7 +141,31 @@ async function switchAndSample(index: number, stream: 'main' | 'sub', width: num
   let shooting = true;
   const shooter = (async () => {
     while (shooting) {
-      shots.push(await meanLuma(await tile.screenshot()));
+      // The middle of the tile, where the picture is whether the tile is small or maximised (a
+      // maximised 16:9 picture is letterboxed). A shot during which the tile moved or resized
+      // (the maximise itself) mixes two layouts and is not counted.
+      const box = (await tile.boundingBox())!;
+      const clip = {
+        x: box.x + box.width / 4,
+        y: box.y + box.height / 4,
+        width: box.width / 2,
+        height: box.height / 2,
+      };
+      const png = await page.screenshot({ clip });
+      const again = (await tile.boundingBox())!;
+      if (
+        again.x !== box.x ||
+        again.y !== box.y ||
+        again.width !== box.width ||
+        again.height !== box.height
+      ) {
+        continue;
+      }
+      const luma = await meanLuma(png);
+      if (luma < 10) {
+        writeFileSync(screenshotPath(`wall-black-${Date.now()}.png`), png);
+      }
+      shots.push(luma);
     }
   })();
   await waitFor(() => shots.length >= 1, 5000, 'a screenshot before the switch');
@@ -225,7 +251,7 @@ test(
 test(
   'maximising a tile switches it to the main stream (640x360) with no black frame, and back to sub',
   { skip },
-  async () => {
+  async (t) => {
     const channelOf0 = await page.$eval('.tile[data-index="0"] .label', (el) => el.textContent ?? '');
     const up = await switchAndSample(0, 'main', 640);
     await page.screenshot({ path: screenshotPath('wall-2-maximised-main.png') });
@@ -246,6 +272,10 @@ test(
     );
     assert.match(channelOf0, /· sub/);
     assert.match(await page.$eval('.tile[data-index="0"] .label', (el) => el.textContent ?? ''), /· main/);
+    const swapMs = (afterSwap[0]?.t ?? NaN) - up.clickedAt;
+    t.diagnostic(
+      `sub → main: ${up.samples.length} frames sampled, 0 black, first main frame ${swapMs.toFixed(0)} ms after the double-click; ${up.shots.length} screenshots, mean lumas ${up.shots.map((l) => l.toFixed(0)).join(' ')}`,
+    );
     const main = (await h.api<StreamView[]>('/api/streams')).body.find((s) => s.stream === 'main');
     assert.ok(main, 'the main stream is a stream of its own');
     assert.equal(main.width, 640);
@@ -256,6 +286,9 @@ test(
     assert.ok(
       Math.min(...down.shots) >= 10,
       `a screenshot was black: ${down.shots.map((l) => l.toFixed(0)).join(' ')}`,
+    );
+    t.diagnostic(
+      `main → sub: ${down.samples.length} frames sampled, 0 black; ${down.shots.length} screenshots, mean lumas ${down.shots.map((l) => l.toFixed(0)).join(' ')}`,
     );
     await page.screenshot({ path: screenshotPath('wall-3-restored.png') });
   },
