@@ -79,6 +79,51 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_:.-]{0,32}$/)
     .default('gb:'),
+  // Events: alarms, positions, subscriptions, the event stream, webhooks (docs/events.md).
+  /**
+   * Subscribed on every device's registration unless the device has its own setting
+   * (PUT /api/devices/:deviceId/subscription-defaults): `none`, or a comma list of alarm,
+   * mobile-position, catalog.
+   */
+  'subscribe-on-register': z
+    .string()
+    .regex(
+      /^(none|(alarm|mobile-position|catalog)(,(alarm|mobile-position|catalog))*)$/,
+      'none, or a comma list of alarm, mobile-position, catalog',
+    )
+    .default('none')
+    .transform(
+      (s) => (s === 'none' ? [] : [...new Set(s.split(','))]) as ('alarm' | 'mobile-position' | 'catalog')[],
+    ),
+  /** Expires asked for in SUBSCRIBE (seconds); refreshed before the device's grant ends. */
+  'subscription-expires': int(30, 86400).default(3600),
+  /** MobilePosition report interval asked for (seconds). */
+  'position-interval': int(1, 3600).default(5),
+  /** The same device and SN within this many seconds is one alarm. */
+  'alarm-dedup-window': int(1, 86400).default(3600),
+  'alarm-retention-days': int(1, 3650).default(30),
+  'alarm-retention-rows': int(1000, 100_000_000).default(1_000_000),
+  'position-retention-days': int(1, 3650).default(7),
+  'position-retention-rows': int(1000, 100_000_000).default(5_000_000),
+  /** Events kept for Last-Event-ID replay on /api/events. */
+  'events-backlog': int(10, 100_000).default(1000),
+  /** Seconds between SSE comment lines that keep proxies from closing an idle stream. */
+  'sse-heartbeat': int(1, 300).default(15),
+  /** An SSE client with more than this many KiB unsent is dropped (it reconnects with Last-Event-ID). */
+  'sse-max-buffer-kb': int(16, 65536).default(1024),
+  /** Seconds one webhook request may take. */
+  'webhook-timeout': int(1, 60).default(5),
+  /** First webhook retry after about this many seconds; doubles up to 60 s. */
+  'webhook-retry-base': z.coerce.number().min(0.01).max(60).default(1),
+  /** Seconds a webhook event is retried before it is a dead letter. */
+  'webhook-retry-max': int(10, 86400).default(600),
+  /** Events waiting per webhook; beyond it new ones are dead letters. */
+  'webhook-queue': int(10, 1_000_000).default(10_000),
+  /** Map tiles of the web demo, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: no tiles (closed networks). */
+  'map-tiles': z
+    .string()
+    .regex(/^(|https?:\/\/\S+)$/, 'an http(s) URL template with {z}/{x}/{y}, or empty')
+    .default(''),
   /**
    * Upper platforms this gateway registers to as a lower platform (cascade), each with the channels
    * it shares: written into the database at every start (the file wins for the IDs it names).

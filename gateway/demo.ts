@@ -1,6 +1,9 @@
 // `npm start`: the gateway plus one simulated lower platform (4 channels, different clips and
 // their sub-streams, G.711 audio, three named presets) on loopback, then prints the URL to open,
 // with the access token in its fragment and autoplay on: the page opens with the channels playing.
+// The device is subscribed to on registration (alarms, positions, catalog), raises a simulated
+// alarm every ten seconds or so and drives its channels around a loop, so the alarm panel and
+// the map show something within a minute (docs/events.md §9).
 import { loadConfig } from './config.js';
 import { startGateway } from './main.js';
 import { startSimulator } from '../simulator/index.js';
@@ -14,6 +17,10 @@ async function main(): Promise<void> {
     '127.0.0.1',
     '--catalog-interval',
     '0',
+    '--subscribe-on-register',
+    'alarm,mobile-position,catalog',
+    '--position-interval',
+    '2',
     ...process.argv.slice(2),
   ]);
   const gw = await startGateway(config);
@@ -30,6 +37,7 @@ async function main(): Promise<void> {
       { index: 2, name: '停车场' },
       { index: 3, name: '全景' },
     ],
+    alarmRatePerMin: 6,
   });
   const registered = await sim.waitForRegistered(1, 10_000);
   const url = `http://${config['http-host']}:${gw.httpPort}/#token=${encodeURIComponent(gw.secrets.apiToken)}&autoplay=1`;

@@ -63,6 +63,18 @@ export const ErrorCodes = {
     message:
       'This gateway process does not serve device control (it runs without the GB28181 upper platform).',
   },
+  GW_ERR_ALARM_NOT_FOUND: { status: 404, message: 'No stored alarm with this ID.' },
+  GW_ERR_SUBSCRIPTION_NOT_FOUND: { status: 404, message: 'The device has no subscription with this ID.' },
+  GW_ERR_WEBHOOK_NOT_FOUND: { status: 404, message: 'No webhook with this ID.' },
+  GW_ERR_WEBHOOK_URL: {
+    status: 400,
+    message:
+      'The webhook URL is not allowed: http or https only, no credentials, no link-local, multicast or unspecified address.',
+  },
+  GW_ERR_EVENTS_UNAVAILABLE: {
+    status: 503,
+    message: 'Alarms, positions, subscriptions and the event stream are not served by this process.',
+  },
   GW_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -21,6 +21,9 @@ const root: Logger = pino({
       '*.token',
       'apiToken',
       '*.apiToken',
+      // Webhook HMAC secrets (docs/events.md §5).
+      'secret',
+      '*.secret',
     ],
     censor: '[redacted]',
   },

@@ -20,6 +20,17 @@ import type { StreamRegistry } from './hub/stream-registry.js';
 import { GatewayMetrics } from './metrics.js';
 import { createApp } from './api/app.js';
 import { MediaTokenSigner } from './api/media-token.js';
+import { openEventsDb } from './store/events-db.js';
+import { SqliteAlarmStore } from './store/alarm-store.js';
+import { SqlitePositionStore } from './store/position-store.js';
+import { SqliteWebhookStore } from './store/webhook-store.js';
+import { SqliteSubscriptionStore } from './store/subscription-store.js';
+import { EventBus } from './events/event-bus.js';
+import { EventsService } from './events/events-service.js';
+import { RetentionSweeper } from './events/retention.js';
+import { createHttpPost } from './events/webhooks/http-post.js';
+import { WebhookDispatcher } from './events/webhooks/webhook-dispatcher.js';
+import { EventMetrics } from './metrics/events.js';
 
 const log = createLogger('gateway');
 const repoRoot = findInstallRoot();
@@ -34,6 +45,8 @@ export interface Gateway {
   cascade: CascadeManager;
   streams: StreamRegistry;
   metrics: GatewayMetrics;
+  /** Alarms, positions, webhooks; `events.bus.on('alarm', …)` is the in-process subscription. */
+  events: EventsService;
   httpPort: number;
   sipPort: number;
   publicIp: string;
@@ -95,7 +108,57 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
           hls: 0,
         }),
   });
-  const upper = new UpperPlatform({
+  // Events (docs/events.md): alarms, positions, webhooks and subscriptions share one connection
+  // to the database file; the bus feeds SSE clients, webhooks, the cascade and metrics.
+  const eventsDb = openEventsDb(join(config['data-dir'], 'gateway.db'));
+  const eventMetrics: EventMetrics = new EventMetrics(m.registry, {
+    activeSubscriptions: () => upper.subscriptions.activeCounts(),
+  });
+  const bus = new EventBus({ backlog: config['events-backlog'], log: createLogger('events') });
+  const webhookPost = createHttpPost();
+  const webhooks = new WebhookDispatcher({
+    store: new SqliteWebhookStore(eventsDb),
+    post: webhookPost.post,
+    policy: {
+      timeoutMs: config['webhook-timeout'] * 1000,
+      baseDelayMs: config['webhook-retry-base'] * 1000,
+      maxRetryMs: config['webhook-retry-max'] * 1000,
+      maxQueue: config['webhook-queue'],
+    },
+    observer: eventMetrics,
+    userAgent: `gb28181-gateway/${VERSION}`,
+    log: createLogger('webhooks'),
+  });
+  const alarms = new SqliteAlarmStore(eventsDb);
+  const positions = new SqlitePositionStore(eventsDb);
+  const events = new EventsService({
+    bus,
+    alarms,
+    positions,
+    webhooks,
+    dedupWindowMs: config['alarm-dedup-window'] * 1000,
+    observer: eventMetrics,
+    log: createLogger('events'),
+  });
+  const retention = new RetentionSweeper({
+    tables: [
+      {
+        name: 'alarms',
+        maxAgeDays: config['alarm-retention-days'],
+        maxRows: config['alarm-retention-rows'],
+        sweepBatch: (o) => alarms.sweepBatch(o),
+      },
+      {
+        name: 'positions',
+        maxAgeDays: config['position-retention-days'],
+        maxRows: config['position-retention-rows'],
+        sweepBatch: (o) => positions.sweepBatch(o),
+      },
+    ],
+    log: createLogger('retention'),
+  });
+
+  const upper: UpperPlatform = new UpperPlatform({
     ua,
     store,
     streams,
@@ -114,9 +177,24 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     defaultMediaTransport: config['media-transport'],
     // The hub with the viewers is on the media node: it stops idle streams and reports the end.
     ...(cluster ? { idleStopMs: Infinity, noMediaTimeoutMs: 0 } : {}),
-    onStreamCreated: (stream) => media.attach(stream),
+    onStreamCreated: (stream, view) => {
+      media.attach(stream);
+      // The stream events (docs/events.md §1): start now, stop with the hub's close cause.
+      const v = view();
+      const id = { streamId: v.streamId, deviceId: v.deviceId, channelId: v.channelId, kind: v.kind };
+      events.stream({ ...id, state: 'start', cause: null });
+      stream.onClose((cause) => events.stream({ ...id, state: 'stop', cause }));
+    },
     viewersOf: (id) => media.viewersOf(id),
+    events,
+    subscriptions: {
+      autoSubscribe: config['subscribe-on-register'],
+      expiresSec: config['subscription-expires'],
+      positionIntervalSec: config['position-interval'],
+    },
+    subscriptionStore: new SqliteSubscriptionStore(eventsDb),
     hooks: {
+      subscriptionFailed: (event) => eventMetrics.subscriptionFailed(event),
       registrationFailed: (reason, deviceId) => m.registrationFailed(reason, deviceId),
       keepalive: (deviceId, lateness) => m.keepalive(lateness, deviceId),
       ingest: (t, d) => m.ingest(t, d),
@@ -143,6 +221,21 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       queryRecords: (d, c, start, end) => upper.queryRecords(d, c, start, end),
       ptzCommand: (d, c, command) => upper.ptzCommand(d, c, command),
       stream: (id) => streams.get(id),
+      latestPosition: (d, c) => {
+        const p = events.latestPosition(d, c);
+        if (!p || p.longitude === null || p.latitude === null) {
+          return undefined;
+        }
+        return {
+          timeMs: Date.parse(p.time ?? p.receivedAt),
+          longitude: p.longitude,
+          latitude: p.latitude,
+          ...(p.speed !== null ? { speed: p.speed } : {}),
+          ...(p.direction !== null ? { direction: p.direction } : {}),
+          ...(p.altitude !== null ? { altitude: p.altitude } : {}),
+        };
+      },
+      deviceControl: (d, target, command) => upper.deviceControl(d, target, command),
     },
     local: {
       channelsOf: (d) => store.listChannels(d),
@@ -175,10 +268,27 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     }
   });
 
+  // Our devices' alarms and positions go up to the upper platforms that share their channels.
+  bus.on('alarm', (e) => {
+    if (!e.data.acknowledged) {
+      cascade.forwardAlarm(e.data);
+    }
+  });
+  // Positions go up at each upper's subscribed interval, from the stored latest ones (gateway-backend.ts).
+
   const { app } = createApp({
     services: upper,
     cascade,
     control: upper,
+    events,
+    deviceEvents: upper.deviceEvents,
+    eventStream: {
+      heartbeatMs: config['sse-heartbeat'] * 1000,
+      maxBufferBytes: config['sse-max-buffer-kb'] * 1024,
+      observer: eventMetrics,
+      log: createLogger('sse'),
+    },
+    demoConfig: { mapTiles: config['map-tiles'] },
     apiToken: secrets.apiToken,
     signer: new MediaTokenSigner(secrets.signingKey),
     version: VERSION,
@@ -196,6 +306,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   });
   upper.start();
   cascade.start(cascadeSeed);
+  retention.start();
   const httpPort = (server.address() as AddressInfo).port;
   await cluster?.attach(upper, config['advertise-http'] ?? `http://${publicIp}:${httpPort}`);
   log.info(
@@ -212,6 +323,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     cascade,
     streams,
     metrics: m,
+    events,
     httpPort,
     sipPort: transport.port,
     publicIp,
@@ -220,6 +332,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         // BYE the uppers' dialogs and unregister first, while our devices still stream.
         await cascade.close();
         media.close('shutdown');
+        retention.close();
+        webhooks.close();
+        webhookPost.close();
         await upper.close();
         await cluster?.close();
         server.closeAllConnections();
@@ -228,6 +343,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         await transport.close();
         cascadeStore.close();
         store.close();
+        eventsDb.close();
       })()),
   };
 }

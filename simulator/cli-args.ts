@@ -5,6 +5,7 @@ import type { FaultOptions } from '../gateway/outbound/ps-rtp-sender.js';
 import { isVendorName } from '../gateway/gb28181/lower/vendor-profile.js';
 import { normalizeCharsetName } from '../gateway/gb28181/manscdp/charset.js';
 import type { SimulatorOptions } from './options.js';
+import { isSimAlarmKind, SIM_ALARM_KINDS } from './alarm-generator.js';
 
 export interface CliOptions {
   simulator: SimulatorOptions;
@@ -49,6 +50,10 @@ Media
   --audio FILE              raw G.711 (A-law; µ-law for .g711u/.ulaw)   --no-audio: video only
   --sub-media FILE          sub-stream clip(s), like --media (default: the 320x180 fixtures with the
                             default clips, none with --media)   --no-sub-media: no sub-stream
+Events
+  --alarm-rate N            alarms per minute per device (default 0: none)
+  --alarm-types LIST        comma list of ${SIM_ALARM_KINDS.join(', ')} (default all)
+  --no-moving               channels stay put (no MobilePosition reports)
 Faults (every stream)
   --loss P  --reorder P  --duplicate P  --jitter-ms MS  --corrupt-ps P
   --wrong-ssrc [N]          send SSRC N (default 0x12345678) instead of the answered one
@@ -169,12 +174,23 @@ const VALUE_FLAGS: Record<string, Handler> = {
   'devices-per-socket': numberFlag((o, n) => (o.simulator.devicesPerSocket = n), { min: 1, integer: true }),
   'register-spread-ms': numberFlag((o, n) => (o.simulator.registerSpreadMs = n), { min: 0 }),
   duration: numberFlag((o, n) => (o.durationSec = n), { min: 0 }),
+  'alarm-rate': numberFlag((o, n) => (o.simulator.alarmRatePerMin = n), { min: 0, max: 60_000 }),
+  'alarm-types': (v, o) => {
+    const kinds = (v ?? '').split(',').filter(Boolean);
+    const bad = kinds.find((k) => !isSimAlarmKind(k));
+    if (kinds.length === 0 || bad !== undefined) {
+      return `expects a comma list of ${SIM_ALARM_KINDS.join(', ')}`;
+    }
+    o.simulator.alarmTypes = kinds.filter(isSimAlarmKind);
+    return undefined;
+  },
 };
 
 /** Flags without a value. */
 const SWITCHES: Record<string, (o: CliOptions) => void> = {
   'no-audio': (o) => (o.simulator.audio = null),
   'no-sub-media': (o) => (o.simulator.subMedia = []),
+  'no-moving': (o) => (o.simulator.moving = false),
   'catalog-shuffle': (o) => ((o.simulator.paging ??= {}).shuffle = true),
   'block-udp': (o) => (faults(o).blockUdp = true),
   json: (o) => (o.json = true),

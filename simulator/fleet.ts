@@ -17,7 +17,8 @@ import { vendorProfile } from '../gateway/gb28181/lower/vendor-profile.js';
 import { SipTransport } from '../gateway/sip/transport.js';
 import { SipUserAgent } from '../gateway/sip/user-agent.js';
 import type { Clip } from './clip-loader.js';
-import { SimulatedDevice } from './simulated-device.js';
+import { alarmInputIdOf, SimulatedDevice } from './simulated-device.js';
+import { AlarmGenerator } from './alarm-generator.js';
 import type { ResolvedSimulatorOptions } from './options.js';
 
 /** Unregistrations in flight at once when the fleet closes. */
@@ -27,6 +28,8 @@ export interface FleetDevice {
   readonly deviceId: string;
   readonly platform: LowerPlatform;
   readonly backend: SimulatedDevice;
+  /** Raises alarms while the device is registered (options alarmRatePerMin). */
+  readonly alarms: AlarmGenerator;
 }
 
 interface SocketGroup {
@@ -153,6 +156,7 @@ export class SimulatorFleet {
       };
       await Promise.all(Array.from({ length: Math.min(UNREGISTER_WINDOW, queue.length) }, worker));
       for (const d of this.devices) {
+        d.alarms.stop();
         d.backend.close();
       }
       for (const g of this.#groups) {
@@ -203,6 +207,7 @@ export class SimulatorFleet {
       firmware: profile.firmware,
       ampersandInNames: profile.rawAmpersand,
       timeZone: o.timeZone,
+      moving: o.moving,
     });
     const platform = new LowerPlatform({
       ua: group.ua,
@@ -229,7 +234,23 @@ export class SimulatorFleet {
       log: this.#log,
     });
     group.router.add(platform);
-    return { deviceId, platform, backend };
+    const alarms = new AlarmGenerator({
+      ratePerMin: o.alarmRatePerMin,
+      kinds: o.alarmTypes,
+      channelIds: backend.channelIds,
+      alarmInputId: alarmInputIdOf(deviceId),
+      locate: (id, at) => backend.locate(id, at),
+      firstAfterMs: o.firstAlarmAfterMs,
+      seed: this.devices.length + 1,
+      armed: () => backend.armed,
+      raise: (alarm) =>
+        void platform
+          .raiseAlarm(alarm)
+          .catch((err: unknown) => this.#log.warn({ err, deviceId }, 'simulated alarm not sent')),
+    });
+    // Alarms flow while registered: a device that lost its upper has nobody to tell.
+    platform.on('state', (state) => (state === 'registered' ? alarms.start() : alarms.stop()));
+    return { deviceId, platform, backend, alarms };
   }
 }
 

@@ -8,6 +8,7 @@ import type { AnswerSsrcMode, SubStreamMode, VendorName } from '../gateway/gb281
 import type { ManscdpCharset } from '../gateway/gb28181/manscdp/charset.js';
 import { DEFAULT_TIME_ZONE } from '../gateway/gb28181/gb-date.js';
 import type { SipTimerOptions } from '../gateway/sip/timers.js';
+import { SIM_ALARM_KINDS, type SimAlarmKind } from './alarm-generator.js';
 
 export interface SimulatorOptions {
   /** The upper platform's SIP address. Required. */
@@ -79,6 +80,14 @@ export interface SimulatorOptions {
   backoff?: BackoffOptions;
   /** Default 60 000 ms (GB/T 28181: retry no sooner than 60 s after a 403). */
   forbiddenRetryMs?: number;
+  /** Alarms per minute per device (docs/events.md §9); 0 for none. Default 0. */
+  alarmRatePerMin?: number;
+  /** Which alarms. Default all: video-loss, motion, intrusion, tamper, alarm-input. */
+  alarmTypes?: SimAlarmKind[];
+  /** The first alarm comes this long after the device registered. Default 3000 ms. */
+  firstAlarmAfterMs?: number;
+  /** Channels move along a loop and report positions when subscribed. Default true. */
+  moving?: boolean;
 }
 
 export type ResolvedSimulatorOptions = Required<
@@ -143,6 +152,10 @@ export function resolveSimulatorOptions(o: SimulatorOptions): ResolvedSimulatorO
     timers: o.timers,
     backoff: o.backoff ?? {},
     forbiddenRetryMs: o.forbiddenRetryMs ?? 60_000,
+    alarmRatePerMin: Math.max(0, o.alarmRatePerMin ?? 0),
+    alarmTypes: o.alarmTypes && o.alarmTypes.length > 0 ? o.alarmTypes : [...SIM_ALARM_KINDS],
+    firstAlarmAfterMs: o.firstAlarmAfterMs ?? 3000,
+    moving: o.moving ?? true,
   };
 }
 

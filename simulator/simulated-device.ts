@@ -4,8 +4,11 @@
 // shared looping clips: a main stream and, when sub clips are given, a smaller sub-stream.
 import type { PtzCommand } from '../gateway/gb28181/ptz.js';
 import type {
+  LowerAlarmControl,
+  LowerDeviceCommand,
   LowerBackend,
   LowerChannel,
+  LowerPosition,
   LowerDeviceInfo,
   LowerDeviceStatus,
   LowerPreset,
@@ -21,6 +24,7 @@ import type { Clip } from './clip-loader.js';
 import { ClipMediaSource } from './clip-media-source.js';
 import { PtzState, type Direction } from './ptz-state.js';
 import { generateRecords } from './records.js';
+import { routeFix } from './route.js';
 
 export interface SimulatedDeviceOptions {
   /** 20-digit device ID (type 118 NVR conventionally). */
@@ -44,6 +48,13 @@ export interface SimulatedDeviceOptions {
   maxStreamsPerChannel?: number;
   /** Clock for PTZ motion and recordings (tests pass a fake). Default Date.now. */
   now?: () => number;
+  /** Channels drive around a loop (MobilePosition reports); false: no positions. Default true. */
+  moving?: boolean;
+}
+
+/** The device's alarm input (type 134, docs/gb28181.md §3.4): where alarm-input alarms come from. */
+export function alarmInputIdOf(deviceId: string): string {
+  return `${deviceId.slice(0, 10)}134${deviceId[13] ?? '0'}${deviceId.slice(14)}`;
 }
 
 /**
@@ -76,7 +87,10 @@ export class SimulatedDevice implements LowerBackend {
     keyframeRequests: 0,
     recordQueries: 0,
     controls: 0,
+    alarmResets: 0,
   };
+  /** GuardCmd state: a disarmed device raises no alarms (simulator/alarm-generator.ts). */
+  armed = true;
 
   constructor(opts: SimulatedDeviceOptions) {
     if (opts.clips.length === 0) {
@@ -214,8 +228,8 @@ export class SimulatedDevice implements LowerBackend {
     }));
   }
 
-  /** RecordCmd, HomePosition, DragZoom, PTZPreciseCtrl, TeleBoot, … (docs/gb28181.md §5.3, §5.4). */
-  control(channelId: string, command: DeviceControlCommand): boolean {
+  /** RecordCmd, HomePosition, DragZoom, PTZPreciseCtrl, TeleBoot (docs/gb28181.md §5.3, §5.4). */
+  deviceControl(channelId: string, command: LowerDeviceCommand): boolean {
     this.stats.controls++;
     this.controls.set(`${channelId}:${command.type}`, command);
     const head = this.#ptz.get(channelId);
@@ -243,7 +257,7 @@ export class SimulatedDevice implements LowerBackend {
       case 'DragZoom':
         head?.note(`drag-zoom-${command.zoom}`);
         return head !== undefined;
-      default:
+      case 'TeleBoot':
         return true;
     }
   }
@@ -303,6 +317,52 @@ export class SimulatedDevice implements LowerBackend {
     this.#open.set(channelId, open);
     this.stats.mediaOpened++;
     return source;
+  }
+
+  /** Where a channel is now on its loop (simulator/route.ts); undefined when not moving or unknown. */
+  locate(channelId: string, epochMs: number): { longitude: number; latitude: number } | undefined {
+    const i = this.#channels.findIndex((c) => c.channelId === channelId);
+    if (i < 0 || this.#o.moving === false) {
+      return undefined;
+    }
+    const c = this.#channels[i];
+    return routeFix(
+      {
+        longitude: c.longitude ?? 117.2272,
+        latitude: c.latitude ?? 31.8206,
+        phase: i / this.#channels.length,
+      },
+      epochMs,
+    );
+  }
+
+  positions(): LowerPosition[] {
+    if (this.#o.moving === false) {
+      return [];
+    }
+    const now = (this.#o.now ?? Date.now)();
+    return this.#channels.map((c, i) => ({
+      channelId: c.channelId,
+      timeMs: now,
+      altitude: 30,
+      ...routeFix(
+        {
+          longitude: c.longitude ?? 117.2272,
+          latitude: c.latitude ?? 31.8206,
+          phase: i / this.#channels.length,
+        },
+        now,
+      ),
+    }));
+  }
+
+  control(_targetId: string, command: LowerAlarmControl): 'OK' {
+    if (command.type === 'GuardCmd') {
+      this.armed = command.action === 'SetGuard';
+    } else {
+      this.stats.alarmResets++;
+    }
+    return 'OK';
   }
 
   /** Stops every open stream. Idempotent. */

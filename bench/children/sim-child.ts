@@ -5,6 +5,7 @@ import { startSimulator, type Simulator, type SimulatorOptions } from '../../sim
 import { setLogLevel } from '../../gateway/log.js';
 import { serveRpc } from '../lib/rpc-child.js';
 import { selfMetricsHandlers } from '../lib/self-metrics.js';
+import { offerAlarms } from '../lib/alarm-load.js';
 
 export interface SimCounts {
   devices: number;
@@ -69,6 +70,9 @@ serveRpc(() => {
       }
       return c;
     },
+    /** Alarms at an exact rate from every registered device (suite `events`). */
+    raiseAlarms: (p: { ratePerSec: number; durationSec: number }) =>
+      offerAlarms(fleets, p.ratePerSec, p.durationSec),
     close: async () => {
       await Promise.all(fleets.map((f) => f.close()));
       fleets.length = 0;

@@ -2,6 +2,7 @@
 // suites that start gateways.
 import type { Suite } from '../suite.js';
 import { demuxSuite } from './demux.js';
+import { eventsSuite } from './events.js';
 import { fmp4Suite } from './fmp4.js';
 import { ingestSuite } from './ingest.js';
 import { latencySuite } from './latency.js';
@@ -17,4 +18,5 @@ export const SUITES: readonly Suite[] = [
   webrtcSuite,
   latencySuite,
   sipSuite,
+  eventsSuite,
 ];

@@ -12,6 +12,10 @@ import type { ApiRoute } from './route-table.js';
 import { buildRoutes } from './routes.js';
 import type { CascadeServices } from '../views/cascade-services.js';
 import type { ControlServices } from '../views/control.js';
+import type { DeviceEventControl, EventsObserver, EventsServices } from '../views/events.js';
+import type { Logger } from '../log.js';
+import { createLogger } from '../log.js';
+import { eventStream, EVENTS_TOKEN_RESOURCE } from './sse.js';
 import type { GatewayServices } from '../views/services.js';
 
 export interface AppDeps {
@@ -35,6 +39,14 @@ export interface AppDeps {
   /** Directory of node_modules, for hls.js in the demo. */
   nodeModulesDir?: string;
   rate?: { perSecond: number; burst: number };
+  /** Alarms, positions, webhooks and the event stream (gateway/events/). */
+  events?: EventsServices;
+  /** Subscriptions, guard, alarm reset (the upper platform). */
+  deviceEvents?: DeviceEventControl;
+  /** GET /api/events tuning; defaults 15 s heartbeat, 1 MiB unsent per client. */
+  eventStream?: { heartbeatMs?: number; maxBufferBytes?: number; observer?: EventsObserver; log?: Logger };
+  /** What the demo page reads from /demo-config.json (the map's tile URL; empty for none). */
+  demoConfig?: { mapTiles: string };
   /**
    * Check every success body against its route's response schema before sending it; a mismatch
    * is a bug in the gateway and answers 500. Default on under test (NODE_ENV=test), off in
@@ -63,10 +75,12 @@ function validated(route: ApiRoute, checkResponse: boolean) {
         }
         return r.data;
       };
+      const alternate = route.alternateTypes?.find((t) => req.accepts(['application/json', t]) === t);
       const input = {
         params: parse(route.params, req.params, 'path') as Record<string, unknown>,
         query: parse(route.query, req.query, 'query') as Record<string, unknown>,
         body: parse(route.body, req.body, 'body'),
+        ...(alternate ? { type: alternate } : {}),
       };
       const result = await route.handler(input);
       if (checkResponse) {
@@ -79,7 +93,14 @@ function validated(route: ApiRoute, checkResponse: boolean) {
           );
         }
       }
-      res.status(route.status ?? 200).json(result);
+      if (alternate) {
+        res
+          .status(route.status ?? 200)
+          .type(alternate)
+          .send(JSON.stringify(result));
+      } else {
+        res.status(route.status ?? 200).json(result);
+      }
     } catch (err) {
       next(err);
     }
@@ -89,10 +110,17 @@ function validated(route: ApiRoute, checkResponse: boolean) {
 export function createApp(deps: AppDeps): GatewayApp {
   const startedAt = Date.now();
   const ttl = deps.mediaTokenTtlSec ?? 6 * 3600;
+  const eventsTokenTtlSec = 12 * 3600;
   const routes = buildRoutes({
     services: deps.services,
     ...(deps.cascade ? { cascade: deps.cascade } : {}),
     ...(deps.control ? { control: deps.control } : {}),
+    ...(deps.events ? { events: deps.events } : {}),
+    ...(deps.deviceEvents ? { deviceEvents: deps.deviceEvents } : {}),
+    eventsToken: () => ({
+      token: deps.signer.sign(EVENTS_TOKEN_RESOURCE, eventsTokenTtlSec),
+      expiresAt: new Date(Date.now() + eventsTokenTtlSec * 1000).toISOString(),
+    }),
     version: deps.version,
     startedAt,
     mediaUrls: (streamId) => {
@@ -118,6 +146,23 @@ export function createApp(deps: AppDeps): GatewayApp {
   const apiAuth = requireApiToken(deps.apiToken);
   const mediaAuth = requireMediaToken(deps.apiToken, deps.signer);
   const limiter = rateLimit(deps.rate ?? { perSecond: 50, burst: 200 });
+
+  if (deps.events) {
+    const sse = deps.eventStream ?? {};
+    app.get(
+      '/api/events',
+      limiter,
+      eventStream({
+        feed: deps.events.feed,
+        apiToken: deps.apiToken,
+        signer: deps.signer,
+        ...(sse.heartbeatMs !== undefined ? { heartbeatMs: sse.heartbeatMs } : {}),
+        ...(sse.maxBufferBytes !== undefined ? { maxBufferBytes: sse.maxBufferBytes } : {}),
+        ...(sse.observer ? { observer: sse.observer } : {}),
+        log: sse.log ?? createLogger('sse'),
+      }),
+    );
+  }
 
   const api = express.Router();
   api.use(limiter);
@@ -151,6 +196,22 @@ export function createApp(deps: AppDeps): GatewayApp {
   if (deps.nodeModulesDir) {
     const hlsJs = join(deps.nodeModulesDir, 'hls.js', 'dist', 'hls.min.js');
     app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(hlsJs));
+    // Leaflet for the demo's map, from node_modules (bundled with the gateway, no CDN).
+    const leaflet = join(deps.nodeModulesDir, 'leaflet', 'dist');
+    app.get('/vendor/leaflet/leaflet.js', (_req, res) => res.sendFile(join(leaflet, 'leaflet.js')));
+    app.get('/vendor/leaflet/leaflet.css', (_req, res) => res.sendFile(join(leaflet, 'leaflet.css')));
+    app.get('/vendor/leaflet/images/:file', (req, res, next) => {
+      const file = String(req.params.file);
+      if (!/^[a-z0-9-]+\.png$/.test(file)) {
+        next();
+        return;
+      }
+      res.sendFile(join(leaflet, 'images', file));
+    });
+  }
+  if (deps.webDemoDir) {
+    const config = { mapTiles: deps.demoConfig?.mapTiles ?? '' };
+    app.get('/demo-config.json', (_req, res) => res.json(config));
   }
   if (deps.webDemoDir && existsSync(deps.webDemoDir)) {
     app.use(express.static(deps.webDemoDir, { index: 'index.html', dotfiles: 'deny', fallthrough: true }));

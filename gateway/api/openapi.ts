@@ -90,7 +90,22 @@ export const extraOperations: {
     auth: 'media',
     contentType: 'video/mp4',
   },
+  {
+    method: 'get',
+    path: '/api/events',
+    summary:
+      'Server-Sent Events (alarm, device, channel, position, stream): id/event/data lines, ?types= filter, Last-Event-ID replay; bearer or a signed ?token= from POST /api/events/token',
+    auth: 'media',
+    contentType: 'text/event-stream',
+  },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', auth: 'none', contentType: 'text/plain' },
+  {
+    method: 'get',
+    path: '/demo-config.json',
+    summary: "The web demo's settings (map tile URL)",
+    auth: 'none',
+    contentType: 'application/json',
+  },
   {
     method: 'get',
     path: '/openapi.json',
@@ -112,7 +127,12 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string): Sche
       responses: {
         [String(route.status ?? 200)]: {
           description: route.response.description ?? route.summary,
-          content: { 'application/json': { schema: toSchema(route.response, 'output') } },
+          content: Object.fromEntries(
+            ['application/json', ...(route.alternateTypes ?? [])].map((t) => [
+              t,
+              { schema: toSchema(route.response, 'output') },
+            ]),
+          ),
         },
         default: errorResponse,
       },

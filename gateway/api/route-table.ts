@@ -10,6 +10,8 @@ export interface RouteInput {
   params: Record<string, unknown>;
   query: Record<string, unknown>;
   body: unknown;
+  /** The alternate media type the client asked for (one of the route's alternateTypes); undefined for JSON. */
+  type?: string;
 }
 
 export interface ApiRoute {
@@ -27,6 +29,11 @@ export interface ApiRoute {
   response: z.ZodType;
   /** The JSON body to send, or a promise of it. */
   handler(input: RouteInput): unknown;
+  /**
+   * Other JSON media types the route answers in when the client asks (Accept), e.g.
+   * application/geo+json; the answer's Content-Type is the first of them the client accepts.
+   */
+  alternateTypes?: readonly string[];
 }
 
 export const defineRoute = (r: ApiRoute): ApiRoute => r;

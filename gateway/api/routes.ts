@@ -6,6 +6,9 @@ import { controlRoutes } from './routes/control.js';
 import { deviceRoutes } from './routes/devices.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { streamRoutes } from './routes/streams.js';
+import { alarmRoutes } from './routes/alarms.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export type { RouteDeps } from './routes/route-deps.js';
 
@@ -16,5 +19,8 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
     ...controlRoutes(deps.control),
     ...streamRoutes(deps),
     ...cascadeRoutes(deps.cascade),
+    ...alarmRoutes(deps),
+    ...subscriptionRoutes(deps),
+    ...webhookRoutes(deps),
   ];
 }

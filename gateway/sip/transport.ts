@@ -35,6 +35,8 @@ export interface SipTransportOptions {
   maxConnections?: number;
   /** Give up dialing a TCP peer after this long. Default 5 000 ms. */
   connectTimeoutMs?: number;
+  /** UDP socket receive buffer asked for (SO_RCVBUF, capped by the kernel's rmem_max). Default 4 MiB. */
+  udpReceiveBufferBytes?: number;
   /** Logger; default createLogger('sip'). */
   log?: Logger;
 }
@@ -105,6 +107,15 @@ export class SipTransport {
           resolve();
         });
       });
+      // The default receive buffer (rmem_default, 208 KiB here) holds only about a hundred small
+      // datagrams once the kernel's per-packet overhead is counted: a burst that arrives while the
+      // loop is busy for 60 ms (1,000 alarms/s and their acknowledgements) overflowed it and cost
+      // UDP retransmissions of up to 7.5 s. Ask for 4 MiB; the kernel caps it at rmem_max.
+      try {
+        udp.setRecvBufferSize(opts.udpReceiveBufferBytes ?? 4 * 1024 * 1024);
+      } catch (err) {
+        opts.log?.warn({ err }, 'UDP receive buffer not enlarged');
+      }
       const port = udp.address().port;
       const tcp = net.createServer();
       tcp.maxConnections = opts.maxConnections ?? 10_000;

@@ -37,6 +37,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   ingest: ['core'],
   outputs: ['core', 'hub'],
   outbound: ['core'],
+  // The events domain (docs/events.md): bus, SSE feed, webhooks, retention; fed by the upper
+  // platform through views/events.ts, never importing SIP or GB28181.
+  events: ['core', 'store', 'views'],
+  // Per-domain Prometheus series (prom-client stays under gateway/metrics*).
+  metrics: ['core', 'views'],
   'media-plane': ['core', 'store', 'views', 'hub', 'ingest', 'outputs'],
   gb28181: ['core', 'sip'],
   'gb28181/manscdp': ['core', 'gb28181'],

@@ -43,6 +43,8 @@ export class SipPeer {
   #keepaliveSn = 0;
   #waiters: (() => void)[] = [];
   onInvite: ((req: SipRequest, tx: ServerTransaction) => void) | undefined;
+  /** Sees every request first; return true when it answered it (SUBSCRIBE, in-dialog requests). */
+  onRequest: ((req: SipRequest, tx: ServerTransaction) => boolean) | undefined;
   /** Leave incoming MESSAGEs unanswered (no 200), like a device that ignores the upper. */
   ignoreMessages = false;
 
@@ -166,6 +168,9 @@ export class SipPeer {
   }
 
   #onRequest(req: SipRequest, tx: ServerTransaction): void {
+    if (this.onRequest?.(req, tx)) {
+      return;
+    }
     if (req.method === 'INVITE' && this.onInvite) {
       return this.onInvite(req, tx);
     }

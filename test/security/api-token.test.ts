@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from '../helpers/gateway-harness.js';
+import { sleep } from '../helpers/wait.js';
 
 interface Operation {
   method: string;
@@ -41,24 +42,37 @@ async function call(
   headers: Record<string, string> = {},
   query = '',
 ): Promise<{ status: number; code?: string }> {
-  const res = await fetch(`${h.base}${concrete(op.path)}${query}`, {
-    method: op.method.toUpperCase(),
-    headers: {
-      'Content-Type': op.path.startsWith('/whep') ? 'application/sdp' : 'application/json',
-      ...headers,
-    },
-    ...(op.method === 'get' || op.method === 'delete'
-      ? {}
-      : { body: op.path.startsWith('/whep') ? 'v=0\r\n' : '{}' }),
-  });
-  const text = await res.text();
-  let code: string | undefined;
-  try {
-    code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
-  } catch {
-    /* not JSON */
+  // The API's rate limiter (50/s, burst 200) answers 429 to this many calls in a row: wait it out.
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${h.base}${concrete(op.path)}${query}`, {
+      method: op.method.toUpperCase(),
+      headers: {
+        'Content-Type': op.path.startsWith('/whep') ? 'application/sdp' : 'application/json',
+        ...headers,
+      },
+      ...(op.method === 'get' || op.method === 'delete'
+        ? {}
+        : { body: op.path.startsWith('/whep') ? 'v=0\r\n' : '{}' }),
+    });
+    if (res.status === 429 && attempt < 50) {
+      await res.body?.cancel();
+      await sleep(100);
+      continue;
+    }
+    // The event stream never ends: its status is the answer.
+    if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+      await res.body?.cancel();
+      return { status: res.status };
+    }
+    const text = await res.text();
+    let code: string | undefined;
+    try {
+      code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, code };
   }
-  return { status: res.status, code };
 }
 
 test('only /api/health is open among the /api operations', () => {

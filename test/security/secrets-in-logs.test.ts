@@ -1,10 +1,14 @@
 // Security: no secrets in logs. The gateway CLI runs as a child at --log-level trace (everything
 // it can log), and the test drives every path that handles a secret: digest registration (right
 // and wrong password), API calls with the right token, a wrong one and the token misplaced in a
-// URL, a live stream with its signed media URLs, and media requests with bad tokens. Then no
-// output line may contain the device password, the API token, the signing key, a media token,
-// or a digest response (with its nonce, an offline dictionary attack on the password).
+// URL, a live stream with its signed media URLs, and media requests with bad tokens; a webhook
+// registered with its HMAC secret (and its signed deliveries) and the event stream opened with a
+// signed token. Then no output line may contain the device password, the API token, the signing
+// key, a media or events token, the webhook secret, or a digest response (with its nonce, an
+// offline dictionary attack on the password).
 import { test, after } from 'node:test';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +22,7 @@ import { SipPeer } from '../helpers/sip-peer.js';
 const PASSWORD = 'Secret-Device-Pw-4711';
 const TOKEN = 'secret-api-token-0123456789abcdef';
 const WRONG_PASSWORD = 'Wrong-Device-Pw-0815';
+const WEBHOOK_SECRET = 'Secret-Webhook-Hmac-Key-2718';
 const DEVICE = '34020000001180000001';
 const CHANNEL = '34020000001310000001';
 
@@ -76,6 +81,35 @@ test('at log level trace, nothing the gateway prints contains a secret', async (
   );
   assert.equal((await fetch(`${base}/api/devices?token=${TOKEN}`)).status, 401);
 
+  // A webhook with a secret, receiving the (signed) stream events of the live stream below.
+  let signedDeliveries = 0;
+  const receiver = http.createServer((req, res) => {
+    if (req.headers['x-gb-signature']) {
+      signedDeliveries++;
+    }
+    req.resume();
+    res.end();
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+  after(() => receiver.close());
+  const hook = await gw.api(`/api/webhooks`, {
+    method: 'POST',
+    body: JSON.stringify({
+      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+      events: ['stream'],
+      secret: WEBHOOK_SECRET,
+    }),
+  });
+  assert.equal(hook.status, 201, JSON.stringify(hook.body));
+  assert.ok(!JSON.stringify(hook.body).includes(WEBHOOK_SECRET));
+  // The event stream with a signed token, and with a wrong one.
+  const { token: eventsToken } = (await gw.api<{ token: string }>('/api/events/token', { method: 'POST' }))
+    .body;
+  const stream = await fetch(`${base}/api/events?token=${encodeURIComponent(eventsToken)}`);
+  assert.equal(stream.status, 200);
+  await stream.body?.cancel();
+  assert.equal((await fetch(`${base}/api/events?token=${encodeURIComponent(eventsToken)}x`)).status, 401);
+
   // A live stream and its signed media URLs, plus media requests with bad tokens.
   const live = await gw.api<{ streamId: string; hls: string; whep: string }>(
     `/api/devices/${DEVICE}/channels/${CHANNEL}/live`,
@@ -99,6 +133,7 @@ test('at log level trace, nothing the gateway prints contains a secret', async (
     'the stream-closed log line',
   );
 
+  await waitFor(() => signedDeliveries >= 2, 5_000, 'the signed stream start/stop deliveries');
   const signingKey = readFileSync(join(dataDir, 'signing-key'), 'utf8').trim();
   const secrets: [string, string][] = [
     ['device password', PASSWORD],
@@ -106,6 +141,8 @@ test('at log level trace, nothing the gateway prints contains a secret', async (
     ['API token', TOKEN],
     ['signing key', signingKey],
     ['media token MAC', mediaToken.split('.')[1]],
+    ['events token MAC', eventsToken.split('.')[1]],
+    ['webhook secret', WEBHOOK_SECRET],
     ...digestResponses.map((r): [string, string] => ['digest response', r]),
   ];
   const output = gw.lines;

@@ -4,6 +4,7 @@ import { GatewayError } from '../../errors.js';
 import type { CascadeServices } from '../../views/cascade-services.js';
 import type { ControlServices } from '../../views/control.js';
 import type { DeviceDetail, GatewayServices, StreamView } from '../../views/services.js';
+import type { DeviceEventControl, EventsServices } from '../../views/events.js';
 
 export interface RouteDeps {
   services: GatewayServices;
@@ -15,6 +16,12 @@ export interface RouteDeps {
   startedAt: number;
   /** Adds signed WHEP/HLS URLs to a stream answer. */
   mediaUrls(streamId: string): { whep: string; hls: string };
+  /** Alarms, positions, webhooks, the event feed; its routes answer GW_ERR_EVENTS_UNAVAILABLE without it. */
+  events?: EventsServices;
+  /** Subscriptions, guard and alarm reset (the upper platform); same answer without it. */
+  deviceEvents?: DeviceEventControl;
+  /** A signed `?token=` for GET /api/events (EventSource cannot send headers). */
+  eventsToken?(): { token: string; expiresAt: string };
 }
 
 export type DeviceP = { deviceId: string };
@@ -47,4 +54,19 @@ export function playAnswer(deps: RouteDeps, s: StreamView) {
     stream: s.stream,
     answeredStream: s.answeredStream,
   };
+}
+
+/** The events service, or GW_ERR_EVENTS_UNAVAILABLE (a node that does not run it). */
+export function requireEvents(deps: RouteDeps): EventsServices {
+  if (!deps.events) {
+    throw new GatewayError('GW_ERR_EVENTS_UNAVAILABLE');
+  }
+  return deps.events;
+}
+
+export function requireDeviceEvents(deps: RouteDeps): DeviceEventControl {
+  if (!deps.deviceEvents) {
+    throw new GatewayError('GW_ERR_EVENTS_UNAVAILABLE');
+  }
+  return deps.deviceEvents;
 }

@@ -8,6 +8,7 @@ import type { ShareEntry, UpperPlatformRecord } from '../../store/cascade-store.
 import type { LowerChannel, LowerDeviceInfo } from '../lower/backend.js';
 import { LowerPlatform, type LowerPlatformState } from '../lower/lower-platform.js';
 import { vendorProfile } from '../lower/vendor-profile.js';
+import type { AlarmView } from '../../views/events.js';
 import { diffCatalog } from './catalog-diff.js';
 import { GatewayBackend } from './gateway-backend.js';
 import type { LocalGateway } from './local-gateway.js';
@@ -59,6 +60,7 @@ export class CascadeLink {
   #sweep: Promise<void> | undefined;
   #sweepAgain = false;
   readonly #notifications = { sent: 0, failed: 0 };
+  #reverse: { at: number; map: Map<string, string[]> } | undefined;
 
   constructor(opts: CascadeLinkOptions) {
     const r = opts.record;
@@ -71,6 +73,7 @@ export class CascadeLink {
       gateway: opts.gateway,
       catalog: () => this.catalog(),
       deviceInfo: opts.deviceInfo,
+      localId: this.localId,
       label: `cascade:${r.id}`,
       log,
     });
@@ -147,6 +150,48 @@ export class CascadeLink {
 
   start(): Promise<void> {
     return this.platform.start();
+  }
+
+  /**
+   * One of our devices raised an alarm: when its channel is shared with this upper, report it
+   * under the presented ID (NOTIFY in the upper's alarm subscription, else MESSAGE). Channels not
+   * shared stay private. Resolves with how many were sent.
+   */
+  async forwardAlarm(alarm: AlarmView): Promise<number> {
+    if (this.platform.state !== 'registered') {
+      return 0;
+    }
+    let sent = 0;
+    for (const presented of this.#presentedIds(alarm.deviceId, alarm.channelId)) {
+      const ok = await this.platform.raiseAlarm({
+        sourceId: presented,
+        priority: alarm.priority ?? 4,
+        method: alarm.method ?? 7,
+        ...(alarm.type !== null ? { type: alarm.type } : {}),
+        timeMs: Date.parse(alarm.time ?? alarm.receivedAt),
+        ...(alarm.description !== null ? { description: alarm.description } : {}),
+        ...(alarm.longitude !== null ? { longitude: alarm.longitude } : {}),
+        ...(alarm.latitude !== null ? { latitude: alarm.latitude } : {}),
+      });
+      if (ok) {
+        sent++;
+      }
+    }
+    return sent;
+  }
+
+  /** The IDs our (device, channel) is shared under with this upper; a short-lived cache, alarms come in bursts. */
+  #presentedIds(deviceId: string, channelId: string): string[] {
+    const now = Date.now();
+    if (!this.#reverse || now - this.#reverse.at > 1000) {
+      const map = new Map<string, string[]>();
+      for (const [presented, source] of this.catalog().sources) {
+        const key = `${source.deviceId}/${source.channelId}`;
+        map.set(key, [...(map.get(key) ?? []), presented]);
+      }
+      this.#reverse = { at: now, map };
+    }
+    return this.#reverse.map.get(`${deviceId}/${channelId}`) ?? [];
   }
 
   /** BYE the upper's streams, unregister (Expires: 0). */

@@ -15,6 +15,7 @@ import type {
   UpperPlatformView,
 } from '../../views/cascade-services.js';
 import type { LowerDeviceInfo } from '../lower/backend.js';
+import type { AlarmView } from '../../views/events.js';
 import { CascadeLink } from './cascade-link.js';
 import type { LocalGateway } from './local-gateway.js';
 import { linkFor } from './request-routing.js';
@@ -103,6 +104,15 @@ export class CascadeManager implements CascadeServices {
       this.#sweepAll();
     }, 200);
     this.#soon.unref();
+  }
+
+  /** Our device's alarm, to every upper that shares its channel (never to others). Returns at once. */
+  forwardAlarm(alarm: AlarmView): void {
+    for (const link of this.#links.values()) {
+      link
+        .forwardAlarm(alarm)
+        .catch((err: unknown) => this.#o.log.warn({ err, upperId: link.upperId }, 'alarm not forwarded'));
+    }
   }
 
   link(id: string): CascadeLink | undefined {

@@ -86,6 +86,7 @@ function setup() {
     gateway,
     catalog: () => catalog,
     deviceInfo: { deviceName: 'gw', manufacturer: 'm', model: 'x', firmware: '1' },
+    localId: '34020000002000000009',
     label: 'cascade:test',
     log: createLogger('test'),
   });

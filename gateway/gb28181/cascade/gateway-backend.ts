@@ -6,8 +6,10 @@
 import { isGatewayError, type ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type {
+  LowerAlarmControl,
   LowerBackend,
   LowerChannel,
+  LowerPosition,
   LowerDeviceInfo,
   LowerDeviceStatus,
   LowerPreset,
@@ -27,6 +29,8 @@ export interface GatewayBackendOptions {
   /** The catalog shared with this upper, resolved now. */
   catalog(): SharedCatalog;
   deviceInfo: LowerDeviceInfo;
+  /** The ID we present to this upper (a control addressed to it means all our shared devices). */
+  localId: string;
   /** Names the sinks this backend subscribes (`cascade:<upperId>`). */
   label: string;
   log: Logger;
@@ -53,7 +57,13 @@ export class GatewayBackend implements LowerBackend {
   readonly #o: GatewayBackendOptions;
   /** Open sources per presented channel ID, for IFameCmd. */
   readonly #open = new Map<string, Set<StreamMediaSource>>();
-  readonly stats = { mediaOpened: 0, mediaRefused: 0, ptzForwarded: 0, recordQueries: 0 };
+  readonly stats = {
+    mediaOpened: 0,
+    mediaRefused: 0,
+    ptzForwarded: 0,
+    recordQueries: 0,
+    controlsForwarded: 0,
+  };
 
   constructor(opts: GatewayBackendOptions) {
     this.#o = opts;
@@ -221,6 +231,62 @@ export class GatewayBackend implements LowerBackend {
     });
     set.add(source);
     return source;
+  }
+
+  /** The newest position of each shared channel, under the ID the upper knows it by. */
+  positions(): LowerPosition[] {
+    const gateway = this.#o.gateway;
+    if (!gateway.latestPosition) {
+      return [];
+    }
+    const out: LowerPosition[] = [];
+    for (const [channelId, source] of this.#o.catalog().sources) {
+      const p = gateway.latestPosition(source.deviceId, source.channelId);
+      if (p) {
+        out.push({ ...p, channelId });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The upper's GuardCmd/AlarmCmd (docs/gb28181.md §5.3), forwarded down: to the device behind a
+   * shared channel, or to every device we share when it names our own ID. ERROR when nothing
+   * shared answers to that ID or a device refused.
+   */
+  async control(targetId: string, command: LowerAlarmControl): Promise<'OK' | 'ERROR'> {
+    const gateway = this.#o.gateway;
+    if (!gateway.deviceControl) {
+      return 'ERROR';
+    }
+    const sources = this.#o.catalog().sources;
+    const single = sources.get(targetId);
+    const targets: SharedSource[] = single
+      ? [single]
+      : targetId === this.#o.localId
+        ? [
+            ...new Map(
+              [...sources.values()].map((s) => [s.deviceId, { deviceId: s.deviceId, channelId: s.deviceId }]),
+            ).values(),
+          ]
+        : [];
+    if (targets.length === 0) {
+      return 'ERROR';
+    }
+    let ok = true;
+    for (const t of targets) {
+      this.stats.controlsForwarded++;
+      try {
+        await gateway.deviceControl(t.deviceId, t.channelId, command);
+      } catch (err) {
+        ok = false;
+        this.#o.log.info(
+          { targetId, deviceId: t.deviceId, err: String(err) },
+          'control for the upper failed',
+        );
+      }
+    }
+    return ok ? 'OK' : 'ERROR';
   }
 
   #source(channelId: string): SharedSource | undefined {

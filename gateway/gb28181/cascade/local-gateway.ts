@@ -4,6 +4,7 @@
 import type { PlaybackControl, RecordItem, StreamView } from '../../views/services.js';
 import type { Stream } from '../../hub/stream.js';
 import type { PtzCommand } from '../ptz.js';
+import type { LowerAlarmControl, LowerPosition } from '../lower/backend.js';
 
 export interface LocalGateway {
   /** Start, or join, the live stream of one of our channels (INVITE s=Play downward). */
@@ -15,4 +16,11 @@ export interface LocalGateway {
   /** The upper's PTZCmd as it came, to the channel of our device (docs/gb28181.md §5.2). */
   ptzCommand(deviceId: string, channelId: string, command: PtzCommand): Promise<void>;
   stream(streamId: string): Stream | undefined;
+  /** The newest stored MobilePosition of one of our channels (for the upper's position subscription). */
+  latestPosition?(deviceId: string, channelId: string): Omit<LowerPosition, 'channelId'> | undefined;
+  /**
+   * The upper's GuardCmd/AlarmCmd, to `targetId` of our device (docs/gb28181.md §5.3): 'OK' when the
+   * device confirmed, null when it only answered the SIP 200.
+   */
+  deviceControl?(deviceId: string, targetId: string, command: LowerAlarmControl): Promise<'OK' | null>;
 }

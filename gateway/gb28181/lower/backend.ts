@@ -117,6 +117,49 @@ export interface MediaSource {
 
 export type MaybePromise<T> = T | Promise<T>;
 
+/** One alarm a lower platform reports (GB/T 28181-2016 §9.4, A.2.5; docs/gb28181.md §9). */
+export interface LowerAlarm {
+  /** The body's DeviceID: the channel or alarm input that raised it (or the platform's own ID). */
+  sourceId: string;
+  /** 1 (highest) - 4. */
+  priority: number;
+  /** 1 telephone, 2 device, 3 SMS, 4 GPS, 5 video, 6 device fault, 7 other. */
+  method: number;
+  /** AlarmType within the method, when it has one. */
+  type?: number;
+  /** Epoch ms; written as the device's wall clock. */
+  timeMs: number;
+  description?: string;
+  longitude?: number;
+  latitude?: number;
+}
+
+/** One MobilePosition report (GB/T 28181-2016 §9.11.2, A.2.5; docs/gb28181.md §9). */
+export interface LowerPosition {
+  channelId: string;
+  /** Epoch ms of the fix; written as the device's wall clock. */
+  timeMs: number;
+  longitude: number;
+  latitude: number;
+  /** km/h */
+  speed?: number;
+  /** Degrees clockwise from north. */
+  direction?: number;
+  /** Metres. */
+  altitude?: number;
+}
+
+/** The DeviceControl commands answered by the backend rather than by the protocol side. */
+/** The DeviceControl commands deviceControl() receives (docs/gb28181.md §5.3, §5.4). */
+export type LowerDeviceCommand = Extract<
+  DeviceControlCommand,
+  { type: 'RecordCmd' | 'HomePosition' | 'DragZoom' | 'PTZPrecise' | 'TeleBoot' }
+>;
+
+export type LowerAlarmControl =
+  | { type: 'GuardCmd'; action: 'SetGuard' | 'ResetGuard' }
+  | { type: 'AlarmCmd'; alarmMethod?: number; alarmType?: number };
+
 /** Errors as data: a backend refuses with a SIP status (404 no channel, 486 busy, 488 unsupported). */
 export interface MediaRefusal {
   refused: true;
@@ -137,13 +180,23 @@ export interface LowerBackend {
   forceKeyframe(channelId: string): MaybePromise<void>;
   openMedia(channelId: string, request: MediaRequest): MaybePromise<MediaSource | MediaRefusal>;
   /**
-   * The other DeviceControl commands (RecordCmd, HomePosition, DragZoom, PTZPreciseCtrl, TeleBoot,
-   * GuardCmd, AlarmCmd) for a backend that acts on them; false answers <Result>ERROR</Result>
-   * where the command has a Result. Optional: without it every command is accepted and ignored.
+   * The device commands beyond PTZ and alarms (RecordCmd, HomePosition, DragZoom, PTZPreciseCtrl,
+   * TeleBoot) for a backend that acts on them; false answers <Result>ERROR</Result> where the
+   * command has a Result. Optional: without it every command is accepted and ignored.
    */
-  control?(channelId: string, command: DeviceControlCommand): MaybePromise<boolean>;
+  deviceControl?(channelId: string, command: LowerDeviceCommand): MaybePromise<boolean>;
   /** 2022 PTZPosition; optional: without it the query gets no answer, as from a 2016 device. */
   ptzPosition?(channelId: string): MaybePromise<PtzPositionValues | undefined>;
+  /**
+   * The newest position of each channel that has one, for MobilePosition subscriptions (sent at
+   * the subscribed interval). Absent: no positions.
+   */
+  positions?(): MaybePromise<readonly LowerPosition[]>;
+  /**
+   * GuardCmd / AlarmCmd for `targetId` (the platform's ID, a channel or an alarm input); the
+   * Result the <Response> carries (docs/gb28181.md §5.1). Absent: answered OK.
+   */
+  control?(targetId: string, command: LowerAlarmControl): MaybePromise<'OK' | 'ERROR'>;
 }
 
 export const isMediaRefusal = (x: MediaSource | MediaRefusal): x is MediaRefusal =>

@@ -16,8 +16,9 @@ import type { ManscdpCharset } from '../manscdp/charset.js';
 import { parseManscdp } from '../manscdp/codec.js';
 import type { BasicParam } from '../manscdp/config.js';
 import type { PtzCommand } from '../ptz.js';
-import { isMediaRefusal, type LowerBackend } from './backend.js';
+import { isMediaRefusal, type LowerAlarm, type LowerBackend } from './backend.js';
 import { CatalogNotifier, type CatalogChange } from './catalog-notifier.js';
+import { EventNotifier } from './event-notifier.js';
 import type { BackoffOptions } from './backoff.js';
 import { planInvite } from './invite-plan.js';
 import { KeepaliveSender } from './keepalive.js';
@@ -84,6 +85,9 @@ export interface LowerPlatformEvents {
   ptz: [info: { channelId: string; command: PtzCommand }];
   sessionStart: [info: MediaSessionInfo];
   sessionEnd: [info: MediaSessionInfo, reason: SessionEndReason];
+  /** The upper acknowledged an alarm with its <Response> CmdType=Alarm (2016 §9.4.2). */
+  alarmAcknowledged: [info: { sn: string; deviceId: string; result: string }];
+  control: [info: { targetId: string; command: string }];
 }
 
 export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
@@ -96,6 +100,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly #keepalive: KeepaliveSender;
   readonly #responder: QueryResponder;
   readonly #catalog: CatalogNotifier;
+  readonly #events: EventNotifier;
   readonly #sessions = new Map<string, MediaSession>();
   #channelIds = new Set<string>();
   #clockOffsetMs = 0;
@@ -171,8 +176,17 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
           this.reboot(opts.rebootOnTeleBoot.rebootMs);
         }
       },
+      onControl: (targetId, command) => this.safeEmit('control', { targetId, command }),
+      onAlarmResponse: (info) => this.safeEmit('alarmAcknowledged', info),
     });
     this.#catalog = new CatalogNotifier({ link: this.link, log: this.#log });
+    this.#events = new EventNotifier({
+      link: this.link,
+      log: this.#log,
+      timeZone: opts.timeZone ?? DEFAULT_TIME_ZONE,
+      now: () => this.now(),
+      ...(opts.backend.positions ? { positions: () => opts.backend.positions!() } : {}),
+    });
   }
 
   get state(): LowerPlatformState {
@@ -194,6 +208,17 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   get catalogStats(): Readonly<CatalogNotifier['stats']> & { subscriptions: number } {
     return { ...this.#catalog.stats, subscriptions: this.#catalog.subscriptionCount };
+  }
+
+  get eventStats(): Readonly<EventNotifier['stats']> & {
+    alarmSubscriptions: number;
+    positionSubscriptions: number;
+  } {
+    return {
+      ...this.#events.stats,
+      alarmSubscriptions: this.#events.subscriptionCount('alarm'),
+      positionSubscriptions: this.#events.subscriptionCount('mobile-position'),
+    };
   }
 
   get sessions(): MediaSessionInfo[] {
@@ -251,7 +276,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       session.handleRequest(req, tx);
       return;
     }
-    if (this.#catalog.handleInDialog(req, tx)) {
+    if (this.#catalog.handleInDialog(req, tx) || this.#events.handleInDialog(req, tx)) {
       return;
     }
     switch (req.method) {
@@ -264,12 +289,21 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       case 'OPTIONS':
         tx.respond(200);
         return;
-      case 'SUBSCRIBE':
+      case 'SUBSCRIBE': {
+        // The body's CmdType says what is subscribed (uppers send alarm and position
+        // subscriptions with `Event: presence`, some even with `Event: Catalog`).
+        const parsed = req.body.length > 0 ? parseManscdp(req.body) : undefined;
+        const query = parsed?.ok ? parsed.value.message : undefined;
+        if (query?.kind === 'AlarmQuery' || query?.kind === 'MobilePositionQuery') {
+          this.#events.handleSubscribe(req, tx, query);
+          return;
+        }
         this.#catalog.handleSubscribe(req, tx, async () => {
           await this.refreshChannels();
           return this.#o.backend.channels();
         });
         return;
+      }
       case 'BYE':
       case 'INFO':
         tx.respond(481);
@@ -369,6 +403,17 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     return true;
   }
 
+  /**
+   * Report an alarm (docs/gb28181.md §9): NOTIFY in the upper's alarm subscriptions, or a MESSAGE
+   * when it holds none. Resolves false when not registered or the upper did not answer 2xx.
+   */
+  async raiseAlarm(alarm: LowerAlarm): Promise<boolean> {
+    if (this.state !== 'registered' || this.#closing) {
+      return false;
+    }
+    return this.#events.raiseAlarm(alarm);
+  }
+
   /** End every media dialog (BYE), stop keepalives, unregister (Expires: 0). Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -376,6 +421,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
         s.close();
       }
       this.#catalog.close();
+      this.#events.close();
       this.#keepalive.stop();
       this.#unsubscribeTransport?.();
       await this.#registration.close();

@@ -36,6 +36,8 @@ export interface QueryResponderOptions {
   applyBasicParam(p: BasicParam): boolean;
   /** TeleBoot, after the backend saw it: the platform restarts. */
   onTeleBoot?(): void;
+  /** The upper's <Response> CmdType=Alarm to one of our alarms. */
+  onAlarmResponse?(info: { sn: string; deviceId: string; result: string }): void;
 }
 
 export class QueryResponder {
@@ -154,6 +156,9 @@ export class QueryResponder {
       case 'DeviceControl':
         await this.#control(m);
         return;
+      case 'AlarmResponse':
+        this.#o.onAlarmResponse?.({ sn: m.sn, deviceId: m.deviceId, result: m.result });
+        return;
       case 'CatalogResponse':
       case 'CatalogNotify':
       case 'Keepalive':
@@ -167,7 +172,6 @@ export class QueryResponder {
       case 'RecordInfoResponse':
       case 'MediaStatus':
       case 'AlarmNotify':
-      case 'AlarmResponse':
       case 'AlarmQuery':
       case 'MobilePositionNotify':
       case 'MobilePositionQuery':
@@ -225,18 +229,29 @@ export class QueryResponder {
         await backend.forceKeyframe(m.deviceId);
         return;
       case 'TeleBoot':
-        await backend.control?.(m.deviceId, c);
+        await backend.deviceControl?.(m.deviceId, c);
         this.#o.onTeleBoot?.();
         return;
       case 'DragZoom':
       case 'PTZPrecise':
-        await backend.control?.(m.deviceId, c);
+        await backend.deviceControl?.(m.deviceId, c);
         return; // SIP 200 only (docs/gb28181.md §5.1)
-      case 'RecordCmd':
       case 'GuardCmd':
-      case 'AlarmCmd':
+      case 'AlarmCmd': {
+        // The backend decides (a cascade forwards it to the device behind the channel).
+        let result: 'OK' | 'ERROR' = 'OK';
+        try {
+          result = (await backend.control?.(m.deviceId, c)) ?? 'OK';
+        } catch (err) {
+          this.#o.log.warn({ err, targetId: m.deviceId, command: c.type }, 'control failed');
+          result = 'ERROR';
+        }
+        await link.sendManscdp({ kind: 'DeviceControlResponse', sn: m.sn, deviceId: m.deviceId, result });
+        return;
+      }
+      case 'RecordCmd':
       case 'HomePosition': {
-        const accepted = backend.control ? await backend.control(m.deviceId, c) : true;
+        const accepted = backend.deviceControl ? await backend.deviceControl(m.deviceId, c) : true;
         await link.sendManscdp({
           kind: 'DeviceControlResponse',
           sn: m.sn,

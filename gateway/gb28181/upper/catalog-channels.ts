@@ -28,12 +28,17 @@ export const channelView = (c: ChannelRecord): ChannelView => {
   return rest;
 };
 
+/** A channel whose status a catalog notification changed (for the `channel` event, docs/events.md §1). */
+export type ChannelChange = (channelId: string, status: 'ON' | 'OFF', event: string) => void;
+
 export function applyCatalogEvents(
   store: DeviceStore,
   deviceId: string,
   m: Extract<ManscdpMessage, { kind: 'CatalogNotify' }>,
+  onChange?: ChannelChange,
 ): void {
   for (const item of m.items) {
+    const before = onChange && store.getChannel(deviceId, item.deviceId)?.status;
     switch (item.event) {
       case 'ON':
         store.setChannelStatus(deviceId, item.deviceId, 'ON');
@@ -50,6 +55,12 @@ export function applyCatalogEvents(
       case 'DEL':
         store.deleteChannel(deviceId, item.deviceId);
         break;
+    }
+    if (onChange) {
+      const after = item.event === 'DEL' ? 'OFF' : store.getChannel(deviceId, item.deviceId)?.status;
+      if (after !== undefined && (after !== before || item.event === 'DEL' || item.event === 'ADD')) {
+        onChange(item.deviceId, after, item.event);
+      }
     }
   }
 }

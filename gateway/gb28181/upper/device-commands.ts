@@ -18,7 +18,7 @@ import type {
   ScanRequest,
 } from '../../views/control.js';
 import type { BasicParam, ConfigDownloadResponse, DeviceConfigResponse } from '../manscdp/config.js';
-import type { DeviceControlCommand, DeviceControlResponse } from '../manscdp/control.js';
+import type { DeviceControlCommand } from '../manscdp/control.js';
 import type { PresetItem, PresetQueryResponse } from '../manscdp/device.js';
 import type { PtzPositionResponse } from '../manscdp/ptz-position.js';
 import type { DeviceQueries } from './device-queries.js';
@@ -272,32 +272,19 @@ export class DeviceCommands {
     );
   }
 
-  /** A control answered by a DeviceControl <Response> with <Result>. */
+  /**
+   * A control the standard answers with a DeviceControl <Response> (docs/gb28181.md §5.1): ERROR
+   * is GW_ERR_DEVICE_REJECTED (device-queries.ts), no Response in time GW_ERR_DEVICE_TIMEOUT.
+   */
   async #controlWithResult(
     deviceId: string,
     channelId: string,
     command: DeviceControlCommand,
   ): Promise<void> {
     const q = this.#o.queries;
-    const session = q.channelOrThrow(deviceId, channelId);
-    const sn = q.queries.nextSn();
-    const answer = q.queries.single<DeviceControlResponse>(deviceId, 'DeviceControl', sn, this.#timeoutMs);
-    const m = await this.#answer(
-      q.askAndAwait(
-        session,
-        { kind: 'DeviceControl', sn, deviceId: channelId, command },
-        'DeviceControl',
-        answer,
-        channelId,
-      ),
-      deviceId,
-      command.type,
-    );
-    if (m.result !== 'OK') {
-      throw new GatewayError(
-        'GW_ERR_DEVICE_REJECTED',
-        `device ${deviceId} answered ${command.type} with ERROR`,
-      );
+    q.channelOrThrow(deviceId, channelId);
+    if ((await q.controlWithResult(deviceId, channelId, command, this.#timeoutMs)) === null) {
+      throw new GatewayError('GW_ERR_DEVICE_TIMEOUT', `device ${deviceId} did not answer ${command.type}`);
     }
   }
 

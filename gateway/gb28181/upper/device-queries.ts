@@ -11,9 +11,10 @@ import type { CatalogItem, CatalogResponse } from '../manscdp/catalog.js';
 import type { ManscdpMessage } from '../manscdp/codec.js';
 import type { RecordInfoResponse, RecordItem as GbRecordItem } from '../manscdp/record.js';
 import type { DeviceInfoResponse, DeviceStatusResponse } from '../manscdp/device.js';
+import type { DeviceControlResponse } from '../manscdp/control.js';
 import { buildPtzCmd, type PtzCommand } from '../ptz.js';
 import { epochSecondsToGbTime, gbTimeToEpochSeconds } from '../gb-date.js';
-import { applyCatalogEvents, toChannelInput } from './catalog-channels.js';
+import { applyCatalogEvents, toChannelInput, type ChannelChange } from './catalog-channels.js';
 import { DeviceMessenger } from './device-messenger.js';
 import type { DeviceSession, DeviceSessions } from './device-sessions.js';
 import { ptzCommandOf } from './ptz-request.js';
@@ -27,6 +28,8 @@ export interface DeviceQueriesOptions {
   log: Logger;
   timeZone: string;
   queryTimeoutMs?: number;
+  /** A catalog notification changed a channel's status (the `channel` event). */
+  onChannelChange?(deviceId: string, ...change: Parameters<ChannelChange>): void;
 }
 
 /** The answer CmdType each response message completes. */
@@ -85,7 +88,9 @@ export class DeviceQueries {
         }
         return true;
       case 'CatalogNotify':
-        applyCatalogEvents(this.#o.store, session.deviceId, m);
+        applyCatalogEvents(this.#o.store, session.deviceId, m, (...change) =>
+          this.#o.onChannelChange?.(session.deviceId, ...change),
+        );
         return true;
       case 'DeviceInfoResponse':
       case 'DeviceStatusResponse':
@@ -284,6 +289,46 @@ export class DeviceQueries {
       },
       channelId,
     );
+  }
+
+  /**
+   * A DeviceControl the device answers with a <Response> (GuardCmd, AlarmCmd; docs/gb28181.md §5.1),
+   * addressed to `targetId` (the device, a channel or an alarm input). Waits up to `waitMs` for
+   * that Response: 'OK' when it confirmed, null when only the SIP 200 came (devices that skip the
+   * Response, as many skip it for alarms); GW_ERR_DEVICE_REJECTED when it answered ERROR.
+   */
+  async controlWithResult(
+    deviceId: string,
+    targetId: string,
+    command: Extract<ManscdpMessage, { kind: 'DeviceControl' }>['command'],
+    waitMs = 5000,
+  ): Promise<'OK' | null> {
+    const session = this.online(deviceId);
+    const sn = this.queries.nextSn();
+    const answer = this.queries.single<DeviceControlResponse>(deviceId, 'DeviceControl', sn, waitMs);
+    try {
+      const res = await this.askAndAwait(
+        session,
+        { kind: 'DeviceControl', sn, deviceId: targetId, command },
+        'DeviceControl',
+        answer,
+        targetId,
+      );
+      if (res.result !== 'OK') {
+        throw new GatewayError('GW_ERR_DEVICE_REJECTED', `device answered ${command.type} with Result ERROR`);
+      }
+      return 'OK';
+    } catch (err) {
+      if (err instanceof QueryTimeoutError) {
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  /** A fresh SN for requests built elsewhere (subscriptions), unique among pending queries. */
+  nextSn(): string {
+    return this.queries.nextSn();
   }
 
   /** IFameCmd (docs/gb28181.md §5.3): fire and forget; a device that is offline is skipped. */

@@ -48,6 +48,10 @@ import type { PlayKind, PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
+import type { DeviceEventControl, EventIntake, SubscriptionEvent } from '../../views/events.js';
+import type { SubscriptionStore } from '../../store/subscription-store.js';
+import type { DeviceSubscriptions, SubscriptionSettings } from './subscriptions/device-subscriptions.js';
+import { UpperEvents } from './upper-events.js';
 
 /** Silence on the old dialogs for this long after a new Call-ID confirms a restart. */
 const RESTART_SETTLE_MS = 1000;
@@ -78,16 +82,28 @@ export interface UpperPlatformOptions {
   /** Called for every new stream: subscribe outputs (HLS) here. */
   onStreamCreated?(stream: Stream, view: () => StreamView): void;
   viewersOf?(streamId: string): { webrtc: number; hls: number };
+  /** Where alarms, positions and device/channel changes go (gateway/events/); none: logged only. */
+  events?: EventIntake;
+  /** Subscriptions to devices (docs/events.md §6); default: none automatic, 3600 s, 5 s interval. */
+  subscriptions?: Partial<SubscriptionSettings>;
+  /** Where subscriptions are kept; default in memory. */
+  subscriptionStore?: SubscriptionStore;
   hooks?: {
     registrationFailed?(reason: RegisterFailure, deviceId?: string): void;
     keepalive?(deviceId: string, latenessSec: number): void;
     ingest?: PlaySessionDeps['onIngestStats'];
     firstKeyframe?(kind: PlayKind, seconds: number): void;
+    subscriptionActive?(event: SubscriptionEvent): void;
+    subscriptionFailed?(event: SubscriptionEvent): void;
   };
 }
 
 export class UpperPlatform implements GatewayServices, ControlServices {
   readonly sessions: DeviceSessions;
+  /** Subscriptions, guard and alarm reset, for the events API. */
+  readonly deviceEvents: DeviceEventControl;
+  readonly subscriptions: DeviceSubscriptions;
+  readonly #events: UpperEvents;
   readonly #o: UpperPlatformOptions;
   readonly #registrar: Registrar;
   readonly #inbox: Inbox;
@@ -123,6 +139,8 @@ export class UpperPlatform implements GatewayServices, ControlServices {
       log: opts.log,
       timeZone: opts.timeZone,
       ...(opts.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: opts.queryTimeoutMs }),
+      onChannelChange: (deviceId, channelId, status, event) =>
+        opts.events?.channel({ deviceId, channelId, status, event }),
     });
     this.#commands = new DeviceCommands({
       queries: this.#devices,
@@ -138,6 +156,23 @@ export class UpperPlatform implements GatewayServices, ControlServices {
       log: opts.log.child({ part: 'admin' }),
       closeStreams: (deviceId, cause) => this.#plays.closeDevice(deviceId, cause),
     });
+    this.#events = new UpperEvents({
+      ua: opts.ua,
+      store: opts.store,
+      sessions: this.sessions,
+      devices: this.#devices,
+      intake: opts.events,
+      ...(opts.subscriptions ? { subscriptions: opts.subscriptions } : {}),
+      ...(opts.subscriptionStore ? { subscriptionStore: opts.subscriptionStore } : {}),
+      timeZone: opts.timeZone,
+      hooks: {
+        active: (e) => opts.hooks?.subscriptionActive?.(e),
+        failed: (e) => opts.hooks?.subscriptionFailed?.(e),
+      },
+      log: opts.log,
+    });
+    this.subscriptions = this.#events.subscriptions;
+    this.deviceEvents = this.#events.control;
     this.#plays = new Plays({
       ua: opts.ua,
       store: opts.store,
@@ -220,6 +255,7 @@ export class UpperPlatform implements GatewayServices, ControlServices {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#catalogTimer);
+    await this.#events.close();
     this.#plays.closeAll('shutdown');
     this.sessions.close();
     this.#devices.close();
@@ -238,8 +274,18 @@ export class UpperPlatform implements GatewayServices, ControlServices {
     switch (req.method) {
       case 'REGISTER':
         return this.#registrar.handle(req, tx);
+      case 'NOTIFY': {
+        // Our subscription's state first; the inbox answers 200 and applies the body as for a
+        // MESSAGE (catalog changes, alarms, positions). A NOTIFY without a body (RFC 6665's
+        // immediate one, or a terminated one) has nothing to apply.
+        const sub = this.#events.noteNotify(req);
+        if (sub && req.body.length === 0) {
+          tx.respond(200);
+          return;
+        }
+        return this.#inbox.handle(req, tx);
+      }
       case 'MESSAGE':
-      case 'NOTIFY':
         return this.#inbox.handle(req, tx);
       case 'BYE':
         return this.#plays.handleBye(req, tx);
@@ -320,7 +366,10 @@ export class UpperPlatform implements GatewayServices, ControlServices {
       case 'MediaStatus':
         return;
       case 'AlarmNotify':
-        this.#o.log.info({ deviceId: session.deviceId, alarm: m }, 'alarm');
+        this.#events.alarm(m, session);
+        return;
+      case 'MobilePositionNotify':
+        this.#events.position(m, session);
         return;
       default:
         this.#o.log.debug({ deviceId: session.deviceId, kind: m.kind }, 'MANSCDP message not handled');
@@ -435,6 +484,15 @@ export class UpperPlatform implements GatewayServices, ControlServices {
     return Promise.resolve();
   }
 
+  /** GuardCmd/AlarmCmd as given (a cascade forwards its upper's, docs/gb28181.md §5.3). */
+  deviceControl(
+    deviceId: string,
+    targetId: string,
+    command: Extract<ManscdpMessage, { kind: 'DeviceControl' }>['command'],
+  ): Promise<'OK' | null> {
+    return this.#devices.controlWithResult(deviceId, targetId, command);
+  }
+
   // ---------- plays ----------
 
   /** The identity of an active play, to invite it again elsewhere. */
@@ -480,6 +538,11 @@ export class UpperPlatform implements GatewayServices, ControlServices {
   }
 
   get stats() {
-    return { inbox: this.#inbox.stats, pendingQueries: this.#devices.pendingCount, plays: this.#plays.size };
+    return {
+      inbox: this.#inbox.stats,
+      pendingQueries: this.#devices.pendingCount,
+      plays: this.#plays.size,
+      events: this.#events.stats,
+    };
   }
 }
