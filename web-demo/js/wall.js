@@ -114,7 +114,8 @@ function closeTile(/** @type {Tile} */ tile, quiet = false) {
   if (tile.streamId && tile.kind === 'playback')
     api(`/api/streams/${tile.streamId}`, { method: 'DELETE' }).catch(() => {});
   tile.streamId = tile.deviceId = tile.channelId = tile.kind = tile.stream = undefined;
-  delete tile.el.dataset.stream;
+  // A closed player's figures must not pass for the next one's.
+  for (const key of ['stream', 'framesDecoded', 'mode', 'switching']) delete tile.el.dataset[key];
   if (!quiet) {
     tile.el.querySelector('.label').textContent = '';
     tile.el.querySelector('.stats').textContent = '';
