@@ -115,3 +115,26 @@ test('sub-stream and edition flags: --sub-media, --no-sub-media, --sub-stream, -
   assert.ok(none.ok);
   assert.deepEqual(none.value.simulator.subMedia, []);
 });
+
+test('voice broadcast flags override the vendor behaviour field by field', () => {
+  const r = parseCliArgs([
+    '--vendor',
+    'dahua',
+    '--broadcast-forms',
+    'ps,rtp',
+    '--broadcast-invite',
+    'source',
+    '--broadcast-transport',
+    'tcp-active',
+    '--broadcast-no-invite',
+  ]);
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.simulator.broadcast, {
+    forms: ['ps', 'rtp'],
+    inviteTo: 'source',
+    transport: 'tcp-active',
+    invites: false,
+  });
+  const bad = parseCliArgs(['--broadcast-forms', 'opus']);
+  assert.ok(!bad.ok && /--broadcast-forms expects rtp, ps/.test(bad.error));
+});

@@ -60,6 +60,11 @@ Faults (every stream)
   --silent-after S          stop sending media S seconds into each stream
   --block-udp               drop all UDP media (a firewall): only TCP media gets through
   --seed N                  fault PRNG seed (default 1)
+Voice broadcast (the speaker logs what it hears, once a second: "speaker heard")
+  --broadcast-forms rtp,ps  payloads the audio INVITE offers, in order (default: vendor's)
+  --broadcast-invite source|upper   INVITE the Broadcast's SourceID or the upper's own ID
+  --broadcast-transport udp|tcp-active|tcp-passive   audio transport (tcp-active: the device dials)
+  --broadcast-no-invite     answer the Broadcast OK and never INVITE (a misconfigured device)
 Sockets and run
   --bind HOST  --public-host HOST  --sip-port P  --devices-per-socket N  --register-spread-ms MS
   --duration S              exit after S seconds      --json   summary as JSON      --help
@@ -174,6 +179,22 @@ const VALUE_FLAGS: Record<string, Handler> = {
   'devices-per-socket': numberFlag((o, n) => (o.simulator.devicesPerSocket = n), { min: 1, integer: true }),
   'register-spread-ms': numberFlag((o, n) => (o.simulator.registerSpreadMs = n), { min: 0 }),
   duration: numberFlag((o, n) => (o.durationSec = n), { min: 0 }),
+  'broadcast-forms': (v, o) => {
+    const forms = (v ?? '').split(',').filter(Boolean);
+    if (forms.length === 0 || !forms.every((f) => f === 'rtp' || f === 'ps')) {
+      return 'expects rtp, ps or both (rtp,ps)';
+    }
+    (o.simulator.broadcast ??= {}).forms = forms;
+    return undefined;
+  },
+  'broadcast-invite': (v, o) =>
+    v === 'source' || v === 'upper'
+      ? void ((o.simulator.broadcast ??= {}).inviteTo = v)
+      : 'expects source or upper',
+  'broadcast-transport': (v, o) =>
+    v === 'udp' || v === 'tcp-active' || v === 'tcp-passive'
+      ? void ((o.simulator.broadcast ??= {}).transport = v)
+      : 'expects udp, tcp-active or tcp-passive',
   'alarm-rate': numberFlag((o, n) => (o.simulator.alarmRatePerMin = n), { min: 0, max: 60_000 }),
   'alarm-types': (v, o) => {
     const kinds = (v ?? '').split(',').filter(Boolean);
@@ -193,6 +214,7 @@ const SWITCHES: Record<string, (o: CliOptions) => void> = {
   'no-moving': (o) => (o.simulator.moving = false),
   'catalog-shuffle': (o) => ((o.simulator.paging ??= {}).shuffle = true),
   'block-udp': (o) => (faults(o).blockUdp = true),
+  'broadcast-no-invite': (o) => ((o.simulator.broadcast ??= {}).invites = false),
   json: (o) => (o.json = true),
   help: (o) => (o.help = true),
   h: (o) => (o.help = true),

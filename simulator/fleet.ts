@@ -13,7 +13,7 @@ import type { Logger } from '../gateway/log.js';
 import { createLogger } from '../gateway/log.js';
 import { LowerPlatform, type LowerPlatformState } from '../gateway/gb28181/lower/lower-platform.js';
 import { LowerSipRouter } from '../gateway/gb28181/lower/sip-router.js';
-import { vendorProfile } from '../gateway/gb28181/lower/vendor-profile.js';
+import { vendorProfile, vendorProfiles } from '../gateway/gb28181/lower/vendor-profile.js';
 import { SipTransport } from '../gateway/sip/transport.js';
 import { SipUserAgent } from '../gateway/sip/user-agent.js';
 import type { Clip } from './clip-loader.js';
@@ -195,6 +195,8 @@ export class SimulatorFleet {
       ...(o.answerSsrc !== undefined ? { answerSsrc: o.answerSsrc } : {}),
       ...(o.subStream !== undefined ? { subStream: o.subStream } : {}),
       ...(o.gbVersion === '2022' ? { gbVersionHeader: '3.0' as const } : {}),
+      // Voice broadcast knobs (docs/voice.md §6): single fields of the vendor's behaviour.
+      ...(o.broadcast ? { broadcast: { ...vendorProfiles[o.vendor].broadcast, ...o.broadcast } } : {}),
     });
     const backend = new SimulatedDevice({
       deviceId,
@@ -207,6 +209,7 @@ export class SimulatorFleet {
       firmware: profile.firmware,
       ampersandInNames: profile.rawAmpersand,
       timeZone: o.timeZone,
+      log: this.#log,
       moving: o.moving,
     });
     const platform = new LowerPlatform({

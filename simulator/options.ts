@@ -4,11 +4,19 @@ import { fileURLToPath } from 'node:url';
 import type { FaultOptions } from '../gateway/outbound/ps-rtp-sender.js';
 import type { BackoffOptions } from '../gateway/gb28181/lower/backoff.js';
 import type { PagingFaults } from '../gateway/gb28181/lower/paged-sender.js';
-import type { AnswerSsrcMode, SubStreamMode, VendorName } from '../gateway/gb28181/lower/vendor-profile.js';
+import type {
+  AnswerSsrcMode,
+  BroadcastBehaviour,
+  SubStreamMode,
+  VendorName,
+} from '../gateway/gb28181/lower/vendor-profile.js';
 import type { ManscdpCharset } from '../gateway/gb28181/manscdp/charset.js';
 import { DEFAULT_TIME_ZONE } from '../gateway/gb28181/gb-date.js';
 import type { SipTimerOptions } from '../gateway/sip/timers.js';
 import { SIM_ALARM_KINDS, type SimAlarmKind } from './alarm-generator.js';
+
+/** Single fields of a vendor's voice broadcast behaviour to replace. */
+export type BroadcastOverrides = { -readonly [K in keyof BroadcastBehaviour]?: BroadcastBehaviour[K] };
 
 export interface SimulatorOptions {
   /** The upper platform's SIP address. Required. */
@@ -55,6 +63,8 @@ export interface SimulatorOptions {
   recordPageSize?: number;
   /** Override the vendor's y= answer behaviour. */
   answerSsrc?: AnswerSsrcMode;
+  /** Override parts of the vendor's voice broadcast behaviour (forms, INVITE target, transport, …). */
+  broadcast?: BroadcastOverrides;
   /** Default 'GB2312'. */
   charset?: ManscdpCharset;
   /** Media faults for every stream (loss, reorder, jitterMs, duplicate, wrongSsrc, silentAfterSec, corruptPs, blockUdp, seed). */
@@ -90,13 +100,12 @@ export interface SimulatorOptions {
   moving?: boolean;
 }
 
-export type ResolvedSimulatorOptions = Required<
-  Omit<
-    SimulatorOptions,
-    'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'audio' | 'subStream'
-  >
-> &
-  Pick<SimulatorOptions, 'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'subStream'> & {
+/** Options left undefined unless given: the vendor's behaviour applies. */
+type VendorDefaulted =
+  'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'subStream' | 'broadcast';
+
+export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, VendorDefaulted | 'audio'>> &
+  Pick<SimulatorOptions, VendorDefaulted> & {
     audio: string | null;
   };
 
@@ -138,6 +147,7 @@ export function resolveSimulatorOptions(o: SimulatorOptions): ResolvedSimulatorO
     catalogPageSize: o.catalogPageSize,
     recordPageSize: o.recordPageSize,
     answerSsrc: o.answerSsrc,
+    broadcast: o.broadcast,
     charset: o.charset ?? 'GB2312',
     faults: o.faults ?? {},
     paging: o.paging ?? {},

@@ -16,7 +16,9 @@ import type {
   MediaRefusal,
   MediaRequest,
   MediaSource,
+  Speaker,
 } from '../gateway/gb28181/lower/backend.js';
+import type { Logger } from '../gateway/log.js';
 import { DEFAULT_TIME_ZONE } from '../gateway/gb28181/gb-date.js';
 import type { DeviceControlCommand } from '../gateway/gb28181/manscdp/control.js';
 import type { PtzPositionValues } from '../gateway/gb28181/manscdp/ptz-position.js';
@@ -24,6 +26,10 @@ import type { Clip } from './clip-loader.js';
 import { ClipMediaSource } from './clip-media-source.js';
 import { PtzState, type Direction } from './ptz-state.js';
 import { generateRecords } from './records.js';
+import { SimulatedSpeaker, type HeardSecond, type SpeakerSummary } from './speaker.js';
+
+/** Seconds of 'heard' reports kept per channel (an hour of broadcast). */
+const HEARD_KEPT = 3600;
 import { routeFix } from './route.js';
 
 export interface SimulatedDeviceOptions {
@@ -48,6 +54,8 @@ export interface SimulatedDeviceOptions {
   maxStreamsPerChannel?: number;
   /** Clock for PTZ motion and recordings (tests pass a fake). Default Date.now. */
   now?: () => number;
+  /** Where the speaker reports what it heard. */
+  log?: Logger;
   /** Channels drive around a loop (MobilePosition reports); false: no positions. Default true. */
   moving?: boolean;
 }
@@ -80,6 +88,9 @@ export class SimulatedDevice implements LowerBackend {
   readonly #recording = new Set<string>();
   /** The last DeviceControl command of each kind per channel, for tests and the demo. */
   readonly controls = new Map<string, DeviceControlCommand>();
+  readonly #speakers = new Map<string, SimulatedSpeaker>();
+  readonly #heard = new Map<string, HeardSecond[]>();
+  readonly #broadcasts: SpeakerSummary[] = [];
   readonly stats = {
     mediaOpened: 0,
     mediaRefused: 0,
@@ -87,6 +98,8 @@ export class SimulatedDevice implements LowerBackend {
     keyframeRequests: 0,
     recordQueries: 0,
     controls: 0,
+    broadcastsAccepted: 0,
+    broadcastsRefused: 0,
     alarmResets: 0,
   };
   /** GuardCmd state: a disarmed device raises no alarms (simulator/alarm-generator.ts). */
@@ -319,6 +332,54 @@ export class SimulatedDevice implements LowerBackend {
     return source;
   }
 
+  /**
+   * A voice broadcast to a channel (or the device itself): one speaker per target; a second
+   * broadcast while one plays is refused, as a busy device answers ERROR (docs/voice.md §6).
+   */
+  openSpeaker(targetId: string, sourceId: string): Speaker | MediaRefusal {
+    const known = targetId === this.deviceId || this.#channels.some((c) => c.channelId === targetId);
+    if (!known || this.#speakers.has(targetId)) {
+      this.stats.broadcastsRefused++;
+      return { refused: true, status: known ? 486 : 404, reason: known ? 'Busy Here' : 'No Such Channel' };
+    }
+    this.stats.broadcastsAccepted++;
+    const speaker = new SimulatedSpeaker(targetId, sourceId, {
+      ...(this.#o.log ? { log: this.#o.log.child({ deviceId: this.deviceId }) } : {}),
+      onSecond: (s) => {
+        const list = this.#heard.get(targetId) ?? [];
+        list.push(s);
+        list.splice(0, Math.max(0, list.length - HEARD_KEPT));
+        this.#heard.set(targetId, list);
+      },
+      onClose: (summary) => {
+        this.#speakers.delete(targetId);
+        this.#broadcasts.push(summary);
+        this.#broadcasts.splice(0, Math.max(0, this.#broadcasts.length - 100));
+      },
+    });
+    this.#speakers.set(targetId, speaker);
+    return speaker;
+  }
+
+  /** What the speaker of `targetId` heard, one entry per second of audio, oldest first. */
+  heard(targetId: string): readonly HeardSecond[] {
+    return this.#heard.get(targetId) ?? [];
+  }
+
+  /** Forgets what was heard (between the steps of a test). */
+  clearHeard(targetId?: string): void {
+    if (targetId === undefined) {
+      this.#heard.clear();
+    } else {
+      this.#heard.delete(targetId);
+    }
+  }
+
+  /** Speakers playing now, and the summaries of the last 100 broadcasts that ended. */
+  get speakers(): { active: SpeakerSummary[]; ended: readonly SpeakerSummary[] } {
+    return { active: [...this.#speakers.values()].map((s) => s.summary), ended: this.#broadcasts };
+  }
+
   /** Where a channel is now on its loop (simulator/route.ts); undefined when not moving or unknown. */
   locate(channelId: string, epochMs: number): { longitude: number; latitude: number } | undefined {
     const i = this.#channels.findIndex((c) => c.channelId === channelId);
@@ -365,10 +426,13 @@ export class SimulatedDevice implements LowerBackend {
     return 'OK';
   }
 
-  /** Stops every open stream. Idempotent. */
+  /** Stops every open stream and speaker. Idempotent. */
   close(): void {
     for (const s of this.openStreams()) {
       s.close();
+    }
+    for (const s of [...this.#speakers.values()]) {
+      s.close('device closed');
     }
   }
 

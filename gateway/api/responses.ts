@@ -17,6 +17,7 @@ import type { BasicParamView, PresetView, PtzPositionView } from '../views/contr
 import { ShareSchema } from '../views/upper-platform-config.js';
 import type { DeviceSettings } from '../store/device-store.js';
 import { CHARSET_SETTINGS, GB_EDITIONS, LIVE_STREAMS, STREAM_SELECTIONS } from '../device-settings.js';
+import type { LimitsView } from '../views/limits.js';
 
 const GbId = z.string().regex(/^\d{20}$/);
 /** ISO 8601 with an offset, as the API writes times. */
@@ -217,3 +218,39 @@ export const BasicParamViewBody = z.object({
   sipServerPort: nullable(z.number().int()),
   domainName: nullable(z.string()),
 }) satisfies z.ZodType<BasicParamView>;
+const Count = z.number().int().min(0);
+const ConnectionLimitsBody = z.object({
+  maxConnections: Count,
+  maxPerClient: Count,
+  open: Count,
+  refused: z.object({ total: Count, 'per-client': Count, 'evicted-idle': Count, 'idle-timeout': Count }),
+});
+const RateBody = z.object({ perSecond: z.number().positive(), burst: z.number().min(1), limited: Count });
+
+export const LimitsBody = z
+  .object({
+    openFiles: z.object({ soft: nullable(Count), hard: nullable(Count) }),
+    http: ConnectionLimitsBody.extend({ headersTimeoutSec: Count, requestTimeoutSec: Count }),
+    sipTcp: ConnectionLimitsBody.extend({ idleTimeoutSec: Count }),
+    rates: z.object({ api: RateBody, media: RateBody, static: RateBody }),
+    trustedProxies: Count,
+    webrtc: z.object({
+      maxViewers: Count,
+      maxViewersPerStream: Count,
+      maxPendingPerStream: Count,
+      maxPendingPerClient: Count,
+      connectTimeoutSec: z.number().positive(),
+      viewers: Count,
+      pending: Count,
+      refused: z.object({
+        total: Count,
+        'per-stream': Count,
+        'pending-per-stream': Count,
+        'pending-per-client': Count,
+        ports: Count,
+      }),
+    }),
+  })
+  .describe(
+    'The limits that protect the gateway, and how often each refused something',
+  ) satisfies z.ZodType<LimitsView>;

@@ -1,7 +1,10 @@
 // DeviceStore on better-sqlite3 in the data dir (WAL, so a kill -9 loses at most the
-// transaction in flight). Tests pass ':memory:'.
-import Database from 'better-sqlite3';
+// transaction in flight). Tests pass ':memory:'. The database file is 0600 and per-device
+// passwords are sealed with the data dir's storage key (secret-box.ts).
+import type Database from 'better-sqlite3';
 import { CHARSET_SETTINGS, GB_EDITIONS, LIVE_STREAMS, STREAM_SELECTIONS } from '../device-settings.js';
+import { forgetOldPages, openDatabase, storeSecretBox, type SqliteStoreOptions } from './database-file.js';
+import { SecretBox } from './secret-box.js';
 import type {
   ChannelInput,
   ChannelRecord,
@@ -141,7 +144,10 @@ function oneOf<T extends string>(values: readonly T[], text: string | null, fall
 
 const MEDIA_TRANSPORTS: readonly MediaTransportName[] = ['udp', 'tcp-passive', 'tcp-active'];
 
-const toDevice = (r: DeviceRow): DeviceRecord => ({
+/** Where a device's password is stored, as the sealed value's associated data. */
+const passwordContext = (deviceId: string): string => `devices.password:${deviceId}`;
+
+const toDevice = (r: DeviceRow, box: SecretBox): DeviceRecord => ({
   deviceId: r.device_id,
   name: r.name,
   manufacturer: r.manufacturer,
@@ -156,7 +162,7 @@ const toDevice = (r: DeviceRow): DeviceRecord => ({
   expiresSec: r.expires_sec,
   charset: r.charset,
   mediaTransport: oneOf(MEDIA_TRANSPORTS, r.media_transport, null),
-  password: r.password,
+  password: r.password === null ? null : box.open(r.password, passwordContext(r.device_id)),
   expiresAt: r.expires_at,
   callId: r.call_id,
   charsetMode: oneOf(CHARSET_SETTINGS, r.charset_mode, 'auto'),
@@ -189,12 +195,14 @@ const toChannel = (r: ChannelRow): ChannelRecord => ({
 
 export class SqliteDeviceStore implements DeviceStore {
   private readonly db: Database.Database;
+  private readonly box: SecretBox;
   private readonly upsertChannelStmt: Database.Statement;
   /** Prepared device statements by SQL text (prepare() costs more than the write it serves). */
   private readonly deviceStmts = new Map<string, Database.Statement>();
 
-  constructor(path: string) {
-    this.db = new Database(path);
+  constructor(path: string, opts: SqliteStoreOptions = {}) {
+    this.box = storeSecretBox(path, opts);
+    this.db = openDatabase(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
@@ -207,6 +215,7 @@ export class SqliteDeviceStore implements DeviceStore {
         this.db.exec(`ALTER TABLE devices ADD COLUMN ${name} ${type}`);
       }
     }
+    this.sealPlaintextPasswords();
     this.upsertChannelStmt = this.db.prepare(`
       INSERT INTO channels (device_id, channel_id, name, manufacturer, model, parent_id, civil_code, business_group_id,
         address, status, longitude, latitude, ptz_type, parental, updated_at)
@@ -223,11 +232,13 @@ export class SqliteDeviceStore implements DeviceStore {
   getDevice(deviceId: string): DeviceRecord | undefined {
     const row = this.deviceStmt('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as
       DeviceRow | undefined;
-    return row && toDevice(row);
+    return row && toDevice(row, this.box);
   }
 
   listDevices(): DeviceRecord[] {
-    return (this.db.prepare('SELECT * FROM devices ORDER BY device_id').all() as DeviceRow[]).map(toDevice);
+    return (this.db.prepare('SELECT * FROM devices ORDER BY device_id').all() as DeviceRow[]).map((r) =>
+      toDevice(r, this.box),
+    );
   }
 
   upsertDevice(deviceId: string, patch: DevicePatch): DeviceRecord {
@@ -252,11 +263,35 @@ export class SqliteDeviceStore implements DeviceStore {
         continue;
       }
       sets.push(`${deviceColumns[key]} = ?`);
-      values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+      if (key === 'password' && typeof value === 'string') {
+        values.push(this.box.seal(value, passwordContext(deviceId)));
+      } else {
+        values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+      }
     }
     if (sets.length > 0) {
       this.deviceStmt(`UPDATE devices SET ${sets.join(', ')} WHERE device_id = ?`).run(...values, deviceId);
     }
+  }
+
+  /** Migration: rows written before passwords were sealed get sealed now, in one transaction. */
+  private sealPlaintextPasswords(): void {
+    const rows = (
+      this.db.prepare('SELECT device_id, password FROM devices WHERE password IS NOT NULL').all() as {
+        device_id: string;
+        password: string;
+      }[]
+    ).filter((r) => !SecretBox.isSealed(r.password));
+    if (rows.length === 0) {
+      return;
+    }
+    const update = this.db.prepare('UPDATE devices SET password = ? WHERE device_id = ?');
+    this.db.transaction(() => {
+      for (const r of rows) {
+        update.run(this.box.seal(r.password, passwordContext(r.device_id)), r.device_id);
+      }
+    })();
+    forgetOldPages(this.db);
   }
 
   /** Column names come from deviceColumns only, so the number of distinct statements is bounded. */

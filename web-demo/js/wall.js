@@ -6,6 +6,7 @@
 // black frame (docs/gb28181.md §7.5 on sub-streams).
 import { GatewayPlayer } from '../player.js';
 import { $, api, messageOf, token } from './api.js';
+import { attachTalk, detachTalk } from './talk.js';
 
 /** Tiles narrower than this (CSS pixels) play the sub-stream; wider ones the main stream. */
 export const SUB_STREAM_MAX_WIDTH = 480;
@@ -109,6 +110,7 @@ function selectTile(/** @type {number} */ i) {
 
 function closeTile(/** @type {Tile} */ tile, quiet = false) {
   tile.generation++;
+  detachTalk(tile);
   tile.player?.close();
   tile.player = null;
   if (tile.streamId && tile.kind === 'playback')
@@ -177,8 +179,29 @@ async function startPlayer(/** @type {Tile} */ tile, /** @type {any} */ answer, 
     button('maximise', '⤢', 'Maximise (double-click)', () => toggleMaximise(tile)),
   );
   tile.player = new GatewayPlayer(tile.video, token);
-  const mode = await tile.player.play(answer);
+  const mode = await tile.player.play(answer, playOptions(tile, answer.stream));
   tile.el.dataset.mode = mode;
+}
+
+/**
+ * How a tile's player recovers: a live stream is asked for again, the same encoder stream (after
+ * a gateway restart its URLs are gone); others replay their URLs.
+ */
+function playOptions(/** @type {Tile} */ tile, /** @type {string|null|undefined} */ stream) {
+  const { deviceId, channelId, kind } = tile;
+  return {
+    ...(kind === 'live'
+      ? {
+          refresh: () =>
+            api(`/api/devices/${deviceId}/channels/${channelId}/live`, {
+              method: 'POST',
+              body: JSON.stringify(stream ? { stream } : {}),
+            }),
+        }
+      : {}),
+    onStatus: (/** @type {string} */ status, /** @type {string} */ detail) =>
+      void showStatus(tile, status, detail),
+  };
 }
 
 /**
@@ -223,7 +246,7 @@ export async function switchStream(/** @type {Tile} */ tile, /** @type {string} 
       body: JSON.stringify({ stream }),
     });
     if (generation !== tile.generation) throw new Error('superseded');
-    const mode = await player.play(answer);
+    const mode = await player.play(answer, playOptions(tile, answer.stream));
     await firstFrame(next);
     if (generation !== tile.generation) throw new Error('superseded');
     const old = tile.player;
@@ -249,6 +272,37 @@ export async function switchStream(/** @type {Tile} */ tile, /** @type {string} 
   }
 }
 
+/** The player lost its picture, is trying again, or plays again: say so on the tile. */
+async function showStatus(
+  /** @type {Tile} */ tile,
+  /** @type {string} */ status,
+  /** @type {string} */ detail,
+) {
+  tile.el.dataset.status = status;
+  if (status === 'playing') {
+    tile.el.dataset.mode = detail;
+    tile.el.querySelector('.diagnosis.lost')?.remove();
+    return;
+  }
+  let text = `reconnecting: ${detail}`;
+  let box = tile.el.querySelector('.diagnosis.lost');
+  if (tile.streamId && !box?.textContent?.startsWith('camera lost')) {
+    // The gateway knows when the camera itself is gone (the stream stalled or ended).
+    const d = await api(`/api/streams/${tile.streamId}/diagnosis`).catch(() => null);
+    const stalled = d?.steps?.findLast?.((/** @type {any} */ s) => s.step === 'media-stalled');
+    if (d?.cause) text = `camera lost: ${d.cause}`;
+    else if (stalled) text = stalled.detail; // it says "camera lost: no media for ..." itself
+  }
+  if (tile.el.dataset.status === 'playing') return; // it came back meanwhile
+  box = tile.el.querySelector('.diagnosis.lost');
+  if (!box) {
+    box = document.createElement('pre');
+    box.className = 'diagnosis lost';
+    tile.el.append(box);
+  }
+  if (!box.textContent?.startsWith('camera lost')) box.textContent = text;
+}
+
 /** Plays a channel's live stream in a tile: the sub-stream in a small tile, main in a large one. */
 export async function playLive(
   /** @type {Tile|undefined} */ tile,
@@ -266,6 +320,7 @@ export async function playLive(
       body: JSON.stringify({ stream: streamFor(tile) }),
     });
     await startPlayer(tile, answer, labelOf(tile, answer));
+    attachTalk(tile);
   } catch (err) {
     await showDiagnosis(tile, messageOf(err));
   }

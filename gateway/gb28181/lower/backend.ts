@@ -6,6 +6,7 @@ import type { AccessUnit, AudioCodec, VideoCodec } from '../../../codecs/types.j
 import type { LiveStream } from '../../device-settings.js';
 import type { DeviceControlCommand } from '../manscdp/control.js';
 import type { PtzPositionValues } from '../manscdp/ptz-position.js';
+import type { AudioFrame } from '../../talk/audio-frame.js';
 import type { PtzCommand } from '../ptz.js';
 
 /** DeviceInfo response content (docs/gb28181.md §4). */
@@ -115,6 +116,17 @@ export interface MediaSource {
   close(): void;
 }
 
+/**
+ * A channel's loudspeaker during a voice broadcast (docs/voice.md §6): the simulator decodes and
+ * measures what it is given; the cascade relays it to its own device.
+ */
+export interface Speaker {
+  /** 20 ms of G.711 as received (raw RTP payload or the audio of a PS pack). */
+  write(frame: AudioFrame): void;
+  /** The broadcast ended (BYE from either side). Idempotent. */
+  close(reason: string): void;
+}
+
 export type MaybePromise<T> = T | Promise<T>;
 
 /** One alarm a lower platform reports (GB/T 28181-2016 §9.4, A.2.5; docs/gb28181.md §9). */
@@ -188,6 +200,11 @@ export interface LowerBackend {
   /** 2022 PTZPosition; optional: without it the query gets no answer, as from a 2016 device. */
   ptzPosition?(channelId: string): MaybePromise<PtzPositionValues | undefined>;
   /**
+   * A Broadcast notify for `targetId` (a channel or the device): the speaker to play it on, or a
+   * refusal (answered `<Result>ERROR</Result>`). Absent: the device has no speaker.
+   */
+  openSpeaker?(targetId: string, sourceId: string): MaybePromise<Speaker | MediaRefusal>;
+  /**
    * The newest position of each channel that has one, for MobilePosition subscriptions (sent at
    * the subscribed interval). Absent: no positions.
    */
@@ -199,5 +216,5 @@ export interface LowerBackend {
   control?(targetId: string, command: LowerAlarmControl): MaybePromise<'OK' | 'ERROR'>;
 }
 
-export const isMediaRefusal = (x: MediaSource | MediaRefusal): x is MediaRefusal =>
+export const isMediaRefusal = <T extends object>(x: T | MediaRefusal): x is MediaRefusal =>
   'refused' in x && x.refused === true;

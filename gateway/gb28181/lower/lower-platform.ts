@@ -16,6 +16,8 @@ import type { ManscdpCharset } from '../manscdp/charset.js';
 import { parseManscdp } from '../manscdp/codec.js';
 import type { BasicParam } from '../manscdp/config.js';
 import type { PtzCommand } from '../ptz.js';
+import type { BroadcastCallInfo, BroadcastEnd } from './broadcast-call.js';
+import { BroadcastCalls } from './broadcast-calls.js';
 import { isMediaRefusal, type LowerAlarm, type LowerBackend } from './backend.js';
 import { CatalogNotifier, type CatalogChange } from './catalog-notifier.js';
 import { EventNotifier } from './event-notifier.js';
@@ -85,6 +87,10 @@ export interface LowerPlatformEvents {
   ptz: [info: { channelId: string; command: PtzCommand }];
   sessionStart: [info: MediaSessionInfo];
   sessionEnd: [info: MediaSessionInfo, reason: SessionEndReason];
+  /** A Broadcast notify was answered (docs/voice.md §2); `result` is what we told the upper. */
+  broadcastNotify: [info: { targetId: string; sourceId: string; result: 'OK' | 'ERROR' }];
+  broadcastStart: [info: BroadcastCallInfo];
+  broadcastEnd: [info: BroadcastCallInfo, reason: BroadcastEnd];
   /** The upper acknowledged an alarm with its <Response> CmdType=Alarm (2016 §9.4.2). */
   alarmAcknowledged: [info: { sn: string; deviceId: string; result: string }];
   control: [info: { targetId: string; command: string }];
@@ -102,6 +108,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly #catalog: CatalogNotifier;
   readonly #events: EventNotifier;
   readonly #sessions = new Map<string, MediaSession>();
+  readonly #broadcasts: BroadcastCalls;
   #channelIds = new Set<string>();
   #clockOffsetMs = 0;
   /** Name set by DeviceConfig; the backend's device name until then. */
@@ -180,6 +187,18 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       onAlarmResponse: (info) => this.safeEmit('alarmAcknowledged', info),
     });
     this.#catalog = new CatalogNotifier({ link: this.link, log: this.#log });
+    this.#broadcasts = new BroadcastCalls({
+      link: this.link,
+      backend: opts.backend,
+      mediaHost: () => opts.mediaHost ?? this.link.ua.publicHost,
+      mediaBindHost: opts.mediaBindHost ?? '0.0.0.0',
+      log: this.#log,
+      ownsId: (id) => this.ownsId(id),
+      closing: () => this.#closing !== undefined,
+      onNotify: (info) => this.safeEmit('broadcastNotify', info),
+      onStart: (info) => this.safeEmit('broadcastStart', info),
+      onEnd: (info, reason) => this.safeEmit('broadcastEnd', info, reason),
+    });
     this.#events = new EventNotifier({
       link: this.link,
       log: this.#log,
@@ -225,9 +244,24 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     return [...this.#sessions.values()].map((s) => s.info);
   }
 
+  /** Voice broadcasts in progress (the audio INVITEs we sent). */
+  get broadcasts(): BroadcastCallInfo[] {
+    return this.#broadcasts.infos;
+  }
+
+  /** The device hangs up (BYE) the broadcasts to `targetId`, or all of them. Returns how many. */
+  hangUpBroadcasts(targetId?: string): number {
+    return this.#broadcasts.hangUp(targetId);
+  }
+
   /** The device clock: host time shifted by the last REGISTER 200 Date (time sync, docs/gb28181.md §1.4). */
   now(): number {
     return Date.now() + this.#clockOffsetMs;
+  }
+
+  /** Whether the Call-ID is one of our media or broadcast dialogs. */
+  ownsDialog(callId: string): boolean {
+    return this.#sessions.has(callId) || this.#broadcasts.has(callId);
   }
 
   /** True when requests for `id` (our ID or one of our channels) belong here. */
@@ -268,7 +302,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   /** A request routed to this identity. Answers everything (unless fallen silent); never throws. */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
-    if (this.#silent) {
+    if (this.#silent || this.#broadcasts.handleRequest(req, tx)) {
       return;
     }
     const session = this.#sessionOf(req);
@@ -420,6 +454,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       for (const s of [...this.#sessions.values()]) {
         s.close();
       }
+      this.#broadcasts.closeAll();
       this.#catalog.close();
       this.#events.close();
       this.#keepalive.stop();
@@ -438,10 +473,15 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       this.#log.debug({ error: parsed.error, detail: parsed.detail }, 'unreadable MANSCDP body ignored');
       return;
     }
-    if (parsed.value.message.kind === 'CatalogQuery') {
+    const message = parsed.value.message;
+    if (message.kind === 'CatalogQuery') {
       void this.refreshChannels();
     }
-    void this.#responder.handle(parsed.value.message);
+    if (message.kind === 'BroadcastNotify') {
+      void this.#broadcasts.notify(message);
+      return;
+    }
+    void this.#responder.handle(message);
   }
 
   async #invite(req: SipRequest, tx: ServerTransaction): Promise<void> {

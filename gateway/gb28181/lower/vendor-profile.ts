@@ -3,8 +3,27 @@
 // platforms can be tested against them. The cascade role uses `generic`.
 
 import type { PsMuxerOptions } from '../../../codecs/ps/muxer.js';
+import type { AudioForm, G711Law, ReceiverTransport } from '../sdp/broadcast.js';
 
 export type VendorName = 'hikvision' | 'dahua' | 'generic';
+
+/**
+ * How a device takes a voice broadcast (docs/voice.md §2): the audio INVITE it sends after its
+ * Broadcast Response, and what it asks for in it.
+ */
+export interface BroadcastBehaviour {
+  /** Payload forms listed in the INVITE, in order: raw G.711 (PT 8/0) and/or G.711 in PS (PT 96). */
+  readonly forms: readonly AudioForm[];
+  readonly law: G711Law;
+  /** Request-URI of the INVITE: the Broadcast's SourceID (the standard's form) or the upper's own ID. */
+  readonly inviteTo: 'source' | 'upper';
+  /** From of the INVITE: the device's own ID or the channel the Broadcast targeted. */
+  readonly inviteFrom: 'device' | 'channel';
+  /** Media transport from the device's side: UDP, it dials (setup:active) or it listens. */
+  readonly transport: ReceiverTransport;
+  /** false: answers the Broadcast OK and never INVITEs (a device whose audio is misconfigured). */
+  readonly invites: boolean;
+}
 
 /** Which SSRC the 200's `y=` carries (docs/gb28181.md §7.3 "Check y= in the answer", quirk 11). */
 export type AnswerSsrcMode = 'offer' | 'own' | 'omit';
@@ -58,6 +77,12 @@ export interface VendorProfile {
    * below spreads them over the profiles to exercise each path of an upper's demuxer.
    */
   readonly psMux: Omit<PsMuxerOptions, 'video' | 'audio'>;
+  /**
+   * Voice broadcast. The field notes name the variants (raw or PS, INVITE to the SourceID or to the
+   * upper's ID) without tying them to a brand by capture, so, as for psMux, the profiles spread
+   * them to exercise each path of an upper platform.
+   */
+  readonly broadcast: BroadcastBehaviour;
 }
 
 export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
@@ -82,6 +107,14 @@ export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
     timeSyncFromDate: true,
     // System header + PSM before IDR frames only, two stuffing bytes after each pack header.
     psMux: { psmOnEveryPack: false, packStuffing: 2 },
+    broadcast: {
+      forms: ['ps'],
+      law: 'PCMA',
+      inviteTo: 'source',
+      inviteFrom: 'channel',
+      transport: 'udp',
+      invites: true,
+    },
   },
   dahua: {
     name: 'dahua',
@@ -104,6 +137,14 @@ export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
     timeSyncFromDate: false,
     // System header + PSM in every pack ("as some vendors send", codecs/ps/muxer.ts).
     psMux: { psmOnEveryPack: true },
+    broadcast: {
+      forms: ['rtp'],
+      law: 'PCMA',
+      inviteTo: 'upper',
+      inviteFrom: 'device',
+      transport: 'udp',
+      invites: true,
+    },
   },
   generic: {
     name: 'generic',
@@ -126,6 +167,14 @@ export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
     timeSyncFromDate: true,
     // ireader's libmpeg style: PSM on keyframes, every frame starting with an AUD.
     psMux: { insertAud: true },
+    broadcast: {
+      forms: ['rtp', 'ps'],
+      law: 'PCMA',
+      inviteTo: 'source',
+      inviteFrom: 'device',
+      transport: 'udp',
+      invites: true,
+    },
   },
 };
 

@@ -126,13 +126,18 @@ export class DeviceQueries {
     });
   }
 
-  /** The device's live session; GW_ERR_DEVICE_NOT_FOUND or GW_ERR_DEVICE_OFFLINE otherwise. */
+  /**
+   * The device's live session; GW_ERR_DEVICE_NOT_FOUND or GW_ERR_DEVICE_OFFLINE otherwise. A
+   * registration kept across a restart of ours (restored, not heard from yet) counts: nothing
+   * changed on the device's side, so requests go to it as before instead of 409s until its next
+   * keepalive (issue #20 point 4); a device that is really gone times out instead.
+   */
   online(deviceId: string): DeviceSession {
     const session = this.#o.sessions.get(deviceId);
     if (!this.#o.store.getDevice(deviceId) && !session) {
       throw new GatewayError('GW_ERR_DEVICE_NOT_FOUND', `no device ${deviceId}`);
     }
-    if (!session?.online) {
+    if (!session?.online && !session?.restored) {
       throw new GatewayError('GW_ERR_DEVICE_OFFLINE', `device ${deviceId} is offline`);
     }
     return session;

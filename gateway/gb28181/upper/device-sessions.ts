@@ -48,7 +48,14 @@ export interface DeviceSession {
 export type OnlineCause = 'registered' | 'returned' | 'restored';
 
 export type OfflineReason =
-  'keepalive-timeout' | 'registration-expired' | 'unregistered' | 'connection-closed' | 'forgotten';
+  | 'keepalive-timeout'
+  | 'registration-expired'
+  | 'unregistered'
+  | 'connection-closed'
+  /** Late keepalive and no media on any stream: the device is gone (silentTimeoutIntervals). */
+  | 'keepalive-and-media-silent'
+  /** DELETE /api/devices/:id (forget()). */
+  | 'forgotten';
 
 /** A device's own keepalive timing (ConfigDownload BasicParam HeartBeatInterval/HeartBeatCount). */
 export interface Heartbeat {
@@ -76,6 +83,14 @@ export interface DeviceSessionsOptions {
   keepaliveIntervalSec: number;
   /** Missed keepalives before a device is offline (GB default 3). */
   keepaliveTimeoutCount: number;
+  /**
+   * Keepalive intervals of silence after which a device whose media has stopped too
+   * (mediaSilent) is offline, sooner than keepaliveTimeoutCount: a camera that was switched off
+   * mid-stream is offline within two intervals instead of three and more. 0 = off.
+   */
+  silentTimeoutIntervals?: number;
+  /** Whether every stream of the device has gone silent since `lastSeenAt` (plays.ts mediaSilent). */
+  mediaSilent?: (deviceId: string, lastSeenAt: number) => boolean;
   now?: () => number;
   sweepIntervalMs?: number;
   /** How often coalesced keepalive writes go to the store. Default 5000. */
@@ -93,6 +108,8 @@ export class DeviceSessions {
   #pending = new Map<string, DevicePatch>();
   /** Devices whose own keepalive timing replaces the global one. */
   readonly #heartbeats = new Map<string, Heartbeat>();
+  /** TCP connection → the device last seen on it (checked against the session on lookup). */
+  readonly #byConnection = new Map<string, string>();
   #lastFlushAt: number;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
@@ -150,6 +167,7 @@ export class DeviceSessions {
       restored: false,
     };
     this.#sessions.set(deviceId, session);
+    this.#noteConnection(session);
     const record = this.#opts.store.upsertDevice(deviceId, {
       ...this.#takePending(deviceId),
       ...patch,
@@ -238,6 +256,7 @@ export class DeviceSessions {
     session.lastSeenAt = now;
     const previous = session.remote;
     session.remote = remote;
+    this.#noteConnection(session);
     if (previous.port !== remote.port || previous.connectionId !== remote.connectionId) {
       this.events.safeEmit('rebound', deviceId, previous, remote);
     }
@@ -292,8 +311,24 @@ export class DeviceSessions {
     }
   }
 
+  /**
+   * Whether a registered device talks to us over this TCP connection: the transport closes
+   * connections that carry none (issue #20 point 7).
+   */
+  holdsConnection(connectionId: string): boolean {
+    const deviceId = this.#byConnection.get(connectionId);
+    return deviceId !== undefined && this.#sessions.get(deviceId)?.remote.connectionId === connectionId;
+  }
+
+  #noteConnection(session: DeviceSession): void {
+    if (session.remote.connectionId) {
+      this.#byConnection.set(session.remote.connectionId, session.deviceId);
+    }
+  }
+
   /** The device's TCP connection closed: over TCP that is the end of reachability (2022 §9.1.1 f). */
   connectionClosed(connectionId: string): void {
+    this.#byConnection.delete(connectionId);
     for (const session of this.#sessions.values()) {
       if (session.remote.connectionId === connectionId && session.online) {
         this.#setOffline(session, 'connection-closed');
@@ -350,12 +385,21 @@ export class DeviceSessions {
   sweep(): void {
     const now = this.#now();
     for (const session of [...this.#sessions.values()]) {
+      // The device's own keepalive timing when it gave one, else the global one.
       const { intervalSec, count } = this.#heartbeatOf(session.deviceId);
+      const mediaSilenceMs = intervalSec * (this.#opts.silentTimeoutIntervals ?? 0) * 1000;
       if (now > session.expiresAt) {
         this.#sessions.delete(session.deviceId);
         this.#setOffline(session, 'registration-expired');
       } else if (session.online && now - session.lastSeenAt > intervalSec * count * 1000) {
         this.#setOffline(session, 'keepalive-timeout');
+      } else if (
+        session.online &&
+        mediaSilenceMs > 0 &&
+        now - session.lastSeenAt > mediaSilenceMs &&
+        this.#opts.mediaSilent?.(session.deviceId, session.lastSeenAt)
+      ) {
+        this.#setOffline(session, 'keepalive-and-media-silent');
       }
     }
     if (now - this.#lastFlushAt >= (this.#opts.flushIntervalMs ?? 5000)) {

@@ -17,6 +17,7 @@ import type { DeviceSessions } from './device-sessions.js';
 import { PlaySession, type PlayKind, type PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import type { PlayDiagnosis } from './play-diagnosis.js';
+import type { PlayDialogStore } from '../../store/dialog-store.js';
 import { playIdentityOf, streamViewOf, type ActivePlay, type PlayIdentity } from './active-play.js';
 
 export interface PlaysOptions {
@@ -29,6 +30,8 @@ export interface PlaysOptions {
   timeZone: string;
   idleStopMs: number;
   noMediaTimeoutMs: number;
+  /** A live stream silent this long is stalled: its viewers are told (hub/stream.ts). 0 = off. */
+  stallTimeoutMs?: number;
   defaultMediaTransport: MediaTransportName;
   firstMediaTimeoutMs?: number;
   media: MediaNodeClient;
@@ -39,6 +42,10 @@ export interface PlaysOptions {
   onFirstKeyframe?(kind: PlayKind, seconds: number): void;
   /** Throws the API error when the device is not online or has no such channel. */
   checkChannel(deviceId: string, channelId: string): void;
+  /** Where each play's dialog is kept while it lasts (a restart after a crash ends it). */
+  dialogs?: PlayDialogStore;
+  /** Resolves when the channel's dialogs orphaned by our last crash have had their BYE. */
+  orphansSettled?(deviceId: string, channelId: string): Promise<void>;
   requestKeyframe(deviceId: string, channelId: string): void;
 }
 
@@ -52,6 +59,8 @@ export class Plays {
   readonly #plays = new Map<string, ActivePlay>();
   /** Kept after a stream ends, so a failed play can still be diagnosed. */
   readonly #diagnoses = new Map<string, PlayDiagnosis>();
+  /** Devices whose last stream closed for want of media, and when (mediaSilent). */
+  readonly #mediaLostAt = new Map<string, number>();
   #playbackSeq = 0;
 
   constructor(opts: PlaysOptions) {
@@ -63,8 +72,28 @@ export class Plays {
     return this.#plays.size;
   }
 
+  /**
+   * Whether everything the device sends on its streams has stopped, a sign that the device itself
+   * is gone (issue #20 point 5): it has streams and every one is stalled, or its last stream
+   * closed for want of media and the device has sent nothing since (`lastSeenAt`). A stream still
+   * starting, or with media, says the device is alive.
+   */
+  mediaSilent(deviceId: string, lastSeenAt: number): boolean {
+    let plays = 0;
+    for (const play of this.#plays.values()) {
+      if (play.deviceId === deviceId) {
+        plays++;
+        if (!play.stream.info.stalled) {
+          return false;
+        }
+      }
+    }
+    return plays > 0 || (this.#mediaLostAt.get(deviceId) ?? -Infinity) >= lastSeenAt;
+  }
+
   /** Closes every play of the device (it went offline). */
   closeDevice(deviceId: string, cause: string): void {
+    this.#mediaLostAt.delete(deviceId);
     for (const [id, play] of this.#plays) {
       if (play.deviceId === deviceId) {
         play.stream.close(cause);
@@ -180,6 +209,7 @@ export class Plays {
     liveStream?: LiveStream,
   ): Promise<StreamView> {
     this.#o.checkChannel(deviceId, channelId);
+    await this.#o.orphansSettled?.(deviceId, channelId);
     const existing = this.#plays.get(streamId);
     if (existing && !existing.stream.closed) {
       await existing.stream.start();
@@ -216,6 +246,7 @@ export class Plays {
         inviteTimeoutMs: 10_000,
         rememberTransport: (id, transport) => this.#o.store.upsertDevice(id, { mediaTransport: transport }),
         requestKeyframe: (id, ch) => this.#o.requestKeyframe(id, ch),
+        ...(this.#o.dialogs ? { dialogs: this.#o.dialogs } : {}),
         onIngestStats: this.#o.onIngestStats,
         onFirstKeyframe: (kind, seconds) => this.#o.onFirstKeyframe?.(kind, seconds),
       },
@@ -236,6 +267,8 @@ export class Plays {
           source: session,
           idleStopMs: this.#o.idleStopMs,
           noMediaTimeoutMs: this.#o.noMediaTimeoutMs,
+          // Live only: a paused playback is silent on purpose.
+          stallTimeoutMs: kind === 'live' ? (this.#o.stallTimeoutMs ?? 0) : 0,
         }),
     );
     const play: ActivePlay = {
@@ -253,6 +286,7 @@ export class Plays {
         this.#plays.delete(streamId);
       }
       if (cause === 'no-media') {
+        this.#mediaLostAt.set(deviceId, Date.now());
         session.diagnosis.fail('the device stopped sending media (no packets for the no-media timeout)');
       } else if (!session.diagnosis.cause && cause !== 'idle' && cause !== 'shutdown') {
         session.diagnosis.add('closed', cause);
@@ -265,6 +299,7 @@ export class Plays {
     } catch (err) {
       throw new GatewayError('GW_ERR_PLAY_FAILED', (err as Error).message);
     }
+    this.#mediaLostAt.delete(deviceId); // media flows again
     return this.getStream(streamId)!;
   }
 

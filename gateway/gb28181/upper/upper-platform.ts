@@ -47,7 +47,12 @@ import { Inbox } from './inbox.js';
 import type { PlayKind, PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
+import { OrphanDialogs } from './orphan-dialogs.js';
+import type { PlayDialogStore } from '../../store/dialog-store.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
+import { Broadcasts } from './broadcast/broadcasts.js';
+import { VoiceService, type UpperVoiceOptions } from './broadcast/voice-service.js';
+import { DeviceMessenger } from './device-messenger.js';
 import type { DeviceEventControl, EventIntake, SubscriptionEvent } from '../../views/events.js';
 import type { SubscriptionStore } from '../../store/subscription-store.js';
 import type { DeviceSubscriptions, SubscriptionSettings } from './subscriptions/device-subscriptions.js';
@@ -74,14 +79,24 @@ export interface UpperPlatformOptions {
   catalogIntervalSec: number;
   idleStopMs: number;
   noMediaTimeoutMs: number;
+  /** Silence after which a live stream's viewers are told the camera is lost; 0 = off. */
+  stallTimeoutMs?: number;
+  /** Keepalive intervals after which a device whose streams all went silent is offline; 0 = off. */
+  silentTimeoutIntervals?: number;
   defaultMediaTransport: MediaTransportName;
   queryTimeoutMs?: number;
   firstMediaTimeoutMs?: number;
   /** Where plays receive media: gateway/media-plane/ in process, or media nodes (--role signaling, gateway/cluster/). */
   media: MediaNodeClient;
+  /** Keeps play dialogs while they last, so start() can end those a crash orphaned (issue #20 point 4). */
+  dialogs?: PlayDialogStore;
+  /** Keeps a media port from new streams: an orphaned dialog's device may still send there. */
+  quarantineMediaPort?: (port: number) => void;
   /** Called for every new stream: subscribe outputs (HLS) here. */
   onStreamCreated?(stream: Stream, view: () => StreamView): void;
   viewersOf?(streamId: string): { webrtc: number; hls: number };
+  /** Voice broadcast and talk (docs/voice.md); without it a device's audio INVITE gets 488. */
+  voice?: UpperVoiceOptions;
   /** Where alarms, positions and device/channel changes go (gateway/events/); none: logged only. */
   events?: EventIntake;
   /** Subscriptions to devices (docs/events.md §6); default: none automatic, 3600 s, 5 s interval. */
@@ -100,6 +115,9 @@ export interface UpperPlatformOptions {
 
 export class UpperPlatform implements GatewayServices, ControlServices {
   readonly sessions: DeviceSessions;
+  /** Voice broadcast and talk; undefined when not configured. */
+  readonly voice: VoiceService | undefined;
+  readonly #broadcasts: Broadcasts;
   /** Subscriptions, guard and alarm reset, for the events API. */
   readonly deviceEvents: DeviceEventControl;
   readonly subscriptions: DeviceSubscriptions;
@@ -111,6 +129,7 @@ export class UpperPlatform implements GatewayServices, ControlServices {
   readonly #commands: DeviceCommands;
   readonly #admin: DeviceAdmin;
   readonly #plays: Plays;
+  readonly #orphans: OrphanDialogs | undefined;
   #catalogTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -120,6 +139,8 @@ export class UpperPlatform implements GatewayServices, ControlServices {
       store: opts.store,
       keepaliveIntervalSec: opts.keepaliveIntervalSec,
       keepaliveTimeoutCount: opts.keepaliveTimeoutCount,
+      silentTimeoutIntervals: opts.silentTimeoutIntervals ?? 0,
+      mediaSilent: (deviceId, lastSeenAt) => this.#plays.mediaSilent(deviceId, lastSeenAt),
     });
     this.#registrar = new Registrar({
       realm: opts.realm,
@@ -183,6 +204,7 @@ export class UpperPlatform implements GatewayServices, ControlServices {
       timeZone: opts.timeZone,
       idleStopMs: opts.idleStopMs,
       noMediaTimeoutMs: opts.noMediaTimeoutMs,
+      stallTimeoutMs: opts.stallTimeoutMs ?? 0,
       defaultMediaTransport: opts.defaultMediaTransport,
       ...(opts.firstMediaTimeoutMs === undefined ? {} : { firstMediaTimeoutMs: opts.firstMediaTimeoutMs }),
       media: opts.media,
@@ -191,8 +213,39 @@ export class UpperPlatform implements GatewayServices, ControlServices {
       onIngestStats: opts.hooks?.ingest,
       onFirstKeyframe: (kind, seconds) => opts.hooks?.firstKeyframe?.(kind, seconds),
       checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
+      ...(opts.dialogs ? { dialogs: opts.dialogs } : {}),
+      orphansSettled: (deviceId, channelId) =>
+        this.#orphans?.settled(deviceId, channelId) ?? Promise.resolve(),
       requestKeyframe: (deviceId, channelId) => this.#devices.forceKeyframe(deviceId, channelId),
     });
+    this.#broadcasts = new Broadcasts({
+      sessions: this.sessions,
+      gatewayId: opts.ua.localId,
+      log: opts.log.child({ part: 'broadcast' }),
+    });
+    this.voice =
+      opts.voice &&
+      new VoiceService({
+        ...opts.voice,
+        ua: opts.ua,
+        messenger: new DeviceMessenger(opts.ua),
+        sessions: this.sessions,
+        store: opts.store,
+        broadcasts: this.#broadcasts,
+        gatewayId: opts.ua.localId,
+        log: opts.log.child({ part: 'voice' }),
+        checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
+        startLive: (deviceId, channelId) => this.startLive(deviceId, channelId),
+      });
+    this.#orphans = opts.dialogs
+      ? new OrphanDialogs({
+          ua: opts.ua,
+          store: opts.dialogs,
+          sessions: this.sessions,
+          log: opts.log.child({ part: 'orphans' }),
+          ...(opts.quarantineMediaPort ? { quarantinePort: opts.quarantineMediaPort } : {}),
+        })
+      : undefined;
     this.#inbox = new Inbox(
       this.sessions,
       {
@@ -221,6 +274,7 @@ export class UpperPlatform implements GatewayServices, ControlServices {
     this.sessions.events.on('offline', (deviceId, reason) => {
       opts.log.warn({ deviceId, reason }, 'device offline');
       this.#plays.closeDevice(deviceId, `device offline: ${reason}`);
+      this.#broadcasts.closeDevice(deviceId, `device offline: ${reason}`);
     });
     this.sessions.events.on('restarted', (deviceId, previousCallId, callId) =>
       this.#onDeviceRestarted(deviceId, `Call-ID ${previousCallId} → ${callId}`),
@@ -228,6 +282,7 @@ export class UpperPlatform implements GatewayServices, ControlServices {
     this.sessions.events.on('keepalive', (deviceId, lateness) => opts.hooks?.keepalive?.(deviceId, lateness));
     opts.ua.onRequest((req, tx) => this.#onRequest(req, tx));
     opts.ua.transport.onConnectionClose((info) => this.sessions.connectionClosed(info.connectionId));
+    opts.ua.transport.keepConnection((id) => this.sessions.holdsConnection(id));
   }
 
   start(): void {
@@ -240,6 +295,7 @@ export class UpperPlatform implements GatewayServices, ControlServices {
       );
     }
     this.sessions.start();
+    this.#orphans?.endAll();
     if (this.#o.catalogIntervalSec > 0) {
       this.#catalogTimer = setInterval(() => {
         for (const s of this.sessions.list()) {
@@ -255,6 +311,7 @@ export class UpperPlatform implements GatewayServices, ControlServices {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#catalogTimer);
+    this.voice?.closeAll('shutdown');
     await this.#events.close();
     this.#plays.closeAll('shutdown');
     this.sessions.close();
@@ -268,6 +325,11 @@ export class UpperPlatform implements GatewayServices, ControlServices {
   /** The user agent's request handler, for a composition root that puts a dispatcher in front (cascade). */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
     this.#onRequest(req, tx);
+  }
+
+  /** An ACK (for a 200 we sent to a device's broadcast INVITE). */
+  handleAck(ack: SipRequest): void {
+    this.#broadcasts.handleAck(ack);
   }
 
   #onRequest(req: SipRequest, tx: ServerTransaction): void {
@@ -288,7 +350,17 @@ export class UpperPlatform implements GatewayServices, ControlServices {
       case 'MESSAGE':
         return this.#inbox.handle(req, tx);
       case 'BYE':
+        if (this.#broadcasts.handleBye(req, tx)) {
+          return;
+        }
         return this.#plays.handleBye(req, tx);
+      case 'INVITE':
+        // Devices INVITE us only for voice broadcast audio (docs/gb28181.md §0, §9).
+        if (this.voice) {
+          return this.#broadcasts.handleInvite(req, tx);
+        }
+        tx.respond(488);
+        return;
       case 'OPTIONS':
         tx.respond(200);
         return;
@@ -296,8 +368,7 @@ export class UpperPlatform implements GatewayServices, ControlServices {
         tx.respond(200);
         return;
       default:
-        // Voice broadcast INVITEs are not supported yet: say so clearly.
-        tx.respond(req.method === 'INVITE' || req.method === 'SUBSCRIBE' ? 488 : 405);
+        tx.respond(req.method === 'SUBSCRIBE' ? 488 : 405);
     }
   }
 
@@ -370,6 +441,9 @@ export class UpperPlatform implements GatewayServices, ControlServices {
         return;
       case 'MobilePositionNotify':
         this.#events.position(m, session);
+        return;
+      case 'BroadcastResponse':
+        this.#broadcasts.deliverResponse(m, session);
         return;
       default:
         this.#o.log.debug({ deviceId: session.deviceId, kind: m.kind }, 'MANSCDP message not handled');
