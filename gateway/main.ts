@@ -406,6 +406,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const { app, rates } = createApp({
     services: upper,
     cascade,
+    control: upper,
     ...(upper.voice ? { voice: upper.voice } : {}),
     whip,
     events,

@@ -4,7 +4,7 @@
 // against them under test (app.ts), and the document is generated from them (openapi.ts).
 import type { z } from 'zod';
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface RouteInput {
   params: Record<string, unknown>;

@@ -2,6 +2,7 @@
 import type { ApiRoute } from './route-table.js';
 import { cascadeRoutes } from './routes/cascade.js';
 import { channelRoutes } from './routes/channels.js';
+import { controlRoutes } from './routes/control.js';
 import { deviceRoutes } from './routes/devices.js';
 import { limitRoutes } from './routes/limits.js';
 import type { RouteDeps } from './routes/route-deps.js';
@@ -17,6 +18,7 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
   return [
     ...deviceRoutes(deps),
     ...channelRoutes(deps),
+    ...controlRoutes(deps.control),
     ...streamRoutes(deps),
     ...cascadeRoutes(deps.cascade),
     ...voiceRoutes(deps),
