@@ -1,6 +1,6 @@
 // `npm run gateway -- [flags]`: the gateway alone. Flags, GB_* environment variables and a
 // --config file are described in docs/api.md §4 and gateway/config.ts.
-import { loadConfig } from './config.js';
+import { loadConfig, secretsOnCommandLine } from './config.js';
 import { gatewayUsage } from './config-help.js';
 import { startGateway } from './main.js';
 import { startMediaNode } from './cluster/media-node.js';
@@ -18,6 +18,13 @@ async function main(): Promise<void> {
     console.error((err as Error).message);
     console.error('(npm run gateway -- --help lists the flags)');
     process.exit(2);
+  }
+  for (const name of secretsOnCommandLine(argv)) {
+    const env = `GB_${name.toUpperCase().replace(/-/g, '_')}`;
+    console.error(
+      `warning: --${name} on the command line can be read by any local user (/proc/PID/cmdline, ps); ` +
+        `give it with --${name}-file or ${env} instead`,
+    );
   }
   if (config.role === 'media') {
     const node = await startMediaNode(config);

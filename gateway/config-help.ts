@@ -3,7 +3,7 @@
 import { ConfigSchema, type GatewayConfig } from './config.js';
 
 const MEANING: Record<keyof GatewayConfig, string> = {
-  'sip-host': 'SIP listen address (UDP and TCP)',
+  'sip-host': 'SIP listen address (UDP and TCP); media and WebRTC sockets bind there too',
   'sip-port': 'SIP port (UDP and TCP)',
   'sip-id': "the gateway's 20-digit SIP ID",
   realm: 'SIP domain / digest realm (10 digits)',
@@ -55,6 +55,32 @@ const MEANING: Record<keyof GatewayConfig, string> = {
     'tile URL template of the demo map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (empty: none)',
   cascade: 'upper platforms to register to, as a JSON list (docs/cascade.md)',
   'cascade-config': 'YAML or JSON file holding the cascade list',
+  'tls-cert': 'PEM certificate (chain): serve HTTPS, which browsers need for the microphone off loopback',
+  'tls-key': 'PEM private key of --tls-cert',
+  'talk-invite-timeout': "seconds to wait for a device's audio INVITE after its Broadcast answer",
+  'password-file': 'file holding the default device password (keeps it out of the process list)',
+  'api-token-file': 'file holding the API token',
+  'signing-key-file': 'file holding the media signing key',
+  'sip-user-agent': 'how the gateway names itself in SIP (User-Agent, Server)',
+  'rate-api': 'API requests per second/burst per client address',
+  'rate-media': 'HLS and WHEP requests per second/burst per client address',
+  'rate-static': 'web demo file requests per second/burst per client address',
+  'trusted-proxies': 'proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated)',
+  'http-max-connections': 'HTTP connections in total (0 = from the open-file limit)',
+  'http-max-connections-per-client': 'HTTP connections from one client address',
+  'http-headers-timeout': 'seconds a client has to send the request headers',
+  'http-request-timeout': 'seconds a client has to send a whole request',
+  'sip-tcp-max-connections': 'SIP-over-TCP connections in total (0 = from the open-file limit)',
+  'sip-tcp-max-per-client': 'SIP-over-TCP connections from one address',
+  'sip-tcp-idle-timeout': 'seconds a SIP TCP connection may stay open with no registered device on it',
+  'webrtc-max-viewers': 'WebRTC viewers in total (connecting or connected)',
+  'webrtc-max-viewers-per-stream': 'WebRTC viewers of one stream (0 = half of webrtc-max-viewers)',
+  'webrtc-max-pending-per-stream': 'WebRTC viewers still connecting on one stream',
+  'webrtc-max-pending-per-client': 'WebRTC viewers still connecting from one client address',
+  'webrtc-connect-timeout': 'seconds a WebRTC viewer has to finish ICE and DTLS',
+  'media-stall-timeout': 'seconds without media before viewers are told the camera is lost (0 = off)',
+  'keepalive-timeout-silent':
+    'keepalive intervals of silence before a device whose streams all went silent is offline (0 = off)',
 };
 
 function defaultOf(name: keyof GatewayConfig, defaults: GatewayConfig): string {
@@ -64,6 +90,12 @@ function defaultOf(name: keyof GatewayConfig, defaults: GatewayConfig): string {
   }
   if (typeof value === 'object' && value !== null && 'min' in value && 'max' in value) {
     return `${value.min}-${value.max}`;
+  }
+  if (typeof value === 'object' && value !== null && 'perSecond' in value && 'burst' in value) {
+    return `${value.perSecond}/${value.burst}`;
+  }
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    return value.join(',');
   }
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

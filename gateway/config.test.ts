@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ConfigSchema, loadConfig, parseFlags } from './config.js';
+import { ConfigSchema, loadConfig, parseFlags, secretsOnCommandLine } from './config.js';
 import { gatewayUsage } from './config-help.js';
 
 test('defaults are the contract values; no password or API token is invented here', () => {
@@ -67,4 +67,41 @@ test('the CLI prints the usage for --help and exits 2 with a hint on a bad flag'
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown flag\(s\): --nope/);
   assert.match(bad.stderr, /--help lists the flags/);
+});
+
+test('secrets come from files (first line) or the environment; a flag and its file together are an error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-config-secrets-'));
+  const pw = join(dir, 'pw');
+  writeFileSync(pw, 'from-a-file\n', { mode: 0o600 });
+  const token = join(dir, 'token');
+  writeFileSync(token, 'token-from-a-file-0123456789\r\n', { mode: 0o600 });
+  const c = loadConfig(['--password-file', pw, '--api-token-file', token], { GB_SIGNING_KEY: 'from-env' });
+  assert.equal(c.password, 'from-a-file');
+  assert.equal(c['api-token'], 'token-from-a-file-0123456789');
+  assert.equal(c['signing-key'], 'from-env');
+  assert.equal(loadConfig([], { GB_PASSWORD: 'env-pw' }).password, 'env-pw');
+  assert.throws(
+    () => loadConfig(['--password', 'x', '--password-file', pw], {}),
+    /--password or --password-file/,
+  );
+  assert.throws(() => loadConfig(['--password-file', join(dir, 'missing')], {}), /--password-file: ENOENT/);
+  writeFileSync(join(dir, 'empty'), '\n');
+  assert.throws(() => loadConfig(['--password-file', join(dir, 'empty')], {}), /is empty/);
+  assert.deepEqual(secretsOnCommandLine(['--password', 'x', '--sip-port', '5060', '--api-token=y']), [
+    'password',
+    'api-token',
+  ]);
+});
+
+test('the SIP name carries no version by default; budgets and proxy lists parse', () => {
+  const c = loadConfig([], {});
+  assert.equal(c['sip-user-agent'], 'gb28181-gateway');
+  assert.deepEqual(c['rate-api'], { perSecond: 20, burst: 100 });
+  assert.deepEqual(c['trusted-proxies'], []);
+  const d = loadConfig(['--rate-media', '2000/4000', '--trusted-proxies', '10.0.0.0/8, ::1'], {});
+  assert.deepEqual(d['rate-media'], { perSecond: 2000, burst: 4000 });
+  assert.deepEqual(d['trusted-proxies'], ['10.0.0.0/8', '::1']);
+  assert.throws(() => loadConfig(['--trusted-proxies', '10.0.0.0/33'], {}), /--trusted-proxies/);
+  assert.throws(() => loadConfig(['--rate-api', '20'], {}), /--rate-api: expected PER_SECOND\/BURST/);
+  assert.throws(() => loadConfig(['--sip-user-agent', 'a\r\nVia: x'], {}), /--sip-user-agent/);
 });

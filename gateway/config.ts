@@ -4,7 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { isAddressOrCidr } from './address-match.js';
 import { UpperPlatformSchema, type UpperPlatformInput } from './views/upper-platform-config.js';
+import { DEFAULT_RATE_BUDGETS, type RateBudgetName, type ViewerLimits } from './limits.js';
 
 const portRange = z
   .string()
@@ -14,6 +16,32 @@ const portRange = z
     return { min, max };
   })
   .refine((r) => r.min > 0 && r.max <= 65535 && r.min <= r.max, 'port range out of order or out of 1-65535');
+
+/** "PER_SECOND/BURST" requests, e.g. 20/100. */
+const rateBudget = z
+  .string()
+  .regex(/^\d+(\.\d+)?\/\d+$/, 'expected PER_SECOND/BURST, e.g. 20/100')
+  .transform((s) => {
+    const [perSecond, burst] = s.split('/').map(Number) as [number, number];
+    return { perSecond, burst };
+  })
+  .refine((r) => r.perSecond > 0 && r.burst >= 1, 'a budget needs a positive rate and a burst of at least 1');
+
+function budgetText(name: RateBudgetName): string {
+  const b = DEFAULT_RATE_BUDGETS[name];
+  return `${b.perSecond}/${b.burst}`;
+}
+
+/** Comma-separated IPv4/IPv6 addresses or CIDR blocks. */
+const addressList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== ''),
+  )
+  .refine((list) => list.every(isAddressOrCidr), 'expected IP addresses or CIDR blocks, comma-separated');
 
 const gbId = z.string().regex(/^\d{20}$/, 'a GB/T 28181 ID is exactly 20 digits');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -132,6 +160,71 @@ export const ConfigSchema = z.object({
   cascade: z.preprocess(jsonText, z.array(UpperPlatformSchema)).default([]),
   /** A YAML or JSON file holding such a list (alone, or as the `cascade` key of an object). */
   'cascade-config': z.string().optional(),
+  // Voice (docs/voice.md). A browser gives the microphone only to a secure context: loopback, or
+  // HTTPS, which these two PEM files turn on (both or neither; checked at start).
+  'tls-cert': z.string().min(1).optional(),
+  'tls-key': z.string().min(1).optional(),
+  /** Seconds from the Broadcast notify to the device's audio INVITE before the talk target fails. */
+  'talk-invite-timeout': int(1, 9).default(8),
+  // Secrets from files, so they stay out of /proc/PID/cmdline (issue #20 point 10); the
+  // environment (GB_PASSWORD, GB_API_TOKEN, GB_SIGNING_KEY) works as for every flag.
+  /** A file holding the default device password (first line; a trailing newline is ignored). */
+  'password-file': z.string().optional(),
+  /** A file holding the API token. */
+  'api-token-file': z.string().optional(),
+  /** A file holding the media signing key. */
+  'signing-key-file': z.string().optional(),
+  /** How the gateway names itself in SIP (User-Agent on requests, Server on responses). */
+  'sip-user-agent': z
+    .string()
+    .regex(/^[\x20-\x7e]{1,128}$/, 'printable ASCII, at most 128 characters')
+    .default('gb28181-gateway'),
+  // HTTP budgets (issue #20 point 8): requests per second and burst, per client address.
+  /** API control calls (/api/*): strict. */
+  'rate-api': rateBudget.prefault(budgetText('api')),
+  /** Media (HLS playlists, parts and segments; WHEP): sized for a video wall behind one address. */
+  'rate-media': rateBudget.prefault(budgetText('media')),
+  /** Static files of the web demo. */
+  'rate-static': rateBudget.prefault(budgetText('static')),
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs); from anyone
+   * else the header is ignored and the client is the socket's peer. Default: none.
+   */
+  'trusted-proxies': addressList.prefault(''),
+  // Connections and file descriptors (issue #20 point 7). 0 = derived from the open-file limit.
+  /** HTTP connections open at once, in total. */
+  'http-max-connections': int(0, 1_000_000).default(0),
+  /** HTTP connections open at once from one client address. */
+  'http-max-connections-per-client': int(1, 100_000).default(128),
+  /** Seconds a client has to send a request's headers. */
+  'http-headers-timeout': int(1, 600).default(10),
+  /** Seconds a client has to send a whole request (headers and body). */
+  'http-request-timeout': int(1, 3600).default(30),
+  /** SIP-over-TCP connections open at once, in total. */
+  'sip-tcp-max-connections': int(0, 1_000_000).default(0),
+  /** SIP-over-TCP connections from one address. */
+  'sip-tcp-max-per-client': int(1, 100_000).default(64),
+  /** Seconds an inbound SIP-over-TCP connection may stay open without a registered device on it. */
+  'sip-tcp-idle-timeout': int(1, 3600).default(30),
+  // WebRTC viewer slots (issue #20 point 6).
+  /** WebRTC viewers (connecting or connected) in the whole process. */
+  'webrtc-max-viewers': int(1, 100_000).default(100),
+  /** WebRTC viewers of one stream; default half the process's slots. */
+  'webrtc-max-viewers-per-stream': int(0, 100_000).default(0),
+  /** WebRTC viewers still connecting (ICE/DTLS unfinished) on one stream. */
+  'webrtc-max-pending-per-stream': int(1, 10_000).default(8),
+  /** WebRTC viewers still connecting from one client address. */
+  'webrtc-max-pending-per-client': int(1, 10_000).default(16),
+  /** Seconds a WebRTC viewer has to finish ICE and DTLS after the answer. */
+  'webrtc-connect-timeout': int(1, 60).default(5),
+  // Failure signals (issue #20 point 5).
+  /** Seconds without media after which a live stream's viewers are told the camera is lost (0 = off). */
+  'media-stall-timeout': z.coerce.number().min(0).max(60).default(2),
+  /**
+   * Keepalive intervals of silence after which a device whose every stream has gone silent is
+   * offline, before keepalive-timeout-count (0 = off).
+   */
+  'keepalive-timeout-silent': z.coerce.number().min(0).max(10).default(1.5),
 });
 
 /** A flag or environment value carries JSON text; anything unparsable is left for zod to reject. */
@@ -203,13 +296,51 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (unknown.length > 0) {
     throw new Error(`unknown flag(s): ${unknown.map((k) => `--${k}`).join(', ')}`);
   }
-  const merged = { ...(configPath ? fromFile(configPath) : {}), ...fromEnv(env), ...flags };
+  const merged = secretsFromFiles({ ...(configPath ? fromFile(configPath) : {}), ...fromEnv(env), ...flags });
   const result = ConfigSchema.safeParse(merged);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return result.data;
+}
+
+/** `--password-file` and its kind: the secret is read from the file; giving both is an error. */
+const SECRET_FILES = [
+  ['password-file', 'password'],
+  ['api-token-file', 'api-token'],
+  ['signing-key-file', 'signing-key'],
+] as const;
+
+function secretsFromFiles(merged: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...merged };
+  for (const [fileKey, key] of SECRET_FILES) {
+    const path = out[fileKey];
+    if (typeof path !== 'string' || path === '') {
+      continue;
+    }
+    if (out[key] !== undefined) {
+      throw new Error(`invalid configuration:\n  give --${key} or --${fileKey}, not both`);
+    }
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new Error(`invalid configuration:\n  --${fileKey}: ${(err as Error).message}`);
+    }
+    const value = text.split(/\r?\n/)[0] ?? '';
+    if (value === '') {
+      throw new Error(`invalid configuration:\n  --${fileKey}: ${path} is empty`);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Secrets given as command-line flags: visible to every local user in /proc/PID/cmdline. */
+export function secretsOnCommandLine(argv: readonly string[]): string[] {
+  const names = Object.keys(parseFlags(argv));
+  return SECRET_FILES.map(([, key]) => key).filter((key) => names.includes(key));
 }
 
 /** The upper platforms of `cascade` followed by those of the `cascade-config` file. */
@@ -235,4 +366,16 @@ function fromFileAny(path: string): unknown {
 
 export function resolveConfig(input: ConfigInput): GatewayConfig {
   return ConfigSchema.parse(input);
+}
+
+/** The WebRTC viewer slots the configuration asks for (outputs/webrtc/viewer-slots.ts). */
+export function viewerLimitsOf(config: GatewayConfig): ViewerLimits {
+  const max = config['webrtc-max-viewers'];
+  return {
+    maxViewers: max,
+    maxViewersPerStream: config['webrtc-max-viewers-per-stream'] || Math.max(1, Math.floor(max / 2)),
+    maxPendingPerStream: config['webrtc-max-pending-per-stream'],
+    maxPendingPerClient: config['webrtc-max-pending-per-client'],
+    connectTimeoutSec: config['webrtc-connect-timeout'],
+  };
 }

@@ -10,6 +10,10 @@ export const ErrorCodes = {
   GW_ERR_CHANNEL_NOT_FOUND: { status: 404, message: 'The device has no channel with this ID.' },
   GW_ERR_STREAM_NOT_FOUND: { status: 404, message: 'No active stream with this ID.' },
   GW_ERR_DEVICE_OFFLINE: { status: 409, message: 'The device is offline.' },
+  GW_ERR_DEVICE_UNSUPPORTED: {
+    status: 409,
+    message: 'The device does not support this command (its GB/T 28181 edition has no such command).',
+  },
   GW_ERR_BAD_SDP: { status: 400, message: 'The SDP offer could not be parsed.' },
   GW_ERR_CODEC_UNSUPPORTED: { status: 406, message: 'The viewer cannot decode the source codec.' },
   GW_ERR_BFRAMES_UNSUPPORTED: {
@@ -35,6 +39,10 @@ export const ErrorCodes = {
     status: 503,
     message: 'This gateway has reached its WebRTC viewer limit; use HLS or retry later.',
   },
+  GW_ERR_WEBRTC_PORTS_EXHAUSTED: {
+    status: 503,
+    message: 'Every UDP port of the WebRTC port range is in use; use HLS or retry later.',
+  },
   GW_ERR_WEBRTC_FAILED: { status: 500, message: 'The WebRTC session could not be set up.' },
   GW_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   GW_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; slow down.' },
@@ -54,6 +62,26 @@ export const ErrorCodes = {
     status: 503,
     message: 'No cluster node can take the request, or the node did not answer in time.',
   },
+  GW_ERR_CONTROL_UNAVAILABLE: {
+    status: 501,
+    message:
+      'This gateway process does not serve device control (it runs without the GB28181 upper platform).',
+  },
+  GW_ERR_TALK_NOT_FOUND: { status: 404, message: 'No voice session (talk) with this ID.' },
+  GW_ERR_TALK_FAILED: {
+    status: 502,
+    message: 'No device took the voice broadcast; the talk diagnosis (GET /api/talks/:talkId) says why.',
+  },
+  GW_ERR_TALK_CODEC: {
+    status: 406,
+    message:
+      'The WHIP offer has no PCMA or PCMU audio; the gateway sends G.711 to devices and does not transcode Opus.',
+  },
+  GW_ERR_AUDIO_FORMAT: {
+    status: 415,
+    message: 'Send audio/wav (16-bit PCM, mono or stereo, any rate) or audio/basic (G.711 µ-law, 8 kHz).',
+  },
+  GW_ERR_VOICE_UNAVAILABLE: { status: 503, message: 'Voice broadcast is not available on this gateway.' },
   GW_ERR_ALARM_NOT_FOUND: { status: 404, message: 'No stored alarm with this ID.' },
   GW_ERR_SUBSCRIPTION_NOT_FOUND: { status: 404, message: 'The device has no subscription with this ID.' },
   GW_ERR_WEBHOOK_NOT_FOUND: { status: 404, message: 'No webhook with this ID.' },

@@ -1,25 +1,39 @@
 // Composition root (docs/architecture.md §5 "One composition root"): config → store → SIP → GB28181 upper platform → media →
 // outputs → HTTP API, built in order with dependencies passed as arguments, so every module can
 // be built in a test. startGateway() is what the CLI, the demo and the integration tests call.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { cascadeEntries, type GatewayConfig } from './config.js';
+import { cascadeEntries, viewerLimitsOf, type GatewayConfig } from './config.js';
+import { AddressList } from './address-match.js';
+import { clientAddressResolver } from './api/client-address.js';
+import { HttpConnectionGuard } from './api/connection-guard.js';
+import { connectionCaps, LOW_OPEN_FILE_LIMIT, readOpenFileLimit } from './open-files.js';
+import { registerLimitMetrics } from './metrics/limits.js';
+import type { LimitsView } from './views/limits.js';
 import { createLogger, setLogLevel } from './log.js';
 import { findInstallRoot, guessPublicIp, hasFfmpeg, VERSION } from './install.js';
 import { loadSecrets, type Secrets } from './secrets.js';
 import { SqliteDeviceStore } from './store/sqlite-store.js';
 import { SqliteCascadeStore } from './store/cascade-store.js';
+import { SecretBox } from './store/secret-box.js';
+import { SqlitePlayDialogStore } from './store/dialog-store.js';
 import { CascadeManager } from './gb28181/cascade/cascade-manager.js';
 import { SipTransport, SipUserAgent } from './sip/index.js';
 import { UpperPlatform } from './gb28181/upper/upper-platform.js';
 import { clusterSettings } from './cluster/roles.js';
 import { SignalingCluster } from './cluster/signaling-cluster.js';
-import { MediaPlane } from './media-plane/media-plane.js';
+import { MediaPlane, webrtcBind } from './media-plane/media-plane.js';
 import type { StreamRegistry } from './hub/stream-registry.js';
 import { GatewayMetrics } from './metrics.js';
 import { createApp } from './api/app.js';
 import { MediaTokenSigner } from './api/media-token.js';
+import { SqliteVoiceStore } from './store/voice-store.js';
+import { TalkMedia } from './talk/talk-media.js';
+import { whipRouter } from './talk/whip/whip-router.js';
+import { VoiceMetrics } from './metrics/voice.js';
 import { openEventsDb } from './store/events-db.js';
 import { SqliteAlarmStore } from './store/alarm-store.js';
 import { SqlitePositionStore } from './store/position-store.js';
@@ -53,8 +67,32 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** Lifetime of the signed media and talk URLs the API hands out. */
+const MEDIA_TOKEN_TTL_SEC = 6 * 3600;
+
+/** --tls-cert and --tls-key: both or neither, read now so a bad path fails the start. */
+function tlsFiles(config: GatewayConfig): { cert: Buffer; key: Buffer } | undefined {
+  const certPath = config['tls-cert'];
+  const keyPath = config['tls-key'];
+  if (certPath === undefined && keyPath === undefined) {
+    return undefined;
+  }
+  if (certPath === undefined || keyPath === undefined) {
+    throw new Error('--tls-cert and --tls-key go together: give both PEM files, or neither for plain HTTP');
+  }
+  const read = (flag: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`--${flag} ${path}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: read('tls-cert', certPath), key: read('tls-key', keyPath) };
+}
+
 export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   setLogLevel(config['log-level']);
+  const tls = tlsFiles(config);
   // Read (and validate) the cascade file before anything listens.
   const cascadeSeed = cascadeEntries(config);
   const secrets = loadSecrets(config['data-dir'], {
@@ -69,19 +107,52 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     throw new Error('--role media is started by startMediaNode (gateway/cluster/media-node.ts)');
   }
   const cluster = settings ? await SignalingCluster.connect(settings, createLogger('cluster')) : undefined;
-  const sqlite = new SqliteDeviceStore(join(config['data-dir'], 'gateway.db'));
+  if (secrets.dataDirOpenToOthers) {
+    log.warn(
+      { dataDir: config['data-dir'] },
+      'the data dir is open to other local users (group/other permission bits); its files are 0600, but consider chmod 700',
+    );
+  }
+  const box = new SecretBox(secrets.storageKey);
+  const sqlite = new SqliteDeviceStore(join(config['data-dir'], 'gateway.db'), { secrets: box });
   const store = cluster ? cluster.mirrorStore(sqlite) : sqlite;
+  const dialogs = new SqlitePlayDialogStore(join(config['data-dir'], 'gateway.db'));
   const publicIp = config['public-ip'] ?? guessPublicIp(config['sip-host']);
 
-  const transport = await SipTransport.listen({ host: config['sip-host'], port: config['sip-port'] });
+  // Connection caps below the open-file limit (issue #20 point 7).
+  const openFiles = readOpenFileLimit();
+  const caps = connectionCaps(openFiles, {
+    http: config['http-max-connections'],
+    sipTcp: config['sip-tcp-max-connections'],
+  });
+  if (openFiles.soft !== null && openFiles.soft < LOW_OPEN_FILE_LIMIT) {
+    log.warn(
+      {
+        openFiles: openFiles.soft,
+        hardLimit: openFiles.hard,
+        httpMaxConnections: caps.http,
+        sipTcpMaxConnections: caps.sipTcp,
+      },
+      `the open-file limit is low (${openFiles.soft}): HTTP is capped at ${caps.http} connections and SIP over TCP at ${caps.sipTcp}; raise it (ulimit -n 65536, LimitNOFILE= in systemd, --ulimit nofile= in Docker)`,
+    );
+  }
+  const transport = await SipTransport.listen({
+    host: config['sip-host'],
+    port: config['sip-port'],
+    maxConnections: caps.sipTcp,
+    maxConnectionsPerClient: config['sip-tcp-max-per-client'],
+    unclaimedTimeoutMs: config['sip-tcp-idle-timeout'] * 1000,
+  });
   const ua = new SipUserAgent({
     transport,
     localId: config['sip-id'],
     domain: config.realm,
     publicHost: publicIp,
-    userAgent: `gb28181-gateway/${VERSION}`,
+    userAgent: config['sip-user-agent'],
   });
   const transcode = config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg());
+  // Who a client is, for every per-client limit (issue #20 points 6-8).
+  const clientOf = clientAddressResolver(new AddressList(config['trusted-proxies']));
   const media = new MediaPlane({
     publicIp,
     bindHost: config['sip-host'],
@@ -89,6 +160,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     webrtcPorts: config['webrtc-ports'],
     hlsSegmentSec: config['hls-segment'],
     transcodeH265: transcode,
+    viewerLimits: viewerLimitsOf(config),
+    clientOf,
   });
   const streams = media.streams;
   // Gauges read live state at scrape time, so the metrics exist before the upper platform does.
@@ -108,6 +181,19 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
           hls: 0,
         }),
   });
+  // Voice (docs/voice.md): device legs on the media port range; what each device asked for is
+  // remembered in the same database file.
+  const voiceStore = new SqliteVoiceStore(join(config['data-dir'], 'gateway.db'));
+  const voiceMetrics = new VoiceMetrics(
+    m.registry,
+    () => upper.voice?.activeCount ?? { broadcast: 0, talk: 0 },
+  );
+  const talkMedia = new TalkMedia({
+    bindHost: config['sip-host'],
+    publicIp,
+    ports: media.portPool,
+    onPacket: (form, bytes) => voiceMetrics.packet(form, bytes),
+  });
   // Events (docs/events.md): alarms, positions, webhooks and subscriptions share one connection
   // to the database file; the bus feeds SSE clients, webhooks, the cascade and metrics.
   const eventsDb = openEventsDb(join(config['data-dir'], 'gateway.db'));
@@ -117,7 +203,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const bus = new EventBus({ backlog: config['events-backlog'], log: createLogger('events') });
   const webhookPost = createHttpPost();
   const webhooks = new WebhookDispatcher({
-    store: new SqliteWebhookStore(eventsDb),
+    store: new SqliteWebhookStore(eventsDb, box),
     post: webhookPost.post,
     policy: {
       timeoutMs: config['webhook-timeout'] * 1000,
@@ -166,6 +252,15 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     ua,
     store,
     streams,
+    voice: {
+      media: talkMedia,
+      voiceStore,
+      timeouts: { inviteMs: config['talk-invite-timeout'] * 1000 },
+      hooks: {
+        talkStarted: (mode) => voiceMetrics.talkStarted(mode),
+        failure: (reason) => voiceMetrics.failure(reason),
+      },
+    },
     media: cluster ? cluster.media : media.local,
     log: createLogger('gb28181'),
     realm: config.realm,
@@ -178,15 +273,31 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     catalogIntervalSec: config['catalog-interval'],
     idleStopMs: config['idle-stop'] * 1000,
     noMediaTimeoutMs: config['no-media-timeout'] * 1000,
+    stallTimeoutMs: config['media-stall-timeout'] * 1000,
+    silentTimeoutIntervals: config['keepalive-timeout-silent'],
     defaultMediaTransport: config['media-transport'],
+    dialogs,
+    // Long enough for the orphan's BYE and its last packets in flight.
+    quarantineMediaPort: (port) => media.portPool.quarantine(port, 30_000),
     // The hub with the viewers is on the media node: it stops idle streams and reports the end.
-    ...(cluster ? { idleStopMs: Infinity, noMediaTimeoutMs: 0 } : {}),
+    ...(cluster ? { idleStopMs: Infinity, noMediaTimeoutMs: 0, stallTimeoutMs: 0 } : {}),
     onStreamCreated: (stream, view) => {
       media.attach(stream);
       // The stream events (docs/events.md §1): start now, stop with the hub's close cause.
       const v = view();
       const id = { streamId: v.streamId, deviceId: v.deviceId, channelId: v.channelId, kind: v.kind };
       events.stream({ ...id, state: 'start', cause: null });
+      // A camera lost mid-stream is told at once (issue #20 point 5), long before the stream closes.
+      stream.onMedia((e) => {
+        if (e.type === 'stalled' || e.type === 'resumed') {
+          const seconds = (e.silentMs / 1000).toFixed(1);
+          events.stream({
+            ...id,
+            state: e.type === 'stalled' ? 'lost' : 'resumed',
+            cause: e.type === 'stalled' ? `no media for ${seconds} s` : `media again after ${seconds} s`,
+          });
+        }
+      });
       stream.onClose((cause) => events.stream({ ...id, state: 'stop', cause }));
     },
     viewersOf: (id) => media.viewersOf(id),
@@ -209,7 +320,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   // The cascade: this gateway as a lower platform of other upper platforms, on the same SIP
   // socket. Requests from a configured upper platform go to its link, everything else to our
   // upper role (cascade/request-routing.ts).
-  const cascadeStore = new SqliteCascadeStore(join(config['data-dir'], 'gateway.db'));
+  const cascadeStore = new SqliteCascadeStore(join(config['data-dir'], 'gateway.db'), { secrets: box });
   const cascade = new CascadeManager({
     store: cascadeStore,
     ua,
@@ -225,6 +336,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       queryRecords: (d, c, start, end) => upper.queryRecords(d, c, start, end),
       ptzCommand: (d, c, command) => upper.ptzCommand(d, c, command),
       stream: (id) => streams.get(id),
+      relayTalk: (d, c) => upper.voice!.relay(d, c),
       latestPosition: (d, c) => {
         const p = events.latestPosition(d, c);
         if (!p || p.longitude === null || p.latitude === null) {
@@ -252,7 +364,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       model: 'cascade',
       firmware: VERSION,
     },
-    userAgent: `gb28181-gateway/${VERSION}`,
+    userAgent: config['sip-user-agent'],
     log: createLogger('cascade'),
   });
   ua.onRequest((req, tx) => {
@@ -260,7 +372,10 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       upper.handleRequest(req, tx);
     }
   });
-  ua.onAck((ack) => cascade.handleAck(ack));
+  ua.onAck((ack) => {
+    cascade.handleAck(ack);
+    upper.handleAck(ack);
+  });
   upper.sessions.events.on('online', () => cascade.localChanged());
   upper.sessions.events.on('offline', () => cascade.localChanged());
 
@@ -280,9 +395,24 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   });
   // Positions go up at each upper's subscribed interval, from the stored latest ones (gateway-backend.ts).
 
-  const { app } = createApp({
+  const signer = new MediaTokenSigner(secrets.signingKey);
+  const whip = whipRouter({
+    resolveTalk: (talkId) => upper.voice?.whipTalk(talkId),
+    net: { publicIp, portRange: config['webrtc-ports'], ...webrtcBind(config['sip-host']) },
+    // WHEP and WHIP peers share the WebRTC port range: one gathering lane for both.
+    serialize: (fn) => media.whep.sessions.serialize(fn),
+    locationToken: (talkId) => signer.sign(`talk:${talkId}`, MEDIA_TOKEN_TTL_SEC),
+  });
+  const trustedProxies = new AddressList(config['trusted-proxies']);
+  let limitsView: () => LimitsView = () => {
+    throw new Error('limits read before the HTTP server exists');
+  };
+  const { app, rates } = createApp({
     services: upper,
     cascade,
+    control: upper,
+    ...(upper.voice ? { voice: upper.voice } : {}),
+    whip,
     events,
     deviceEvents: upper.deviceEvents,
     eventStream: {
@@ -293,16 +423,56 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     },
     demoConfig: { mapTiles: config['map-tiles'] },
     apiToken: secrets.apiToken,
-    signer: new MediaTokenSigner(secrets.signingKey),
+    signer,
+    mediaTokenTtlSec: MEDIA_TOKEN_TTL_SEC,
     version: VERSION,
     whep: cluster ? cluster.whepRedirect() : media.whep,
     hls: cluster ? cluster.hlsRedirect() : media.hlsRoutes(),
     ...(cluster ? { mediaBase: (id: string) => cluster.mediaBase(id) } : {}),
     metrics: { contentType: m.contentType, render: () => m.render() },
+    rates: { api: config['rate-api'], media: config['rate-media'], static: config['rate-static'] },
+    clientOf,
+    limits: () => limitsView(),
     webDemoDir: join(repoRoot, 'web-demo'),
     nodeModulesDir: join(repoRoot, 'node_modules'),
   });
-  const server: Server = createServer(app);
+  // Node's checks of these timeouts run every connectionsCheckingInterval (30 s by default).
+  const serverOptions = {
+    headersTimeout: config['http-headers-timeout'] * 1000,
+    requestTimeout: Math.max(config['http-request-timeout'], config['http-headers-timeout']) * 1000,
+    connectionsCheckingInterval: 1000,
+  };
+  const server: Server = tls
+    ? createHttpsServer({ ...tls, ...serverOptions }, app)
+    : createServer(serverOptions, app);
+  const httpGuard = new HttpConnectionGuard(server, {
+    maxConnections: caps.http,
+    maxPerClient: config['http-max-connections-per-client'],
+    proxies: trustedProxies,
+    log: createLogger('http'),
+  });
+  limitsView = () => ({
+    openFiles,
+    http: {
+      ...httpGuard.view(),
+      headersTimeoutSec: config['http-headers-timeout'],
+      requestTimeoutSec: config['http-request-timeout'],
+    },
+    sipTcp: { ...transport.inboundLimits, refused: { ...transport.stats.refused } },
+    rates: {
+      api: { ...rates.api.budget, limited: rates.api.limited },
+      media: { ...rates.media.budget, limited: rates.media.limited },
+      static: { ...rates.static.budget, limited: rates.static.limited },
+    },
+    trustedProxies: trustedProxies.size,
+    webrtc: {
+      ...media.whep.slots.limits,
+      viewers: media.whep.slots.viewers,
+      pending: media.whep.slots.pending,
+      refused: { ...media.whep.slots.refused },
+    },
+  });
+  registerLimitMetrics(m.registry, () => limitsView());
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(config['http-port'], config['http-host'], () => resolveListen());
@@ -317,6 +487,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     { sip: `${config['sip-host']}:${transport.port}`, http: `${config['http-host']}:${httpPort}`, publicIp },
     'gateway listening',
   );
+  if (tls) {
+    log.info({ https: `${config['http-host']}:${httpPort}` }, 'HTTPS on: pages may ask for the microphone');
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -346,6 +519,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         await ua.close();
         await transport.close();
         cascadeStore.close();
+        voiceStore.close();
+        dialogs.close();
         store.close();
         eventsDb.close();
       })()),

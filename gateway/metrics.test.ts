@@ -12,6 +12,7 @@ test('series move with the state they read and the events they count', async () 
   });
   let text = await m.render();
   assert.match(text, /gb_devices\{state="online"\} 0/);
+  assert.match(text, /gb_rtp_non_rtp_packets_total\{transport="udp"\} 0/, 'emitted at 0 before any junk');
   state.online = 1;
   state.channels = 4;
   state.streams = [{ kind: 'live', transport: 'udp' }];
@@ -24,6 +25,7 @@ test('series move with the state they read and the events they count', async () 
     demuxErrors: 1,
     ssrcMismatches: 0,
     sourceMismatches: 3,
+    nonRtp: 4,
   });
   m.firstKeyframe('live', 0.4);
   text = await m.render();
@@ -34,6 +36,8 @@ test('series move with the state they read and the events they count', async () 
   assert.match(text, /gb_sip_requests_total\{method="REGISTER",direction="in"\} 1/);
   assert.match(text, /gb_media_packets_lost_total\{transport="udp"\} 2/);
   assert.match(text, /gb_rtp_source_mismatches_total 3/);
+  assert.match(text, /gb_rtp_non_rtp_packets_total\{transport="udp"\} 4/);
+  assert.match(text, /gb_rtp_non_rtp_packets_total\{transport="tcp-passive"\} 0/);
   assert.match(text, /gb_invite_to_first_keyframe_seconds_count\{kind="live"\} 1/);
   assert.match(text, /process_cpu_seconds_total/);
   assert.doesNotMatch(text, /device="/, 'device labels are off by default');

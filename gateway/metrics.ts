@@ -18,6 +18,8 @@ export interface IngestDelta {
   ssrcMismatches: number;
   /** UDP packets from a source other than the locked one (gateway/ingest/source-lock.ts). */
   sourceMismatches: number;
+  /** Datagrams or framed packets at a media port that were not RTP (junk, stray RTCP). */
+  nonRtp: number;
 }
 
 export class GatewayMetrics {
@@ -36,6 +38,7 @@ export class GatewayMetrics {
   private readonly demuxErrors: Counter;
   private readonly ssrcMismatches: Counter;
   private readonly sourceMismatches: Counter;
+  private readonly nonRtp: Counter<'transport'>;
   private readonly inviteToKeyframe: Histogram<'kind'>;
   private readonly deviceEvents: Counter<'event' | 'device'> | undefined;
 
@@ -166,6 +169,15 @@ export class GatewayMetrics {
       help: "RTP packets kept out because they came from a source other than the stream's device",
       registers,
     });
+    this.nonRtp = new Counter({
+      name: `${p}rtp_non_rtp_packets_total`,
+      help: 'Packets at a media port that were not RTP (junk, stray RTCP), dropped before the demuxer',
+      labelNames: ['transport'],
+      registers,
+    });
+    for (const transport of ['udp', 'tcp-passive', 'tcp-active']) {
+      this.nonRtp.inc({ transport }, 0);
+    }
     this.inviteToKeyframe = new Histogram({
       name: `${p}invite_to_first_keyframe_seconds`,
       help: 'Time from INVITE to the first keyframe',
@@ -234,6 +246,9 @@ export class GatewayMetrics {
     }
     if (d.sourceMismatches > 0) {
       this.sourceMismatches.inc(d.sourceMismatches);
+    }
+    if (d.nonRtp > 0) {
+      this.nonRtp.inc({ transport }, d.nonRtp);
     }
   }
 

@@ -1,6 +1,8 @@
 // Runs the compiled test files with node:test. Test files are passed explicitly because
 // Node 20 runs every .js file under a directory named test/ when given a directory.
 // TEST_FILTER=substring narrows the run; unit, integration and e2e files all run by default.
+// Long scenarios (*.long.test.js: minutes of soak or thousands of connections, each with a short
+// version in the default run) run only with TEST_LONG=1 (`npm run test:long`).
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -19,7 +21,9 @@ function walk(dir, out) {
 }
 
 const filter = process.env.TEST_FILTER;
+const long = process.env.TEST_LONG === '1';
 const files = walk(dist, [])
+  .filter((f) => f.endsWith('.long.test.js') === long)
   .filter((f) => !filter || relative(dist, f).includes(filter))
   .sort();
 if (files.length === 0) {

@@ -42,10 +42,14 @@ Devices
   --catalog-shuffle         send catalog/record pages out of order
   --page-duplicate P        probability of sending a page twice
   --answer-ssrc offer|own|omit   y= in the 200 answer (default: vendor's)
+  --gb-version 2016|2022    edition reported (2022: X-GB-Ver 3.0, answers PTZPosition; default 2016)
+  --sub-stream honour|main-only|ignore   answer to a sub-stream wish (default honour)
 Media
   --media FILE              H.264/H.265 Annex-B clip (or an MPEG-PS file with its own audio);
                             repeat or comma-separate for per-channel clips
   --audio FILE              raw G.711 (A-law; µ-law for .g711u/.ulaw)   --no-audio: video only
+  --sub-media FILE          sub-stream clip(s), like --media (default: the 320x180 fixtures with the
+                            default clips, none with --media)   --no-sub-media: no sub-stream
 Events
   --alarm-rate N            alarms per minute per device (default 0: none)
   --alarm-types LIST        comma list of ${SIM_ALARM_KINDS.join(', ')} (default all)
@@ -56,6 +60,11 @@ Faults (every stream)
   --silent-after S          stop sending media S seconds into each stream
   --block-udp               drop all UDP media (a firewall): only TCP media gets through
   --seed N                  fault PRNG seed (default 1)
+Voice broadcast (the speaker logs what it hears, once a second: "speaker heard")
+  --broadcast-forms rtp,ps  payloads the audio INVITE offers, in order (default: vendor's)
+  --broadcast-invite source|upper   INVITE the Broadcast's SourceID or the upper's own ID
+  --broadcast-transport udp|tcp-active|tcp-passive   audio transport (tcp-active: the device dials)
+  --broadcast-no-invite     answer the Broadcast OK and never INVITE (a misconfigured device)
 Sockets and run
   --bind HOST  --public-host HOST  --sip-port P  --devices-per-socket N  --register-spread-ms MS
   --duration S              exit after S seconds      --json   summary as JSON      --help
@@ -143,6 +152,20 @@ const VALUE_FLAGS: Record<string, Handler> = {
     return undefined;
   },
   audio: (v, o) => (v ? void (o.simulator.audio = v) : 'expects a file'),
+  'sub-media': (v, o) => {
+    const files = (v ?? '').split(',').filter(Boolean);
+    if (files.length === 0) {
+      return 'expects a file';
+    }
+    (o.simulator.subMedia ??= []).push(...files);
+    return undefined;
+  },
+  'gb-version': (v, o) =>
+    v === '2016' || v === '2022' ? void (o.simulator.gbVersion = v) : 'expects 2016 or 2022',
+  'sub-stream': (v, o) =>
+    v === 'honour' || v === 'main-only' || v === 'ignore'
+      ? void (o.simulator.subStream = v)
+      : 'expects honour, main-only or ignore',
   loss: probability((f, p) => (f.loss = p)),
   reorder: probability((f, p) => (f.reorder = p)),
   duplicate: probability((f, p) => (f.duplicate = p)),
@@ -156,6 +179,22 @@ const VALUE_FLAGS: Record<string, Handler> = {
   'devices-per-socket': numberFlag((o, n) => (o.simulator.devicesPerSocket = n), { min: 1, integer: true }),
   'register-spread-ms': numberFlag((o, n) => (o.simulator.registerSpreadMs = n), { min: 0 }),
   duration: numberFlag((o, n) => (o.durationSec = n), { min: 0 }),
+  'broadcast-forms': (v, o) => {
+    const forms = (v ?? '').split(',').filter(Boolean);
+    if (forms.length === 0 || !forms.every((f) => f === 'rtp' || f === 'ps')) {
+      return 'expects rtp, ps or both (rtp,ps)';
+    }
+    (o.simulator.broadcast ??= {}).forms = forms;
+    return undefined;
+  },
+  'broadcast-invite': (v, o) =>
+    v === 'source' || v === 'upper'
+      ? void ((o.simulator.broadcast ??= {}).inviteTo = v)
+      : 'expects source or upper',
+  'broadcast-transport': (v, o) =>
+    v === 'udp' || v === 'tcp-active' || v === 'tcp-passive'
+      ? void ((o.simulator.broadcast ??= {}).transport = v)
+      : 'expects udp, tcp-active or tcp-passive',
   'alarm-rate': numberFlag((o, n) => (o.simulator.alarmRatePerMin = n), { min: 0, max: 60_000 }),
   'alarm-types': (v, o) => {
     const kinds = (v ?? '').split(',').filter(Boolean);
@@ -171,9 +210,11 @@ const VALUE_FLAGS: Record<string, Handler> = {
 /** Flags without a value. */
 const SWITCHES: Record<string, (o: CliOptions) => void> = {
   'no-audio': (o) => (o.simulator.audio = null),
+  'no-sub-media': (o) => (o.simulator.subMedia = []),
   'no-moving': (o) => (o.simulator.moving = false),
   'catalog-shuffle': (o) => ((o.simulator.paging ??= {}).shuffle = true),
   'block-udp': (o) => (faults(o).blockUdp = true),
+  'broadcast-no-invite': (o) => ((o.simulator.broadcast ??= {}).invites = false),
   json: (o) => (o.json = true),
   help: (o) => (o.help = true),
   h: (o) => (o.help = true),

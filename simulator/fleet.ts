@@ -13,7 +13,7 @@ import type { Logger } from '../gateway/log.js';
 import { createLogger } from '../gateway/log.js';
 import { LowerPlatform, type LowerPlatformState } from '../gateway/gb28181/lower/lower-platform.js';
 import { LowerSipRouter } from '../gateway/gb28181/lower/sip-router.js';
-import { vendorProfile } from '../gateway/gb28181/lower/vendor-profile.js';
+import { vendorProfile, vendorProfiles } from '../gateway/gb28181/lower/vendor-profile.js';
 import { SipTransport } from '../gateway/sip/transport.js';
 import { SipUserAgent } from '../gateway/sip/user-agent.js';
 import type { Clip } from './clip-loader.js';
@@ -56,14 +56,16 @@ export class SimulatorFleet {
   readonly devices: FleetDevice[] = [];
   readonly #o: ResolvedSimulatorOptions;
   readonly #clips: readonly Clip[];
+  readonly #subClips: readonly Clip[];
   readonly #groups: SocketGroup[] = [];
   readonly #log: Logger;
   readonly #timers = new Set<NodeJS.Timeout>();
   #closing: Promise<void> | undefined;
 
-  constructor(opts: ResolvedSimulatorOptions, clips: readonly Clip[]) {
+  constructor(opts: ResolvedSimulatorOptions, clips: readonly Clip[], subClips: readonly Clip[] = []) {
     this.#o = opts;
     this.#clips = clips;
+    this.#subClips = subClips;
     this.#log = createLogger('simulator');
   }
 
@@ -191,16 +193,23 @@ export class SimulatorFleet {
       ...(o.catalogPageSize !== undefined ? { catalogPageSize: o.catalogPageSize } : {}),
       ...(o.recordPageSize !== undefined ? { recordPageSize: o.recordPageSize } : {}),
       ...(o.answerSsrc !== undefined ? { answerSsrc: o.answerSsrc } : {}),
+      ...(o.subStream !== undefined ? { subStream: o.subStream } : {}),
+      ...(o.gbVersion === '2022' ? { gbVersionHeader: '3.0' as const } : {}),
+      // Voice broadcast knobs (docs/voice.md §6): single fields of the vendor's behaviour.
+      ...(o.broadcast ? { broadcast: { ...vendorProfiles[o.vendor].broadcast, ...o.broadcast } } : {}),
     });
     const backend = new SimulatedDevice({
       deviceId,
       channels: o.channels,
       clips: this.#clips,
+      subClips: this.#subClips,
+      presets: o.presets,
       manufacturer: profile.manufacturer,
       model: profile.model,
       firmware: profile.firmware,
       ampersandInNames: profile.rawAmpersand,
       timeZone: o.timeZone,
+      log: this.#log,
       moving: o.moving,
     });
     const platform = new LowerPlatform({
@@ -223,6 +232,8 @@ export class SimulatorFleet {
       pagingFaults: o.paging,
       backoff: o.backoff,
       forbiddenRetryMs: o.forbiddenRetryMs,
+      // A simulated camera restarts on TeleBoot as a real one does.
+      rebootOnTeleBoot: { rebootMs: 1000 },
       log: this.#log,
     });
     group.router.add(platform);

@@ -1,11 +1,27 @@
 // @ts-check
 // Plays one gateway stream in a <video>: WebRTC over WHEP (RFC 9725) first, HLS (hls.js) when
 // WebRTC cannot carry it (H.265 without a browser decoder, B-frames) or fails to connect.
+// It keeps playing on its own: when the picture stops (the gateway restarted, the camera was
+// lost, the network dropped) it tells its owner, asks for the stream again (`refresh`, e.g. a new
+// live request; without one it replays the same URLs) and starts over in the mode that worked,
+// with a growing pause between attempts, until the picture moves again.
 
 /**
  * @typedef {{ streamId: string, whep: string, hls: string, codec: { video: string|null, audio: string|null } }} PlayAnswer
  * @typedef {{ mode: string, codec: string, width: number, height: number, fps: number, kbps: number, latencyMs: number|null, framesDecoded: number }} PlayerStats
+ * @typedef {'playing'|'lost'|'retrying'} PlayerStatus
+ * @typedef {{ refresh?: () => Promise<PlayAnswer>, onStatus?: (status: PlayerStatus, detail: string) => void }} PlayOptions
  */
+
+/**
+ * No new frame for this long while playing: the stream is lost. WebRTC is real time, so a frozen
+ * picture means lost within a couple of seconds; hls.js rides out a late part on its own buffer.
+ */
+const STALL_MS = { webrtc: 2000, hls: 4000 };
+/** A new start may take this long to show its first frame (HLS buffers a part or two). */
+const FIRST_FRAME_MS = 10_000;
+/** Pauses between attempts to get the stream back (a restarting gateway is back within seconds). */
+const RETRY_MS = [250, 1000, 1000, 2000];
 
 /** Chromium gathers no loopback candidate and .local names need multicast DNS: send none of them. */
 function stripLocalCandidates(/** @type {string} */ sdp) {
@@ -52,20 +68,93 @@ export class GatewayPlayer {
     this.lastBytes = 0;
     this.lastAt = 0;
     /** @type {string|null} */ this.videoCodec = null;
+    /** @type {PlayOptions} */ this.options = {};
+    /** @type {PlayAnswer|null} */ this.answer = null;
+    /** The mode that worked last; tried first when starting over. */
+    this.preferred = 'webrtc';
+    /** @type {ReturnType<typeof setInterval>|undefined} */ this.watchdog = undefined;
+    this.recovering = false;
+    this.closed = false;
+  }
+
+  /**
+   * Starts the stream and keeps it playing (see the top of this file).
+   * @param {PlayAnswer} answer @param {PlayOptions} [options] @returns {Promise<string>} mode used
+   */
+  async play(answer, options = {}) {
+    this.options = options;
+    const mode = await this.start(answer);
+    this.watch();
+    return mode;
   }
 
   /** @param {PlayAnswer} answer @returns {Promise<string>} mode used */
-  async play(answer) {
+  async start(answer) {
+    this.answer = answer;
     this.videoCodec = answer.codec.video;
-    try {
-      await this.playWhep(answer);
-      return 'webrtc';
-    } catch (err) {
-      console.info('WebRTC unavailable, falling back to HLS:', err instanceof Error ? err.message : err);
-      this.closeWebRtc();
-      await this.playHls(answer);
-      return 'hls';
+    const order = this.preferred === 'hls' ? ['hls', 'webrtc'] : ['webrtc', 'hls'];
+    /** @type {unknown} */ let failure;
+    for (const mode of order) {
+      try {
+        if (mode === 'webrtc') await this.playWhep(answer);
+        else await this.playHls(answer);
+        this.preferred = mode;
+        return mode;
+      } catch (err) {
+        console.info(`${mode} unavailable:`, err instanceof Error ? err.message : err);
+        failure = err;
+        this.closeMedia();
+      }
     }
+    throw failure;
+  }
+
+  /** Counts decoded frames four times a second; no progress for STALL_MS means the stream is lost. */
+  watch() {
+    clearInterval(this.watchdog);
+    let frames = 0; // a new start decodes from 0
+    let movedAt = performance.now();
+    let playing = false;
+    this.watchdog = setInterval(async () => {
+      if (this.recovering || this.closed) return;
+      const now = await this.framesDecoded().catch(() => frames);
+      if (now > frames) {
+        movedAt = performance.now();
+        if (!playing) {
+          playing = true;
+          this.options.onStatus?.('playing', this.mode);
+        }
+      }
+      frames = now;
+      const stallMs = this.mode === 'hls' ? STALL_MS.hls : STALL_MS.webrtc;
+      if (performance.now() - movedAt > (playing ? stallMs : FIRST_FRAME_MS)) {
+        void this.recover(playing ? `no picture for ${stallMs / 1000} s` : 'no picture since the start');
+      }
+    }, 250);
+  }
+
+  /** Ends what is playing and gets the stream again, with growing pauses, until it plays or is closed. */
+  async recover(/** @type {string} */ reason) {
+    if (this.recovering || this.closed) return;
+    this.recovering = true;
+    this.options.onStatus?.('lost', reason);
+    this.closeMedia();
+    for (let attempt = 0; !this.closed; attempt++) {
+      await new Promise((r) => setTimeout(r, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]));
+      if (this.closed) break;
+      try {
+        const answer = this.options.refresh ? await this.options.refresh() : this.answer;
+        if (!answer) throw new Error('nothing to play');
+        await this.start(answer);
+        this.recovering = false;
+        this.watch();
+        return;
+      } catch (err) {
+        this.closeMedia();
+        this.options.onStatus?.('retrying', err instanceof Error ? err.message : String(err));
+      }
+    }
+    this.recovering = false;
   }
 
   /** @param {PlayAnswer} answer */
@@ -81,6 +170,11 @@ export class GatewayPlayer {
       this.video.srcObject = stream;
       this.video.play().catch(() => {});
     };
+    // The gateway ended the session (RTCP BYE and DTLS close: camera lost, gateway shutting down).
+    pc.addEventListener('connectionstatechange', () => {
+      if (this.pc === pc && this.mode === 'webrtc' && ['failed', 'closed'].includes(pc.connectionState))
+        void this.recover(`WebRTC connection ${pc.connectionState}`);
+    });
     await pc.setLocalDescription(await pc.createOffer());
     await waitIceGathering(pc, 1000);
     const res = await fetch(answer.whep, {
@@ -123,11 +217,11 @@ export class GatewayPlayer {
       hls.attachMedia(this.video);
       await new Promise((resolve, reject) => {
         hls.on(Hls.Events.MANIFEST_PARSED, resolve);
-        hls.on(
-          Hls.Events.ERROR,
-          (/** @type {any} */ _e, /** @type {any} */ data) =>
-            data.fatal && reject(new Error(`HLS: ${data.details}`)),
-        );
+        hls.on(Hls.Events.ERROR, (/** @type {any} */ _e, /** @type {any} */ data) => {
+          if (!data.fatal) return;
+          reject(new Error(`HLS: ${data.details}`));
+          if (this.hls === hls && this.mode === 'hls') void this.recover(`HLS: ${data.details}`);
+        });
       });
     } else if (this.video.canPlayType('application/vnd.apple.mpegurl')) {
       this.video.src = answer.hls; // Safari plays HLS natively.
@@ -176,6 +270,18 @@ export class GatewayPlayer {
     return s;
   }
 
+  /** Frames decoded by what plays now (it restarts from 0 with each new start). */
+  async framesDecoded() {
+    if (this.pc) {
+      let n = 0;
+      (await this.pc.getStats()).forEach((r) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video') n = r.framesDecoded ?? 0;
+      });
+      return n;
+    }
+    return this.video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
+  }
+
   closeWebRtc() {
     if (this.whepSession) fetch(this.whepSession, { method: 'DELETE' }).catch(() => {});
     this.whepSession = null;
@@ -183,12 +289,19 @@ export class GatewayPlayer {
     this.pc = null;
   }
 
-  close() {
+  /** Stops what plays now (a new start or the end follows). */
+  closeMedia() {
     this.closeWebRtc();
     this.hls?.destroy();
     this.hls = null;
     this.video.removeAttribute('src');
     this.video.srcObject = null;
     this.mode = 'idle';
+  }
+
+  close() {
+    this.closed = true;
+    clearInterval(this.watchdog);
+    this.closeMedia();
   }
 }

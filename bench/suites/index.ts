@@ -8,6 +8,7 @@ import { ingestSuite } from './ingest.js';
 import { latencySuite } from './latency.js';
 import { packetizeSuite } from './packetize.js';
 import { sipSuite } from './sip.js';
+import { voiceSuite } from './voice.js';
 import { webrtcSuite } from './webrtc.js';
 
 export const SUITES: readonly Suite[] = [
@@ -18,5 +19,6 @@ export const SUITES: readonly Suite[] = [
   webrtcSuite,
   latencySuite,
   sipSuite,
+  voiceSuite,
   eventsSuite,
 ];

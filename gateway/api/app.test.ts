@@ -30,7 +30,41 @@ const { app, routes } = createApp({
   version: '0.0.0-test',
   whep,
   hls,
-  rate: { perSecond: 1000, burst: 1000 },
+  rates: { api: { perSecond: 1000, burst: 1000 } },
+  limits: () => ({
+    openFiles: { soft: 1024, hard: 4096 },
+    http: {
+      maxConnections: 409,
+      maxPerClient: 128,
+      open: 1,
+      refused: { total: 0, 'per-client': 0, 'evicted-idle': 0, 'idle-timeout': 0 },
+      headersTimeoutSec: 10,
+      requestTimeoutSec: 30,
+    },
+    sipTcp: {
+      maxConnections: 204,
+      maxPerClient: 64,
+      open: 0,
+      refused: { total: 0, 'per-client': 0, 'evicted-idle': 0, 'idle-timeout': 0 },
+      idleTimeoutSec: 30,
+    },
+    rates: {
+      api: { perSecond: 20, burst: 100, limited: 0 },
+      media: { perSecond: 1000, burst: 2000, limited: 0 },
+      static: { perSecond: 100, burst: 300, limited: 0 },
+    },
+    trustedProxies: 0,
+    webrtc: {
+      maxViewers: 100,
+      maxViewersPerStream: 50,
+      maxPendingPerStream: 8,
+      maxPendingPerClient: 16,
+      connectTimeoutSec: 5,
+      viewers: 0,
+      pending: 0,
+      refused: { total: 0, 'per-stream': 0, 'pending-per-stream': 0, 'pending-per-client': 0, ports: 0 },
+    },
+  }),
 });
 let server: Server;
 let base: string;

@@ -7,20 +7,28 @@ import { requireApiToken, requireMediaToken } from './auth.js';
 import { errorHandler, notFound } from './error-handler.js';
 import type { MediaTokenSigner } from './media-token.js';
 import { buildOpenApi } from './openapi.js';
-import { rateLimit } from './rate-limit.js';
+import { rateLimit, type RateLimiter } from './rate-limit.js';
+import { clientAddressResolver, type ClientAddressOf } from './client-address.js';
+import { AddressList } from '../address-match.js';
+import { DEFAULT_RATE_BUDGETS, RATE_BUDGETS, type RateBudget, type RateBudgetName } from '../limits.js';
+import type { LimitsView } from '../views/limits.js';
 import type { ApiRoute } from './route-table.js';
 import { buildRoutes } from './routes.js';
 import type { CascadeServices } from '../views/cascade-services.js';
+import type { ControlServices } from '../views/control.js';
 import type { DeviceEventControl, EventsObserver, EventsServices } from '../views/events.js';
 import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
 import { eventStream, EVENTS_TOKEN_RESOURCE } from './sse.js';
 import type { GatewayServices } from '../views/services.js';
+import type { VoiceServices } from '../views/voice.js';
 
 export interface AppDeps {
   services: GatewayServices;
   /** The gateway's own upper platforms (/api/upper-platforms). */
   cascade?: CascadeServices;
+  /** Device control and management (routes/control.ts). */
+  control?: ControlServices;
   apiToken: string;
   signer: MediaTokenSigner;
   version: string;
@@ -30,12 +38,23 @@ export interface AppDeps {
   mediaTokenTtlSec?: number;
   whep?: Router;
   hls?: Router;
+  /** Voice broadcast and talk (/api/talks, …/talk, …/broadcast). */
+  voice?: VoiceServices;
+  /** The WHIP endpoint of talks (/whip/:talkId, gateway/talk/whip/whip-router.ts). */
+  whip?: Router;
   metrics?: { contentType: string; render(): Promise<string> };
   /** Directory of the web demo; served at / when present. */
   webDemoDir?: string;
   /** Directory of node_modules, for hls.js in the demo. */
   nodeModulesDir?: string;
-  rate?: { perSecond: number; burst: number };
+  /** Request budgets per client address; defaults DEFAULT_RATE_BUDGETS (limits.ts). */
+  rates?: Partial<Record<RateBudgetName, RateBudget>>;
+  /** Who the client is (shared with the connection guard and viewer counts); default: the socket's peer. */
+  clientOf?: ClientAddressOf;
+  /** A request refused by a budget (metrics). */
+  onRateLimited?: (budget: RateBudgetName, client: string) => void;
+  /** GET /api/limits; absent → GW_ERR_NOT_FOUND. */
+  limits?: () => LimitsView;
   /** Alarms, positions, webhooks and the event stream (gateway/events/). */
   events?: EventsServices;
   /** Subscriptions, guard, alarm reset (the upper platform). */
@@ -55,6 +74,8 @@ export interface AppDeps {
 export interface GatewayApp {
   app: express.Express;
   routes: ApiRoute[];
+  /** The limiter of each budget, for the limits report. */
+  rates: Record<RateBudgetName, RateLimiter>;
 }
 
 function validated(route: ApiRoute, checkResponse: boolean) {
@@ -72,11 +93,19 @@ function validated(route: ApiRoute, checkResponse: boolean) {
         }
         return r.data;
       };
+      const aborted = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          aborted.abort();
+        }
+      });
       const alternate = route.alternateTypes?.find((t) => req.accepts(['application/json', t]) === t);
       const input = {
         params: parse(route.params, req.params, 'path') as Record<string, unknown>,
         query: parse(route.query, req.query, 'query') as Record<string, unknown>,
         body: parse(route.body, req.body, 'body'),
+        ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
+        signal: aborted.signal,
         ...(alternate ? { type: alternate } : {}),
       };
       const result = await route.handler(input);
@@ -111,6 +140,11 @@ export function createApp(deps: AppDeps): GatewayApp {
   const routes = buildRoutes({
     services: deps.services,
     ...(deps.cascade ? { cascade: deps.cascade } : {}),
+    ...(deps.control ? { control: deps.control } : {}),
+    ...(deps.voice ? { voice: deps.voice } : {}),
+    // A talk's token is signed for `talk:<talkId>`, so it opens neither a stream nor another talk.
+    talkUrl: (talkId) =>
+      `/whip/${talkId}?token=${encodeURIComponent(deps.signer.sign(`talk:${talkId}`, ttl))}`,
     ...(deps.events ? { events: deps.events } : {}),
     ...(deps.deviceEvents ? { deviceEvents: deps.deviceEvents } : {}),
     eventsToken: () => ({
@@ -119,6 +153,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     }),
     version: deps.version,
     startedAt,
+    ...(deps.limits ? { limits: deps.limits } : {}),
     mediaUrls: (streamId) => {
       const token = encodeURIComponent(deps.signer.sign(streamId, ttl));
       const base = deps.mediaBase?.(streamId) ?? '';
@@ -141,13 +176,25 @@ export function createApp(deps: AppDeps): GatewayApp {
 
   const apiAuth = requireApiToken(deps.apiToken);
   const mediaAuth = requireMediaToken(deps.apiToken, deps.signer);
-  const limiter = rateLimit(deps.rate ?? { perSecond: 50, burst: 200 });
+  // One budget per kind of traffic (issue #20 point 8): each route family below names its own.
+  const clientOf = deps.clientOf ?? clientAddressResolver(new AddressList([]));
+  const rates = Object.fromEntries(
+    RATE_BUDGETS.map((name) => [
+      name,
+      rateLimit({
+        name,
+        budget: deps.rates?.[name] ?? DEFAULT_RATE_BUDGETS[name],
+        clientOf,
+        ...(deps.onRateLimited ? { onLimited: deps.onRateLimited } : {}),
+      }),
+    ]),
+  ) as Record<RateBudgetName, RateLimiter>;
 
+  app.use('/api', rates.api);
   if (deps.events) {
     const sse = deps.eventStream ?? {};
     app.get(
       '/api/events',
-      limiter,
       eventStream({
         feed: deps.events.feed,
         apiToken: deps.apiToken,
@@ -161,36 +208,48 @@ export function createApp(deps: AppDeps): GatewayApp {
   }
 
   const api = express.Router();
-  api.use(limiter);
   api.use(express.json({ limit: '16kb' }));
   const checkResponses = deps.checkResponses ?? process.env.NODE_ENV === 'test';
   for (const route of routes) {
     const handler = validated(route, checkResponses);
-    const handlers = route.auth === 'bearer' ? [apiAuth, handler] : [handler];
+    // A raw body is read only after the token is checked, so strangers cannot make us buffer it.
+    const raw = route.rawBody
+      ? [express.raw({ type: route.rawBody.types, limit: route.rawBody.limitBytes })]
+      : [];
+    const handlers = route.auth === 'bearer' ? [apiAuth, ...raw, handler] : [...raw, handler];
     api[route.method](route.path, ...handlers);
   }
   app.use(api);
   app.use('/api', notFound);
 
-  app.get('/openapi.json', (_req, res) => {
+  app.get('/openapi.json', rates.api, (_req, res) => {
     res.json(openapi);
   });
   if (deps.metrics) {
     const metrics = deps.metrics;
-    app.get('/metrics', (_req, res, next) => {
+    app.get('/metrics', rates.api, (_req, res, next) => {
       metrics.render().then((text) => res.type(metrics.contentType).send(text), next);
     });
   }
   if (deps.whep) {
-    app.use('/whep/:streamId', limiter, mediaAuth);
+    app.use('/whep/:streamId', rates.media, mediaAuth);
     app.use(deps.whep);
   }
+  if (deps.whip) {
+    app.use(
+      '/whip/:talkId',
+      rates.media,
+      requireMediaToken(deps.apiToken, deps.signer, (req) => `talk:${String(req.params.talkId)}`),
+    );
+    app.use(deps.whip);
+  }
   if (deps.hls) {
-    app.use('/hls/:streamId', mediaAuth);
+    app.use('/hls/:streamId', rates.media, mediaAuth);
     app.use('/hls', deps.hls);
   }
   if (deps.nodeModulesDir) {
     const hlsJs = join(deps.nodeModulesDir, 'hls.js', 'dist', 'hls.min.js');
+    app.use('/vendor', rates.static);
     app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(hlsJs));
     // Leaflet for the demo's map, from node_modules (bundled with the gateway, no CDN).
     const leaflet = join(deps.nodeModulesDir, 'leaflet', 'dist');
@@ -207,13 +266,16 @@ export function createApp(deps: AppDeps): GatewayApp {
   }
   if (deps.webDemoDir) {
     const config = { mapTiles: deps.demoConfig?.mapTiles ?? '' };
-    app.get('/demo-config.json', (_req, res) => res.json(config));
+    app.get('/demo-config.json', rates.static, (_req, res) => res.json(config));
   }
   if (deps.webDemoDir && existsSync(deps.webDemoDir)) {
-    app.use(express.static(deps.webDemoDir, { index: 'index.html', dotfiles: 'deny', fallthrough: true }));
+    app.use(
+      rates.static,
+      express.static(deps.webDemoDir, { index: 'index.html', dotfiles: 'deny', fallthrough: true }),
+    );
   }
 
   app.use(notFound);
   app.use(errorHandler);
-  return { app, routes };
+  return { app, routes, rates };
 }

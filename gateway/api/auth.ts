@@ -39,15 +39,20 @@ export function requireApiToken(apiToken: string) {
  * Media routes accept either the API token (as bearer) or the signed `?token=` that
  * `live`/`playback` put into the URLs they return.
  */
-export function requireMediaToken(apiToken: string, signer: MediaTokenSigner) {
+export function requireMediaToken(
+  apiToken: string,
+  signer: MediaTokenSigner,
+  /** What the token was signed for; default the stream ID (a talk's is `talk:<talkId>`). */
+  subjectOf: (req: Request) => string = (req) => String(req.params.streamId ?? ''),
+) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    const streamId = String(req.params.streamId ?? '');
+    const subject = subjectOf(req);
     const bearer = bearerToken(req);
     if (bearer && tokensEqual(bearer, apiToken)) {
       return next();
     }
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
-    if (signer.verify(streamId, token)) {
+    if (signer.verify(subject, token)) {
       return next();
     }
     next(new GatewayError('GW_ERR_UNAUTHORIZED', 'missing, wrong or expired media token'));

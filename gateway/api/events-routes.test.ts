@@ -54,7 +54,7 @@ const { app } = createApp({
   apiToken: TOKEN,
   signer,
   version: '0.0.0-test',
-  rate: { perSecond: 10_000, burst: 10_000 },
+  rates: { api: { perSecond: 10_000, burst: 10_000 } },
   events,
   eventStream: { heartbeatMs: 40, maxBufferBytes: 64 * 1024, observer, log },
 });

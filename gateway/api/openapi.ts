@@ -77,6 +77,20 @@ export const extraOperations: {
     contentType: 'application/json',
   },
   {
+    method: 'post',
+    path: '/whip/:talkId',
+    summary: 'WHIP (RFC 9725) for a talk: a send-only audio offer in, 201 with the SDP answer and a Location',
+    auth: 'media',
+    contentType: 'application/sdp',
+  },
+  {
+    method: 'delete',
+    path: '/whip/:talkId/:sessionId',
+    summary: 'End the WHIP session (the Location of the POST, with its token), and with it the talk',
+    auth: 'media',
+    contentType: 'application/json',
+  },
+  {
     method: 'get',
     path: '/hls/:streamId/index.m3u8',
     summary: 'HLS playlist (fMP4 segments and parts beside it)',
@@ -143,7 +157,15 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string): Sche
       op.security = [];
     }
     if (route.body) {
-      op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body) } } };
+      // A body schema that accepts no body at all (live's optional stream choice) is optional.
+      const required = !route.body.safeParse(undefined).success;
+      op.requestBody = { required, content: { 'application/json': { schema: toSchema(route.body) } } };
+    } else if (route.rawBody) {
+      const binary = { schema: { type: 'string', format: 'binary' } };
+      op.requestBody = {
+        required: true,
+        content: Object.fromEntries(route.rawBody.types.map((type) => [type, binary])),
+      };
     }
     at(route.path)[route.method] = op;
   }

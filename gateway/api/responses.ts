@@ -13,7 +13,11 @@ import type {
   StreamView,
 } from '../views/services.js';
 import type { SharedItemView, UpperPlatformDetail, UpperPlatformView } from '../views/cascade-services.js';
+import type { BasicParamView, PresetView, PtzPositionView } from '../views/control.js';
 import { ShareSchema } from '../views/upper-platform-config.js';
+import type { DeviceSettings } from '../store/device-store.js';
+import { CHARSET_SETTINGS, GB_EDITIONS, LIVE_STREAMS, STREAM_SELECTIONS } from '../device-settings.js';
+import type { LimitsView } from '../views/limits.js';
 
 const GbId = z.string().regex(/^\d{20}$/);
 /** ISO 8601 with an offset, as the API writes times. */
@@ -44,11 +48,26 @@ export const DeviceViewBody = z.object({
   channelCount: z.number().int().min(0),
 }) satisfies z.ZodType<DeviceView>;
 
+export const LiveStreamName = z.enum(LIVE_STREAMS);
+
+export const DeviceSettingsBody = z.object({
+  charset: z.enum(CHARSET_SETTINGS),
+  transport: nullable(MediaTransport),
+  mediaIp: nullable(z.string()),
+  defaultStream: LiveStreamName,
+  streamSelection: z.enum(STREAM_SELECTIONS),
+  gbVersion: nullable(z.enum(GB_EDITIONS)),
+  heartbeatIntervalSec: nullable(z.number().int()),
+  heartbeatCount: nullable(z.number().int()),
+  ownPassword: z.boolean(),
+}) satisfies z.ZodType<DeviceSettings>;
+
 export const DeviceDetailBody = DeviceViewBody.extend({
   firmware: nullable(z.string()),
   mediaTransport: nullable(MediaTransport),
   info: z.record(z.string(), z.string()).optional(),
   status: z.record(z.string(), z.string()).optional(),
+  settings: DeviceSettingsBody,
 }) satisfies z.ZodType<DeviceDetail>;
 
 export const CatalogSyncBody = z.object({
@@ -80,6 +99,10 @@ export const PlayAnswerBody = z.object({
   hls: z.string().describe('HLS playlist URL with a signed media token'),
   codec: Codec,
   transport: MediaTransport,
+  stream: nullable(LiveStreamName).describe('live: the encoder stream asked for'),
+  answeredStream: nullable(LiveStreamName).describe(
+    "live: the stream the device's answer names; null when it names none",
+  ),
 });
 
 export const StreamViewBody = z.object({
@@ -97,6 +120,8 @@ export const StreamViewBody = z.object({
   viewers: z.object({ webrtc: z.number().int().min(0), hls: z.number().int().min(0) }),
   startedAt: nullable(Time),
   state: z.enum(['starting', 'live', 'closed']),
+  stream: nullable(LiveStreamName),
+  answeredStream: nullable(LiveStreamName),
 }) satisfies z.ZodType<StreamView>;
 
 export const RecordItemBody = z.object({
@@ -161,3 +186,71 @@ export const SharesBody = z.object({ shares: z.array(ShareSchema), catalog: z.ar
 export const UpperPlatformDetailBody = UpperPlatformViewBody.extend(
   SharesBody.shape,
 ) satisfies z.ZodType<UpperPlatformDetail>;
+
+// ---- control and device management
+
+export const PresetsBody = z.object({
+  presets: z.array(
+    z.object({
+      index: z.number().int().min(1).max(255),
+      name: nullable(z.string()),
+    }) satisfies z.ZodType<PresetView>,
+  ),
+});
+
+export const PtzPositionBody = z.object({
+  pan: nullable(z.number()),
+  tilt: nullable(z.number()),
+  zoom: nullable(z.number()),
+  horizontalFieldAngle: nullable(z.number()),
+  verticalFieldAngle: nullable(z.number()),
+  maxViewDistance: nullable(z.number()),
+}) satisfies z.ZodType<PtzPositionView>;
+
+export const BasicParamViewBody = z.object({
+  type: z.literal('BasicParam'),
+  name: nullable(z.string()),
+  expiration: nullable(z.number().int()),
+  heartbeatInterval: nullable(z.number().int()),
+  heartbeatCount: nullable(z.number().int()),
+  sipServerId: nullable(z.string()),
+  sipServerIp: nullable(z.string()),
+  sipServerPort: nullable(z.number().int()),
+  domainName: nullable(z.string()),
+}) satisfies z.ZodType<BasicParamView>;
+const Count = z.number().int().min(0);
+const ConnectionLimitsBody = z.object({
+  maxConnections: Count,
+  maxPerClient: Count,
+  open: Count,
+  refused: z.object({ total: Count, 'per-client': Count, 'evicted-idle': Count, 'idle-timeout': Count }),
+});
+const RateBody = z.object({ perSecond: z.number().positive(), burst: z.number().min(1), limited: Count });
+
+export const LimitsBody = z
+  .object({
+    openFiles: z.object({ soft: nullable(Count), hard: nullable(Count) }),
+    http: ConnectionLimitsBody.extend({ headersTimeoutSec: Count, requestTimeoutSec: Count }),
+    sipTcp: ConnectionLimitsBody.extend({ idleTimeoutSec: Count }),
+    rates: z.object({ api: RateBody, media: RateBody, static: RateBody }),
+    trustedProxies: Count,
+    webrtc: z.object({
+      maxViewers: Count,
+      maxViewersPerStream: Count,
+      maxPendingPerStream: Count,
+      maxPendingPerClient: Count,
+      connectTimeoutSec: z.number().positive(),
+      viewers: Count,
+      pending: Count,
+      refused: z.object({
+        total: Count,
+        'per-stream': Count,
+        'pending-per-stream': Count,
+        'pending-per-client': Count,
+        ports: Count,
+      }),
+    }),
+  })
+  .describe(
+    'The limits that protect the gateway, and how often each refused something',
+  ) satisfies z.ZodType<LimitsView>;

@@ -4,12 +4,16 @@
 // against them under test (app.ts), and the document is generated from them (openapi.ts).
 import type { z } from 'zod';
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface RouteInput {
   params: Record<string, unknown>;
   query: Record<string, unknown>;
   body: unknown;
+  /** The request's Content-Type header (routes with a raw body read it). */
+  contentType?: string;
+  /** Aborted when the client goes away before the answer (long routes stop their work). */
+  signal?: AbortSignal;
   /** The alternate media type the client asked for (one of the route's alternateTypes); undefined for JSON. */
   type?: string;
 }
@@ -23,6 +27,8 @@ export interface ApiRoute {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** A non-JSON body of these media types, handed to the handler as bytes (a Buffer). */
+  rawBody?: { types: string[]; limitBytes: number };
   /** Status on success (200 unless stated). */
   status?: number;
   /** The success body (responses.ts); its `.describe()` text, if any, describes the answer. */

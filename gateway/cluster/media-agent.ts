@@ -22,6 +22,8 @@ export interface MediaAgentOptions {
   mediaIp: string;
   idleStopMs: number;
   noMediaTimeoutMs: number;
+  /** Silence after which viewers are told the camera is lost (hub/stream.ts); 0 = off. */
+  stallTimeoutMs?: number;
   log: Logger;
 }
 
@@ -88,6 +90,7 @@ export class MediaAgent {
       },
       idleStopMs: this.#o.idleStopMs,
       noMediaTimeoutMs: this.#o.noMediaTimeoutMs,
+      stallTimeoutMs: this.#o.stallTimeoutMs ?? 0,
     });
     const served: Served = {
       ingestId: args.ingestId,
@@ -166,6 +169,9 @@ export class MediaAgent {
       transport: args.transport,
       ...streams[args.streamId],
       startedAt: stream.info.startedAt?.toISOString() ?? null,
+      // The dialog, and with it the stream asked for and answered, is the signaling node's.
+      stream: null,
+      answeredStream: null,
     }));
   }
 

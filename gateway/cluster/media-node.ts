@@ -9,7 +9,11 @@ import { createApp } from '../api/app.js';
 import { requireApiToken } from '../api/auth.js';
 import { errorHandler } from '../api/error-handler.js';
 import { MediaTokenSigner } from '../api/media-token.js';
-import type { GatewayConfig } from '../config.js';
+import { viewerLimitsOf, type GatewayConfig } from '../config.js';
+import { AddressList } from '../address-match.js';
+import { clientAddressResolver } from '../api/client-address.js';
+import { HttpConnectionGuard } from '../api/connection-guard.js';
+import { connectionCaps, readOpenFileLimit } from '../open-files.js';
 import { createLogger, setLogLevel } from '../log.js';
 import { findInstallRoot, guessPublicIp, hasFfmpeg, VERSION } from '../install.js';
 import { GatewayMetrics } from '../metrics.js';
@@ -61,6 +65,7 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
   const replica = await DeviceReplica.start({ redis: conn.redis, sub: conn.sub, keys, log });
   const directory = new StreamDirectory(conn.redis, keys);
 
+  const clientOf = clientAddressResolver(new AddressList(config['trusted-proxies']));
   const media = new MediaPlane({
     publicIp,
     bindHost: config['sip-host'],
@@ -68,6 +73,8 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
     webrtcPorts: config['webrtc-ports'],
     hlsSegmentSec: config['hls-segment'],
     transcodeH265: config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg()),
+    viewerLimits: viewerLimitsOf(config),
+    clientOf,
   });
   const streams = media.streams;
   const agent = new MediaAgent({
@@ -77,6 +84,7 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
     mediaIp: publicIp,
     idleStopMs: config['idle-stop'] * 1000,
     noMediaTimeoutMs: config['no-media-timeout'] * 1000,
+    stallTimeoutMs: config['media-stall-timeout'] * 1000,
     log,
   });
 
@@ -162,6 +170,8 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
     metrics: { contentType: metrics.contentType, render: () => metrics.render() },
     webDemoDir: join(root, 'web-demo'),
     nodeModulesDir: join(root, 'node_modules'),
+    rates: { api: config['rate-api'], media: config['rate-media'], static: config['rate-static'] },
+    clientOf,
   });
   // Stream API requests go to the node serving the stream; the diagnosis lives with the dialog.
   const outer = express();
@@ -182,7 +192,22 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
   outer.use(app);
   outer.use(errorHandler);
 
-  const server: Server = createServer(outer);
+  // The same connection caps and timeouts as the single-process gateway (issue #20 point 7).
+  const caps = connectionCaps(readOpenFileLimit(), { http: config['http-max-connections'] });
+  const server: Server = createServer(
+    {
+      headersTimeout: config['http-headers-timeout'] * 1000,
+      requestTimeout: Math.max(config['http-request-timeout'], config['http-headers-timeout']) * 1000,
+      connectionsCheckingInterval: 1000,
+    },
+    outer,
+  );
+  new HttpConnectionGuard(server, {
+    maxConnections: caps.http,
+    maxPerClient: config['http-max-connections-per-client'],
+    proxies: new AddressList(config['trusted-proxies']),
+    log: createLogger('http'),
+  });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(config['http-port'], config['http-host'], () => resolveListen());

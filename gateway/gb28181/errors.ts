@@ -24,6 +24,7 @@ export const GbErrorCode = {
   SDP_NO_MEDIA: 'GB_ERR_SDP_NO_MEDIA',
   SDP_NO_CONNECTION: 'GB_ERR_SDP_NO_CONNECTION',
   SDP_BAD_VALUE: 'GB_ERR_SDP_BAD_VALUE',
+  SDP_NO_CODEC: 'GB_ERR_SDP_NO_CODEC',
   // gb-date.ts, ssrc.ts, subject.ts, mansrtsp.ts
   BAD_TIME: 'GB_ERR_BAD_TIME',
   BAD_SSRC: 'GB_ERR_BAD_SSRC',
@@ -52,6 +53,7 @@ export const gbErrorMessages: Readonly<Record<GbErrorCode, string>> = {
   GB_ERR_SDP_NO_MEDIA: 'the SDP has no usable m= line',
   GB_ERR_SDP_NO_CONNECTION: 'the SDP has no c= address for the media',
   GB_ERR_SDP_BAD_VALUE: 'an SDP value (port, address, y=, payload type) is invalid',
+  GB_ERR_SDP_NO_CODEC: 'the audio offer lists no G.711 we can send, raw (PCMA/PCMU) or in PS',
   GB_ERR_BAD_TIME: 'a date/time is not YYYY-MM-DDTHH:MM:SS[.fff][zone] or does not exist',
   GB_ERR_BAD_SSRC: 'the SSRC is not 10 decimal digits or exceeds 32 bits',
   GB_ERR_SUBJECT_SYNTAX: 'the Subject header is not "<id>:<serial>,<id>:<serial>"',

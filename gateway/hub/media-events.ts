@@ -24,6 +24,14 @@ export type StreamMediaEvent =
   /** Video PTS went backwards in decode order: B-frames, which WebRTC viewers cannot decode. */
   | { type: 'b-frames' }
   /** A sink left for a reason other than its viewer leaving (a codec it cannot carry, an error). */
-  | { type: 'sink-closed'; sink: string; reason: CloseReason; detail?: string };
+  | { type: 'sink-closed'; sink: string; reason: CloseReason; detail?: string }
+  /**
+   * A live stream has had no access unit for the stall timeout: the camera was killed, lost power
+   * or its network, or stopped sending. Viewers are told now; the stream itself stays open until
+   * the no-media timeout, in case the media comes back.
+   */
+  | { type: 'stalled'; silentMs: number }
+  /** Media came again after a stall. */
+  | { type: 'resumed'; silentMs: number };
 
 export type StreamMediaListener = (e: StreamMediaEvent) => void;

@@ -15,6 +15,8 @@ export type CloseReason =
   | 'codec-changed'
   /** The stream carries B-frames, which WebRTC viewers cannot decode (docs/browser-notes.md §1). */
   | 'b-frames'
+  /** The camera sends no media any more (the stream stalled): it was killed or lost its network. */
+  | 'stream-lost'
   | 'shutdown';
 
 export interface Sink {

@@ -35,6 +35,11 @@ export interface StreamOptions {
   idleStopMs?: number;
   /** No access unit for this long after start closes the stream with 'no-media'. Default 15000; 0 disables. */
   noMediaTimeoutMs?: number;
+  /**
+   * A live stream silent this long is 'stalled' (onMedia), long before the no-media timeout: the
+   * camera is probably gone, and viewers are told at once. Default 0 (off).
+   */
+  stallTimeoutMs?: number;
   /** Default 2000. Browsers send PLI/FIR in bursts; the device gets at most one request per interval. */
   keyframeRequestMinIntervalMs?: number;
   /** GOP cache bound. Default 16 MiB. */
@@ -56,6 +61,8 @@ export interface StreamInfo extends MediaInfo {
   startedAt?: Date;
   firstKeyframeAt?: Date;
   lastMediaAt?: Date;
+  /** No media for the stall timeout since the stream went live (until media comes again). */
+  stalled: boolean;
   viewers: number;
   sinks: number;
   keyframeRequests: number;

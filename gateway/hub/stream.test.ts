@@ -543,3 +543,56 @@ test('a media listener that throws is contained; unsubscribed listeners hear not
   assert.equal(heard.length, 2, 'codec and first keyframe, then nothing');
   stream.close('test');
 });
+
+test('a live stream silent for the stall timeout reports stalled once, long before the no-media close; media again reports resumed', async () => {
+  const { stream } = makeStream({ noMediaTimeoutMs: 15_000, stallTimeoutMs: 2000 });
+  const events = listen(stream);
+  stream.subscribe(new FakeSink('v'));
+  await stream.start();
+  mock.timers.tick(5000);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'stalled'),
+    [],
+    'a stream not yet live is left to the no-media timeout',
+  );
+  for (let i = 0; i < 10; i++) {
+    stream.publish(video(i, i === 0));
+    mock.timers.tick(40);
+  }
+  // The last access unit came at t = 360 ms after the first (now + 40): stalled 2000 ms after it.
+  mock.timers.tick(1959);
+  assert.equal(stream.info.stalled, false);
+  mock.timers.tick(1);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'stalled'),
+    [{ type: 'stalled', silentMs: 2000 }],
+  );
+  assert.equal(stream.info.stalled, true);
+  assert.equal(stream.closed, false, 'the stream waits for the no-media timeout');
+  mock.timers.tick(5000);
+  assert.equal(events.filter((e) => e.type === 'stalled').length, 1, 'reported once');
+
+  stream.publish(video(10, true));
+  assert.deepEqual(events.at(-1), { type: 'resumed', silentMs: 7000 });
+  assert.equal(stream.info.stalled, false);
+  mock.timers.tick(2000);
+  assert.equal(events.filter((e) => e.type === 'stalled').length, 2, 'a second stall is reported again');
+  stream.close('test');
+  mock.timers.tick(10_000);
+  assert.equal(events.filter((e) => e.type === 'stalled').length, 2);
+});
+
+test('without a stall timeout a silent stream reports nothing until it closes for want of media', async () => {
+  const { stream } = makeStream({ noMediaTimeoutMs: 15_000 });
+  const events = listen(stream);
+  stream.subscribe(new FakeSink('v'));
+  await stream.start();
+  stream.publish(video(0, true));
+  mock.timers.tick(14_999);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'stalled'),
+    [],
+  );
+  mock.timers.tick(1);
+  assert.equal(stream.info.closeCause, 'no-media');
+});

@@ -49,6 +49,7 @@ export class Stream implements StreamInput {
   private readonly source: StreamSource;
   private readonly idleStopMs: number;
   private readonly noMediaTimeoutMs: number;
+  private readonly stallTimeoutMs: number;
   private readonly keyframeIntervalMs: number;
   private readonly gop: GopCache;
   private readonly media = new MediaInfoTracker();
@@ -65,6 +66,8 @@ export class Stream implements StreamInput {
   private closeCause: string | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private noMediaTimer: NodeJS.Timeout | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private stalled = false;
   private lastKeyframeRequestMs = -Infinity;
   private keyframeRequests = 0;
   private readonly closeListeners: ((cause: string) => void)[] = [];
@@ -75,6 +78,7 @@ export class Stream implements StreamInput {
     this.source = opts.source;
     this.idleStopMs = opts.idleStopMs ?? 30_000;
     this.noMediaTimeoutMs = opts.noMediaTimeoutMs ?? 15_000;
+    this.stallTimeoutMs = opts.stallTimeoutMs ?? 0;
     this.keyframeIntervalMs = opts.keyframeRequestMinIntervalMs ?? 2000;
     this.gop = new GopCache({
       maxBytes: opts.maxGopBytes ?? 16 * 1024 * 1024,
@@ -101,6 +105,7 @@ export class Stream implements StreamInput {
       startedAt: this.startedAt,
       firstKeyframeAt: this.firstKeyframeAt,
       lastMediaAt: this.lastMediaMs ? new Date(this.lastMediaMs) : undefined,
+      stalled: this.stalled,
       viewers: this.viewers,
       sinks: this.subscribers.length,
       keyframeRequests: this.keyframeRequests,
@@ -153,9 +158,15 @@ export class Stream implements StreamInput {
     if (this.state === 'closed') {
       return;
     }
+    const silentSinceMs = this.lastMediaMs;
     this.lastMediaMs = Date.now();
     if (this.state === 'starting') {
       this.state = 'live';
+      this.armStallTimer(this.stallTimeoutMs);
+    } else if (this.stalled) {
+      this.stalled = false;
+      this.emitMedia({ type: 'resumed', silentMs: this.lastMediaMs - silentSinceMs });
+      this.armStallTimer(this.stallTimeoutMs);
     }
     const info = this.media.info;
     const video0 = info.videoCodec;
@@ -283,6 +294,7 @@ export class Stream implements StreamInput {
     this.closeCause = cause;
     this.clearIdleTimer();
     this.clearNoMediaTimer();
+    clearTimeout(this.stallTimer);
     log.info({ stream: this.id, cause }, 'stream closed');
     try {
       this.source.stop(cause);
@@ -425,6 +437,29 @@ export class Stream implements StreamInput {
       }
     }, delayMs);
     this.noMediaTimer.unref();
+  }
+
+  /**
+   * The stall check, re-armed lazily from lastMediaMs like the no-media timer; it stops once the
+   * stream is stalled and starts again with the next access unit.
+   */
+  private armStallTimer(delayMs: number): void {
+    if (this.stallTimeoutMs <= 0 || this.state === 'closed') {
+      return;
+    }
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      const silentMs = Date.now() - this.lastMediaMs;
+      if (silentMs >= this.stallTimeoutMs) {
+        this.stalled = true;
+        log.warn({ stream: this.id, silentMs }, 'stream stalled: no media from the camera');
+        this.emitMedia({ type: 'stalled', silentMs });
+      } else {
+        this.armStallTimer(this.stallTimeoutMs - silentMs);
+      }
+    }, delayMs);
+    this.stallTimer.unref();
   }
 
   private clearNoMediaTimer(): void {

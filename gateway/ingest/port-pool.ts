@@ -70,6 +70,13 @@ export class PortPool {
     this.used.delete(port);
   }
 
+  /** Skip the port for `ms` (a device of an orphaned dialog may still send there). */
+  quarantine(port: number, ms: number): void {
+    if (port >= this.range.min && port <= this.range.max) {
+      this.foreign.set(port, Date.now() + ms);
+    }
+  }
+
   /** The port turned out to be bound by another process: release it and skip it for a while. */
   markForeign(port: number): void {
     this.used.delete(port);

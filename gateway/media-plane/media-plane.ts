@@ -2,7 +2,9 @@
 // and the outputs every hub gets (HLS always; WHEP viewers on request). The single-process
 // gateway (main.ts) and a cluster media node (cluster/media-node.ts) both build it here, so the
 // media wiring exists in one place: ingest → hub (ingest-into-hub.ts) → outputs (attach()).
+import type { IncomingMessage } from 'node:http';
 import express, { type RequestHandler, type Router } from 'express';
+import type { ViewerLimits } from '../limits.js';
 import type { Stream } from '../hub/stream.js';
 import { StreamRegistry } from '../hub/stream-registry.js';
 import { PortPool, type PortRange } from '../ingest/port-pool.js';
@@ -23,11 +25,23 @@ export interface MediaPlaneOptions {
   hlsSegmentSec: number;
   /** H.265 → H.264 for WebRTC viewers without an H.265 decoder (needs ffmpeg). */
   transcodeH265: boolean;
+  /** WebRTC viewer slots (config webrtc-max-*); default the WHEP router's. */
+  viewerLimits?: ViewerLimits;
+  /** The client behind an HTTP request, for per-client limits and HLS viewer counts. */
+  clientOf?: (req: IncomingMessage) => string;
 }
 
 export interface ViewerCounts {
   webrtc: number;
   hls: number;
+}
+
+/**
+ * WebRTC sockets bind where media does when --sip-host names one address: replies then leave
+ * from the address browsers checked, whatever interface routes them (docs/voice.md §11).
+ */
+export function webrtcBind(bindHost: string): { bindAddress?: string } {
+  return bindHost === '0.0.0.0' || bindHost === '::' ? {} : { bindAddress: bindHost };
 }
 
 export class MediaPlane {
@@ -44,11 +58,25 @@ export class MediaPlane {
     this.#o = o;
     this.portPool = new PortPool(o.mediaPorts);
     this.local = new LocalMediaNode({ portPool: this.portPool, bindHost: o.bindHost, publicIp: o.publicIp });
+    const l = o.viewerLimits;
     this.whep = whepRouter({
       resolveStream: (id) => this.streams.get(id),
       publicIp: o.publicIp,
-      webrtc: { portRange: o.webrtcPorts },
+      webrtc: {
+        portRange: o.webrtcPorts,
+        ...webrtcBind(o.bindHost),
+        ...(l
+          ? {
+              maxSessions: l.maxViewers,
+              maxSessionsPerStream: l.maxViewersPerStream,
+              maxPendingPerStream: l.maxPendingPerStream,
+              maxPendingPerClient: l.maxPendingPerClient,
+              connectTimeoutMs: l.connectTimeoutSec * 1000,
+            }
+          : {}),
+      },
       ...(o.transcodeH265 ? { transcoder: new H265Transcoder() } : {}),
+      ...(o.clientOf ? { clientOf: o.clientOf } : {}),
     });
   }
 
@@ -82,7 +110,7 @@ export class MediaPlane {
       const id = typeof req.params.streamId === 'string' ? req.params.streamId : undefined;
       if (id) {
         this.streams.get(id)?.touch();
-        this.#hlsViewers.touch(id, req.socket.remoteAddress ?? '?');
+        this.#hlsViewers.touch(id, this.#o.clientOf?.(req) ?? req.socket.remoteAddress ?? '?');
       }
       next();
     };

@@ -20,7 +20,7 @@ export interface TransactionContext {
   send(message: SipMessage, remote: SipRemote, onError?: (err: Error) => void): void;
   readonly timers: SipTimers;
   readonly log: Logger;
-  /** Headers every response carries unless the TU set them itself (User-Agent). */
+  /** Headers every response carries unless the TU set them itself (Server). */
   readonly responseHeaders?: readonly (readonly [string, string])[];
   /** Our Contact, added to 1xx/2xx answering an INVITE when the TU gave none (§12.1.1). */
   contactFor?(transport: SipTransportKind): string;

@@ -53,6 +53,7 @@ export {
   createInDialogRequest,
   dialogAsUac,
   dialogAsUas,
+  dialogId,
   dialogIdOfRequest,
   targetAtRemote,
   type Dialog,

@@ -210,7 +210,7 @@ export class ServerTransaction {
     });
   }
 
-  /** Context defaults the TU did not set: User-Agent, and Contact on 101–299 to INVITE (§12.1.1). */
+  /** Context defaults the TU did not set: Server, and Contact on 101–299 to INVITE (§12.1.1). */
   #addDefaults(res: SipResponse): void {
     for (const [name, value] of this.#ctx.responseHeaders ?? []) {
       if (!res.headers.has(name)) {

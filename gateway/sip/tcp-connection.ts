@@ -14,7 +14,16 @@ export interface ConnectionInfo {
 }
 
 export type ConnectionCloseReason =
-  'peer-closed' | 'error' | 'desync' | 'connect-failed' | 'closed-locally' | 'transport-closed';
+  | 'peer-closed'
+  | 'error'
+  | 'desync'
+  | 'connect-failed'
+  | 'closed-locally'
+  | 'transport-closed'
+  /** No registered device on it after the unclaimed timeout (transport.ts). */
+  | 'idle'
+  /** Closed at the connection cap to make room for a new one. */
+  | 'evicted';
 
 export interface TcpConnectionEvents {
   onFrames(conn: TcpConnection, frames: StreamFrame[]): void;

@@ -265,7 +265,9 @@ test('server: a retransmitted request is absorbed and answered with the same las
     ),
   );
   assert.match(first, /\r\nTo: <sip:34020000002000000001@3402000000>;tag=\d{10}\r\n/);
-  assert.match(first, /\r\nUser-Agent: test-gw\r\n/);
+  // A UAS names itself in Server (RFC 3261 §20.35), never in User-Agent.
+  assert.match(first, /\r\nServer: test-gw\r\n/);
+  assert.doesNotMatch(first, /User-Agent/);
 });
 
 test('server: a request retransmitted before the handler answers gets nothing, then the answer', async (ctx) => {

@@ -21,6 +21,7 @@ import { buildResponse, responseDestination } from './response.js';
 import type { StreamFrame } from './stream-framer.js';
 import { ConnectionTable } from './connection-table.js';
 import { TcpConnection, type ConnectionCloseReason, type ConnectionInfo } from './tcp-connection.js';
+import type { ConnectionRefusal } from '../limits.js';
 
 export type { ConnectionInfo, ConnectionCloseReason } from './tcp-connection.js';
 
@@ -31,8 +32,19 @@ export interface SipTransportOptions {
   port: number;
   /** Largest accepted message; larger requests get 513 (RFC 3261 §18.1.1). Default 65 536. */
   maxMessageBytes?: number;
-  /** Inbound TCP connections open at most; Node closes further ones on accept. Default 10 000. */
+  /**
+   * Inbound TCP connections open at most (below the open-file limit, open-files.ts). At the cap
+   * the oldest connection without a registered device on it is closed to make room; when every
+   * one has one, the newcomer is refused. Default 10 000.
+   */
   maxConnections?: number;
+  /** Inbound TCP connections from one IP address. Default 64. */
+  maxConnectionsPerClient?: number;
+  /**
+   * An inbound TCP connection still carrying no registered device this long after it opened is
+   * closed (keepConnection() decides; a held one is never checked again). Default 30 000 ms.
+   */
+  unclaimedTimeoutMs?: number;
   /** Give up dialing a TCP peer after this long. Default 5 000 ms. */
   connectTimeoutMs?: number;
   /** UDP socket receive buffer asked for (SO_RCVBUF, capped by the kernel's rmem_max). Default 4 MiB. */
@@ -53,6 +65,15 @@ export class SipTransport {
   readonly #log: Logger;
   readonly #badInput: LogThrottle;
   readonly #connections = new ConnectionTable();
+  readonly #maxInbound: number;
+  readonly #maxPerClient: number;
+  readonly #unclaimedTimeoutMs: number;
+  /** Inbound connections by peer IP. */
+  readonly #inboundPerClient = new Map<string, number>();
+  /** Inbound connections in accept order, with whether a registration holds them. */
+  readonly #inbound = new Map<TcpConnection, { claimed: boolean; timer: NodeJS.Timeout }>();
+  #keeper: (connectionId: string) => boolean = () => false;
+  readonly #limitLines: LogThrottle;
   readonly #messages: Listeners<[SipMessage, SipRemote]>;
   readonly #opened: Listeners<[ConnectionInfo]>;
   readonly #closed: Listeners<[ConnectionInfo, ConnectionCloseReason]>;
@@ -65,6 +86,11 @@ export class SipTransport {
     answered400: 0,
     answered513: 0,
     sendErrors: 0,
+    /** Inbound TCP connections refused or closed by the caps (issue #20 point 7). */
+    refused: { total: 0, 'per-client': 0, 'evicted-idle': 0, 'idle-timeout': 0 } as Record<
+      ConnectionRefusal,
+      number
+    >,
   };
 
   private constructor(
@@ -80,7 +106,11 @@ export class SipTransport {
     this.port = port;
     this.#max = opts.maxMessageBytes ?? 65_536;
     this.#connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
+    this.#maxInbound = opts.maxConnections ?? 10_000;
+    this.#maxPerClient = opts.maxConnectionsPerClient ?? 64;
+    this.#unclaimedTimeoutMs = opts.unclaimedTimeoutMs ?? 30_000;
     this.#log = opts.log ?? createLogger('sip');
+    this.#limitLines = new LogThrottle(this.#log, { linesPerWindow: 10 });
     this.#badInput = new LogThrottle(this.#log, { linesPerWindow: 20 });
     this.#messages = new Listeners(this.#log, 'message');
     this.#opened = new Listeners(this.#log, 'connection-open');
@@ -118,7 +148,6 @@ export class SipTransport {
       }
       const port = udp.address().port;
       const tcp = net.createServer();
-      tcp.maxConnections = opts.maxConnections ?? 10_000;
       try {
         await new Promise<void>((resolve, reject) => {
           tcp.once('error', reject);
@@ -149,6 +178,29 @@ export class SipTransport {
   /** A TCP connection closed: for a device registered over TCP this means offline (docs/gb28181.md §1.5). */
   onConnectionClose(cb: (info: ConnectionInfo, reason: ConnectionCloseReason) => void): () => void {
     return this.#closed.add(cb);
+  }
+
+  /**
+   * Who decides that an inbound connection is held by a registration (the upper platform: a
+   * device registered over it). Connections it does not hold are closed after unclaimedTimeoutMs.
+   */
+  keepConnection(keeper: (connectionId: string) => boolean): void {
+    this.#keeper = keeper;
+  }
+
+  /** The inbound TCP caps and what they refused, for the limits report. */
+  get inboundLimits(): {
+    maxConnections: number;
+    maxPerClient: number;
+    open: number;
+    idleTimeoutSec: number;
+  } {
+    return {
+      maxConnections: this.#maxInbound,
+      maxPerClient: this.#maxPerClient,
+      open: this.#inbound.size,
+      idleTimeoutSec: this.#unclaimedTimeoutMs / 1000,
+    };
   }
 
   hasConnection(connectionId: string): boolean {
@@ -240,6 +292,15 @@ export class SipTransport {
       socket.destroy();
       return;
     }
+    const client = socket.remoteAddress;
+    if ((this.#inboundPerClient.get(client) ?? 0) >= this.#maxPerClient) {
+      this.#refuse(socket, 'per-client', client);
+      return;
+    }
+    if (this.#inbound.size >= this.#maxInbound && !this.#evictUnclaimed()) {
+      this.#refuse(socket, 'total', client);
+      return;
+    }
     const conn = new TcpConnection(
       socket,
       {
@@ -252,7 +313,64 @@ export class SipTransport {
       this.#connectionEvents,
     );
     this.#connections.add(conn);
+    this.#inboundPerClient.set(client, (this.#inboundPerClient.get(client) ?? 0) + 1);
+    const timer = setTimeout(() => this.#checkClaimed(conn), this.#unclaimedTimeoutMs);
+    timer.unref();
+    this.#inbound.set(conn, { claimed: false, timer });
     this.#opened.emit(conn.info);
+  }
+
+  /** A connection no registration holds by now is closed; one that is held is left alone from now on. */
+  #checkClaimed(conn: TcpConnection): void {
+    const entry = this.#inbound.get(conn);
+    if (!entry || !conn.isOpen) {
+      return;
+    }
+    if (this.#keeper(conn.id)) {
+      entry.claimed = true;
+      return;
+    }
+    this.stats.refused['idle-timeout']++;
+    this.#limitLines.warn(
+      'sip-tcp-unclaimed',
+      { remote: formatRemote(conn.remote), afterSec: this.#unclaimedTimeoutMs / 1000 },
+      'closing a SIP TCP connection that carries no registered device (--sip-tcp-idle-timeout)',
+    );
+    conn.close('idle');
+  }
+
+  /** At the cap: close the oldest inbound connection no registration holds; false if all are held. */
+  #evictUnclaimed(): boolean {
+    for (const [conn, entry] of this.#inbound) {
+      if (!entry.claimed && !this.#keeper(conn.id)) {
+        this.stats.refused['evicted-idle']++;
+        this.#limitLines.warn(
+          'sip-tcp-evicted',
+          { remote: formatRemote(conn.remote), open: this.#inbound.size, max: this.#maxInbound },
+          'SIP TCP connection cap reached: closed the oldest connection without a registered device',
+        );
+        conn.close('evicted');
+        return true;
+      }
+      entry.claimed = true;
+    }
+    return false;
+  }
+
+  #refuse(socket: net.Socket, why: 'total' | 'per-client', client: string): void {
+    this.stats.refused[why]++;
+    this.#limitLines.warn(
+      `sip-tcp-refused-${why}`,
+      {
+        remote: client,
+        open: this.#inbound.size,
+        ...(why === 'total' ? { max: this.#maxInbound } : { maxPerClient: this.#maxPerClient }),
+      },
+      why === 'total'
+        ? 'SIP TCP connection refused: the cap is reached and every connection carries a registered device (--sip-tcp-max-connections)'
+        : 'SIP TCP connection refused: the address is at its cap (--sip-tcp-max-per-client)',
+    );
+    socket.destroy();
   }
 
   readonly #connectionEvents = {
@@ -268,6 +386,18 @@ export class SipTransport {
     onConnect: (conn: TcpConnection) => this.#opened.emit(conn.info),
     onClose: (conn: TcpConnection, reason: ConnectionCloseReason, err?: Error) => {
       this.#connections.remove(conn);
+      const inbound = this.#inbound.get(conn);
+      if (inbound) {
+        clearTimeout(inbound.timer);
+        this.#inbound.delete(conn);
+        const address = conn.remote.address;
+        const n = (this.#inboundPerClient.get(address) ?? 1) - 1;
+        if (n > 0) {
+          this.#inboundPerClient.set(address, n);
+        } else {
+          this.#inboundPerClient.delete(address);
+        }
+      }
       this.#log.debug(
         { connection: conn.id, remote: formatRemote(conn.remote), reason, err },
         'tcp connection closed',

@@ -112,6 +112,10 @@ for (const transport of ['udp', 'tcp'] as const) {
     );
     assert.equal(final.status, 200);
     assert.equal(final.headers.get('date'), '2025-04-22T10:48:38.234');
+    // A UAC names itself in User-Agent, a UAS in Server (RFC 3261 §20.41, §20.35).
+    assert.equal(seen.length > 0 ? seen[0].req.headers.get('user-agent') : '', 'Embedded Net DVR/NVR/DVS');
+    assert.equal(final.headers.get('server'), 'gw');
+    assert.equal(final.headers.get('user-agent'), undefined);
     // §1.1 step 3: same Call-ID and From tag, CSeq + 1, new branch.
     assert.equal(second.headers.get('call-id'), first.headers.get('call-id'));
     assert.equal(second.headers.get('from'), first.headers.get('from'));

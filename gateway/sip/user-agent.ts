@@ -27,7 +27,7 @@ export interface SipUserAgentOptions {
   publicHost: string;
   /** Port written into Via and Contact. Default: the transport's port. */
   publicPort?: number;
-  /** User-Agent header on requests and responses; none when absent. */
+  /** How we name ourselves: User-Agent on requests, Server on responses; neither when absent. */
   userAgent?: string;
   timers?: SipTimerOptions;
   log?: Logger;
@@ -89,7 +89,8 @@ export class SipUserAgent {
       send: (m, remote, onError) => this.transport.send(m, remote, onError),
       timers: resolveTimers(opts.timers),
       log: this.#log,
-      responseHeaders: opts.userAgent ? [['User-Agent', opts.userAgent]] : [],
+      // A UAS names itself in Server, a UAC in User-Agent (RFC 3261 §20.35, §20.41).
+      responseHeaders: opts.userAgent ? [['Server', opts.userAgent]] : [],
       contactFor: (t) => `<${this.contactUri(t)}>`,
     };
     this.#layer = new TransactionLayer(this.transport, ctx, {

@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteCascadeStore, type ShareEntry, type UpperPlatformRecord } from './cascade-store.js';
 import { SqliteDeviceStore } from './sqlite-store.js';
+import { SecretBox } from './secret-box.js';
+
+/** One data dir, one storage key. */
+const secrets = SecretBox.ephemeral();
 
 const UPPER = '34020000002000000009';
 
@@ -48,14 +52,14 @@ test('upper platforms and their sharing relations survive closing and reopening 
   try {
     const path = join(dir, 'gateway.db');
     // The device store holds the same file open, as in the running gateway.
-    const devices = new SqliteDeviceStore(path);
-    const a = new SqliteCascadeStore(path);
+    const devices = new SqliteDeviceStore(path, { secrets });
+    const a = new SqliteCascadeStore(path, { secrets });
     a.putUpper(record({ transport: 'tcp', localId: '34020000002000000001' }));
     a.replaceShares(UPPER, SHARES);
     a.close();
     devices.close();
 
-    const b = new SqliteCascadeStore(path);
+    const b = new SqliteCascadeStore(path, { secrets });
     assert.deepEqual(b.listUppers(), [record({ transport: 'tcp', localId: '34020000002000000001' })]);
     assert.deepEqual(b.listShares(UPPER), SHARES);
     b.close();

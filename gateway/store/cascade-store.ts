@@ -1,8 +1,11 @@
 // What the gateway remembers about its own upper platforms (cascade, GB/T 28181-2016 §5.2
 // 平台互联): how to reach and register with each one, and which of our channels are shared to it
 // (sharing relations, kept in the local database as the standard's lower platform does). Lives in
-// the same SQLite file as the device store, in its own tables. Tests pass ':memory:'.
-import Database from 'better-sqlite3';
+// the same SQLite file as the device store, in its own tables. Tests pass ':memory:'. Passwords
+// are sealed with the data dir's storage key (secret-box.ts).
+import type Database from 'better-sqlite3';
+import { SecretBox } from './secret-box.js';
+import { forgetOldPages, openDatabase, storeSecretBox, type SqliteStoreOptions } from './database-file.js';
 
 export type CascadeTransport = 'udp' | 'tcp';
 export type CascadeCharset = 'GB2312' | 'GBK' | 'GB18030' | 'UTF-8';
@@ -101,14 +104,17 @@ interface ShareRow {
 
 const CHARSETS: readonly CascadeCharset[] = ['GB2312', 'GBK', 'GB18030', 'UTF-8'];
 
-const toUpper = (r: UpperRow): UpperPlatformRecord => ({
+/** Where an upper platform's password is stored, as the sealed value's associated data. */
+const passwordContext = (upperId: string): string => `cascade_uppers.password:${upperId}`;
+
+const toUpper = (r: UpperRow, box: SecretBox): UpperPlatformRecord => ({
   id: r.upper_id,
   name: r.name,
   realm: r.realm,
   host: r.host,
   port: r.port,
   transport: r.transport === 'tcp' ? 'tcp' : 'udp',
-  password: r.password,
+  password: box.open(r.password, passwordContext(r.upper_id)),
   localId: r.local_id,
   keepaliveIntervalSec: r.keepalive_interval_sec,
   keepaliveMaxMisses: r.keepalive_max_misses,
@@ -171,28 +177,51 @@ function shareColumns(s: ShareEntry): Omit<ShareRow, 'type'> {
 
 export class SqliteCascadeStore implements CascadeStore {
   readonly #db: Database.Database;
+  readonly #box: SecretBox;
 
   /** `path` is the gateway's database file (shared with the device store), or ':memory:'. */
-  constructor(path: string) {
-    this.#db = new Database(path);
+  constructor(path: string, opts: SqliteStoreOptions = {}) {
+    this.#box = storeSecretBox(path, opts);
+    this.#db = openDatabase(path);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('foreign_keys = ON');
     // Two connections on one file: wait for the other's write instead of failing at once.
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
+    this.#sealPlaintextPasswords();
+  }
+
+  /** Migration: passwords written before they were sealed get sealed now, in one transaction. */
+  #sealPlaintextPasswords(): void {
+    const rows = (
+      this.#db.prepare('SELECT upper_id, password FROM cascade_uppers').all() as {
+        upper_id: string;
+        password: string;
+      }[]
+    ).filter((r) => !SecretBox.isSealed(r.password));
+    if (rows.length === 0) {
+      return;
+    }
+    const update = this.#db.prepare('UPDATE cascade_uppers SET password = ? WHERE upper_id = ?');
+    this.#db.transaction(() => {
+      for (const r of rows) {
+        update.run(this.#box.seal(r.password, passwordContext(r.upper_id)), r.upper_id);
+      }
+    })();
+    forgetOldPages(this.#db);
   }
 
   listUppers(): UpperPlatformRecord[] {
-    return (this.#db.prepare('SELECT * FROM cascade_uppers ORDER BY upper_id').all() as UpperRow[]).map(
-      toUpper,
+    return (this.#db.prepare('SELECT * FROM cascade_uppers ORDER BY upper_id').all() as UpperRow[]).map((r) =>
+      toUpper(r, this.#box),
     );
   }
 
   getUpper(id: string): UpperPlatformRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM cascade_uppers WHERE upper_id = ?').get(id) as
       UpperRow | undefined;
-    return row ? toUpper(row) : undefined;
+    return row ? toUpper(row, this.#box) : undefined;
   }
 
   putUpper(r: UpperPlatformRecord): void {
@@ -217,7 +246,7 @@ export class SqliteCascadeStore implements CascadeStore {
         host: r.host,
         port: r.port,
         transport: r.transport,
-        password: r.password,
+        password: this.#box.seal(r.password, passwordContext(r.id)),
         local_id: r.localId,
         keepalive_interval_sec: r.keepaliveIntervalSec,
         keepalive_max_misses: r.keepaliveMaxMisses,

@@ -1,12 +1,13 @@
 // The SQLite connection the events domain's stores share (alarms, positions, webhooks,
 // subscriptions): the same file as the device store, its own tables, its own connection, so a
 // burst of alarm writes never queues behind a catalog transaction. WAL as everywhere else.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './database-file.js';
 
 export type EventsDb = Database.Database;
 
 export function openEventsDb(path: string): EventsDb {
-  const db = new Database(path);
+  const db = openDatabase(path); // 0600, as every file of the data dir (issue #20 point 10)
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   // Two connections write the file (this one and the device store's): wait for the other's

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { SecretBox } from './secret-box.js';
 import { SqliteDeviceStore } from './sqlite-store.js';
 
 const OLD_DEVICES_TABLE = `
@@ -33,7 +34,8 @@ test('an older devices table gains expires_at and call_id; its rows read null, n
     old.exec(OLD_DEVICES_TABLE);
     old.close();
 
-    const store = new SqliteDeviceStore(path);
+    const secrets = SecretBox.ephemeral();
+    const store = new SqliteDeviceStore(path, { secrets });
     const before = store.getDevice('34020000001180000001');
     assert.equal(before?.remoteAddress, '203.0.113.7');
     assert.equal(before?.expiresAt, null);
@@ -42,7 +44,7 @@ test('an older devices table gains expires_at and call_id; its rows read null, n
     store.close();
 
     // Opening again does not add the columns twice.
-    const again = new SqliteDeviceStore(path);
+    const again = new SqliteDeviceStore(path, { secrets });
     const after = again.getDevice('34020000001180000001');
     assert.equal(after?.expiresAt, '2025-04-18T03:23:02.000Z');
     assert.equal(after?.callId, 'boot-1');

@@ -4,6 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteDeviceStore } from './sqlite-store.js';
+import { SecretBox } from './secret-box.js';
+
+/** One data dir, one storage key. */
+const secrets = SecretBox.ephemeral();
 import type { ChannelInput } from './device-store.js';
 
 const channel = (channelId: string, name: string, status: 'ON' | 'OFF' = 'ON'): ChannelInput => ({
@@ -26,7 +30,7 @@ test('devices and channels survive closing and reopening the database file', () 
   const dir = mkdtempSync(join(tmpdir(), 'gb-store-'));
   try {
     const path = join(dir, 'gateway.db');
-    const a = new SqliteDeviceStore(path);
+    const a = new SqliteDeviceStore(path, { secrets });
     a.upsertDevice('34020000001180000001', {
       online: true,
       transport: 'tcp',
@@ -39,7 +43,7 @@ test('devices and channels survive closing and reopening the database file', () 
     ]);
     a.close();
 
-    const b = new SqliteDeviceStore(path);
+    const b = new SqliteDeviceStore(path, { secrets });
     b.markAllOffline();
     const device = b.getDevice('34020000001180000001');
     assert.equal(device?.transport, 'tcp');

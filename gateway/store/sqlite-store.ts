@@ -1,7 +1,18 @@
 // DeviceStore on better-sqlite3 in the data dir (WAL, so a kill -9 loses at most the
-// transaction in flight). Tests pass ':memory:'.
-import Database from 'better-sqlite3';
-import type { ChannelInput, ChannelRecord, DevicePatch, DeviceRecord, DeviceStore } from './device-store.js';
+// transaction in flight). Tests pass ':memory:'. The database file is 0600 and per-device
+// passwords are sealed with the data dir's storage key (secret-box.ts).
+import type Database from 'better-sqlite3';
+import { CHARSET_SETTINGS, GB_EDITIONS, LIVE_STREAMS, STREAM_SELECTIONS } from '../device-settings.js';
+import { forgetOldPages, openDatabase, storeSecretBox, type SqliteStoreOptions } from './database-file.js';
+import { SecretBox } from './secret-box.js';
+import type {
+  ChannelInput,
+  ChannelRecord,
+  DevicePatch,
+  DeviceRecord,
+  DeviceStore,
+  MediaTransportName,
+} from './device-store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS devices (
@@ -16,7 +27,15 @@ CREATE TABLE IF NOT EXISTS devices (
   media_transport TEXT,
   password TEXT,
   expires_at TEXT,
-  call_id TEXT
+  call_id TEXT,
+  charset_mode TEXT NOT NULL DEFAULT 'auto',
+  transport_preference TEXT,
+  media_ip TEXT,
+  default_stream TEXT NOT NULL DEFAULT 'main',
+  stream_selection TEXT NOT NULL DEFAULT 'all',
+  gb_version TEXT,
+  heartbeat_interval_sec INTEGER,
+  heartbeat_count INTEGER
 );
 CREATE TABLE IF NOT EXISTS channels (
   device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
@@ -33,6 +52,14 @@ CREATE TABLE IF NOT EXISTS channels (
 const ADDED_DEVICE_COLUMNS: readonly [name: string, type: string][] = [
   ['expires_at', 'TEXT'],
   ['call_id', 'TEXT'],
+  ['charset_mode', "TEXT NOT NULL DEFAULT 'auto'"],
+  ['transport_preference', 'TEXT'],
+  ['media_ip', 'TEXT'],
+  ['default_stream', "TEXT NOT NULL DEFAULT 'main'"],
+  ['stream_selection', "TEXT NOT NULL DEFAULT 'all'"],
+  ['gb_version', 'TEXT'],
+  ['heartbeat_interval_sec', 'INTEGER'],
+  ['heartbeat_count', 'INTEGER'],
 ];
 
 interface DeviceRow {
@@ -53,6 +80,14 @@ interface DeviceRow {
   password: string | null;
   expires_at: string | null;
   call_id: string | null;
+  charset_mode: string;
+  transport_preference: string | null;
+  media_ip: string | null;
+  default_stream: string;
+  stream_selection: string;
+  gb_version: string | null;
+  heartbeat_interval_sec: number | null;
+  heartbeat_count: number | null;
 }
 
 interface ChannelRow {
@@ -90,9 +125,29 @@ const deviceColumns: Record<keyof DevicePatch, keyof DeviceRow> = {
   password: 'password',
   expiresAt: 'expires_at',
   callId: 'call_id',
+  charsetMode: 'charset_mode',
+  transportPreference: 'transport_preference',
+  mediaIp: 'media_ip',
+  defaultStream: 'default_stream',
+  streamSelection: 'stream_selection',
+  gbVersion: 'gb_version',
+  heartbeatIntervalSec: 'heartbeat_interval_sec',
+  heartbeatCount: 'heartbeat_count',
 };
 
-const toDevice = (r: DeviceRow): DeviceRecord => ({
+/** A stored text that must be one of `values`; anything else (a hand-edited row) reads as `fallback`. */
+function oneOf<T extends string>(values: readonly T[], text: string | null, fallback: T): T;
+function oneOf<T extends string>(values: readonly T[], text: string | null, fallback: null): T | null;
+function oneOf<T extends string>(values: readonly T[], text: string | null, fallback: T | null): T | null {
+  return values.find((v) => v === text) ?? fallback;
+}
+
+const MEDIA_TRANSPORTS: readonly MediaTransportName[] = ['udp', 'tcp-passive', 'tcp-active'];
+
+/** Where a device's password is stored, as the sealed value's associated data. */
+const passwordContext = (deviceId: string): string => `devices.password:${deviceId}`;
+
+const toDevice = (r: DeviceRow, box: SecretBox): DeviceRecord => ({
   deviceId: r.device_id,
   name: r.name,
   manufacturer: r.manufacturer,
@@ -106,13 +161,18 @@ const toDevice = (r: DeviceRow): DeviceRecord => ({
   lastKeepaliveAt: r.last_keepalive_at,
   expiresSec: r.expires_sec,
   charset: r.charset,
-  mediaTransport:
-    r.media_transport === 'udp' || r.media_transport === 'tcp-passive' || r.media_transport === 'tcp-active'
-      ? r.media_transport
-      : null,
-  password: r.password,
+  mediaTransport: oneOf(MEDIA_TRANSPORTS, r.media_transport, null),
+  password: r.password === null ? null : box.open(r.password, passwordContext(r.device_id)),
   expiresAt: r.expires_at,
   callId: r.call_id,
+  charsetMode: oneOf(CHARSET_SETTINGS, r.charset_mode, 'auto'),
+  transportPreference: oneOf(MEDIA_TRANSPORTS, r.transport_preference, null),
+  mediaIp: r.media_ip,
+  defaultStream: oneOf(LIVE_STREAMS, r.default_stream, 'main'),
+  streamSelection: oneOf(STREAM_SELECTIONS, r.stream_selection, 'all'),
+  gbVersion: oneOf(GB_EDITIONS, r.gb_version, null),
+  heartbeatIntervalSec: r.heartbeat_interval_sec,
+  heartbeatCount: r.heartbeat_count,
 });
 
 const toChannel = (r: ChannelRow): ChannelRecord => ({
@@ -135,12 +195,14 @@ const toChannel = (r: ChannelRow): ChannelRecord => ({
 
 export class SqliteDeviceStore implements DeviceStore {
   private readonly db: Database.Database;
+  private readonly box: SecretBox;
   private readonly upsertChannelStmt: Database.Statement;
   /** Prepared device statements by SQL text (prepare() costs more than the write it serves). */
   private readonly deviceStmts = new Map<string, Database.Statement>();
 
-  constructor(path: string) {
-    this.db = new Database(path);
+  constructor(path: string, opts: SqliteStoreOptions = {}) {
+    this.box = storeSecretBox(path, opts);
+    this.db = openDatabase(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
@@ -153,6 +215,7 @@ export class SqliteDeviceStore implements DeviceStore {
         this.db.exec(`ALTER TABLE devices ADD COLUMN ${name} ${type}`);
       }
     }
+    this.sealPlaintextPasswords();
     this.upsertChannelStmt = this.db.prepare(`
       INSERT INTO channels (device_id, channel_id, name, manufacturer, model, parent_id, civil_code, business_group_id,
         address, status, longitude, latitude, ptz_type, parental, updated_at)
@@ -169,11 +232,13 @@ export class SqliteDeviceStore implements DeviceStore {
   getDevice(deviceId: string): DeviceRecord | undefined {
     const row = this.deviceStmt('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as
       DeviceRow | undefined;
-    return row && toDevice(row);
+    return row && toDevice(row, this.box);
   }
 
   listDevices(): DeviceRecord[] {
-    return (this.db.prepare('SELECT * FROM devices ORDER BY device_id').all() as DeviceRow[]).map(toDevice);
+    return (this.db.prepare('SELECT * FROM devices ORDER BY device_id').all() as DeviceRow[]).map((r) =>
+      toDevice(r, this.box),
+    );
   }
 
   upsertDevice(deviceId: string, patch: DevicePatch): DeviceRecord {
@@ -198,11 +263,35 @@ export class SqliteDeviceStore implements DeviceStore {
         continue;
       }
       sets.push(`${deviceColumns[key]} = ?`);
-      values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+      if (key === 'password' && typeof value === 'string') {
+        values.push(this.box.seal(value, passwordContext(deviceId)));
+      } else {
+        values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+      }
     }
     if (sets.length > 0) {
       this.deviceStmt(`UPDATE devices SET ${sets.join(', ')} WHERE device_id = ?`).run(...values, deviceId);
     }
+  }
+
+  /** Migration: rows written before passwords were sealed get sealed now, in one transaction. */
+  private sealPlaintextPasswords(): void {
+    const rows = (
+      this.db.prepare('SELECT device_id, password FROM devices WHERE password IS NOT NULL').all() as {
+        device_id: string;
+        password: string;
+      }[]
+    ).filter((r) => !SecretBox.isSealed(r.password));
+    if (rows.length === 0) {
+      return;
+    }
+    const update = this.db.prepare('UPDATE devices SET password = ? WHERE device_id = ?');
+    this.db.transaction(() => {
+      for (const r of rows) {
+        update.run(this.box.seal(r.password, passwordContext(r.device_id)), r.device_id);
+      }
+    })();
+    forgetOldPages(this.db);
   }
 
   /** Column names come from deviceColumns only, so the number of distinct statements is bounded. */

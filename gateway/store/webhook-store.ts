@@ -1,7 +1,13 @@
 // Registered webhooks: where to POST which events, and the HMAC secret their deliveries are
 // signed with. The secret stays in this table and in memory of the dispatcher: no API answer
-// and no log line carries it (docs/events.md §5).
+// and no log line carries it (docs/events.md §5); in the table it is sealed with the data dir's
+// storage key (secret-box.ts).
 import type { EventsDb } from './events-db.js';
+import { SecretBox } from './secret-box.js';
+import { forgetOldPages, storeSecretBox } from './database-file.js';
+
+/** Where a webhook's secret is stored, as the sealed value's associated data. */
+const secretContext = (webhookId: string): string => `webhooks.secret:${webhookId}`;
 
 export interface WebhookRecord {
   webhookId: string;
@@ -38,10 +44,34 @@ interface WebhookRow {
 
 export class SqliteWebhookStore implements WebhookStore {
   readonly #db: EventsDb;
+  readonly #box: SecretBox;
 
-  constructor(db: EventsDb) {
+  /** `secrets`: the data dir's storage key (required for a database file). */
+  constructor(db: EventsDb, secrets?: SecretBox) {
     this.#db = db;
+    this.#box = storeSecretBox(db.name, secrets ? { secrets } : {});
     db.exec(SCHEMA);
+    this.#sealPlaintextSecrets();
+  }
+
+  /** Migration: secrets written before they were sealed get sealed now. */
+  #sealPlaintextSecrets(): void {
+    const rows = (
+      this.#db.prepare('SELECT webhook_id, secret FROM webhooks WHERE secret IS NOT NULL').all() as {
+        webhook_id: string;
+        secret: string;
+      }[]
+    ).filter((r) => !SecretBox.isSealed(r.secret));
+    if (rows.length === 0) {
+      return;
+    }
+    const update = this.#db.prepare('UPDATE webhooks SET secret = ? WHERE webhook_id = ?');
+    this.#db.transaction(() => {
+      for (const r of rows) {
+        update.run(this.#box.seal(r.secret, secretContext(r.webhook_id)), r.webhook_id);
+      }
+    })();
+    forgetOldPages(this.#db);
   }
 
   list(): WebhookRecord[] {
@@ -51,7 +81,7 @@ export class SqliteWebhookStore implements WebhookStore {
       webhookId: r.webhook_id,
       url: r.url,
       events: JSON.parse(r.events) as string[],
-      secret: r.secret,
+      secret: r.secret === null ? null : this.#box.open(r.secret, secretContext(r.webhook_id)),
       createdAt: r.created_at,
     }));
   }
@@ -61,7 +91,13 @@ export class SqliteWebhookStore implements WebhookStore {
       .prepare(
         `INSERT OR REPLACE INTO webhooks (webhook_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?)`,
       )
-      .run(r.webhookId, r.url, JSON.stringify(r.events), r.secret, r.createdAt);
+      .run(
+        r.webhookId,
+        r.url,
+        JSON.stringify(r.events),
+        r.secret === null ? null : this.#box.seal(r.secret, secretContext(r.webhookId)),
+        r.createdAt,
+      );
   }
 
   delete(webhookId: string): boolean {

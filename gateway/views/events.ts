@@ -32,8 +32,12 @@ export interface StreamEventData {
   deviceId: string;
   channelId: string;
   kind: 'live' | 'playback' | 'download';
-  state: 'start' | 'stop';
-  /** Why it stopped (idle, no-media, device-bye, stopped-by-api, ...); null on start. */
+  /**
+   * start, stop; lost: the camera sent nothing for the stall timeout (its viewers were told,
+   * the stream waits for the no-media timeout); resumed: media came again after a loss.
+   */
+  state: 'start' | 'stop' | 'lost' | 'resumed';
+  /** Why it stopped or was lost (idle, no-media, device-bye, stopped-by-api, ...); null on start. */
   cause: string | null;
 }
 

@@ -37,6 +37,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   ingest: ['core'],
   outputs: ['core', 'hub'],
   outbound: ['core'],
+  // Voice: a source that flows toward devices (WHIP in, device legs out); media only, no SIP.
+  talk: ['core', 'outbound', 'outputs'],
   // The events domain (docs/events.md): bus, SSE feed, webhooks, retention; fed by the upper
   // platform through views/events.ts, never importing SIP or GB28181.
   events: ['core', 'store', 'views'],
@@ -46,7 +48,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   gb28181: ['core', 'sip'],
   'gb28181/manscdp': ['core', 'gb28181'],
   'gb28181/sdp': ['core', 'gb28181'],
-  'gb28181/lower': ['core', 'sip', 'gb28181', 'gb28181/manscdp', 'gb28181/sdp', 'hub', 'outbound'],
+  'gb28181/lower': ['core', 'sip', 'gb28181', 'gb28181/manscdp', 'gb28181/sdp', 'hub', 'outbound', 'talk'],
   'gb28181/upper': [
     'core',
     'sip',
@@ -58,6 +60,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'hub',
     'ingest',
     'media-plane',
+    'talk',
   ],
   'gb28181/cascade': [
     'core',
@@ -70,8 +73,9 @@ const ALLOWED: Record<string, readonly string[]> = {
     'gb28181/lower',
     'hub',
     'outbound',
+    'talk',
   ],
-  api: ['core', 'store', 'views', 'hub', 'outputs'],
+  api: ['core', 'store', 'views', 'hub', 'outputs', 'talk'],
   cluster: [
     'core',
     'store',
@@ -194,7 +198,7 @@ test('no module of gateway/ imports a layer above its own, type-only imports inc
 });
 
 test('the media path never enters signaling: ingest, hub, outputs and media-plane import nothing of sip/ or gb28181/', () => {
-  const media = new Set(['hub', 'ingest', 'outputs', 'outbound', 'media-plane']);
+  const media = new Set(['hub', 'ingest', 'outputs', 'outbound', 'talk', 'media-plane']);
   const bad = sources.filter((e) => media.has(layerOf(e.from)) && /^(sip|gb28181)\//.test(e.to));
   assert.deepEqual(bad, []);
 });

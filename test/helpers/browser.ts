@@ -15,7 +15,8 @@ export function browserSkipReason(): string | false {
   return process.env.CI || process.env.REQUIRE_E2E ? false : `${CHROMIUM} missing`;
 }
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: more flags, such as a fake microphone (voice tests). */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -28,8 +29,22 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
       '--disable-features=WebRtcHideLocalIpsWithMdns,OptimizationHints,MediaRouter',
       '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+      ...extraArgs,
     ],
   });
+}
+
+/**
+ * Flags for a fake microphone that plays `wav` (16-bit PCM, looped) without asking for
+ * permission: what the voice tests and the voice benchmark speak into the page with. A page that
+ * holds the microphone permission makes Chromium gather per interface (docs/voice.md §11).
+ */
+export function fakeMicrophone(wav: string): string[] {
+  return [
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    `--use-file-for-fake-audio-capture=${wav}`,
+  ];
 }
 
 /** Where e2e tests save screenshots (test-results/, ignored by git). */

@@ -1,7 +1,8 @@
 // The gateway CLI as a child process, for tests that kill it (-9), restart it, or read its log
 // lines: the same build as the test itself, its stdout parsed as pino JSON lines.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
 import { waitFor } from './wait.js';
@@ -24,6 +25,8 @@ export interface GatewayProcess {
   readonly child: ChildProcess;
   /** stdout lines so far (pino JSON lines and the CLI's own lines). */
   readonly lines: string[];
+  /** stderr so far (the CLI's warnings). */
+  stderr(): string;
   readonly httpBase: string;
   readonly token: string;
   api<T = unknown>(path: string, init?: RequestInit): Promise<{ status: number; body: T }>;
@@ -41,11 +44,26 @@ export async function spawnGateway(o: {
   password: string;
   token: string;
   flags?: string[];
+  /** 'files': the password and token go in through --password-file/--api-token-file (0600 files beside the data dir). */
+  secretsVia?: 'flags' | 'files';
+  /** Extra environment (GB_* settings). */
+  env?: Record<string, string>;
+  /** RLIMIT_NOFILE (soft and hard) for the gateway, set by prlimit(1), which then execs node itself. */
+  openFiles?: number;
 }): Promise<GatewayProcess> {
   const { command, args } = gatewayCommand();
+  let secretFlags = ['--password', o.password, '--api-token', o.token];
+  if (o.secretsVia === 'files') {
+    const dir = mkdtempSync(join(tmpdir(), 'gb-secret-files-'));
+    writeFileSync(join(dir, 'password'), `${o.password}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, 'token'), `${o.token}\n`, { mode: 0o600 });
+    secretFlags = ['--password-file', join(dir, 'password'), '--api-token-file', join(dir, 'token')];
+  }
+  const limit = o.openFiles === undefined ? [] : [`--nofile=${o.openFiles}:${o.openFiles}`, command];
   const child = spawn(
-    command,
+    o.openFiles === undefined ? command : 'prlimit',
     [
+      ...limit,
       ...args,
       '--sip-host',
       '127.0.0.1',
@@ -57,17 +75,18 @@ export async function spawnGateway(o: {
       '127.0.0.1',
       '--data-dir',
       o.dataDir,
-      '--password',
-      o.password,
-      '--api-token',
-      o.token,
+      ...secretFlags,
       '--catalog-interval',
       '0',
       '--log-level',
       'info',
       ...(o.flags ?? []),
     ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } },
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'production', ...o.env },
+    },
   );
   const lines: string[] = [];
   let partial = '';
@@ -114,6 +133,7 @@ export async function spawnGateway(o: {
   return {
     child,
     lines,
+    stderr: () => stderr,
     httpBase,
     token: o.token,
     api,

@@ -130,6 +130,18 @@ test('a 10,000 datagram/s flood of malformed SIP and junk at the media ports: de
   assert.ok(during >= 0.9 * before, `frame rate fell from ${before.toFixed(1)} to ${during.toFixed(1)} fps`);
   assert.ok(gap < 1000, `no frame for ${gap} ms during the flood`);
 
+  // The junk that reached the playing stream's port is counted where operators look (issue #20 point 11).
+  const junkCounted = await waitFor(
+    async () => {
+      const text = await (await fetch(`${h.base}/metrics`)).text();
+      const n = Number(/gb_rtp_non_rtp_packets_total\{transport="udp"\} (\d+)/.exec(text)?.[1] ?? 0);
+      return n > 0 ? n : undefined;
+    },
+    5000,
+    'the junk counted in /metrics',
+  );
+  console.log(`# non-RTP packets counted at the playing stream's port: ${junkCounted}`);
+
   // Still fully working afterwards: the registry is intact and a catalog sync completes.
   const sync = await h.api<{ complete: boolean }>(`/api/devices/${DEVICE}/catalog/sync`, { method: 'POST' });
   assert.equal(sync.status, 200, JSON.stringify(sync.body));

@@ -2,17 +2,28 @@
 // device or stream into its GW_ERR_* answer.
 import { GatewayError } from '../../errors.js';
 import type { CascadeServices } from '../../views/cascade-services.js';
+import type { ControlServices } from '../../views/control.js';
 import type { DeviceDetail, GatewayServices, StreamView } from '../../views/services.js';
+import type { VoiceServices } from '../../views/voice.js';
 import type { DeviceEventControl, EventsServices } from '../../views/events.js';
+import type { LimitsView } from '../../views/limits.js';
 
 export interface RouteDeps {
   services: GatewayServices;
   /** The cascade role; its routes answer GW_ERR_NOT_FOUND without it. */
   cascade?: CascadeServices;
+  /** Device control (routes/control.ts); its routes answer GW_ERR_CONTROL_UNAVAILABLE without it. */
+  control?: ControlServices;
   version: string;
   startedAt: number;
+  /** The protective limits and their counters (GET /api/limits). */
+  limits?: () => LimitsView;
   /** Adds signed WHEP/HLS URLs to a stream answer. */
   mediaUrls(streamId: string): { whep: string; hls: string };
+  /** Voice broadcast and talk; its routes answer GW_ERR_VOICE_UNAVAILABLE without it. */
+  voice?: VoiceServices;
+  /** The signed WHIP URL of a talk. */
+  talkUrl(talkId: string): string;
   /** Alarms, positions, webhooks, the event feed; its routes answer GW_ERR_EVENTS_UNAVAILABLE without it. */
   events?: EventsServices;
   /** Subscriptions, guard and alarm reset (the upper platform); same answer without it. */
@@ -48,6 +59,8 @@ export function playAnswer(deps: RouteDeps, s: StreamView) {
     ...deps.mediaUrls(s.streamId),
     codec: s.codec,
     transport: s.transport,
+    stream: s.stream,
+    answeredStream: s.answeredStream,
   };
 }
 

@@ -139,6 +139,10 @@ export class CascadeLink {
     return this.#shares;
   }
 
+  ownsDialog(callId: string): boolean {
+    return this.platform.ownsDialog(callId);
+  }
+
   ownsId(id: string): boolean {
     return this.platform.ownsId(id);
   }

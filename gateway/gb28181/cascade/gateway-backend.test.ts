@@ -27,6 +27,7 @@ const idr = (dts: number): AccessUnit => ({
 /** A LocalGateway whose streams are real hubs fed by the test, recording every call. */
 class FakeGateway implements LocalGateway {
   readonly calls: string[] = [];
+  relayTalk?: LocalGateway['relayTalk'];
   readonly streams = new Map<string, Stream>();
   fail: Error | undefined;
   records: RecordItem[] = [];
@@ -229,4 +230,30 @@ test('RecordInfo and PTZ go to our device under its own IDs; records come back u
     [],
     'a failed query answers empty at once',
   );
+});
+
+test("the upper's Broadcast to a shared channel becomes our own talk to the device behind it; others are refused", async () => {
+  const { gateway, backend } = setup();
+  assert.equal(isMediaRefusal(await backend.openSpeaker(PRESENTED)), true, 'voice off: refused');
+  const frames: number[] = [];
+  let closedBecause = '';
+  const relays: string[] = [];
+  gateway.relayTalk = (d, c) => {
+    relays.push(`${d} ${c}`);
+    return Promise.resolve(
+      c === CH
+        ? { write: (f) => frames.push(f.payload[0]), close: (reason) => (closedBecause = reason) }
+        : { refused: 'busy' },
+    );
+  };
+  const unshared = await backend.openSpeaker('34020000001310000099');
+  assert.ok(isMediaRefusal(unshared) && unshared.status === 404);
+  const speaker = await backend.openSpeaker(PRESENTED);
+  assert.ok(!isMediaRefusal(speaker));
+  assert.deepEqual(relays, [`${NVR} ${CH}`], 'the presented ID is mapped back to our channel');
+  speaker.write({ law: 'PCMA', payload: Uint8Array.of(7) });
+  speaker.close('bye-received');
+  assert.deepEqual(frames, [7]);
+  assert.equal(closedBecause, 'bye-received');
+  assert.equal(backend.stats.broadcastsRelayed, 1);
 });

@@ -18,6 +18,7 @@ import type {
   MediaRefusal,
   MediaRequest,
   MediaSource,
+  Speaker,
 } from '../lower/backend.js';
 import type { PtzCommand } from '../ptz.js';
 import type { LocalGateway } from './local-gateway.js';
@@ -62,6 +63,7 @@ export class GatewayBackend implements LowerBackend {
     mediaRefused: 0,
     ptzForwarded: 0,
     recordQueries: 0,
+    broadcastsRelayed: 0,
     controlsForwarded: 0,
   };
 
@@ -162,6 +164,26 @@ export class GatewayBackend implements LowerBackend {
       this.#o.log.info({ channelId, err: String(err), status }, 'upper INVITE refused');
       return this.#refuse(status);
     }
+  }
+
+  /**
+   * The upper's Broadcast to a channel we share (docs/voice.md §8): our own talk toward the
+   * device behind it, fed by the audio the upper sends us after our INVITE. Refused when the
+   * channel is not shared, voice is off, or our device refuses.
+   */
+  async openSpeaker(targetId: string): Promise<Speaker | MediaRefusal> {
+    const source = this.#source(targetId);
+    const relayTalk = this.#o.gateway.relayTalk?.bind(this.#o.gateway);
+    if (!source || !relayTalk) {
+      return this.#refuse(source ? 488 : 404, source ? 'Voice Unavailable' : 'Not Shared');
+    }
+    const relay = await relayTalk(source.deviceId, source.channelId);
+    if ('refused' in relay) {
+      this.#o.log.info({ targetId, reason: relay.refused }, 'upper broadcast refused by our device');
+      return this.#refuse(486, 'Device Refused');
+    }
+    this.stats.broadcastsRelayed++;
+    return { write: (frame) => relay.write(frame), close: (reason) => relay.close(reason) };
   }
 
   async #live(channelId: string, source: SharedSource): Promise<StreamMediaSource | undefined> {

@@ -4,6 +4,13 @@
 import type { PlaybackControl, RecordItem, StreamView } from '../../views/services.js';
 import type { Stream } from '../../hub/stream.js';
 import type { PtzCommand } from '../ptz.js';
+import type { AudioFrame } from '../../talk/audio-frame.js';
+
+/** Our own talk toward one channel, fed by the upper's audio (docs/voice.md §8). */
+export interface TalkRelay {
+  write(frame: AudioFrame): void;
+  close(reason: string): void;
+}
 import type { LowerAlarmControl, LowerPosition } from '../lower/backend.js';
 
 export interface LocalGateway {
@@ -16,6 +23,11 @@ export interface LocalGateway {
   /** The upper's PTZCmd as it came, to the channel of our device (docs/gb28181.md §5.2). */
   ptzCommand(deviceId: string, channelId: string, command: PtzCommand): Promise<void>;
   stream(streamId: string): Stream | undefined;
+  /**
+   * The upper's voice broadcast to a channel we share: broadcast to our own device and take the
+   * upper's audio as the talk's source. Resolves once our device answered, or with its refusal.
+   */
+  relayTalk?(deviceId: string, channelId: string): Promise<TalkRelay | { refused: string }>;
   /** The newest stored MobilePosition of one of our channels (for the upper's position subscription). */
   latestPosition?(deviceId: string, channelId: string): Omit<LowerPosition, 'channelId'> | undefined;
   /**

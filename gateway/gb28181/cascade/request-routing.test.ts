@@ -114,3 +114,39 @@ test('a request naming an upper platform in From but coming from elsewhere is no
     'a host name is not resolved here, so not checked',
   );
 });
+
+test("the upper's BYE in a voice broadcast dialog, From its talk source ID, goes to the link that owns the dialog", () => {
+  const talkSource = '34020000001360000042';
+  const bye = request(
+    'BYE',
+    `sip:${OUR_ID}@10.0.0.1:5060`,
+    `sip:${talkSource}@3402000000`,
+    `sip:${OUR_ID}@3402000000`,
+  );
+  const withDialog: RoutableLink = {
+    ...city,
+    ownsDialog: (callId) => callId === '8b1d3f0e6a2c4d8f@10.0.0.10',
+  };
+  assert.equal(linkFor(bye, [province, withDialog], AT_CITY), withDialog);
+  // Links come from a Map's values() in the gateway: an iterator that can be read once.
+  const query = request(
+    'MESSAGE',
+    `sip:${OUR_ID}@10.0.0.1:5060`,
+    `sip:${CITY}@3402000000`,
+    `sip:${OUR_ID}@3402000000`,
+  );
+  assert.equal(
+    linkFor(
+      query,
+      new Map([
+        [1, province],
+        [2, withDialog],
+      ]).values(),
+      AT_CITY,
+    ),
+    withDialog,
+  );
+  assert.equal(linkFor(bye, [province, city], AT_CITY), undefined, 'without the dialog it is not the link’s');
+  // The same Call-ID from another address is not the upper's: the address check still applies.
+  assert.equal(linkFor(bye, [province, withDialog], '10.0.0.99'), undefined);
+});

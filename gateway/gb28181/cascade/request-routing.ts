@@ -18,6 +18,12 @@ export interface RoutableLink {
   /** The configured address of the upper (an IP, or a host name). */
   readonly upperHost: string;
   ownsId(id: string): boolean;
+  /**
+   * Whether the Call-ID is one of the link's dialogs. A voice broadcast dialog is one the link
+   * started toward the upper's talk source ID (docs/voice.md §8), so the upper's BYE in it
+   * carries that ID in From, not the upper's own.
+   */
+  ownsDialog?(callId: string): boolean;
 }
 
 /**
@@ -32,14 +38,19 @@ export function linkFor<L extends RoutableLink>(
   if (req.method === 'REGISTER') {
     return undefined; // only ever sent to our upper role
   }
+  const all = [...links]; // an iterator (Map.values()) can be read once
+  const source = unmapped(sourceAddress);
+  const fromUpper = (l: L) => isIP(l.upperHost) === 0 || unmapped(l.upperHost) === source;
+  const callId = req.headers.get('call-id');
+  const inDialog = callId === undefined ? undefined : all.find((l) => l.ownsDialog?.(callId) && fromUpper(l));
+  if (inDialog) {
+    return inDialog;
+  }
   const from = userOfNameAddr(req.headers.get('from'));
   if (from === undefined) {
     return undefined;
   }
-  const source = unmapped(sourceAddress);
-  const candidates = [...links].filter(
-    (l) => l.upperId === from && (isIP(l.upperHost) === 0 || unmapped(l.upperHost) === source),
-  );
+  const candidates = all.filter((l) => l.upperId === from && fromUpper(l));
   if (candidates.length <= 1) {
     return candidates[0];
   }

@@ -3,6 +3,10 @@
 // synthetic cameras; the gateway's cascade role will implement it with its own devices. Every
 // method may answer synchronously or with a promise, so a cascade backend can ask further down.
 import type { AccessUnit, AudioCodec, VideoCodec } from '../../../codecs/types.js';
+import type { LiveStream } from '../../device-settings.js';
+import type { DeviceControlCommand } from '../manscdp/control.js';
+import type { PtzPositionValues } from '../manscdp/ptz-position.js';
+import type { AudioFrame } from '../../talk/audio-frame.js';
 import type { PtzCommand } from '../ptz.js';
 
 /** DeviceInfo response content (docs/gb28181.md §4). */
@@ -73,6 +77,8 @@ export interface MediaRequest {
   endMs?: number;
   /** Playback speed; download uses `a=downloadspeed`. 1 = real time. */
   scale: number;
+  /** live: the encoder stream the INVITE asked for in any dialect (docs/gb28181.md §7.5); main when none. */
+  stream?: LiveStream;
 }
 
 /** Codec description of a media source, for the SDP answer and the PS stream map. */
@@ -81,6 +87,8 @@ export interface MediaSourceInfo {
   audio: AudioCodec | null;
   /** `a=filesize:` in a download answer (docs/gb28181.md §7.4). */
   fileSizeBytes?: number;
+  /** live: the encoder stream actually served (a device without a sub-stream serves main). */
+  stream?: LiveStream;
 }
 
 /**
@@ -106,6 +114,17 @@ export interface MediaSource {
   forceKeyframe(): void;
   /** Idempotent. */
   close(): void;
+}
+
+/**
+ * A channel's loudspeaker during a voice broadcast (docs/voice.md §6): the simulator decodes and
+ * measures what it is given; the cascade relays it to its own device.
+ */
+export interface Speaker {
+  /** 20 ms of G.711 as received (raw RTP payload or the audio of a PS pack). */
+  write(frame: AudioFrame): void;
+  /** The broadcast ended (BYE from either side). Idempotent. */
+  close(reason: string): void;
 }
 
 export type MaybePromise<T> = T | Promise<T>;
@@ -143,6 +162,12 @@ export interface LowerPosition {
 }
 
 /** The DeviceControl commands answered by the backend rather than by the protocol side. */
+/** The DeviceControl commands deviceControl() receives (docs/gb28181.md §5.3, §5.4). */
+export type LowerDeviceCommand = Extract<
+  DeviceControlCommand,
+  { type: 'RecordCmd' | 'HomePosition' | 'DragZoom' | 'PTZPrecise' | 'TeleBoot' }
+>;
+
 export type LowerAlarmControl =
   | { type: 'GuardCmd'; action: 'SetGuard' | 'ResetGuard' }
   | { type: 'AlarmCmd'; alarmMethod?: number; alarmType?: number };
@@ -167,6 +192,19 @@ export interface LowerBackend {
   forceKeyframe(channelId: string): MaybePromise<void>;
   openMedia(channelId: string, request: MediaRequest): MaybePromise<MediaSource | MediaRefusal>;
   /**
+   * The device commands beyond PTZ and alarms (RecordCmd, HomePosition, DragZoom, PTZPreciseCtrl,
+   * TeleBoot) for a backend that acts on them; false answers <Result>ERROR</Result> where the
+   * command has a Result. Optional: without it every command is accepted and ignored.
+   */
+  deviceControl?(channelId: string, command: LowerDeviceCommand): MaybePromise<boolean>;
+  /** 2022 PTZPosition; optional: without it the query gets no answer, as from a 2016 device. */
+  ptzPosition?(channelId: string): MaybePromise<PtzPositionValues | undefined>;
+  /**
+   * A Broadcast notify for `targetId` (a channel or the device): the speaker to play it on, or a
+   * refusal (answered `<Result>ERROR</Result>`). Absent: the device has no speaker.
+   */
+  openSpeaker?(targetId: string, sourceId: string): MaybePromise<Speaker | MediaRefusal>;
+  /**
    * The newest position of each channel that has one, for MobilePosition subscriptions (sent at
    * the subscribed interval). Absent: no positions.
    */
@@ -178,5 +216,5 @@ export interface LowerBackend {
   control?(targetId: string, command: LowerAlarmControl): MaybePromise<'OK' | 'ERROR'>;
 }
 
-export const isMediaRefusal = (x: MediaSource | MediaRefusal): x is MediaRefusal =>
+export const isMediaRefusal = <T extends object>(x: T | MediaRefusal): x is MediaRefusal =>
   'refused' in x && x.refused === true;

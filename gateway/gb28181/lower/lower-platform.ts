@@ -14,7 +14,10 @@ import type { SipUserAgent } from '../../sip/user-agent.js';
 import { DEFAULT_TIME_ZONE, epochMsOf, parseGbDateTime } from '../gb-date.js';
 import type { ManscdpCharset } from '../manscdp/charset.js';
 import { parseManscdp } from '../manscdp/codec.js';
+import type { BasicParam } from '../manscdp/config.js';
 import type { PtzCommand } from '../ptz.js';
+import type { BroadcastCallInfo, BroadcastEnd } from './broadcast-call.js';
+import { BroadcastCalls } from './broadcast-calls.js';
 import { isMediaRefusal, type LowerAlarm, type LowerBackend } from './backend.js';
 import { CatalogNotifier, type CatalogChange } from './catalog-notifier.js';
 import { EventNotifier } from './event-notifier.js';
@@ -63,6 +66,11 @@ export interface LowerPlatformOptions {
   backoff?: BackoffOptions;
   /** Minimum wait after a 403. Default 60 000 ms. */
   forbiddenRetryMs?: number;
+  /**
+   * TeleBoot: restart as a device does (media dialogs end, a new registration under a new Call-ID
+   * after `rebootMs`). Off by default: a cascade's lower link is not a device to reboot.
+   */
+  rebootOnTeleBoot?: { rebootMs: number };
   /** Wait for one REGISTER transaction. Default 64·T1. */
   registerTimeoutMs?: number;
   log?: Logger;
@@ -79,6 +87,10 @@ export interface LowerPlatformEvents {
   ptz: [info: { channelId: string; command: PtzCommand }];
   sessionStart: [info: MediaSessionInfo];
   sessionEnd: [info: MediaSessionInfo, reason: SessionEndReason];
+  /** A Broadcast notify was answered (docs/voice.md §2); `result` is what we told the upper. */
+  broadcastNotify: [info: { targetId: string; sourceId: string; result: 'OK' | 'ERROR' }];
+  broadcastStart: [info: BroadcastCallInfo];
+  broadcastEnd: [info: BroadcastCallInfo, reason: BroadcastEnd];
   /** The upper acknowledged an alarm with its <Response> CmdType=Alarm (2016 §9.4.2). */
   alarmAcknowledged: [info: { sn: string; deviceId: string; result: string }];
   control: [info: { targetId: string; command: string }];
@@ -96,8 +108,13 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly #catalog: CatalogNotifier;
   readonly #events: EventNotifier;
   readonly #sessions = new Map<string, MediaSession>();
+  readonly #broadcasts: BroadcastCalls;
   #channelIds = new Set<string>();
   #clockOffsetMs = 0;
+  /** Name set by DeviceConfig; the backend's device name until then. */
+  #configName: string | undefined;
+  /** fallSilent(): powered off as far as the network can tell. */
+  #silent = false;
   #unsubscribeTransport: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
@@ -159,10 +176,29 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       log: this.#log,
       onQuery: (cmdType, sn) => this.safeEmit('query', { cmdType, sn }),
       onPtz: (channelId, command) => this.safeEmit('ptz', { channelId, command }),
+      basicParam: () => this.#basicParam(),
+      applyBasicParam: (p) => this.#applyBasicParam(p),
+      onTeleBoot: () => {
+        if (opts.rebootOnTeleBoot) {
+          this.reboot(opts.rebootOnTeleBoot.rebootMs);
+        }
+      },
       onControl: (targetId, command) => this.safeEmit('control', { targetId, command }),
       onAlarmResponse: (info) => this.safeEmit('alarmAcknowledged', info),
     });
     this.#catalog = new CatalogNotifier({ link: this.link, log: this.#log });
+    this.#broadcasts = new BroadcastCalls({
+      link: this.link,
+      backend: opts.backend,
+      mediaHost: () => opts.mediaHost ?? this.link.ua.publicHost,
+      mediaBindHost: opts.mediaBindHost ?? '0.0.0.0',
+      log: this.#log,
+      ownsId: (id) => this.ownsId(id),
+      closing: () => this.#closing !== undefined,
+      onNotify: (info) => this.safeEmit('broadcastNotify', info),
+      onStart: (info) => this.safeEmit('broadcastStart', info),
+      onEnd: (info, reason) => this.safeEmit('broadcastEnd', info, reason),
+    });
     this.#events = new EventNotifier({
       link: this.link,
       log: this.#log,
@@ -184,6 +220,11 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     return this.#keepalive.stats;
   }
 
+  /** The keepalive interval and count in force (DeviceConfig may change them). */
+  get keepaliveTiming(): { intervalSec: number; maxMisses: number } {
+    return this.#keepalive.timing;
+  }
+
   get catalogStats(): Readonly<CatalogNotifier['stats']> & { subscriptions: number } {
     return { ...this.#catalog.stats, subscriptions: this.#catalog.subscriptionCount };
   }
@@ -203,9 +244,24 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     return [...this.#sessions.values()].map((s) => s.info);
   }
 
+  /** Voice broadcasts in progress (the audio INVITEs we sent). */
+  get broadcasts(): BroadcastCallInfo[] {
+    return this.#broadcasts.infos;
+  }
+
+  /** The device hangs up (BYE) the broadcasts to `targetId`, or all of them. Returns how many. */
+  hangUpBroadcasts(targetId?: string): number {
+    return this.#broadcasts.hangUp(targetId);
+  }
+
   /** The device clock: host time shifted by the last REGISTER 200 Date (time sync, docs/gb28181.md §1.4). */
   now(): number {
     return Date.now() + this.#clockOffsetMs;
+  }
+
+  /** Whether the Call-ID is one of our media or broadcast dialogs. */
+  ownsDialog(callId: string): boolean {
+    return this.#sessions.has(callId) || this.#broadcasts.has(callId);
   }
 
   /** True when requests for `id` (our ID or one of our channels) belong here. */
@@ -244,8 +300,11 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     }
   }
 
-  /** A request routed to this identity. Answers everything; never throws. */
+  /** A request routed to this identity. Answers everything (unless fallen silent); never throws. */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
+    if (this.#silent || this.#broadcasts.handleRequest(req, tx)) {
+      return;
+    }
     const session = this.#sessionOf(req);
     if (session) {
       session.handleRequest(req, tx);
@@ -309,6 +368,76 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   }
 
   /**
+   * Restart as a rebooting device does: media dialogs end (no BYE reaches anyone from a device that
+   * is rebooting, but ours says goodbye), keepalives stop, and after `afterMs` a new registration
+   * goes out under a new Call-ID (RFC 3261 §10.2.4: a new boot, a new Call-ID).
+   */
+  reboot(afterMs = 1000): void {
+    if (this.#closing) {
+      return;
+    }
+    for (const s of [...this.#sessions.values()]) {
+      s.close();
+    }
+    this.#keepalive.stop();
+    const timer = setTimeout(() => {
+      if (!this.#closing) {
+        this.#registration.start({ newCallId: true });
+      }
+    }, afterMs);
+    timer.unref();
+  }
+
+  /**
+   * Fall silent as a device losing power does, as the upper sees it: no more keepalives,
+   * refreshes or BYEs, and no unregister; media stops. The upper must notice by itself (its
+   * keepalive deadline, docs/gb28181.md §2). Requests still reaching us are not answered.
+   */
+  fallSilent(): void {
+    this.#silent = true;
+    this.#keepalive.stop();
+    this.#registration.halt();
+    for (const s of [...this.#sessions.values()]) {
+      s.drop();
+    }
+  }
+
+  /** ConfigDownload BasicParam: what this platform uses (docs/gb28181.md §4). */
+  async #basicParam(): Promise<BasicParam> {
+    const { intervalSec, maxMisses } = this.#keepalive.timing;
+    const up = this.link.upper;
+    return {
+      name: this.#configName ?? (await this.#o.backend.deviceInfo()).deviceName,
+      deviceId: this.localId,
+      sipServerId: up.id,
+      sipServerIp: up.host,
+      sipServerPort: up.port,
+      domainName: this.#o.realm,
+      expiration: this.#registration.expiresSec,
+      heartBeatInterval: intervalSec,
+      heartBeatCount: maxMisses,
+    };
+  }
+
+  /** DeviceConfig BasicParam: name, registration lifetime and keepalive timing take effect. */
+  #applyBasicParam(p: BasicParam): boolean {
+    const { intervalSec, maxMisses } = this.#keepalive.timing;
+    const interval = p.heartBeatInterval ?? intervalSec;
+    const count = p.heartBeatCount ?? maxMisses;
+    if (interval < 1 || count < 1 || (p.expiration !== undefined && p.expiration < 60)) {
+      return false;
+    }
+    if (p.name !== undefined) {
+      this.#configName = p.name;
+    }
+    if (p.expiration !== undefined) {
+      this.#registration.setExpires(p.expiration);
+    }
+    this.#keepalive.setTiming(interval, count);
+    return true;
+  }
+
+  /**
    * Report an alarm (docs/gb28181.md §9): NOTIFY in the upper's alarm subscriptions, or a MESSAGE
    * when it holds none. Resolves false when not registered or the upper did not answer 2xx.
    */
@@ -325,6 +454,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       for (const s of [...this.#sessions.values()]) {
         s.close();
       }
+      this.#broadcasts.closeAll();
       this.#catalog.close();
       this.#events.close();
       this.#keepalive.stop();
@@ -343,10 +473,15 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       this.#log.debug({ error: parsed.error, detail: parsed.detail }, 'unreadable MANSCDP body ignored');
       return;
     }
-    if (parsed.value.message.kind === 'CatalogQuery') {
+    const message = parsed.value.message;
+    if (message.kind === 'CatalogQuery') {
       void this.refreshChannels();
     }
-    void this.#responder.handle(parsed.value.message);
+    if (message.kind === 'BroadcastNotify') {
+      void this.#broadcasts.notify(message);
+      return;
+    }
+    void this.#responder.handle(message);
   }
 
   async #invite(req: SipRequest, tx: ServerTransaction): Promise<void> {

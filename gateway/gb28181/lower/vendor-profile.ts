@@ -3,11 +3,38 @@
 // platforms can be tested against them. The cascade role uses `generic`.
 
 import type { PsMuxerOptions } from '../../../codecs/ps/muxer.js';
+import type { AudioForm, G711Law, ReceiverTransport } from '../sdp/broadcast.js';
 
 export type VendorName = 'hikvision' | 'dahua' | 'generic';
 
+/**
+ * How a device takes a voice broadcast (docs/voice.md §2): the audio INVITE it sends after its
+ * Broadcast Response, and what it asks for in it.
+ */
+export interface BroadcastBehaviour {
+  /** Payload forms listed in the INVITE, in order: raw G.711 (PT 8/0) and/or G.711 in PS (PT 96). */
+  readonly forms: readonly AudioForm[];
+  readonly law: G711Law;
+  /** Request-URI of the INVITE: the Broadcast's SourceID (the standard's form) or the upper's own ID. */
+  readonly inviteTo: 'source' | 'upper';
+  /** From of the INVITE: the device's own ID or the channel the Broadcast targeted. */
+  readonly inviteFrom: 'device' | 'channel';
+  /** Media transport from the device's side: UDP, it dials (setup:active) or it listens. */
+  readonly transport: ReceiverTransport;
+  /** false: answers the Broadcast OK and never INVITEs (a device whose audio is misconfigured). */
+  readonly invites: boolean;
+}
+
 /** Which SSRC the 200's `y=` carries (docs/gb28181.md §7.3 "Check y= in the answer", quirk 11). */
 export type AnswerSsrcMode = 'offer' | 'own' | 'omit';
+
+/**
+ * What a sub-stream wish in the INVITE does (docs/gb28181.md §7.5): 'honour' serves the stream
+ * asked for and names it in the answer in the dialects of the offer; 'main-only' (a camera without
+ * a sub-stream) serves main and says so; 'ignore' (firmware that knows none of the dialects)
+ * serves main and names nothing.
+ */
+export type SubStreamMode = 'honour' | 'main-only' | 'ignore';
 
 export interface VendorProfile {
   readonly name: VendorName;
@@ -20,6 +47,11 @@ export interface VendorProfile {
   readonly catalogPageSize: number;
   /** RecordInfo items per response MESSAGE (docs/gb28181.md §6: a Hikvision answer carried 2 per message). */
   readonly recordPageSize: number;
+  /** PresetQuery items per response MESSAGE (docs/gb28181.md §4: long preset lists come in pages). */
+  readonly presetPageSize: number;
+  readonly subStream: SubStreamMode;
+  /** REGISTER `X-GB-Ver` (2022 Annex I): '3.0' for a 2022 device; undefined sends none (2016 devices). */
+  readonly gbVersionHeader: '2.0' | '3.0' | undefined;
   /**
    * What goes after '@' in From/To of device-initiated requests: the SIP domain (Hikvision) or
    * the upper's IP:port (Dahua) (docs/gb28181.md §0 "Request-URI and To").
@@ -45,6 +77,12 @@ export interface VendorProfile {
    * below spreads them over the profiles to exercise each path of an upper's demuxer.
    */
   readonly psMux: Omit<PsMuxerOptions, 'video' | 'audio'>;
+  /**
+   * Voice broadcast. The field notes name the variants (raw or PS, INVITE to the SourceID or to the
+   * upper's ID) without tying them to a brand by capture, so, as for psMux, the profiles spread
+   * them to exercise each path of an upper platform.
+   */
+  readonly broadcast: BroadcastBehaviour;
 }
 
 export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
@@ -56,6 +94,9 @@ export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
     firmware: 'V4.30.000',
     catalogPageSize: 1,
     recordPageSize: 2,
+    presetPageSize: 4,
+    subStream: 'honour',
+    gbVersionHeader: undefined,
     uriHost: 'domain',
     rawAmpersand: true,
     xmlStandalone: false,
@@ -66,6 +107,14 @@ export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
     timeSyncFromDate: true,
     // System header + PSM before IDR frames only, two stuffing bytes after each pack header.
     psMux: { psmOnEveryPack: false, packStuffing: 2 },
+    broadcast: {
+      forms: ['ps'],
+      law: 'PCMA',
+      inviteTo: 'source',
+      inviteFrom: 'channel',
+      transport: 'udp',
+      invites: true,
+    },
   },
   dahua: {
     name: 'dahua',
@@ -75,6 +124,9 @@ export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
     firmware: 'V4.001.0000000.1',
     catalogPageSize: 2,
     recordPageSize: 4,
+    presetPageSize: 8,
+    subStream: 'honour',
+    gbVersionHeader: undefined,
     uriHost: 'address',
     rawAmpersand: false,
     xmlStandalone: true,
@@ -85,6 +137,14 @@ export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
     timeSyncFromDate: false,
     // System header + PSM in every pack ("as some vendors send", codecs/ps/muxer.ts).
     psMux: { psmOnEveryPack: true },
+    broadcast: {
+      forms: ['rtp'],
+      law: 'PCMA',
+      inviteTo: 'upper',
+      inviteFrom: 'device',
+      transport: 'udp',
+      invites: true,
+    },
   },
   generic: {
     name: 'generic',
@@ -94,6 +154,9 @@ export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
     firmware: '0.1.0',
     catalogPageSize: 2,
     recordPageSize: 4,
+    presetPageSize: 8,
+    subStream: 'honour',
+    gbVersionHeader: undefined,
     uriHost: 'domain',
     rawAmpersand: false,
     xmlStandalone: false,
@@ -104,6 +167,14 @@ export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
     timeSyncFromDate: true,
     // ireader's libmpeg style: PSM on keyframes, every frame starting with an AUD.
     psMux: { insertAud: true },
+    broadcast: {
+      forms: ['rtp', 'ps'],
+      law: 'PCMA',
+      inviteTo: 'source',
+      inviteFrom: 'device',
+      transport: 'udp',
+      invites: true,
+    },
   },
 };
 

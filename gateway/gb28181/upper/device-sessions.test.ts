@@ -186,3 +186,64 @@ test('a new Call-ID from a registered device is a restart; a refresh, a first re
   assert.deepEqual(restarts.length, 1);
   assert.deepEqual(online, [DEVICE, DEVICE]);
 });
+
+test('a device whose every stream went silent is offline after keepalive-timeout-silent intervals, not three (issue #20 point 5)', () => {
+  let now = T0;
+  let silent = false;
+  const seen: string[] = [];
+  const offline: string[] = [];
+  const sessions = new DeviceSessions({
+    store: new SqliteDeviceStore(':memory:'),
+    keepaliveIntervalSec: 60,
+    keepaliveTimeoutCount: 3,
+    silentTimeoutIntervals: 1.5,
+    mediaSilent: (id, lastSeenAt) => {
+      seen.push(`${id} ${lastSeenAt - T0}`);
+      return silent;
+    },
+    now: () => now,
+  });
+  sessions.events.on('offline', (id, reason) => offline.push(`${id} ${reason}`));
+  sessions.register(DEVICE, remote(40211), 3600, 'c1');
+  sessions.register(OTHER, remote(40300), 3600, 'c2');
+  // Both keep alive at 60 s; DEVICE's camera is then killed at 70 s: its media stops with it.
+  now = T0 + 60_000;
+  sessions.touch(DEVICE, remote(40211), true);
+  sessions.touch(OTHER, remote(40300), true);
+  now = T0 + 70_000;
+  silent = true;
+  now = T0 + 60_000 + 90_000;
+  sessions.sweep();
+  assert.deepEqual(offline, [], 'not at exactly 1.5 intervals');
+  now += 1;
+  sessions.sweep();
+  // 81 s after the kill: within two intervals (120 s) of it, where three intervals took 170 s.
+  assert.deepEqual(offline, [`${DEVICE} keepalive-and-media-silent`, `${OTHER} keepalive-and-media-silent`]);
+  assert.ok(seen.includes(`${DEVICE} 60000`), 'asked with the time it was last heard from');
+});
+
+test('a late keepalive alone does not take a device offline before three intervals, nor silence with the rule off', () => {
+  for (const [intervals, silent] of [
+    [1.5, false],
+    [0, true],
+  ] as const) {
+    let now = T0;
+    const offline: string[] = [];
+    const sessions = new DeviceSessions({
+      store: new SqliteDeviceStore(':memory:'),
+      keepaliveIntervalSec: 60,
+      keepaliveTimeoutCount: 3,
+      silentTimeoutIntervals: intervals,
+      mediaSilent: () => silent,
+      now: () => now,
+    });
+    sessions.events.on('offline', (_id, reason) => offline.push(reason));
+    sessions.register(DEVICE, remote(40211), 3600, 'c1');
+    now = T0 + 179_999;
+    sessions.sweep();
+    assert.deepEqual(offline, [], `intervals ${intervals}, media silent ${silent}`);
+    now = T0 + 180_001;
+    sessions.sweep();
+    assert.deepEqual(offline, ['keepalive-timeout']);
+  }
+});

@@ -142,6 +142,16 @@ export class PlayDiagnosis {
       case 'sink-closed':
         this.add('viewer-closed', `${e.sink}: ${e.reason}${e.detail ? ` (${e.detail})` : ''}`);
         return;
+      case 'stalled':
+        this.add(
+          'media-stalled',
+          `camera lost: no media for ${(e.silentMs / 1000).toFixed(1)} s (the device was switched off, ` +
+            'crashed or lost its network); WebRTC viewers were told, the stream waits for the no-media timeout',
+        );
+        return;
+      case 'resumed':
+        this.add('media-resumed', `media again after ${(e.silentMs / 1000).toFixed(1)} s of silence`);
+        return;
     }
   }
 

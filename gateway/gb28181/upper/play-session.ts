@@ -15,6 +15,8 @@ import type { MediaTransport } from '../../ingest/ingest-session.js';
 import type { Stream, StreamSource } from '../../hub/stream.js';
 import { buildMansRtsp } from '../mansrtsp.js';
 import { buildGbOffer, readGbAnswer, type GbStreamPurpose } from '../sdp/offer-answer.js';
+import { readSelection, selectionAttributes } from '../sdp/stream-selection.js';
+import type { LiveStream, SelectionDialect } from '../../device-settings.js';
 import { parseGbSdp } from '../sdp/parse.js';
 import { ssrcToUint32, type SsrcAllocator } from '../ssrc.js';
 import { playSubject } from '../subject.js';
@@ -26,6 +28,8 @@ import {
   type RemoteStreamView,
 } from '../../media-plane/media-node-client.js';
 import { PlayDiagnosis } from './play-diagnosis.js';
+import { dialogRecord, routeSetOf } from './play-dialog-record.js';
+import type { PlayDialogStore } from '../../store/dialog-store.js';
 import type { IngestDelta } from '../../metrics.js';
 
 const ZERO_INGEST: IngestDelta = {
@@ -36,6 +40,7 @@ const ZERO_INGEST: IngestDelta = {
   demuxErrors: 0,
   ssrcMismatches: 0,
   sourceMismatches: 0,
+  nonRtp: 0,
 };
 
 export type PlayKind = 'live' | 'playback' | 'download';
@@ -55,6 +60,8 @@ export interface PlaySessionDeps {
   /** Called when a transport delivered media, to remember it for the device. */
   rememberTransport(deviceId: string, transport: MediaTransport): void;
   requestKeyframe(deviceId: string, channelId: string): void;
+  /** Where the dialog is kept while it lasts, so a restart after a crash can end it (BYE). */
+  dialogs?: PlayDialogStore;
   onIngestStats?(transport: MediaTransport, delta: IngestDelta): void;
   onFirstKeyframe?(kind: PlayKind, secondsSinceInvite: number): void;
 }
@@ -69,6 +76,11 @@ export interface PlayRequest {
   /** playback/download: RecordInfo wall-clock times in the device's zone. */
   range?: { start: string; end: string };
   downloadSpeed?: number;
+  /** live: the encoder stream to ask for (default main) and the dialects that ask (docs/gb28181.md §7.5). */
+  stream?: LiveStream;
+  dialects?: readonly SelectionDialect[];
+  /** The address the offer's c= names instead of the media node's (the device's mediaIp setting). */
+  mediaIp?: string;
 }
 
 const TRANSPORT_SDP = {
@@ -85,9 +97,12 @@ class NoMediaError extends Error {}
 export class PlaySession implements StreamSource {
   readonly diagnosis: PlayDiagnosis;
   transport: MediaTransport;
+  /** The stream the device's 200 names in any dialect; null when it names none (docs/gb28181.md §7.5). */
+  answeredStream: LiveStream | null = null;
   #ingest: MediaIngest | undefined;
   readonly #media: MediaNodeClient;
   #dialog: Dialog | undefined;
+  #routeSet: string[] = [];
   #ssrc: string | undefined;
   #stopped = false;
   #rtspCSeq = 0;
@@ -153,7 +168,8 @@ export class PlaySession implements StreamSource {
   async #attempt(stream: Stream, transport: MediaTransport, canFallBack: boolean): Promise<void> {
     const { deviceId, channelId, kind } = this.request;
     const device = this.deps.sessions.get(deviceId);
-    if (!device?.online) {
+    // A registration kept across our restart (restored) is as reachable as before it.
+    if (!device || (!device.online && !device.restored)) {
       throw new Error(`device ${deviceId} is offline`);
     }
     this.transport = transport;
@@ -213,14 +229,16 @@ export class PlaySession implements StreamSource {
               end: this.request.range!.end,
               downloadSpeed: this.request.downloadSpeed ?? 4,
             };
+    const wanted = kind === 'live' ? (this.request.stream ?? 'main') : undefined;
     const offer = buildGbOffer({
       purpose,
       originId: this.deps.ua.localId,
-      address: this.#ingest.address,
+      address: this.request.mediaIp ?? this.#ingest.address,
       port: this.#ingest.localPort,
       transport: TRANSPORT_SDP[transport],
       ssrc,
       timeZone: this.deps.timeZone,
+      attributes: wanted ? selectionAttributes(wanted, this.request.dialects ?? []) : [],
     });
     if (!offer.ok) {
       throw new Error(`cannot build the SDP offer: ${offer.detail}`);
@@ -238,7 +256,8 @@ export class PlaySession implements StreamSource {
     });
     this.diagnosis.add(
       'invite-sent',
-      `${kind} over ${transport}, y=${ssrc}, media port ${this.#ingest.localPort}`,
+      `${kind}${wanted && wanted !== 'main' ? ` (${wanted} stream)` : ''} over ${transport}, y=${ssrc}, ` +
+        `media port ${this.#ingest.localPort}, c=${this.request.mediaIp ?? this.#ingest.address}`,
     );
     const response = await this.deps.ua.request(invite, device.remote, {
       timeoutMs: this.deps.inviteTimeoutMs,
@@ -255,6 +274,10 @@ export class PlaySession implements StreamSource {
     this.#dialog = dialog;
     this.deps.ua.sendAck(invite, response, device.remote);
     this.diagnosis.add('ack-sent');
+    this.#routeSet = routeSetOf(response);
+    this.#storeDialog();
+    // A device restored from before our restart is online from its first answer (device-sessions.ts).
+    this.deps.sessions.touch(deviceId, device.remote, false);
     if (this.#stopped) {
       throw new Error('stopped while inviting');
     }
@@ -266,6 +289,18 @@ export class PlaySession implements StreamSource {
     const media = readGbAnswer(answer.value, ssrc);
     if (!media.ok) {
       throw new Error(`unusable SDP answer: ${media.detail}`);
+    }
+    if (wanted) {
+      // Reported as the device wrote it, never inferred from what was asked (docs/gb28181.md §7.5).
+      this.answeredStream = readSelection(media.value.attributes)?.stream ?? null;
+      if (wanted !== 'main' || this.answeredStream !== null) {
+        this.diagnosis.add(
+          'stream-answered',
+          this.answeredStream === null
+            ? `asked for the ${wanted} stream; the answer does not say which stream comes`
+            : `asked for the ${wanted} stream; the answer names the ${this.answeredStream} stream`,
+        );
+      }
     }
     if (media.value.ssrcChanged) {
       this.diagnosis.add('ssrc-rekeyed', `the answer's y=${media.value.ssrc} replaces our y=${ssrc}`);
@@ -327,6 +362,7 @@ export class PlaySession implements StreamSource {
             range: { start: body.rangeStart ?? 'now' },
           });
     const info = createInDialogRequest(dialog, 'INFO', { body: text, contentType: 'Application/MANSRTSP' });
+    this.#storeDialog(); // the CSeq moved on: a BYE after a crash must go above it
     const res = await this.deps.ua.request(info, dialog.remote);
     this.diagnosis.add('info', `${text.split('\r\n')[0]} → ${res.status}`);
     if (res.status >= 300) {
@@ -350,8 +386,36 @@ export class PlaySession implements StreamSource {
 
   /** The device ended the dialog (BYE) or the file (MediaStatus 121): no BYE back. */
   remoteEnded(reason: string): void {
+    const dialog = this.#dialog;
     this.#dialog = undefined;
+    if (dialog) {
+      this.#forgetDialog(dialog.callId);
+    }
     this.stop(reason);
+  }
+
+  /** Keeps the dialog in the store while it lasts (issue #20 point 4). A store failure is logged, never fatal. */
+  #storeDialog(): void {
+    const dialog = this.#dialog;
+    if (!dialog || !this.deps.dialogs || !this.#ingest || !this.#ssrc) {
+      return;
+    }
+    const { streamId, deviceId, channelId, kind } = this.request;
+    try {
+      this.deps.dialogs.put(
+        dialogRecord(dialog, this.#routeSet, {
+          streamId,
+          deviceId,
+          channelId,
+          kind,
+          mediaTransport: this.transport,
+          mediaPort: this.#ingest.localPort,
+          ssrc: this.#ssrc,
+        }),
+      );
+    } catch (err) {
+      this.deps.log.warn({ err, streamId }, 'could not store the play dialog');
+    }
   }
 
   #teardown(reason: string): void {
@@ -361,6 +425,7 @@ export class PlaySession implements StreamSource {
     this.#dialog = undefined;
     if (dialog) {
       const bye = createInDialogRequest(dialog, 'BYE');
+      this.#forgetDialog(dialog.callId);
       this.deps.ua.request(bye, dialog.remote).then(
         (res) => this.deps.log.debug({ status: res.status, streamId: this.request.streamId }, 'BYE answered'),
         (err: unknown) => this.deps.log.warn({ err }, 'BYE failed'),
@@ -373,6 +438,14 @@ export class PlaySession implements StreamSource {
     }
     this.#ssrc = undefined;
     this.#lastStats = ZERO_INGEST;
+  }
+
+  #forgetDialog(callId: string): void {
+    try {
+      this.deps.dialogs?.delete(callId);
+    } catch (err) {
+      this.deps.log.warn({ err, callId }, 'could not remove the play dialog from the store');
+    }
   }
 
   #reportStats(): void {
@@ -388,6 +461,7 @@ export class PlaySession implements StreamSource {
       demuxErrors: s.demuxResyncs,
       ssrcMismatches: s.ssrcMismatches,
       sourceMismatches: s.sourceMismatches,
+      nonRtp: s.nonRtp,
     };
     const prev = this.#lastStats;
     const delta = { ...now };

@@ -5,7 +5,8 @@ import type { ServerTransaction, SipRequest, SipUserAgent } from '../../sip/inde
 import { dialogIdOfRequest } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
 import { GatewayError } from '../../errors.js';
-import type { DeviceStore, MediaTransportName } from '../../store/device-store.js';
+import type { DeviceRecord, DeviceStore, MediaTransportName } from '../../store/device-store.js';
+import { dialectsOf, type LiveStream } from '../../device-settings.js';
 import { Stream } from '../../hub/stream.js';
 import type { StreamRegistry } from '../../hub/stream-registry.js';
 import type { Diagnosis, PlaybackControl, StreamView } from '../../views/services.js';
@@ -16,6 +17,7 @@ import type { DeviceSessions } from './device-sessions.js';
 import { PlaySession, type PlayKind, type PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import type { PlayDiagnosis } from './play-diagnosis.js';
+import type { PlayDialogStore } from '../../store/dialog-store.js';
 import { playIdentityOf, streamViewOf, type ActivePlay, type PlayIdentity } from './active-play.js';
 
 export interface PlaysOptions {
@@ -28,6 +30,8 @@ export interface PlaysOptions {
   timeZone: string;
   idleStopMs: number;
   noMediaTimeoutMs: number;
+  /** A live stream silent this long is stalled: its viewers are told (hub/stream.ts). 0 = off. */
+  stallTimeoutMs?: number;
   defaultMediaTransport: MediaTransportName;
   firstMediaTimeoutMs?: number;
   media: MediaNodeClient;
@@ -38,6 +42,10 @@ export interface PlaysOptions {
   onFirstKeyframe?(kind: PlayKind, seconds: number): void;
   /** Throws the API error when the device is not online or has no such channel. */
   checkChannel(deviceId: string, channelId: string): void;
+  /** Where each play's dialog is kept while it lasts (a restart after a crash ends it). */
+  dialogs?: PlayDialogStore;
+  /** Resolves when the channel's dialogs orphaned by our last crash have had their BYE. */
+  orphansSettled?(deviceId: string, channelId: string): Promise<void>;
   requestKeyframe(deviceId: string, channelId: string): void;
 }
 
@@ -51,6 +59,8 @@ export class Plays {
   readonly #plays = new Map<string, ActivePlay>();
   /** Kept after a stream ends, so a failed play can still be diagnosed. */
   readonly #diagnoses = new Map<string, PlayDiagnosis>();
+  /** Devices whose last stream closed for want of media, and when (mediaSilent). */
+  readonly #mediaLostAt = new Map<string, number>();
   #playbackSeq = 0;
 
   constructor(opts: PlaysOptions) {
@@ -62,8 +72,28 @@ export class Plays {
     return this.#plays.size;
   }
 
+  /**
+   * Whether everything the device sends on its streams has stopped, a sign that the device itself
+   * is gone (issue #20 point 5): it has streams and every one is stalled, or its last stream
+   * closed for want of media and the device has sent nothing since (`lastSeenAt`). A stream still
+   * starting, or with media, says the device is alive.
+   */
+  mediaSilent(deviceId: string, lastSeenAt: number): boolean {
+    let plays = 0;
+    for (const play of this.#plays.values()) {
+      if (play.deviceId === deviceId) {
+        plays++;
+        if (!play.stream.info.stalled) {
+          return false;
+        }
+      }
+    }
+    return plays > 0 || (this.#mediaLostAt.get(deviceId) ?? -Infinity) >= lastSeenAt;
+  }
+
   /** Closes every play of the device (it went offline). */
   closeDevice(deviceId: string, cause: string): void {
+    this.#mediaLostAt.delete(deviceId);
     for (const [id, play] of this.#plays) {
       if (play.deviceId === deviceId) {
         play.stream.close(cause);
@@ -158,11 +188,15 @@ export class Plays {
     return true;
   }
 
-  #transportsFor(deviceId: string): MediaTransportName[] {
-    const remembered = this.#o.store.getDevice(deviceId)?.mediaTransport;
+  /**
+   * The operator's preference first, then the transport that last delivered media, then the
+   * global default, then the rest of the fallback order.
+   */
+  #transportsFor(device: DeviceRecord | undefined): MediaTransportName[] {
     const order: MediaTransportName[] = ['udp', 'tcp-passive', 'tcp-active'];
-    const first = remembered ?? this.#o.defaultMediaTransport;
-    return [first, ...order.filter((t) => t !== first)];
+    const first = [device?.transportPreference, device?.mediaTransport, this.#o.defaultMediaTransport];
+    const picked = first.filter((t): t is MediaTransportName => typeof t === 'string');
+    return [...new Set([...picked, ...order])];
   }
 
   async #play(
@@ -172,21 +206,26 @@ export class Plays {
     kind: PlayKind,
     range?: { start: Date; end: Date },
     replayCause?: string,
+    liveStream?: LiveStream,
   ): Promise<StreamView> {
     this.#o.checkChannel(deviceId, channelId);
+    await this.#o.orphansSettled?.(deviceId, channelId);
     const existing = this.#plays.get(streamId);
     if (existing && !existing.stream.closed) {
       await existing.stream.start();
       return this.getStream(streamId)!;
     }
     const tz = this.#o.timeZone;
+    const device = this.#o.store.getDevice(deviceId);
     const session = new PlaySession(
       {
         streamId,
         deviceId,
         channelId,
         kind,
-        transports: this.#transportsFor(deviceId),
+        transports: this.#transportsFor(device),
+        ...(liveStream ? { stream: liveStream, dialects: dialectsOf(device?.streamSelection ?? 'all') } : {}),
+        ...(device?.mediaIp ? { mediaIp: device.mediaIp } : {}),
         ...(range
           ? {
               range: {
@@ -207,6 +246,7 @@ export class Plays {
         inviteTimeoutMs: 10_000,
         rememberTransport: (id, transport) => this.#o.store.upsertDevice(id, { mediaTransport: transport }),
         requestKeyframe: (id, ch) => this.#o.requestKeyframe(id, ch),
+        ...(this.#o.dialogs ? { dialogs: this.#o.dialogs } : {}),
         onIngestStats: this.#o.onIngestStats,
         onFirstKeyframe: (kind, seconds) => this.#o.onFirstKeyframe?.(kind, seconds),
       },
@@ -227,15 +267,26 @@ export class Plays {
           source: session,
           idleStopMs: this.#o.idleStopMs,
           noMediaTimeoutMs: this.#o.noMediaTimeoutMs,
+          // Live only: a paused playback is silent on purpose.
+          stallTimeoutMs: kind === 'live' ? (this.#o.stallTimeoutMs ?? 0) : 0,
         }),
     );
-    const play: ActivePlay = { session, stream, kind, deviceId, channelId, ...(range ? { range } : {}) };
+    const play: ActivePlay = {
+      session,
+      stream,
+      kind,
+      deviceId,
+      channelId,
+      ...(range ? { range } : {}),
+      ...(liveStream ? { liveStream } : {}),
+    };
     this.#plays.set(streamId, play);
     stream.onClose((cause) => {
       if (this.#plays.get(streamId) === play) {
         this.#plays.delete(streamId);
       }
       if (cause === 'no-media') {
+        this.#mediaLostAt.set(deviceId, Date.now());
         session.diagnosis.fail('the device stopped sending media (no packets for the no-media timeout)');
       } else if (!session.diagnosis.cause && cause !== 'idle' && cause !== 'shutdown') {
         session.diagnosis.add('closed', cause);
@@ -248,6 +299,7 @@ export class Plays {
     } catch (err) {
       throw new GatewayError('GW_ERR_PLAY_FAILED', (err as Error).message);
     }
+    this.#mediaLostAt.delete(deviceId); // media flows again
     return this.getStream(streamId)!;
   }
 
@@ -268,11 +320,25 @@ export class Plays {
       current.stream.close(cause);
     }
     const range = id.range ? { start: new Date(id.range.start), end: new Date(id.range.end) } : undefined;
-    return this.#play(id.streamId, id.deviceId, id.channelId, id.kind, range, cause);
+    return this.#play(id.streamId, id.deviceId, id.channelId, id.kind, range, cause, id.liveStream);
   }
 
-  startLive(deviceId: string, channelId: string): Promise<StreamView> {
-    return this.#play(`${deviceId}_${channelId}`, deviceId, channelId, 'live');
+  /**
+   * Main and sub of one channel are two streams of the hub, with their own viewers and dialogs:
+   * `<device>_<channel>` for main (the ID plays have always had), `_sub` and `_third` after it.
+   */
+  startLive(deviceId: string, channelId: string, stream?: LiveStream): Promise<StreamView> {
+    const chosen = stream ?? this.#o.store.getDevice(deviceId)?.defaultStream ?? 'main';
+    const suffix = chosen === 'main' ? '' : `_${chosen}`;
+    return this.#play(
+      `${deviceId}_${channelId}${suffix}`,
+      deviceId,
+      channelId,
+      'live',
+      undefined,
+      undefined,
+      chosen,
+    );
   }
 
   startPlayback(deviceId: string, channelId: string, start: Date, end: Date): Promise<StreamView> {

@@ -6,6 +6,7 @@ import { formatRemote, type ServerTransaction, type SipRequest, type SipUserAgen
 import type { Logger } from '../../log.js';
 import type { DeviceStore, MediaTransportName } from '../../store/device-store.js';
 import type { Stream } from '../../hub/stream.js';
+import type { LiveStream } from '../../device-settings.js';
 import type { StreamRegistry } from '../../hub/stream-registry.js';
 import type {
   ChannelView,
@@ -18,11 +19,27 @@ import type {
   RecordItem,
   StreamView,
 } from '../../views/services.js';
+import type {
+  AuxRequest,
+  BasicParamUpdate,
+  BasicParamView,
+  ControlServices,
+  CruiseRequest,
+  DeviceSettingsUpdate,
+  DragZoomRequest,
+  HomePositionRequest,
+  PresetView,
+  PtzPositionView,
+  PtzPreciseRequest,
+  ScanRequest,
+} from '../../views/control.js';
 import type { ManscdpMessage } from '../manscdp/codec.js';
 import type { DeviceStatusResponse } from '../manscdp/device.js';
 import type { PtzCommand } from '../ptz.js';
 import type { PlayIdentity } from './active-play.js';
 import { channelView } from './catalog-channels.js';
+import { DeviceAdmin } from './device-admin.js';
+import { DeviceCommands } from './device-commands.js';
 import { DeviceQueries } from './device-queries.js';
 import { DeviceSessions, type DeviceSession } from './device-sessions.js';
 import { deviceView } from './device-views.js';
@@ -30,7 +47,12 @@ import { Inbox, type InboxAnswer } from './inbox.js';
 import type { PlayKind, PlaySessionDeps } from './play-session.js';
 import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
+import { OrphanDialogs } from './orphan-dialogs.js';
+import type { PlayDialogStore } from '../../store/dialog-store.js';
 import { Registrar, type RegisterFailure } from './registrar.js';
+import { Broadcasts } from './broadcast/broadcasts.js';
+import { VoiceService, type UpperVoiceOptions } from './broadcast/voice-service.js';
+import { DeviceMessenger } from './device-messenger.js';
 import type { DeviceEventControl, EventIntake, SubscriptionEvent } from '../../views/events.js';
 import type { SubscriptionStore } from '../../store/subscription-store.js';
 import type { DeviceSubscriptions, SubscriptionSettings } from './subscriptions/device-subscriptions.js';
@@ -57,14 +79,24 @@ export interface UpperPlatformOptions {
   catalogIntervalSec: number;
   idleStopMs: number;
   noMediaTimeoutMs: number;
+  /** Silence after which a live stream's viewers are told the camera is lost; 0 = off. */
+  stallTimeoutMs?: number;
+  /** Keepalive intervals after which a device whose streams all went silent is offline; 0 = off. */
+  silentTimeoutIntervals?: number;
   defaultMediaTransport: MediaTransportName;
   queryTimeoutMs?: number;
   firstMediaTimeoutMs?: number;
   /** Where plays receive media: gateway/media-plane/ in process, or media nodes (--role signaling, gateway/cluster/). */
   media: MediaNodeClient;
+  /** Keeps play dialogs while they last, so start() can end those a crash orphaned (issue #20 point 4). */
+  dialogs?: PlayDialogStore;
+  /** Keeps a media port from new streams: an orphaned dialog's device may still send there. */
+  quarantineMediaPort?: (port: number) => void;
   /** Called for every new stream: subscribe outputs (HLS) here. */
   onStreamCreated?(stream: Stream, view: () => StreamView): void;
   viewersOf?(streamId: string): { webrtc: number; hls: number };
+  /** Voice broadcast and talk (docs/voice.md); without it a device's audio INVITE gets 488. */
+  voice?: UpperVoiceOptions;
   /** Where alarms, positions and device/channel changes go (gateway/events/); none: logged only. */
   events?: EventIntake;
   /** Subscriptions to devices (docs/events.md §6); default: none automatic, 3600 s, 5 s interval. */
@@ -81,8 +113,11 @@ export interface UpperPlatformOptions {
   };
 }
 
-export class UpperPlatform implements GatewayServices {
+export class UpperPlatform implements GatewayServices, ControlServices {
   readonly sessions: DeviceSessions;
+  /** Voice broadcast and talk; undefined when not configured. */
+  readonly voice: VoiceService | undefined;
+  readonly #broadcasts: Broadcasts;
   /** Subscriptions, guard and alarm reset, for the events API. */
   readonly deviceEvents: DeviceEventControl;
   readonly subscriptions: DeviceSubscriptions;
@@ -91,7 +126,10 @@ export class UpperPlatform implements GatewayServices {
   readonly #registrar: Registrar;
   readonly #inbox: Inbox;
   readonly #devices: DeviceQueries;
+  readonly #commands: DeviceCommands;
+  readonly #admin: DeviceAdmin;
   readonly #plays: Plays;
+  readonly #orphans: OrphanDialogs | undefined;
   #catalogTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -101,6 +139,8 @@ export class UpperPlatform implements GatewayServices {
       store: opts.store,
       keepaliveIntervalSec: opts.keepaliveIntervalSec,
       keepaliveTimeoutCount: opts.keepaliveTimeoutCount,
+      silentTimeoutIntervals: opts.silentTimeoutIntervals ?? 0,
+      mediaSilent: (deviceId, lastSeenAt) => this.#plays.mediaSilent(deviceId, lastSeenAt),
     });
     this.#registrar = new Registrar({
       realm: opts.realm,
@@ -122,6 +162,20 @@ export class UpperPlatform implements GatewayServices {
       ...(opts.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: opts.queryTimeoutMs }),
       onChannelChange: (deviceId, channelId, status, event) =>
         opts.events?.channel({ deviceId, channelId, status, event }),
+    });
+    this.#commands = new DeviceCommands({
+      queries: this.#devices,
+      sessions: this.sessions,
+      store: opts.store,
+      log: opts.log.child({ part: 'control' }),
+      ...(opts.queryTimeoutMs === undefined ? {} : { answerTimeoutMs: opts.queryTimeoutMs }),
+    });
+    this.#admin = new DeviceAdmin({
+      store: opts.store,
+      sessions: this.sessions,
+      queries: this.#devices,
+      log: opts.log.child({ part: 'admin' }),
+      closeStreams: (deviceId, cause) => this.#plays.closeDevice(deviceId, cause),
     });
     this.#events = new UpperEvents({
       ua: opts.ua,
@@ -150,6 +204,7 @@ export class UpperPlatform implements GatewayServices {
       timeZone: opts.timeZone,
       idleStopMs: opts.idleStopMs,
       noMediaTimeoutMs: opts.noMediaTimeoutMs,
+      stallTimeoutMs: opts.stallTimeoutMs ?? 0,
       defaultMediaTransport: opts.defaultMediaTransport,
       ...(opts.firstMediaTimeoutMs === undefined ? {} : { firstMediaTimeoutMs: opts.firstMediaTimeoutMs }),
       media: opts.media,
@@ -158,8 +213,39 @@ export class UpperPlatform implements GatewayServices {
       onIngestStats: opts.hooks?.ingest,
       onFirstKeyframe: (kind, seconds) => opts.hooks?.firstKeyframe?.(kind, seconds),
       checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
+      ...(opts.dialogs ? { dialogs: opts.dialogs } : {}),
+      orphansSettled: (deviceId, channelId) =>
+        this.#orphans?.settled(deviceId, channelId) ?? Promise.resolve(),
       requestKeyframe: (deviceId, channelId) => this.#devices.forceKeyframe(deviceId, channelId),
     });
+    this.#broadcasts = new Broadcasts({
+      sessions: this.sessions,
+      gatewayId: opts.ua.localId,
+      log: opts.log.child({ part: 'broadcast' }),
+    });
+    this.voice =
+      opts.voice &&
+      new VoiceService({
+        ...opts.voice,
+        ua: opts.ua,
+        messenger: new DeviceMessenger(opts.ua),
+        sessions: this.sessions,
+        store: opts.store,
+        broadcasts: this.#broadcasts,
+        gatewayId: opts.ua.localId,
+        log: opts.log.child({ part: 'voice' }),
+        checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
+        startLive: (deviceId, channelId) => this.startLive(deviceId, channelId),
+      });
+    this.#orphans = opts.dialogs
+      ? new OrphanDialogs({
+          ua: opts.ua,
+          store: opts.dialogs,
+          sessions: this.sessions,
+          log: opts.log.child({ part: 'orphans' }),
+          ...(opts.quarantineMediaPort ? { quarantinePort: opts.quarantineMediaPort } : {}),
+        })
+      : undefined;
     this.#inbox = new Inbox(
       this.sessions,
       {
@@ -190,6 +276,7 @@ export class UpperPlatform implements GatewayServices {
     this.sessions.events.on('offline', (deviceId, reason) => {
       opts.log.warn({ deviceId, reason }, 'device offline');
       this.#plays.closeDevice(deviceId, `device offline: ${reason}`);
+      this.#broadcasts.closeDevice(deviceId, `device offline: ${reason}`);
     });
     this.sessions.events.on('restarted', (deviceId, previousCallId, callId) =>
       this.#onDeviceRestarted(deviceId, `Call-ID ${previousCallId} → ${callId}`),
@@ -197,6 +284,7 @@ export class UpperPlatform implements GatewayServices {
     this.sessions.events.on('keepalive', (deviceId, lateness) => opts.hooks?.keepalive?.(deviceId, lateness));
     opts.ua.onRequest((req, tx) => this.#onRequest(req, tx));
     opts.ua.transport.onConnectionClose((info) => this.sessions.connectionClosed(info.connectionId));
+    opts.ua.transport.keepConnection((id) => this.sessions.holdsConnection(id));
   }
 
   start(): void {
@@ -209,6 +297,7 @@ export class UpperPlatform implements GatewayServices {
       );
     }
     this.sessions.start();
+    this.#orphans?.endAll();
     if (this.#o.catalogIntervalSec > 0) {
       this.#catalogTimer = setInterval(() => {
         for (const s of this.sessions.list()) {
@@ -224,6 +313,7 @@ export class UpperPlatform implements GatewayServices {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#catalogTimer);
+    this.voice?.closeAll('shutdown');
     await this.#events.close();
     this.#plays.closeAll('shutdown');
     this.sessions.close();
@@ -237,6 +327,11 @@ export class UpperPlatform implements GatewayServices {
   /** The user agent's request handler, for a composition root that puts a dispatcher in front (cascade). */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
     this.#onRequest(req, tx);
+  }
+
+  /** An ACK (for a 200 we sent to a device's broadcast INVITE). */
+  handleAck(ack: SipRequest): void {
+    this.#broadcasts.handleAck(ack);
   }
 
   #onRequest(req: SipRequest, tx: ServerTransaction): void {
@@ -257,7 +352,17 @@ export class UpperPlatform implements GatewayServices {
       case 'MESSAGE':
         return this.#inbox.handle(req, tx);
       case 'BYE':
+        if (this.#broadcasts.handleBye(req, tx)) {
+          return;
+        }
         return this.#plays.handleBye(req, tx);
+      case 'INVITE':
+        // Devices INVITE us only for voice broadcast audio (docs/gb28181.md §0, §9).
+        if (this.voice) {
+          return this.#broadcasts.handleInvite(req, tx);
+        }
+        tx.respond(488);
+        return;
       case 'OPTIONS':
         tx.respond(200);
         return;
@@ -265,14 +370,14 @@ export class UpperPlatform implements GatewayServices {
         tx.respond(200);
         return;
       default:
-        // Voice broadcast INVITEs are not supported yet: say so clearly.
-        tx.respond(req.method === 'INVITE' || req.method === 'SUBSCRIBE' ? 488 : 405);
+        tx.respond(req.method === 'SUBSCRIBE' ? 488 : 405);
     }
   }
 
   /**
-   * Catalog, then DeviceInfo, one after the other: small devices (and sipp scenarios) handle one
-   * query at a time, and the catalog is what the API needs first. Failures are logged only.
+   * Catalog, then DeviceInfo, then ConfigDownload BasicParam (the device's own keepalive timing,
+   * docs/gb28181.md §2), one after the other: small devices (and sipp scenarios) handle one query
+   * at a time, and the catalog is what the API needs first. Failures are logged only.
    */
   async #afterRegistration(deviceId: string): Promise<void> {
     const log = this.#o.log;
@@ -285,6 +390,11 @@ export class UpperPlatform implements GatewayServices {
       await this.#devices.queryDeviceInfo(deviceId);
     } catch (err) {
       log.info({ deviceId, err: String(err) }, 'DeviceInfo after registration failed');
+    }
+    try {
+      await this.#commands.readConfig(deviceId);
+    } catch (err) {
+      log.info({ deviceId, err: String(err) }, 'ConfigDownload after registration failed');
     }
   }
 
@@ -335,6 +445,9 @@ export class UpperPlatform implements GatewayServices {
       case 'MobilePositionNotify':
         this.#events.position(m, session, answer);
         return;
+      case 'BroadcastResponse':
+        this.#broadcasts.deliverResponse(m, session);
+        return;
       default:
         this.#o.log.debug({ deviceId: session.deviceId, kind: m.kind }, 'MANSCDP message not handled');
     }
@@ -384,6 +497,70 @@ export class UpperPlatform implements GatewayServices {
     return this.#devices.queryRecords(deviceId, channelId, start, end);
   }
 
+  // ---------- control (ControlServices, device-commands.ts and device-admin.ts) ----------
+
+  presets(deviceId: string, channelId: string): Promise<PresetView[]> {
+    return this.#commands.presets(deviceId, channelId);
+  }
+
+  cruise(deviceId: string, channelId: string, request: CruiseRequest): Promise<void> {
+    return this.#commands.cruise(deviceId, channelId, request);
+  }
+
+  scan(deviceId: string, channelId: string, request: ScanRequest): Promise<void> {
+    return this.#commands.scan(deviceId, channelId, request);
+  }
+
+  aux(deviceId: string, channelId: string, request: AuxRequest): Promise<void> {
+    return this.#commands.aux(deviceId, channelId, request);
+  }
+
+  dragZoom(deviceId: string, channelId: string, request: DragZoomRequest): Promise<void> {
+    return this.#commands.dragZoom(deviceId, channelId, request);
+  }
+
+  homePosition(deviceId: string, channelId: string, request: HomePositionRequest): Promise<void> {
+    return this.#commands.homePosition(deviceId, channelId, request);
+  }
+
+  deviceRecording(deviceId: string, channelId: string, action: 'start' | 'stop'): Promise<void> {
+    return this.#commands.deviceRecording(deviceId, channelId, action);
+  }
+
+  keyframe(deviceId: string, channelId: string): Promise<void> {
+    return this.#commands.keyframe(deviceId, channelId);
+  }
+
+  ptzPrecise(deviceId: string, channelId: string, request: PtzPreciseRequest): Promise<void> {
+    return this.#commands.ptzPrecise(deviceId, channelId, request);
+  }
+
+  ptzPosition(deviceId: string, channelId: string): Promise<PtzPositionView> {
+    return this.#commands.ptzPosition(deviceId, channelId);
+  }
+
+  reboot(deviceId: string): Promise<void> {
+    return this.#commands.reboot(deviceId);
+  }
+
+  readConfig(deviceId: string, _type: 'BasicParam'): Promise<BasicParamView> {
+    return this.#commands.readConfig(deviceId);
+  }
+
+  writeConfig(deviceId: string, update: BasicParamUpdate): Promise<void> {
+    return this.#commands.writeConfig(deviceId, update);
+  }
+
+  updateDevice(deviceId: string, update: DeviceSettingsUpdate): Promise<DeviceDetail> {
+    this.#admin.update(deviceId, update);
+    return Promise.resolve(this.getDevice(deviceId)!);
+  }
+
+  forgetDevice(deviceId: string): Promise<void> {
+    this.#admin.forget(deviceId);
+    return Promise.resolve();
+  }
+
   /** GuardCmd/AlarmCmd as given (a cascade forwards its upper's, docs/gb28181.md §5.3). */
   deviceControl(
     deviceId: string,
@@ -409,8 +586,8 @@ export class UpperPlatform implements GatewayServices {
     return this.#plays.replay(id, cause);
   }
 
-  startLive(deviceId: string, channelId: string): Promise<StreamView> {
-    return this.#plays.startLive(deviceId, channelId);
+  startLive(deviceId: string, channelId: string, stream?: LiveStream): Promise<StreamView> {
+    return this.#plays.startLive(deviceId, channelId, stream);
   }
 
   startPlayback(deviceId: string, channelId: string, start: Date, end: Date): Promise<StreamView> {

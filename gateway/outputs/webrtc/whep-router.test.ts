@@ -388,3 +388,43 @@ test('with a transcoder, the viewer follows the camera H.264 → H.265 (transcod
     await new Promise((r) => server2.close(r));
   }
 });
+
+test('a full WebRTC port range answers 503 GW_ERR_WEBRTC_PORTS_EXHAUSTED with the reason, not 500 (issue #20 point 11)', async () => {
+  // Three ports: three viewers, then none; the offers never finish ICE, so they keep their ports.
+  const small = whepRouter({
+    resolveStream: (id) => streams.get(id),
+    publicIp: '127.0.0.1',
+    webrtc: { portRange: { min: 41150, max: 41152 }, mediaWaitMs: 300 },
+  });
+  const app = express();
+  app.use(small);
+  const s = app.listen(0, '127.0.0.1');
+  await new Promise((r) => s.once('listening', r));
+  const stream = streams.get('cam-h264')!;
+  const stop = pace(clip, stream);
+  try {
+    const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/whep/cam-h264`;
+    const send = () =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/sdp' },
+        body: CHROMIUM_FULL_OFFER,
+      });
+    for (let i = 0; i < 3; i++) {
+      const res = await send();
+      await res.text();
+      assert.equal(res.status, 201, `viewer ${i}`);
+    }
+    const full = await send();
+    assert.ok(full.headers.get('retry-after'));
+    const msg = await expectError(full, 503, 'GW_ERR_WEBRTC_PORTS_EXHAUSTED');
+    assert.match(msg, /every one is in use \(--webrtc-ports\)/);
+    assert.equal(small.slots.refused.ports, 1);
+    assert.equal(small.slots.viewers, 3, 'the refused offer gave its slot back');
+  } finally {
+    stop();
+    small.sessions.closeAll();
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});

@@ -15,10 +15,14 @@ import type { WebRtcNetworkOptions } from './peer-config.js';
 import { MAX_OFFER_BYTES, parseOffer } from './sdp-offer.js';
 import { WhepSession, type WhepStream, type WhepTranscoder } from './whep-session.js';
 import { WhepSessions } from './whep-sessions.js';
+import { refusalMessage, ViewerSlots, type ViewerSlot } from './viewer-slots.js';
+import { LogThrottle } from '../../log-throttle.js';
 
 export type { WhepTranscoder } from './whep-session.js';
 
 const log = createLogger('gateway:whep');
+/** Refused offers come from whoever holds a URL: their lines are rate-limited. */
+const refusals = new LogThrottle(log, { linesPerWindow: 10 });
 
 export interface WhepRouterDeps {
   resolveStream(streamId: string): WhepStream | undefined;
@@ -33,6 +37,12 @@ export interface WhepRouterDeps {
     mtu?: number;
     /** Concurrent WebRTC viewers per process; more get 503. Default 100 (≈0.8 % of a core per 4 Mbit/s viewer on the direct send path: bench/webrtc-fanout.ts). */
     maxSessions?: number;
+    /** Viewers of one stream. Default maxSessions (the gateway passes its --webrtc-max-viewers-per-stream). */
+    maxSessionsPerStream?: number;
+    /** Viewers still connecting (ICE/DTLS unfinished) on one stream. Default maxSessions. */
+    maxPendingPerStream?: number;
+    /** Viewers still connecting from one client address. Default maxSessions. */
+    maxPendingPerClient?: number;
     /** 'sliced' (default) spreads sends over event-loop turns (fanout-scheduler.ts); 'sync' sends inside write(). */
     fanout?: 'sliced' | 'sync';
     /** How long POST waits for a just-started stream to show its codec. Default 5000 ms. */
@@ -46,10 +56,14 @@ export interface WhepRouterDeps {
   };
   /** Optional H.265 → H.264 transcoding for viewers without an H.265 decoder. */
   transcoder?: WhepTranscoder;
+  /** The client behind a request (trusted proxies considered); default the socket's peer. */
+  clientOf?: (req: Request) => string;
 }
 
 export interface WhepRouter extends Router {
   readonly sessions: WhepSessions;
+  /** The viewer slots and how often each limit refused one. */
+  readonly slots: ViewerSlots;
 }
 
 const sessionPath = (streamId: string, sessionId: string): string =>
@@ -97,8 +111,17 @@ export function whepRouter(deps: WhepRouterDeps): WhepRouter {
   const scheduler = (opts.fanout ?? 'sliced') === 'sliced' ? new FanoutScheduler() : undefined;
   const sessions = new WhepSessions();
   const maxSessions = opts.maxSessions ?? 100;
+  const slots = new ViewerSlots({
+    maxViewers: maxSessions,
+    maxViewersPerStream: opts.maxSessionsPerStream ?? maxSessions,
+    maxPendingPerStream: opts.maxPendingPerStream ?? maxSessions,
+    maxPendingPerClient: opts.maxPendingPerClient ?? maxSessions,
+    connectTimeoutSec: (opts.connectTimeoutMs ?? 15_000) / 1000,
+  });
+  const clientOf = deps.clientOf ?? ((req: Request) => req.socket.remoteAddress ?? 'unknown');
   const router = express.Router() as WhepRouter;
   Object.defineProperty(router, 'sessions', { value: sessions });
+  Object.defineProperty(router, 'slots', { value: slots });
 
   const sdpBody = express.text({ type: 'application/sdp', limit: MAX_OFFER_BYTES });
 
@@ -132,6 +155,7 @@ export function whepRouter(deps: WhepRouterDeps): WhepRouter {
   });
 
   async function handlePost(req: Request, res: Response): Promise<void> {
+    let slot: ViewerSlot | undefined;
     try {
       const streamId = String(req.params.streamId);
       const stream = deps.resolveStream(streamId);
@@ -139,11 +163,26 @@ export function whepRouter(deps: WhepRouterDeps): WhepRouter {
         throw new WhepError('GW_ERR_STREAM_NOT_FOUND', `no active stream ${streamId}`);
       }
       const offer = parseOffer(typeof req.body === 'string' ? req.body : '');
-      if (sessions.size >= maxSessions) {
-        throw new WhepError('GW_ERR_TOO_MANY_VIEWERS');
+      // Taken before the first await, so concurrent offers cannot all pass the check.
+      const taken = slots.take(streamId, clientOf(req));
+      if ('refused' in taken) {
+        refusals.warn(
+          taken.refused,
+          { stream: streamId, client: clientOf(req), limit: taken.refused },
+          'WHEP offer refused',
+        );
+        res.setHeader('Retry-After', '2');
+        throw new WhepError('GW_ERR_TOO_MANY_VIEWERS', refusalMessage(taken.refused, slots.limits));
       }
+      slot = taken.slot;
       await waitForVideo(stream, opts.mediaWaitMs ?? 5000);
       const info = stream.info;
+      if (info.stalled) {
+        throw new WhepError(
+          'GW_ERR_STREAM_NOT_READY',
+          'the camera has stopped sending media (the stream stalled); retry once it is back',
+        );
+      }
       if (info.hasBFrames) {
         throw new WhepError(
           'GW_ERR_BFRAMES_UNSUPPORTED',
@@ -159,6 +198,7 @@ export function whepRouter(deps: WhepRouterDeps): WhepRouter {
         log.info({ stream: streamId, why: plan.audioSkipped }, 'WHEP viewer gets no audio');
       }
       const sessionId = randomUUID();
+      const heldSlot = slot;
       const session = await WhepSession.open({
         id: sessionId,
         stream,
@@ -172,8 +212,13 @@ export function whepRouter(deps: WhepRouterDeps): WhepRouter {
         ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
         ...(opts.sendPath ? { sendPath: opts.sendPath } : {}),
         ...(opts.viewerTimeoutMs !== undefined ? { viewerTimeoutMs: opts.viewerTimeoutMs } : {}),
-        onEnded: (s) => sessions.remove(s.id),
+        onConnected: () => heldSlot.connected(),
+        onEnded: (s) => {
+          sessions.remove(s.id);
+          heldSlot.release();
+        },
       });
+      slot = undefined; // the session releases it when it ends
       if (session.state === 'closed') {
         throw new WhepError('GW_ERR_WEBRTC_FAILED');
       }
@@ -188,6 +233,11 @@ export function whepRouter(deps: WhepRouterDeps): WhepRouter {
       res.setHeader('ETag', `"${sessionId}"`);
       res.end(session.answer); // res.send() would append '; charset=utf-8' to the SDP type
     } catch (err) {
+      slot?.release();
+      if (isWhepError(err) && err.code === 'GW_ERR_WEBRTC_PORTS_EXHAUSTED') {
+        slots.refuse('ports');
+        res.setHeader('Retry-After', '5');
+      }
       sendError(res, err);
     }
   }

@@ -5,8 +5,9 @@
 // The session follows what the hub reports about the camera (gateway/hub/media-events.ts):
 // when the camera changes codec mid-stream, the sink moves to the stream that carries the
 // negotiated codec (the camera itself, or the transcoder's H.264 view of an H.265 camera); when
-// none does, or the camera starts sending B-frames, the viewer is closed with the reason,
-// which the diagnosis records and the viewer gets in an RTCP BYE (RFC 3550 §6.6).
+// none does, or the camera starts sending B-frames, or stops sending at all (the stream
+// stalled), the viewer is closed with the reason, which the diagnosis records and the viewer
+// gets in an RTCP BYE (RFC 3550 §6.6).
 import { RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import { CLOCK_HZ, type AudioCodec, type VideoCodec } from '../../../codecs/types.js';
 import { createLogger } from '../../log.js';
@@ -36,6 +37,8 @@ export interface WhepStream {
     width?: number;
     height?: number;
     hasBFrames: boolean;
+    /** The camera has sent nothing for the stall timeout (hub/media-events.ts 'stalled'). */
+    stalled?: boolean;
   };
   /** The returned function unsubscribes; a reason other than 'viewer-left' is reported by the hub. */
   subscribe(sink: Sink, opts?: { viewer?: boolean }): (reason?: CloseReason, detail?: string) => void;
@@ -77,6 +80,8 @@ export interface WhepSessionOptions {
   viewerTimeoutMs?: number;
   /** 'direct' (default): SrtpTrackSender + our SR/NACK; 'werift': RTCRtpSender.sendRtp (for comparison). */
   sendPath?: 'direct' | 'werift';
+  /** Called once when ICE and DTLS are up (the viewer's slot stops counting as pending). */
+  onConnected?(): void;
   /** Called once when the session ends, for the registry. */
   onEnded(session: WhepSession, reason: string): void;
 }
@@ -215,9 +220,10 @@ export class WhepSession {
       log.warn({ session: this.id, removed }, 'dropped answer candidates not on the public IP');
     }
     if (listCandidates(trimmed).length === 0) {
+      // werift found no free port in icePortRange: the range is full (peer-config.ts).
       throw new WhepError(
-        'GW_ERR_WEBRTC_FAILED',
-        `no UDP port could be bound for ${net.publicIp} (is the WebRTC port range exhausted?)`,
+        'GW_ERR_WEBRTC_PORTS_EXHAUSTED',
+        `no UDP port of the WebRTC port range could be bound for ${net.publicIp}: every one is in use (--webrtc-ports); use HLS or retry later`,
       );
     }
     this.answer = trimmed;
@@ -294,6 +300,7 @@ export class WhepSession {
         this.state = 'connected';
         clearTimeout(this.connectTimer);
         log.info({ session: this.id, stream: this.media.id }, 'WHEP viewer connected');
+        this.opts.onConnected?.();
         // Subscribing replays the GOP cache synchronously, starting at a keyframe.
         this.unsubscribe = this.media.subscribe(this.sink);
         this.startWatchdog();
@@ -309,7 +316,11 @@ export class WhepSession {
 
   /** What the hub reports about the camera: runs before the access unit that caused it is written. */
   private onCameraMedia(e: StreamMediaEvent): void {
-    if (e.type === 'b-frames') {
+    if (e.type === 'stalled') {
+      // Tell the viewer now (RTCP BYE, RFC 3550 §6.6) instead of leaving it on a frozen picture
+      // until the no-media timeout; it may come back with a new offer once the camera does.
+      this.close('stream-lost', `no media from the camera for ${(e.silentMs / 1000).toFixed(1)} s`);
+    } else if (e.type === 'b-frames') {
       this.close(
         'b-frames',
         'the camera now sends B-frames, which browsers cannot decode over WebRTC; use HLS',
