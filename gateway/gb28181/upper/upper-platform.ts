@@ -2,12 +2,8 @@
 // catalogs and stream on request. Wires the SIP user agent to registration, the MANSCDP inbox,
 // device queries (device-queries.ts), what follows registration changes (device-lifecycle.ts) and
 // plays (plays.ts), and exposes it all as GatewayServices for the API.
-import { type ServerTransaction, type SipRequest, type SipUserAgent } from '../../sip/index.js';
-import type { Logger } from '../../log.js';
-import type { DeviceStore, MediaTransportName } from '../../store/device-store.js';
-import type { Stream } from '../../hub/stream.js';
+import type { ServerTransaction, SipRequest } from '../../sip/index.js';
 import type { LiveStream } from '../../device-settings.js';
-import type { StreamRegistry } from '../../hub/stream-registry.js';
 import type {
   ChannelView,
   DeviceDetail,
@@ -45,72 +41,19 @@ import { DeviceQueries } from './device-queries.js';
 import { DeviceSessions, type DeviceSession } from './device-sessions.js';
 import { deviceView } from './device-views.js';
 import { Inbox, type InboxAnswer } from './inbox.js';
-import type { PlayKind, PlaySessionDeps } from './play-session.js';
-import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
 import { Plays } from './plays.js';
 import { OrphanDialogs } from './orphan-dialogs.js';
-import type { PlayDialogStore } from '../../store/dialog-store.js';
-import { Registrar, type RegisterFailure } from './registrar.js';
+import { Registrar } from './registrar.js';
 import { Broadcasts } from './broadcast/broadcasts.js';
-import { VoiceService, type UpperVoiceOptions } from './broadcast/voice-service.js';
+import { VoiceService } from './broadcast/voice-service.js';
 import { DeviceMessenger } from './device-messenger.js';
-import type { DeviceEventControl, EventIntake, SubscriptionEvent } from '../../views/events.js';
-import type { SubscriptionStore } from '../../store/subscription-store.js';
-import type { DeviceSubscriptions, SubscriptionSettings } from './subscriptions/device-subscriptions.js';
+import type { DeviceEventControl } from '../../views/events.js';
+import type { DeviceSubscriptions } from './subscriptions/device-subscriptions.js';
 import { UpperEvents } from './upper-events.js';
+import type { UpperPlatformOptions } from './upper-platform-options.js';
 
 export type { PlayIdentity } from './active-play.js';
-
-export interface UpperPlatformOptions {
-  ua: SipUserAgent;
-  store: DeviceStore;
-  streams: StreamRegistry;
-  log: Logger;
-  realm: string;
-  password: string;
-  timeZone: string;
-  keepaliveIntervalSec: number;
-  keepaliveTimeoutCount: number;
-  maxExpiresSec: number;
-  /** Digest nonce lifetime; default the SIP stack's (300 s). */
-  nonceTtlMs?: number;
-  /** Periodic catalog refresh; 0 = only after registration and on demand. */
-  catalogIntervalSec: number;
-  idleStopMs: number;
-  noMediaTimeoutMs: number;
-  /** Silence after which a live stream's viewers are told the camera is lost; 0 = off. */
-  stallTimeoutMs?: number;
-  /** Keepalive intervals after which a device whose streams all went silent is offline; 0 = off. */
-  silentTimeoutIntervals?: number;
-  defaultMediaTransport: MediaTransportName;
-  queryTimeoutMs?: number;
-  firstMediaTimeoutMs?: number;
-  /** Where plays receive media: gateway/media-plane/ in process, or media nodes (--role signaling, gateway/cluster/). */
-  media: MediaNodeClient;
-  /** Keeps play dialogs while they last, so start() can end those a crash orphaned (issue #20 point 4). */
-  dialogs?: PlayDialogStore;
-  /** Keeps a media port from new streams: an orphaned dialog's device may still send there. */
-  quarantineMediaPort?: (port: number) => void;
-  /** Called for every new stream: subscribe outputs (HLS) here. */
-  onStreamCreated?(stream: Stream, view: () => StreamView): void;
-  viewersOf?(streamId: string): { webrtc: number; hls: number };
-  /** Voice broadcast and talk (docs/voice.md); without it a device's audio INVITE gets 488. */
-  voice?: UpperVoiceOptions;
-  /** Where alarms, positions and device/channel changes go (gateway/events/); none: logged only. */
-  events?: EventIntake;
-  /** Subscriptions to devices (docs/events.md §6); default: none automatic, 3600 s, 5 s interval. */
-  subscriptions?: Partial<SubscriptionSettings>;
-  /** Where subscriptions are kept; default in memory. */
-  subscriptionStore?: SubscriptionStore;
-  hooks?: {
-    registrationFailed?(reason: RegisterFailure, deviceId?: string): void;
-    keepalive?(deviceId: string, latenessSec: number): void;
-    ingest?: PlaySessionDeps['onIngestStats'];
-    firstKeyframe?(kind: PlayKind, seconds: number): void;
-    subscriptionActive?(event: SubscriptionEvent): void;
-    subscriptionFailed?(event: SubscriptionEvent): void;
-  };
-}
+export type { UpperPlatformOptions } from './upper-platform-options.js';
 
 export class UpperPlatform implements GatewayServices, ControlServices {
   readonly sessions: DeviceSessions;
