@@ -1,13 +1,11 @@
 // LowerPlatform: one GB/T 28181 lower-platform identity (a device/NVR, or this gateway in a
 // cascade) toward one upper platform. It holds the protocol: registration with digest and
 // keepalives (docs/gb28181.md §1, §2), MANSCDP answers (§3-§6), INVITE/ACK/BYE/CANCEL/INFO media
-// dialogs (§7, §8). Everything it serves comes from a LowerBackend. Requests reach it through a
+// dialogs (§7, §8, media-dialogs.ts). Everything it serves comes from a LowerBackend. Requests reach it through a
 // LowerSipRouter, so many identities can share one SIP socket.
-import { Buffer } from 'node:buffer';
 import { createLogger, type Logger } from '../../log.js';
 import { TypedEmitter } from '../../events.js';
 import type { FaultOptions } from '../../outbound/ps-rtp-sender.js';
-import { dialogIdOfRequest } from '../../sip/dialog.js';
 import type { SipRequest } from '../../sip/message.js';
 import type { ServerTransaction } from '../../sip/server-transaction.js';
 import type { SipUserAgent } from '../../sip/user-agent.js';
@@ -18,13 +16,13 @@ import type { BasicParam } from '../manscdp/config.js';
 import type { PtzCommand } from '../ptz.js';
 import type { BroadcastCallInfo, BroadcastEnd } from './broadcast-call.js';
 import { BroadcastCalls } from './broadcast-calls.js';
-import { isMediaRefusal, type LowerAlarm, type LowerBackend } from './backend.js';
+import type { LowerAlarm, LowerBackend } from './backend.js';
 import { CatalogNotifier, type CatalogChange } from './catalog-notifier.js';
 import { EventNotifier } from './event-notifier.js';
 import type { BackoffOptions } from './backoff.js';
-import { planInvite } from './invite-plan.js';
 import { KeepaliveSender } from './keepalive.js';
-import { MediaSession, type MediaSessionInfo, type SessionEndReason } from './media-session.js';
+import { MediaDialogs } from './media-dialogs.js';
+import type { MediaSessionInfo, SessionEndReason } from './media-session.js';
 import type { PagingFaults } from './paged-sender.js';
 import { QueryResponder } from './query-responder.js';
 import { Registration, type RegistrationState } from './registration.js';
@@ -107,7 +105,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly #responder: QueryResponder;
   readonly #catalog: CatalogNotifier;
   readonly #events: EventNotifier;
-  readonly #sessions = new Map<string, MediaSession>();
+  readonly #media: MediaDialogs;
   readonly #broadcasts: BroadcastCalls;
   #channelIds = new Set<string>();
   #clockOffsetMs = 0;
@@ -206,6 +204,20 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       now: () => this.now(),
       ...(opts.backend.positions ? { positions: () => opts.backend.positions!() } : {}),
     });
+    this.#media = new MediaDialogs({
+      link: this.link,
+      profile: this.profile,
+      realm: opts.realm,
+      backend: opts.backend,
+      ...(opts.mediaHost !== undefined ? { mediaHost: opts.mediaHost } : {}),
+      ...(opts.mediaBindHost !== undefined ? { mediaBindHost: opts.mediaBindHost } : {}),
+      ...(opts.mediaFaults ? { mediaFaults: opts.mediaFaults } : {}),
+      log: this.#log,
+      closing: () => this.#closing !== undefined,
+      hasChannel: (id) => this.#channelIds.has(id),
+      onStart: (info) => this.safeEmit('sessionStart', info),
+      onEnd: (info, reason) => this.safeEmit('sessionEnd', info, reason),
+    });
   }
 
   get state(): LowerPlatformState {
@@ -241,7 +253,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   }
 
   get sessions(): MediaSessionInfo[] {
-    return [...this.#sessions.values()].map((s) => s.info);
+    return this.#media.infos;
   }
 
   /** Voice broadcasts in progress (the audio INVITEs we sent). */
@@ -261,7 +273,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   /** Whether the Call-ID is one of our media or broadcast dialogs. */
   ownsDialog(callId: string): boolean {
-    return this.#sessions.has(callId) || this.#broadcasts.has(callId);
+    return this.#media.has(callId) || this.#broadcasts.has(callId);
   }
 
   /** True when requests for `id` (our ID or one of our channels) belong here. */
@@ -305,7 +317,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     if (this.#silent || this.#broadcasts.handleRequest(req, tx)) {
       return;
     }
-    const session = this.#sessionOf(req);
+    const session = this.#media.of(req);
     if (session) {
       session.handleRequest(req, tx);
       return;
@@ -318,7 +330,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
         this.#message(req, tx);
         return;
       case 'INVITE':
-        void this.#invite(req, tx);
+        void this.#media.invite(req, tx);
         return;
       case 'OPTIONS':
         tx.respond(200);
@@ -351,7 +363,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   /** The ACK for a 200 we sent. */
   handleAck(ack: SipRequest): void {
-    this.#sessions.get(ack.headers.get('call-id') ?? '')?.ack();
+    this.#media.ack(ack);
   }
 
   /**
@@ -376,9 +388,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     if (this.#closing) {
       return;
     }
-    for (const s of [...this.#sessions.values()]) {
-      s.close();
-    }
+    this.#media.closeAll();
     this.#keepalive.stop();
     const timer = setTimeout(() => {
       if (!this.#closing) {
@@ -397,9 +407,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     this.#silent = true;
     this.#keepalive.stop();
     this.#registration.halt();
-    for (const s of [...this.#sessions.values()]) {
-      s.drop();
-    }
+    this.#media.dropAll();
   }
 
   /** ConfigDownload BasicParam: what this platform uses (docs/gb28181.md §4). */
@@ -451,9 +459,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   /** End every media dialog (BYE), stop keepalives, unregister (Expires: 0). Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      for (const s of [...this.#sessions.values()]) {
-        s.close();
-      }
+      this.#media.closeAll();
       this.#broadcasts.closeAll();
       this.#catalog.close();
       this.#events.close();
@@ -482,69 +488,6 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       return;
     }
     void this.#responder.handle(message);
-  }
-
-  async #invite(req: SipRequest, tx: ServerTransaction): Promise<void> {
-    if (this.#closing) {
-      tx.respond(503);
-      return;
-    }
-    const channelId = /^sips?:([^@;>]+)@/i.exec(req.uri)?.[1] ?? '';
-    const plan = planInvite(Buffer.from(req.body).toString('utf8'), this.profile, this.#o.realm);
-    if (!plan.ok) {
-      this.#log.debug({ channelId, reason: plan.reason }, 'INVITE refused');
-      tx.respond(plan.status);
-      return;
-    }
-    if (!this.#channelIds.has(channelId)) {
-      tx.respond(404);
-      return;
-    }
-    let source;
-    try {
-      source = await this.#o.backend.openMedia(channelId, plan.plan.request);
-    } catch (err) {
-      this.#log.warn({ err, channelId }, 'backend openMedia failed');
-      source = { refused: true as const, status: 500 };
-    }
-    if (isMediaRefusal(source)) {
-      if (!tx.finalSent) {
-        tx.respond(source.status, source.reason);
-      }
-      return;
-    }
-    if (tx.cancelled) {
-      source.close();
-      return;
-    }
-    const session = await MediaSession.answer(req, tx, {
-      link: this.link,
-      channelId,
-      plan: plan.plan,
-      source,
-      mediaHost: this.#o.mediaHost ?? this.link.ua.publicHost,
-      ...(this.#o.mediaBindHost !== undefined ? { mediaBindHost: this.#o.mediaBindHost } : {}),
-      ...(this.#o.mediaFaults ? { faults: this.#o.mediaFaults } : {}),
-      log: this.#log,
-      onEnd: (s, reason) => {
-        this.#sessions.delete(s.callId);
-        this.safeEmit('sessionEnd', s.info, reason);
-      },
-    });
-    if (!session) {
-      return;
-    }
-    this.#sessions.set(session.callId, session);
-    this.safeEmit('sessionStart', session.info);
-  }
-
-  /** The media dialog an in-dialog request belongs to (Call-ID and our To tag). */
-  #sessionOf(req: SipRequest): MediaSession | undefined {
-    const session = this.#sessions.get(req.headers.get('call-id') ?? '');
-    if (!session?.dialog) {
-      return undefined;
-    }
-    return dialogIdOfRequest(req) === session.dialog.id ? session : undefined;
   }
 
   #timeSync(date: string): void {
