@@ -231,11 +231,15 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   });
   const alarms = new SqliteAlarmStore(eventsDb);
   const positions = new SqlitePositionStore(eventsDb);
+  // One commit per batch of alarms and positions (docs/events.md §2): better-sqlite3 runs the
+  // batch's inserts inside BEGIN … COMMIT, and rolls back if one throws.
+  const inTransaction = eventsDb.transaction((work: () => unknown) => work());
   const events = new EventsService({
     bus,
     alarms,
     positions,
     webhooks,
+    transaction: <T>(work: () => T) => inTransaction(work) as T,
     dedupWindowMs: config['alarm-dedup-window'] * 1000,
     observer: eventMetrics,
     log: createLogger('events'),
@@ -481,6 +485,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   } = createApp({
     services: upper,
     cascade,
+    control: upper,
     ...(upper.voice ? { voice: upper.voice } : {}),
     ...(recorder ? { recording: recorder } : {}),
     ...(snapshots ? { snapshots } : {}),
@@ -575,6 +580,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   retention.start();
   recorder?.start();
   const httpPort = (server.address() as AddressInfo).port;
+  cluster?.shareEvents(events, upper.deviceEvents, bus, config['events-backlog']);
   await cluster?.attach(upper, config['advertise-http'] ?? `http://${publicIp}:${httpPort}`);
   log.info(
     { sip: `${config['sip-host']}:${transport.port}`, http: `${config['http-host']}:${httpPort}`, publicIp },

@@ -2,9 +2,10 @@
 // Each event is `id:`, `event:` (alarm, device, channel, position, stream) and `data:` (its JSON).
 // A client that reconnects with Last-Event-ID (header, or ?lastEventId=) first gets what it
 // missed from the backlog, or an `event: gap` when the backlog no longer reaches back that far.
-// A comment line every heartbeat keeps proxies from closing an idle stream. A client that does
-// not read (more than maxBufferBytes unsent) is dropped rather than buffered without bound; its
-// EventSource reconnects and replays from its last ID.
+// An `event: gap` also comes mid-stream when the feed lost events (a cluster media node's copy of
+// the stream, docs/events.md §10). A comment line every heartbeat keeps proxies from closing an
+// idle stream. A client that does not read (more than maxBufferBytes unsent) is dropped rather
+// than buffered without bound; its EventSource reconnects and replays from its last ID.
 import type { Request, RequestHandler, Response } from 'express';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -96,22 +97,28 @@ export function eventStream(o: EventStreamOptions): RequestHandler & { readonly 
         res.destroy();
       }
     };
+    let lastSent = lastEventId ?? null;
     const send = (e: GatewayEvent): void => {
       write(formatEvent(e));
       if (open) {
+        lastSent = e.id;
         o.observer?.delivered('sse');
       }
     };
+    const gap = (): void => write(`event: gap\ndata: ${JSON.stringify({ lastEventId: lastSent })}\n\n`);
 
     // Reconnect after 3 s (the EventSource default is browser-defined).
     write('retry: 3000\n: connected\n\n');
     if (!open) {
       return;
     }
-    const follow = o.feed.follow({ types, ...(lastEventId !== undefined ? { lastEventId } : {}) }, send);
+    const follow = o.feed.follow(
+      { types, ...(lastEventId !== undefined ? { lastEventId } : {}), onGap: gap },
+      send,
+    );
     held.unfollow = () => follow.close();
     if (follow.gap) {
-      write(`event: gap\ndata: ${JSON.stringify({ lastEventId: lastEventId ?? null })}\n\n`);
+      gap();
     }
     for (const e of follow.backlog) {
       send(e);

@@ -20,6 +20,8 @@ export interface ClusterKeys {
   readonly storeChanges: string;
   /** PUBLISH channel a node reads its requests, replies and events from. */
   inbox(nodeId: string): string;
+  /** STREAM of the signaling node's published events (JSON GatewayEvent), capped near --events-backlog. */
+  readonly events: string;
 }
 
 export function clusterKeys(prefix: string): ClusterKeys {
@@ -33,5 +35,6 @@ export function clusterKeys(prefix: string): ClusterKeys {
     channels: (deviceId) => `${prefix}channels:${deviceId}`,
     storeChanges: `${prefix}store-changes`,
     inbox: (id) => `${prefix}inbox:${id}`,
+    events: `${prefix}events`,
   };
 }

@@ -1,6 +1,6 @@
-// Composition root of --role media: no SIP. Redis → bus → device replica → stream hubs with
-// HLS and WHEP outputs → the media agent that opens ingests for the signaling node → HTTP (the
-// same API as every node, with redirects to the node serving a stream) → heartbeat.
+// Composition root of --role media: no SIP. Redis → bus → device replica and event stream copy →
+// stream hubs with HLS and WHEP outputs → the media agent that opens ingests for the signaling
+// node → HTTP (the same API as every node, with redirects to the node serving a stream) → heartbeat.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -17,11 +17,15 @@ import { connectionCaps, readOpenFileLimit } from '../open-files.js';
 import { createLogger, setLogLevel } from '../log.js';
 import { findInstallRoot, guessPublicIp, hasFfmpeg, VERSION } from '../install.js';
 import { GatewayMetrics } from '../metrics.js';
+import { EventMetrics } from '../metrics/events.js';
+import { SUBSCRIPTION_EVENTS, type SubscriptionEvent } from '../views/events.js';
 import { MediaPlane } from '../media-plane/media-plane.js';
 import type { StreamRegistry } from '../hub/stream-registry.js';
 import { loadSecrets, type Secrets } from '../secrets.js';
 import { ForwardedServices, type SignalingLocator } from './api-forwarding.js';
 import { DeviceReplica } from './device-replica.js';
+import { EventStreamMirror } from './event-stream-mirror.js';
+import { ForwardedEvents } from './events-forwarding.js';
 import { MediaAgent } from './media-agent.js';
 import { NodeBus } from './node-bus.js';
 import { NodeHeartbeat } from './node-heartbeat.js';
@@ -95,6 +99,18 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
     return value;
   };
   const services = new ForwardedServices({ bus, replica, signaling, localStreams: () => agent.views() });
+  // Events (docs/events.md §10): the API is the signaling node's, the event stream this node's
+  // copy of it (XREAD BLOCK holds a connection of its own).
+  const streamConn = conn.redis.duplicate();
+  // Read failures are logged (throttled) by the mirror; this only keeps ioredis from printing them.
+  streamConn.on('error', () => undefined);
+  const mirror = await EventStreamMirror.start({
+    redis: streamConn,
+    key: keys.events,
+    capacity: config['events-backlog'],
+    log: log.child({ part: 'event-stream' }),
+  });
+  const events = new ForwardedEvents({ bus, signaling, feed: mirror });
 
   const servesLocally = (id: string) => {
     const s = streams.get(id);
@@ -112,7 +128,7 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
   whepWithRedirect.use('/whep/:streamId', redirect);
   whepWithRedirect.use(media.whep);
 
-  const metrics = new GatewayMetrics({
+  const metrics: GatewayMetrics = new GatewayMetrics({
     devices: () => {
       const all = replica.listDevices();
       const online = all.filter((d) => d.online).length;
@@ -127,10 +143,24 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
       }),
   });
 
+  // SSE clients and deliveries of this node; alarms, webhooks and subscriptions count on the signaling node.
+  const eventMetrics = new EventMetrics(metrics.registry, {
+    activeSubscriptions: () =>
+      Object.fromEntries(SUBSCRIPTION_EVENTS.map((e) => [e, 0])) as Record<SubscriptionEvent, number>,
+  });
+
   let http = config['advertise-http'] ?? '';
   const root = findInstallRoot();
   const { app } = createApp({
     services,
+    events,
+    deviceEvents: events,
+    eventStream: {
+      heartbeatMs: config['sse-heartbeat'] * 1000,
+      maxBufferBytes: config['sse-max-buffer-kb'] * 1024,
+      observer: eventMetrics,
+      log: createLogger('sse'),
+    },
     apiToken: secrets.apiToken,
     signer: new MediaTokenSigner(secrets.signingKey),
     corsOrigins: config['cors-origins'],
@@ -220,6 +250,7 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
         media.close('shutdown');
         await new Promise((r) => setTimeout(r, 100));
         await replica.close();
+        await mirror.close();
         await bus.close();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));

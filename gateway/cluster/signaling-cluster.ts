@@ -1,14 +1,18 @@
 // Everything --role signaling adds to the single-process gateway: plays open their ingest on a
 // media node (remote-media-client.ts), the device store is mirrored to Redis, WHEP/HLS requests
-// are redirected to the serving node, other nodes' API calls are answered, and a lost media
-// node's streams are invited again elsewhere. main.ts builds it and wires it in.
+// are redirected to the serving node, other nodes' API calls (events ones included) are
+// answered, the event stream is copied to Redis, and a lost media node's streams are invited
+// again elsewhere. main.ts builds it and wires it in.
 import express, { type RequestHandler, type Router } from 'express';
 import type { GatewayServices } from '../views/services.js';
 import type { PlayIdentity } from '../gb28181/upper/upper-platform.js';
 import type { StreamView } from '../views/services.js';
 import type { Logger } from '../log.js';
 import type { DeviceStore } from '../store/device-store.js';
+import type { DeviceEventControl, EventsServices, GatewayEvent } from '../views/events.js';
 import { serveApi } from './api-forwarding.js';
+import { EventStreamPublisher } from './event-stream-publisher.js';
+import { serveEvents } from './events-forwarding.js';
 import { MirroredDeviceStore } from './device-mirror.js';
 import { failOver } from './failover.js';
 import { NodeBus } from './node-bus.js';
@@ -34,6 +38,7 @@ export class SignalingCluster {
   readonly #log: Logger;
   #mirror: MirroredDeviceStore | undefined;
   #presence: NodeJS.Timeout | undefined;
+  #stopEvents: (() => Promise<void>) | undefined;
   #closed: Promise<void> | undefined;
 
   private constructor(s: ClusterSettings, conn: RedisPair, bus: NodeBus, table: NodeTable, log: Logger) {
@@ -77,6 +82,30 @@ export class SignalingCluster {
       log: this.#log,
     });
     return this.#mirror;
+  }
+
+  /**
+   * The events API for the other nodes (docs/events.md §10): their calls are answered here, and
+   * every event the bus publishes is copied to the Redis stream their SSE clients read.
+   */
+  shareEvents(
+    events: EventsServices,
+    control: DeviceEventControl,
+    bus: { onAny(listener: (e: GatewayEvent) => void): () => void },
+    backlog: number,
+  ): void {
+    serveEvents(this.#bus, events, control);
+    const publisher = new EventStreamPublisher({
+      redis: this.#conn.redis,
+      key: this.#s.keys.events,
+      maxLen: backlog,
+      log: this.#log.child({ part: 'event-stream' }),
+    });
+    const off = bus.onAny((e) => publisher.publish(e));
+    this.#stopEvents = async () => {
+      off();
+      await publisher.close();
+    };
   }
 
   /** Absolute base URL of the node serving `streamId`, for live/playback answers. */
@@ -139,6 +168,7 @@ export class SignalingCluster {
   close(): Promise<void> {
     return (this.#closed ??= (async () => {
       clearInterval(this.#presence);
+      await this.#stopEvents?.();
       await this.#mirror?.stopMirroring();
       await this.#conn.redis.del(this.#s.keys.signaling).catch(() => undefined);
       await this.table.close();

@@ -7,6 +7,7 @@
 import { createLogger, type Logger } from '../log.js';
 import type { EventDataOf, EventFeed, EventOf, EventType, GatewayEvent } from '../views/events.js';
 import { Backlog } from './backlog.js';
+import { replayAfter } from './replay.js';
 
 type AnyListener = (event: GatewayEvent) => unknown;
 
@@ -18,8 +19,6 @@ export interface EventBusOptions {
   now?: () => number;
   log?: Logger;
 }
-
-const ID_RE = /^([0-9a-z]{1,16})-(\d{1,15})$/;
 
 export class EventBus implements EventFeed {
   readonly bootId: string;
@@ -74,16 +73,7 @@ export class EventBus implements EventFeed {
     opts: { types: ReadonlySet<EventType>; lastEventId?: string },
     listener: (event: GatewayEvent) => void,
   ): { backlog: GatewayEvent[]; gap: boolean; close(): void } {
-    let backlog: GatewayEvent[] = [];
-    let gap = false;
-    if (opts.lastEventId !== undefined) {
-      const m = ID_RE.exec(opts.lastEventId.trim());
-      const seq = m && m[1] === this.bootId ? Number(m[2]) : 0;
-      // An ID of another run (the gateway restarted) or an unreadable one: everything we hold.
-      const { events, complete } = this.#backlog.after(seq);
-      backlog = events.filter((e) => opts.types.has(e.type));
-      gap = !complete || !m || m[1] !== this.bootId;
-    }
+    const { backlog, gap } = replayAfter(this.#backlog, this.bootId, opts.lastEventId, opts.types);
     const close = this.onAny((e) => {
       if (opts.types.has(e.type)) {
         listener(e);

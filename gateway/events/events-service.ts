@@ -16,6 +16,8 @@ import type {
   EventsServices,
   PositionInput,
   PositionView,
+  ReportBatch,
+  StoredReports,
   StreamEventData,
   RecordingEventData,
   WebhookInput,
@@ -29,6 +31,11 @@ export interface EventsServiceOptions {
   alarms: AlarmStore;
   positions: PositionStore;
   webhooks: WebhookDispatcher;
+  /**
+   * Runs a batch's inserts in one database transaction (better-sqlite3's db.transaction): one
+   * commit per batch instead of one per row. Default: the inserts run as they are.
+   */
+  transaction?<T>(work: () => T): T;
   /** The same (device, SN) within this window is one alarm. Default one hour. */
   dedupWindowMs?: number;
   observer?: EventsObserver;
@@ -52,21 +59,47 @@ export class EventsService implements EventIntake, EventsServices {
 
   // ---------- EventIntake ----------
 
-  alarm(input: AlarmInput): AlarmView | undefined {
-    const stored = this.#o.alarms.insert(input, this.#o.dedupWindowMs ?? 3_600_000);
-    if (!stored) {
-      this.#o.observer?.alarmDuplicate(input.deviceId);
-      return undefined;
-    }
-    this.#o.observer?.alarmReceived(stored);
-    this.#o.bus.publish('alarm', stored);
+  store(batch: ReportBatch): StoredReports {
+    const dedupWindowMs = this.#o.dedupWindowMs ?? 3_600_000;
+    const work = (): StoredReports => ({
+      alarms: batch.alarms.map((a) => this.#o.alarms.insert(a, dedupWindowMs)),
+      positions: batch.positions.map((p) => {
+        this.#o.positions.insert(p);
+        return p;
+      }),
+    });
+    const stored = this.#o.transaction ? this.#o.transaction(work) : work();
+    stored.alarms.forEach((a, i) => {
+      if (a) {
+        this.#o.observer?.alarmReceived(a);
+      } else {
+        this.#o.observer?.alarmDuplicate(batch.alarms[i].deviceId);
+      }
+    });
+    stored.positions.forEach(() => this.#o.observer?.positionReceived());
     return stored;
   }
 
+  publish(stored: StoredReports): void {
+    for (const a of stored.alarms) {
+      if (a) {
+        this.#o.bus.publish('alarm', a);
+      }
+    }
+    for (const p of stored.positions) {
+      this.#o.bus.publish('position', p);
+    }
+  }
+
+  /** One alarm stored and published at once; undefined for a duplicate (tests, in-process reporters). */
+  alarm(input: AlarmInput): AlarmView | undefined {
+    const stored = this.store({ alarms: [input], positions: [] });
+    this.publish(stored);
+    return stored.alarms[0];
+  }
+
   position(input: PositionInput): void {
-    this.#o.positions.insert(input);
-    this.#o.observer?.positionReceived();
-    this.#o.bus.publish('position', input);
+    this.publish(this.store({ alarms: [], positions: [input] }));
   }
 
   device(data: DeviceEventData): void {

@@ -89,3 +89,72 @@ test('time zone names are checked without throwing', () => {
   assert.equal(isValidTimeZone('Asia/Shanghai'), true);
   assert.equal(isValidTimeZone('Mars/Olympus'), false);
 });
+
+/** The offset straight from Intl, uncached: what zoneOffsetMs must equal at every instant. */
+function referenceOffsetMs(epochMs: number, timeZone: string): number {
+  const f = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  const p = Object.fromEntries(
+    f
+      .formatToParts(new Date(epochMs))
+      .filter((x) => x.type !== 'literal')
+      .map((x) => [x.type, Number(x.value)]),
+  );
+  const second = Math.floor(epochMs / 1000) * 1000;
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour % 24, p.minute, p.second) - second;
+}
+
+test("zoneOffsetMs: the per-minute cache gives Intl's offset on both sides of every 2024 transition, also on the second call", () => {
+  // Lord Howe moves by 30 minutes at 02:00 local (15:30 UTC), Kathmandu is +05:45: transitions and
+  // offsets that an hour-keyed cache would get wrong.
+  const zones = [
+    'America/New_York',
+    'Europe/London',
+    'Australia/Lord_Howe',
+    'Asia/Kathmandu',
+    'Asia/Shanghai',
+  ];
+  let transitions = 0;
+  for (const zone of zones) {
+    const start = Date.UTC(2024, 0, 1);
+    for (let t = start; t < Date.UTC(2025, 0, 1); t += 3_600_000) {
+      if (referenceOffsetMs(t, zone) === referenceOffsetMs(t + 3_600_000, zone)) {
+        continue;
+      }
+      // The exact second of the change, by bisection.
+      let lo = t;
+      let hi = t + 3_600_000;
+      while (hi - lo > 1000) {
+        const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+        if (referenceOffsetMs(mid, zone) === referenceOffsetMs(lo, zone)) {
+          lo = mid;
+        } else {
+          hi = mid;
+        }
+      }
+      transitions++;
+      for (const at of [hi - 61_000, hi - 1000, hi - 1, hi, hi + 1, hi + 999, hi + 59_000, hi + 61_000]) {
+        for (let call = 0; call < 2; call++) {
+          assert.equal(
+            zoneOffsetMs(at, zone),
+            referenceOffsetMs(at, zone),
+            `${zone} at ${new Date(at).toISOString()}`,
+          );
+        }
+      }
+    }
+  }
+  assert.equal(transitions, 6, 'New York, London and Lord Howe change twice in 2024');
+  // Before 1973 offsets in seconds existed (LMT): computed, not cached.
+  const lmt = Date.UTC(1900, 0, 1, 12, 0, 30);
+  assert.equal(zoneOffsetMs(lmt, 'Asia/Shanghai'), referenceOffsetMs(lmt, 'Asia/Shanghai'));
+  assert.equal(zoneOffsetMs(lmt + 20_000, 'Asia/Shanghai'), referenceOffsetMs(lmt + 20_000, 'Asia/Shanghai'));
+});

@@ -149,9 +149,32 @@ function wallAsUtcMs(w: WallClock): number {
 
 /** Offset of `timeZone` from UTC at `epochMs`, in ms (Asia/Shanghai: +28 800 000). */
 export function zoneOffsetMs(epochMs: number, timeZone: string): number {
+  // formatToParts costs tens of µs, and every alarm and position time needs two offsets. Since
+  // 1973 every zone's offsets and transitions fall on whole minutes (tzdata), so the offset of a
+  // UTC minute holds for each instant in it; earlier instants (LMT offsets in seconds) are not cached.
+  const minute = Math.floor(epochMs / 60_000);
+  const cacheable = epochMs >= CACHE_FROM_MS;
+  let zone = offsetCache.get(timeZone);
+  const cached = cacheable ? zone?.get(minute) : undefined;
+  if (cached !== undefined) {
+    return cached;
+  }
   const second = Math.floor(epochMs / 1000) * 1000;
-  return wallAsUtcMs({ ...wallClockAt(second, timeZone), millisecond: 0 }) - second;
+  const offset = wallAsUtcMs({ ...wallClockAt(second, timeZone), millisecond: 0 }) - second;
+  if (cacheable) {
+    if (!zone || zone.size >= OFFSET_CACHE_MINUTES) {
+      zone = new Map();
+      offsetCache.set(timeZone, zone);
+    }
+    zone.set(minute, offset);
+  }
+  return offset;
 }
+
+const CACHE_FROM_MS = Date.UTC(1973, 0, 1);
+/** Minutes remembered per zone; reports carry times near now, so a few are in use at once. */
+const OFFSET_CACHE_MINUTES = 256;
+const offsetCache = new Map<string, Map<number, number>>();
 
 /**
  * Epoch ms of a wall-clock time. An explicit `offsetMinutes` wins over `timeZone`. In a DST

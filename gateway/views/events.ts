@@ -86,17 +86,22 @@ export type GatewayEvent = {
 
 export type EventOf<T extends EventType> = Extract<GatewayEvent, { type: T }>;
 
-/** What the SSE endpoint needs from the event bus. */
+/** What the SSE endpoint needs from the event bus (or, on a cluster's media node, its copy). */
 export interface EventFeed {
   /**
    * Events after `lastEventId` still held in the backlog, then every new one as it is published.
    * `gap` is true when `lastEventId` is older than the backlog (or from another run): events were lost.
+   * `onGap` is called when events are lost while following (a media node's copy of the stream
+   * found a hole: docs/events.md §10); the bus itself never loses one.
    */
   follow(
-    opts: { types: ReadonlySet<EventType>; lastEventId?: string },
+    opts: { types: ReadonlySet<EventType>; lastEventId?: string; onGap?: () => void },
     listener: (event: GatewayEvent) => void,
   ): { backlog: GatewayEvent[]; gap: boolean; close(): void };
 }
+
+/** Answered at once in process, or after a round trip to the signaling node in a cluster. */
+export type MaybePromise<T> = T | Promise<T>;
 
 /** What the events domain reports to Prometheus (gateway/metrics/events.ts implements it). */
 export interface EventsObserver {
@@ -114,11 +119,28 @@ export interface EventsObserver {
   sseClients(count: number): void;
 }
 
+/** The alarms and positions one turn of the event loop read, stored together (docs/events.md §2). */
+export interface ReportBatch {
+  alarms: AlarmInput[];
+  positions: PositionRecord[];
+}
+
+/** What store() kept: per alarm in batch order, the stored alarm, or undefined for a duplicate. */
+export interface StoredReports {
+  alarms: (AlarmView | undefined)[];
+  positions: PositionView[];
+}
+
 /** What the upper platform reports; the events domain stores and publishes it. */
 export interface EventIntake {
-  /** Stores a new alarm and publishes it; undefined when (device, SN) was seen before (a duplicate). */
-  alarm(input: AlarmInput): AlarmView | undefined;
-  position(input: PositionRecord): void;
+  /**
+   * Stores a batch in one transaction and publishes nothing yet: the caller answers the devices
+   * first, then calls publish(). Throws when the batch could not be stored (none of it was).
+   * An alarm whose (device, SN) was seen before is a duplicate: not stored again.
+   */
+  store(batch: ReportBatch): StoredReports;
+  /** Publishes what store() kept. */
+  publish(stored: StoredReports): void;
   device(data: DeviceEventData): void;
   channel(data: ChannelEventData): void;
   stream(data: StreamEventData): void;
@@ -147,15 +169,21 @@ export interface WebhookInput {
 }
 
 export interface EventsServices {
-  listAlarms(query: AlarmFilter): AlarmView[];
+  listAlarms(query: AlarmFilter): MaybePromise<AlarmView[]>;
   /** Undefined when there is no such alarm. */
-  acknowledgeAlarm(alarmId: string): AlarmView | undefined;
-  latestPositions(): PositionView[];
-  track(deviceId: string, channelId: string, start: Date, end: Date, limit: number): PositionView[];
-  addWebhook(input: WebhookInput): WebhookView;
-  listWebhooks(): WebhookView[];
+  acknowledgeAlarm(alarmId: string): MaybePromise<AlarmView | undefined>;
+  latestPositions(): MaybePromise<PositionView[]>;
+  track(
+    deviceId: string,
+    channelId: string,
+    start: Date,
+    end: Date,
+    limit: number,
+  ): MaybePromise<PositionView[]>;
+  addWebhook(input: WebhookInput): MaybePromise<WebhookView>;
+  listWebhooks(): MaybePromise<WebhookView[]>;
   /** False when there is no such webhook. */
-  deleteWebhook(webhookId: string): boolean;
+  deleteWebhook(webhookId: string): MaybePromise<boolean>;
   readonly feed: EventFeed;
 }
 
@@ -214,11 +242,14 @@ export interface ControlAnswer {
 
 export interface DeviceEventControl {
   subscribe(deviceId: string, request: SubscribeRequest): Promise<SubscriptionView>;
-  listSubscriptions(deviceId: string): SubscriptionView[] | undefined;
+  listSubscriptions(deviceId: string): MaybePromise<SubscriptionView[] | undefined>;
   /** Sends SUBSCRIBE with Expires: 0 when the subscription is active; false when unknown. */
   unsubscribe(deviceId: string, subscriptionId: string): Promise<boolean>;
-  subscriptionDefaults(deviceId: string): SubscriptionDefaults | undefined;
-  setSubscriptionDefaults(deviceId: string, events: SubscriptionEvent[] | null): SubscriptionDefaults;
+  subscriptionDefaults(deviceId: string): MaybePromise<SubscriptionDefaults | undefined>;
+  setSubscriptionDefaults(
+    deviceId: string,
+    events: SubscriptionEvent[] | null,
+  ): MaybePromise<SubscriptionDefaults>;
   /** GuardCmd SetGuard / ResetGuard to the device. */
   setGuard(deviceId: string, armed: boolean): Promise<ControlAnswer>;
   /** AlarmCmd ResetAlarm to a channel (or alarm input). */

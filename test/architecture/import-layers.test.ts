@@ -83,6 +83,10 @@ const ALLOWED: Record<string, readonly string[]> = {
     'core',
     'store',
     'views',
+    // A media node's copy of the event stream replays like the bus (events/replay.ts), and
+    // counts its SSE clients with the events metrics.
+    'events',
+    'metrics',
     'sip',
     'hub',
     'ingest',

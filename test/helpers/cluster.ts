@@ -16,8 +16,9 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+/** `port`: start again where a stopped one listened (a Redis restart, empty: no persistence). */
+export async function startRedis(opts: { port?: number } = {}): Promise<RedisServer> {
+  const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'gb-redis-'));
   const child = spawn(
     '/usr/bin/redis-server',

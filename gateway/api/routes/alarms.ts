@@ -29,9 +29,9 @@ export function alarmRoutes(deps: RouteDeps): ApiRoute[] {
       auth: 'bearer',
       params: AlarmParams,
       response: AlarmBody,
-      handler: ({ params }) => {
+      handler: async ({ params }) => {
         const { alarmId } = params as { alarmId: string };
-        const alarm = requireEvents(deps).acknowledgeAlarm(alarmId);
+        const alarm = await requireEvents(deps).acknowledgeAlarm(alarmId);
         if (!alarm) {
           throw new GatewayError('GW_ERR_ALARM_NOT_FOUND', `no alarm ${alarmId}`);
         }
@@ -55,12 +55,12 @@ export function alarmRoutes(deps: RouteDeps): ApiRoute[] {
       query: TrackQuery,
       response: z.union([z.array(PositionBody), TrackFeatureBody]),
       alternateTypes: [GEOJSON],
-      handler: ({ params, query, type }) => {
+      handler: async ({ params, query, type }) => {
         const { deviceId, channelId } = params as ChannelP;
         const q = query as { start?: Date; end?: Date; limit: number };
         const end = q.end ?? new Date();
         const start = q.start ?? new Date(end.getTime() - 86_400_000);
-        const track = requireEvents(deps).track(deviceId, channelId, start, end, q.limit);
+        const track = await requireEvents(deps).track(deviceId, channelId, start, end, q.limit);
         return type === GEOJSON ? trackFeature(deviceId, channelId, start, end, track) : track;
       },
     }),

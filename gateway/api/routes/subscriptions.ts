@@ -43,9 +43,9 @@ export function subscriptionRoutes(deps: RouteDeps): ApiRoute[] {
       auth: 'bearer',
       params: DeviceParams,
       response: z.array(SubscriptionBody),
-      handler: ({ params }) => {
+      handler: async ({ params }) => {
         const { deviceId } = params as DeviceP;
-        const list = requireDeviceEvents(deps).listSubscriptions(deviceId);
+        const list = await requireDeviceEvents(deps).listSubscriptions(deviceId);
         if (!list) {
           throw notFound(deviceId);
         }
@@ -77,9 +77,9 @@ export function subscriptionRoutes(deps: RouteDeps): ApiRoute[] {
       auth: 'bearer',
       params: DeviceParams,
       response: SubscriptionDefaultsBody,
-      handler: ({ params }) => {
+      handler: async ({ params }) => {
         const { deviceId } = params as DeviceP;
-        const view = requireDeviceEvents(deps).subscriptionDefaults(deviceId);
+        const view = await requireDeviceEvents(deps).subscriptionDefaults(deviceId);
         if (!view) {
           throw notFound(deviceId);
         }

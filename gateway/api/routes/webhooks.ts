@@ -37,9 +37,9 @@ export function webhookRoutes(deps: RouteDeps): ApiRoute[] {
       auth: 'bearer',
       params: WebhookParams,
       response: OkBody,
-      handler: ({ params }) => {
+      handler: async ({ params }) => {
         const { webhookId } = params as { webhookId: string };
-        if (!requireEvents(deps).deleteWebhook(webhookId)) {
+        if (!(await requireEvents(deps).deleteWebhook(webhookId))) {
           throw new GatewayError('GW_ERR_WEBHOOK_NOT_FOUND', `no webhook ${webhookId}`);
         }
         return { ok: true };

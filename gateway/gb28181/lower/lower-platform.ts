@@ -1,29 +1,28 @@
 // LowerPlatform: one GB/T 28181 lower-platform identity (a device/NVR, or this gateway in a
 // cascade) toward one upper platform. It holds the protocol: registration with digest and
 // keepalives (docs/gb28181.md §1, §2), MANSCDP answers (§3-§6), INVITE/ACK/BYE/CANCEL/INFO media
-// dialogs (§7, §8). Everything it serves comes from a LowerBackend. Requests reach it through a
+// dialogs (§7, §8, media-dialogs.ts). Everything it serves comes from a LowerBackend. Requests reach it through a
 // LowerSipRouter, so many identities can share one SIP socket.
-import { Buffer } from 'node:buffer';
 import { createLogger, type Logger } from '../../log.js';
 import { TypedEmitter } from '../../events.js';
 import type { FaultOptions } from '../../outbound/ps-rtp-sender.js';
-import { dialogIdOfRequest } from '../../sip/dialog.js';
 import type { SipRequest } from '../../sip/message.js';
 import type { ServerTransaction } from '../../sip/server-transaction.js';
 import type { SipUserAgent } from '../../sip/user-agent.js';
 import { DEFAULT_TIME_ZONE, epochMsOf, parseGbDateTime } from '../gb-date.js';
 import type { ManscdpCharset } from '../manscdp/charset.js';
 import { parseManscdp } from '../manscdp/codec.js';
+import type { BasicParam } from '../manscdp/config.js';
 import type { PtzCommand } from '../ptz.js';
 import type { BroadcastCallInfo, BroadcastEnd } from './broadcast-call.js';
 import { BroadcastCalls } from './broadcast-calls.js';
-import { isMediaRefusal, type LowerAlarm, type LowerBackend } from './backend.js';
+import type { LowerAlarm, LowerBackend } from './backend.js';
 import { CatalogNotifier, type CatalogChange } from './catalog-notifier.js';
 import { EventNotifier } from './event-notifier.js';
 import type { BackoffOptions } from './backoff.js';
-import { planInvite } from './invite-plan.js';
 import { KeepaliveSender } from './keepalive.js';
-import { MediaSession, type MediaSessionInfo, type SessionEndReason } from './media-session.js';
+import { MediaDialogs } from './media-dialogs.js';
+import type { MediaSessionInfo, SessionEndReason } from './media-session.js';
 import type { PagingFaults } from './paged-sender.js';
 import { QueryResponder } from './query-responder.js';
 import { Registration, type RegistrationState } from './registration.js';
@@ -65,6 +64,11 @@ export interface LowerPlatformOptions {
   backoff?: BackoffOptions;
   /** Minimum wait after a 403. Default 60 000 ms. */
   forbiddenRetryMs?: number;
+  /**
+   * TeleBoot: restart as a device does (media dialogs end, a new registration under a new Call-ID
+   * after `rebootMs`). Off by default: a cascade's lower link is not a device to reboot.
+   */
+  rebootOnTeleBoot?: { rebootMs: number };
   /** Wait for one REGISTER transaction. Default 64·T1. */
   registerTimeoutMs?: number;
   log?: Logger;
@@ -101,10 +105,14 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly #responder: QueryResponder;
   readonly #catalog: CatalogNotifier;
   readonly #events: EventNotifier;
-  readonly #sessions = new Map<string, MediaSession>();
+  readonly #media: MediaDialogs;
   readonly #broadcasts: BroadcastCalls;
   #channelIds = new Set<string>();
   #clockOffsetMs = 0;
+  /** Name set by DeviceConfig; the backend's device name until then. */
+  #configName: string | undefined;
+  /** fallSilent(): powered off as far as the network can tell. */
+  #silent = false;
   #unsubscribeTransport: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
@@ -166,6 +174,13 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       log: this.#log,
       onQuery: (cmdType, sn) => this.safeEmit('query', { cmdType, sn }),
       onPtz: (channelId, command) => this.safeEmit('ptz', { channelId, command }),
+      basicParam: () => this.#basicParam(),
+      applyBasicParam: (p) => this.#applyBasicParam(p),
+      onTeleBoot: () => {
+        if (opts.rebootOnTeleBoot) {
+          this.reboot(opts.rebootOnTeleBoot.rebootMs);
+        }
+      },
       onControl: (targetId, command) => this.safeEmit('control', { targetId, command }),
       onAlarmResponse: (info) => this.safeEmit('alarmAcknowledged', info),
     });
@@ -189,6 +204,20 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       now: () => this.now(),
       ...(opts.backend.positions ? { positions: () => opts.backend.positions!() } : {}),
     });
+    this.#media = new MediaDialogs({
+      link: this.link,
+      profile: this.profile,
+      realm: opts.realm,
+      backend: opts.backend,
+      ...(opts.mediaHost !== undefined ? { mediaHost: opts.mediaHost } : {}),
+      ...(opts.mediaBindHost !== undefined ? { mediaBindHost: opts.mediaBindHost } : {}),
+      ...(opts.mediaFaults ? { mediaFaults: opts.mediaFaults } : {}),
+      log: this.#log,
+      closing: () => this.#closing !== undefined,
+      hasChannel: (id) => this.#channelIds.has(id),
+      onStart: (info) => this.safeEmit('sessionStart', info),
+      onEnd: (info, reason) => this.safeEmit('sessionEnd', info, reason),
+    });
   }
 
   get state(): LowerPlatformState {
@@ -201,6 +230,11 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   get keepaliveStats(): Readonly<KeepaliveSender['stats']> {
     return this.#keepalive.stats;
+  }
+
+  /** The keepalive interval and count in force (DeviceConfig may change them). */
+  get keepaliveTiming(): { intervalSec: number; maxMisses: number } {
+    return this.#keepalive.timing;
   }
 
   get catalogStats(): Readonly<CatalogNotifier['stats']> & { subscriptions: number } {
@@ -219,7 +253,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   }
 
   get sessions(): MediaSessionInfo[] {
-    return [...this.#sessions.values()].map((s) => s.info);
+    return this.#media.infos;
   }
 
   /** Voice broadcasts in progress (the audio INVITEs we sent). */
@@ -239,7 +273,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   /** Whether the Call-ID is one of our media or broadcast dialogs. */
   ownsDialog(callId: string): boolean {
-    return this.#sessions.has(callId) || this.#broadcasts.has(callId);
+    return this.#media.has(callId) || this.#broadcasts.has(callId);
   }
 
   /** True when requests for `id` (our ID or one of our channels) belong here. */
@@ -278,12 +312,12 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     }
   }
 
-  /** A request routed to this identity. Answers everything; never throws. */
+  /** A request routed to this identity. Answers everything (unless fallen silent); never throws. */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
-    if (this.#broadcasts.handleRequest(req, tx)) {
+    if (this.#silent || this.#broadcasts.handleRequest(req, tx)) {
       return;
     }
-    const session = this.#sessionOf(req);
+    const session = this.#media.of(req);
     if (session) {
       session.handleRequest(req, tx);
       return;
@@ -296,7 +330,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
         this.#message(req, tx);
         return;
       case 'INVITE':
-        void this.#invite(req, tx);
+        void this.#media.invite(req, tx);
         return;
       case 'OPTIONS':
         tx.respond(200);
@@ -329,7 +363,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   /** The ACK for a 200 we sent. */
   handleAck(ack: SipRequest): void {
-    this.#sessions.get(ack.headers.get('call-id') ?? '')?.ack();
+    this.#media.ack(ack);
   }
 
   /**
@@ -346,6 +380,72 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   }
 
   /**
+   * Restart as a rebooting device does: media dialogs end (no BYE reaches anyone from a device that
+   * is rebooting, but ours says goodbye), keepalives stop, and after `afterMs` a new registration
+   * goes out under a new Call-ID (RFC 3261 §10.2.4: a new boot, a new Call-ID).
+   */
+  reboot(afterMs = 1000): void {
+    if (this.#closing) {
+      return;
+    }
+    this.#media.closeAll();
+    this.#keepalive.stop();
+    const timer = setTimeout(() => {
+      if (!this.#closing) {
+        this.#registration.start({ newCallId: true });
+      }
+    }, afterMs);
+    timer.unref();
+  }
+
+  /**
+   * Fall silent as a device losing power does, as the upper sees it: no more keepalives,
+   * refreshes or BYEs, and no unregister; media stops. The upper must notice by itself (its
+   * keepalive deadline, docs/gb28181.md §2). Requests still reaching us are not answered.
+   */
+  fallSilent(): void {
+    this.#silent = true;
+    this.#keepalive.stop();
+    this.#registration.halt();
+    this.#media.dropAll();
+  }
+
+  /** ConfigDownload BasicParam: what this platform uses (docs/gb28181.md §4). */
+  async #basicParam(): Promise<BasicParam> {
+    const { intervalSec, maxMisses } = this.#keepalive.timing;
+    const up = this.link.upper;
+    return {
+      name: this.#configName ?? (await this.#o.backend.deviceInfo()).deviceName,
+      deviceId: this.localId,
+      sipServerId: up.id,
+      sipServerIp: up.host,
+      sipServerPort: up.port,
+      domainName: this.#o.realm,
+      expiration: this.#registration.expiresSec,
+      heartBeatInterval: intervalSec,
+      heartBeatCount: maxMisses,
+    };
+  }
+
+  /** DeviceConfig BasicParam: name, registration lifetime and keepalive timing take effect. */
+  #applyBasicParam(p: BasicParam): boolean {
+    const { intervalSec, maxMisses } = this.#keepalive.timing;
+    const interval = p.heartBeatInterval ?? intervalSec;
+    const count = p.heartBeatCount ?? maxMisses;
+    if (interval < 1 || count < 1 || (p.expiration !== undefined && p.expiration < 60)) {
+      return false;
+    }
+    if (p.name !== undefined) {
+      this.#configName = p.name;
+    }
+    if (p.expiration !== undefined) {
+      this.#registration.setExpires(p.expiration);
+    }
+    this.#keepalive.setTiming(interval, count);
+    return true;
+  }
+
+  /**
    * Report an alarm (docs/gb28181.md §9): NOTIFY in the upper's alarm subscriptions, or a MESSAGE
    * when it holds none. Resolves false when not registered or the upper did not answer 2xx.
    */
@@ -359,9 +459,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   /** End every media dialog (BYE), stop keepalives, unregister (Expires: 0). Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      for (const s of [...this.#sessions.values()]) {
-        s.close();
-      }
+      this.#media.closeAll();
       this.#broadcasts.closeAll();
       this.#catalog.close();
       this.#events.close();
@@ -390,69 +488,6 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       return;
     }
     void this.#responder.handle(message);
-  }
-
-  async #invite(req: SipRequest, tx: ServerTransaction): Promise<void> {
-    if (this.#closing) {
-      tx.respond(503);
-      return;
-    }
-    const channelId = /^sips?:([^@;>]+)@/i.exec(req.uri)?.[1] ?? '';
-    const plan = planInvite(Buffer.from(req.body).toString('utf8'), this.profile, this.#o.realm);
-    if (!plan.ok) {
-      this.#log.debug({ channelId, reason: plan.reason }, 'INVITE refused');
-      tx.respond(plan.status);
-      return;
-    }
-    if (!this.#channelIds.has(channelId)) {
-      tx.respond(404);
-      return;
-    }
-    let source;
-    try {
-      source = await this.#o.backend.openMedia(channelId, plan.plan.request);
-    } catch (err) {
-      this.#log.warn({ err, channelId }, 'backend openMedia failed');
-      source = { refused: true as const, status: 500 };
-    }
-    if (isMediaRefusal(source)) {
-      if (!tx.finalSent) {
-        tx.respond(source.status, source.reason);
-      }
-      return;
-    }
-    if (tx.cancelled) {
-      source.close();
-      return;
-    }
-    const session = await MediaSession.answer(req, tx, {
-      link: this.link,
-      channelId,
-      plan: plan.plan,
-      source,
-      mediaHost: this.#o.mediaHost ?? this.link.ua.publicHost,
-      ...(this.#o.mediaBindHost !== undefined ? { mediaBindHost: this.#o.mediaBindHost } : {}),
-      ...(this.#o.mediaFaults ? { faults: this.#o.mediaFaults } : {}),
-      log: this.#log,
-      onEnd: (s, reason) => {
-        this.#sessions.delete(s.callId);
-        this.safeEmit('sessionEnd', s.info, reason);
-      },
-    });
-    if (!session) {
-      return;
-    }
-    this.#sessions.set(session.callId, session);
-    this.safeEmit('sessionStart', session.info);
-  }
-
-  /** The media dialog an in-dialog request belongs to (Call-ID and our To tag). */
-  #sessionOf(req: SipRequest): MediaSession | undefined {
-    const session = this.#sessions.get(req.headers.get('call-id') ?? '');
-    if (!session?.dialog) {
-      return undefined;
-    }
-    return dialogIdOfRequest(req) === session.dialog.id ? session : undefined;
   }
 
   #timeSync(date: string): void {

@@ -57,11 +57,16 @@ const DOCTYPE_RE = /<!(?:DOCTYPE|ENTITY)/i;
 
 type FxpNode = Record<string, unknown>;
 
-const parsers = new Map<number, XMLParser>();
+const parsers = new Map<string, XMLParser>();
 
-/** One parser per depth limit; XMLParser.parse keeps no state between calls. */
-function parserFor(maxDepth: number): XMLParser {
-  let parser = parsers.get(maxDepth);
+/**
+ * One parser per depth limit and entity need; XMLParser.parse keeps no state between calls. A
+ * text without '&' holds no reference to decode, and skipping the HTML entity tables (which the
+ * parser copies for every document, about half the cost of parsing an alarm) changes nothing in it.
+ */
+function parserFor(maxDepth: number, entities: boolean): XMLParser {
+  const key = `${maxDepth}/${entities}`;
+  let parser = parsers.get(key);
   if (!parser) {
     parser = new XMLParser({
       preserveOrder: true,
@@ -71,12 +76,12 @@ function parserFor(maxDepth: number): XMLParser {
       parseAttributeValue: false,
       trimValues: true,
       processEntities: true, // only the five XML entities: DOCTYPE is refused before parsing
-      htmlEntities: true, // numeric character references such as &#20013;
+      htmlEntities: entities, // numeric character references such as &#20013;
       ignoreDeclaration: true,
       ignorePiTags: true,
       maxNestedTags: maxDepth + 1,
     });
-    parsers.set(maxDepth, parser);
+    parsers.set(key, parser);
   }
   return parser;
 }
@@ -211,7 +216,7 @@ export function parseXml(input: string, limits: XmlLimits = {}): GbResult<XmlEle
   }
   let nodes: unknown;
   try {
-    nodes = parserFor(maxDepth).parse(repaired);
+    nodes = parserFor(maxDepth, repaired.includes('&')).parse(repaired);
   } catch (e) {
     return fail(GbErrorCode.XML_MALFORMED, e instanceof Error ? e.message : 'parser failure');
   }

@@ -6,10 +6,10 @@ import { createLogger } from '../../log.js';
 import type { ServerTransaction, SipRemote } from '../../sip/index.js';
 import { parseSipMessage, type SipRequest } from '../../sip/message.js';
 import { SqliteDeviceStore } from '../../store/sqlite-store.js';
-import { CATALOG_RESPONSE, KEEPALIVE, MEDIA_STATUS } from '../fixtures/reference-bodies.js';
+import { ALARM_NOTIFY, CATALOG_RESPONSE, KEEPALIVE, MEDIA_STATUS } from '../fixtures/reference-bodies.js';
 import { parseManscdp, type ManscdpMessage } from '../manscdp/codec.js';
 import { DeviceSessions } from './device-sessions.js';
-import { Inbox } from './inbox.js';
+import { Inbox, type InboxAnswer } from './inbox.js';
 
 const DEVICE = '34020000001180000001';
 const STRANGER = '34020000001180000099';
@@ -126,4 +126,89 @@ test("an in-dialog MESSAGE is parsed even when its From is not a registered devi
     ['MediaStatus'],
   );
   assert.deepEqual(delivered, []);
+});
+
+/** An inbox whose handler stores alarms before they are answered, as the upper platform's does. */
+function storingRig(onAlarm: (answer: InboxAnswer) => void) {
+  const sessions = new DeviceSessions({
+    store: new SqliteDeviceStore(':memory:'),
+    keepaliveIntervalSec: 60,
+    keepaliveTimeoutCount: 3,
+  });
+  sessions.register(DEVICE, remote, 3600, 'reg-1');
+  const repeats: InboxAnswer[] = [];
+  const inbox = new Inbox(
+    sessions,
+    {
+      onMessage: (m, _s, _r, answer) => (m.kind === 'AlarmNotify' ? onAlarm(answer) : undefined),
+      storesBeforeAnswer: (m) => m.kind === 'AlarmNotify',
+      afterPending: (answer) => void repeats.push(answer),
+    },
+    createLogger('test'),
+  );
+  return { inbox, repeats };
+}
+
+test('an alarm is answered by its handler once stored, not by the inbox; a repeat waits for what is pending', () => {
+  const pending: InboxAnswer[] = [];
+  const { inbox, repeats } = storingRig((answer) => void pending.push(answer));
+  const first = transaction();
+  const req = message(DEVICE, gb2312(ALARM_NOTIFY));
+  inbox.handle(req, first.tx);
+  assert.deepEqual(first.statuses, [], 'answered before the handler stored it');
+  assert.equal(pending.length, 1);
+
+  // The same Call-ID and CSeq on a new branch (the transaction layer cannot match it).
+  const repeat = transaction();
+  inbox.handle(req, repeat.tx);
+  assert.deepEqual(repeat.statuses, []);
+  assert.equal(repeats.length, 1, 'the repeat was not handed to afterPending');
+
+  pending[0](200);
+  pending[0](200);
+  repeats[0]();
+  assert.deepEqual(first.statuses, [200], 'one answer, once');
+  assert.deepEqual(repeat.statuses, [200]);
+
+  // Other messages are still answered at once.
+  const keepalive = transaction();
+  inbox.handle(message(DEVICE, gb2312(KEEPALIVE)), keepalive.tx);
+  assert.deepEqual(keepalive.statuses, [200]);
+});
+
+test('a handler that throws on an alarm it was to answer makes the inbox answer 500', () => {
+  const { inbox } = storingRig(() => {
+    throw new Error('store is gone');
+  });
+  const t = transaction();
+  inbox.handle(message(DEVICE, gb2312(ALARM_NOTIFY)), t.tx);
+  assert.deepEqual(t.statuses, [500]);
+});
+
+test('a fixed charset (PATCH charset) decodes the device bodies with it and keeps the reply charset', () => {
+  const sessions = new DeviceSessions({
+    store: new SqliteDeviceStore(':memory:'),
+    keepaliveIntervalSec: 60,
+    keepaliveTimeoutCount: 3,
+  });
+  sessions.register(DEVICE, remote, 3600, 'reg-1');
+  const names: (string | undefined)[] = [];
+  const inbox = new Inbox(
+    sessions,
+    { onMessage: (m) => void names.push(m.kind === 'DeviceInfoResponse' ? m.deviceName : undefined) },
+    createLogger('test'),
+  );
+  // UTF-8 bytes, declared UTF-8.
+  const body = Buffer.from(
+    `<?xml version="1.0" encoding="UTF-8"?><Response><CmdType>DeviceInfo</CmdType><SN>7</SN><DeviceID>${DEVICE}</DeviceID><DeviceName>大门</DeviceName></Response>`,
+    'utf8',
+  );
+  inbox.handle(message(DEVICE, body), transaction().tx);
+  assert.deepEqual(names, ['大门'], 'auto: valid UTF-8 is read as UTF-8');
+  assert.equal(sessions.get(DEVICE)?.charset, 'UTF-8', 'auto: replies follow the declaration');
+
+  sessions.setCharset(DEVICE, 'GB2312');
+  inbox.handle(message(DEVICE, body), transaction().tx);
+  assert.equal(names[1], iconv.decode(Buffer.from('大门', 'utf8'), 'gb18030'), 'forced: read as GB18030');
+  assert.equal(sessions.get(DEVICE)?.charset, 'GB2312', 'forced: replies stay in the fixed charset');
 });

@@ -1,7 +1,8 @@
 // Device → upper MESSAGE and NOTIFY (docs/gb28181.md §0, §2, §3): the sender is checked first, so the
 // XML parser only ever sees bodies from a registered device at its registered address or from
 // inside one of our dialogs; answered 200 at once (before handling, or UDP retransmissions
-// duplicate pages), deduplicated, then routed by root + CmdType.
+// duplicate pages), deduplicated, then routed by root + CmdType. Alarms and positions are the
+// exception: answered once stored, within the same turn of the event loop (docs/events.md §2).
 //
 // A registered ID sent from another address is refused exactly as an unknown ID is (same status,
 // same headers, no parse, no state change): otherwise one forged keepalive moved the device's
@@ -11,20 +12,39 @@ import type { ServerTransaction, SipRequest } from '../../sip/index.js';
 import { formatRemote, parseNameAddr, parseSipUri } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
 import { LogThrottle } from '../../log-throttle.js';
-import { parseManscdp, type ManscdpMessage, type ManscdpParseResult } from '../manscdp/codec.js';
+import {
+  parseManscdp,
+  type ManscdpMessage,
+  type ManscdpParseOptions,
+  type ManscdpParseResult,
+} from '../manscdp/codec.js';
+import type { ManscdpCharset } from '../manscdp/charset.js';
 import type { DeviceSession, DeviceSessions } from './device-sessions.js';
 import { mentionsKeepalive, parseKeepaliveFast } from './keepalive-fast-path.js';
 
+/** The final answer to a MESSAGE or NOTIFY; the first call sends it, later ones do nothing. */
+export type InboxAnswer = (status?: 200 | 500) => void;
+
 export interface InboxHandlers {
-  /** A parsed message from a registered device. */
-  onMessage(message: ManscdpMessage, session: DeviceSession, req: SipRequest): void;
+  /**
+   * A parsed message from a registered device. `answer` sends its final answer: already sent
+   * (a no-op) unless storesBeforeAnswer claimed the message.
+   */
+  onMessage(message: ManscdpMessage, session: DeviceSession, req: SipRequest, answer: InboxAnswer): void;
+  /**
+   * Messages answered only once they are stored (alarms, positions: docs/events.md §2), so that
+   * a 200 tells the device its report is kept; onMessage answers them.
+   */
+  storesBeforeAnswer?(message: ManscdpMessage): boolean;
+  /** Answers a repeat of such a message (same Call-ID and CSeq) after what is pending is stored. */
+  afterPending?(answer: InboxAnswer): void;
   /** Whether the Call-ID is one of our INVITE dialogs: its MESSAGEs are parsed whoever sends them. */
   isDialog?(callId: string): boolean;
   /** In-dialog MESSAGE (MediaStatus 121 of a playback) looked up by Call-ID first (docs/gb28181.md §8.2). */
   onDialogMessage?(callId: string, message: ManscdpMessage): boolean;
 }
 
-export type ManscdpParser = (body: Uint8Array) => ManscdpParseResult;
+export type ManscdpParser = (body: Uint8Array, options?: ManscdpParseOptions) => ManscdpParseResult;
 
 /** Bounded memory of (Call-ID, CSeq) pairs already handled: duplicates with new branches happen. */
 class RecentKeys {
@@ -73,7 +93,10 @@ export class Inbox {
       this.#refuseUnknown(tx, deviceId, fast !== undefined || mentionsKeepalive(req.body));
       return;
     }
-    const parsed: ManscdpParseResult = fast ? { ok: true, value: fast } : this.parse(req.body);
+    const forced = known?.charsetSetting;
+    const parsed: ManscdpParseResult = fast
+      ? { ok: true, value: fast }
+      : this.parse(req.body, forced ? { charset: decodingOf(forced) } : {});
     const message = parsed.ok ? parsed.value.message : undefined;
     const isKeepalive = message?.kind === 'Keepalive';
     const session = known ? this.sessions.touch(known.deviceId, tx.remote, isKeepalive) : undefined;
@@ -86,8 +109,18 @@ export class Inbox {
       this.#refuseUnknown(tx, deviceId, isKeepalive);
       return;
     }
-    // 200 every keepalive, even a malformed one (docs/gb28181.md §2, wvp #657).
-    tx.respond(200);
+    let answered = false;
+    const answer: InboxAnswer = (status = 200) => {
+      if (!answered) {
+        answered = true;
+        tx.respond(status);
+      }
+    };
+    const storeFirst = message !== undefined && this.handlers.storesBeforeAnswer?.(message) === true;
+    if (!storeFirst) {
+      // 200 every keepalive, even a malformed one (docs/gb28181.md §2, wvp #657).
+      answer();
+    }
     if (!parsed.ok) {
       this.stats.malformed++;
       this.log.warn({ deviceId, error: parsed.error, detail: parsed.detail }, 'unreadable MANSCDP body');
@@ -95,18 +128,23 @@ export class Inbox {
     }
     if (this.#recent.seen(`${callId}|${req.headers.get('cseq') ?? ''}`)) {
       this.stats.duplicates++;
+      if (storeFirst) {
+        (this.handlers.afterPending ?? ((a: InboxAnswer) => a()))(answer);
+      }
       return;
     }
-    // Reply in the charset the device writes (docs/gb28181.md §0).
+    // Reply in the charset the device writes (docs/gb28181.md §0), unless the operator fixed one.
     const declared = parsed.value.charset.declared;
     session.charset =
-      parsed.value.charset.decodedAs === 'utf-8' && declared === 'UTF-8'
+      session.charsetSetting ??
+      (parsed.value.charset.decodedAs === 'utf-8' && declared === 'UTF-8'
         ? 'UTF-8'
-        : (declared ?? session.charset);
+        : (declared ?? session.charset));
     try {
-      this.handlers.onMessage(parsed.value.message, session, req);
+      this.handlers.onMessage(parsed.value.message, session, req, answer);
     } catch (err) {
       this.log.error({ err, deviceId }, 'MANSCDP handler failed');
+      answer(500);
     }
   }
 
@@ -133,4 +171,9 @@ export class Inbox {
       );
     }
   }
+}
+
+/** A fixed charset as a decoding override: GB2312 and GBK bodies are read as their superset GB18030. */
+function decodingOf(charset: ManscdpCharset): 'utf-8' | 'gb18030' {
+  return charset === 'UTF-8' ? 'utf-8' : 'gb18030';
 }

@@ -7,11 +7,13 @@ import type { SipRequest, SipUserAgent } from '../../sip/index.js';
 import type { DeviceStore } from '../../store/device-store.js';
 import { MemorySubscriptionStore, type SubscriptionStore } from '../../store/subscription-store.js';
 import type { EventIntake, SubscriptionEvent } from '../../views/events.js';
+import type { ManscdpMessage } from '../manscdp/codec.js';
 import type { AlarmNotify, MobilePositionNotify } from '../manscdp/event.js';
 import { UpperDeviceEvents } from './device-event-control.js';
 import type { DeviceQueries } from './device-queries.js';
 import type { DeviceSession, DeviceSessions } from './device-sessions.js';
 import { EventNotifications } from './event-notifications.js';
+import type { InboxAnswer } from './inbox.js';
 import { DeviceSubscriptions, type SubscriptionSettings } from './subscriptions/device-subscriptions.js';
 import type { Subscription } from './subscriptions/subscription.js';
 
@@ -68,12 +70,21 @@ export class UpperEvents {
     return this.#notifications.stats;
   }
 
-  alarm(m: AlarmNotify, session: DeviceSession): void {
-    this.#notifications.alarm(m, session);
+  alarm(m: AlarmNotify, session: DeviceSession, answer?: InboxAnswer): void {
+    this.#notifications.alarm(m, session, answer);
   }
 
-  position(m: MobilePositionNotify, session: DeviceSession): void {
-    this.#notifications.position(m, session);
+  position(m: MobilePositionNotify, session: DeviceSession, answer?: InboxAnswer): void {
+    this.#notifications.position(m, session, answer);
+  }
+
+  /** Alarms and positions are answered once stored (event-notifications.ts). */
+  storesBeforeAnswer(m: ManscdpMessage): boolean {
+    return m.kind === 'AlarmNotify' || m.kind === 'MobilePositionNotify';
+  }
+
+  afterPending(answer: InboxAnswer): void {
+    this.#notifications.afterPending(answer);
   }
 
   /** A NOTIFY from a device (before the inbox answers and applies it); its subscription, if ours. */

@@ -1,12 +1,9 @@
 // The gateway as a GB/T 28181 upper platform: lower platforms register here, keep alive, share
 // catalogs and stream on request. Wires the SIP user agent to registration, the MANSCDP inbox,
-// device queries (device-queries.ts) and plays (plays.ts), and exposes it all as
-// GatewayServices for the API.
-import { formatRemote, type ServerTransaction, type SipRequest, type SipUserAgent } from '../../sip/index.js';
-import type { Logger } from '../../log.js';
-import type { DeviceStore, MediaTransportName } from '../../store/device-store.js';
-import type { Stream } from '../../hub/stream.js';
-import type { StreamRegistry } from '../../hub/stream-registry.js';
+// device queries (device-queries.ts), what follows registration changes (device-lifecycle.ts) and
+// plays (plays.ts), and exposes it all as GatewayServices for the API.
+import type { ServerTransaction, SipRequest } from '../../sip/index.js';
+import type { LiveStream } from '../../device-settings.js';
 import type {
   ChannelView,
   DeviceDetail,
@@ -18,85 +15,47 @@ import type {
   RecordItem,
   StreamView,
 } from '../../views/services.js';
+import type {
+  AuxRequest,
+  BasicParamUpdate,
+  BasicParamView,
+  ControlServices,
+  CruiseRequest,
+  DeviceSettingsUpdate,
+  DragZoomRequest,
+  HomePositionRequest,
+  PresetView,
+  PtzPositionView,
+  PtzPreciseRequest,
+  ScanRequest,
+} from '../../views/control.js';
 import type { ManscdpMessage } from '../manscdp/codec.js';
 import type { DeviceStatusResponse } from '../manscdp/device.js';
 import type { PtzCommand } from '../ptz.js';
 import type { PlayIdentity } from './active-play.js';
 import { channelView } from './catalog-channels.js';
+import { DeviceAdmin } from './device-admin.js';
+import { DeviceLifecycle } from './device-lifecycle.js';
+import { DeviceCommands } from './device-commands.js';
 import { DeviceQueries } from './device-queries.js';
 import { DeviceSessions, type DeviceSession } from './device-sessions.js';
 import { deviceView } from './device-views.js';
-import { Inbox } from './inbox.js';
-import type { PlayKind, PlaySessionDeps } from './play-session.js';
-import type { MediaNodeClient } from '../../media-plane/media-node-client.js';
+import { Inbox, type InboxAnswer } from './inbox.js';
 import { Plays } from './plays.js';
 import { OrphanDialogs } from './orphan-dialogs.js';
-import type { PlayDialogStore } from '../../store/dialog-store.js';
-import { Registrar, type RegisterFailure } from './registrar.js';
+import { Registrar } from './registrar.js';
 import { Broadcasts } from './broadcast/broadcasts.js';
-import { VoiceService, type UpperVoiceOptions } from './broadcast/voice-service.js';
+import { VoiceService } from './broadcast/voice-service.js';
 import { DeviceMessenger } from './device-messenger.js';
-import type { DeviceEventControl, EventIntake, SubscriptionEvent } from '../../views/events.js';
-import type { SubscriptionStore } from '../../store/subscription-store.js';
-import type { DeviceSubscriptions, SubscriptionSettings } from './subscriptions/device-subscriptions.js';
+import type { DeviceEventControl } from '../../views/events.js';
+import type { DeviceSubscriptions } from './subscriptions/device-subscriptions.js';
 import { UpperEvents } from './upper-events.js';
+import type { UpperPlatformOptions } from './upper-platform-options.js';
 
-/** Silence on the old dialogs for this long after a new Call-ID confirms a restart. */
-const RESTART_SETTLE_MS = 1000;
 export type { PlayIdentity } from './active-play.js';
+export type { UpperPlatformOptions } from './upper-platform-options.js';
 
-export interface UpperPlatformOptions {
-  ua: SipUserAgent;
-  store: DeviceStore;
-  streams: StreamRegistry;
-  log: Logger;
-  realm: string;
-  password: string;
-  timeZone: string;
-  keepaliveIntervalSec: number;
-  keepaliveTimeoutCount: number;
-  maxExpiresSec: number;
-  /** Digest nonce lifetime; default the SIP stack's (300 s). */
-  nonceTtlMs?: number;
-  /** Periodic catalog refresh; 0 = only after registration and on demand. */
-  catalogIntervalSec: number;
-  idleStopMs: number;
-  noMediaTimeoutMs: number;
-  /** Silence after which a live stream's viewers are told the camera is lost; 0 = off. */
-  stallTimeoutMs?: number;
-  /** Keepalive intervals after which a device whose streams all went silent is offline; 0 = off. */
-  silentTimeoutIntervals?: number;
-  defaultMediaTransport: MediaTransportName;
-  queryTimeoutMs?: number;
-  firstMediaTimeoutMs?: number;
-  /** Where plays receive media: gateway/media-plane/ in process, or media nodes (--role signaling, gateway/cluster/). */
-  media: MediaNodeClient;
-  /** Keeps play dialogs while they last, so start() can end those a crash orphaned (issue #20 point 4). */
-  dialogs?: PlayDialogStore;
-  /** Keeps a media port from new streams: an orphaned dialog's device may still send there. */
-  quarantineMediaPort?: (port: number) => void;
-  /** Called for every new stream: subscribe outputs (HLS) here. */
-  onStreamCreated?(stream: Stream, view: () => StreamView): void;
-  viewersOf?(streamId: string): { webrtc: number; hls: number };
-  /** Voice broadcast and talk (docs/voice.md); without it a device's audio INVITE gets 488. */
-  voice?: UpperVoiceOptions;
-  /** Where alarms, positions and device/channel changes go (gateway/events/); none: logged only. */
-  events?: EventIntake;
-  /** Subscriptions to devices (docs/events.md §6); default: none automatic, 3600 s, 5 s interval. */
-  subscriptions?: Partial<SubscriptionSettings>;
-  /** Where subscriptions are kept; default in memory. */
-  subscriptionStore?: SubscriptionStore;
-  hooks?: {
-    registrationFailed?(reason: RegisterFailure, deviceId?: string): void;
-    keepalive?(deviceId: string, latenessSec: number): void;
-    ingest?: PlaySessionDeps['onIngestStats'];
-    firstKeyframe?(kind: PlayKind, seconds: number): void;
-    subscriptionActive?(event: SubscriptionEvent): void;
-    subscriptionFailed?(event: SubscriptionEvent): void;
-  };
-}
-
-export class UpperPlatform implements GatewayServices {
+export class UpperPlatform implements GatewayServices, ControlServices {
   readonly sessions: DeviceSessions;
   /** Voice broadcast and talk; undefined when not configured. */
   readonly voice: VoiceService | undefined;
@@ -109,10 +68,12 @@ export class UpperPlatform implements GatewayServices {
   readonly #registrar: Registrar;
   readonly #inbox: Inbox;
   readonly #devices: DeviceQueries;
+  readonly #commands: DeviceCommands;
+  readonly #admin: DeviceAdmin;
   readonly #plays: Plays;
   readonly #orphans: OrphanDialogs | undefined;
+  readonly #lifecycle: DeviceLifecycle;
   #catalogTimer: NodeJS.Timeout | undefined;
-  #closed = false;
 
   constructor(opts: UpperPlatformOptions) {
     this.#o = opts;
@@ -143,6 +104,20 @@ export class UpperPlatform implements GatewayServices {
       ...(opts.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: opts.queryTimeoutMs }),
       onChannelChange: (deviceId, channelId, status, event) =>
         opts.events?.channel({ deviceId, channelId, status, event }),
+    });
+    this.#commands = new DeviceCommands({
+      queries: this.#devices,
+      sessions: this.sessions,
+      store: opts.store,
+      log: opts.log.child({ part: 'control' }),
+      ...(opts.queryTimeoutMs === undefined ? {} : { answerTimeoutMs: opts.queryTimeoutMs }),
+    });
+    this.#admin = new DeviceAdmin({
+      store: opts.store,
+      sessions: this.sessions,
+      queries: this.#devices,
+      log: opts.log.child({ part: 'admin' }),
+      closeStreams: (deviceId, cause) => this.#plays.closeDevice(deviceId, cause),
     });
     this.#events = new UpperEvents({
       ua: opts.ua,
@@ -216,37 +191,25 @@ export class UpperPlatform implements GatewayServices {
     this.#inbox = new Inbox(
       this.sessions,
       {
-        onMessage: (m, session) => this.#onManscdp(m, session),
+        onMessage: (m, session, _req, answer) => this.#onManscdp(m, session, answer),
+        storesBeforeAnswer: (m) => this.#events.storesBeforeAnswer(m),
+        afterPending: (answer) => this.#events.afterPending(answer),
         isDialog: (callId) => this.#plays.hasDialog(callId),
         onDialogMessage: (callId, m) => this.#plays.handleDialogMessage(callId, m),
       },
       opts.log.child({ part: 'inbox' }),
     );
-    this.sessions.events.on('online', (deviceId, cause) => {
-      opts.log.info({ deviceId, cause }, 'device online');
-      // A registration kept across our restart changed nothing on the device's side: its catalog
-      // is asked for again only when we never got one.
-      if (cause === 'restored' && opts.store.countChannels(deviceId) > 0) {
-        return;
-      }
-      // A fresh registration: learn what the device shares, then what it is.
-      setTimeout(() => void this.#afterRegistration(deviceId), 50).unref();
+    this.#lifecycle = new DeviceLifecycle({
+      sessions: this.sessions,
+      store: opts.store,
+      devices: this.#devices,
+      commands: this.#commands,
+      plays: this.#plays,
+      broadcasts: this.#broadcasts,
+      log: opts.log,
+      syncCatalog: (deviceId) => this.syncCatalog(deviceId),
+      keepalive: (deviceId, lateness) => opts.hooks?.keepalive?.(deviceId, lateness),
     });
-    this.sessions.events.on('rebound', (deviceId, from, to) =>
-      opts.log.info(
-        { deviceId, from: formatRemote(from), to: formatRemote(to) },
-        'device seen on a new port of its registered address; binding follows',
-      ),
-    );
-    this.sessions.events.on('offline', (deviceId, reason) => {
-      opts.log.warn({ deviceId, reason }, 'device offline');
-      this.#plays.closeDevice(deviceId, `device offline: ${reason}`);
-      this.#broadcasts.closeDevice(deviceId, `device offline: ${reason}`);
-    });
-    this.sessions.events.on('restarted', (deviceId, previousCallId, callId) =>
-      this.#onDeviceRestarted(deviceId, `Call-ID ${previousCallId} → ${callId}`),
-    );
-    this.sessions.events.on('keepalive', (deviceId, lateness) => opts.hooks?.keepalive?.(deviceId, lateness));
     opts.ua.onRequest((req, tx) => this.#onRequest(req, tx));
     opts.ua.transport.onConnectionClose((info) => this.sessions.connectionClosed(info.connectionId));
     opts.ua.transport.keepConnection((id) => this.sessions.holdsConnection(id));
@@ -276,7 +239,7 @@ export class UpperPlatform implements GatewayServices {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
+    this.#lifecycle.close();
     clearInterval(this.#catalogTimer);
     this.voice?.closeAll('shutdown');
     await this.#events.close();
@@ -339,58 +302,9 @@ export class UpperPlatform implements GatewayServices {
     }
   }
 
-  /**
-   * Catalog, then DeviceInfo, one after the other: small devices (and sipp scenarios) handle one
-   * query at a time, and the catalog is what the API needs first. Failures are logged only.
-   */
-  async #afterRegistration(deviceId: string): Promise<void> {
-    const log = this.#o.log;
-    try {
-      await this.syncCatalog(deviceId);
-    } catch (err) {
-      log.info({ deviceId, err: String(err) }, 'catalog after registration failed');
-    }
-    try {
-      await this.#devices.queryDeviceInfo(deviceId);
-    } catch (err) {
-      log.info({ deviceId, err: String(err) }, 'DeviceInfo after registration failed');
-    }
-  }
-
-  /**
-   * A new Call-ID usually means a restart, whose old dialogs are dead. Media tells the two cases
-   * apart: wait RESTART_SETTLE_MS (the device also has its 200 to the REGISTER by then, since the
-   * event fires before the registrar answers), close the plays that stayed silent, invite the
-   * watched live ones again and query the catalog and DeviceInfo as after a first registration.
-   */
-  #onDeviceRestarted(deviceId: string, detail: string): void {
-    const log = this.#o.log;
-    const sinceMs = Date.now();
-    setTimeout(() => {
-      if (this.#closed) {
-        return;
-      }
-      const { reinvite, closed, kept } = this.#plays.closeForRestart(deviceId, detail, sinceMs);
-      const streams = { closed, kept, reinvite: reinvite.map((p) => p.streamId) };
-      if (closed > 0 || kept === 0) {
-        log.warn({ deviceId, detail, ...streams }, 'device restarted');
-        // A restart may follow a configuration change or an upgrade: learn the device again.
-        void this.#afterRegistration(deviceId);
-      } else {
-        log.info({ deviceId, detail, ...streams }, 'new Call-ID while media flows: not a restart');
-      }
-      for (const id of reinvite) {
-        this.#plays
-          .replay(id, `device restarted (${detail})`)
-          .catch((err: unknown) =>
-            log.warn({ deviceId, streamId: id.streamId, err: String(err) }, 'replay after restart failed'),
-          );
-      }
-    }, RESTART_SETTLE_MS).unref();
-  }
-
-  #onManscdp(m: ManscdpMessage, session: DeviceSession): void {
+  #onManscdp(m: ManscdpMessage, session: DeviceSession, answer: InboxAnswer): void {
     if (this.#devices.deliver(m, session)) {
+      answer();
       return;
     }
     switch (m.kind) {
@@ -398,10 +312,10 @@ export class UpperPlatform implements GatewayServices {
       case 'MediaStatus':
         return;
       case 'AlarmNotify':
-        this.#events.alarm(m, session);
+        this.#events.alarm(m, session, answer);
         return;
       case 'MobilePositionNotify':
-        this.#events.position(m, session);
+        this.#events.position(m, session, answer);
         return;
       case 'BroadcastResponse':
         this.#broadcasts.deliverResponse(m, session);
@@ -455,6 +369,70 @@ export class UpperPlatform implements GatewayServices {
     return this.#devices.queryRecords(deviceId, channelId, start, end);
   }
 
+  // ---------- control (ControlServices, device-commands.ts and device-admin.ts) ----------
+
+  presets(deviceId: string, channelId: string): Promise<PresetView[]> {
+    return this.#commands.presets(deviceId, channelId);
+  }
+
+  cruise(deviceId: string, channelId: string, request: CruiseRequest): Promise<void> {
+    return this.#commands.cruise(deviceId, channelId, request);
+  }
+
+  scan(deviceId: string, channelId: string, request: ScanRequest): Promise<void> {
+    return this.#commands.scan(deviceId, channelId, request);
+  }
+
+  aux(deviceId: string, channelId: string, request: AuxRequest): Promise<void> {
+    return this.#commands.aux(deviceId, channelId, request);
+  }
+
+  dragZoom(deviceId: string, channelId: string, request: DragZoomRequest): Promise<void> {
+    return this.#commands.dragZoom(deviceId, channelId, request);
+  }
+
+  homePosition(deviceId: string, channelId: string, request: HomePositionRequest): Promise<void> {
+    return this.#commands.homePosition(deviceId, channelId, request);
+  }
+
+  deviceRecording(deviceId: string, channelId: string, action: 'start' | 'stop'): Promise<void> {
+    return this.#commands.deviceRecording(deviceId, channelId, action);
+  }
+
+  keyframe(deviceId: string, channelId: string): Promise<void> {
+    return this.#commands.keyframe(deviceId, channelId);
+  }
+
+  ptzPrecise(deviceId: string, channelId: string, request: PtzPreciseRequest): Promise<void> {
+    return this.#commands.ptzPrecise(deviceId, channelId, request);
+  }
+
+  ptzPosition(deviceId: string, channelId: string): Promise<PtzPositionView> {
+    return this.#commands.ptzPosition(deviceId, channelId);
+  }
+
+  reboot(deviceId: string): Promise<void> {
+    return this.#commands.reboot(deviceId);
+  }
+
+  readConfig(deviceId: string, _type: 'BasicParam'): Promise<BasicParamView> {
+    return this.#commands.readConfig(deviceId);
+  }
+
+  writeConfig(deviceId: string, update: BasicParamUpdate): Promise<void> {
+    return this.#commands.writeConfig(deviceId, update);
+  }
+
+  updateDevice(deviceId: string, update: DeviceSettingsUpdate): Promise<DeviceDetail> {
+    this.#admin.update(deviceId, update);
+    return Promise.resolve(this.getDevice(deviceId)!);
+  }
+
+  forgetDevice(deviceId: string): Promise<void> {
+    this.#admin.forget(deviceId);
+    return Promise.resolve();
+  }
+
   /** GuardCmd/AlarmCmd as given (a cascade forwards its upper's, docs/gb28181.md §5.3). */
   deviceControl(
     deviceId: string,
@@ -480,8 +458,8 @@ export class UpperPlatform implements GatewayServices {
     return this.#plays.replay(id, cause);
   }
 
-  startLive(deviceId: string, channelId: string): Promise<StreamView> {
-    return this.#plays.startLive(deviceId, channelId);
+  startLive(deviceId: string, channelId: string, stream?: LiveStream): Promise<StreamView> {
+    return this.#plays.startLive(deviceId, channelId, stream);
   }
 
   startPlayback(deviceId: string, channelId: string, start: Date, end: Date): Promise<StreamView> {
