@@ -46,7 +46,9 @@ export interface KeptSessions {
 
 /**
  * Every `intervalMs` (and on sweep()): touches the token of each live session, so its use slides
- * on, and ends the sessions whose token was revoked.
+ * on, and ends the sessions whose token was revoked. The default interval is half the grace (at
+ * most 30 s): a touch must come within every grace period, or an expired session's token lapses
+ * and the DELETE on its Location is refused.
  */
 export class SessionKeeper {
   private readonly timer: NodeJS.Timeout;
@@ -54,7 +56,7 @@ export class SessionKeeper {
   constructor(
     private readonly access: MediaAccess,
     private readonly sessions: KeptSessions,
-    intervalMs = 30_000,
+    intervalMs = Math.min(30_000, access.graceMs / 2),
   ) {
     this.timer = setInterval(() => this.sweep(), intervalMs);
     this.timer.unref();

@@ -1,0 +1,54 @@
+// The session keeper on mock timers: a live WHEP session keeps the token it was opened with in
+// use past its expiry (so the DELETE on its Location still works), at a pace set by the grace,
+// and a session whose token is revoked ends at the next sweep.
+import { test, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import { MediaAccess } from './media-access.js';
+import { MediaTokenSigner } from './media-token.js';
+import { SessionKeeper, type KeptSessions } from './media-guard.js';
+
+const LIVE = '34020000001180000001_34020000001310000001';
+
+function setup(graceMs: number) {
+  mock.timers.enable({ apis: ['setInterval', 'Date'], now: Date.UTC(2026, 0, 1) });
+  const signer = new MediaTokenSigner(Buffer.alloc(32, 7));
+  const access = new MediaAccess(signer, { graceMs });
+  const token = signer.sign(LIVE, 10);
+  const closed: string[] = [];
+  const open = [{ id: 's1', streamId: LIVE, token }];
+  const sessions: KeptSessions = {
+    list: () => open.filter((s) => !closed.includes(s.id)),
+    close: (id) => closed.push(id),
+  };
+  assert.equal(access.check(LIVE, token), 'ok', 'the POST that opened the session');
+  return { access, token, closed, keeper: new SessionKeeper(access, sessions) };
+}
+
+test('a live session keeps its 10 s token good for an hour with a 10 s grace', (t) => {
+  t.after(() => mock.timers.reset());
+  const { access, token, keeper } = setup(10_000);
+  for (let s = 0; s < 3600; s++) {
+    mock.timers.tick(1000);
+  }
+  keeper.stop();
+  assert.equal(access.check(LIVE, token), 'ok', 'the DELETE on the Location an hour later');
+});
+
+test('without the session the same token lapses after its expiry and the grace', (t) => {
+  t.after(() => mock.timers.reset());
+  const { access, token, keeper } = setup(10_000);
+  keeper.stop();
+  mock.timers.tick(21_000);
+  assert.equal(access.check(LIVE, token), 'expired');
+});
+
+test("revoking the channel's URLs ends the session at the next sweep", (t) => {
+  t.after(() => mock.timers.reset());
+  const { access, closed, keeper } = setup(120_000);
+  mock.timers.tick(1);
+  access.revoke({ deviceId: LIVE.slice(0, 20), channelId: LIVE.slice(21) });
+  assert.deepEqual(closed, []);
+  mock.timers.tick(30_000);
+  keeper.stop();
+  assert.deepEqual(closed, ['s1']);
+});
