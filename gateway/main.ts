@@ -27,6 +27,7 @@ import { UpperPlatform } from './gb28181/upper/upper-platform.js';
 import { clusterSettings } from './cluster/roles.js';
 import { SignalingCluster } from './cluster/signaling-cluster.js';
 import { MediaPlane, webrtcBind } from './media-plane/media-plane.js';
+import { MAX_OFFER_BYTES } from './outputs/webrtc/sdp-offer.js';
 import type { StreamRegistry } from './hub/stream-registry.js';
 import { GatewayMetrics } from './metrics.js';
 import { createApp } from './api/app.js';
@@ -409,7 +410,11 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   let limitsView: () => LimitsView = () => {
     throw new Error('limits read before the HTTP server exists');
   };
-  const { app, rates, stop: stopApp } = createApp({
+  const {
+    app,
+    rates,
+    stop: stopApp,
+  } = createApp({
     services: upper,
     cascade,
     ...(upper.voice ? { voice: upper.voice } : {}),
@@ -431,6 +436,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     onDemand: {
       active: (id) => upper.getStream(id) !== undefined,
       startLive: (deviceId, channelId) => upper.startLive(deviceId, channelId),
+      maxBodyBytes: MAX_OFFER_BYTES,
     },
     ...(cluster ? {} : { whepSessions: media.whep.sessions }),
     version: VERSION,

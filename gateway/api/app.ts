@@ -164,8 +164,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     ...(deps.cascade ? { cascade: deps.cascade } : {}),
     ...(deps.voice ? { voice: deps.voice } : {}),
     // A talk's token is signed for `talk:<talkId>`, so it opens neither a stream nor another talk.
-    talkUrl: (talkId) =>
-      `/whip/${talkId}?token=${encodeURIComponent(access.sign(`talk:${talkId}`, ttl))}`,
+    talkUrl: (talkId) => `/whip/${talkId}?token=${encodeURIComponent(access.sign(`talk:${talkId}`, ttl))}`,
     ...(deps.events ? { events: deps.events } : {}),
     ...(deps.deviceEvents ? { deviceEvents: deps.deviceEvents } : {}),
     eventsToken: () => ({

@@ -1,11 +1,13 @@
 // The session keeper on mock timers: a live WHEP session keeps the token it was opened with in
 // use past its expiry (so the DELETE on its Location still works), at a pace set by the grace,
-// and a session whose token is revoked ends at the next sweep.
+// and a session whose token is revoked ends at the next sweep. The on-demand start: only a request
+// that plays starts an idle stream.
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { MediaAccess } from './media-access.js';
 import { MediaTokenSigner } from './media-token.js';
-import { SessionKeeper, type KeptSessions } from './media-guard.js';
+import type { Request, Response } from 'express';
+import { SessionKeeper, startOnDemand, type KeptSessions } from './media-guard.js';
 
 const LIVE = '34020000001180000001_34020000001310000001';
 
@@ -51,4 +53,33 @@ test("revoking the channel's URLs ends the session at the next sweep", (t) => {
   mock.timers.tick(30_000);
   keeper.stop();
   assert.deepEqual(closed, ['s1']);
+});
+
+test('an idle live URL: GET and a WHEP POST start it; DELETE, OPTIONS and an oversized offer do not', async () => {
+  const started: string[] = [];
+  const guard = startOnDemand({
+    active: () => false,
+    startLive: async (deviceId, channelId) => started.push(`${deviceId}/${channelId}`),
+    maxBodyBytes: 65_536,
+  });
+  const pass = (method: string, length = 0) =>
+    new Promise<unknown>((resolve) => {
+      const headers: Record<string, string> = { 'content-length': String(length) };
+      const req = { method, params: { streamId: LIVE }, path: '/', get: (h: string) => headers[h] };
+      guard(req as unknown as Request, {} as Response, resolve);
+    });
+  for (const [method, length] of [
+    ['DELETE', 0],
+    ['OPTIONS', 0],
+    ['POST', 70_000],
+  ] as const) {
+    await pass(method, length);
+    assert.deepEqual(started, [], `${method} ${length}`);
+  }
+  await pass('POST', 3000);
+  await pass('GET');
+  assert.deepEqual(started, [
+    `${LIVE.slice(0, 20)}/${LIVE.slice(21)}`,
+    `${LIVE.slice(0, 20)}/${LIVE.slice(21)}`,
+  ]);
 });

@@ -16,13 +16,21 @@ export interface OnDemandStart {
   active(streamId: string): boolean;
   /** Starts (or joins) a channel's live main stream; rejects with the GatewayError of the failure. */
   startLive(deviceId: string, channelId: string): Promise<unknown>;
+  /** A request body larger than this is refused by the output (413): it starts nothing. */
+  maxBodyBytes?: number;
 }
 
-/** After the token check: starts an idle live stream the URL names; everything else passes. */
+/**
+ * After the token check: a request that plays (GET/HEAD of HLS, a WHEP POST) starts the idle
+ * live stream its URL names; a DELETE or OPTIONS, or an offer too large to be read, starts
+ * nothing and goes on to its answer.
+ */
 export function startOnDemand(starter: OnDemandStart) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const streamId = String(req.params.streamId ?? '');
-    if (req.method === 'OPTIONS' || starter.active(streamId)) {
+    const plays = req.method === 'GET' || req.method === 'HEAD' || req.method === 'POST';
+    const length = Number(req.get('content-length') ?? 0);
+    if (!plays || length > (starter.maxBodyBytes ?? Infinity) || starter.active(streamId)) {
       return next();
     }
     const live = parseLiveStreamId(streamId);

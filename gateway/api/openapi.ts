@@ -392,7 +392,8 @@ function extraOperation(op: (typeof extraOperations)[number]): Schema {
         description: op.summary,
         content: {
           [op.contentType]: {
-            schema: op.schema ?? (op.contentType === 'application/json' ? { type: 'object' } : { type: 'string' }),
+            schema:
+              op.schema ?? (op.contentType === 'application/json' ? { type: 'object' } : { type: 'string' }),
           },
         },
       },
