@@ -417,6 +417,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   } = createApp({
     services: upper,
     cascade,
+    control: upper,
     ...(upper.voice ? { voice: upper.voice } : {}),
     whip,
     events,
@@ -435,7 +436,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     corsOrigins: config['cors-origins'],
     onDemand: {
       active: (id) => upper.getStream(id) !== undefined,
-      startLive: (deviceId, channelId) => upper.startLive(deviceId, channelId),
+      startLive: (deviceId, channelId, variant) => upper.startLive(deviceId, channelId, variant),
       maxBodyBytes: MAX_OFFER_BYTES,
     },
     ...(cluster ? {} : { whepSessions: media.whep.sessions }),

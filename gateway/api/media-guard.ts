@@ -5,7 +5,7 @@
 //   - session keeping: a live WHEP session keeps the token it was opened with in use (so the
 //     sliding expiry of media-access.ts holds for it), and a session whose token is revoked ends.
 import type { NextFunction, Request, Response } from 'express';
-import { parseLiveStreamId } from '../live-stream-id.js';
+import { parseLiveStreamId, type LiveVariant } from '../live-stream-id.js';
 import { createLogger } from '../log.js';
 import type { MediaAccess } from './media-access.js';
 
@@ -14,8 +14,8 @@ const log = createLogger('api');
 export interface OnDemandStart {
   /** Whether the stream runs now (its outputs exist). */
   active(streamId: string): boolean;
-  /** Starts (or joins) a channel's live main stream; rejects with the GatewayError of the failure. */
-  startLive(deviceId: string, channelId: string): Promise<unknown>;
+  /** Starts (or joins) a channel's live stream; rejects with the GatewayError of the failure. */
+  startLive(deviceId: string, channelId: string, variant: LiveVariant): Promise<unknown>;
   /** A request body larger than this is refused by the output (413): it starts nothing. */
   maxBodyBytes?: number;
 }
@@ -34,12 +34,12 @@ export function startOnDemand(starter: OnDemandStart) {
       return next();
     }
     const live = parseLiveStreamId(streamId);
-    // Sub and third streams are invited with their own stream selection: main only here.
-    if (!live || live.variant !== 'main') {
+    if (!live) {
       return next();
     }
     log.info({ streamId, path: req.path }, 'media URL of an idle live stream: starting it');
-    starter.startLive(live.deviceId, live.channelId).then(
+    // the encoder stream the URL names, whatever the device's default is now
+    starter.startLive(live.deviceId, live.channelId, live.variant).then(
       () => next(),
       (err: unknown) => next(err),
     );

@@ -52,6 +52,7 @@ const STATUS_NAMES: Readonly<Record<number, string>> = {
   415: 'UnsupportedMediaType',
   429: 'TooManyRequests',
   500: 'InternalError',
+  501: 'NotImplemented',
   502: 'BadGateway',
   503: 'Unavailable',
   504: 'GatewayTimeout',
@@ -431,7 +432,9 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string, licen
       },
     };
     if (route.body) {
-      op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body) } } };
+      // A body schema that accepts no body at all (live's optional stream choice) is optional.
+      const required = !route.body.safeParse(undefined).success;
+      op.requestBody = { required, content: { 'application/json': { schema: toSchema(route.body) } } };
     } else if (route.rawBody) {
       const binary = { schema: { type: 'string', format: 'binary' } };
       op.requestBody = {
