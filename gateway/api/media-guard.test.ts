@@ -55,17 +55,20 @@ test("revoking the channel's URLs ends the session at the next sweep", (t) => {
   assert.deepEqual(closed, ['s1']);
 });
 
-test('an idle live URL: GET and a WHEP POST start it; DELETE, OPTIONS and an oversized offer do not', async () => {
+test('an idle live URL: GET and a WHEP POST start its stream; DELETE, OPTIONS and an oversized offer do not', async () => {
   const started: string[] = [];
   const guard = startOnDemand({
     active: () => false,
-    startLive: async (deviceId, channelId) => started.push(`${deviceId}/${channelId}`),
+    startLive: (deviceId, channelId, variant) => {
+      started.push(`${deviceId}/${channelId}/${variant}`);
+      return Promise.resolve();
+    },
     maxBodyBytes: 65_536,
   });
-  const pass = (method: string, length = 0) =>
+  const pass = (method: string, length = 0, streamId = LIVE) =>
     new Promise<unknown>((resolve) => {
       const headers: Record<string, string> = { 'content-length': String(length) };
-      const req = { method, params: { streamId: LIVE }, path: '/', get: (h: string) => headers[h] };
+      const req = { method, params: { streamId }, path: '/', get: (h: string) => headers[h] };
       guard(req as unknown as Request, {} as Response, resolve);
     });
   for (const [method, length] of [
@@ -78,8 +81,8 @@ test('an idle live URL: GET and a WHEP POST start it; DELETE, OPTIONS and an ove
   }
   await pass('POST', 3000);
   await pass('GET');
-  assert.deepEqual(started, [
-    `${LIVE.slice(0, 20)}/${LIVE.slice(21)}`,
-    `${LIVE.slice(0, 20)}/${LIVE.slice(21)}`,
-  ]);
+  // a sub-stream URL starts the sub stream, whatever the device's default stream is
+  await pass('GET', 0, `${LIVE}_sub`);
+  const channel = `${LIVE.slice(0, 20)}/${LIVE.slice(21)}`;
+  assert.deepEqual(started, [`${channel}/main`, `${channel}/main`, `${channel}/sub`]);
 });
