@@ -27,7 +27,12 @@ const MEANING: Record<keyof GatewayConfig, string> = {
   'webrtc-ports': 'UDP port range for WebRTC (ICE host candidates)',
   'media-transport': 'first transport tried for INVITE: udp | tcp-passive | tcp-active',
   'signing-key': 'key that signs media URLs (generated when absent)',
-  'transcode-h265': 'H.265 to H.264 for WebRTC viewers: auto (when ffmpeg exists) | on | off',
+  'media-token-ttl': 'seconds a signed WHEP/HLS URL works (6 h); in use it slides on',
+  'media-token-grace': 'seconds an expired URL stays good after its last use (120)',
+  'cors-origins':
+    'comma-separated origins (https://wall.example) whose pages may call the gateway; default same-origin only',
+  'transcode-h265':
+    'H.265 to H.264 for WebRTC viewers and the HLS H.264 variant: auto (when ffmpeg exists) | on | off',
   role: 'all | signaling | media (scale-out, needs --redis)',
   redis: 'Redis URL for --role signaling/media, e.g. redis://10.0.0.2:6379/0',
   'node-id': "this node's stable ID in the cluster (default: host name)",

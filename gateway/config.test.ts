@@ -69,6 +69,26 @@ test('the CLI prints the usage for --help and exits 2 with a hint on a bad flag'
   assert.match(bad.stderr, /--help lists the flags/);
 });
 
+test('--cors-origins: none by default; a comma list (flag, GB_CORS_ORIGINS) or a file list; paths refused', () => {
+  assert.deepEqual(loadConfig([], {})['cors-origins'], []);
+  assert.deepEqual(
+    loadConfig(['--cors-origins', 'https://wall.example.com, http://10.0.0.5:8080'], {})['cors-origins'],
+    ['https://wall.example.com', 'http://10.0.0.5:8080'],
+  );
+  assert.deepEqual(loadConfig([], { GB_CORS_ORIGINS: 'https://a.example' })['cors-origins'], [
+    'https://a.example',
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), 'gw-config-'));
+  const file = join(dir, 'gw.yaml');
+  writeFileSync(file, 'cors-origins:\n  - https://wall.example.com\n');
+  assert.deepEqual(loadConfig(['--config', file], {})['cors-origins'], ['https://wall.example.com']);
+  assert.throws(
+    () => loadConfig(['--cors-origins', 'https://wall.example.com/player'], {}),
+    /--cors-origins\.0: expected scheme:\/\/host/,
+  );
+  assert.throws(() => loadConfig(['--cors-origins', '*'], {}), /--cors-origins\.0/);
+});
+
 test('secrets come from files (first line) or the environment; a flag and its file together are an error', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-config-secrets-'));
   const pw = join(dir, 'pw');

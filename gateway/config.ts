@@ -78,6 +78,20 @@ export const ConfigSchema = z.object({
   'webrtc-ports': portRange.prefault('31000-31999'),
   'media-transport': z.enum(['udp', 'tcp-passive', 'tcp-active']).default('udp'),
   'signing-key': z.string().optional(),
+  /** Lifetime of the signed WHEP/HLS URLs that live/playback return, in seconds (docs/api.md §5). */
+  'media-token-ttl': int(10, 30 * 86400).default(6 * 3600),
+  /** A URL past its lifetime stays good while in use, up to this many seconds after its last use. */
+  'media-token-grace': int(10, 3600).default(120),
+  /**
+   * Origins (scheme://host[:port]) whose pages may call the API, WHEP and HLS from another origin
+   * (CORS). Default: none, same-origin only. A comma-separated list, or a list in the config file.
+   */
+  'cors-origins': z
+    .preprocess(
+      originList,
+      z.array(z.string().refine(isOrigin, 'expected scheme://host[:port], e.g. https://wall.example.com')),
+    )
+    .default([]),
   /** H.265 → H.264 for WebRTC viewers without an H.265 decoder: 'auto' = when ffmpeg is on PATH. */
   'transcode-h265': z.enum(['auto', 'on', 'off']).default('auto'),
   // Scale-out (gateway/cluster/, deploy/README.md). 'all' is one process with SQLite and no Redis.
@@ -226,6 +240,25 @@ export const ConfigSchema = z.object({
    */
   'keepalive-timeout-silent': z.coerce.number().min(0).max(10).default(1.5),
 });
+
+/** `a,b` (a flag or environment value) or a list (a config file). */
+function originList(value: unknown): unknown {
+  return typeof value === 'string'
+    ? value
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== '')
+    : value;
+}
+
+function isOrigin(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === text.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
 
 /** A flag or environment value carries JSON text; anything unparsable is left for zod to reject. */
 function jsonText(value: unknown): unknown {

@@ -24,12 +24,13 @@ export const ErrorCodes = {
   GW_ERR_SESSION_NOT_FOUND: { status: 404, message: 'No WHEP session with this ID on this stream.' },
   GW_ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
-    message: 'The WHEP offer must be sent with Content-Type: application/sdp.',
+    message:
+      'The body has the wrong Content-Type: JSON routes take application/json, a WHEP offer application/sdp.',
   },
   GW_ERR_TRICKLE_UNSUPPORTED: {
     status: 405,
     message:
-      'This WHEP endpoint does not support trickle ICE or ICE restarts; send all candidates in the offer.',
+      'This WHEP session takes neither trickled candidates nor ICE restarts (its answer does not offer them): send every candidate in the offer, and POST a new offer to reconnect.',
   },
   GW_ERR_STREAM_NOT_READY: {
     status: 503,

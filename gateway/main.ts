@@ -21,15 +21,19 @@ import { SqliteCascadeStore } from './store/cascade-store.js';
 import { SecretBox } from './store/secret-box.js';
 import { SqlitePlayDialogStore } from './store/dialog-store.js';
 import { CascadeManager } from './gb28181/cascade/cascade-manager.js';
-import { SipTransport, SipUserAgent } from './sip/index.js';
+import { SipTransport, SipUserAgent, type SipMessage } from './sip/index.js';
+import { REGISTER_FAILURES } from './gb28181/upper/registrar.js';
 import { UpperPlatform } from './gb28181/upper/upper-platform.js';
 import { clusterSettings } from './cluster/roles.js';
 import { SignalingCluster } from './cluster/signaling-cluster.js';
 import { MediaPlane, webrtcBind } from './media-plane/media-plane.js';
+import { MAX_OFFER_BYTES } from './outputs/webrtc/sdp-offer.js';
 import type { StreamRegistry } from './hub/stream-registry.js';
 import { GatewayMetrics } from './metrics.js';
 import { createApp } from './api/app.js';
 import { MediaTokenSigner } from './api/media-token.js';
+import { MediaAccess } from './api/media-access.js';
+import { SqliteMediaRevocationStore } from './store/media-revocations.js';
 import { SqliteVoiceStore } from './store/voice-store.js';
 import { TalkMedia } from './talk/talk-media.js';
 import { whipRouter } from './talk/whip/whip-router.js';
@@ -66,9 +70,6 @@ export interface Gateway {
   publicIp: string;
   close(): Promise<void>;
 }
-
-/** Lifetime of the signed media and talk URLs the API hands out. */
-const MEDIA_TOKEN_TTL_SEC = 6 * 3600;
 
 /** --tls-cert and --tls-key: both or neither, read now so a bad path fails the start. */
 function tlsFiles(config: GatewayConfig): { cert: Buffer; key: Buffer } | undefined {
@@ -165,22 +166,25 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   });
   const streams = media.streams;
   // Gauges read live state at scrape time, so the metrics exist before the upper platform does.
-  const m: GatewayMetrics = new GatewayMetrics({
-    devices: () => {
-      const all = store.listDevices().length;
-      const online = upper.sessions.onlineCount;
-      return { online, offline: Math.max(0, all - online) };
+  const m: GatewayMetrics = new GatewayMetrics(
+    {
+      devices: () => {
+        const all = store.listDevices().length;
+        const online = upper.sessions.onlineCount;
+        return { online, offline: Math.max(0, all - online) };
+      },
+      channels: () => store.listDevices().reduce((n, d) => n + store.countChannels(d.deviceId), 0),
+      streams: () => upper.listStreams().map((s) => ({ kind: s.kind, transport: s.transport })),
+      viewers: () =>
+        upper
+          .listStreams()
+          .reduce((v, s) => ({ webrtc: v.webrtc + s.viewers.webrtc, hls: v.hls + s.viewers.hls }), {
+            webrtc: 0,
+            hls: 0,
+          }),
     },
-    channels: () => store.listDevices().reduce((n, d) => n + store.countChannels(d.deviceId), 0),
-    streams: () => upper.listStreams().map((s) => ({ kind: s.kind, transport: s.transport })),
-    viewers: () =>
-      upper
-        .listStreams()
-        .reduce((v, s) => ({ webrtc: v.webrtc + s.viewers.webrtc, hls: v.hls + s.viewers.hls }), {
-          webrtc: 0,
-          hls: 0,
-        }),
-  });
+    { registrationFailureReasons: REGISTER_FAILURES },
+  );
   // Voice (docs/voice.md): device legs on the media port range; what each device asked for is
   // remembered in the same database file.
   const voiceStore = new SqliteVoiceStore(join(config['data-dir'], 'gateway.db'));
@@ -379,13 +383,15 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   upper.sessions.events.on('online', () => cascade.localChanged());
   upper.sessions.events.on('offline', () => cascade.localChanged());
 
-  transport.onMessage((msg) => {
+  const countSip = (direction: 'in' | 'out') => (msg: SipMessage) => {
     if (msg.kind === 'request') {
-      m.sipRequest(msg.method, 'in');
+      m.sipRequest(msg.method, direction);
     } else {
-      m.sipResponse(msg.headers.get('cseq')?.split(/\s+/)[1] ?? '?', msg.status, 'in');
+      m.sipResponse(msg.headers.get('cseq')?.split(/\s+/)[1] ?? '?', msg.status, direction);
     }
-  });
+  };
+  transport.onMessage(countSip('in'));
+  transport.onSend(countSip('out'));
 
   // Our devices' alarms and positions go up to the upper platforms that share their channels.
   bus.on('alarm', (e) => {
@@ -395,19 +401,24 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   });
   // Positions go up at each upper's subscribed interval, from the stored latest ones (gateway-backend.ts).
 
+  const revocations = new SqliteMediaRevocationStore(join(config['data-dir'], 'gateway.db'));
   const signer = new MediaTokenSigner(secrets.signingKey);
   const whip = whipRouter({
     resolveTalk: (talkId) => upper.voice?.whipTalk(talkId),
     net: { publicIp, portRange: config['webrtc-ports'], ...webrtcBind(config['sip-host']) },
     // WHEP and WHIP peers share the WebRTC port range: one gathering lane for both.
     serialize: (fn) => media.whep.sessions.serialize(fn),
-    locationToken: (talkId) => signer.sign(`talk:${talkId}`, MEDIA_TOKEN_TTL_SEC),
+    locationToken: (talkId) => signer.sign(`talk:${talkId}`, config['media-token-ttl']),
   });
   const trustedProxies = new AddressList(config['trusted-proxies']);
   let limitsView: () => LimitsView = () => {
     throw new Error('limits read before the HTTP server exists');
   };
-  const { app, rates } = createApp({
+  const {
+    app,
+    rates,
+    stop: stopApp,
+  } = createApp({
     services: upper,
     cascade,
     control: upper,
@@ -424,7 +435,15 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     demoConfig: { mapTiles: config['map-tiles'] },
     apiToken: secrets.apiToken,
     signer,
-    mediaTokenTtlSec: MEDIA_TOKEN_TTL_SEC,
+    access: new MediaAccess(signer, { store: revocations, graceMs: config['media-token-grace'] * 1000 }),
+    mediaTokenTtlSec: config['media-token-ttl'],
+    corsOrigins: config['cors-origins'],
+    onDemand: {
+      active: (id) => upper.getStream(id) !== undefined,
+      startLive: (deviceId, channelId, variant) => upper.startLive(deviceId, channelId, variant),
+      maxBodyBytes: MAX_OFFER_BYTES,
+    },
+    ...(cluster ? {} : { whepSessions: media.whep.sessions }),
     version: VERSION,
     whep: cluster ? cluster.whepRedirect() : media.whep,
     hls: cluster ? cluster.hlsRedirect() : media.hlsRoutes(),
@@ -508,6 +527,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       (closing ??= (async () => {
         // BYE the uppers' dialogs and unregister first, while our devices still stream.
         await cascade.close();
+        stopApp();
         media.close('shutdown');
         retention.close();
         webhooks.close();
@@ -519,6 +539,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         await ua.close();
         await transport.close();
         cascadeStore.close();
+        revocations.close();
         voiceStore.close();
         dialogs.close();
         store.close();

@@ -1,6 +1,42 @@
 // Prometheus metrics (prom-client). The only module that imports prom-client: the rest of the
-// gateway calls these typed methods, and gauges are read from live state at scrape time.
+// gateway calls these typed methods, and gauges are read from live state at scrape time. The
+// exposition passes `promtool check metrics` without a finding (docs/api.md §7): counters end
+// in _total and nothing else does, and every counter whose label values are known is there at
+// 0 before its first event, so rate() and alerts see it from the first scrape.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The SIP methods GB/T 28181 uses (docs/gb28181.md), counted from 0 both ways. */
+const SIP_METHODS = [
+  'REGISTER',
+  'MESSAGE',
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'INFO',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'OPTIONS',
+];
+/** Media transports of GB/T 28181 RTP (the ingest labels). */
+const MEDIA_TRANSPORTS = ['udp', 'tcp-passive', 'tcp-active'];
+
+/**
+ * prom-client's default process and Node.js metrics, minus the gauges it names like counters
+ * (nodejs_active_handles_total, nodejs_active_requests_total, nodejs_active_resources_total:
+ * promtool's "non-counter metrics should not have _total suffix"); their values are also
+ * exported without the suffix (nodejs_active_handles, ...).
+ */
+function registerDefaultMetrics(registry: Registry): void {
+  const all = new Registry();
+  collectDefaultMetrics({ register: all });
+  for (const { name, type } of all.getMetricsAsArray()) {
+    const metric = all.getSingleMetric(name);
+    if (metric && !(name.endsWith('_total') && String(type) !== 'counter')) {
+      registry.registerMetric(metric);
+    }
+  }
+}
 
 export interface MetricsSources {
   devices(): { online: number; offline: number };
@@ -42,11 +78,17 @@ export class GatewayMetrics {
   private readonly inviteToKeyframe: Histogram<'kind'>;
   private readonly deviceEvents: Counter<'event' | 'device'> | undefined;
 
-  /** @param perDeviceLabels adds device-labelled series; off by default (cardinality). */
-  constructor(sources: MetricsSources, opts: { perDeviceLabels?: boolean; prefix?: string } = {}) {
+  /**
+   * @param perDeviceLabels adds device-labelled series; off by default (cardinality).
+   * @param registrationFailureReasons the registrar's reasons, emitted at 0 from the start.
+   */
+  constructor(
+    sources: MetricsSources,
+    opts: { perDeviceLabels?: boolean; prefix?: string; registrationFailureReasons?: readonly string[] } = {},
+  ) {
     const p = opts.prefix ?? 'gb_';
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    registerDefaultMetrics(this.registry);
 
     new Gauge({
       name: `${p}devices`,
@@ -108,6 +150,14 @@ export class GatewayMetrics {
       labelNames: ['reason'],
       registers,
     });
+    for (const method of SIP_METHODS) {
+      for (const direction of ['in', 'out']) {
+        this.sipRequests.inc({ method, direction }, 0);
+      }
+    }
+    for (const reason of opts.registrationFailureReasons ?? []) {
+      this.registrationFailures.inc({ reason }, 0);
+    }
     this.authFailures = new Counter({
       name: `${p}sip_auth_failures_total`,
       help: 'REGISTER digest answers checked and found wrong (password guesses), whatever the device ID',
@@ -154,6 +204,11 @@ export class GatewayMetrics {
       labelNames: ['transport'],
       registers,
     });
+    for (const transport of MEDIA_TRANSPORTS) {
+      for (const c of [this.bytesIn, this.packetsIn, this.packetsLost, this.packetsReordered]) {
+        c.inc({ transport }, 0);
+      }
+    }
     this.demuxErrors = new Counter({
       name: `${p}ps_demux_errors_total`,
       help: 'PS demuxer resyncs and dropped access units',

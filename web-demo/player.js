@@ -186,9 +186,9 @@ export class GatewayPlayer {
       const body = await res.json().catch(() => ({}));
       throw new Error(body?.error?.message ?? `WHEP answered ${res.status}`);
     }
-    // The session URL needs the same signed token as the WHEP URL for its DELETE.
+    // The Location carries what its DELETE needs (the signed token of the WHEP URL).
     const location = res.headers.get('Location');
-    this.whepSession = location ? location + new URL(answer.whep, window.location.href).search : null;
+    this.whepSession = location ? new URL(location, window.location.href).href : null;
     await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('WebRTC did not connect within 5 s')), 5000);

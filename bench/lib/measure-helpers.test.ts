@@ -2,7 +2,7 @@
 // and sequence-number loss, the frame matcher, /proc stat lines and Prometheus text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFragment, videoRun } from '../../gateway/outputs/hls/fragment.js';
+import { videoFragment } from '../../gateway/outputs/hls/cmaf.js';
 import { fragmentTimes } from './fmp4-times.js';
 import { findRtpOffset } from './frame-match.js';
 import { frameJitter } from './jitter-pacer.js';
@@ -19,7 +19,7 @@ test('decode times come back out of a fragment the HLS sink would write', () => 
     keyframe: i === 0,
     data: new Uint8Array(10 + i),
   }));
-  const { bytes } = buildFragment(1, [videoRun(samples)]);
+  const bytes = videoFragment(1, samples);
   const [run] = fragmentTimes(bytes);
   assert.equal(run.trackId, 1);
   assert.deepEqual(run.dts, [90_000, 93_610, 97_190]);

@@ -1,6 +1,6 @@
 // Suite `fmp4`: access units → fMP4 (CMAF) fragments through the gateway's HLS sink
 // (gateway/outputs/hls/hls-sink.ts: rebasing, AVCC length prefixes, G.711 → FLAC, the segmenter's
-// LL-HLS parts, mux.js moof + mdat), i.e. the whole per-stream HLS packaging cost, without HTTP.
+// LL-HLS parts, the CMAF moof + mdat of each track), i.e. the whole per-stream HLS packaging cost, without HTTP.
 import { HlsSink, type HlsSinkTarget } from '../../gateway/outputs/hls/hls-sink.js';
 import {
   VECTORS_1080P as INPUTS,
@@ -23,11 +23,11 @@ interface Counts {
 function countingTarget(c: Counts): HlsSinkTarget {
   return {
     onInit: () => {},
-    onPart: (p) => {
-      c.parts++;
+    onPart: (track, p) => {
+      c.parts += track === 'video' ? 1 : 0;
       c.bytesOut += p.bytes.byteLength;
     },
-    onSegment: () => {
+    onSegmentEnd: () => {
       c.segments++;
     },
     onEnd: () => {},

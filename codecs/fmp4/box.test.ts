@@ -1,7 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { box, fullBox, readBoxes, findPath, childrenStart, readU32, u32, type BoxRef } from './box.js';
-import { replaceSampleEntry, sampleEntryTypes, setMovieDurations, setTrexDefaultFlags } from './splice.js';
+import {
+  box,
+  fullBox,
+  readBoxes,
+  findPath,
+  childrenStart,
+  readU32,
+  sampleEntryTypes,
+  u32,
+  type BoxRef,
+} from './box.js';
+import { CMAF_BRANDS, writeInitSegment } from './init-segment.js';
+import { g711SampleEntry } from './g711-entry.js';
 import { lengthPrefixed, nalUnitSample, writeLengthPrefixed } from './avcc-sample.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -23,6 +34,7 @@ function walk(bytes: Uint8Array, start: number, end: number, depth = 0): string[
     'hvc1',
     'fLaC',
     'avc1',
+    'alaw',
   ]);
   for (const b of boxes) {
     lines.push(`${'  '.repeat(depth)}${b.type} ${b.end - b.start}`);
@@ -96,37 +108,33 @@ test('readBoxes stops at a truncated or undersized header without throwing', () 
   );
 });
 
-test('replaceSampleEntry swaps the entry of the chosen trak and fixes all six ancestor sizes', () => {
-  const init = fakeInit();
-  const entry = box('hvc1', new Uint8Array(78), box('hvcC', new Uint8Array(30)));
-  const out = replaceSampleEntry(init, 0, entry);
-  assert.ok(out);
-  assert.equal(out.byteLength, init.byteLength + entry.byteLength - 86);
-  assert.deepEqual(sampleEntryTypes(out, 0), ['hvc1']);
-  assert.deepEqual(sampleEntryTypes(out, 1), ['mp4a']);
-  const tree = walk(out, 0, out.byteLength);
-  assert.match(tree.join('\n'), /\n {10}stsd 140\n {12}hvc1 124\n {14}hvcC 38\n/);
-  const moov = findPath(out, ['moov'])![0];
-  assert.equal(readU32(out, moov.start), init.byteLength - 12 + 38); // moov grew by 38 bytes
-  // second track: same walk still tiles after the splice
-  const out2 = replaceSampleEntry(out, 1, box('fLaC', new Uint8Array(28), box('dfLa', new Uint8Array(42))));
-  assert.ok(out2);
-  assert.deepEqual(sampleEntryTypes(out2, 1), ['fLaC']);
-  walk(out2, 0, out2.byteLength);
-  assert.equal(replaceSampleEntry(init, 5, entry), undefined);
-  assert.equal(replaceSampleEntry(new Uint8Array(3), 0, entry), undefined);
+test('an init segment from init-segment.ts tiles: each box ends on its parent end; ids as given', () => {
+  const entry = g711SampleEntry('alaw');
+  const init = writeInitSegment(CMAF_BRANDS, [
+    {
+      id: 1,
+      kind: 'video',
+      timescale: 90000,
+      width: 640,
+      height: 360,
+      sampleEntry: box('avc1', new Uint8Array(78)),
+    },
+    { id: 2, kind: 'audio', timescale: 8000, sampleEntry: entry },
+  ]);
+  const tree = walk(init, 0, init.byteLength).join('\n');
+  assert.match(tree, /^ftyp 24\nmoov \d+\n  mvhd 108\n  trak \d+\n    tkhd 92\n    mdia/);
+  assert.match(tree, /\n {10}stsd \d+\n {12}alaw 60\n {14}chan 24\n/);
+  assert.match(tree, /\n  mvex 72\n    trex 32\n    trex 32$/);
+  const mvhd = findPath(init, ['moov', 'mvhd'])![1];
+  assert.equal(readU32(init, mvhd.end - 4), 3, 'next_track_ID');
+  assert.deepEqual(sampleEntryTypes(init, 1), ['alaw']);
 });
 
-test('setMovieDurations zeroes mvhd, tkhd and mdhd durations; setTrexDefaultFlags patches one track', () => {
+test('sampleEntryTypes names the entries of the chosen trak', () => {
   const init = fakeInit();
-  assert.equal(setMovieDurations(init, 0), 5);
-  assert.ok(!hex(init).includes('ffffffff'));
-  assert.equal(setTrexDefaultFlags(init, 2, 0x02000000), true);
-  assert.equal(setTrexDefaultFlags(init, 9, 0), false);
-  const mvex = findPath(init, ['moov', 'mvex'])![1];
-  const trex = readBoxes(init, childrenStart(mvex), mvex.end);
-  assert.equal(readU32(init, trex[0].start + 28), 0x00010001);
-  assert.equal(readU32(init, trex[1].start + 28), 0x02000000);
+  assert.deepEqual(sampleEntryTypes(init, 0), ['avc1']);
+  assert.deepEqual(sampleEntryTypes(init, 1), ['mp4a']);
+  assert.deepEqual(sampleEntryTypes(init, 5), []);
 });
 
 test('lengthPrefixed writes 4-byte big-endian lengths and honours skip', () => {

@@ -130,6 +130,8 @@ const CHILD_OFFSET: Readonly<Record<string, number>> = {
   hev1: 78,
   mp4a: 28,
   fLaC: 28,
+  ulaw: 28,
+  alaw: 28,
 };
 
 /** Where the children of `parent` start. */
@@ -169,4 +171,11 @@ export function findPath(
 /** The payload of a box (after its header), as a view. */
 export function payloadOf(bytes: Uint8Array, ref: BoxRef): Uint8Array {
   return bytes.subarray(ref.start + ref.headerSize, ref.end);
+}
+
+/** The four-character code of each sample entry in the stsd of the `trackIndex`-th trak (tests, logs). */
+export function sampleEntryTypes(init: Uint8Array, trackIndex: number): string[] {
+  const chain = findPath(init, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd'], { trak: trackIndex });
+  const stsd = chain?.[chain.length - 1];
+  return stsd ? readBoxes(init, childrenStart(stsd), stsd.end).map((b) => b.type) : [];
 }

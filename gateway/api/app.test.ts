@@ -142,6 +142,53 @@ test('PTZ validates speed and maps onto services', async () => {
   });
 });
 
+test('an unknown PTZ command is refused with the commands the schema allows', async () => {
+  const res = await fetch(`${base}/api/devices/${DEV}/channels/${CH}/ptz`, {
+    method: 'POST',
+    headers: { ...auth, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ command: 'spin', speed: 10 }),
+  });
+  assert.equal(res.status, 400);
+  const message = ((await res.json()) as { error: { message: string } }).error.message;
+  assert.match(message, /^body command: /);
+  for (const command of ['left', 'zoomin', 'stop']) {
+    assert.ok(message.includes(`"${command}"`), message);
+  }
+});
+
+test('a JSON body sent as text/plain is 415 GW_ERR_UNSUPPORTED_MEDIA_TYPE; a JSON one passes', async () => {
+  const send = (type: string) =>
+    fetch(`${base}/api/devices/${DEV}/channels/${CH}/ptz`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': type },
+      body: JSON.stringify({ command: 'stop', speed: 0 }),
+    });
+  const res = await send('text/plain');
+  assert.equal(res.status, 415);
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, 'GW_ERR_UNSUPPORTED_MEDIA_TYPE');
+  assert.match(body.error.message, /application\/json/);
+  assert.equal((await send('application/json; charset=utf-8')).status, 200);
+});
+
+test('an impossible date is refused as such at validation, not as a range error', async () => {
+  const url = (s: string, e: string) =>
+    `${base}/api/devices/${DEV}/channels/${CH}/records?start=${encodeURIComponent(s)}&end=${encodeURIComponent(e)}`;
+  for (const bad of [
+    '2026-02-30T10:00:00+08:00',
+    '2026-13-01T00:00:00Z',
+    '2026-04-31T00:00:00Z',
+    '2026-01-01T24:00:00Z',
+  ]) {
+    const res = await fetch(url(bad, '2026-03-02T12:00:00+08:00'), { headers: auth });
+    assert.equal(res.status, 400, bad);
+    const message = ((await res.json()) as { error: { message: string } }).error.message;
+    assert.match(message, /^query start: no such date or time/, `${bad}: ${message}`);
+  }
+  const leap = await fetch(url('2028-02-29T00:00:00Z', '2028-02-29T12:00:00Z'), { headers: auth });
+  assert.equal(leap.status, 200, 'the 29th of February of a leap year exists');
+});
+
 test('record queries need an ISO range with offset of at most a day', async () => {
   const url = (s: string, e: string) =>
     `${base}/api/devices/${DEV}/channels/${CH}/records?start=${encodeURIComponent(s)}&end=${encodeURIComponent(e)}`;
@@ -237,8 +284,8 @@ test('/openapi.json is OpenAPI 3.1 and lists every route express serves, and eve
     ),
   );
   for (const r of served) {
-    // Test-only routers mounted under /hls are documented with their mount prefix.
-    const full = r.includes(':streamId/index.m3u8') && !r.includes('/hls') ? r.replace(' /', ' /hls/') : r;
+    // The test's HLS router is mounted under /hls; the document names its files /hls/{streamId}/{file}.
+    const full = r.includes(':streamId/index.m3u8') && !r.includes('/hls') ? 'get /hls/:streamId/:file' : r;
     assert.ok(documented.has(full), `served but undocumented: ${full}`);
   }
   for (const route of routes) {

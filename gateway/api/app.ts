@@ -4,8 +4,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.js';
 import { requireApiToken, requireMediaToken } from './auth.js';
+import { cors } from './cors.js';
 import { errorHandler, notFound } from './error-handler.js';
+import { MediaAccess } from './media-access.js';
+import { SessionKeeper, startOnDemand, type KeptSessions, type OnDemandStart } from './media-guard.js';
 import type { MediaTokenSigner } from './media-token.js';
+import { inputError } from './input-errors.js';
 import { buildOpenApi } from './openapi.js';
 import { rateLimit, type RateLimiter } from './rate-limit.js';
 import { clientAddressResolver, type ClientAddressOf } from './client-address.js';
@@ -31,6 +35,14 @@ export interface AppDeps {
   control?: ControlServices;
   apiToken: string;
   signer: MediaTokenSigner;
+  /** Sliding expiry and revocation of signed media URLs; default: over `signer`, in memory. */
+  access?: MediaAccess;
+  /** Origins whose pages may call the gateway (--cors-origins); same-origin pages always may. */
+  corsOrigins?: readonly string[];
+  /** Starts a channel's idle live stream when one of its signed URLs is used. */
+  onDemand?: OnDemandStart;
+  /** The live WHEP sessions: their tokens stay in use; revoked ones end. */
+  whepSessions?: KeptSessions;
   version: string;
   /** Absolute base URL of the node serving a stream (--role signaling); default relative URLs. */
   mediaBase?(streamId: string): string | undefined;
@@ -74,9 +86,16 @@ export interface AppDeps {
 export interface GatewayApp {
   app: express.Express;
   routes: ApiRoute[];
+  /** Stops the app's timers (the WHEP session keeper). */
+  stop: () => void;
   /** The limiter of each budget, for the limits report. */
   rates: Record<RateBudgetName, RateLimiter>;
 }
+
+/** A request that carries a body (RFC 9112 §6.3: a length, or a transfer coding). */
+const hasBody = (req: Request): boolean =>
+  req.headers['transfer-encoding'] !== undefined ||
+  (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 
 function validated(route: ApiRoute, checkResponse: boolean) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
@@ -87,12 +106,16 @@ function validated(route: ApiRoute, checkResponse: boolean) {
         }
         const r = schema.safeParse(value ?? {});
         if (!r.success) {
-          const issue = r.error.issues[0];
-          const field = issue?.path.join('.') || where;
-          throw new GatewayError('GW_ERR_BAD_REQUEST', `${where} ${field}: ${issue?.message ?? 'invalid'}`);
+          throw new GatewayError('GW_ERR_BAD_REQUEST', inputError(where, r.error.issues));
         }
         return r.data;
       };
+      if (route.body && hasBody(req) && !req.is('application/json')) {
+        throw new GatewayError(
+          'GW_ERR_UNSUPPORTED_MEDIA_TYPE',
+          `the body must be JSON sent with Content-Type: application/json (got ${req.headers['content-type'] ?? 'none'})`,
+        );
+      }
       const aborted = new AbortController();
       res.on('close', () => {
         if (!res.writableFinished) {
@@ -136,6 +159,8 @@ function validated(route: ApiRoute, checkResponse: boolean) {
 export function createApp(deps: AppDeps): GatewayApp {
   const startedAt = Date.now();
   const ttl = deps.mediaTokenTtlSec ?? 6 * 3600;
+  const access = deps.access ?? new MediaAccess(deps.signer);
+  const keeper = deps.whepSessions ? new SessionKeeper(access, deps.whepSessions) : undefined;
   const eventsTokenTtlSec = 12 * 3600;
   const routes = buildRoutes({
     services: deps.services,
@@ -143,8 +168,7 @@ export function createApp(deps: AppDeps): GatewayApp {
     ...(deps.control ? { control: deps.control } : {}),
     ...(deps.voice ? { voice: deps.voice } : {}),
     // A talk's token is signed for `talk:<talkId>`, so it opens neither a stream nor another talk.
-    talkUrl: (talkId) =>
-      `/whip/${talkId}?token=${encodeURIComponent(deps.signer.sign(`talk:${talkId}`, ttl))}`,
+    talkUrl: (talkId) => `/whip/${talkId}?token=${encodeURIComponent(access.sign(`talk:${talkId}`, ttl))}`,
     ...(deps.events ? { events: deps.events } : {}),
     ...(deps.deviceEvents ? { deviceEvents: deps.deviceEvents } : {}),
     eventsToken: () => ({
@@ -155,12 +179,16 @@ export function createApp(deps: AppDeps): GatewayApp {
     startedAt,
     ...(deps.limits ? { limits: deps.limits } : {}),
     mediaUrls: (streamId) => {
-      const token = encodeURIComponent(deps.signer.sign(streamId, ttl));
+      const token = encodeURIComponent(access.sign(streamId, ttl));
       const base = deps.mediaBase?.(streamId) ?? '';
       return {
         whep: `${base}/whep/${streamId}?token=${token}`,
         hls: `${base}/hls/${streamId}/index.m3u8?token=${token}`,
       };
+    },
+    revokeMediaUrls: (channel) => {
+      const revokedAt = access.revoke(channel);
+      return { revokedAt, sessionsEnded: keeper?.sweep() ?? 0 };
     },
   });
   const openapi = buildOpenApi(routes, deps.version);
@@ -173,9 +201,11 @@ export function createApp(deps: AppDeps): GatewayApp {
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
+  app.use(cors(deps.corsOrigins ?? []));
 
   const apiAuth = requireApiToken(deps.apiToken);
-  const mediaAuth = requireMediaToken(deps.apiToken, deps.signer);
+  const mediaAuth = requireMediaToken(deps.apiToken, access);
+  const mediaGuard = deps.onDemand ? [mediaAuth, startOnDemand(deps.onDemand)] : [mediaAuth];
   // One budget per kind of traffic (issue #20 point 8): each route family below names its own.
   const clientOf = deps.clientOf ?? clientAddressResolver(new AddressList([]));
   const rates = Object.fromEntries(
@@ -232,19 +262,19 @@ export function createApp(deps: AppDeps): GatewayApp {
     });
   }
   if (deps.whep) {
-    app.use('/whep/:streamId', rates.media, mediaAuth);
+    app.use('/whep/:streamId', rates.media, ...mediaGuard);
     app.use(deps.whep);
   }
   if (deps.whip) {
     app.use(
       '/whip/:talkId',
       rates.media,
-      requireMediaToken(deps.apiToken, deps.signer, (req) => `talk:${String(req.params.talkId)}`),
+      requireMediaToken(deps.apiToken, access, (req) => `talk:${String(req.params.talkId)}`),
     );
     app.use(deps.whip);
   }
   if (deps.hls) {
-    app.use('/hls/:streamId', rates.media, mediaAuth);
+    app.use('/hls/:streamId', rates.media, ...mediaGuard);
     app.use('/hls', deps.hls);
   }
   if (deps.nodeModulesDir) {
@@ -277,5 +307,5 @@ export function createApp(deps: AppDeps): GatewayApp {
 
   app.use(notFound);
   app.use(errorHandler);
-  return { app, routes, rates };
+  return { app, routes, rates, stop: () => keeper?.stop() };
 }

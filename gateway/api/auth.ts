@@ -2,7 +2,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { GatewayError } from '../errors.js';
-import type { MediaTokenSigner } from './media-token.js';
+import type { MediaAccess } from './media-access.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -35,26 +35,37 @@ export function requireApiToken(apiToken: string) {
   };
 }
 
+const VERDICT_MESSAGES = {
+  invalid: 'missing or wrong media token',
+  expired: 'the media token expired and has not been in use; ask the API for a new URL',
+  revoked: 'the media token was revoked by an operator; ask the API for a new URL',
+} as const;
+
 /**
  * Media routes accept either the API token (as bearer) or the signed `?token=` that
- * `live`/`playback` put into the URLs they return.
+ * `live`/`playback` put into the URLs they return (media-access.ts: sliding expiry, revocation).
+ * OPTIONS passes: it carries no credentials (CORS preflights never do; cors.ts answers those).
  */
 export function requireMediaToken(
   apiToken: string,
-  signer: MediaTokenSigner,
+  access: MediaAccess,
   /** What the token was signed for; default the stream ID (a talk's is `talk:<talkId>`). */
   subjectOf: (req: Request) => string = (req) => String(req.params.streamId ?? ''),
 ) {
   return (req: Request, _res: Response, next: NextFunction): void => {
+    if (req.method === 'OPTIONS') {
+      return next();
+    }
     const subject = subjectOf(req);
     const bearer = bearerToken(req);
     if (bearer && tokensEqual(bearer, apiToken)) {
       return next();
     }
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
-    if (signer.verify(subject, token)) {
+    const verdict = access.check(subject, token);
+    if (verdict === 'ok') {
       return next();
     }
-    next(new GatewayError('GW_ERR_UNAUTHORIZED', 'missing, wrong or expired media token'));
+    next(new GatewayError('GW_ERR_UNAUTHORIZED', VERDICT_MESSAGES[verdict]));
   };
 }

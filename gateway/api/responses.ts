@@ -187,6 +187,12 @@ export const UpperPlatformDetailBody = UpperPlatformViewBody.extend(
   SharesBody.shape,
 ) satisfies z.ZodType<UpperPlatformDetail>;
 
+export const RevocationBody = z.object({
+  scope: z.enum(['all', 'channel']),
+  revokedAt: Time.describe('URLs issued up to this moment no longer work'),
+  sessionsEnded: z.number().int().min(0).describe('WHEP sessions ended because their URL was revoked'),
+});
+
 // ---- control and device management
 
 export const PresetsBody = z.object({
@@ -218,6 +224,7 @@ export const BasicParamViewBody = z.object({
   sipServerPort: nullable(z.number().int()),
   domainName: nullable(z.string()),
 }) satisfies z.ZodType<BasicParamView>;
+
 const Count = z.number().int().min(0);
 const ConnectionLimitsBody = z.object({
   maxConnections: Count,

@@ -3,6 +3,7 @@
 // and the success body are zod schemas: requests are parsed with them, answers are checked
 // against them under test (app.ts), and the document is generated from them (openapi.ts).
 import type { z } from 'zod';
+import type { ErrorCode } from '../errors.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -33,6 +34,11 @@ export interface ApiRoute {
   status?: number;
   /** The success body (responses.ts); its `.describe()` text, if any, describes the answer. */
   response: z.ZodType;
+  /**
+   * Errors the handler can answer beyond those its shape implies (openapi.ts errorStatuses:
+   * 401, 400, 404, 413, 415, 429, 500): a device that is offline, times out or refuses.
+   */
+  errors?: ErrorCode[];
   /** The JSON body to send, or a promise of it. */
   handler(input: RouteInput): unknown;
   /**

@@ -4,6 +4,7 @@ import { cascadeRoutes } from './routes/cascade.js';
 import { channelRoutes } from './routes/channels.js';
 import { controlRoutes } from './routes/control.js';
 import { deviceRoutes } from './routes/devices.js';
+import { mediaUrlRoutes } from './routes/media-urls.js';
 import { limitRoutes } from './routes/limits.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { streamRoutes } from './routes/streams.js';
@@ -20,6 +21,7 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
     ...channelRoutes(deps),
     ...controlRoutes(deps.control),
     ...streamRoutes(deps),
+    ...mediaUrlRoutes(deps),
     ...cascadeRoutes(deps.cascade),
     ...voiceRoutes(deps),
     ...alarmRoutes(deps),

@@ -5,15 +5,42 @@ import { CHARSET_SETTINGS, GB_EDITIONS, LIVE_STREAMS, STREAM_SELECTIONS } from '
 export const GbId = z.string().regex(/^\d{20}$/, 'must be a 20-digit GB/T 28181 ID');
 export const StreamId = z.string().regex(/^[0-9A-Za-z_-]{1,96}$/, 'not a stream ID');
 
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-](\d{2}):(\d{2}))$/;
+
+/** Days in a month of the proleptic Gregorian calendar (ISO 8601 §4.3.2). */
+function daysIn(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * The calendar fields exist (2026-02-30 does not): JavaScript's Date would roll such a day
+ * over into March and the mistake would surface later as a confusing range error.
+ */
+export function isCalendarTime(text: string): boolean {
+  const m = ISO_TIME.exec(text);
+  if (!m) {
+    return false;
+  }
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const offsetOk = m[9] === undefined || (Number(m[9]) <= 23 && Number(m[10]) <= 59);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysIn(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetOk
+  );
+}
+
 /** ISO 8601 with an explicit offset ("Z" or "+08:00"): a bare local time is ambiguous across zones. */
 export const IsoTime = z
   .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/,
-    'ISO 8601 time with offset expected',
-  )
-  .transform((s) => new Date(s))
-  .refine((d) => !Number.isNaN(d.getTime()), 'not a valid time');
+  .regex(ISO_TIME, 'ISO 8601 time with offset expected')
+  .refine(isCalendarTime, 'no such date or time (the day, hour, minute or second does not exist)')
+  .transform((s) => new Date(s));
 
 const MAX_RANGE_MS = 24 * 3600 * 1000;
 

@@ -163,6 +163,8 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
     },
     apiToken: secrets.apiToken,
     signer: new MediaTokenSigner(secrets.signingKey),
+    corsOrigins: config['cors-origins'],
+    mediaTokenTtlSec: config['media-token-ttl'],
     version: VERSION,
     whep: whepWithRedirect,
     hls,

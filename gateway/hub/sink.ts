@@ -17,6 +17,8 @@ export type CloseReason =
   | 'b-frames'
   /** The camera sends no media any more (the stream stalled): it was killed or lost its network. */
   | 'stream-lost'
+  /** The viewer's signed media URL was revoked by an operator (docs/api.md §5). */
+  | 'revoked'
   | 'shutdown';
 
 export interface Sink {

@@ -8,10 +8,11 @@ import type { ViewerLimits } from '../limits.js';
 import type { Stream } from '../hub/stream.js';
 import { StreamRegistry } from '../hub/stream-registry.js';
 import { PortPool, type PortRange } from '../ingest/port-pool.js';
+import { AvcRendition } from '../outputs/hls/avc-rendition.js';
 import { HlsOutput } from '../outputs/hls/hls-output.js';
 import { hlsRouter } from '../outputs/hls/hls-routes.js';
 import { HlsViewers } from '../outputs/hls/hls-viewers.js';
-import { H265Transcoder } from '../outputs/webrtc/transcoder.js';
+import { H265Transcoder, h264LevelFor } from '../outputs/webrtc/transcoder.js';
 import { whepRouter, type WhepRouter } from '../outputs/webrtc/whep-router.js';
 import { LocalMediaNode } from './local-media-node.js';
 
@@ -50,6 +51,8 @@ export class MediaPlane {
   /** Plays opened in this process publish through it. */
   readonly local: LocalMediaNode;
   readonly whep: WhepRouter;
+  /** H.265 → H.264 for viewers without an H.265 decoder, shared by WHEP and HLS (one ffmpeg per camera). */
+  readonly #transcoder: H265Transcoder | undefined;
   readonly #hlsOutputs = new Map<string, HlsOutput>();
   readonly #hlsViewers = new HlsViewers();
   readonly #o: MediaPlaneOptions;
@@ -58,6 +61,7 @@ export class MediaPlane {
     this.#o = o;
     this.portPool = new PortPool(o.mediaPorts);
     this.local = new LocalMediaNode({ portPool: this.portPool, bindHost: o.bindHost, publicIp: o.publicIp });
+    this.#transcoder = o.transcodeH265 ? new H265Transcoder() : undefined;
     const l = o.viewerLimits;
     this.whep = whepRouter({
       resolveStream: (id) => this.streams.get(id),
@@ -75,17 +79,23 @@ export class MediaPlane {
             }
           : {}),
       },
-      ...(o.transcodeH265 ? { transcoder: new H265Transcoder() } : {}),
+      ...(this.#transcoder ? { transcoder: this.#transcoder } : {}),
       ...(o.clientOf ? { clientOf: o.clientOf } : {}),
     });
   }
 
   /**
    * Every new hub gets its HLS output here; it goes when the hub closes. The output hears the
-   * hub's codec changes (a new init segment after a discontinuity).
+   * hub's codec changes (a new init segment after a discontinuity). With transcoding on, an
+   * H.265 camera's output also offers an H.264 variant, transcoded while someone plays it.
    */
   attach(stream: Stream): void {
     const out = new HlsOutput({ targetDurationSec: this.#o.hlsSegmentSec, id: stream.id });
+    if (this.#transcoder) {
+      out.setAvcVariant(
+        new AvcRendition(stream, this.#transcoder, out, (w, h) => h264LevelFor(w, h).codecString),
+      );
+    }
     this.#hlsOutputs.set(stream.id, out);
     stream.onMedia((e) => out.mediaEvent(e));
     stream.subscribe(out.sink, { viewer: false });
@@ -106,11 +116,13 @@ export class MediaPlane {
    */
   hlsRoutes(before?: RequestHandler): Router {
     const router = express.Router();
-    const touch: RequestHandler = (req, _res, next) => {
+    const touch: RequestHandler = (req, res, next) => {
       const id = typeof req.params.streamId === 'string' ? req.params.streamId : undefined;
       if (id) {
         this.streams.get(id)?.touch();
         this.#hlsViewers.touch(id, this.#o.clientOf?.(req) ?? req.socket.remoteAddress ?? '?');
+        // a blocking reload is a viewer waiting: the idle time counts from its answer
+        res.once('finish', () => this.streams.get(id)?.touch());
       }
       next();
     };

@@ -75,6 +75,8 @@ export class SipTransport {
   #keeper: (connectionId: string) => boolean = () => false;
   readonly #limitLines: LogThrottle;
   readonly #messages: Listeners<[SipMessage, SipRemote]>;
+  /** Every message handed to send(), retransmissions included (metrics count direction="out"). */
+  readonly #sent: Listeners<[SipMessage, SipRemote]>;
   readonly #opened: Listeners<[ConnectionInfo]>;
   readonly #closed: Listeners<[ConnectionInfo, ConnectionCloseReason]>;
   #closing?: Promise<void>;
@@ -113,6 +115,7 @@ export class SipTransport {
     this.#limitLines = new LogThrottle(this.#log, { linesPerWindow: 10 });
     this.#badInput = new LogThrottle(this.#log, { linesPerWindow: 20 });
     this.#messages = new Listeners(this.#log, 'message');
+    this.#sent = new Listeners(this.#log, 'sent');
     this.#opened = new Listeners(this.#log, 'connection-open');
     this.#closed = new Listeners(this.#log, 'connection-close');
     udp.on('message', (msg, rinfo) =>
@@ -169,6 +172,11 @@ export class SipTransport {
 
   onMessage(cb: (message: SipMessage, remote: SipRemote) => void): () => void {
     return this.#messages.add(cb);
+  }
+
+  /** Each message this transport sends (requests and responses, retransmissions too). */
+  onSend(cb: (message: SipMessage, remote: SipRemote) => void): () => void {
+    return this.#sent.add(cb);
   }
 
   onConnectionOpen(cb: (info: ConnectionInfo) => void): () => void {
@@ -235,6 +243,7 @@ export class SipTransport {
       onError?.(err);
     };
     this.stats.sent++;
+    this.#sent.emit(message, remote);
     if (remote.transport === 'udp') {
       this.#udp.send(bytes, remote.port, remote.address, failed);
       return;
@@ -253,6 +262,7 @@ export class SipTransport {
         new Promise<void>((resolve) => this.#tcp.close(() => resolve())),
       ]);
       this.#messages.clear();
+      this.#sent.clear();
       this.#opened.clear();
       this.#closed.clear();
     })();

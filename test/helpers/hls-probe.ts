@@ -24,14 +24,23 @@ export interface HlsMediaPlaylist {
   segments: HlsSegmentRef[];
 }
 
-/** Fetches the multivariant playlist at `hlsUrl`, then the first media playlist it lists. */
-export async function readMediaPlaylist(hlsUrl: string): Promise<HlsMediaPlaylist | undefined> {
+/**
+ * Fetches the multivariant playlist at `hlsUrl`, then the first variant's media playlist, or
+ * with `track: 'audio'` the audio rendition's (EXT-X-MEDIA TYPE=AUDIO: CMAF keeps audio apart).
+ */
+export async function readMediaPlaylist(
+  hlsUrl: string,
+  track: 'video' | 'audio' = 'video',
+): Promise<HlsMediaPlaylist | undefined> {
   const master = await fetch(hlsUrl);
   if (master.status !== 200) {
     return undefined;
   }
   const masterText = await master.text();
-  const mediaUri = masterText.split('\n').find((l) => l.trim() && !l.startsWith('#'));
+  const mediaUri =
+    track === 'audio'
+      ? /#EXT-X-MEDIA:TYPE=AUDIO,[^\n]*URI="([^"]+)"/.exec(masterText)?.[1]
+      : masterText.split('\n').find((l) => l.trim() && !l.startsWith('#'));
   if (!mediaUri) {
     return undefined;
   }
@@ -68,10 +77,15 @@ export async function readMediaPlaylist(hlsUrl: string): Promise<HlsMediaPlaylis
 }
 
 /** Polls until the media playlist lists at least `count` complete segments. */
-export function waitForSegments(hlsUrl: string, count: number, timeoutMs: number): Promise<HlsMediaPlaylist> {
+export function waitForSegments(
+  hlsUrl: string,
+  count: number,
+  timeoutMs: number,
+  track: 'video' | 'audio' = 'video',
+): Promise<HlsMediaPlaylist> {
   return waitFor(
     async () => {
-      const p = await readMediaPlaylist(hlsUrl);
+      const p = await readMediaPlaylist(hlsUrl, track);
       return p && p.segments.length >= count ? p : undefined;
     },
     timeoutMs,
@@ -190,4 +204,28 @@ export async function sourceDimensions(path: string): Promise<{ width: number; h
   ]);
   const s = (JSON.parse(stdout) as { streams: { width: number; height: number }[] }).streams[0];
   return { width: s.width, height: s.height };
+}
+
+/**
+ * The audio rendition of a stream's HLS as ffprobe reads it: its init and first `count`
+ * segments as one file (codec, rate, channels, seconds of audio).
+ */
+export async function probeAudioTrack(
+  hlsUrl: string,
+  count: number,
+  timeoutMs = 20_000,
+): Promise<{ codec: string; sampleRate: string; channels: number; durationSec: number }> {
+  const p = await waitForSegments(hlsUrl, count, timeoutMs, 'audio');
+  const parts = [await download(p.init)];
+  for (const seg of p.segments.slice(0, count)) {
+    parts.push(await download(seg.url));
+  }
+  const path = writeFragmentFile(`audio-${Date.now()}.mp4`, parts[0], Buffer.concat(parts.slice(1)));
+  const probe = await probeSegment(path);
+  return {
+    codec: probe.audio?.codec_name ?? '',
+    sampleRate: probe.audio?.sample_rate ?? '',
+    channels: (probe.audio as { channels?: number } | undefined)?.channels ?? 0,
+    durationSec: probe.audioDurationSec,
+  };
 }

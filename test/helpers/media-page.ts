@@ -83,8 +83,8 @@ window.whepStats = async () => {
 
 window.hangUp = async () => {
   if (!window.m.location) return 0;
-  const token = new URL(window.m.live.whep, location.href).search;
-  const res = await fetch(window.m.location + token, { method: 'DELETE' });
+  // exactly the Location: it carries the signed token its DELETE needs
+  const res = await fetch(window.m.location, { method: 'DELETE' });
   window.m.pc.close();
   return res.status;
 };

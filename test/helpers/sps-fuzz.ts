@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { VideoCodec } from '../../codecs/types.js';
-import { buildInitSegment } from '../../gateway/outputs/hls/init-segment.js';
-import { videoConfigFromKeyframe } from '../../gateway/outputs/hls/video-config.js';
+import { videoTrackFromKeyframe } from '../../codecs/fmp4/video-track.js';
+import { videoHeader } from '../../gateway/outputs/hls/cmaf.js';
 import { repoRoot } from './paths.js';
 
 /** NAL units (no start codes) of test/fixtures/media/<name>; readers passed in to keep this file pure of I/O choice. */
@@ -34,16 +34,13 @@ function checkBoxes(bytes: Uint8Array): string[] {
   return types;
 }
 
-/** The HLS output's path for a keyframe: video config, then the init segment, without throwing. */
+/** The HLS output's path for a keyframe: video track, then the CMAF header, without throwing. */
 export function checkInitSegment(codec: VideoCodec, units: Uint8Array[]): void {
-  const config = videoConfigFromKeyframe(codec, units);
-  if (!config) {
+  const track = videoTrackFromKeyframe(codec, units);
+  if (!track) {
     return;
   }
-  assert.ok(config.width > 0 && config.height > 0);
-  assert.match(config.codecString, /^(avc1|hvc1)\.[0-9A-Za-z.]+$/, `codec string ${config.codecString}`);
-  const init = buildInitSegment(config.track);
-  if (init) {
-    assert.deepEqual(checkBoxes(init), ['ftyp', 'moov']);
-  }
+  assert.ok(track.width > 0 && track.height > 0);
+  assert.match(track.codecString, /^(avc1|hvc1)\.[0-9A-Za-z.]+$/, `codec string ${track.codecString}`);
+  assert.deepEqual(checkBoxes(videoHeader(track)), ['ftyp', 'moov']);
 }

@@ -75,7 +75,7 @@ test('the signed URLs from live work, and every URI in the playlists carries the
 
 test("no token, a tampered one, or another stream's: 401 on every HLS file and on WHEP", async () => {
   const token = new URL(live.hls, h.base).searchParams.get('token')!;
-  const [expiry, mac] = token.split('.') as [string, string];
+  const [issued, expiry, mac] = token.split('.') as [string, string, string];
   const otherStream = new MediaTokenSigner(Buffer.from(h.gw.secrets.signingKey)).sign(
     `${DEVICE}_34020000001310000002`,
     3600,
@@ -83,9 +83,10 @@ test("no token, a tampered one, or another stream's: 401 on every HLS file and o
   const bad: [string, string | null][] = [
     ['no token', null],
     ['empty token', ''],
-    ['MAC changed', `${expiry}.${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`],
-    ['expiry pushed later (MAC kept)', `${Number(expiry) + 3600}.${mac}`],
-    ['no MAC', `${expiry}.`],
+    ['MAC changed', `${issued}.${expiry}.${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`],
+    ['expiry pushed later (MAC kept)', `${issued}.${Number(expiry) + 3600}.${mac}`],
+    ['issue time pushed later (MAC kept)', `${Number(issued) + 1}.${expiry}.${mac}`],
+    ['no MAC', `${issued}.${expiry}.`],
     ["another stream's token", otherStream],
     ['a 5,000-character token', 'x'.repeat(5000)],
   ];

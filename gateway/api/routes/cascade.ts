@@ -44,6 +44,7 @@ export function cascadeRoutes(cascade: CascadeServices | undefined): ApiRoute[] 
     defineRoute({
       method: 'post',
       path: '/api/upper-platforms',
+      errors: ['GW_ERR_UPPER_PLATFORM_EXISTS'],
       summary: 'Add an upper platform and register to it',
       auth: 'bearer',
       body: UpperPlatformSchema,

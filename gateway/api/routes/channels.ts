@@ -13,6 +13,12 @@ export function channelRoutes(deps: RouteDeps): ApiRoute[] {
     defineRoute({
       method: 'post',
       path: '/api/devices/:deviceId/channels/:channelId/live',
+      errors: [
+        'GW_ERR_DEVICE_OFFLINE',
+        'GW_ERR_PLAY_FAILED',
+        'GW_ERR_NO_MEDIA_PORT',
+        'GW_ERR_DEVICE_TIMEOUT',
+      ],
       summary:
         'Start or join the live stream (INVITE s=Play); stream main|sub|third picks the encoder stream (default: the device setting)',
       auth: 'bearer',
@@ -28,6 +34,7 @@ export function channelRoutes(deps: RouteDeps): ApiRoute[] {
     defineRoute({
       method: 'post',
       path: '/api/devices/:deviceId/channels/:channelId/ptz',
+      errors: ['GW_ERR_DEVICE_OFFLINE', 'GW_ERR_DEVICE_TIMEOUT', 'GW_ERR_DEVICE_REJECTED'],
       summary: 'PTZ move/zoom/focus/iris/stop or preset set/call/delete (DeviceControl PTZCmd)',
       auth: 'bearer',
       params: ChannelParams,
@@ -42,6 +49,7 @@ export function channelRoutes(deps: RouteDeps): ApiRoute[] {
     defineRoute({
       method: 'get',
       path: '/api/devices/:deviceId/channels/:channelId/records',
+      errors: ['GW_ERR_DEVICE_OFFLINE', 'GW_ERR_DEVICE_TIMEOUT', 'GW_ERR_DEVICE_REJECTED'],
       summary: 'RecordInfo query for a time range (at most 24 h)',
       auth: 'bearer',
       params: ChannelParams,
@@ -56,6 +64,12 @@ export function channelRoutes(deps: RouteDeps): ApiRoute[] {
     defineRoute({
       method: 'post',
       path: '/api/devices/:deviceId/channels/:channelId/playback',
+      errors: [
+        'GW_ERR_DEVICE_OFFLINE',
+        'GW_ERR_PLAY_FAILED',
+        'GW_ERR_NO_MEDIA_PORT',
+        'GW_ERR_DEVICE_TIMEOUT',
+      ],
       summary: 'Start a playback stream (INVITE s=Playback)',
       auth: 'bearer',
       params: ChannelParams,

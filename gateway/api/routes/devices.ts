@@ -47,6 +47,7 @@ export function deviceRoutes(deps: RouteDeps): ApiRoute[] {
     defineRoute({
       method: 'post',
       path: '/api/devices/:deviceId/catalog/sync',
+      errors: ['GW_ERR_DEVICE_OFFLINE', 'GW_ERR_DEVICE_TIMEOUT'],
       summary: 'Query the catalog now',
       auth: 'bearer',
       params: DeviceParams,

@@ -20,6 +20,11 @@ export interface RouteDeps {
   limits?: () => LimitsView;
   /** Adds signed WHEP/HLS URLs to a stream answer. */
   mediaUrls(streamId: string): { whep: string; hls: string };
+  /** Revokes the signed URLs of a channel, or all, issued up to now; ends WHEP sessions opened with them. */
+  revokeMediaUrls(channel?: { deviceId: string; channelId: string }): {
+    revokedAt: Date;
+    sessionsEnded: number;
+  };
   /** Voice broadcast and talk; its routes answer GW_ERR_VOICE_UNAVAILABLE without it. */
   voice?: VoiceServices;
   /** The signed WHIP URL of a talk. */

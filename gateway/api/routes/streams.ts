@@ -46,6 +46,7 @@ export function streamRoutes(deps: RouteDeps): ApiRoute[] {
     defineRoute({
       method: 'post',
       path: '/api/streams/:streamId/control',
+      errors: ['GW_ERR_DEVICE_REJECTED'],
       summary: 'Playback control: pause, resume, scale, seek (INFO MANSRTSP)',
       auth: 'bearer',
       params: StreamParams,

@@ -5,6 +5,7 @@ import type { ServerTransaction, SipRequest, SipUserAgent } from '../../sip/inde
 import { dialogIdOfRequest } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
 import { GatewayError } from '../../errors.js';
+import { liveStreamId } from '../../live-stream-id.js';
 import type { DeviceRecord, DeviceStore, MediaTransportName } from '../../store/device-store.js';
 import { dialectsOf, type LiveStream } from '../../device-settings.js';
 import { Stream } from '../../hub/stream.js';
@@ -325,13 +326,13 @@ export class Plays {
 
   /**
    * Main and sub of one channel are two streams of the hub, with their own viewers and dialogs:
-   * `<device>_<channel>` for main (the ID plays have always had), `_sub` and `_third` after it.
+   * `<device>_<channel>` for main (the ID plays have always had), `_sub` and `_third` after it
+   * (live-stream-id.ts, which signed media URLs are bound to).
    */
   startLive(deviceId: string, channelId: string, stream?: LiveStream): Promise<StreamView> {
     const chosen = stream ?? this.#o.store.getDevice(deviceId)?.defaultStream ?? 'main';
-    const suffix = chosen === 'main' ? '' : `_${chosen}`;
     return this.#play(
-      `${deviceId}_${channelId}${suffix}`,
+      liveStreamId(deviceId, channelId, chosen),
       deviceId,
       channelId,
       'live',

@@ -22,15 +22,18 @@ import { isGbId } from '../gb-id.js';
 import { sipDateHeader } from '../gb-date.js';
 import type { DeviceSessions } from './device-sessions.js';
 
-export type RegisterFailure =
-  | 'no-credentials'
-  | 'bad-id'
-  | 'wrong-password'
-  | 'locked-out'
-  | 'throttled'
-  | 'stale-nonce'
-  | 'bad-credentials'
-  | 'bad-expires';
+/** Why a REGISTER was refused; metrics emit a counter per reason from the start. */
+export const REGISTER_FAILURES = [
+  'no-credentials',
+  'bad-id',
+  'wrong-password',
+  'locked-out',
+  'throttled',
+  'stale-nonce',
+  'bad-credentials',
+  'bad-expires',
+] as const;
+export type RegisterFailure = (typeof REGISTER_FAILURES)[number];
 
 export interface RegistrarOptions {
   realm: string;

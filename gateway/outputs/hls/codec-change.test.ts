@@ -94,7 +94,7 @@ test(
       stream.publish(au);
     }
     stream.close('end of clip'); // flushes the open segment and ends the playlist
-    const playlist = (await out.playlist({}))!;
+    const playlist = (await out.playlistText())!;
     assert.equal(stream.info.codecChanges, 2);
     assert.equal(out.info.discontinuities, 2);
 

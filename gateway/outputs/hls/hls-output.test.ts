@@ -72,20 +72,20 @@ test(
       write(au, start);
       if (out.info.segments !== lastSegments) {
         lastSegments = out.info.segments;
-        const text = (await out.playlist({}))!;
+        const text = (await out.playlistText())!;
         seen.push(mediaSequence(text));
         assert.equal(extinfs(text).length, Math.min(6, lastSegments));
       }
     }
     assert.deepEqual(seen, [0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5]);
-    const text = (await out.playlist({}))!;
+    const text = (await out.playlistText())!;
     const lines = text.split('\n');
     assert.equal(lines[0], '#EXTM3U');
     assert.ok(lines.includes('#EXT-X-TARGETDURATION:2'));
     assert.ok(lines.includes('#EXT-X-MAP:URI="init.mp4"'));
     assert.ok(lines.includes('#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.000'));
     assert.ok(lines.includes('#EXT-X-PART-INF:PART-TARGET=0.33333'));
-    assert.deepEqual(extinfs(text), Array(6).fill('#EXTINF:2.000,'));
+    assert.deepEqual(extinfs(text), Array(6).fill('#EXTINF:2.00000,'));
     assert.deepEqual(
       lines.filter((l) => /^\d+\.m4s$/.test(l)),
       ['5.m4s', '6.m4s', '7.m4s', '8.m4s', '9.m4s', '10.m4s'],
@@ -125,7 +125,7 @@ test(
     assert.deepEqual([out.info.width, out.info.height], [320, 180]);
     out.close();
     assert.equal(out.init(), undefined);
-    assert.equal(await out.playlist({}), undefined);
+    assert.equal(await out.playlistText(), undefined);
   },
 );
 
@@ -136,7 +136,7 @@ test('blocking reload: _HLS_msn of the next segment waits until that segment exi
   while (out.info.segments < 2) {
     write(all[i++], 0);
   }
-  const pending = out.playlist({ msn: 2 });
+  const pending = out.playlistText('video', { msn: 2 });
   let resolved: string | undefined;
   void pending.then((t) => (resolved = t));
   // feed up to just before the keyframe that closes segment 2
@@ -160,14 +160,14 @@ test('blocking reload on a part, the preload hint request, and the bounded wait'
   while (out.segment('0.1.m4s') === undefined) {
     write(all[i++], 0);
   }
-  const partWait = out.playlist({ msn: 0, part: 3 });
-  const hinted = out.waitForSegment('0.2.m4s');
+  const partWait = out.playlistText('video', { msn: 0, part: 3 });
+  const hinted = out.waitForSegmentChunks('0.2.m4s');
   let partDone = false;
   void partWait.then(() => (partDone = true));
   while (out.segment('0.2.m4s') === undefined) {
     write(all[i++], 0);
   }
-  assert.ok((await hinted)!.byteLength > 0);
+  assert.ok((await hinted)![0].byteLength > 0);
   await new Promise((r) => setImmediate(r));
   assert.equal(partDone, false);
   while (out.segment('0.3.m4s') === undefined) {
@@ -176,23 +176,28 @@ test('blocking reload on a part, the preload hint request, and the bounded wait'
   assert.match((await partWait)!, /URI="0\.3\.m4s"/);
   // far in the future: answered anyway after the bound, with what exists
   const t0 = Date.now();
-  const late = await out.playlist({ msn: 1, part: 6 });
+  const late = await out.playlistText('video', { msn: 1, part: 6 });
   assert.ok(Date.now() - t0 >= 250, 'did not wait');
   assert.match(late!, /URI="0\.3\.m4s"/);
+  // beyond two segments or the advance part limit: refused at once (RFC 8216bis §6.2.5.2)
+  const t2 = Date.now();
+  assert.equal((await out.playlist('video', { msn: 3 })).kind, 'too-far');
+  assert.equal((await out.playlist('video', { msn: 1, part: 7 })).kind, 'too-far');
+  assert.ok(Date.now() - t2 < 100, 'a request too far ahead was held');
   // names far ahead are refused at once; a part past the end of a finished segment never comes
-  assert.equal(await out.waitForSegment('9.0.m4s'), undefined);
+  assert.equal(await out.waitForSegmentChunks('9.0.m4s'), undefined);
   while (out.info.segments < 1) {
     write(all[i++], 0);
   }
   const t1 = Date.now();
-  assert.equal(await out.waitForSegment('0.9.m4s'), undefined);
+  assert.equal(await out.waitForSegmentChunks('0.9.m4s'), undefined);
   assert.ok(Date.now() - t1 < 100);
   out.close();
 });
 
 test('the first playlist request waits (bounded) for the first part and is undefined without media', async () => {
   const out = new HlsOutput({ blockTimeoutMs: 100 });
-  assert.equal(await out.playlist({}), undefined);
+  assert.equal(await out.playlistText(), undefined);
   assert.equal(await out.multivariantPlaylist(), undefined);
   out.close();
 });
@@ -228,7 +233,7 @@ test(
     assert.equal(quiet.out.info.audioCodec, undefined);
     assert.equal(quiet.out.info.segments, 11);
     const master = (await quiet.out.multivariantPlaylist())!;
-    assert.match(master, /CODECS="avc1\.42C00C",RESOLUTION=320x180\nmedia\.m3u8\n$/);
+    assert.match(master, /CODECS="avc1\.42C00C",RESOLUTION=320x180,CLOSED-CAPTIONS=NONE\nmedia\.m3u8\n$/);
     quiet.out.close();
   },
 );
@@ -241,8 +246,8 @@ test('a timestamp jump in the source keeps the output timeline continuous', { sk
     const jump = au.dts >= 5 * CLOCK_HZ ? 3600 * CLOCK_HZ : 0;
     out.sink.write({ ...au, pts: au.pts + jump, dts: au.dts + jump });
   }
-  const text = (await out.playlist({}))!;
-  assert.deepEqual(extinfs(text), Array(6).fill('#EXTINF:2.000,'));
+  const text = (await out.playlistText())!;
+  assert.deepEqual(extinfs(text), Array(6).fill('#EXTINF:2.00000,'));
   assert.equal((out.sink as unknown as { stats: Record<string, number> }).stats.timestampJumps, 1);
   out.close();
 });
@@ -253,8 +258,47 @@ test('closing the sink (stream ended) flushes the open segment and ends the play
     write(au, 0);
   }
   out.sink.close('stream-closed');
-  const text = (await out.playlist({ msn: 50 }))!;
+  const text = (await out.playlistText('video', { msn: 50 }))!;
   assert.ok(text.endsWith('#EXT-X-ENDLIST\n'));
   assert.ok(!text.includes('PRELOAD-HINT'));
   out.close();
 });
+
+test(
+  'the audio rendition keeps step with the video: same segment numbers, parts within the part target, CMAF-continuous',
+  { skip },
+  async () => {
+    // audio arriving 300 ms before the video of the same time, as PS muxers often send it
+    const { out, write } = pacedOutput({ windowSegments: 100 });
+    const partDurations: number[] = [];
+    let seen = 0;
+    const key = (au: AccessUnit) => au.dts - (au.codec === 'PCMA' ? 0.3 * CLOCK_HZ : 0);
+    for (const au of units().sort((a, b) => key(a) - key(b))) {
+      write(au, 0);
+      if (out.info.segments !== seen) {
+        seen = out.info.segments; // the parts listed near the live edge, segment by segment
+        const text = (await out.playlistText('audio'))!;
+        partDurations.push(...[...text.matchAll(/#EXT-X-PART:DURATION=([\d.]+)/g)].map((m) => Number(m[1])));
+      }
+    }
+    out.sink.close('stream-closed');
+    const video = (await out.playlistText('video'))!;
+    const audio = (await out.playlistText('audio'))!;
+    const segments = (text: string) => text.split('\n').filter((l) => /^(a-)?\d+\.m4s$/.test(l));
+    assert.deepEqual(
+      segments(audio),
+      segments(video).map((s) => `a-${s}`),
+      'segment n of audio and video cover the same time',
+    );
+    assert.ok(partDurations.length > 50, `${partDurations.length} parts seen`);
+    assert.ok(
+      partDurations.every((d) => d <= 1 / 3 + 0.01),
+      `audio parts over the part target: ${partDurations.filter((d) => d > 0.34).join(', ')}`,
+    );
+    // the sums of EXTINF of both tracks stay within one audio frame of each other
+    const total = (text: string) =>
+      [...text.matchAll(/#EXTINF:([\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    assert.ok(Math.abs(total(audio) - total(video)) <= 0.02 + 0.3, `${total(audio)} vs ${total(video)}`);
+    out.close();
+  },
+);

@@ -90,7 +90,10 @@ test(
     assert.equal(master.status, 200);
     assert.equal(master.headers.get('content-type'), 'application/vnd.apple.mpegurl');
     assert.equal(master.headers.get('cache-control'), 'no-cache');
-    assert.match(await master.text(), /CODECS="avc1\.42C00C,fLaC",RESOLUTION=320x180\nmedia\.m3u8\n/);
+    assert.match(
+      await master.text(),
+      /CODECS="avc1\.42C00C,fLaC",RESOLUTION=320x180,AUDIO="audio",CLOSED-CAPTIONS=NONE\nmedia\.m3u8\n/,
+    );
 
     const media = await fetch(`${base}/${ID}/media.m3u8`);
     assert.equal(media.headers.get('content-type'), 'application/vnd.apple.mpegurl');
@@ -148,7 +151,7 @@ test('GET media.m3u8?_HLS_msn=<next> blocks until that segment exists', { skip }
 
 test('the preload-hinted part is held until written', { skip }, async () => {
   const out = outputs.get(ID)!;
-  const text = (await out.playlist({}))!;
+  const text = (await out.playlistText())!;
   const hint = /PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(text)![1];
   const req = fetch(`${base}/${ID}/${hint}`);
   await new Promise((r) => setTimeout(r, 50));

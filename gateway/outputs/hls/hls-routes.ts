@@ -74,10 +74,19 @@ export function hlsRouter(resolve: (streamId: string) => HlsOutput | undefined):
         if (partText !== undefined && msnText === undefined) {
           return fail(res, 'GW_ERR_BAD_REQUEST', '_HLS_part requires _HLS_msn.');
         }
-        text = await out.playlist({
-          msn: msnText === undefined ? undefined : Number(msnText),
-          part: partText === undefined ? undefined : Number(partText),
-        });
+        const answer = await out.playlist(
+          file.track,
+          {
+            msn: msnText === undefined ? undefined : Number(msnText),
+            part: partText === undefined ? undefined : Number(partText),
+          },
+          file.alignedTo,
+        );
+        if (answer.kind === 'too-far') {
+          // RFC 8216bis §6.2.5.2: a request too far ahead is answered at once with 400.
+          return fail(res, 'GW_ERR_BAD_REQUEST', `${answer.reason}; reload without it.`);
+        }
+        text = answer.kind === 'playlist' ? answer.text : undefined;
       }
       if (text === undefined) {
         return fail(res, 'GW_ERR_NOT_FOUND', 'The stream has produced no HLS media yet.');

@@ -4,6 +4,7 @@ import {
   appendQueryToUris,
   renderMediaPlaylist,
   renderMultivariantPlaylist,
+  formatUnits,
   targetDurationOf,
   type PlaylistSegment,
 } from './playlist.js';
@@ -14,12 +15,12 @@ function seg(msn: number, complete = true, partCount = 3): PlaylistSegment {
   return {
     msn,
     uri: `${msn}.m4s`,
-    durationSec: 2,
+    duration: 200_000,
     programDateTimeMs: T0 + msn * 2000,
     complete,
     parts: Array.from({ length: partCount }, (_, i) => ({
       uri: `${msn}.${i}.m4s`,
-      durationSec: i === 2 ? 0.66667 : 0.66666,
+      duration: i === 2 ? 66_668 : 66_666,
       independent: i === 0,
     })),
   };
@@ -36,10 +37,10 @@ test('classic playlist: version, target duration, media sequence, map, date-time
       '#EXT-X-MEDIA-SEQUENCE:7',
       '#EXT-X-MAP:URI="init.mp4"',
       '#EXT-X-PROGRAM-DATE-TIME:2025-01-02T03:04:19.600Z',
-      '#EXTINF:2.000,',
+      '#EXTINF:2.00000,',
       '7.m4s',
       '#EXT-X-PROGRAM-DATE-TIME:2025-01-02T03:04:21.600Z',
-      '#EXTINF:2.000,',
+      '#EXTINF:2.00000,',
       '8.m4s',
       '',
     ].join('\n'),
@@ -90,22 +91,41 @@ test('ENDLIST closes an ended playlist and suppresses the preload hint', () => {
 
 test('target duration covers the longest rounded EXTINF', () => {
   assert.equal(targetDurationOf({ targetDurationSec: 2, segments: [seg(0)] }), 2);
-  assert.equal(targetDurationOf({ targetDurationSec: 2, segments: [{ ...seg(0), durationSec: 3.4 }] }), 3);
-  assert.equal(targetDurationOf({ targetDurationSec: 2, segments: [{ ...seg(0), durationSec: 2.6 }] }), 3);
+  assert.equal(targetDurationOf({ targetDurationSec: 2, segments: [{ ...seg(0), duration: 340_000 }] }), 3);
+  assert.equal(targetDurationOf({ targetDurationSec: 2, segments: [{ ...seg(0), duration: 260_000 }] }), 3);
   assert.equal(targetDurationOf({ targetDurationSec: 1.5, segments: [] }), 2);
 });
 
 test('multivariant playlist carries codecs and resolution', () => {
   assert.equal(
-    renderMultivariantPlaylist({
-      uri: 'media.m3u8',
-      bandwidth: 2_345_678.4,
-      codecs: ['avc1.42C01F', 'fLaC'],
-      width: 1280,
-      height: 720,
-    }),
-    '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-STREAM-INF:BANDWIDTH=2345678,CODECS="avc1.42C01F,fLaC",RESOLUTION=1280x720\nmedia.m3u8\n',
+    renderMultivariantPlaylist([
+      { uri: 'media.m3u8', bandwidth: 2_345_678.4, codecs: ['avc1.42C01F'], width: 1280, height: 720 },
+    ]),
+    '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-STREAM-INF:BANDWIDTH=2345678,CODECS="avc1.42C01F",RESOLUTION=1280x720,CLOSED-CAPTIONS=NONE\nmedia.m3u8\n',
   );
+});
+
+test('multivariant playlist with an audio rendition and two video variants (H.265, H.264)', () => {
+  const text = renderMultivariantPlaylist(
+    [
+      { uri: 'media.m3u8', bandwidth: 1e6, codecs: ['hvc1.1.6.L93.B0', 'fLaC'], audioGroup: 'audio' },
+      { uri: 'avc-media.m3u8', bandwidth: 1e6, codecs: ['avc1.42C01E', 'fLaC'], audioGroup: 'audio' },
+    ],
+    [{ groupId: 'audio', name: 'camera', uri: 'a-media.m3u8', channels: 1 }],
+  );
+  assert.deepEqual(text.trimEnd().split('\n').slice(2), [
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="camera",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="1",URI="a-media.m3u8"',
+    '#EXT-X-STREAM-INF:BANDWIDTH=1000000,CODECS="hvc1.1.6.L93.B0,fLaC",AUDIO="audio",CLOSED-CAPTIONS=NONE',
+    'media.m3u8',
+    '#EXT-X-STREAM-INF:BANDWIDTH=1000000,CODECS="avc1.42C01E,fLaC",AUDIO="audio",CLOSED-CAPTIONS=NONE',
+    'avc-media.m3u8',
+  ]);
+});
+
+test('durations: printed from integers of 10 µs, so consecutive values add up exactly', () => {
+  assert.equal(formatUnits(200_000), '2.00000');
+  assert.equal(formatUnits(33_333), '0.33333');
+  assert.equal(formatUnits(7), '0.00007');
 });
 
 test('appendQueryToUris adds the token to URI lines and URI attributes only', () => {
@@ -137,7 +157,7 @@ test('a codec change: EXT-X-DISCONTINUITY and the new EXT-X-MAP before the segme
   ]);
   const at = lines.indexOf('#EXT-X-DISCONTINUITY');
   assert.deepEqual(lines.slice(at - 2, at + 4), [
-    '#EXTINF:2.000,',
+    '#EXTINF:2.00000,',
     '7.m4s',
     '#EXT-X-DISCONTINUITY',
     '#EXT-X-MAP:URI="init.1.mp4"',

@@ -4,17 +4,27 @@
 // of the new codec (§4.3.2.3, §4.3.2.5), EXT-X-DISCONTINUITY-SEQUENCE (§4.3.3.3). Pure: data
 // in, text out.
 
+/**
+ * Durations are integers in units of 10 µs (PLAYLIST_UNITS per second), printed with five
+ * decimals. The track store derives each one as the difference of its rounded start and end
+ * times, so any run of EXTINF or part DURATION values adds up to the exact media time between
+ * its ends: a player that places media by summing them (shaka-player does, and resets
+ * timestampOffset on any 1 ms mismatch) never drifts from the tfdt in the fragments.
+ */
+export const PLAYLIST_UNITS = 100_000;
+
 export interface PlaylistPart {
   readonly uri: string;
-  readonly durationSec: number;
+  /** In 1/PLAYLIST_UNITS s. */
+  readonly duration: number;
   readonly independent: boolean;
 }
 
 export interface PlaylistSegment {
   readonly msn: number;
   readonly uri: string;
-  /** Only meaningful when complete. */
-  readonly durationSec: number;
+  /** In 1/PLAYLIST_UNITS s; only meaningful when complete. */
+  readonly duration: number;
   /** Wall-clock time of the segment's first sample, ms since the epoch. */
   readonly programDateTimeMs?: number;
   /** Its init segment, when not the one of the segment before (default: that one). */
@@ -46,12 +56,18 @@ export interface MediaPlaylist {
 
 const fmt = (sec: number, digits = 3): string => sec.toFixed(digits);
 
+/** An integer count of 10 µs as decimal seconds, with integer arithmetic only. */
+export function formatUnits(units: number): string {
+  const n = Math.max(0, Math.round(units));
+  return `${Math.floor(n / PLAYLIST_UNITS)}.${String(n % PLAYLIST_UNITS).padStart(5, '0')}`;
+}
+
 /** RFC 8216 §4.3.3.1: every EXTINF rounded to the nearest integer must not exceed it. */
 export function targetDurationOf(p: Pick<MediaPlaylist, 'targetDurationSec' | 'segments'>): number {
   let t = Math.ceil(p.targetDurationSec - 0.0005);
   for (const s of p.segments) {
     if (s.complete) {
-      t = Math.max(t, Math.round(s.durationSec));
+      t = Math.max(t, Math.round(s.duration / PLAYLIST_UNITS));
     }
   }
   return Math.max(1, t);
@@ -86,7 +102,7 @@ export function renderMediaPlaylist(p: MediaPlaylist): string {
       break;
     }
     withParts.add(s.msn);
-    fromEnd += s.complete ? s.durationSec : s.parts.reduce((a, x) => a + x.durationSec, 0);
+    fromEnd += (s.complete ? s.duration : s.parts.reduce((a, x) => a + x.duration, 0)) / PLAYLIST_UNITS;
   }
 
   for (const s of p.segments) {
@@ -104,11 +120,11 @@ export function renderMediaPlaylist(p: MediaPlaylist): string {
     if (ll && withParts.has(s.msn)) {
       for (const part of s.parts) {
         const independent = part.independent ? ',INDEPENDENT=YES' : '';
-        lines.push(`#EXT-X-PART:DURATION=${fmt(part.durationSec, 5)},URI="${part.uri}"${independent}`);
+        lines.push(`#EXT-X-PART:DURATION=${formatUnits(part.duration)},URI="${part.uri}"${independent}`);
       }
     }
     if (s.complete) {
-      lines.push(`#EXTINF:${fmt(s.durationSec)},`, s.uri);
+      lines.push(`#EXTINF:${formatUnits(s.duration)},`, s.uri);
     }
   }
   if (ll && p.preloadHintUri && !p.ended) {
@@ -124,22 +140,53 @@ export interface VariantStream {
   readonly uri: string;
   /** Peak bits per second (RFC 8216 §4.3.4.2: required). */
   readonly bandwidth: number;
-  /** RFC 6381 codec strings, e.g. ['avc1.42c01f', 'fLaC']. */
+  /** RFC 6381 codec strings of every track the variant plays, e.g. ['avc1.42c01f', 'fLaC']. */
   readonly codecs: readonly string[];
   readonly width?: number;
   readonly height?: number;
+  /** GROUP-ID of the audio rendition the variant plays with (EXT-X-MEDIA TYPE=AUDIO). */
+  readonly audioGroup?: string;
 }
 
-/** A multivariant playlist with one variant, so players learn CODECS before loading media. */
-export function renderMultivariantPlaylist(v: VariantStream): string {
-  const attrs = [`BANDWIDTH=${Math.max(1, Math.round(v.bandwidth))}`];
-  if (v.codecs.length) {
-    attrs.push(`CODECS="${v.codecs.join(',')}"`);
+/** A separate audio media playlist (RFC 8216 §4.3.4.1): CMAF keeps audio in its own track. */
+export interface AudioRendition {
+  readonly groupId: string;
+  readonly name: string;
+  readonly uri: string;
+  readonly channels: number;
+}
+
+/**
+ * A multivariant playlist: players learn CODECS before loading media and pick the first variant
+ * they can decode (an H.265 camera lists its hvc1 variant and an H.264 one, §4.3.4.2).
+ */
+export function renderMultivariantPlaylist(
+  variants: readonly VariantStream[],
+  audioRenditions: readonly AudioRendition[] = [],
+): string {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7'];
+  for (const audio of audioRenditions) {
+    lines.push(
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${audio.groupId}",NAME="${audio.name}",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="${audio.channels}",URI="${audio.uri}"`,
+    );
   }
-  if (v.width && v.height) {
-    attrs.push(`RESOLUTION=${v.width}x${v.height}`);
+  for (const v of variants) {
+    const attrs = [`BANDWIDTH=${Math.max(1, Math.round(v.bandwidth))}`];
+    if (v.codecs.length) {
+      attrs.push(`CODECS="${v.codecs.join(',')}"`);
+    }
+    if (v.width && v.height) {
+      attrs.push(`RESOLUTION=${v.width}x${v.height}`);
+    }
+    if (v.audioGroup) {
+      attrs.push(`AUDIO="${v.audioGroup}"`);
+    }
+    // Cameras send no CEA-608/708 captions; saying so spares players a probe of the media
+    // (shaka-player 5 otherwise probes segments for them, and fails on a preload-hinted one).
+    attrs.push('CLOSED-CAPTIONS=NONE');
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, v.uri);
   }
-  return ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-STREAM-INF:${attrs.join(',')}`, v.uri].join('\n') + '\n';
+  return lines.join('\n') + '\n';
 }
 
 /**

@@ -72,6 +72,13 @@ export interface SegmenterOptions {
   maxSegmentSec?: number;
   /** Audio frames held while no video arrives; older ones are dropped. Default 500. */
   maxPendingAudio?: number;
+  /**
+   * Cut segments where another output did: for a keyframe's decode time, the media sequence
+   * number of that output's segment starting there, or undefined. With it, segments start only
+   * at such keyframes (video before the first is dropped) and take their numbers; the target
+   * duration no longer decides. The H.264 variant of an H.265 camera follows the camera's cuts.
+   */
+  cutAt?: (dts: number) => number | undefined;
 }
 
 /** Timestamps that differ by less than this count as equal (10 ms). */
@@ -82,6 +89,7 @@ export class Segmenter implements Processor<SegmenterInput, SegmenterEvent> {
   readonly partTargetTicks: number;
   readonly maxSegmentTicks: number;
   private readonly maxPendingAudio: number;
+  private readonly cutAt: ((dts: number) => number | undefined) | undefined;
 
   private pending: VideoSampleIn | undefined;
   private lastDuration = CLOCK_HZ / 25;
@@ -99,10 +107,16 @@ export class Segmenter implements Processor<SegmenterInput, SegmenterEvent> {
     this.partTargetTicks = Math.round((opts.partTargetSec ?? 1 / 3) * CLOCK_HZ);
     this.maxSegmentTicks = Math.round((opts.maxSegmentSec ?? 3 * (opts.targetDurationSec ?? 2)) * CLOCK_HZ);
     this.maxPendingAudio = opts.maxPendingAudio ?? 500;
+    this.cutAt = opts.cutAt;
   }
 
   get stats(): Readonly<Record<string, number>> {
     return this.counters;
+  }
+
+  /** The media sequence number and start (decode time) of the segment being built. */
+  get openSegment(): { msn: number; startDts: number } | undefined {
+    return this.pending ? { msn: this.msn, startDts: this.segStart } : undefined;
   }
 
   push(input: SegmenterInput): SegmenterEvent[] {
@@ -116,9 +130,13 @@ export class Segmenter implements Processor<SegmenterInput, SegmenterEvent> {
     }
     const prev = this.pending;
     if (!prev) {
-      if (!input.keyframe) {
-        this.counters.droppedVideo++; // the first segment must start on a keyframe
+      const follow = this.cutAt ? this.cutAt(input.dts) : 0;
+      if (!input.keyframe || follow === undefined) {
+        this.counters.droppedVideo++; // the first segment must start on a keyframe (and where the other did)
         return [];
+      }
+      if (this.cutAt) {
+        this.msn = follow;
       }
       this.pending = input;
       this.segStart = this.partStart = input.dts;
@@ -136,7 +154,10 @@ export class Segmenter implements Processor<SegmenterInput, SegmenterEvent> {
 
     const out: SegmenterEvent[] = [];
     const segElapsed = input.dts - this.segStart;
-    if (input.keyframe && segElapsed + TOLERANCE >= this.targetTicks) {
+    const followed = this.cutAt && input.keyframe ? this.cutAt(input.dts) : undefined;
+    if (followed !== undefined) {
+      this.closeSegment(input, out, followed);
+    } else if (!this.cutAt && input.keyframe && segElapsed + TOLERANCE >= this.targetTicks) {
       this.closeSegment(input, out);
     } else if (segElapsed + TOLERANCE >= this.maxSegmentTicks) {
       this.counters.forcedCuts++;
@@ -176,10 +197,10 @@ export class Segmenter implements Processor<SegmenterInput, SegmenterEvent> {
     return out;
   }
 
-  private closeSegment(next: VideoSampleIn, out: SegmenterEvent[]): void {
+  private closeSegment(next: VideoSampleIn, out: SegmenterEvent[], msn?: number): void {
     this.closePart(next.dts, out);
     this.emitSegment(next.dts, out);
-    this.msn++;
+    this.msn = msn ?? this.msn + 1;
     this.partIndex = 0;
     this.segStart = this.partStart = next.dts;
     this.partIndependent = next.keyframe;

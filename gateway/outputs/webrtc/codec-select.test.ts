@@ -58,8 +58,8 @@ test('an H.265 source and an offer without H.265 fail with a plain-words GW_ERR_
       isWhepError(e) &&
       e.code === 'GW_ERR_CODEC_UNSUPPORTED' &&
       e.status === 406 &&
-      e.message ===
-        'The camera sends H.265 and this browser offered no H.265 decoder; use HLS or enable transcoding.',
+      /transcoding is off on this gateway \(--transcode-h265/.test(e.message) &&
+      /play the HLS URL in a browser that decodes H\.265/.test(e.message),
   );
 });
 
@@ -90,5 +90,17 @@ test('audio is skipped, not fatal, for AAC sources and for offers without the G.
   assert.equal(
     selectCodecs(parseOffer(H265_OFFER), { videoCodec: 'H264', audioCodec: 'PCMU' }).audioSkipped,
     'the offer has no receiving audio m= section',
+  );
+});
+
+test('an offer without BUNDLE gets video only: the audio would need a transport of its own', () => {
+  const unbundled = parseOffer(CHROMIUM_FULL_OFFER.replace(/a=group:BUNDLE[^\r\n]*\r\n/, ''));
+  assert.equal(unbundled.bundled, false);
+  const plan = selectCodecs(unbundled, { videoCodec: 'H264', audioCodec: 'PCMA' });
+  assert.equal(plan.audio, undefined);
+  assert.match(plan.audioSkipped ?? '', /BUNDLE/);
+  assert.ok(
+    selectCodecs(full, { videoCodec: 'H264', audioCodec: 'PCMA' }).audio,
+    'control: bundled gets audio',
   );
 });

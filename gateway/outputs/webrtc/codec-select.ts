@@ -121,7 +121,7 @@ export function selectCodecs(
     } else {
       throw new WhepError(
         'GW_ERR_CODEC_UNSUPPORTED',
-        'The camera sends H.265 and this browser offered no H.265 decoder; use HLS or enable transcoding.',
+        'The camera sends H.265, this browser offered no H.265 decoder, and H.265 → H.264 transcoding is off on this gateway (--transcode-h265; it needs ffmpeg). Turn transcoding on, or play the HLS URL in a browser that decodes H.265 (Safari; Chrome or Edge with hardware HEVC decoding).',
       );
     }
   } else {
@@ -132,7 +132,7 @@ export function selectCodecs(
         'GW_ERR_CODEC_UNSUPPORTED',
         modeZeroOnly
           ? 'The camera sends H.264 but this browser offered H.264 only with packetization-mode=0; the gateway needs packetization-mode=1.'
-          : 'The camera sends H.264 and this browser offered no H.264 decoder; use HLS.',
+          : 'The camera sends H.264 and this browser offered no H.264 decoder over WebRTC; play the HLS URL instead (its MSE plays H.264).',
       );
     }
     video = {
@@ -146,6 +146,13 @@ export function selectCodecs(
   const plan: NegotiationPlan = { video };
   const audioCodec = source.audioCodec;
   if (audioCodec === undefined) {
+    return plan;
+  }
+  if (!offer.bundled) {
+    // One ICE/DTLS transport carries everything the gateway sends (peer-config.ts); an offer
+    // without BUNDLE wants one per m-section, so only its video section is answered.
+    plan.audioSkipped =
+      'the offer does not BUNDLE its m-sections; audio is sent on the bundled transport only';
     return plan;
   }
   if (audioCodec !== 'PCMA' && audioCodec !== 'PCMU') {

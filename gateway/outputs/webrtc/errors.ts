@@ -15,6 +15,7 @@ export type WhepErrorCode = Extract<
   | 'GW_ERR_TOO_MANY_VIEWERS'
   | 'GW_ERR_WEBRTC_PORTS_EXHAUSTED'
   | 'GW_ERR_WEBRTC_FAILED'
+  | 'GW_ERR_PAYLOAD_TOO_LARGE'
 >;
 
 export class WhepError extends GatewayError {

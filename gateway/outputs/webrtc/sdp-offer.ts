@@ -4,6 +4,7 @@
 // with up to 10 s timeouts (docs/browser-notes.md §2.4 pitfall 3).
 import { parse } from 'sdp-transform';
 import { WhepError } from './errors.js';
+import { offerHasBundle } from './sdp-answer.js';
 
 /** Upper bound for an offer; Chromium's full offer is about 6 KB. */
 export const MAX_OFFER_BYTES = 64 * 1024;
@@ -38,6 +39,8 @@ export interface ParsedOffer {
   media: readonly OfferedMedia[];
   /** How many a=candidate lines with a .local host were dropped. */
   mdnsCandidatesDropped: number;
+  /** The offer groups its m-sections with a=group:BUNDLE (RFC 8843); the answer may only then. */
+  bundled: boolean;
 }
 
 /** Parses `key=value;key=value` (RFC 6184 §8.2.1 style) without turning hex into numbers. */
@@ -82,7 +85,7 @@ export function parseOffer(text: string): ParsedOffer {
     bad('the body is empty');
   }
   if (text.length > MAX_OFFER_BYTES) {
-    bad(`it is larger than ${MAX_OFFER_BYTES} bytes`);
+    throw new WhepError('GW_ERR_PAYLOAD_TOO_LARGE', `the SDP offer is larger than ${MAX_OFFER_BYTES} bytes`);
   }
   if (!/^v=0\r?\n/.test(text)) {
     bad('it must start with "v=0"');
@@ -159,5 +162,5 @@ export function parseOffer(text: string): ParsedOffer {
   if (video && (video.direction === 'sendonly' || video.direction === 'inactive')) {
     bad(`the video m= section is ${video.direction}; a WHEP viewer must offer recvonly or sendrecv`);
   }
-  return { sdp, media, mdnsCandidatesDropped: dropped };
+  return { sdp, media, mdnsCandidatesDropped: dropped, bundled: offerHasBundle(sdp) };
 }

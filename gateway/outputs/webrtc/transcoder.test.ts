@@ -7,7 +7,7 @@ import { FlvReader } from './flv-reader.js';
 import { makeClip, type TestClip } from '../../../test/helpers/media-clip.js';
 import { pace } from '../../../test/helpers/clip-pacer.js';
 import { waitFor } from '../../../test/helpers/wait.js';
-import { ffmpegArgs, H265Transcoder } from './transcoder.js';
+import { ffmpegArgs, h264LevelFor, H265Transcoder } from './transcoder.js';
 
 let clip: TestClip;
 
@@ -77,6 +77,14 @@ test('the ffmpeg command keeps frames 1:1 and IDRs where the camera had them', (
     assert.ok(args.includes(needle), needle);
   }
   assert.ok(!args.includes('nobuffer'));
+  assert.ok(ffmpegArgs([], '4.0').join(' ').includes('-profile:v baseline -level:v 4.0'));
+});
+
+test('the level follows the picture size (H.264 Table A-1), so HLS can name the codec before ffmpeg runs', () => {
+  assert.deepEqual(h264LevelFor(640, 360), { level: '3.0', codecString: 'avc1.42C01E' });
+  assert.deepEqual(h264LevelFor(1280, 720), { level: '3.1', codecString: 'avc1.42C01F' });
+  assert.deepEqual(h264LevelFor(1920, 1080), { level: '4.0', codecString: 'avc1.42C028' });
+  assert.deepEqual(h264LevelFor(2560, 1440), { level: '5.1', codecString: 'avc1.42C033' });
 });
 
 const transcoder = new H265Transcoder({ idleStopMs: 100 });

@@ -29,8 +29,27 @@ export interface TranscoderOptions {
   idleStopMs?: number;
 }
 
+/**
+ * The H.264 level the transcoder writes for a picture size (ITU-T H.264 Table A-1: the smallest
+ * of 3.0, 3.1, 4.0 and 5.1 whose frame size fits at 25-30 fps), and the RFC 6381 codec string
+ * of its Constrained Baseline output. Fixed up front, so the HLS multivariant playlist can name
+ * the H.264 variant's CODECS exactly before ffmpeg has written a frame.
+ */
+export function h264LevelFor(width: number, height: number): { level: string; codecString: string } {
+  const macroblocks = Math.ceil(width / 16) * Math.ceil(height / 16);
+  const [level, idc] =
+    macroblocks <= 1620
+      ? ['3.0', 0x1e]
+      : macroblocks <= 3600
+        ? ['3.1', 0x1f]
+        : macroblocks <= 8192
+          ? ['4.0', 0x28]
+          : ['5.1', 0x33];
+  return { level, codecString: `avc1.42C0${idc.toString(16).toUpperCase()}` };
+}
+
 /** Builds the ffmpeg command line; exported for the test that checks it. */
-export function ffmpegArgs(rateArgs: readonly string[]): string[] {
+export function ffmpegArgs(rateArgs: readonly string[], level = '3.1'): string[] {
   return [
     ...['-hide_banner', '-loglevel', 'error', '-nostdin'],
     // Small probe so the first frame is not held back; one decoder thread so decoding adds no frame delay.
@@ -38,7 +57,7 @@ export function ffmpegArgs(rateArgs: readonly string[]): string[] {
     ...['-probesize', '32768', '-analyzeduration', '0', '-threads', '1', '-f', 'hevc', '-i', 'pipe:0'],
     ...['-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-threads', '1'],
     // Constrained-Baseline-compatible output: what every WebRTC H.264 decoder takes (42e01f).
-    ...['-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-bf', '0', ...rateArgs],
+    ...['-profile:v', 'baseline', '-level:v', level, '-pix_fmt', 'yuv420p', '-bf', '0', ...rateArgs],
     ...['-force_key_frames', 'source', '-g', '600', '-x264-params', 'repeat-headers=1'],
     ...['-fps_mode', 'passthrough', '-flush_packets', '1', '-f', 'flv', 'pipe:1'],
   ];
@@ -67,7 +86,10 @@ class TranscodeRun {
   start(): void {
     const proc = spawn(
       this.opts.ffmpegPath ?? 'ffmpeg',
-      ffmpegArgs(this.opts.rateArgs ?? ['-crf', '25', '-maxrate', '4M', '-bufsize', '2M']),
+      ffmpegArgs(
+        this.opts.rateArgs ?? ['-crf', '25', '-maxrate', '4M', '-bufsize', '2M'],
+        h264LevelFor(this.input.info.width ?? 1920, this.input.info.height ?? 1080).level,
+      ),
     );
     this.proc = proc;
     proc.on('error', (err) => this.output.close(`transcoder failed: ${err.message}`));

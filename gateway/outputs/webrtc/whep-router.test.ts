@@ -111,10 +111,15 @@ test('an H.265 stream and an offer without H.265 is 406 GW_ERR_CODEC_UNSUPPORTED
     406,
     'GW_ERR_CODEC_UNSUPPORTED',
   );
-  assert.equal(
-    msg,
-    'The camera sends H.265 and this browser offered no H.265 decoder; use HLS or enable transcoding.',
-  );
+  // what would work: transcoding on, or HLS in a browser that decodes H.265
+  assert.match(msg, /H\.265 → H\.264 transcoding is off on this gateway \(--transcode-h265/);
+  assert.match(msg, /play the HLS URL in a browser that decodes H\.265/);
+});
+
+test('an offer over 64 KB is 413 GW_ERR_PAYLOAD_TOO_LARGE, one at the limit is parsed (and refused as SDP)', async () => {
+  const big = CHROMIUM_FULL_OFFER + `a=x-padding:${'x'.repeat(64 * 1024)}\r\n`;
+  await expectError(await post('/whep/cam-h264', big), 413, 'GW_ERR_PAYLOAD_TOO_LARGE');
+  await expectError(await post('/whep/cam-h264', 'v=0\r\n' + 'x'.repeat(60 * 1024)), 400, 'GW_ERR_BAD_SDP');
 });
 
 test('a B-frame stream is 406 GW_ERR_BFRAMES_UNSUPPORTED pointing to HLS', async () => {
@@ -156,13 +161,23 @@ test('a Chromium offer gets 201, a Location, one H.264 PT, G.711, ice-lite, and 
     assert.equal(res.status, 201);
     assert.equal(res.headers.get('content-type'), 'application/sdp');
     const location = res.headers.get('location') ?? '';
-    assert.match(location, /^\/whep\/cam-h264\/[0-9a-f-]{36}$/);
+    assert.match(
+      location,
+      /^\/whep\/cam-h264\/[0-9a-f-]{36}$/,
+      'no token came with the POST, none goes in the Location',
+    );
     const answer = await res.text();
     assert.deepEqual(sectionPayloadTypes(answer, 0), [108]);
     assert.deepEqual(sectionPayloadTypes(answer, 1), [8]);
     assert.match(answer, /a=fmtp:108 .*packetization-mode=1/);
     assert.doesNotMatch(answer, /a=rtpmap:(102|104|114|116) /);
-    assert.match(answer, /a=ice-lite/);
+    // ice-lite once, at session level (RFC 8839 §5.3); no trickle offered (PATCH is 405);
+    // the BUNDLE group the offer asked for, with both sections
+    const sessionPart = answer.slice(0, answer.indexOf('\r\nm='));
+    assert.match(sessionPart, /\r\na=ice-lite\r\n/);
+    assert.equal(answer.match(/a=ice-lite/g)?.length, 1);
+    assert.doesNotMatch(answer, /a=ice-options:[^\r]*trickle/);
+    assert.match(sessionPart, /\r\na=group:BUNDLE 0 1\r\n/);
     assert.match(answer, /a=sendonly/);
     const candidates = listCandidates(answer);
     assert.ok(candidates.length >= 1);
@@ -182,6 +197,44 @@ test('a Chromium offer gets 201, a Location, one H.264 PT, G.711, ice-lite, and 
     assert.equal(del.status, 200);
     assert.equal(router.sessions.size, 0);
     assert.equal((await fetch(base + location, { method: 'DELETE' })).status, 404);
+  } finally {
+    stop();
+  }
+});
+
+test('an offer without BUNDLE gets an answer without BUNDLE: video alone, audio rejected (port 0)', async () => {
+  const stream = streams.get('cam-h264')!;
+  const stop = pace(clip, stream);
+  try {
+    const unbundled = CHROMIUM_FULL_OFFER.split('\r\n')
+      .filter((l) => !l.startsWith('a=group:BUNDLE'))
+      .join('\r\n');
+    const res = await post('/whep/cam-h264', unbundled);
+    assert.equal(res.status, 201);
+    const answer = await res.text();
+    assert.doesNotMatch(answer, /a=group:BUNDLE/);
+    assert.match(answer, /\r\nm=audio 0 /);
+    assert.match(answer, /\r\nm=video [1-9]\d* /);
+    await fetch(base + res.headers.get('location')!, { method: 'DELETE' });
+  } finally {
+    stop();
+  }
+});
+
+test('a POST with ?token= gets a Location that carries it, so DELETE to exactly that URL passes the same guard', async () => {
+  const stream = streams.get('cam-h264')!;
+  const stop = pace(clip, stream);
+  try {
+    const res = await post('/whep/cam-h264?token=1.2.abc%2Bd', CHROMIUM_FULL_OFFER);
+    assert.equal(res.status, 201);
+    const location = res.headers.get('location') ?? '';
+    assert.match(location, /^\/whep\/cam-h264\/[0-9a-f-]{36}\?token=1\.2\.abc%2Bd$/);
+    assert.deepEqual(
+      router.sessions.list().map((s) => s.token),
+      ['1.2.abc+d'],
+    );
+    assert.equal((await fetch(base + location, { method: 'DELETE' })).status, 200);
+    assert.equal(router.sessions.size, 0);
   } finally {
     stop();
   }

@@ -1,7 +1,8 @@
 // WHEP endpoint (draft-ietf-wish-whep, which takes its HTTP rules from RFC 9725 WHIP):
 //   POST   /whep/:streamId             application/sdp offer → 201, answer, Location (§4.2)
 //   DELETE /whep/:streamId/:sessionId  ends the session → 200 (§4.2)
-//   PATCH  /whep/:streamId/:sessionId  trickle ICE / ICE restart: unsupported → 405 (§4.3.1)
+//   PATCH  /whep/:streamId/:sessionId  trickle ICE / ICE restart: not offered → 405 (§4.3.1;
+//                                       the answer carries no a=ice-options:trickle, sdp-answer.ts)
 //   OPTIONS on either                  → 204 with Allow (and Accept-Post on the endpoint)
 // Errors leave as {error: {code, message}} with the status from errors.ts.
 import { randomUUID } from 'node:crypto';
@@ -66,8 +67,13 @@ export interface WhepRouter extends Router {
   readonly slots: ViewerSlots;
 }
 
-const sessionPath = (streamId: string, sessionId: string): string =>
-  `/whep/${encodeURIComponent(streamId)}/${sessionId}`;
+/**
+ * The session resource. A session opened with a signed media token carries it, so a DELETE to
+ * exactly this Location is authorized as the POST was (the token keeps sliding while the
+ * session lives: gateway/api/media-guard.ts).
+ */
+const sessionPath = (streamId: string, sessionId: string, token: string | undefined): string =>
+  `/whep/${encodeURIComponent(streamId)}/${sessionId}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 
 function sendError(res: Response, err: unknown): void {
   const e = isWhepError(err) ? err : new WhepError('GW_ERR_WEBRTC_FAILED');
@@ -141,12 +147,12 @@ export function whepRouter(deps: WhepRouterDeps): WhepRouter {
         const tooLarge = (err as { type?: string }).type === 'entity.too.large';
         sendError(
           res,
-          new WhepError(
-            'GW_ERR_BAD_SDP',
-            tooLarge
-              ? `the SDP offer is larger than ${MAX_OFFER_BYTES} bytes`
-              : 'the SDP offer body could not be read',
-          ),
+          tooLarge
+            ? new WhepError(
+                'GW_ERR_PAYLOAD_TOO_LARGE',
+                `the SDP offer is larger than ${MAX_OFFER_BYTES} bytes`,
+              )
+            : new WhepError('GW_ERR_BAD_SDP', 'the SDP offer body could not be read'),
         );
         return;
       }
@@ -222,14 +228,15 @@ export function whepRouter(deps: WhepRouterDeps): WhepRouter {
       if (session.state === 'closed') {
         throw new WhepError('GW_ERR_WEBRTC_FAILED');
       }
-      sessions.add(stream, session);
+      const token = typeof req.query.token === 'string' ? req.query.token : undefined;
+      sessions.add(stream, session, token);
       log.info(
         { stream: streamId, session: sessionId, video: plan.video.codec, audio: plan.audio?.codec.name },
         'WHEP session created',
       );
       res.status(201);
       res.setHeader('Content-Type', 'application/sdp');
-      res.setHeader('Location', sessionPath(streamId, sessionId));
+      res.setHeader('Location', sessionPath(streamId, sessionId, token));
       res.setHeader('ETag', `"${sessionId}"`);
       res.end(session.answer); // res.send() would append '; charset=utf-8' to the SDP type
     } catch (err) {

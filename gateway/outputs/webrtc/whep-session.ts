@@ -22,6 +22,7 @@ import { RtcpSession } from './rtcp-session.js';
 import { viaWeriftSender, type RtpSendTarget } from './rtp-writer.js';
 import { keepCandidatesOn, listCandidates, narrowPayloadTypes, sectionPayloadTypes } from './sdp-munge.js';
 import type { ParsedOffer } from './sdp-offer.js';
+import { shapeAnswer } from './sdp-answer.js';
 import { udpSendQueueBytes } from './socket-queue.js';
 import { SrtpTrackSender } from './srtp-sender.js';
 import { WebRtcSink, type WebRtcSinkStats } from './webrtc-sink.js';
@@ -226,7 +227,7 @@ export class WhepSession {
         `no UDP port of the WebRTC port range could be bound for ${net.publicIp}: every one is in use (--webrtc-ports); use HLS or retry later`,
       );
     }
-    this.answer = trimmed;
+    this.answer = shapeAnswer(trimmed, { bundle: offer.bundled });
     this.createSink(video, audio);
     this.stopWatching = this.opts.stream.onMedia((e) => this.onCameraMedia(e));
     this.pc.connectionStateChange.subscribe((s) => this.onConnectionState(s));

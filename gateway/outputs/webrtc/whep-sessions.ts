@@ -5,7 +5,7 @@
 import type { WhepSession } from './whep-session.js';
 
 export class WhepSessions {
-  private readonly byId = new Map<string, { session: WhepSession; streamId: string }>();
+  private readonly byId = new Map<string, { session: WhepSession; streamId: string; token?: string }>();
   private lane: Promise<unknown> = Promise.resolve();
   /** Streams with our onClose listener: one per stream, since Stream.onClose has no unsubscribe. */
   private readonly watched = new WeakSet<object>();
@@ -18,8 +18,8 @@ export class WhepSessions {
    * Registers a session. Subscribed sinks are closed by the hub itself when the stream ends;
    * this also ends sessions still connecting (not yet subscribed) at that moment.
    */
-  add(stream: { id: string; onClose(cb: () => void): void }, session: WhepSession): void {
-    this.byId.set(session.id, { session, streamId: stream.id });
+  add(stream: { id: string; onClose(cb: () => void): void }, session: WhepSession, token?: string): void {
+    this.byId.set(session.id, { session, streamId: stream.id, ...(token !== undefined ? { token } : {}) });
     if (!this.watched.has(stream)) {
       this.watched.add(stream);
       stream.onClose(() => this.closeStream(stream.id));
@@ -57,13 +57,20 @@ export class WhepSessions {
     return n;
   }
 
-  list(): { id: string; streamId: string; state: WhepSession['state']; createdAt: Date }[] {
-    return [...this.byId.values()].map(({ session, streamId }) => ({
+  /** Each session, with the signed media token it was opened with (none with the API token). */
+  list(): { id: string; streamId: string; state: WhepSession['state']; createdAt: Date; token?: string }[] {
+    return [...this.byId.values()].map(({ session, streamId, token }) => ({
       id: session.id,
       streamId,
       state: session.state,
       createdAt: session.createdAt,
+      ...(token !== undefined ? { token } : {}),
     }));
+  }
+
+  /** Ends one session whose media URL was revoked; a connected viewer is told so (RTCP BYE). */
+  close(id: string): void {
+    this.byId.get(id)?.session.close('revoked', 'the media URL of this session was revoked');
   }
 
   /** Shutdown: ends every session (each removes itself). */

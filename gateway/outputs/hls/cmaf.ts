@@ -1,0 +1,79 @@
+// The CMAF tracks of an HLS output (ISO/IEC 23000-19; docs/fmp4.md §4): one header and one run
+// of fragments per track, video and audio apart, written by the shared fMP4 writer in
+// codecs/fmp4 (init-segment.ts, fragment.ts).
+import { CLOCK_HZ } from '../../../codecs/types.js';
+import { flacSampleEntry } from '../../../codecs/fmp4/flac-entry.js';
+import { writeFragment } from '../../../codecs/fmp4/fragment.js';
+import {
+  CMAF_BRANDS,
+  NON_SYNC_SAMPLE_FLAGS,
+  SYNC_SAMPLE_FLAGS,
+  writeInitSegment,
+} from '../../../codecs/fmp4/init-segment.js';
+import type { VideoTrack } from '../../../codecs/fmp4/video-track.js';
+import type { FlacTrackConfig } from './audio-track.js';
+import type { AudioSampleIn, VideoSampleOut } from './segmenter.js';
+
+export const VIDEO_TRACK_ID = 1;
+export const AUDIO_TRACK_ID = 2;
+
+export function videoHeader(track: VideoTrack): Uint8Array {
+  return writeInitSegment(CMAF_BRANDS, [
+    {
+      id: VIDEO_TRACK_ID,
+      kind: 'video',
+      timescale: CLOCK_HZ,
+      width: track.width,
+      height: track.height,
+      sampleEntry: track.sampleEntry,
+    },
+  ]);
+}
+
+/** FLAC on its sample-rate timescale; every frame is a sync sample (trex default flags). */
+export function audioHeader(cfg: FlacTrackConfig): Uint8Array {
+  const entry = flacSampleEntry({
+    minBlockSize: cfg.blockSize,
+    maxBlockSize: cfg.blockSize,
+    sampleRate: cfg.sampleRate,
+    channels: cfg.channels,
+    bitsPerSample: 16,
+  });
+  return writeInitSegment(CMAF_BRANDS, [
+    {
+      id: AUDIO_TRACK_ID,
+      kind: 'audio',
+      timescale: cfg.sampleRate,
+      sampleEntry: entry,
+      defaultSampleFlags: SYNC_SAMPLE_FLAGS,
+    },
+  ]);
+}
+
+export function videoFragment(sequence: number, samples: readonly VideoSampleOut[]): Uint8Array {
+  return writeFragment(sequence, [
+    {
+      trackId: VIDEO_TRACK_ID,
+      kind: 'video',
+      baseMediaDecodeTime: samples[0]?.dts ?? 0,
+      samples: samples.map((s) => ({
+        duration: s.duration,
+        flags: s.keyframe ? SYNC_SAMPLE_FLAGS : NON_SYNC_SAMPLE_FLAGS,
+        cto: s.cto,
+        data: s.data,
+      })),
+    },
+  ]);
+}
+
+/** Frames laid end to end (the audio track keeps them so: audio-track.ts). */
+export function audioFragment(sequence: number, samples: readonly AudioSampleIn[]): Uint8Array {
+  return writeFragment(sequence, [
+    {
+      trackId: AUDIO_TRACK_ID,
+      kind: 'audio',
+      baseMediaDecodeTime: samples[0]?.time ?? 0,
+      samples: samples.map((s) => ({ duration: s.duration, data: s.data })),
+    },
+  ]);
+}
