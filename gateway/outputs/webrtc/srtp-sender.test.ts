@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RtpHeader, RtpPacket, type RTCDtlsTransport } from 'werift';
+import { randomBytes } from 'node:crypto';
+import { RtpHeader, RtpPacket, SrtpSession, type RTCDtlsTransport } from 'werift';
 import { SrtpTrackSender } from './srtp-sender.js';
 
 interface Sent {
@@ -9,7 +10,26 @@ interface Sent {
   host: string;
 }
 
-/** Just enough of werift's RTCDtlsTransport: a nominated UDP pair and an SRTP session. */
+const keys = {
+  localMasterKey: randomBytes(16),
+  localMasterSalt: randomBytes(12),
+  remoteMasterKey: randomBytes(16),
+  remoteMasterSalt: randomBytes(12),
+};
+
+/** The viewer's end of the DTLS-SRTP keys: what it decrypts with. */
+const viewerSession = (): SrtpSession =>
+  new SrtpSession({
+    profile: 0x0007, // SRTP_AEAD_AES_128_GCM, werift's first choice
+    keys: {
+      localMasterKey: keys.remoteMasterKey,
+      localMasterSalt: keys.remoteMasterSalt,
+      remoteMasterKey: keys.localMasterKey,
+      remoteMasterSalt: keys.localMasterSalt,
+    },
+  });
+
+/** Just enough of werift's RTCDtlsTransport: a nominated UDP pair and its SRTP session (real keys). */
 function fakeDtls(opts: { nominated?: boolean } = {}) {
   const sent: Sent[] = [];
   const fallback: RtpHeader[] = [];
@@ -26,11 +46,7 @@ function fakeDtls(opts: { nominated?: boolean } = {}) {
             : undefined,
       },
     },
-    // Stand-in for SRTP: header bytes + payload, so tests can read what went out.
-    srtp: {
-      encrypt: (payload: Buffer, header: RtpHeader) =>
-        Buffer.concat([header.serialize(header.serializeSize), payload]),
-    },
+    srtp: new SrtpSession({ profile: 0x0007, keys }),
     sendRtp: (_payload: Buffer, header: RtpHeader) => (fallback.push(header), Promise.resolve(0)),
   };
   return { dtls: dtls as unknown as RTCDtlsTransport, sent, fallback };
@@ -54,6 +70,10 @@ test("packets go out encrypted on the nominated pair with this track's SSRC, and
   assert.deepEqual([sent[0].host, sent[0].port], ['127.0.0.1', 50000]);
   assert.equal(sent[0].bytes.readUInt32BE(8), 0xcafebabe); // RTP header SSRC field (RFC 3550 §5.1)
   assert.equal(sent[1].bytes.readUInt16BE(2), 11);
+  const viewer = viewerSession();
+  const clear = viewer.decrypt(sent[1].bytes);
+  assert.deepEqual(clear.subarray(12), Buffer.alloc(100), 'the viewer decrypts the payload');
+  assert.equal(clear.readUInt32BE(4), 3600);
   assert.deepEqual(
     { packets: t.counters.packets, octets: t.counters.octets, ts: t.counters.lastTimestamp },
     { packets: 2, octets: 103, ts: 3600 },
@@ -72,7 +92,7 @@ test('NACKed sequence numbers still in the history are resent as the same bytes;
     sent.slice(first).map((s) => s.bytes.readUInt16BE(2)),
     [65533, 2],
   );
-  assert.deepEqual(sent[first].bytes, sent[3].bytes);
+  assert.equal(sent[first].bytes, sent[3].bytes, 'the stored SRTP packet itself: no second encryption');
   assert.equal(t.counters.retransmitted, 2);
   assert.equal(t.counters.packets, 11, 'retransmissions are not new packets');
 });

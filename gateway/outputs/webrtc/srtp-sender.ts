@@ -2,18 +2,38 @@
 // bypassing RTCRtpSender.sendRtp. That method costs per packet: a header-extension
 // map/filter/sort, a string-splitting ntpTime() (whose fraction is wrong: it writes the
 // decimal digits of the milliseconds, so werift's own SRs carry whole seconds), bandwidth-
-// estimator bookkeeping, and four nested async calls. Here a packet is: encrypt (RFC 3711
-// §3.3), socket.send, keep for NACK. This module then owns what RTCRtpSender did for us:
-// the retransmission history (RFC 4585 §6.2.1 Generic NACK) and the counters for sender
-// reports (RFC 3550 §6.4.1), which rtcp-session.ts sends.
+// estimator bookkeeping, and four nested async calls. Here a packet is: encrypt with our own
+// SRTP protector (srtp-protect.ts, keyed once per DTLS session from werift's DTLS-SRTP
+// export), socket.send, keep the encrypted bytes for NACK. This module then owns what
+// RTCRtpSender did for us: the retransmission history (RFC 4585 §6.2.1 Generic NACK; a
+// retransmission is the very same SRTP packet, so it costs no crypto) and the counters for
+// sender reports (RFC 3550 §6.4.1), which rtcp-session.ts sends.
 import type { Socket } from 'node:dgram';
-import type { RTCDtlsTransport, RtpPacket } from 'werift';
+import type { RTCDtlsTransport, RtpPacket, SrtpSession } from 'werift';
 import type { RtpSendTarget } from './rtp-writer.js';
+import { createSrtpProtector, type RtpHeaderFields, type SrtpProtector } from './srtp-protect.js';
 
 /** Packets kept for retransmission: ~1.2 s of a 4 Mbit/s stream (werift keeps 128). */
 const HISTORY = 512;
 
 const ignore = (): void => {};
+
+/**
+ * One protector per werift SRTP session, shared by the session's tracks (BUNDLE: video and
+ * audio ride one DTLS transport and one set of keys). werift makes a new SrtpSession when
+ * DTLS re-keys, so keying by the object picks up new keys.
+ */
+const protectors = new WeakMap<SrtpSession, SrtpProtector>();
+
+function protectorFor(session: SrtpSession): SrtpProtector {
+  let p = protectors.get(session);
+  if (!p) {
+    const { profile, keys } = session.config;
+    p = createSrtpProtector(profile, keys.localMasterKey, keys.localMasterSalt);
+    protectors.set(session, p);
+  }
+  return p;
+}
 
 export interface TrackCounters {
   /** RFC 3550 §6.4.1 sender's packet and octet counts (payload octets only). */
@@ -33,7 +53,11 @@ export class SrtpTrackSender implements RtpSendTarget {
     lastTimestamp: 0,
     lastSentMs: 0,
   };
-  private readonly history: (RtpPacket | undefined)[] = new Array<RtpPacket | undefined>(HISTORY);
+  /** Sent SRTP packets by sequence number modulo HISTORY, with the sequence number that owns each slot. */
+  private readonly history: (Buffer | undefined)[] = new Array<Buffer | undefined>(HISTORY);
+  private readonly historySeq = new Int32Array(HISTORY).fill(-1);
+  /** Reused for every packet: the protector reads it synchronously. */
+  private readonly fields: RtpHeaderFields;
 
   /**
    * @param ssrc the SSRC werift announced for this sender in the answer (a=ssrc)
@@ -43,12 +67,18 @@ export class SrtpTrackSender implements RtpSendTarget {
     private readonly dtls: RTCDtlsTransport,
     readonly ssrc: number,
     readonly clockRate: number,
-  ) {}
+  ) {
+    this.fields = { payloadType: 0, sequenceNumber: 0, timestamp: 0, marker: false, ssrc };
+  }
 
   send(packet: RtpPacket): void {
-    packet.header.ssrc = this.ssrc;
-    this.transmit(packet);
-    this.history[packet.header.sequenceNumber % HISTORY] = packet;
+    const h = packet.header;
+    const srtp = this.encrypt(packet);
+    if (srtp) {
+      const slot = h.sequenceNumber % HISTORY;
+      this.history[slot] = srtp;
+      this.historySeq[slot] = h.sequenceNumber;
+    }
     const c = this.counters;
     c.packets++;
     c.octets += packet.payload.length;
@@ -60,32 +90,57 @@ export class SrtpTrackSender implements RtpSendTarget {
   retransmit(sequenceNumbers: readonly number[]): number {
     let sent = 0;
     for (const seq of sequenceNumbers) {
-      const packet = this.history[seq % HISTORY];
-      if (!packet || packet.header.sequenceNumber !== seq) {
+      const srtp = this.history[seq % HISTORY];
+      if (!srtp || this.historySeq[seq % HISTORY] !== seq || !this.transmit(srtp)) {
         continue;
       }
-      this.transmit(packet);
       sent++;
     }
     this.counters.retransmitted += sent;
     return sent;
   }
 
-  private transmit(packet: RtpPacket): void {
-    const pair = this.dtls.iceTransport.connection.nominated;
-    const socket = udpSocketOf(pair?.protocol);
-    if (!pair || !socket || this.dtls.state !== 'connected') {
+  /** Encrypts and sends; returns the SRTP bytes, or undefined when werift's own path took the packet. */
+  private encrypt(packet: RtpPacket): Buffer | undefined {
+    const socket = this.socket();
+    if (!socket) {
       // Not on a plain UDP pair (or werift moved things): take werift's own path.
+      packet.header.ssrc = this.ssrc;
       this.dtls.sendRtp(packet.payload, packet.header).catch(ignore);
-      return;
+      return undefined;
     }
+    const h = packet.header;
+    const f = this.fields;
+    f.payloadType = h.payloadType;
+    f.sequenceNumber = h.sequenceNumber;
+    f.timestamp = h.timestamp;
+    f.marker = h.marker;
     let srtp: Buffer;
     try {
-      srtp = this.dtls.srtp.encrypt(packet.payload, packet.header);
+      srtp = protectorFor(this.dtls.srtp).protect(f, packet.payload);
     } catch {
-      return; // keys gone: the session is closing
+      return undefined; // keys gone: the session is closing
     }
-    const [host, port] = pair.remoteAddr;
+    this.sendOn(socket, srtp);
+    return srtp;
+  }
+
+  private transmit(srtp: Buffer): boolean {
+    const socket = this.socket();
+    if (!socket) {
+      return false;
+    }
+    this.sendOn(socket, srtp);
+    return true;
+  }
+
+  private socket(): Socket | undefined {
+    const pair = this.dtls.iceTransport.connection.nominated;
+    return pair && this.dtls.state === 'connected' ? udpSocketOf(pair.protocol) : undefined;
+  }
+
+  private sendOn(socket: Socket, srtp: Buffer): void {
+    const [host, port] = this.dtls.iceTransport.connection.nominated!.remoteAddr;
     socket.send(srtp, port, host, ignore);
   }
 }
