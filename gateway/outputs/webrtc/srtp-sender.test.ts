@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { RtpHeader, RtpPacket, SrtpSession, type RTCDtlsTransport } from 'werift';
+import { SrtpSession, type RTCDtlsTransport, type RtpHeader } from 'werift';
+import type { OutgoingRtp } from './rtp-writer.js';
 import { SrtpTrackSender } from './srtp-sender.js';
 
 interface Sent {
@@ -52,12 +53,8 @@ function fakeDtls(opts: { nominated?: boolean } = {}) {
   return { dtls: dtls as unknown as RTCDtlsTransport, sent, fallback };
 }
 
-function packet(seq: number, ts = 1000, payload = Buffer.from([1, 2, 3])): RtpPacket {
-  const h = new RtpHeader();
-  h.sequenceNumber = seq;
-  h.timestamp = ts;
-  h.payloadType = 108;
-  return new RtpPacket(h, payload);
+function packet(seq: number, ts = 1000, payload = Buffer.from([1, 2, 3])): OutgoingRtp {
+  return { sequenceNumber: seq, timestamp: ts, payloadType: 108, marker: false, payload };
 }
 
 test("packets go out encrypted on the nominated pair with this track's SSRC, and are counted", () => {

@@ -9,8 +9,8 @@
 // retransmission is the very same SRTP packet, so it costs no crypto) and the counters for
 // sender reports (RFC 3550 §6.4.1), which rtcp-session.ts sends.
 import type { Socket } from 'node:dgram';
-import type { RTCDtlsTransport, RtpPacket, SrtpSession } from 'werift';
-import type { RtpSendTarget } from './rtp-writer.js';
+import { RtpHeader, type RTCDtlsTransport, type SrtpSession } from 'werift';
+import type { OutgoingRtp, RtpSendTarget } from './rtp-writer.js';
 import { createSrtpProtector, type RtpHeaderFields, type SrtpProtector } from './srtp-protect.js';
 
 /** Packets kept for retransmission: ~1.2 s of a 4 Mbit/s stream (werift keeps 128). */
@@ -71,18 +71,17 @@ export class SrtpTrackSender implements RtpSendTarget {
     this.fields = { payloadType: 0, sequenceNumber: 0, timestamp: 0, marker: false, ssrc };
   }
 
-  send(packet: RtpPacket): void {
-    const h = packet.header;
-    const srtp = this.encrypt(packet);
+  send(rtp: Readonly<OutgoingRtp>): void {
+    const srtp = this.encrypt(rtp);
     if (srtp) {
-      const slot = h.sequenceNumber % HISTORY;
+      const slot = rtp.sequenceNumber % HISTORY;
       this.history[slot] = srtp;
-      this.historySeq[slot] = h.sequenceNumber;
+      this.historySeq[slot] = rtp.sequenceNumber;
     }
     const c = this.counters;
     c.packets++;
-    c.octets += packet.payload.length;
-    c.lastTimestamp = packet.header.timestamp;
+    c.octets += rtp.payload.length;
+    c.lastTimestamp = rtp.timestamp;
     c.lastSentMs = performance.now();
   }
 
@@ -101,23 +100,27 @@ export class SrtpTrackSender implements RtpSendTarget {
   }
 
   /** Encrypts and sends; returns the SRTP bytes, or undefined when werift's own path took the packet. */
-  private encrypt(packet: RtpPacket): Buffer | undefined {
+  private encrypt(rtp: Readonly<OutgoingRtp>): Buffer | undefined {
     const socket = this.socket();
     if (!socket) {
       // Not on a plain UDP pair (or werift moved things): take werift's own path.
-      packet.header.ssrc = this.ssrc;
-      this.dtls.sendRtp(packet.payload, packet.header).catch(ignore);
+      const header = new RtpHeader();
+      header.payloadType = rtp.payloadType;
+      header.sequenceNumber = rtp.sequenceNumber;
+      header.timestamp = rtp.timestamp;
+      header.marker = rtp.marker;
+      header.ssrc = this.ssrc;
+      this.dtls.sendRtp(rtp.payload, header).catch(ignore);
       return undefined;
     }
-    const h = packet.header;
     const f = this.fields;
-    f.payloadType = h.payloadType;
-    f.sequenceNumber = h.sequenceNumber;
-    f.timestamp = h.timestamp;
-    f.marker = h.marker;
+    f.payloadType = rtp.payloadType;
+    f.sequenceNumber = rtp.sequenceNumber;
+    f.timestamp = rtp.timestamp;
+    f.marker = rtp.marker;
     let srtp: Buffer;
     try {
-      srtp = protectorFor(this.dtls.srtp).protect(f, packet.payload);
+      srtp = protectorFor(this.dtls.srtp).protect(f, rtp.payload);
     } catch {
       return undefined; // keys gone: the session is closing
     }
