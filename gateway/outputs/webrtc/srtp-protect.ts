@@ -5,14 +5,18 @@
 // hands us the DTLS-SRTP master keys (RFC 5764 §4.2).
 //
 // Two protection profiles, the ones werift offers in DTLS use_srtp:
-// - SRTP_AES128_CM_HMAC_SHA1_80 (RFC 3711 §4.1.1, §4.2.1): the keystream comes from one AES-ECB
-//   context kept for the session, fed this packet's counter blocks; the tag is HMAC-SHA1 over
-//   header ‖ ciphertext ‖ ROC, computed as two one-shot SHA-1 hashes over preallocated
-//   (key ⊕ ipad) ‖ message and (key ⊕ opad) ‖ inner buffers (RFC 2104 §2), 80 bits kept.
+// - SRTP_AES128_CM_HMAC_SHA1_80 (RFC 3711 §4.1.1, §4.2.1): the keystream does not depend on the
+//   data, so it is made ahead for the next KEYSTREAM_PACKETS sequence numbers of an SSRC in
+//   one call of an AES-ECB context kept for the session. The tag is HMAC-SHA1 over
+//   header ‖ ciphertext ‖ ROC: the inner hash is one OpenSSL call over a preallocated
+//   (key ⊕ ipad) ‖ message buffer, the outer one compression in JS (sha1-outer.ts); 80 bits kept.
+//   Every call into OpenSSL costs about a microsecond whatever its size, so their number per
+//   packet is what this saves (bench/send-path.ts).
 // - SRTP_AEAD_AES_128_GCM (RFC 7714 §8): Node offers no way to give a new IV to an existing
 //   GCM context, so a native cipher is still made per packet; the IV, the output and
 //   everything around it are reused or written in place.
 import { createCipheriv, hash, type Cipher } from 'node:crypto';
+import { Sha1Outer } from './sha1-outer.js';
 import { deriveSessionKey, SRTP_LABEL } from './srtp-kdf.js';
 
 /** DTLS-SRTP protection profile numbers (RFC 5764 §4.1.2, RFC 7714 §14.2). */
@@ -33,7 +37,17 @@ const HEADER = 12;
 const CM_TAG = 10; // RFC 3711 §5.2: HMAC-SHA1 truncated to 80 bits
 const GCM_TAG = 16; // RFC 7714 §7: 16-octet authentication tag
 const SHA1_BLOCK = 64;
-const SHA1_OUT = 20;
+/** Sequence numbers of keystream made per AES call: one keyframe's worth at MTU 1200 takes a few calls. */
+const KEYSTREAM_PACKETS = 16;
+/** Keystream per packet: the packetizer's MTU (packetize-cache.ts); longer payloads take the slow path. */
+const KEYSTREAM_BYTES = 1200;
+const KEYSTREAM_BLOCKS = KEYSTREAM_BYTES / 16;
+
+/** Keystream made ahead for packet indices [first, first + KEYSTREAM_PACKETS) of one SSRC. */
+interface KeystreamWindow {
+  first: number;
+  bytes: Buffer;
+}
 
 /** Sender-side rollover counter per SSRC (RFC 3711 §3.3.1): +1 each time the sequence number wraps. */
 class Rollover {
@@ -94,6 +108,44 @@ function writeHeader(out: Buffer, at: number, h: RtpHeaderFields): void {
   out.writeUInt32BE(h.ssrc >>> 0, at + 8);
 }
 
+/**
+ * Octets 4-13 of `blocks` counter blocks at c[at..): IV = (k_s << 16) ⊕ (SSRC << 64) ⊕
+ * (index << 16) with index = ROC << 16 | SEQ (RFC 3711 §4.1.1). Octets 0-3 (salt only) and
+ * 14-15 (the block number) never change and are written once.
+ */
+function writeIvMiddle(
+  c: Buffer,
+  at: number,
+  blocks: number,
+  s: Buffer,
+  ssrc: number,
+  roc: number,
+  seq: number,
+): void {
+  const b4 = s[4] ^ (ssrc >>> 24);
+  const b5 = s[5] ^ ((ssrc >>> 16) & 0xff);
+  const b6 = s[6] ^ ((ssrc >>> 8) & 0xff);
+  const b7 = s[7] ^ (ssrc & 0xff);
+  const b8 = s[8] ^ (roc >>> 24);
+  const b9 = s[9] ^ ((roc >>> 16) & 0xff);
+  const b10 = s[10] ^ ((roc >>> 8) & 0xff);
+  const b11 = s[11] ^ (roc & 0xff);
+  const b12 = s[12] ^ (seq >>> 8);
+  const b13 = s[13] ^ (seq & 0xff);
+  for (let i = 0, o = at; i < blocks; i++, o += 16) {
+    c[o + 4] = b4;
+    c[o + 5] = b5;
+    c[o + 6] = b6;
+    c[o + 7] = b7;
+    c[o + 8] = b8;
+    c[o + 9] = b9;
+    c[o + 10] = b10;
+    c[o + 11] = b11;
+    c[o + 12] = b12;
+    c[o + 13] = b13;
+  }
+}
+
 /** Session keys (RFC 3711 §4.3): encryption key, salt and, for AES-CM, the HMAC key. */
 export interface SrtpSessionKeys {
   key: Buffer;
@@ -110,20 +162,29 @@ export class AesCmHmacProtector implements SrtpProtector {
   private counters = Buffer.alloc(0);
   /** (k_a ⊕ ipad) ‖ header ‖ ciphertext ‖ ROC: the inner HMAC input, built in place. */
   private inner = Buffer.alloc(0);
-  /** (k_a ⊕ opad) ‖ inner hash. */
-  private readonly outer = Buffer.alloc(SHA1_BLOCK + SHA1_OUT);
   private readonly ipad = Buffer.alloc(SHA1_BLOCK);
+  private readonly outer: Sha1Outer;
+  private readonly windows = new Map<number, KeystreamWindow>();
+  /** Counter blocks of one window, reused. */
+  private readonly windowCounters = Buffer.alloc(KEYSTREAM_PACKETS * KEYSTREAM_BYTES);
 
   constructor({ key, salt, auth = Buffer.alloc(0) }: SrtpSessionKeys) {
     this.salt = salt;
+    const opad = Buffer.alloc(SHA1_BLOCK);
     for (let i = 0; i < SHA1_BLOCK; i++) {
       const k = i < auth.length ? auth[i] : 0;
       this.ipad[i] = k ^ 0x36;
-      this.outer[i] = k ^ 0x5c;
+      opad[i] = k ^ 0x5c;
     }
+    this.outer = new Sha1Outer(opad);
     this.ecb = createCipheriv('aes-128-ecb', key, null);
     this.ecb.setAutoPadding(false);
     this.grow(1500);
+    const wc = this.windowCounters;
+    for (let o = 0; o < wc.length; o += 16) {
+      salt.copy(wc, o, 0, 4);
+      wc.writeUInt16BE((o / 16) % KEYSTREAM_BLOCKS, o + 14);
+    }
   }
 
   protect(h: RtpHeaderFields, payload: Uint8Array): Buffer {
@@ -140,50 +201,66 @@ export class AesCmHmacProtector implements SrtpProtector {
     const msg = this.inner;
     writeHeader(msg, SHA1_BLOCK, h);
 
-    // IV = (k_s << 16) ⊕ (SSRC << 64) ⊕ (index << 16), index = ROC << 16 | SEQ (§4.1.1).
-    const s = this.salt;
-    const ssrc = h.ssrc >>> 0;
     const seq = h.sequenceNumber & 0xffff;
-    const b4 = s[4] ^ (ssrc >>> 24);
-    const b5 = s[5] ^ ((ssrc >>> 16) & 0xff);
-    const b6 = s[6] ^ ((ssrc >>> 8) & 0xff);
-    const b7 = s[7] ^ (ssrc & 0xff);
-    const b8 = s[8] ^ (roc >>> 24);
-    const b9 = s[9] ^ ((roc >>> 16) & 0xff);
-    const b10 = s[10] ^ ((roc >>> 8) & 0xff);
-    const b11 = s[11] ^ (roc & 0xff);
-    const b12 = s[12] ^ (seq >>> 8);
-    const b13 = s[13] ^ (seq & 0xff);
-    const blocks = (n + 15) >>> 4;
-    const c = this.counters;
-    for (let i = 0, o = 0; i < blocks; i++, o += 16) {
-      // Octets 0-3 (salt) and 14-15 (block number) were written by grow().
-      c[o + 4] = b4;
-      c[o + 5] = b5;
-      c[o + 6] = b6;
-      c[o + 7] = b7;
-      c[o + 8] = b8;
-      c[o + 9] = b9;
-      c[o + 10] = b10;
-      c[o + 11] = b11;
-      c[o + 12] = b12;
-      c[o + 13] = b13;
-    }
-    const keystream = this.ecb.update(c.subarray(0, blocks * 16));
     const base = SHA1_BLOCK + HEADER;
-    for (let i = 0; i < n; i++) {
-      msg[base + i] = payload[i] ^ keystream[i];
+    if (n <= KEYSTREAM_BYTES) {
+      const index = roc * 0x1_0000 + seq; // RFC 3711 §3.3.1: the 48-bit packet index
+      const w = this.keystreamFor(h.ssrc >>> 0, index);
+      const ks = w.bytes;
+      const from = (index - w.first) * KEYSTREAM_BYTES;
+      for (let i = 0; i < n; i++) {
+        msg[base + i] = payload[i] ^ ks[from + i];
+      }
+    } else {
+      const keystream = this.packetKeystream(h.ssrc >>> 0, roc, seq, n);
+      for (let i = 0; i < n; i++) {
+        msg[base + i] = payload[i] ^ keystream[i];
+      }
     }
     msg.writeUInt32BE(roc, base + n); // RFC 3711 §4.2: the ROC is authenticated, not sent
 
     const innerHash = hash('sha1', msg.subarray(0, base + n + 4), 'buffer');
-    innerHash.copy(this.outer, SHA1_BLOCK);
-    const tag = hash('sha1', this.outer, 'buffer');
-
     const out = Buffer.allocUnsafe(HEADER + n + CM_TAG);
     msg.copy(out, 0, SHA1_BLOCK, base + n);
-    tag.copy(out, HEADER + n, 0, CM_TAG);
+    this.outer.digest(innerHash, out, HEADER + n, CM_TAG);
     return out;
+  }
+
+  /** The window holding `index`, made anew from `index` on when it does not. */
+  private keystreamFor(ssrc: number, index: number): KeystreamWindow {
+    const w = this.windows.get(ssrc);
+    if (w && index >= w.first && index < w.first + KEYSTREAM_PACKETS) {
+      return w;
+    }
+    const c = this.windowCounters;
+    for (let p = 0; p < KEYSTREAM_PACKETS; p++) {
+      const i = index + p;
+      writeIvMiddle(
+        c,
+        p * KEYSTREAM_BYTES,
+        KEYSTREAM_BLOCKS,
+        this.salt,
+        ssrc,
+        Math.floor(i / 0x1_0000) >>> 0,
+        i & 0xffff,
+      );
+    }
+    const bytes = this.ecb.update(c);
+    if (w) {
+      w.first = index;
+      w.bytes = bytes;
+      return w;
+    }
+    const fresh = { first: index, bytes };
+    this.windows.set(ssrc, fresh);
+    return fresh;
+  }
+
+  /** Keystream for one packet longer than KEYSTREAM_BYTES. */
+  private packetKeystream(ssrc: number, roc: number, seq: number, n: number): Buffer {
+    const blocks = (n + 15) >>> 4;
+    writeIvMiddle(this.counters, 0, blocks, this.salt, ssrc, roc, seq);
+    return this.ecb.update(this.counters.subarray(0, blocks * 16));
   }
 
   /** Sizes the reusable buffers for payloads up to `payloadBytes` (rare: MTU-bound in practice). */

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
 import { SrtpSession, type RTCDtlsTransport, type RtpHeader } from 'werift';
 import type { OutgoingRtp } from './rtp-writer.js';
-import { SrtpTrackSender } from './srtp-sender.js';
+import { socketErrors, SrtpTrackSender } from './srtp-sender.js';
 
 interface Sent {
   bytes: Buffer;
@@ -31,11 +32,12 @@ const viewerSession = (): SrtpSession =>
   });
 
 /** Just enough of werift's RTCDtlsTransport: a nominated UDP pair and its SRTP session (real keys). */
-function fakeDtls(opts: { nominated?: boolean } = {}) {
+function fakeDtls(opts: { nominated?: boolean; socket?: Socket } = {}) {
   const sent: Sent[] = [];
   const fallback: RtpHeader[] = [];
-  const socket = {
+  const socket = opts.socket ?? {
     send: (bytes: Buffer, port: number, host: string) => void sent.push({ bytes, port, host }),
+    on: (): void => {},
   };
   const dtls = {
     state: 'connected',
@@ -110,4 +112,19 @@ test("without a nominated UDP pair the packet takes werift's own dtls.sendRtp pa
   assert.equal(sent.length, 0);
   assert.equal(fallback.length, 1);
   assert.equal(fallback[0].ssrc, 7);
+});
+
+test("a failed send on werift's socket (no 'error' listener of its own) is counted, never left unhandled", async () => {
+  const socket = createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+  try {
+    const { dtls } = fakeDtls({ socket });
+    new SrtpTrackSender(dtls, 1, 90_000).send(packet(1));
+    const before = socketErrors.count;
+    // What Node does when a datagram sent without a callback fails.
+    socket.emit('error', new Error('send ENETUNREACH'));
+    assert.equal(socketErrors.count, before + 1);
+  } finally {
+    socket.close();
+  }
 });

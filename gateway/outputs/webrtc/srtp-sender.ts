@@ -144,7 +144,24 @@ export class SrtpTrackSender implements RtpSendTarget {
 
   private sendOn(socket: Socket, srtp: Buffer): void {
     const [host, port] = this.dtls.iceTransport.connection.nominated!.remoteAddr;
-    socket.send(srtp, port, host, ignore);
+    // No callback: Node then skips the per-send completion bookkeeping (about 1 µs a packet,
+    // bench/send-path.ts) and reports a failed send as the socket's 'error' event instead.
+    guardErrors(socket);
+    socket.send(srtp, port, host);
+  }
+}
+
+/**
+ * werift listens for no 'error' on its UDP sockets; an unlistened 'error' (a send to a vanished
+ * route, for one) would end the process. A datagram that could not be sent is a lost packet, which
+ * RTCP and NACK already deal with, so the event is only counted.
+ */
+const guarded = new WeakSet<Socket>();
+export const socketErrors = { count: 0 };
+function guardErrors(socket: Socket): void {
+  if (!guarded.has(socket)) {
+    guarded.add(socket);
+    socket.on('error', () => void socketErrors.count++);
   }
 }
 
