@@ -1,5 +1,6 @@
-// `npm start`: the gateway plus one simulated lower platform (4 channels, different clips,
-// G.711 audio) on loopback, then prints the URL to open, with the access token in its fragment.
+// `npm start`: the gateway plus one simulated lower platform (4 channels, different clips and
+// their sub-streams, G.711 audio, three named presets) on loopback, then prints the URL to open,
+// with the access token in its fragment and autoplay on: the page opens with the channels playing.
 // The device is subscribed to on registration (alarms, positions, catalog), raises a simulated
 // alarm every ten seconds or so and drives its channels around a loop, so the alarm panel and
 // the map show something within a minute (docs/events.md §9).
@@ -31,10 +32,15 @@ async function main(): Promise<void> {
     devices: 1,
     channels: 4,
     keepaliveIntervalSec: Math.min(60, config['keepalive-interval']),
+    presets: [
+      { index: 1, name: '大门' },
+      { index: 2, name: '停车场' },
+      { index: 3, name: '全景' },
+    ],
     alarmRatePerMin: 6,
   });
   const registered = await sim.waitForRegistered(1, 10_000);
-  const url = `http://${config['http-host']}:${gw.httpPort}/#token=${encodeURIComponent(gw.secrets.apiToken)}`;
+  const url = `http://${config['http-host']}:${gw.httpPort}/#token=${encodeURIComponent(gw.secrets.apiToken)}&autoplay=1`;
   console.log(
     registered
       ? 'simulated platform registered (1 device, 4 channels)'

@@ -10,6 +10,10 @@ export const ErrorCodes = {
   GW_ERR_CHANNEL_NOT_FOUND: { status: 404, message: 'The device has no channel with this ID.' },
   GW_ERR_STREAM_NOT_FOUND: { status: 404, message: 'No active stream with this ID.' },
   GW_ERR_DEVICE_OFFLINE: { status: 409, message: 'The device is offline.' },
+  GW_ERR_DEVICE_UNSUPPORTED: {
+    status: 409,
+    message: 'The device does not support this command (its GB/T 28181 edition has no such command).',
+  },
   GW_ERR_BAD_SDP: { status: 400, message: 'The SDP offer could not be parsed.' },
   GW_ERR_CODEC_UNSUPPORTED: { status: 406, message: 'The viewer cannot decode the source codec.' },
   GW_ERR_BFRAMES_UNSUPPORTED: {
@@ -58,6 +62,11 @@ export const ErrorCodes = {
   GW_ERR_NODE_UNAVAILABLE: {
     status: 503,
     message: 'No cluster node can take the request, or the node did not answer in time.',
+  },
+  GW_ERR_CONTROL_UNAVAILABLE: {
+    status: 501,
+    message:
+      'This gateway process does not serve device control (it runs without the GB28181 upper platform).',
   },
   GW_ERR_TALK_NOT_FOUND: { status: 404, message: 'No voice session (talk) with this ID.' },
   GW_ERR_TALK_FAILED: {

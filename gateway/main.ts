@@ -409,9 +409,14 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   let limitsView: () => LimitsView = () => {
     throw new Error('limits read before the HTTP server exists');
   };
-  const { app, rates, stop: stopApp } = createApp({
+  const {
+    app,
+    rates,
+    stop: stopApp,
+  } = createApp({
     services: upper,
     cascade,
+    control: upper,
     ...(upper.voice ? { voice: upper.voice } : {}),
     whip,
     events,

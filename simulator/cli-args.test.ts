@@ -90,11 +90,30 @@ test('bad input comes back as an error naming the flag, never as an exception', 
     [['stray'], /unexpected argument/],
     [['--json=1'], /takes no value/],
     [['--devices'], /--devices expects/],
+    [['--gb-version', '2011'], /--gb-version expects 2016 or 2022/],
+    [['--sub-stream', 'maybe'], /--sub-stream expects honour, main-only or ignore/],
   ] as const) {
     const r = parseCliArgs(args);
     assert.equal(r.ok, false);
     assert.match(!r.ok ? r.error : '', pattern);
   }
+});
+
+test('sub-stream and edition flags: --sub-media, --no-sub-media, --sub-stream, --gb-version', () => {
+  const r = parseCliArgs([
+    '--sub-media',
+    'a-sub.h264,b-sub.h264',
+    '--sub-stream',
+    'main-only',
+    '--gb-version=2022',
+  ]);
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.simulator.subMedia, ['a-sub.h264', 'b-sub.h264']);
+  assert.equal(r.value.simulator.subStream, 'main-only');
+  assert.equal(r.value.simulator.gbVersion, '2022');
+  const none = parseCliArgs(['--no-sub-media']);
+  assert.ok(none.ok);
+  assert.deepEqual(none.value.simulator.subMedia, []);
 });
 
 test('voice broadcast flags override the vendor behaviour field by field', () => {

@@ -42,10 +42,14 @@ Devices
   --catalog-shuffle         send catalog/record pages out of order
   --page-duplicate P        probability of sending a page twice
   --answer-ssrc offer|own|omit   y= in the 200 answer (default: vendor's)
+  --gb-version 2016|2022    edition reported (2022: X-GB-Ver 3.0, answers PTZPosition; default 2016)
+  --sub-stream honour|main-only|ignore   answer to a sub-stream wish (default honour)
 Media
   --media FILE              H.264/H.265 Annex-B clip (or an MPEG-PS file with its own audio);
                             repeat or comma-separate for per-channel clips
   --audio FILE              raw G.711 (A-law; µ-law for .g711u/.ulaw)   --no-audio: video only
+  --sub-media FILE          sub-stream clip(s), like --media (default: the 320x180 fixtures with the
+                            default clips, none with --media)   --no-sub-media: no sub-stream
 Events
   --alarm-rate N            alarms per minute per device (default 0: none)
   --alarm-types LIST        comma list of ${SIM_ALARM_KINDS.join(', ')} (default all)
@@ -148,6 +152,20 @@ const VALUE_FLAGS: Record<string, Handler> = {
     return undefined;
   },
   audio: (v, o) => (v ? void (o.simulator.audio = v) : 'expects a file'),
+  'sub-media': (v, o) => {
+    const files = (v ?? '').split(',').filter(Boolean);
+    if (files.length === 0) {
+      return 'expects a file';
+    }
+    (o.simulator.subMedia ??= []).push(...files);
+    return undefined;
+  },
+  'gb-version': (v, o) =>
+    v === '2016' || v === '2022' ? void (o.simulator.gbVersion = v) : 'expects 2016 or 2022',
+  'sub-stream': (v, o) =>
+    v === 'honour' || v === 'main-only' || v === 'ignore'
+      ? void (o.simulator.subStream = v)
+      : 'expects honour, main-only or ignore',
   loss: probability((f, p) => (f.loss = p)),
   reorder: probability((f, p) => (f.reorder = p)),
   duplicate: probability((f, p) => (f.duplicate = p)),
@@ -192,6 +210,7 @@ const VALUE_FLAGS: Record<string, Handler> = {
 /** Flags without a value. */
 const SWITCHES: Record<string, (o: CliOptions) => void> = {
   'no-audio': (o) => (o.simulator.audio = null),
+  'no-sub-media': (o) => (o.simulator.subMedia = []),
   'no-moving': (o) => (o.simulator.moving = false),
   'catalog-shuffle': (o) => ((o.simulator.paging ??= {}).shuffle = true),
   'block-udp': (o) => (faults(o).blockUdp = true),

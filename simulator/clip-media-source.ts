@@ -6,6 +6,7 @@ import { CLOCK_HZ, type AccessUnit } from '../codecs/types.js';
 import type { MediaRequest, MediaSource, MediaSourceInfo } from '../gateway/gb28181/lower/backend.js';
 import { ClipPlayer } from '../gateway/outbound/clip-player.js';
 import type { Clip } from './clip-loader.js';
+import type { LiveStream } from '../gateway/device-settings.js';
 
 export class ClipMediaSource implements MediaSource {
   readonly info: MediaSourceInfo;
@@ -22,7 +23,8 @@ export class ClipMediaSource implements MediaSource {
   #closed = false;
   #onClose: (() => void) | undefined;
 
-  constructor(clip: Clip, request: MediaRequest, onClose?: () => void) {
+  /** `stream`: the encoder stream this clip stands for (live), reported in the SDP answer. */
+  constructor(clip: Clip, request: MediaRequest, onClose?: () => void, stream?: LiveStream) {
     this.#clip = clip;
     this.#request = request;
     this.#onClose = onClose;
@@ -37,6 +39,7 @@ export class ClipMediaSource implements MediaSource {
       ...(request.kind === 'download' && this.#rangeTicks !== undefined
         ? { fileSizeBytes: Math.round((this.#rangeTicks / CLOCK_HZ) * 250_000) }
         : {}),
+      ...(stream ? { stream } : {}),
     };
   }
 

@@ -56,14 +56,16 @@ export class SimulatorFleet {
   readonly devices: FleetDevice[] = [];
   readonly #o: ResolvedSimulatorOptions;
   readonly #clips: readonly Clip[];
+  readonly #subClips: readonly Clip[];
   readonly #groups: SocketGroup[] = [];
   readonly #log: Logger;
   readonly #timers = new Set<NodeJS.Timeout>();
   #closing: Promise<void> | undefined;
 
-  constructor(opts: ResolvedSimulatorOptions, clips: readonly Clip[]) {
+  constructor(opts: ResolvedSimulatorOptions, clips: readonly Clip[], subClips: readonly Clip[] = []) {
     this.#o = opts;
     this.#clips = clips;
+    this.#subClips = subClips;
     this.#log = createLogger('simulator');
   }
 
@@ -191,6 +193,8 @@ export class SimulatorFleet {
       ...(o.catalogPageSize !== undefined ? { catalogPageSize: o.catalogPageSize } : {}),
       ...(o.recordPageSize !== undefined ? { recordPageSize: o.recordPageSize } : {}),
       ...(o.answerSsrc !== undefined ? { answerSsrc: o.answerSsrc } : {}),
+      ...(o.subStream !== undefined ? { subStream: o.subStream } : {}),
+      ...(o.gbVersion === '2022' ? { gbVersionHeader: '3.0' as const } : {}),
       // Voice broadcast knobs (docs/voice.md §6): single fields of the vendor's behaviour.
       ...(o.broadcast ? { broadcast: { ...vendorProfiles[o.vendor].broadcast, ...o.broadcast } } : {}),
     });
@@ -198,6 +202,8 @@ export class SimulatorFleet {
       deviceId,
       channels: o.channels,
       clips: this.#clips,
+      subClips: this.#subClips,
+      presets: o.presets,
       manufacturer: profile.manufacturer,
       model: profile.model,
       firmware: profile.firmware,
@@ -226,6 +232,8 @@ export class SimulatorFleet {
       pagingFaults: o.paging,
       backoff: o.backoff,
       forbiddenRetryMs: o.forbiddenRetryMs,
+      // A simulated camera restarts on TeleBoot as a real one does.
+      rebootOnTeleBoot: { rebootMs: 1000 },
       log: this.#log,
     });
     group.router.add(platform);

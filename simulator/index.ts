@@ -25,7 +25,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const options = resolveSimulatorOptions(opts);
   // Clips are parsed once per file and shared by every device and stream (clip-loader cache).
   const clips = options.media.map((path) => loadClip(path, options.audio ?? undefined));
-  const fleet = new SimulatorFleet(options, clips);
+  const subClips = options.subMedia.map((path) => loadClip(path, options.audio ?? undefined));
+  const fleet = new SimulatorFleet(options, clips, subClips);
   try {
     await fleet.start();
   } catch (err) {

@@ -7,6 +7,7 @@ import type { PagingFaults } from '../gateway/gb28181/lower/paged-sender.js';
 import type {
   AnswerSsrcMode,
   BroadcastBehaviour,
+  SubStreamMode,
   VendorName,
 } from '../gateway/gb28181/lower/vendor-profile.js';
 import type { ManscdpCharset } from '../gateway/gb28181/manscdp/charset.js';
@@ -36,6 +37,18 @@ export interface SimulatorOptions {
   media?: string[];
   /** Raw G.711 (A-law, or µ-law for .g711u/.ulaw); null for no audio. Default test/fixtures/media/sine440.g711a. */
   audio?: string | null;
+  /**
+   * Sub-stream clips, served when a live INVITE asks for the sub-stream in any dialect
+   * (docs/gb28181.md §7.5); [] for cameras without one. Default the four 320x180 `-sub` fixtures
+   * when `media` is the default, else none.
+   */
+  subMedia?: string[];
+  /** Override the vendor's answer to a sub-stream wish (honour, main-only, ignore). */
+  subStream?: SubStreamMode;
+  /** The edition the devices report: '2022' sends X-GB-Ver: 3.0 and answers PTZPosition. Default '2016'. */
+  gbVersion?: '2016' | '2022';
+  /** Presets every channel starts with (index 1-255 and name). Default none. */
+  presets?: { index: number; name: string }[];
   /** First device ID; the serial (last six digits) advances per device. Default 34020000001180000001. */
   deviceIdBase?: string;
   /** Default 'generic'. */
@@ -87,13 +100,12 @@ export interface SimulatorOptions {
   moving?: boolean;
 }
 
-export type ResolvedSimulatorOptions = Required<
-  Omit<
-    SimulatorOptions,
-    'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'audio' | 'broadcast'
-  >
-> &
-  Pick<SimulatorOptions, 'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'broadcast'> & {
+/** Options left undefined unless given: the vendor's behaviour applies. */
+type VendorDefaulted =
+  'catalogPageSize' | 'recordPageSize' | 'answerSsrc' | 'timers' | 'subStream' | 'broadcast';
+
+export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, VendorDefaulted | 'audio'>> &
+  Pick<SimulatorOptions, VendorDefaulted> & {
     audio: string | null;
   };
 
@@ -110,6 +122,7 @@ export const DEFAULT_CLIPS = [
   'ch4-rgbtestsrc.h264',
 ];
 export const DEFAULT_AUDIO = 'sine440.g711a';
+export const DEFAULT_SUB_CLIPS = DEFAULT_CLIPS.map((c) => c.replace('.h264', '-sub.h264'));
 
 export function resolveSimulatorOptions(o: SimulatorOptions): ResolvedSimulatorOptions {
   const loopback = isLoopback(o.server.host);
@@ -124,6 +137,10 @@ export function resolveSimulatorOptions(o: SimulatorOptions): ResolvedSimulatorO
     transport: o.transport ?? 'udp',
     media: o.media && o.media.length > 0 ? o.media : DEFAULT_CLIPS.map(fixturePath),
     audio: o.audio === undefined ? fixturePath(DEFAULT_AUDIO) : o.audio,
+    subMedia: o.subMedia ?? (o.media && o.media.length > 0 ? [] : DEFAULT_SUB_CLIPS.map(fixturePath)),
+    subStream: o.subStream,
+    gbVersion: o.gbVersion ?? '2016',
+    presets: o.presets ?? [],
     deviceIdBase: o.deviceIdBase ?? '34020000001180000001',
     vendor: o.vendor ?? 'generic',
     omitPts: o.omitPts ?? false,

@@ -93,6 +93,19 @@ export class PtzState {
     return this.#presets.delete(index);
   }
 
+  /** 2022 PTZPreciseCtrl: go to an absolute position (an axis left out stays). */
+  moveTo(target: Partial<PtzPosition>): void {
+    this.#count('precise');
+    this.#settle();
+    this.#motion = STILL;
+    const p = this.#position;
+    this.#position = {
+      pan: target.pan === undefined ? p.pan : ((target.pan % 360) + 360) % 360,
+      tilt: target.tilt === undefined ? p.tilt : clamp(target.tilt, -90, 90),
+      zoom: target.zoom === undefined ? p.zoom : clamp(target.zoom, 1, 30),
+    };
+  }
+
   /** Count a command the head accepts but does not model (focus, iris, cruise, scan, aux). */
   note(kind: string): void {
     this.#count(kind);

@@ -1,9 +1,11 @@
 // SimulatedDevice: the content side of a simulated NVR, as a LowerBackend (the protocol side is
 // gateway/gb28181/lower/). N camera channels with GB-coded IDs and Chinese names, a PTZ head per
-// channel, synthetic recordings, and media from shared looping clips.
+// channel with named presets, synthetic recordings, device recording on/off, and media from
+// shared looping clips: a main stream and, when sub clips are given, a smaller sub-stream.
 import type { PtzCommand } from '../gateway/gb28181/ptz.js';
 import type {
   LowerAlarmControl,
+  LowerDeviceCommand,
   LowerBackend,
   LowerChannel,
   LowerPosition,
@@ -18,6 +20,8 @@ import type {
 } from '../gateway/gb28181/lower/backend.js';
 import type { Logger } from '../gateway/log.js';
 import { DEFAULT_TIME_ZONE } from '../gateway/gb28181/gb-date.js';
+import type { DeviceControlCommand } from '../gateway/gb28181/manscdp/control.js';
+import type { PtzPositionValues } from '../gateway/gb28181/manscdp/ptz-position.js';
 import type { Clip } from './clip-loader.js';
 import { ClipMediaSource } from './clip-media-source.js';
 import { PtzState, type Direction } from './ptz-state.js';
@@ -35,6 +39,10 @@ export interface SimulatedDeviceOptions {
   channels?: number;
   /** Clips to loop; channel i plays clips[i % clips.length]. Shared, never copied. */
   clips: readonly Clip[];
+  /** Sub-stream clips (smaller pictures), picked like `clips`; none: the camera has no sub-stream. */
+  subClips?: readonly Clip[];
+  /** Presets every channel starts with (PresetQuery answers their names). */
+  presets?: readonly LowerPreset[];
   manufacturer?: string;
   model?: string;
   firmware?: string;
@@ -75,6 +83,11 @@ export class SimulatedDevice implements LowerBackend {
   readonly #channels: LowerChannel[];
   readonly #ptz = new Map<string, PtzState>();
   readonly #open = new Map<string, Set<ClipMediaSource>>();
+  readonly #presetNames = new Map<string, Map<number, string>>();
+  /** Channels recording on the device (RecordCmd); all of them at start. */
+  readonly #recording = new Set<string>();
+  /** The last DeviceControl command of each kind per channel, for tests and the demo. */
+  readonly controls = new Map<string, DeviceControlCommand>();
   readonly #speakers = new Map<string, SimulatedSpeaker>();
   readonly #heard = new Map<string, HeardSecond[]>();
   readonly #broadcasts: SpeakerSummary[] = [];
@@ -84,6 +97,7 @@ export class SimulatedDevice implements LowerBackend {
     ptzCommands: 0,
     keyframeRequests: 0,
     recordQueries: 0,
+    controls: 0,
     broadcastsAccepted: 0,
     broadcastsRefused: 0,
     alarmResets: 0,
@@ -101,7 +115,16 @@ export class SimulatedDevice implements LowerBackend {
     const now = opts.now ?? Date.now;
     this.#channels = Array.from({ length: count }, (_, i) => {
       const channelId = channelIdOf(opts.deviceId, i, count);
-      this.#ptz.set(channelId, new PtzState(now));
+      const head = new PtzState(now);
+      this.#ptz.set(channelId, head);
+      this.#recording.add(channelId);
+      const names = new Map<number, string>();
+      for (const p of opts.presets ?? []) {
+        if (head.setPreset(p.index)) {
+          names.set(p.index, p.name);
+        }
+      }
+      this.#presetNames.set(channelId, names);
       return {
         channelId,
         name: `模拟通道${i + 1}${opts.ampersandInNames ? '&IPC' : ''}`,
@@ -144,7 +167,12 @@ export class SimulatedDevice implements LowerBackend {
   }
 
   deviceStatus(): LowerDeviceStatus {
-    return { online: true, ok: true, encode: true, record: true };
+    return { online: true, ok: true, encode: true, record: this.#recording.size > 0 };
+  }
+
+  /** Whether the channel records on the device (RecordCmd Record / StopRecord). */
+  isRecording(channelId: string): boolean {
+    return this.#recording.has(channelId);
   }
 
   channels(): readonly LowerChannel[] {
@@ -206,10 +234,62 @@ export class SimulatedDevice implements LowerBackend {
   }
 
   presets(channelId: string): readonly LowerPreset[] {
+    const names = this.#presetNames.get(channelId);
     return (this.#ptz.get(channelId)?.presetIndexes ?? []).map((index) => ({
       index,
-      name: `预置点${index}`,
+      name: names?.get(index) ?? `预置点${index}`,
     }));
+  }
+
+  /** RecordCmd, HomePosition, DragZoom, PTZPreciseCtrl, TeleBoot (docs/gb28181.md §5.3, §5.4). */
+  deviceControl(channelId: string, command: LowerDeviceCommand): boolean {
+    this.stats.controls++;
+    this.controls.set(`${channelId}:${command.type}`, command);
+    const head = this.#ptz.get(channelId);
+    switch (command.type) {
+      case 'RecordCmd':
+        if (!head) {
+          return false;
+        }
+        if (command.action === 'Record') {
+          this.#recording.add(channelId);
+        } else {
+          this.#recording.delete(channelId);
+        }
+        return true;
+      case 'HomePosition':
+        return (
+          head !== undefined &&
+          (!command.enabled ||
+            command.presetIndex === undefined ||
+            head.presetIndexes.includes(command.presetIndex))
+        );
+      case 'PTZPrecise':
+        head?.moveTo(command);
+        return head !== undefined;
+      case 'DragZoom':
+        head?.note(`drag-zoom-${command.zoom}`);
+        return head !== undefined;
+      case 'TeleBoot':
+        return true;
+    }
+  }
+
+  /** 2022 PTZPosition: the head's position, and a field of view narrowing with the zoom. */
+  ptzPosition(channelId: string): PtzPositionValues | undefined {
+    const head = this.#ptz.get(channelId);
+    if (!head) {
+      return undefined;
+    }
+    const { pan, tilt, zoom } = head.snapshot();
+    return {
+      pan,
+      tilt,
+      zoom,
+      horizontalFieldAngle: 60 / zoom,
+      verticalFieldAngle: 33.75 / zoom,
+      maxViewDistance: 100 * zoom,
+    };
   }
 
   forceKeyframe(channelId: string): void {
@@ -228,13 +308,24 @@ export class SimulatedDevice implements LowerBackend {
     if (open.size >= (this.#o.maxStreamsPerChannel ?? 8)) {
       return this.#refuse(486, 'Busy Here');
     }
-    const clip = this.#o.clips[index % this.#o.clips.length];
-    const source = new ClipMediaSource(clip, request, () => {
-      open.delete(source);
-      if (open.size === 0) {
-        this.#open.delete(channelId);
-      }
-    });
+    // The sub-stream when asked for and this camera has one; main for anything else (a camera
+    // without the stream asked for serves main and says so, docs/gb28181.md §7.5).
+    const sub = this.#o.subClips ?? [];
+    const served =
+      request.kind !== 'live' ? undefined : request.stream === 'sub' && sub.length > 0 ? 'sub' : 'main';
+    const clips = served === 'sub' ? sub : this.#o.clips;
+    const clip = clips[index % clips.length];
+    const source = new ClipMediaSource(
+      clip,
+      request,
+      () => {
+        open.delete(source);
+        if (open.size === 0) {
+          this.#open.delete(channelId);
+        }
+      },
+      served,
+    );
     open.add(source);
     this.#open.set(channelId, open);
     this.stats.mediaOpened++;

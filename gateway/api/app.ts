@@ -19,6 +19,7 @@ import type { LimitsView } from '../views/limits.js';
 import type { ApiRoute } from './route-table.js';
 import { buildRoutes } from './routes.js';
 import type { CascadeServices } from '../views/cascade-services.js';
+import type { ControlServices } from '../views/control.js';
 import type { DeviceEventControl, EventsObserver, EventsServices } from '../views/events.js';
 import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   services: GatewayServices;
   /** The gateway's own upper platforms (/api/upper-platforms). */
   cascade?: CascadeServices;
+  /** Device control and management (routes/control.ts). */
+  control?: ControlServices;
   apiToken: string;
   signer: MediaTokenSigner;
   /** Sliding expiry and revocation of signed media URLs; default: over `signer`, in memory. */
@@ -162,10 +165,10 @@ export function createApp(deps: AppDeps): GatewayApp {
   const routes = buildRoutes({
     services: deps.services,
     ...(deps.cascade ? { cascade: deps.cascade } : {}),
+    ...(deps.control ? { control: deps.control } : {}),
     ...(deps.voice ? { voice: deps.voice } : {}),
     // A talk's token is signed for `talk:<talkId>`, so it opens neither a stream nor another talk.
-    talkUrl: (talkId) =>
-      `/whip/${talkId}?token=${encodeURIComponent(access.sign(`talk:${talkId}`, ttl))}`,
+    talkUrl: (talkId) => `/whip/${talkId}?token=${encodeURIComponent(access.sign(`talk:${talkId}`, ttl))}`,
     ...(deps.events ? { events: deps.events } : {}),
     ...(deps.deviceEvents ? { deviceEvents: deps.deviceEvents } : {}),
     eventsToken: () => ({

@@ -399,7 +399,8 @@ function extraOperation(op: (typeof extraOperations)[number]): Schema {
         description: op.summary,
         content: {
           [op.contentType]: {
-            schema: op.schema ?? (op.contentType === 'application/json' ? { type: 'object' } : { type: 'string' }),
+            schema:
+              op.schema ?? (op.contentType === 'application/json' ? { type: 'object' } : { type: 'string' }),
           },
         },
       },
@@ -437,7 +438,9 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string, licen
       },
     };
     if (route.body) {
-      op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body) } } };
+      // A body schema that accepts no body at all (live's optional stream choice) is optional.
+      const required = !route.body.safeParse(undefined).success;
+      op.requestBody = { required, content: { 'application/json': { schema: toSchema(route.body) } } };
     } else if (route.rawBody) {
       const binary = { schema: { type: 'string', format: 'binary' } };
       op.requestBody = {

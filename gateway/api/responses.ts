@@ -13,7 +13,10 @@ import type {
   StreamView,
 } from '../views/services.js';
 import type { SharedItemView, UpperPlatformDetail, UpperPlatformView } from '../views/cascade-services.js';
+import type { BasicParamView, PresetView, PtzPositionView } from '../views/control.js';
 import { ShareSchema } from '../views/upper-platform-config.js';
+import type { DeviceSettings } from '../store/device-store.js';
+import { CHARSET_SETTINGS, GB_EDITIONS, LIVE_STREAMS, STREAM_SELECTIONS } from '../device-settings.js';
 import type { LimitsView } from '../views/limits.js';
 
 const GbId = z.string().regex(/^\d{20}$/);
@@ -45,11 +48,26 @@ export const DeviceViewBody = z.object({
   channelCount: z.number().int().min(0),
 }) satisfies z.ZodType<DeviceView>;
 
+export const LiveStreamName = z.enum(LIVE_STREAMS);
+
+export const DeviceSettingsBody = z.object({
+  charset: z.enum(CHARSET_SETTINGS),
+  transport: nullable(MediaTransport),
+  mediaIp: nullable(z.string()),
+  defaultStream: LiveStreamName,
+  streamSelection: z.enum(STREAM_SELECTIONS),
+  gbVersion: nullable(z.enum(GB_EDITIONS)),
+  heartbeatIntervalSec: nullable(z.number().int()),
+  heartbeatCount: nullable(z.number().int()),
+  ownPassword: z.boolean(),
+}) satisfies z.ZodType<DeviceSettings>;
+
 export const DeviceDetailBody = DeviceViewBody.extend({
   firmware: nullable(z.string()),
   mediaTransport: nullable(MediaTransport),
   info: z.record(z.string(), z.string()).optional(),
   status: z.record(z.string(), z.string()).optional(),
+  settings: DeviceSettingsBody,
 }) satisfies z.ZodType<DeviceDetail>;
 
 export const CatalogSyncBody = z.object({
@@ -81,6 +99,10 @@ export const PlayAnswerBody = z.object({
   hls: z.string().describe('HLS playlist URL with a signed media token'),
   codec: Codec,
   transport: MediaTransport,
+  stream: nullable(LiveStreamName).describe('live: the encoder stream asked for'),
+  answeredStream: nullable(LiveStreamName).describe(
+    "live: the stream the device's answer names; null when it names none",
+  ),
 });
 
 export const StreamViewBody = z.object({
@@ -98,6 +120,8 @@ export const StreamViewBody = z.object({
   viewers: z.object({ webrtc: z.number().int().min(0), hls: z.number().int().min(0) }),
   startedAt: nullable(Time),
   state: z.enum(['starting', 'live', 'closed']),
+  stream: nullable(LiveStreamName),
+  answeredStream: nullable(LiveStreamName),
 }) satisfies z.ZodType<StreamView>;
 
 export const RecordItemBody = z.object({
@@ -169,6 +193,37 @@ export const RevocationBody = z.object({
   sessionsEnded: z.number().int().min(0).describe('WHEP sessions ended because their URL was revoked'),
 });
 
+// ---- control and device management
+
+export const PresetsBody = z.object({
+  presets: z.array(
+    z.object({
+      index: z.number().int().min(1).max(255),
+      name: nullable(z.string()),
+    }) satisfies z.ZodType<PresetView>,
+  ),
+});
+
+export const PtzPositionBody = z.object({
+  pan: nullable(z.number()),
+  tilt: nullable(z.number()),
+  zoom: nullable(z.number()),
+  horizontalFieldAngle: nullable(z.number()),
+  verticalFieldAngle: nullable(z.number()),
+  maxViewDistance: nullable(z.number()),
+}) satisfies z.ZodType<PtzPositionView>;
+
+export const BasicParamViewBody = z.object({
+  type: z.literal('BasicParam'),
+  name: nullable(z.string()),
+  expiration: nullable(z.number().int()),
+  heartbeatInterval: nullable(z.number().int()),
+  heartbeatCount: nullable(z.number().int()),
+  sipServerId: nullable(z.string()),
+  sipServerIp: nullable(z.string()),
+  sipServerPort: nullable(z.number().int()),
+  domainName: nullable(z.string()),
+}) satisfies z.ZodType<BasicParamView>;
 const Count = z.number().int().min(0);
 const ConnectionLimitsBody = z.object({
   maxConnections: Count,

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { ErrorCode } from '../errors.js';
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface RouteInput {
   params: Record<string, unknown>;

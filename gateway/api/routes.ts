@@ -2,6 +2,7 @@
 import type { ApiRoute } from './route-table.js';
 import { cascadeRoutes } from './routes/cascade.js';
 import { channelRoutes } from './routes/channels.js';
+import { controlRoutes } from './routes/control.js';
 import { deviceRoutes } from './routes/devices.js';
 import { mediaUrlRoutes } from './routes/media-urls.js';
 import { limitRoutes } from './routes/limits.js';
@@ -18,6 +19,7 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
   return [
     ...deviceRoutes(deps),
     ...channelRoutes(deps),
+    ...controlRoutes(deps.control),
     ...streamRoutes(deps),
     ...mediaUrlRoutes(deps),
     ...cascadeRoutes(deps.cascade),

@@ -1,5 +1,6 @@
 // Input schemas for the HTTP API (zod). IDs stay strings: a 20-digit GB ID is never a number.
 import { z } from 'zod';
+import { CHARSET_SETTINGS, GB_EDITIONS, LIVE_STREAMS, STREAM_SELECTIONS } from '../device-settings.js';
 
 export const GbId = z.string().regex(/^\d{20}$/, 'must be a 20-digit GB/T 28181 ID');
 export const StreamId = z.string().regex(/^[0-9A-Za-z_-]{1,96}$/, 'not a stream ID');
@@ -76,6 +77,11 @@ export const PtzBody = z.union([
       'zoomin',
       'zoomout',
       'stop',
+      'focusnear',
+      'focusfar',
+      'irisopen',
+      'irisclose',
+      'fistop',
     ]),
     speed: z.number().int().min(0).max(255).default(128),
   }),
@@ -94,3 +100,89 @@ export const ControlBody = z.discriminatedUnion('action', [
   }),
   z.strictObject({ action: z.literal('seek'), position: z.number().min(0).max(86400) }),
 ]);
+
+// ---- control and device management (docs/api.md "Control and device management")
+
+const Byte = z.number().int().min(0).max(255);
+const PresetIndex = z.number().int().min(1).max(255);
+/** Cruise and scan speeds and dwell times are 12-bit values (docs/gb28181.md §5.2). */
+const Value12 = z.number().int().min(0).max(4095);
+
+/** `live` takes an optional body: the encoder stream (the device's default stream otherwise). */
+export const LiveBody = z.strictObject({ stream: z.enum(LIVE_STREAMS).optional() }).optional();
+
+export const CruiseBody = z
+  .strictObject({
+    action: z.enum(['add', 'delete', 'speed', 'dwell', 'start', 'stop']),
+    group: Byte,
+    preset: Byte.optional(),
+    value: Value12.optional(),
+  })
+  .refine((b) => b.action !== 'add' || (b.preset !== undefined && b.preset >= 1), 'add needs preset 1-255')
+  .refine(
+    (b) => !(b.action === 'speed' || b.action === 'dwell') || b.value !== undefined,
+    'speed and dwell need value',
+  );
+
+export const ScanBody = z
+  .strictObject({
+    action: z.enum(['start', 'left', 'right', 'speed', 'stop']),
+    group: Byte,
+    value: Value12.optional(),
+  })
+  .refine((b) => b.action !== 'speed' || b.value !== undefined, 'speed needs value');
+
+export const AuxBody = z.strictObject({ index: Byte, on: z.boolean() });
+
+const Pixels = z.number().int().min(0).max(65535);
+export const DragZoomBody = z.strictObject({
+  direction: z.enum(['in', 'out']),
+  length: Pixels.min(1),
+  width: Pixels.min(1),
+  midPointX: Pixels,
+  midPointY: Pixels,
+  lengthX: Pixels,
+  lengthY: Pixels,
+});
+
+export const HomePositionBody = z.strictObject({
+  enabled: z.boolean(),
+  resetTimeSec: z.number().int().min(0).max(86400),
+  presetIndex: PresetIndex,
+});
+
+export const DeviceRecordingBody = z.strictObject({ action: z.enum(['start', 'stop']) });
+
+export const PtzPreciseBody = z
+  .strictObject({
+    pan: z.number().min(-360).max(360).optional(),
+    tilt: z.number().min(-180).max(180).optional(),
+    zoom: z.number().min(0).max(1000).optional(),
+  })
+  .refine(
+    (b) => b.pan !== undefined || b.tilt !== undefined || b.zoom !== undefined,
+    'name pan, tilt or zoom',
+  );
+
+export const ConfigQuery = z.strictObject({ type: z.literal('BasicParam').default('BasicParam') });
+
+export const BasicParamBody = z
+  .strictObject({
+    name: z.string().min(1).max(64).optional(),
+    expiration: z.number().int().min(60).max(86400).optional(),
+    heartbeatInterval: z.number().int().min(5).max(3600).optional(),
+    heartbeatCount: z.number().int().min(1).max(100).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'name at least one field');
+
+export const DeviceSettingsBody = z
+  .strictObject({
+    password: z.string().min(1).max(64).nullable().optional(),
+    charset: z.enum(CHARSET_SETTINGS).optional(),
+    transport: z.enum(['udp', 'tcp-passive', 'tcp-active']).nullable().optional(),
+    mediaIp: z.union([z.ipv4(), z.ipv6()]).nullable().optional(),
+    defaultStream: z.enum(LIVE_STREAMS).optional(),
+    streamSelection: z.enum(STREAM_SELECTIONS).optional(),
+    gbVersion: z.enum(GB_EDITIONS).nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'name at least one setting');

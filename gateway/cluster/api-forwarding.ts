@@ -14,7 +14,8 @@ import type {
   StreamView,
 } from '../views/services.js';
 import { GatewayError } from '../errors.js';
-import type { ChannelRecord, DeviceRecord } from '../store/device-store.js';
+import { LIVE_STREAMS, type LiveStream } from '../device-settings.js';
+import { deviceSettingsOf, type ChannelRecord, type DeviceRecord } from '../store/device-store.js';
 import type { DeviceReplica } from './device-replica.js';
 import type { NodeBus } from './node-bus.js';
 import { API_METHODS, type ApiMethod, type SignalingCommands } from './protocol.js';
@@ -36,6 +37,7 @@ export function deviceView(d: DeviceRecord, channelCount: number): DeviceDetail 
     lastKeepaliveAt: d.lastKeepaliveAt,
     channelCount,
     mediaTransport: d.mediaTransport,
+    settings: deviceSettingsOf(d),
   };
 }
 
@@ -109,8 +111,11 @@ export class ForwardedServices implements GatewayServices {
   syncCatalog(deviceId: string): Promise<{ channelCount: number; complete: boolean }> {
     return this.#call('syncCatalog', [deviceId]);
   }
-  startLive(deviceId: string, channelId: string): Promise<StreamView> {
-    return this.#call('startLive', [deviceId, channelId]);
+  startLive(deviceId: string, channelId: string, stream?: LiveStream): Promise<StreamView> {
+    return this.#call(
+      'startLive',
+      stream === undefined ? [deviceId, channelId] : [deviceId, channelId, stream],
+    );
   }
   startPlayback(deviceId: string, channelId: string, start: Date, end: Date): Promise<StreamView> {
     return this.#call('startPlayback', [deviceId, channelId, start.toISOString(), end.toISOString()]);
@@ -136,6 +141,16 @@ const str = (v: unknown): string => {
   return v;
 };
 const date = (v: unknown): Date => new Date(str(v));
+const liveStream = (v: unknown): LiveStream | undefined => {
+  if (v === undefined) {
+    return undefined;
+  }
+  const stream = LIVE_STREAMS.find((s) => s === v);
+  if (!stream) {
+    throw new GatewayError('GW_ERR_BAD_REQUEST', 'forwarded call with a malformed stream');
+  }
+  return stream;
+};
 
 /** The signaling node answers forwarded API calls with its own services. */
 export function serveApi(
@@ -156,7 +171,7 @@ export function serveApi(
         case 'syncCatalog':
           return { value: await services.syncCatalog(str(p[0])) };
         case 'startLive':
-          return play(await services.startLive(str(p[0]), str(p[1])));
+          return play(await services.startLive(str(p[0]), str(p[1]), liveStream(p[2])));
         case 'startPlayback':
           return play(await services.startPlayback(str(p[0]), str(p[1]), date(p[2]), date(p[3])));
         case 'ptz':

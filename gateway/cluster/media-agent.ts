@@ -169,6 +169,9 @@ export class MediaAgent {
       transport: args.transport,
       ...streams[args.streamId],
       startedAt: stream.info.startedAt?.toISOString() ?? null,
+      // The dialog, and with it the stream asked for and answered, is the signaling node's.
+      stream: null,
+      answeredStream: null,
     }));
   }
 

@@ -1,5 +1,6 @@
 // What the gateway remembers about lower platforms and their channels. Devices and channels
 // survive a restart; a device comes back offline until it talks again.
+import type { CharsetSetting, GbEdition, LiveStream, StreamSelection } from '../device-settings.js';
 
 export type SipTransportName = 'udp' | 'tcp';
 export type MediaTransportName = 'udp' | 'tcp-passive' | 'tcp-active';
@@ -30,6 +31,50 @@ export interface DeviceRecord {
   mediaTransport: MediaTransportName | null;
   /** Per-device password; the global one applies when null. */
   password: string | null;
+  // ---- per-device settings (PATCH /api/devices/:id) and what the device told us about itself
+  /** Charset of MANSCDP bodies both ways, or 'auto' (decode by content, answer as declared). */
+  charsetMode: CharsetSetting;
+  /** Media transport the operator wants tried first; null lets the fallback order decide. */
+  transportPreference: MediaTransportName | null;
+  /** Address written in SDP c= for this device's media (sites with several networks); null: --public-ip. */
+  mediaIp: string | null;
+  /** Stream a live play asks for when the caller names none. */
+  defaultStream: LiveStream;
+  /** How the INVITE spells a sub-stream wish (docs/gb28181.md §7.5). */
+  streamSelection: StreamSelection;
+  /** Edition from REGISTER X-GB-Ver (or set by the operator); null: not reported (2016 rules). */
+  gbVersion: GbEdition | null;
+  /** Keepalive interval and count from the device's ConfigDownload BasicParam; null: the global ones. */
+  heartbeatIntervalSec: number | null;
+  heartbeatCount: number | null;
+}
+
+/** The settings part of a device record, as the API shows it (no password, only whether one is set). */
+export interface DeviceSettings {
+  charset: CharsetSetting;
+  transport: MediaTransportName | null;
+  mediaIp: string | null;
+  defaultStream: LiveStream;
+  streamSelection: StreamSelection;
+  gbVersion: GbEdition | null;
+  heartbeatIntervalSec: number | null;
+  heartbeatCount: number | null;
+  /** A device password of its own is set (the global one applies otherwise). */
+  ownPassword: boolean;
+}
+
+export function deviceSettingsOf(d: DeviceRecord): DeviceSettings {
+  return {
+    charset: d.charsetMode,
+    transport: d.transportPreference,
+    mediaIp: d.mediaIp,
+    defaultStream: d.defaultStream,
+    streamSelection: d.streamSelection,
+    gbVersion: d.gbVersion,
+    heartbeatIntervalSec: d.heartbeatIntervalSec,
+    heartbeatCount: d.heartbeatCount,
+    ownPassword: d.password !== null,
+  };
 }
 
 export interface ChannelRecord {

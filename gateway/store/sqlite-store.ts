@@ -2,9 +2,17 @@
 // transaction in flight). Tests pass ':memory:'. The database file is 0600 and per-device
 // passwords are sealed with the data dir's storage key (secret-box.ts).
 import type Database from 'better-sqlite3';
+import { CHARSET_SETTINGS, GB_EDITIONS, LIVE_STREAMS, STREAM_SELECTIONS } from '../device-settings.js';
 import { forgetOldPages, openDatabase, storeSecretBox, type SqliteStoreOptions } from './database-file.js';
 import { SecretBox } from './secret-box.js';
-import type { ChannelInput, ChannelRecord, DevicePatch, DeviceRecord, DeviceStore } from './device-store.js';
+import type {
+  ChannelInput,
+  ChannelRecord,
+  DevicePatch,
+  DeviceRecord,
+  DeviceStore,
+  MediaTransportName,
+} from './device-store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS devices (
@@ -19,7 +27,15 @@ CREATE TABLE IF NOT EXISTS devices (
   media_transport TEXT,
   password TEXT,
   expires_at TEXT,
-  call_id TEXT
+  call_id TEXT,
+  charset_mode TEXT NOT NULL DEFAULT 'auto',
+  transport_preference TEXT,
+  media_ip TEXT,
+  default_stream TEXT NOT NULL DEFAULT 'main',
+  stream_selection TEXT NOT NULL DEFAULT 'all',
+  gb_version TEXT,
+  heartbeat_interval_sec INTEGER,
+  heartbeat_count INTEGER
 );
 CREATE TABLE IF NOT EXISTS channels (
   device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
@@ -36,6 +52,14 @@ CREATE TABLE IF NOT EXISTS channels (
 const ADDED_DEVICE_COLUMNS: readonly [name: string, type: string][] = [
   ['expires_at', 'TEXT'],
   ['call_id', 'TEXT'],
+  ['charset_mode', "TEXT NOT NULL DEFAULT 'auto'"],
+  ['transport_preference', 'TEXT'],
+  ['media_ip', 'TEXT'],
+  ['default_stream', "TEXT NOT NULL DEFAULT 'main'"],
+  ['stream_selection', "TEXT NOT NULL DEFAULT 'all'"],
+  ['gb_version', 'TEXT'],
+  ['heartbeat_interval_sec', 'INTEGER'],
+  ['heartbeat_count', 'INTEGER'],
 ];
 
 interface DeviceRow {
@@ -56,6 +80,14 @@ interface DeviceRow {
   password: string | null;
   expires_at: string | null;
   call_id: string | null;
+  charset_mode: string;
+  transport_preference: string | null;
+  media_ip: string | null;
+  default_stream: string;
+  stream_selection: string;
+  gb_version: string | null;
+  heartbeat_interval_sec: number | null;
+  heartbeat_count: number | null;
 }
 
 interface ChannelRow {
@@ -93,7 +125,24 @@ const deviceColumns: Record<keyof DevicePatch, keyof DeviceRow> = {
   password: 'password',
   expiresAt: 'expires_at',
   callId: 'call_id',
+  charsetMode: 'charset_mode',
+  transportPreference: 'transport_preference',
+  mediaIp: 'media_ip',
+  defaultStream: 'default_stream',
+  streamSelection: 'stream_selection',
+  gbVersion: 'gb_version',
+  heartbeatIntervalSec: 'heartbeat_interval_sec',
+  heartbeatCount: 'heartbeat_count',
 };
+
+/** A stored text that must be one of `values`; anything else (a hand-edited row) reads as `fallback`. */
+function oneOf<T extends string>(values: readonly T[], text: string | null, fallback: T): T;
+function oneOf<T extends string>(values: readonly T[], text: string | null, fallback: null): T | null;
+function oneOf<T extends string>(values: readonly T[], text: string | null, fallback: T | null): T | null {
+  return values.find((v) => v === text) ?? fallback;
+}
+
+const MEDIA_TRANSPORTS: readonly MediaTransportName[] = ['udp', 'tcp-passive', 'tcp-active'];
 
 /** Where a device's password is stored, as the sealed value's associated data. */
 const passwordContext = (deviceId: string): string => `devices.password:${deviceId}`;
@@ -112,13 +161,18 @@ const toDevice = (r: DeviceRow, box: SecretBox): DeviceRecord => ({
   lastKeepaliveAt: r.last_keepalive_at,
   expiresSec: r.expires_sec,
   charset: r.charset,
-  mediaTransport:
-    r.media_transport === 'udp' || r.media_transport === 'tcp-passive' || r.media_transport === 'tcp-active'
-      ? r.media_transport
-      : null,
+  mediaTransport: oneOf(MEDIA_TRANSPORTS, r.media_transport, null),
   password: r.password === null ? null : box.open(r.password, passwordContext(r.device_id)),
   expiresAt: r.expires_at,
   callId: r.call_id,
+  charsetMode: oneOf(CHARSET_SETTINGS, r.charset_mode, 'auto'),
+  transportPreference: oneOf(MEDIA_TRANSPORTS, r.transport_preference, null),
+  mediaIp: r.media_ip,
+  defaultStream: oneOf(LIVE_STREAMS, r.default_stream, 'main'),
+  streamSelection: oneOf(STREAM_SELECTIONS, r.stream_selection, 'all'),
+  gbVersion: oneOf(GB_EDITIONS, r.gb_version, null),
+  heartbeatIntervalSec: r.heartbeat_interval_sec,
+  heartbeatCount: r.heartbeat_count,
 });
 
 const toChannel = (r: ChannelRow): ChannelRecord => ({

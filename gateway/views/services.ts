@@ -1,6 +1,12 @@
 // The surface the HTTP API drives. The upper platform (gateway/gb28181/upper/) implements it;
 // API tests use an in-memory fake. JSON field names here are a contract (docs/api.md).
-import type { ChannelRecord, MediaTransportName, SipTransportName } from '../store/device-store.js';
+import type { LiveStream } from '../device-settings.js';
+import type {
+  ChannelRecord,
+  DeviceSettings,
+  MediaTransportName,
+  SipTransportName,
+} from '../store/device-store.js';
 
 export interface DeviceView {
   deviceId: string;
@@ -21,6 +27,8 @@ export interface DeviceDetail extends DeviceView {
   /** Last DeviceInfo / DeviceStatus answers, when known. */
   info?: Record<string, string>;
   status?: Record<string, string>;
+  /** Per-device settings (PATCH /api/devices/:deviceId) and what the device reported of itself. */
+  settings: DeviceSettings;
 }
 
 export type ChannelView = Omit<ChannelRecord, 'deviceId' | 'updatedAt' | 'parental' | 'businessGroupId'> & {
@@ -45,6 +53,13 @@ export interface StreamView {
   viewers: { webrtc: number; hls: number };
   startedAt: string | null;
   state: 'starting' | 'live' | 'closed';
+  /** Live: the encoder stream asked for; null for playback and download. */
+  stream: LiveStream | null;
+  /**
+   * Live: the stream the device's 200 named (a=streamnumber and the vendor forms, docs/gb28181.md
+   * §7.5); null when the answer named none, so which stream came is not known.
+   */
+  answeredStream: LiveStream | null;
 }
 
 export interface RecordItem {
@@ -69,7 +84,13 @@ export type PtzRequest =
         | 'downright'
         | 'zoomin'
         | 'zoomout'
-        | 'stop';
+        | 'stop'
+        // Focus and iris (the FI instruction, docs/gb28181.md §5.2); 'fistop' ends them.
+        | 'focusnear'
+        | 'focusfar'
+        | 'irisopen'
+        | 'irisclose'
+        | 'fistop';
       speed: number;
     }
   | { preset: 'set' | 'call' | 'delete'; index: number };
@@ -99,7 +120,8 @@ export interface GatewayServices {
   getDevice(deviceId: string): DeviceDetail | undefined;
   syncCatalog(deviceId: string): Promise<{ channelCount: number; complete: boolean }>;
   listChannels(deviceId: string): ChannelView[] | undefined;
-  startLive(deviceId: string, channelId: string): Promise<StreamView>;
+  /** `stream` defaults to the device's default stream (main unless set). */
+  startLive(deviceId: string, channelId: string, stream?: LiveStream): Promise<StreamView>;
   startPlayback(deviceId: string, channelId: string, start: Date, end: Date): Promise<StreamView>;
   ptz(deviceId: string, channelId: string, request: PtzRequest): Promise<void>;
   queryRecords(deviceId: string, channelId: string, start: Date, end: Date): Promise<RecordItem[]>;

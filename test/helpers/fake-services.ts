@@ -31,6 +31,17 @@ export class FakeServices implements GatewayServices {
       lastKeepaliveAt: null,
       channelCount: channelIds.length,
       mediaTransport: null,
+      settings: {
+        charset: 'auto',
+        transport: null,
+        mediaIp: null,
+        defaultStream: 'main',
+        streamSelection: 'all',
+        gbVersion: null,
+        heartbeatIntervalSec: null,
+        heartbeatCount: null,
+        ownPassword: false,
+      },
     });
     this.channels.set(
       deviceId,
@@ -96,6 +107,8 @@ export class FakeServices implements GatewayServices {
       viewers: { webrtc: 0, hls: 0 },
       startedAt: new Date(0).toISOString(),
       state: 'live',
+      stream: kind === 'live' ? 'main' : null,
+      answeredStream: null,
     };
     this.streams.set(streamId, view);
     return view;

@@ -43,7 +43,9 @@ test('npm start prints a URL with the token; its API shows 4 channels and a live
     );
     assert.match(stdout, /simulated platform registered \(1 device, 4 channels\)/);
     const { origin, hash } = new URL(url);
-    const token = decodeURIComponent(hash.slice('#token='.length));
+    const fragment = new URLSearchParams(hash.slice(1));
+    const token = fragment.get('token') ?? '';
+    assert.equal(fragment.get('autoplay'), '1', 'the page opens with the channels playing');
     const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
       const res = await fetch(origin + path, {
         ...init,

@@ -73,7 +73,7 @@ after(async () => {
   store?.close();
 });
 
-test('the post-registration Catalog and DeviceInfo to a silent device fail quietly, without an unhandled rejection', async (ctx) => {
+test('the post-registration Catalog, DeviceInfo and ConfigDownload to a silent device fail quietly, without an unhandled rejection', async (ctx) => {
   const clock = mockClock(ctx);
   const asked: string[] = [];
   const stop = peer.transport.onMessage((m) => {
@@ -86,11 +86,11 @@ test('the post-registration Catalog and DeviceInfo to a silent device fail quiet
   ctx.after(stop);
   assert.equal((await peer.register()).final.status, 200);
   // 50 ms after the registration the Catalog query, whose MESSAGE fails at 64·T1 = 1.28 s, then
-  // DeviceInfo (another 1.28 s); the answer waits end at 0.3 s each, before their MESSAGE's own
-  // timeout.
-  await advanceAsync(clock, 50 + 2 * 64 * T1_MS + 200);
+  // DeviceInfo and ConfigDownload (another 1.28 s each); the answer waits end at 0.3 s each,
+  // before their MESSAGE's own timeout.
+  await advanceAsync(clock, 50 + 3 * 64 * T1_MS + 200);
   await new Promise((resolve) => setImmediate(resolve)); // unhandled rejections are reported by now
-  assert.deepEqual(asked, ['Catalog', 'DeviceInfo']);
+  assert.deepEqual(asked, ['Catalog', 'DeviceInfo', 'ConfigDownload']);
   assert.deepEqual(unhandled.map(String), []);
   assert.equal(upper.stats.pendingQueries, 0, 'the failed MESSAGEs cancelled their pending answers');
   assert.equal(upper.getDevice(DEVICE)?.online, true, 'still registered and online');

@@ -2,7 +2,7 @@
 // The page's access to the gateway: the bearer token, JSON calls, the status line.
 
 // The token arrives in the URL fragment (never sent to the server in a request line or logged).
-const params = new URLSearchParams(location.hash.slice(1) || location.search.slice(1));
+export const params = new URLSearchParams(location.hash.slice(1) || location.search.slice(1));
 export const token = params.get('token') ?? localStorage.getItem('gb-token') ?? '';
 if (token) localStorage.setItem('gb-token', token);
 

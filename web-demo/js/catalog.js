@@ -1,10 +1,27 @@
 // @ts-check
-// The catalog tree: devices and their channels, searchable; click or drag a channel onto the wall.
+// The catalog tree: devices and their channels, searchable; a click on a channel plays it in the
+// next free tile (or drag it onto a tile); a click on a device opens its page.
 import { $, api, status } from './api.js';
-import { playLive, selectedTile } from './wall.js';
+import { openDevice } from './device.js';
+import { playInNextTile } from './wall.js';
 
 /** @type {{ device: any, channels: any[] }[]} */
 let catalog = [];
+
+/** Online channels of online devices, in tree order (the demo fills the wall with them). */
+export function onlineChannels() {
+  return catalog.flatMap(({ device, channels }) =>
+    device.online
+      ? channels
+          .filter((/** @type {any} */ c) => c.status === 'ON')
+          .map((/** @type {any} */ c) => ({
+            deviceId: device.deviceId,
+            channelId: c.channelId,
+            name: c.name ?? c.channelId,
+          }))
+      : [],
+  );
+}
 
 export async function loadCatalog() {
   const devices = await api('/api/devices');
@@ -34,7 +51,9 @@ export function renderTree() {
     li.className = 'device';
     li.innerHTML = `<span><i class="dot ${device.online ? 'on' : ''}"></i></span><ul></ul>`;
     li.firstElementChild.append(document.createTextNode(device.name ?? device.deviceId));
-    li.firstElementChild.title = device.deviceId;
+    li.firstElementChild.title = `${device.deviceId}: settings and commands`;
+    li.dataset.deviceId = device.deviceId;
+    li.firstElementChild.addEventListener('click', () => void openDevice(device.deviceId));
     const ul = li.querySelector('ul');
     for (const ch of match(device) ? channels : shown) {
       const c = document.createElement('li');
@@ -57,7 +76,7 @@ export function renderTree() {
       );
       span.addEventListener(
         'click',
-        () => void playLive(selectedTile(), device.deviceId, ch.channelId, ch.name ?? ch.channelId),
+        () => void playInNextTile(device.deviceId, ch.channelId, ch.name ?? ch.channelId),
       );
       c.append(span);
       ul.append(c);

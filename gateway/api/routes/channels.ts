@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { PtzRequest } from '../../views/services.js';
 import { defineRoute, type ApiRoute } from '../route-table.js';
 import { OkBody, PlayAnswerBody, RecordItemBody } from '../responses.js';
-import { ChannelParams, PtzBody, TimeRange } from '../validation.js';
+import { ChannelParams, LiveBody, PtzBody, TimeRange } from '../validation.js';
+import type { LiveStream } from '../../device-settings.js';
 import { playAnswer, type ChannelP, type RouteDeps } from './route-deps.js';
 
 export function channelRoutes(deps: RouteDeps): ApiRoute[] {
@@ -18,20 +19,23 @@ export function channelRoutes(deps: RouteDeps): ApiRoute[] {
         'GW_ERR_NO_MEDIA_PORT',
         'GW_ERR_DEVICE_TIMEOUT',
       ],
-      summary: 'Start or join the live stream (INVITE s=Play)',
+      summary:
+        'Start or join the live stream (INVITE s=Play); stream main|sub|third picks the encoder stream (default: the device setting)',
       auth: 'bearer',
       params: ChannelParams,
+      body: LiveBody,
       response: PlayAnswerBody,
-      handler: async ({ params }) => {
+      handler: async ({ params, body }) => {
         const { deviceId, channelId } = params as ChannelP;
-        return playAnswer(deps, await services.startLive(deviceId, channelId));
+        const stream = (body as { stream?: LiveStream } | undefined)?.stream;
+        return playAnswer(deps, await services.startLive(deviceId, channelId, stream));
       },
     }),
     defineRoute({
       method: 'post',
       path: '/api/devices/:deviceId/channels/:channelId/ptz',
       errors: ['GW_ERR_DEVICE_OFFLINE', 'GW_ERR_DEVICE_TIMEOUT', 'GW_ERR_DEVICE_REJECTED'],
-      summary: 'PTZ move/zoom/stop or preset set/call/delete (DeviceControl PTZCmd)',
+      summary: 'PTZ move/zoom/focus/iris/stop or preset set/call/delete (DeviceControl PTZCmd)',
       auth: 'bearer',
       params: ChannelParams,
       body: PtzBody,

@@ -2,6 +2,7 @@
 // device or stream into its GW_ERR_* answer.
 import { GatewayError } from '../../errors.js';
 import type { CascadeServices } from '../../views/cascade-services.js';
+import type { ControlServices } from '../../views/control.js';
 import type { DeviceDetail, GatewayServices, StreamView } from '../../views/services.js';
 import type { VoiceServices } from '../../views/voice.js';
 import type { DeviceEventControl, EventsServices } from '../../views/events.js';
@@ -11,6 +12,8 @@ export interface RouteDeps {
   services: GatewayServices;
   /** The cascade role; its routes answer GW_ERR_NOT_FOUND without it. */
   cascade?: CascadeServices;
+  /** Device control (routes/control.ts); its routes answer GW_ERR_CONTROL_UNAVAILABLE without it. */
+  control?: ControlServices;
   version: string;
   startedAt: number;
   /** The protective limits and their counters (GET /api/limits). */
@@ -61,6 +64,8 @@ export function playAnswer(deps: RouteDeps, s: StreamView) {
     ...deps.mediaUrls(s.streamId),
     codec: s.codec,
     transport: s.transport,
+    stream: s.stream,
+    answeredStream: s.answeredStream,
   };
 }
 

@@ -3,6 +3,9 @@
 // synthetic cameras; the gateway's cascade role will implement it with its own devices. Every
 // method may answer synchronously or with a promise, so a cascade backend can ask further down.
 import type { AccessUnit, AudioCodec, VideoCodec } from '../../../codecs/types.js';
+import type { LiveStream } from '../../device-settings.js';
+import type { DeviceControlCommand } from '../manscdp/control.js';
+import type { PtzPositionValues } from '../manscdp/ptz-position.js';
 import type { AudioFrame } from '../../talk/audio-frame.js';
 import type { PtzCommand } from '../ptz.js';
 
@@ -74,6 +77,8 @@ export interface MediaRequest {
   endMs?: number;
   /** Playback speed; download uses `a=downloadspeed`. 1 = real time. */
   scale: number;
+  /** live: the encoder stream the INVITE asked for in any dialect (docs/gb28181.md §7.5); main when none. */
+  stream?: LiveStream;
 }
 
 /** Codec description of a media source, for the SDP answer and the PS stream map. */
@@ -82,6 +87,8 @@ export interface MediaSourceInfo {
   audio: AudioCodec | null;
   /** `a=filesize:` in a download answer (docs/gb28181.md §7.4). */
   fileSizeBytes?: number;
+  /** live: the encoder stream actually served (a device without a sub-stream serves main). */
+  stream?: LiveStream;
 }
 
 /**
@@ -155,6 +162,12 @@ export interface LowerPosition {
 }
 
 /** The DeviceControl commands answered by the backend rather than by the protocol side. */
+/** The DeviceControl commands deviceControl() receives (docs/gb28181.md §5.3, §5.4). */
+export type LowerDeviceCommand = Extract<
+  DeviceControlCommand,
+  { type: 'RecordCmd' | 'HomePosition' | 'DragZoom' | 'PTZPrecise' | 'TeleBoot' }
+>;
+
 export type LowerAlarmControl =
   | { type: 'GuardCmd'; action: 'SetGuard' | 'ResetGuard' }
   | { type: 'AlarmCmd'; alarmMethod?: number; alarmType?: number };
@@ -178,6 +191,14 @@ export interface LowerBackend {
   /** IFameCmd: the next access unit of every open source of this channel is a keyframe. */
   forceKeyframe(channelId: string): MaybePromise<void>;
   openMedia(channelId: string, request: MediaRequest): MaybePromise<MediaSource | MediaRefusal>;
+  /**
+   * The device commands beyond PTZ and alarms (RecordCmd, HomePosition, DragZoom, PTZPreciseCtrl,
+   * TeleBoot) for a backend that acts on them; false answers <Result>ERROR</Result> where the
+   * command has a Result. Optional: without it every command is accepted and ignored.
+   */
+  deviceControl?(channelId: string, command: LowerDeviceCommand): MaybePromise<boolean>;
+  /** 2022 PTZPosition; optional: without it the query gets no answer, as from a 2016 device. */
+  ptzPosition?(channelId: string): MaybePromise<PtzPositionValues | undefined>;
   /**
    * A Broadcast notify for `targetId` (a channel or the device): the speaker to play it on, or a
    * refusal (answered `<Result>ERROR</Result>`). Absent: the device has no speaker.

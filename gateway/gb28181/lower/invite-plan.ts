@@ -1,10 +1,13 @@
 // Reading an upper platform's INVITE offer on the device side (docs/gb28181.md §7): what is asked for
 // (s=Play / Playback / Download with u= and t=), how the media must travel (UDP to c=/m=, or RFC
 // 4571 TCP in the role opposite to the offer's a=setup), and which SSRC goes in the answer's y=
-// and in the RTP headers, per vendor profile (quirk 11). Pure; failures are data (a SIP status).
+// and in the RTP headers, per vendor profile (quirk 11), and which encoder stream a live offer
+// asks for (docs/gb28181.md §7.5). Pure; failures are data (a SIP status).
 import { type GbSdp, type GbSdpMedia } from '../sdp/model.js';
 import { parseGbSdp } from '../sdp/parse.js';
 import { isGbSsrc, ssrcToUint32 } from '../ssrc.js';
+import { readSelection } from '../sdp/stream-selection.js';
+import type { SelectionDialect } from '../../device-settings.js';
 import type { MediaRequest } from './backend.js';
 import type { VendorProfile } from './vendor-profile.js';
 
@@ -24,6 +27,8 @@ export interface InvitePlan {
   answerSsrc: string | undefined;
   /** SSRC in the RTP header. */
   rtpSsrc: number;
+  /** live: the dialects the offer named a stream in (the answer names the served one in them). */
+  selectionDialects: SelectionDialect[];
 }
 
 export type PlanResult = { ok: true; plan: InvitePlan } | { ok: false; status: number; reason: string };
@@ -56,6 +61,10 @@ export function planInvite(
     return refuse(488, `unsupported s=${offer.sessionName.slice(0, 20)}`);
   }
   const request: MediaRequest = { kind, scale: 1 };
+  const selection = kind === 'live' ? readSelection(media.otherAttributes) : undefined;
+  if (selection && profile.subStream === 'honour') {
+    request.stream = selection.stream;
+  }
   if (kind !== 'live') {
     // t= is Unix seconds (docs/gb28181.md §7.4), not RFC 4566 NTP seconds.
     if (!(offer.time.stop > offer.time.start)) {
@@ -93,7 +102,8 @@ export function planInvite(
       : carried !== undefined
         ? ssrcToUint32(carried)!
         : Math.floor(random() * 0xffffffff);
-  return { ok: true, plan: { offer, request, transport, answerSsrc, rtpSsrc } };
+  const selectionDialects = selection && profile.subStream !== 'ignore' ? selection.dialects : [];
+  return { ok: true, plan: { offer, request, transport, answerSsrc, rtpSsrc, selectionDialects } };
 }
 
 function senderTransport(offer: GbSdp, media: GbSdpMedia): SenderTransport | undefined {

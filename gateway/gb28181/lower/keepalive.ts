@@ -21,6 +21,8 @@ export interface KeepaliveOptions {
 
 export class KeepaliveSender {
   readonly #o: KeepaliveOptions;
+  #intervalSec: number;
+  #maxMisses: number;
   #timer: NodeJS.Timeout | undefined;
   #misses = 0;
   #running = false;
@@ -28,6 +30,23 @@ export class KeepaliveSender {
 
   constructor(opts: KeepaliveOptions) {
     this.#o = opts;
+    this.#intervalSec = opts.intervalSec ?? 60;
+    this.#maxMisses = opts.maxMisses ?? 3;
+  }
+
+  /** The interval and count in force (DeviceConfig BasicParam may change them). */
+  get timing(): { intervalSec: number; maxMisses: number } {
+    return { intervalSec: this.#intervalSec, maxMisses: this.#maxMisses };
+  }
+
+  /** New timing (DeviceConfig BasicParam); a running cycle continues at the new interval. */
+  setTiming(intervalSec: number, maxMisses: number): void {
+    this.#intervalSec = intervalSec;
+    this.#maxMisses = maxMisses;
+    if (this.#running) {
+      clearTimeout(this.#timer);
+      this.#schedule();
+    }
   }
 
   get misses(): number {
@@ -52,7 +71,7 @@ export class KeepaliveSender {
   }
 
   get #intervalMs(): number {
-    return Math.max(0.05, this.#o.intervalSec ?? 60) * 1000;
+    return Math.max(0.05, this.#intervalSec) * 1000;
   }
 
   #schedule(): void {
@@ -92,7 +111,7 @@ export class KeepaliveSender {
     } else {
       this.stats.missed++;
       this.#misses++;
-      if (this.#misses >= (this.#o.maxMisses ?? 3)) {
+      if (this.#misses >= this.#maxMisses) {
         this.stop();
         this.#o.onLost(`${this.#misses} keepalives unanswered (last ${res.status})`);
         return;

@@ -14,6 +14,7 @@ import type { SipUserAgent } from '../../sip/user-agent.js';
 import { DEFAULT_TIME_ZONE, epochMsOf, parseGbDateTime } from '../gb-date.js';
 import type { ManscdpCharset } from '../manscdp/charset.js';
 import { parseManscdp } from '../manscdp/codec.js';
+import type { BasicParam } from '../manscdp/config.js';
 import type { PtzCommand } from '../ptz.js';
 import type { BroadcastCallInfo, BroadcastEnd } from './broadcast-call.js';
 import { BroadcastCalls } from './broadcast-calls.js';
@@ -65,6 +66,11 @@ export interface LowerPlatformOptions {
   backoff?: BackoffOptions;
   /** Minimum wait after a 403. Default 60 000 ms. */
   forbiddenRetryMs?: number;
+  /**
+   * TeleBoot: restart as a device does (media dialogs end, a new registration under a new Call-ID
+   * after `rebootMs`). Off by default: a cascade's lower link is not a device to reboot.
+   */
+  rebootOnTeleBoot?: { rebootMs: number };
   /** Wait for one REGISTER transaction. Default 64·T1. */
   registerTimeoutMs?: number;
   log?: Logger;
@@ -105,6 +111,10 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly #broadcasts: BroadcastCalls;
   #channelIds = new Set<string>();
   #clockOffsetMs = 0;
+  /** Name set by DeviceConfig; the backend's device name until then. */
+  #configName: string | undefined;
+  /** fallSilent(): powered off as far as the network can tell. */
+  #silent = false;
   #unsubscribeTransport: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
@@ -166,6 +176,13 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       log: this.#log,
       onQuery: (cmdType, sn) => this.safeEmit('query', { cmdType, sn }),
       onPtz: (channelId, command) => this.safeEmit('ptz', { channelId, command }),
+      basicParam: () => this.#basicParam(),
+      applyBasicParam: (p) => this.#applyBasicParam(p),
+      onTeleBoot: () => {
+        if (opts.rebootOnTeleBoot) {
+          this.reboot(opts.rebootOnTeleBoot.rebootMs);
+        }
+      },
       onControl: (targetId, command) => this.safeEmit('control', { targetId, command }),
       onAlarmResponse: (info) => this.safeEmit('alarmAcknowledged', info),
     });
@@ -201,6 +218,11 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   get keepaliveStats(): Readonly<KeepaliveSender['stats']> {
     return this.#keepalive.stats;
+  }
+
+  /** The keepalive interval and count in force (DeviceConfig may change them). */
+  get keepaliveTiming(): { intervalSec: number; maxMisses: number } {
+    return this.#keepalive.timing;
   }
 
   get catalogStats(): Readonly<CatalogNotifier['stats']> & { subscriptions: number } {
@@ -278,9 +300,9 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
     }
   }
 
-  /** A request routed to this identity. Answers everything; never throws. */
+  /** A request routed to this identity. Answers everything (unless fallen silent); never throws. */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
-    if (this.#broadcasts.handleRequest(req, tx)) {
+    if (this.#silent || this.#broadcasts.handleRequest(req, tx)) {
       return;
     }
     const session = this.#sessionOf(req);
@@ -343,6 +365,76 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       return false;
     }
     return this.#catalog.notify(changes);
+  }
+
+  /**
+   * Restart as a rebooting device does: media dialogs end (no BYE reaches anyone from a device that
+   * is rebooting, but ours says goodbye), keepalives stop, and after `afterMs` a new registration
+   * goes out under a new Call-ID (RFC 3261 §10.2.4: a new boot, a new Call-ID).
+   */
+  reboot(afterMs = 1000): void {
+    if (this.#closing) {
+      return;
+    }
+    for (const s of [...this.#sessions.values()]) {
+      s.close();
+    }
+    this.#keepalive.stop();
+    const timer = setTimeout(() => {
+      if (!this.#closing) {
+        this.#registration.start({ newCallId: true });
+      }
+    }, afterMs);
+    timer.unref();
+  }
+
+  /**
+   * Fall silent as a device losing power does, as the upper sees it: no more keepalives,
+   * refreshes or BYEs, and no unregister; media stops. The upper must notice by itself (its
+   * keepalive deadline, docs/gb28181.md §2). Requests still reaching us are not answered.
+   */
+  fallSilent(): void {
+    this.#silent = true;
+    this.#keepalive.stop();
+    this.#registration.halt();
+    for (const s of [...this.#sessions.values()]) {
+      s.drop();
+    }
+  }
+
+  /** ConfigDownload BasicParam: what this platform uses (docs/gb28181.md §4). */
+  async #basicParam(): Promise<BasicParam> {
+    const { intervalSec, maxMisses } = this.#keepalive.timing;
+    const up = this.link.upper;
+    return {
+      name: this.#configName ?? (await this.#o.backend.deviceInfo()).deviceName,
+      deviceId: this.localId,
+      sipServerId: up.id,
+      sipServerIp: up.host,
+      sipServerPort: up.port,
+      domainName: this.#o.realm,
+      expiration: this.#registration.expiresSec,
+      heartBeatInterval: intervalSec,
+      heartBeatCount: maxMisses,
+    };
+  }
+
+  /** DeviceConfig BasicParam: name, registration lifetime and keepalive timing take effect. */
+  #applyBasicParam(p: BasicParam): boolean {
+    const { intervalSec, maxMisses } = this.#keepalive.timing;
+    const interval = p.heartBeatInterval ?? intervalSec;
+    const count = p.heartBeatCount ?? maxMisses;
+    if (interval < 1 || count < 1 || (p.expiration !== undefined && p.expiration < 60)) {
+      return false;
+    }
+    if (p.name !== undefined) {
+      this.#configName = p.name;
+    }
+    if (p.expiration !== undefined) {
+      this.#registration.setExpires(p.expiration);
+    }
+    this.#keepalive.setTiming(interval, count);
+    return true;
   }
 
   /**

@@ -11,6 +11,9 @@ import type { ServerTransaction } from '../../sip/server-transaction.js';
 import { MEDIA_STATUS_END_OF_FILE } from '../manscdp/event.js';
 import { buildMansRtspResponse, parseMansRtsp } from '../mansrtsp.js';
 import { gbAnswer } from '../sdp/offer-answer.js';
+import type { GbSdpMedia } from '../sdp/model.js';
+import { readSelection, selectionAttributes } from '../sdp/stream-selection.js';
+import type { LiveStream, SelectionDialect } from '../../device-settings.js';
 import { writeGbSdp } from '../sdp/write.js';
 import type { MediaSource } from './backend.js';
 import type { InvitePlan } from './invite-plan.js';
@@ -44,6 +47,13 @@ export interface MediaSessionInfo {
   transport: InvitePlan['transport']['kind'];
   ssrc: number;
   answerSsrc: string | undefined;
+  /** live: the encoder stream the offer asked for (undefined: none named) and the one served. */
+  streamAsked: LiveStream | undefined;
+  streamServed: LiveStream | undefined;
+  /** The offer's c= address for the media (PATCH mediaIp on the upper shows here). */
+  offerAddress: string | undefined;
+  /** The offer's media attributes beyond the GB ones (a stream selection, verbatim without "a="). */
+  offerAttributes: string[];
   localPort: number;
   started: boolean;
   packets: number;
@@ -57,6 +67,8 @@ export class MediaSession {
   #started = false;
   #ended = false;
   #closed = false;
+  /** drop(): end without a BYE. */
+  #quiet = false;
   #timer: NodeJS.Timeout | undefined;
   readonly callId: string;
 
@@ -119,6 +131,8 @@ export class MediaSession {
       port: sender.localPort,
       ...(opts.source.info.fileSizeBytes !== undefined ? { fileSize: opts.source.info.fileSizeBytes } : {}),
       sessionId: String(Math.floor(Date.now() / 1000)),
+      // The stream served, named in the dialects the offer used (docs/gb28181.md §7.5).
+      attributes: selectionAttributesNaming(opts.source.info.stream ?? 'main', plan.selectionDialects),
     });
     if (!answer.ok) {
       session.close('media-error');
@@ -162,6 +176,10 @@ export class MediaSession {
       transport: plan.transport.kind,
       ssrc: plan.rtpSsrc,
       answerSsrc: plan.answerSsrc,
+      streamAsked: readSelection(offerMedia(plan).otherAttributes)?.stream,
+      streamServed: this.#o.source.info.stream,
+      offerAddress: offerMedia(plan).connectionAddress ?? plan.offer.connectionAddress,
+      offerAttributes: [...offerMedia(plan).otherAttributes],
       localPort: this.#sender.localPort,
       started: this.#started,
       packets: this.#sender.stats.packets,
@@ -198,6 +216,12 @@ export class MediaSession {
   }
 
   /** End the session; sends BYE when the dialog is up and the upper did not end it. Idempotent. */
+  /** The device is gone (power cut): media stops, nothing is sent, the session ends quietly. */
+  drop(): void {
+    this.#quiet = true;
+    this.close('media-error');
+  }
+
   close(reason: SessionEndReason = 'closed'): void {
     if (this.#closed) {
       return;
@@ -206,7 +230,7 @@ export class MediaSession {
     this.#clearTimer();
     this.#o.source.close();
     this.#sender.close();
-    if (this.#dialog && reason !== 'bye-received' && reason !== 'cancelled') {
+    if (this.#dialog && !this.#quiet && reason !== 'bye-received' && reason !== 'cancelled') {
       const bye = createInDialogRequest(this.#dialog, 'BYE');
       void this.#o.link.ua.request(bye, this.#dialog.remote).then((res) => {
         if (res.status >= 300) {
@@ -312,4 +336,21 @@ export class MediaSession {
     }
     this.#timer = undefined;
   }
+}
+
+/** The offered media the plan answers (the first video with a port). */
+function offerMedia(plan: InvitePlan): GbSdpMedia {
+  const media = plan.offer.media;
+  return media.find((m) => m.type === 'video' && m.port > 0) ?? media.find((m) => m.port > 0) ?? media[0];
+}
+
+/**
+ * The answer's selection lines: `served` in every dialect the offer used. Unlike an offer, an
+ * answer names main too, so the upper can tell "main, as you see" from "nothing said".
+ */
+function selectionAttributesNaming(served: LiveStream, dialects: readonly SelectionDialect[]): string[] {
+  if (served !== 'main') {
+    return selectionAttributes(served, dialects);
+  }
+  return dialects.map((d) => (d === 'streamMode' ? 'streamMode:main' : `${d}:0`));
 }

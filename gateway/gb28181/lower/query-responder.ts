@@ -1,11 +1,13 @@
 // What a lower platform does with a MANSCDP Query/Control from its upper after the immediate SIP
 // 200 (docs/gb28181.md §0 "Two-step answers"): fetch the content from the backend and send the answer
-// as new device-initiated MESSAGEs (Catalog §3, DeviceInfo/DeviceStatus/PresetQuery §4,
-// DeviceControl §5, RecordInfo §6). Never throws: a backend failure is logged and answered with
-// what the message kind allows (an empty page or <Result>ERROR</Result>).
+// as new device-initiated MESSAGEs (Catalog §3, DeviceInfo/DeviceStatus/PresetQuery/ConfigDownload
+// §4, DeviceControl/DeviceConfig §5, RecordInfo §6, the 2022 PTZPosition §5.4). Never throws: a
+// backend failure is logged and answered with what the message kind allows (an empty page or
+// <Result>ERROR</Result>).
 import type { Logger } from '../../log.js';
 import { epochMsOf, formatGbDateTime, parseGbDateTime, wallClockAt } from '../gb-date.js';
 import type { CatalogItem } from '../manscdp/catalog.js';
+import type { BasicParam } from '../manscdp/config.js';
 import type { DeviceControl } from '../manscdp/control.js';
 import type { RecordInfoQuery, RecordItem } from '../manscdp/record.js';
 import type { ManscdpMessage } from '../manscdp/codec.js';
@@ -28,6 +30,12 @@ export interface QueryResponderOptions {
   onQuery?(cmdType: string, sn: string): void;
   onPtz?(channelId: string, command: PtzCommand): void;
   onControl?(channelId: string, control: DeviceControl['command']['type']): void;
+  /** The platform's own BasicParam (name, expiry, keepalive timing) for ConfigDownload. */
+  basicParam(): BasicParam | Promise<BasicParam>;
+  /** DeviceConfig BasicParam: apply what the platform can; false answers ERROR. */
+  applyBasicParam(p: BasicParam): boolean;
+  /** TeleBoot, after the backend saw it: the platform restarts. */
+  onTeleBoot?(): void;
   /** The upper's <Response> CmdType=Alarm to one of our alarms. */
   onAlarmResponse?(info: { sn: string; deviceId: string; result: string }): void;
 }
@@ -93,12 +101,53 @@ export class QueryResponder {
       }
       case 'PresetQuery': {
         const presets = await backend.presets(m.deviceId);
+        // A long list in pages with SumNum, like a catalog (docs/gb28181.md §4).
+        await sendPaged(
+          link,
+          presets.map((p) => ({ presetId: p.index, presetName: p.name })),
+          link.profile.presetPageSize,
+          (items, sumNum) => ({
+            kind: 'PresetQueryResponse',
+            sn: m.sn,
+            deviceId: m.deviceId,
+            sumNum,
+            presets: items,
+          }),
+          this.#o.paging,
+        );
+        return;
+      }
+      case 'ConfigDownloadQuery': {
+        const basic = m.configType.split('/').some((t) => t.trim().toLowerCase() === 'basicparam');
         await link.sendManscdp({
-          kind: 'PresetQueryResponse',
+          kind: 'ConfigDownloadResponse',
+          sn: m.sn,
+          deviceId: link.localId,
+          result: basic ? 'OK' : 'ERROR',
+          ...(basic ? { basicParam: await this.#o.basicParam() } : {}),
+        });
+        return;
+      }
+      case 'DeviceConfig':
+        await link.sendManscdp({
+          kind: 'DeviceConfigResponse',
           sn: m.sn,
           deviceId: m.deviceId,
-          presets: presets.map((p) => ({ presetId: p.index, presetName: p.name })),
+          result: this.#o.applyBasicParam(m.basicParam) ? 'OK' : 'ERROR',
         });
+        return;
+      case 'PtzPositionQuery': {
+        // A 2022 query: a device that reports no 2022 edition does not know it.
+        const position =
+          link.profile.gbVersionHeader === '3.0' ? await backend.ptzPosition?.(m.deviceId) : undefined;
+        if (position) {
+          await link.sendManscdp({
+            kind: 'PtzPositionResponse',
+            sn: m.sn,
+            deviceId: m.deviceId,
+            ...position,
+          });
+        }
         return;
       }
       case 'RecordInfoQuery':
@@ -117,6 +166,9 @@ export class QueryResponder {
       case 'DeviceStatusResponse':
       case 'PresetQueryResponse':
       case 'DeviceControlResponse':
+      case 'ConfigDownloadResponse':
+      case 'DeviceConfigResponse':
+      case 'PtzPositionResponse':
       case 'RecordInfoResponse':
       case 'MediaStatus':
       case 'AlarmNotify':
@@ -177,8 +229,13 @@ export class QueryResponder {
         await backend.forceKeyframe(m.deviceId);
         return;
       case 'TeleBoot':
-      case 'DragZoom':
+        await backend.deviceControl?.(m.deviceId, c);
+        this.#o.onTeleBoot?.();
         return;
+      case 'DragZoom':
+      case 'PTZPrecise':
+        await backend.deviceControl?.(m.deviceId, c);
+        return; // SIP 200 only (docs/gb28181.md §5.1)
       case 'GuardCmd':
       case 'AlarmCmd': {
         // The backend decides (a cascade forwards it to the device behind the channel).
@@ -193,14 +250,16 @@ export class QueryResponder {
         return;
       }
       case 'RecordCmd':
-      case 'HomePosition':
+      case 'HomePosition': {
+        const accepted = backend.deviceControl ? await backend.deviceControl(m.deviceId, c) : true;
         await link.sendManscdp({
           kind: 'DeviceControlResponse',
           sn: m.sn,
           deviceId: m.deviceId,
-          result: 'OK',
+          result: accepted ? 'OK' : 'ERROR',
         });
         return;
+      }
     }
   }
 

@@ -47,9 +47,11 @@ export class Registration {
   /** Bumped on every new attempt; a stale attempt's result is ignored. */
   #generation = 0;
   #lastError: string | undefined;
+  #expiresSec: number;
 
   constructor(opts: RegistrationOptions, events: RegistrationEvents) {
     this.#o = opts;
+    this.#expiresSec = opts.expiresSec ?? 3600;
     this.#events = events;
     this.#backoff = new Backoff(opts.backoff);
     this.#callId = newCallId(opts.link.ua.publicHost);
@@ -61,6 +63,15 @@ export class Registration {
 
   get lastError(): string | undefined {
     return this.#lastError;
+  }
+
+  /** Lifetime asked for from the next REGISTER on (DeviceConfig BasicParam Expiration). */
+  setExpires(expiresSec: number): void {
+    this.#expiresSec = expiresSec;
+  }
+
+  get expiresSec(): number {
+    return this.#expiresSec;
   }
 
   /** Failures since the last success. */
@@ -81,7 +92,7 @@ export class Registration {
       this.#callId = newCallId(this.#o.link.ua.publicHost);
     }
     this.#clearTimer();
-    void this.#attempt(this.#o.expiresSec ?? 3600);
+    void this.#attempt(this.#expiresSec);
   }
 
   /**
@@ -93,6 +104,12 @@ export class Registration {
       return;
     }
     this.#fail(reason, undefined, 0);
+  }
+
+  /** Stop refreshing and retrying without a word to the upper (a device losing power). */
+  halt(): void {
+    this.#clearTimer();
+    this.#generation++;
   }
 
   /** Unregister (Expires: 0) when registered, then stop. Idempotent; resolves when done or given up. */
@@ -182,7 +199,15 @@ export class Registration {
       callId: this.#callId,
       cseq: ++this.#cseq,
       contact: link.contactUri,
-      headers: [['User-Agent', link.profile.userAgent], ['Expires', String(expiresSec)], ...extra],
+      headers: [
+        ['User-Agent', link.profile.userAgent],
+        ['Expires', String(expiresSec)],
+        // The edition a 2022 device reports (2022 Annex I; docs/gb28181.md §12).
+        ...(link.profile.gbVersionHeader
+          ? [['X-GB-Ver', link.profile.gbVersionHeader] as [string, string]]
+          : []),
+        ...extra,
+      ],
     });
   }
 
@@ -194,7 +219,7 @@ export class Registration {
     this.#events.onRegistered({ expiresSec: granted, date: res.headers.get('date') });
     // Refresh ahead of expiry: halfway for short lifetimes, a minute early for long ones.
     const refreshSec = Math.max(granted / 2, granted - 60);
-    this.#timer = setTimeout(() => void this.#attempt(requestedSec), refreshSec * 1000);
+    this.#timer = setTimeout(() => void this.#attempt(this.#expiresSec), refreshSec * 1000);
   }
 
   #fail(error: string, status: number | undefined, floorMs: number): void {
@@ -203,7 +228,7 @@ export class Registration {
     this.#lastError = error;
     this.#setState('failed', status === undefined ? { error } : { error, status });
     const delay = this.#backoff.next(floorMs);
-    this.#timer = setTimeout(() => void this.#attempt(this.#o.expiresSec ?? 3600), delay);
+    this.#timer = setTimeout(() => void this.#attempt(this.#expiresSec), delay);
   }
 
   #timeout(): { timeoutMs?: number } {

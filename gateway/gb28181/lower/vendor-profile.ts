@@ -28,6 +28,14 @@ export interface BroadcastBehaviour {
 /** Which SSRC the 200's `y=` carries (docs/gb28181.md §7.3 "Check y= in the answer", quirk 11). */
 export type AnswerSsrcMode = 'offer' | 'own' | 'omit';
 
+/**
+ * What a sub-stream wish in the INVITE does (docs/gb28181.md §7.5): 'honour' serves the stream
+ * asked for and names it in the answer in the dialects of the offer; 'main-only' (a camera without
+ * a sub-stream) serves main and says so; 'ignore' (firmware that knows none of the dialects)
+ * serves main and names nothing.
+ */
+export type SubStreamMode = 'honour' | 'main-only' | 'ignore';
+
 export interface VendorProfile {
   readonly name: VendorName;
   /** User-Agent header. */
@@ -39,6 +47,11 @@ export interface VendorProfile {
   readonly catalogPageSize: number;
   /** RecordInfo items per response MESSAGE (docs/gb28181.md §6: a Hikvision answer carried 2 per message). */
   readonly recordPageSize: number;
+  /** PresetQuery items per response MESSAGE (docs/gb28181.md §4: long preset lists come in pages). */
+  readonly presetPageSize: number;
+  readonly subStream: SubStreamMode;
+  /** REGISTER `X-GB-Ver` (2022 Annex I): '3.0' for a 2022 device; undefined sends none (2016 devices). */
+  readonly gbVersionHeader: '2.0' | '3.0' | undefined;
   /**
    * What goes after '@' in From/To of device-initiated requests: the SIP domain (Hikvision) or
    * the upper's IP:port (Dahua) (docs/gb28181.md §0 "Request-URI and To").
@@ -81,6 +94,9 @@ export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
     firmware: 'V4.30.000',
     catalogPageSize: 1,
     recordPageSize: 2,
+    presetPageSize: 4,
+    subStream: 'honour',
+    gbVersionHeader: undefined,
     uriHost: 'domain',
     rawAmpersand: true,
     xmlStandalone: false,
@@ -108,6 +124,9 @@ export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
     firmware: 'V4.001.0000000.1',
     catalogPageSize: 2,
     recordPageSize: 4,
+    presetPageSize: 8,
+    subStream: 'honour',
+    gbVersionHeader: undefined,
     uriHost: 'address',
     rawAmpersand: false,
     xmlStandalone: true,
@@ -135,6 +154,9 @@ export const vendorProfiles: Readonly<Record<VendorName, VendorProfile>> = {
     firmware: '0.1.0',
     catalogPageSize: 2,
     recordPageSize: 4,
+    presetPageSize: 8,
+    subStream: 'honour',
+    gbVersionHeader: undefined,
     uriHost: 'domain',
     rawAmpersand: false,
     xmlStandalone: false,

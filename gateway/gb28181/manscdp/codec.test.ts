@@ -404,10 +404,10 @@ test('Broadcast notify (no DeviceID) and response round-trip', () => {
 
 test('routing: unknown CmdType is an Unknown message, unknown root and missing envelope fields are errors', () => {
   const unknown = parse(
-    '<Query><CmdType>ConfigDownload</CmdType><SN>4</SN><DeviceID>34020000001180000001</DeviceID><ConfigType>BasicParam</ConfigType></Query>',
+    '<Query><CmdType>SDCardStatus</CmdType><SN>4</SN><DeviceID>34020000001180000001</DeviceID></Query>',
   );
   assert.equal(unknown.kind, 'Unknown');
-  assert.equal(unknown.kind === 'Unknown' && unknown.cmdType, 'ConfigDownload');
+  assert.equal(unknown.kind === 'Unknown' && unknown.cmdType, 'SDCardStatus');
   const code = (body: string) => {
     const r = parseManscdp(body);
     return r.ok ? 'ok' : r.error;

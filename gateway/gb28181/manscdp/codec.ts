@@ -21,6 +21,16 @@ import {
   type ManscdpCharset,
 } from './charset.js';
 import {
+  configDownloadQueryCodec,
+  configDownloadResponseCodec,
+  deviceConfigCodec,
+  deviceConfigResponseCodec,
+  type ConfigDownloadQuery,
+  type ConfigDownloadResponse,
+  type DeviceConfig,
+  type DeviceConfigResponse,
+} from './config.js';
+import {
   deviceControlCodec,
   deviceControlResponseCodec,
   type DeviceControl,
@@ -69,6 +79,12 @@ import {
   type ParsedEnvelope,
 } from './fields.js';
 import {
+  ptzPositionQueryCodec,
+  ptzPositionResponseCodec,
+  type PtzPositionQuery,
+  type PtzPositionResponse,
+} from './ptz-position.js';
+import {
   recordInfoQueryCodec,
   recordInfoResponseCodec,
   type RecordInfoQuery,
@@ -100,6 +116,12 @@ export type ManscdpMessage =
   | PresetQueryResponse
   | DeviceControl
   | DeviceControlResponse
+  | ConfigDownloadQuery
+  | ConfigDownloadResponse
+  | DeviceConfig
+  | DeviceConfigResponse
+  | PtzPositionQuery
+  | PtzPositionResponse
   | RecordInfoQuery
   | RecordInfoResponse
   | MediaStatus
@@ -128,6 +150,12 @@ const CODECS: { [K in KnownMessage['kind']]: MessageCodec<Extract<KnownMessage, 
   PresetQueryResponse: presetQueryResponseCodec,
   DeviceControl: deviceControlCodec,
   DeviceControlResponse: deviceControlResponseCodec,
+  ConfigDownloadQuery: configDownloadQueryCodec,
+  ConfigDownloadResponse: configDownloadResponseCodec,
+  DeviceConfig: deviceConfigCodec,
+  DeviceConfigResponse: deviceConfigResponseCodec,
+  PtzPositionQuery: ptzPositionQueryCodec,
+  PtzPositionResponse: ptzPositionResponseCodec,
   RecordInfoQuery: recordInfoQueryCodec,
   RecordInfoResponse: recordInfoResponseCodec,
   MediaStatus: mediaStatusCodec,

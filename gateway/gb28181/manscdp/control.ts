@@ -1,13 +1,16 @@
 // DeviceControl (GB/T 28181-2016 §A.2.3.1; docs/gb28181.md §5.1, §5.3): one control element per
 // message (PTZCmd, TeleBoot, RecordCmd, GuardCmd, AlarmCmd, IFameCmd, DragZoomIn/Out,
-// HomePosition) plus optional <Info>. Only RecordCmd, GuardCmd, AlarmCmd and HomePosition get a
-// <Response> with <Result>; PTZ, TeleBoot, IFameCmd and DragZoom get the SIP 200 only.
+// HomePosition, and the 2022 PTZPreciseCtrl) plus optional <Info>. Only RecordCmd, GuardCmd,
+// AlarmCmd and HomePosition get a <Response> with <Result>; PTZ, TeleBoot, IFameCmd, DragZoom and
+// PTZPreciseCtrl get the SIP 200 only.
 import { fail, ok, GbErrorCode, type GbResult } from '../errors.js';
 import {
   deviceMessageCodec,
   leaf,
+  formatDecimal,
   optContainer,
   optLeaf,
+  readDecimal,
   readEnum,
   readInt,
   type MessageBase,
@@ -30,6 +33,17 @@ export interface DragZoom {
   lengthY: number;
 }
 
+/**
+ * 2022 §A.2.3.1.11 PTZPreciseCtrl (docs/gb28181.md §5.4): move to an absolute position. Pan and
+ * tilt in degrees, zoom as a factor, each with up to two decimals; an axis left out stays.
+ */
+export interface PtzPrecise {
+  type: 'PTZPrecise';
+  pan?: number;
+  tilt?: number;
+  zoom?: number;
+}
+
 export type DeviceControlCommand =
   /** DeviceID = the channel. */
   | { type: 'PTZCmd'; ptz: PtzCommand }
@@ -42,7 +56,8 @@ export type DeviceControlCommand =
   /** Force an I-frame. The standard spells the element "IFameCmd" (no r). */
   | { type: 'IFameCmd' }
   | DragZoom
-  | { type: 'HomePosition'; enabled: boolean; resetTime?: number; presetIndex?: number };
+  | { type: 'HomePosition'; enabled: boolean; resetTime?: number; presetIndex?: number }
+  | PtzPrecise;
 
 export interface DeviceControl extends MessageBase {
   kind: 'DeviceControl';
@@ -63,6 +78,12 @@ const DRAG_FIELDS = [
   ['MidPointY', 'midPointY'],
   ['LengthX', 'lengthX'],
   ['LengthY', 'lengthY'],
+] as const;
+
+const PRECISE_FIELDS = [
+  ['Pan', 'pan'],
+  ['Tilt', 'tilt'],
+  ['Zoom', 'zoom'],
 ] as const;
 
 function parseDragZoom(el: XmlElement, zoom: 'in' | 'out'): GbResult<DragZoom> {
@@ -128,6 +149,17 @@ function parseCommand(root: XmlElement): GbResult<DeviceControlCommand> {
   if (dragOut) {
     return parseDragZoom(dragOut, 'out');
   }
+  const precise = childElement(root, 'PTZPreciseCtrl');
+  if (precise) {
+    const cmd: PtzPrecise = { type: 'PTZPrecise' };
+    for (const [xml, key] of PRECISE_FIELDS) {
+      const v = readDecimal(precise, xml);
+      if (v !== undefined) {
+        cmd[key] = v;
+      }
+    }
+    return ok(cmd);
+  }
   const home = childElement(root, 'HomePosition');
   if (home) {
     const enabled = readInt(home, 'Enabled');
@@ -183,6 +215,16 @@ function buildCommand(c: DeviceControlCommand): XmlElement[] {
           ...optLeaf('ResetTime', c.resetTime),
           ...optLeaf('PresetIndex', c.presetIndex),
         ]),
+      ];
+    case 'PTZPrecise':
+      return [
+        xmlElement(
+          'PTZPreciseCtrl',
+          PRECISE_FIELDS.flatMap(([xml, key]) => {
+            const v = c[key];
+            return v === undefined ? [] : [leaf(xml, formatDecimal(v))];
+          }),
+        ),
       ];
   }
 }

@@ -19,11 +19,13 @@ import {
   optLeaf,
   readEnum,
   readInt,
+  readSumNum,
+  toInt,
   type MessageBase,
   type MessageCodec,
 } from './fields.js';
 import { readResultCode, type ResultCode } from './result.js';
-import { childElement, childElements, childText, type XmlElement } from './xml.js';
+import { attribute, childElement, childElements, childText, type XmlElement } from './xml.js';
 
 export type { ResultCode } from './result.js';
 
@@ -84,8 +86,18 @@ export interface PresetItem {
   presetName?: string;
 }
 
+/**
+ * A PresetQuery answer, or one page of it (docs/gb28181.md §4): a long list comes in several
+ * MESSAGEs with the query's SN, like a catalog.
+ */
 export interface PresetQueryResponse extends MessageBase {
   kind: 'PresetQueryResponse';
+  /**
+   * Presets over all pages: <SumNum> (the Annex N multi-response total), else a <PresetList Num>
+   * above this page's item count (some devices put the grand total there, quirk 24); absent when
+   * the page says neither, i.e. it is the whole list.
+   */
+  sumNum?: number;
   presets: PresetItem[];
 }
 
@@ -193,7 +205,7 @@ export const presetQueryResponseCodec = deviceMessageCodec<PresetQueryResponse>(
   kind: 'PresetQueryResponse',
   root: 'Response',
   cmdType: 'PresetQuery',
-  parse(root, envelope) {
+  parse(root, envelope, ctx) {
     const presets: PresetItem[] = [];
     for (const item of listItems(root, 'PresetList')) {
       const presetId = readInt(item, 'PresetID');
@@ -203,9 +215,21 @@ export const presetQueryResponseCodec = deviceMessageCodec<PresetQueryResponse>(
       const presetName = childText(item, 'PresetName');
       presets.push(presetName === undefined ? { presetId } : { presetId, presetName });
     }
-    return ok({ ...envelope, presets });
+    const m: PresetQueryResponse = { ...envelope, presets };
+    const sumNum = readSumNum(root, -1, ctx);
+    if (!sumNum.ok) {
+      return sumNum;
+    }
+    const listNum = toInt(attribute(childElement(root, 'PresetList') ?? root, 'Num'));
+    if (sumNum.value >= 0) {
+      m.sumNum = sumNum.value;
+    } else if (listNum !== undefined && listNum > presets.length && listNum <= ctx.sumNumCap) {
+      m.sumNum = listNum;
+    }
+    return ok(m);
   },
   body: (m) => [
+    ...optLeaf('SumNum', m.sumNum),
     numberedList(
       'PresetList',
       m.presets.map((p) => listItem([leaf('PresetID', p.presetId), ...optLeaf('PresetName', p.presetName)])),

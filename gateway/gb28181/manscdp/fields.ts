@@ -97,6 +97,19 @@ export function readInt(el: XmlElement, name: string): number | undefined {
   return toInt(childText(el, name));
 }
 
+const DECIMAL_RE = /^[+-]?\d{1,9}(\.\d{1,9})?$/;
+
+/** Decimal text (degrees, zoom factors: 2022 PTZPreciseCtrl/PTZPosition) → number; else undefined. */
+export function readDecimal(el: XmlElement, name: string): number | undefined {
+  const text = childText(el, name);
+  return text !== undefined && DECIMAL_RE.test(text) ? Number(text) : undefined;
+}
+
+/** A decimal as written on the wire: at most two places (0.01 degree), no exponent, no trailing zeros. */
+export function formatDecimal(value: number): string {
+  return String(Math.round(value * 100) / 100);
+}
+
 /**
  * Field-observed placeholders: devices fill unset fields with the element's own name
  * (`<Owner>Owner</Owner>`, `<Address>Address</Address>`, docs/gb28181.md §3.3, §11 quirk 4).

@@ -37,6 +37,8 @@ export interface GbOfferParams {
   payloads?: readonly RtpMap[];
   /** Optional f= line, verbatim. */
   format?: string;
+  /** Further media a= attributes without "a=", e.g. a stream selection (stream-selection.ts). */
+  attributes?: readonly string[];
 }
 
 const SESSION_NAME = { live: 'Play', playback: 'Playback', download: 'Download' } as const;
@@ -68,7 +70,7 @@ export function gbOffer(p: GbOfferParams): GbResult<GbSdp> {
     payloadTypes: payloads.map((r) => r.payloadType),
     rtpmaps: [...payloads],
     direction: 'recvonly',
-    otherAttributes: [],
+    otherAttributes: [...(p.attributes ?? [])],
   };
   const purpose = p.purpose;
   if (purpose.kind !== 'live') {
@@ -114,6 +116,8 @@ export interface GbAnswerParams {
   fileSize?: number;
   /** o= session id/version; devices write anything (the reference shows 2851). Default '0'. */
   sessionId?: string;
+  /** Further media a= attributes without "a=", e.g. the stream served (stream-selection.ts). */
+  attributes?: readonly string[];
 }
 
 /** A device-side answer (simulator, cascade): PS on 96, sendonly, the opposite TCP role. */
@@ -135,7 +139,7 @@ export function gbAnswer(offer: GbSdp, p: GbAnswerParams): GbResult<GbSdp> {
     payloadTypes: [ps.payloadType],
     rtpmaps: [ps],
     direction: 'sendonly',
-    otherAttributes: [],
+    otherAttributes: [...(p.attributes ?? [])],
   };
   if (p.fileSize !== undefined) {
     media.fileSize = p.fileSize;
@@ -172,6 +176,8 @@ export interface GbAnswerMedia {
   ssrc: string;
   ssrcChanged: boolean;
   fileSize?: number;
+  /** The media's a= attributes this model has no field for (a stream selection, stream-selection.ts). */
+  attributes: string[];
 }
 
 export function readGbAnswer(answer: GbSdp, offeredSsrc: string): GbResult<GbAnswerMedia> {
@@ -193,6 +199,7 @@ export function readGbAnswer(answer: GbSdp, offeredSsrc: string): GbResult<GbAns
     rtpmaps: m.rtpmaps,
     ssrc: answered ?? offeredSsrc,
     ssrcChanged: answered !== undefined && answered !== offeredSsrc,
+    attributes: m.otherAttributes,
   };
   if (answered !== undefined) {
     out.answeredSsrc = answered;

@@ -148,6 +148,7 @@ test('the docs/gb28181.md §7.3 answer reads as UDP 192.168.1.64:15060, PT 96, y
       answeredSsrc: '0200000001',
       ssrc: '0200000001',
       ssrcChanged: false,
+      attributes: [],
       fileSize: 0,
     },
   });

@@ -2,6 +2,7 @@
 // again, and how the API shows it.
 import type { Stream } from '../../hub/stream.js';
 import type { StreamView } from '../../views/services.js';
+import type { LiveStream } from '../../device-settings.js';
 import type { PlayKind, PlaySession } from './play-session.js';
 
 export interface ActivePlay {
@@ -11,6 +12,8 @@ export interface ActivePlay {
   deviceId: string;
   channelId: string;
   range?: { start: Date; end: Date };
+  /** live: the encoder stream asked for. */
+  liveStream?: LiveStream;
 }
 
 /** What it takes to invite a stream again under the same ID (media node failover). */
@@ -20,6 +23,7 @@ export interface PlayIdentity {
   channelId: string;
   kind: PlayKind;
   range?: { start: string; end: string };
+  liveStream?: LiveStream;
 }
 
 export function playIdentityOf(streamId: string, p: ActivePlay): PlayIdentity {
@@ -30,6 +34,7 @@ export function playIdentityOf(streamId: string, p: ActivePlay): PlayIdentity {
     channelId: p.channelId,
     kind: p.kind,
     ...(range ? { range } : {}),
+    ...(p.liveStream ? { liveStream: p.liveStream } : {}),
   };
 }
 
@@ -60,5 +65,7 @@ export function streamViewOf(
     ...local,
     ...(remote && info.state !== 'closed' ? remote : {}),
     startedAt: info.startedAt?.toISOString() ?? null,
+    stream: play.kind === 'live' ? (play.liveStream ?? 'main') : null,
+    answeredStream: play.session.answeredStream,
   };
 }

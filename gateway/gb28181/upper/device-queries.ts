@@ -39,11 +39,15 @@ const ANSWER_CMD_TYPE = {
   RecordInfoResponse: 'RecordInfo',
   PresetQueryResponse: 'PresetQuery',
   DeviceControlResponse: 'DeviceControl',
+  ConfigDownloadResponse: 'ConfigDownload',
+  DeviceConfigResponse: 'DeviceConfig',
+  PtzPositionResponse: 'PTZPosition',
 } as const;
 
 export class DeviceQueries {
   readonly #o: DeviceQueriesOptions;
-  readonly #queries = new QueryTracker();
+  /** Pending answers by (device, CmdType, SN); device-commands.ts registers its own here too. */
+  readonly queries = new QueryTracker();
   readonly #messenger: DeviceMessenger;
   readonly #deviceInfo = new Map<string, Record<string, string>>();
   readonly #deviceStatus = new Map<string, Record<string, string>>();
@@ -54,11 +58,11 @@ export class DeviceQueries {
   }
 
   get pendingCount(): number {
-    return this.#queries.pendingCount;
+    return this.queries.pendingCount;
   }
 
   close(): void {
-    this.#queries.close();
+    this.queries.close();
   }
 
   /** The last DeviceInfo answer, flattened to strings. */
@@ -78,7 +82,7 @@ export class DeviceQueries {
   deliver(m: ManscdpMessage, session: DeviceSession): boolean {
     switch (m.kind) {
       case 'CatalogResponse':
-        if (!this.#queries.deliver(session.deviceId, 'Catalog', m.sn, m)) {
+        if (!this.queries.deliver(session.deviceId, 'Catalog', m.sn, m)) {
           // Unsolicited or late: add and update, never delete (Tiandy, wvp #1425).
           this.#o.store.upsertChannels(session.deviceId, m.items.map(toChannelInput));
         }
@@ -93,7 +97,10 @@ export class DeviceQueries {
       case 'RecordInfoResponse':
       case 'PresetQueryResponse':
       case 'DeviceControlResponse':
-        this.#queries.deliver(session.deviceId, ANSWER_CMD_TYPE[m.kind], m.sn, m);
+      case 'ConfigDownloadResponse':
+      case 'DeviceConfigResponse':
+      case 'PtzPositionResponse':
+        this.queries.deliver(session.deviceId, ANSWER_CMD_TYPE[m.kind], m.sn, m);
         if (m.kind === 'DeviceInfoResponse') {
           this.#recordDeviceInfo(session.deviceId, m);
         }
@@ -145,7 +152,18 @@ export class DeviceQueries {
     return session;
   }
 
-  async #ask(session: DeviceSession, message: ManscdpMessage, targetId?: string): Promise<void> {
+  /** The device is forgotten: its pending queries fail and its last answers are dropped. */
+  forget(deviceId: string): void {
+    this.queries.cancelDevice(
+      deviceId,
+      new GatewayError('GW_ERR_DEVICE_NOT_FOUND', `device ${deviceId} forgotten`),
+    );
+    this.#deviceInfo.delete(deviceId);
+    this.#deviceStatus.delete(deviceId);
+  }
+
+  /** Sends a MANSCDP MESSAGE; a 408 or a non-2xx final answer becomes the API error. */
+  async ask(session: DeviceSession, message: ManscdpMessage, targetId?: string): Promise<void> {
     const res = await this.#messenger.send(session, message, targetId);
     if (res.status === 408) {
       throw new GatewayError(
@@ -168,7 +186,7 @@ export class DeviceQueries {
    * 64·T1, longer than the answer timeout), its rejection would otherwise be unhandled and end
    * the process. A failed MESSAGE also cancels the pending answer.
    */
-  async #askAndAwait<T>(
+  async askAndAwait<T>(
     session: DeviceSession,
     message: ManscdpMessage & { sn: string },
     cmdType: string,
@@ -177,9 +195,9 @@ export class DeviceQueries {
   ): Promise<T> {
     answer.catch(() => undefined);
     try {
-      await this.#ask(session, message, targetId);
+      await this.ask(session, message, targetId);
     } catch (err) {
-      this.#queries.cancel(session.deviceId, cmdType, message.sn, err as Error);
+      this.queries.cancel(session.deviceId, cmdType, message.sn, err as Error);
       throw err;
     }
     return answer;
@@ -187,26 +205,26 @@ export class DeviceQueries {
 
   async queryDeviceInfo(deviceId: string): Promise<DeviceInfoResponse> {
     const session = this.online(deviceId);
-    const sn = this.#queries.nextSn();
-    const answer = this.#queries.single<DeviceInfoResponse>(
+    const sn = this.queries.nextSn();
+    const answer = this.queries.single<DeviceInfoResponse>(
       deviceId,
       'DeviceInfo',
       sn,
       this.#o.queryTimeoutMs ?? 10_000,
     );
-    return this.#askAndAwait(session, { kind: 'DeviceInfoQuery', sn, deviceId }, 'DeviceInfo', answer);
+    return this.askAndAwait(session, { kind: 'DeviceInfoQuery', sn, deviceId }, 'DeviceInfo', answer);
   }
 
   async queryDeviceStatus(deviceId: string): Promise<DeviceStatusResponse> {
     const session = this.online(deviceId);
-    const sn = this.#queries.nextSn();
-    const answer = this.#queries.single<DeviceStatusResponse>(
+    const sn = this.queries.nextSn();
+    const answer = this.queries.single<DeviceStatusResponse>(
       deviceId,
       'DeviceStatus',
       sn,
       this.#o.queryTimeoutMs ?? 10_000,
     );
-    const status = await this.#askAndAwait(
+    const status = await this.askAndAwait(
       session,
       { kind: 'DeviceStatusQuery', sn, deviceId },
       'DeviceStatus',
@@ -224,8 +242,8 @@ export class DeviceQueries {
 
   async syncCatalog(deviceId: string): Promise<{ channelCount: number; complete: boolean }> {
     const session = this.online(deviceId);
-    const sn = this.#queries.nextSn();
-    const pages = this.#queries.paged<CatalogResponse, CatalogItem>(deviceId, 'Catalog', sn, {
+    const sn = this.queries.nextSn();
+    const pages = this.queries.paged<CatalogResponse, CatalogItem>(deviceId, 'Catalog', sn, {
       pageOf: (m) => ({ sumNum: m.sumNum, items: m.items }),
       itemKey: catalogItemKey,
       timeoutMs: this.#o.queryTimeoutMs ?? 30_000,
@@ -233,7 +251,7 @@ export class DeviceQueries {
     });
     let result;
     try {
-      result = await this.#askAndAwait(session, { kind: 'CatalogQuery', sn, deviceId }, 'Catalog', pages);
+      result = await this.askAndAwait(session, { kind: 'CatalogQuery', sn, deviceId }, 'Catalog', pages);
     } catch (err) {
       if (err instanceof QueryTimeoutError) {
         throw new GatewayError('GW_ERR_DEVICE_TIMEOUT', `device ${deviceId} sent no catalog`);
@@ -265,11 +283,11 @@ export class DeviceQueries {
     if (!cmd.ok) {
       throw new GatewayError('GW_ERR_BAD_REQUEST', cmd.detail);
     }
-    await this.#ask(
+    await this.ask(
       session,
       {
         kind: 'DeviceControl',
-        sn: this.#queries.nextSn(),
+        sn: this.queries.nextSn(),
         deviceId: channelId,
         command: { type: 'PTZCmd', ptz: command },
         controlPriority: 5,
@@ -291,10 +309,10 @@ export class DeviceQueries {
     waitMs = 5000,
   ): Promise<'OK' | null> {
     const session = this.online(deviceId);
-    const sn = this.#queries.nextSn();
-    const answer = this.#queries.single<DeviceControlResponse>(deviceId, 'DeviceControl', sn, waitMs);
+    const sn = this.queries.nextSn();
+    const answer = this.queries.single<DeviceControlResponse>(deviceId, 'DeviceControl', sn, waitMs);
     try {
-      const res = await this.#askAndAwait(
+      const res = await this.askAndAwait(
         session,
         { kind: 'DeviceControl', sn, deviceId: targetId, command },
         'DeviceControl',
@@ -315,7 +333,7 @@ export class DeviceQueries {
 
   /** A fresh SN for requests built elsewhere (subscriptions), unique among pending queries. */
   nextSn(): string {
-    return this.#queries.nextSn();
+    return this.queries.nextSn();
   }
 
   /** IFameCmd (docs/gb28181.md §5.3): fire and forget; a device that is offline is skipped. */
@@ -329,7 +347,7 @@ export class DeviceQueries {
         session,
         {
           kind: 'DeviceControl',
-          sn: this.#queries.nextSn(),
+          sn: this.queries.nextSn(),
           deviceId: channelId,
           command: { type: 'IFameCmd' },
         },
@@ -341,8 +359,8 @@ export class DeviceQueries {
   async queryRecords(deviceId: string, channelId: string, start: Date, end: Date): Promise<RecordItem[]> {
     const session = this.channelOrThrow(deviceId, channelId);
     const tz = this.#o.timeZone;
-    const sn = this.#queries.nextSn();
-    const pages = this.#queries.paged<RecordInfoResponse, GbRecordItem>(deviceId, 'RecordInfo', sn, {
+    const sn = this.queries.nextSn();
+    const pages = this.queries.paged<RecordInfoResponse, GbRecordItem>(deviceId, 'RecordInfo', sn, {
       pageOf: (m) => ({ sumNum: m.sumNum, items: m.items }),
       itemKey: recordItemKey,
       timeoutMs: this.#o.queryTimeoutMs ?? 30_000,
@@ -359,7 +377,7 @@ export class DeviceQueries {
     };
     let result;
     try {
-      result = await this.#askAndAwait(session, request, 'RecordInfo', pages, channelId);
+      result = await this.askAndAwait(session, request, 'RecordInfo', pages, channelId);
     } catch (err) {
       if (err instanceof QueryTimeoutError) {
         throw new GatewayError('GW_ERR_DEVICE_TIMEOUT', `device ${deviceId} did not answer the record query`);

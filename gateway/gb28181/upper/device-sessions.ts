@@ -15,6 +15,10 @@
 // Registrations survive a restart of the gateway: restoreRegistrations() takes every unexpired
 // one from the store as an offline session, and the device is online again at its first
 // keepalive from the stored address, instead of 404s until it registers again.
+//
+// Offline detection uses the global keepalive interval and count, or the device's own when its
+// ConfigDownload answer gave them (setHeartbeat; docs/gb28181.md §2 "Timing"): a camera that
+// keeps alive every 10 s is offline 30 s after it falls silent, not 180 s.
 import type { SipRemote } from '../../sip/index.js';
 import type { DevicePatch, DeviceRecord, DeviceStore } from '../../store/device-store.js';
 import { normalizeCharsetName, type ManscdpCharset } from '../manscdp/charset.js';
@@ -30,6 +34,8 @@ export interface DeviceSession {
   lastSeenAt: number;
   lastKeepaliveAt: number | undefined;
   charset: ManscdpCharset;
+  /** The operator's charset for this device (PATCH), fixed both ways; undefined follows the device. */
+  charsetSetting?: ManscdpCharset;
   online: boolean;
   /** Taken from the store at start-up and not yet heard from by this process. */
   restored: boolean;
@@ -47,7 +53,15 @@ export type OfflineReason =
   | 'unregistered'
   | 'connection-closed'
   /** Late keepalive and no media on any stream: the device is gone (silentTimeoutIntervals). */
-  | 'keepalive-and-media-silent';
+  | 'keepalive-and-media-silent'
+  /** DELETE /api/devices/:id (forget()). */
+  | 'forgotten';
+
+/** A device's own keepalive timing (ConfigDownload BasicParam HeartBeatInterval/HeartBeatCount). */
+export interface Heartbeat {
+  intervalSec: number;
+  count: number;
+}
 
 export type DeviceSessionEvents = {
   online: [deviceId: string, cause: OnlineCause];
@@ -92,6 +106,8 @@ export class DeviceSessions {
   readonly #now: () => number;
   /** Keepalive time and address not yet in the store, by device. */
   #pending = new Map<string, DevicePatch>();
+  /** Devices whose own keepalive timing replaces the global one. */
+  readonly #heartbeats = new Map<string, Heartbeat>();
   /** TCP connection → the device last seen on it (checked against the session on lookup). */
   readonly #byConnection = new Map<string, string>();
   #lastFlushAt: number;
@@ -128,8 +144,14 @@ export class DeviceSessions {
     return n;
   }
 
-  /** A successful REGISTER (or refresh). */
-  register(deviceId: string, remote: SipRemote, expiresSec: number, callId: string): DeviceSession {
+  /** A successful REGISTER (or refresh); `patch` adds what the REGISTER said (X-GB-Ver). */
+  register(
+    deviceId: string,
+    remote: SipRemote,
+    expiresSec: number,
+    callId: string,
+    patch: DevicePatch = {},
+  ): DeviceSession {
     const now = this.#now();
     const prev = this.#sessions.get(deviceId);
     const session: DeviceSession = {
@@ -146,8 +168,9 @@ export class DeviceSessions {
     };
     this.#sessions.set(deviceId, session);
     this.#noteConnection(session);
-    this.#opts.store.upsertDevice(deviceId, {
+    const record = this.#opts.store.upsertDevice(deviceId, {
       ...this.#takePending(deviceId),
+      ...patch,
       online: true,
       transport: remote.transport,
       remoteAddress: remote.address,
@@ -157,6 +180,7 @@ export class DeviceSessions {
       expiresAt: new Date(session.expiresAt).toISOString(),
       callId,
     });
+    this.#applySettings(session, record);
     if (!prev?.online) {
       this.events.safeEmit('online', deviceId, 'registered');
     } else if (prev.callId !== callId) {
@@ -186,6 +210,7 @@ export class DeviceSessions {
       const session = !this.#sessions.has(d.deviceId) ? restoredSession(d, now) : undefined;
       if (session) {
         this.#sessions.set(d.deviceId, session);
+        this.#applySettings(session, d);
         n++;
       }
     }
@@ -224,7 +249,7 @@ export class DeviceSessions {
     const now = this.#now();
     if (isKeepalive) {
       const expected =
-        (session.lastKeepaliveAt ?? session.registeredAt) + this.#opts.keepaliveIntervalSec * 1000;
+        (session.lastKeepaliveAt ?? session.registeredAt) + this.#heartbeatOf(deviceId).intervalSec * 1000;
       this.events.safeEmit('keepalive', deviceId, Math.max(0, (now - expected) / 1000));
       session.lastKeepaliveAt = now;
     }
@@ -311,16 +336,62 @@ export class DeviceSessions {
     }
   }
 
+  /**
+   * The device's own keepalive timing from now on (undefined: back to the global one). Values
+   * outside 1 s..1 h and 1..100 are not timings a device meant and are ignored.
+   */
+  setHeartbeat(deviceId: string, heartbeat: Heartbeat | undefined): void {
+    if (heartbeat && isPlausibleHeartbeat(heartbeat)) {
+      this.#heartbeats.set(deviceId, { ...heartbeat });
+    } else {
+      this.#heartbeats.delete(deviceId);
+    }
+  }
+
+  /** The keepalive timing offline detection uses for this device. */
+  heartbeatOf(deviceId: string): Heartbeat {
+    return this.#heartbeatOf(deviceId);
+  }
+
+  /** The operator's charset for the device (undefined: follow the device, docs/gb28181.md §0). */
+  setCharset(deviceId: string, charset: ManscdpCharset | undefined): void {
+    const session = this.#sessions.get(deviceId);
+    if (!session) {
+      return;
+    }
+    session.charsetSetting = charset;
+    if (charset) {
+      session.charset = charset;
+    }
+  }
+
+  /**
+   * Forgets a device (DELETE /api/devices/:id): its registration ends here without a store write,
+   * so it is refused like any unknown ID until it registers again. An online device goes
+   * 'offline' with reason 'forgotten', which ends its streams.
+   */
+  forget(deviceId: string): void {
+    const session = this.#sessions.get(deviceId);
+    this.#sessions.delete(deviceId);
+    this.#pending.delete(deviceId);
+    this.#heartbeats.delete(deviceId);
+    if (session?.online) {
+      session.online = false;
+      this.events.safeEmit('offline', deviceId, 'forgotten');
+    }
+  }
+
   /** Keepalive deadline = last traffic + interval × count, capped by the registration's expiry. */
   sweep(): void {
     const now = this.#now();
-    const silenceMs = this.#opts.keepaliveIntervalSec * this.#opts.keepaliveTimeoutCount * 1000;
-    const mediaSilenceMs = this.#opts.keepaliveIntervalSec * (this.#opts.silentTimeoutIntervals ?? 0) * 1000;
     for (const session of [...this.#sessions.values()]) {
+      // The device's own keepalive timing when it gave one, else the global one.
+      const { intervalSec, count } = this.#heartbeatOf(session.deviceId);
+      const mediaSilenceMs = intervalSec * (this.#opts.silentTimeoutIntervals ?? 0) * 1000;
       if (now > session.expiresAt) {
         this.#sessions.delete(session.deviceId);
         this.#setOffline(session, 'registration-expired');
-      } else if (session.online && now - session.lastSeenAt > silenceMs) {
+      } else if (session.online && now - session.lastSeenAt > intervalSec * count * 1000) {
         this.#setOffline(session, 'keepalive-timeout');
       } else if (
         session.online &&
@@ -359,11 +430,46 @@ export class DeviceSessions {
     }
   }
 
+  #heartbeatOf(deviceId: string): Heartbeat {
+    return (
+      this.#heartbeats.get(deviceId) ?? {
+        intervalSec: this.#opts.keepaliveIntervalSec,
+        count: this.#opts.keepaliveTimeoutCount,
+      }
+    );
+  }
+
+  /** The stored per-device settings that act on a live session: charset and keepalive timing. */
+  #applySettings(session: DeviceSession, d: DeviceRecord): void {
+    const charset = d.charsetMode === 'auto' ? undefined : d.charsetMode;
+    session.charsetSetting = charset;
+    if (charset) {
+      session.charset = charset;
+    }
+    this.setHeartbeat(
+      session.deviceId,
+      d.heartbeatIntervalSec !== null && d.heartbeatCount !== null
+        ? { intervalSec: d.heartbeatIntervalSec, count: d.heartbeatCount }
+        : undefined,
+    );
+  }
+
   #takePending(deviceId: string): DevicePatch | undefined {
     const patch = this.#pending.get(deviceId);
     this.#pending.delete(deviceId);
     return patch;
   }
+}
+
+function isPlausibleHeartbeat(h: Heartbeat): boolean {
+  return (
+    Number.isInteger(h.intervalSec) &&
+    h.intervalSec >= 1 &&
+    h.intervalSec <= 3600 &&
+    Number.isInteger(h.count) &&
+    h.count >= 1 &&
+    h.count <= 100
+  );
 }
 
 /** A stored registration as an offline session; undefined when there is none or it has expired. */

@@ -1,7 +1,7 @@
 // Devices as the API shows them: the stored record, overlaid with the live registration
 // (address, online, the keepalive time not yet flushed to the store) and the last answers.
 import type { DeviceDetail } from '../../views/services.js';
-import type { DeviceStore } from '../../store/device-store.js';
+import { deviceSettingsOf, type DeviceStore } from '../../store/device-store.js';
 import type { DeviceSessions } from './device-sessions.js';
 
 export function deviceView(
@@ -33,5 +33,6 @@ export function deviceView(
       live?.lastKeepaliveAt !== undefined ? new Date(live.lastKeepaliveAt).toISOString() : d.lastKeepaliveAt,
     channelCount: store.countChannels(deviceId),
     mediaTransport: d.mediaTransport,
+    settings: deviceSettingsOf(d),
   };
 }

@@ -127,3 +127,31 @@ test("an in-dialog MESSAGE is parsed even when its From is not a registered devi
   );
   assert.deepEqual(delivered, []);
 });
+
+test('a fixed charset (PATCH charset) decodes the device bodies with it and keeps the reply charset', () => {
+  const sessions = new DeviceSessions({
+    store: new SqliteDeviceStore(':memory:'),
+    keepaliveIntervalSec: 60,
+    keepaliveTimeoutCount: 3,
+  });
+  sessions.register(DEVICE, remote, 3600, 'reg-1');
+  const names: (string | undefined)[] = [];
+  const inbox = new Inbox(
+    sessions,
+    { onMessage: (m) => void names.push(m.kind === 'DeviceInfoResponse' ? m.deviceName : undefined) },
+    createLogger('test'),
+  );
+  // UTF-8 bytes, declared UTF-8.
+  const body = Buffer.from(
+    `<?xml version="1.0" encoding="UTF-8"?><Response><CmdType>DeviceInfo</CmdType><SN>7</SN><DeviceID>${DEVICE}</DeviceID><DeviceName>大门</DeviceName></Response>`,
+    'utf8',
+  );
+  inbox.handle(message(DEVICE, body), transaction().tx);
+  assert.deepEqual(names, ['大门'], 'auto: valid UTF-8 is read as UTF-8');
+  assert.equal(sessions.get(DEVICE)?.charset, 'UTF-8', 'auto: replies follow the declaration');
+
+  sessions.setCharset(DEVICE, 'GB2312');
+  inbox.handle(message(DEVICE, body), transaction().tx);
+  assert.equal(names[1], iconv.decode(Buffer.from('大门', 'utf8'), 'gb18030'), 'forced: read as GB18030');
+  assert.equal(sessions.get(DEVICE)?.charset, 'GB2312', 'forced: replies stay in the fixed charset');
+});

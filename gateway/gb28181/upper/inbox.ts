@@ -11,7 +11,13 @@ import type { ServerTransaction, SipRequest } from '../../sip/index.js';
 import { formatRemote, parseNameAddr, parseSipUri } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
 import { LogThrottle } from '../../log-throttle.js';
-import { parseManscdp, type ManscdpMessage, type ManscdpParseResult } from '../manscdp/codec.js';
+import {
+  parseManscdp,
+  type ManscdpMessage,
+  type ManscdpParseOptions,
+  type ManscdpParseResult,
+} from '../manscdp/codec.js';
+import type { ManscdpCharset } from '../manscdp/charset.js';
 import type { DeviceSession, DeviceSessions } from './device-sessions.js';
 import { mentionsKeepalive, parseKeepaliveFast } from './keepalive-fast-path.js';
 
@@ -24,7 +30,7 @@ export interface InboxHandlers {
   onDialogMessage?(callId: string, message: ManscdpMessage): boolean;
 }
 
-export type ManscdpParser = (body: Uint8Array) => ManscdpParseResult;
+export type ManscdpParser = (body: Uint8Array, options?: ManscdpParseOptions) => ManscdpParseResult;
 
 /** Bounded memory of (Call-ID, CSeq) pairs already handled: duplicates with new branches happen. */
 class RecentKeys {
@@ -73,7 +79,10 @@ export class Inbox {
       this.#refuseUnknown(tx, deviceId, fast !== undefined || mentionsKeepalive(req.body));
       return;
     }
-    const parsed: ManscdpParseResult = fast ? { ok: true, value: fast } : this.parse(req.body);
+    const forced = known?.charsetSetting;
+    const parsed: ManscdpParseResult = fast
+      ? { ok: true, value: fast }
+      : this.parse(req.body, forced ? { charset: decodingOf(forced) } : {});
     const message = parsed.ok ? parsed.value.message : undefined;
     const isKeepalive = message?.kind === 'Keepalive';
     const session = known ? this.sessions.touch(known.deviceId, tx.remote, isKeepalive) : undefined;
@@ -97,12 +106,13 @@ export class Inbox {
       this.stats.duplicates++;
       return;
     }
-    // Reply in the charset the device writes (docs/gb28181.md §0).
+    // Reply in the charset the device writes (docs/gb28181.md §0), unless the operator fixed one.
     const declared = parsed.value.charset.declared;
     session.charset =
-      parsed.value.charset.decodedAs === 'utf-8' && declared === 'UTF-8'
+      session.charsetSetting ??
+      (parsed.value.charset.decodedAs === 'utf-8' && declared === 'UTF-8'
         ? 'UTF-8'
-        : (declared ?? session.charset);
+        : (declared ?? session.charset));
     try {
       this.handlers.onMessage(parsed.value.message, session, req);
     } catch (err) {
@@ -133,4 +143,9 @@ export class Inbox {
       );
     }
   }
+}
+
+/** A fixed charset as a decoding override: GB2312 and GBK bodies are read as their superset GB18030. */
+function decodingOf(charset: ManscdpCharset): 'utf-8' | 'gb18030' {
+  return charset === 'UTF-8' ? 'utf-8' : 'gb18030';
 }

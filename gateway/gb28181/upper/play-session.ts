@@ -15,6 +15,8 @@ import type { MediaTransport } from '../../ingest/ingest-session.js';
 import type { Stream, StreamSource } from '../../hub/stream.js';
 import { buildMansRtsp } from '../mansrtsp.js';
 import { buildGbOffer, readGbAnswer, type GbStreamPurpose } from '../sdp/offer-answer.js';
+import { readSelection, selectionAttributes } from '../sdp/stream-selection.js';
+import type { LiveStream, SelectionDialect } from '../../device-settings.js';
 import { parseGbSdp } from '../sdp/parse.js';
 import { ssrcToUint32, type SsrcAllocator } from '../ssrc.js';
 import { playSubject } from '../subject.js';
@@ -74,6 +76,11 @@ export interface PlayRequest {
   /** playback/download: RecordInfo wall-clock times in the device's zone. */
   range?: { start: string; end: string };
   downloadSpeed?: number;
+  /** live: the encoder stream to ask for (default main) and the dialects that ask (docs/gb28181.md §7.5). */
+  stream?: LiveStream;
+  dialects?: readonly SelectionDialect[];
+  /** The address the offer's c= names instead of the media node's (the device's mediaIp setting). */
+  mediaIp?: string;
 }
 
 const TRANSPORT_SDP = {
@@ -90,6 +97,8 @@ class NoMediaError extends Error {}
 export class PlaySession implements StreamSource {
   readonly diagnosis: PlayDiagnosis;
   transport: MediaTransport;
+  /** The stream the device's 200 names in any dialect; null when it names none (docs/gb28181.md §7.5). */
+  answeredStream: LiveStream | null = null;
   #ingest: MediaIngest | undefined;
   readonly #media: MediaNodeClient;
   #dialog: Dialog | undefined;
@@ -220,14 +229,16 @@ export class PlaySession implements StreamSource {
               end: this.request.range!.end,
               downloadSpeed: this.request.downloadSpeed ?? 4,
             };
+    const wanted = kind === 'live' ? (this.request.stream ?? 'main') : undefined;
     const offer = buildGbOffer({
       purpose,
       originId: this.deps.ua.localId,
-      address: this.#ingest.address,
+      address: this.request.mediaIp ?? this.#ingest.address,
       port: this.#ingest.localPort,
       transport: TRANSPORT_SDP[transport],
       ssrc,
       timeZone: this.deps.timeZone,
+      attributes: wanted ? selectionAttributes(wanted, this.request.dialects ?? []) : [],
     });
     if (!offer.ok) {
       throw new Error(`cannot build the SDP offer: ${offer.detail}`);
@@ -245,7 +256,8 @@ export class PlaySession implements StreamSource {
     });
     this.diagnosis.add(
       'invite-sent',
-      `${kind} over ${transport}, y=${ssrc}, media port ${this.#ingest.localPort}`,
+      `${kind}${wanted && wanted !== 'main' ? ` (${wanted} stream)` : ''} over ${transport}, y=${ssrc}, ` +
+        `media port ${this.#ingest.localPort}, c=${this.request.mediaIp ?? this.#ingest.address}`,
     );
     const response = await this.deps.ua.request(invite, device.remote, {
       timeoutMs: this.deps.inviteTimeoutMs,
@@ -277,6 +289,18 @@ export class PlaySession implements StreamSource {
     const media = readGbAnswer(answer.value, ssrc);
     if (!media.ok) {
       throw new Error(`unusable SDP answer: ${media.detail}`);
+    }
+    if (wanted) {
+      // Reported as the device wrote it, never inferred from what was asked (docs/gb28181.md §7.5).
+      this.answeredStream = readSelection(media.value.attributes)?.stream ?? null;
+      if (wanted !== 'main' || this.answeredStream !== null) {
+        this.diagnosis.add(
+          'stream-answered',
+          this.answeredStream === null
+            ? `asked for the ${wanted} stream; the answer does not say which stream comes`
+            : `asked for the ${wanted} stream; the answer names the ${this.answeredStream} stream`,
+        );
+      }
     }
     if (media.value.ssrcChanged) {
       this.diagnosis.add('ssrc-rekeyed', `the answer's y=${media.value.ssrc} replaces our y=${ssrc}`);

@@ -6,7 +6,8 @@ import { dialogIdOfRequest } from '../../sip/index.js';
 import type { Logger } from '../../log.js';
 import { GatewayError } from '../../errors.js';
 import { liveStreamId } from '../../live-stream-id.js';
-import type { DeviceStore, MediaTransportName } from '../../store/device-store.js';
+import type { DeviceRecord, DeviceStore, MediaTransportName } from '../../store/device-store.js';
+import { dialectsOf, type LiveStream } from '../../device-settings.js';
 import { Stream } from '../../hub/stream.js';
 import type { StreamRegistry } from '../../hub/stream-registry.js';
 import type { Diagnosis, PlaybackControl, StreamView } from '../../views/services.js';
@@ -188,11 +189,15 @@ export class Plays {
     return true;
   }
 
-  #transportsFor(deviceId: string): MediaTransportName[] {
-    const remembered = this.#o.store.getDevice(deviceId)?.mediaTransport;
+  /**
+   * The operator's preference first, then the transport that last delivered media, then the
+   * global default, then the rest of the fallback order.
+   */
+  #transportsFor(device: DeviceRecord | undefined): MediaTransportName[] {
     const order: MediaTransportName[] = ['udp', 'tcp-passive', 'tcp-active'];
-    const first = remembered ?? this.#o.defaultMediaTransport;
-    return [first, ...order.filter((t) => t !== first)];
+    const first = [device?.transportPreference, device?.mediaTransport, this.#o.defaultMediaTransport];
+    const picked = first.filter((t): t is MediaTransportName => typeof t === 'string');
+    return [...new Set([...picked, ...order])];
   }
 
   async #play(
@@ -202,6 +207,7 @@ export class Plays {
     kind: PlayKind,
     range?: { start: Date; end: Date },
     replayCause?: string,
+    liveStream?: LiveStream,
   ): Promise<StreamView> {
     this.#o.checkChannel(deviceId, channelId);
     await this.#o.orphansSettled?.(deviceId, channelId);
@@ -211,13 +217,16 @@ export class Plays {
       return this.getStream(streamId)!;
     }
     const tz = this.#o.timeZone;
+    const device = this.#o.store.getDevice(deviceId);
     const session = new PlaySession(
       {
         streamId,
         deviceId,
         channelId,
         kind,
-        transports: this.#transportsFor(deviceId),
+        transports: this.#transportsFor(device),
+        ...(liveStream ? { stream: liveStream, dialects: dialectsOf(device?.streamSelection ?? 'all') } : {}),
+        ...(device?.mediaIp ? { mediaIp: device.mediaIp } : {}),
         ...(range
           ? {
               range: {
@@ -263,7 +272,15 @@ export class Plays {
           stallTimeoutMs: kind === 'live' ? (this.#o.stallTimeoutMs ?? 0) : 0,
         }),
     );
-    const play: ActivePlay = { session, stream, kind, deviceId, channelId, ...(range ? { range } : {}) };
+    const play: ActivePlay = {
+      session,
+      stream,
+      kind,
+      deviceId,
+      channelId,
+      ...(range ? { range } : {}),
+      ...(liveStream ? { liveStream } : {}),
+    };
     this.#plays.set(streamId, play);
     stream.onClose((cause) => {
       if (this.#plays.get(streamId) === play) {
@@ -304,11 +321,24 @@ export class Plays {
       current.stream.close(cause);
     }
     const range = id.range ? { start: new Date(id.range.start), end: new Date(id.range.end) } : undefined;
-    return this.#play(id.streamId, id.deviceId, id.channelId, id.kind, range, cause);
+    return this.#play(id.streamId, id.deviceId, id.channelId, id.kind, range, cause, id.liveStream);
   }
 
-  startLive(deviceId: string, channelId: string): Promise<StreamView> {
-    return this.#play(liveStreamId(deviceId, channelId), deviceId, channelId, 'live');
+  /**
+   * Main and sub of one channel are two streams of the hub, with their own viewers and dialogs:
+   * `<device>_<channel>` for main (the ID plays have always had), `_sub` and `_third` after it.
+   */
+  startLive(deviceId: string, channelId: string, stream?: LiveStream): Promise<StreamView> {
+    const chosen = stream ?? this.#o.store.getDevice(deviceId)?.defaultStream ?? 'main';
+    return this.#play(
+      liveStreamId(deviceId, channelId, chosen),
+      deviceId,
+      channelId,
+      'live',
+      undefined,
+      undefined,
+      chosen,
+    );
   }
 
   startPlayback(deviceId: string, channelId: string, start: Date, end: Date): Promise<StreamView> {

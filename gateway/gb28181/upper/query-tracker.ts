@@ -132,6 +132,15 @@ export class QueryTracker {
     this.#pending.get(keyOf(deviceId, cmdType, sn))?.fail(reason);
   }
 
+  /** Drops every pending query of a device (it was forgotten). */
+  cancelDevice(deviceId: string, reason: Error): void {
+    for (const [key, p] of [...this.#pending]) {
+      if (key.startsWith(`${deviceId}|`)) {
+        p.fail(reason);
+      }
+    }
+  }
+
   close(): void {
     for (const p of [...this.#pending.values()]) {
       p.fail(new Error('gateway shutting down'));

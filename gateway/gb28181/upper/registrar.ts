@@ -17,6 +17,7 @@ import {
 import type { Logger } from '../../log.js';
 import { LogThrottle } from '../../log-throttle.js';
 import type { DeviceStore } from '../../store/device-store.js';
+import type { GbEdition } from '../../device-settings.js';
 import { isGbId } from '../gb-id.js';
 import { sipDateHeader } from '../gb-date.js';
 import type { DeviceSessions } from './device-sessions.js';
@@ -74,6 +75,15 @@ function requestedExpires(req: SipRequest): number | 'absent' | 'malformed' {
     return 'absent';
   }
   return typeof param === 'string' && /^\d{1,10}$/.test(param) ? Number(param) : 'malformed';
+}
+
+/**
+ * The edition a REGISTER's `X-GB-Ver` names (2022 Annex I: 1.0 = 2011, 2.0 = 2016, 3.0 = 2022;
+ * docs/gb28181.md §12); undefined when absent or unknown, which leaves a stored edition as it is.
+ */
+export function gbEditionOf(header: string | undefined): GbEdition | undefined {
+  const major = /^\s*(\d+)(?:\.\d+)?\s*$/.exec(header ?? '')?.[1];
+  return major === '1' ? '2011' : major === '2' ? '2016' : major === '3' ? '2022' : undefined;
 }
 
 export class Registrar {
@@ -203,7 +213,8 @@ export class Registrar {
       return;
     }
     const granted = Math.min(expires, this.#o.maxExpiresSec);
-    this.#o.sessions.register(deviceId, tx.remote, granted, callId);
+    const edition = gbEditionOf(req.headers.get('x-gb-ver'));
+    this.#o.sessions.register(deviceId, tx.remote, granted, callId, edition ? { gbVersion: edition } : {});
     log.info({ expires: granted, transport: tx.remote.transport }, 'device registered');
     tx.respond(200, 'OK', {
       headers: [

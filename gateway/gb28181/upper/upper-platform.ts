@@ -6,6 +6,7 @@ import { formatRemote, type ServerTransaction, type SipRequest, type SipUserAgen
 import type { Logger } from '../../log.js';
 import type { DeviceStore, MediaTransportName } from '../../store/device-store.js';
 import type { Stream } from '../../hub/stream.js';
+import type { LiveStream } from '../../device-settings.js';
 import type { StreamRegistry } from '../../hub/stream-registry.js';
 import type {
   ChannelView,
@@ -18,11 +19,27 @@ import type {
   RecordItem,
   StreamView,
 } from '../../views/services.js';
+import type {
+  AuxRequest,
+  BasicParamUpdate,
+  BasicParamView,
+  ControlServices,
+  CruiseRequest,
+  DeviceSettingsUpdate,
+  DragZoomRequest,
+  HomePositionRequest,
+  PresetView,
+  PtzPositionView,
+  PtzPreciseRequest,
+  ScanRequest,
+} from '../../views/control.js';
 import type { ManscdpMessage } from '../manscdp/codec.js';
 import type { DeviceStatusResponse } from '../manscdp/device.js';
 import type { PtzCommand } from '../ptz.js';
 import type { PlayIdentity } from './active-play.js';
 import { channelView } from './catalog-channels.js';
+import { DeviceAdmin } from './device-admin.js';
+import { DeviceCommands } from './device-commands.js';
 import { DeviceQueries } from './device-queries.js';
 import { DeviceSessions, type DeviceSession } from './device-sessions.js';
 import { deviceView } from './device-views.js';
@@ -96,7 +113,7 @@ export interface UpperPlatformOptions {
   };
 }
 
-export class UpperPlatform implements GatewayServices {
+export class UpperPlatform implements GatewayServices, ControlServices {
   readonly sessions: DeviceSessions;
   /** Voice broadcast and talk; undefined when not configured. */
   readonly voice: VoiceService | undefined;
@@ -109,6 +126,8 @@ export class UpperPlatform implements GatewayServices {
   readonly #registrar: Registrar;
   readonly #inbox: Inbox;
   readonly #devices: DeviceQueries;
+  readonly #commands: DeviceCommands;
+  readonly #admin: DeviceAdmin;
   readonly #plays: Plays;
   readonly #orphans: OrphanDialogs | undefined;
   #catalogTimer: NodeJS.Timeout | undefined;
@@ -143,6 +162,20 @@ export class UpperPlatform implements GatewayServices {
       ...(opts.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: opts.queryTimeoutMs }),
       onChannelChange: (deviceId, channelId, status, event) =>
         opts.events?.channel({ deviceId, channelId, status, event }),
+    });
+    this.#commands = new DeviceCommands({
+      queries: this.#devices,
+      sessions: this.sessions,
+      store: opts.store,
+      log: opts.log.child({ part: 'control' }),
+      ...(opts.queryTimeoutMs === undefined ? {} : { answerTimeoutMs: opts.queryTimeoutMs }),
+    });
+    this.#admin = new DeviceAdmin({
+      store: opts.store,
+      sessions: this.sessions,
+      queries: this.#devices,
+      log: opts.log.child({ part: 'admin' }),
+      closeStreams: (deviceId, cause) => this.#plays.closeDevice(deviceId, cause),
     });
     this.#events = new UpperEvents({
       ua: opts.ua,
@@ -340,8 +373,9 @@ export class UpperPlatform implements GatewayServices {
   }
 
   /**
-   * Catalog, then DeviceInfo, one after the other: small devices (and sipp scenarios) handle one
-   * query at a time, and the catalog is what the API needs first. Failures are logged only.
+   * Catalog, then DeviceInfo, then ConfigDownload BasicParam (the device's own keepalive timing,
+   * docs/gb28181.md §2), one after the other: small devices (and sipp scenarios) handle one query
+   * at a time, and the catalog is what the API needs first. Failures are logged only.
    */
   async #afterRegistration(deviceId: string): Promise<void> {
     const log = this.#o.log;
@@ -354,6 +388,11 @@ export class UpperPlatform implements GatewayServices {
       await this.#devices.queryDeviceInfo(deviceId);
     } catch (err) {
       log.info({ deviceId, err: String(err) }, 'DeviceInfo after registration failed');
+    }
+    try {
+      await this.#commands.readConfig(deviceId);
+    } catch (err) {
+      log.info({ deviceId, err: String(err) }, 'ConfigDownload after registration failed');
     }
   }
 
@@ -455,6 +494,70 @@ export class UpperPlatform implements GatewayServices {
     return this.#devices.queryRecords(deviceId, channelId, start, end);
   }
 
+  // ---------- control (ControlServices, device-commands.ts and device-admin.ts) ----------
+
+  presets(deviceId: string, channelId: string): Promise<PresetView[]> {
+    return this.#commands.presets(deviceId, channelId);
+  }
+
+  cruise(deviceId: string, channelId: string, request: CruiseRequest): Promise<void> {
+    return this.#commands.cruise(deviceId, channelId, request);
+  }
+
+  scan(deviceId: string, channelId: string, request: ScanRequest): Promise<void> {
+    return this.#commands.scan(deviceId, channelId, request);
+  }
+
+  aux(deviceId: string, channelId: string, request: AuxRequest): Promise<void> {
+    return this.#commands.aux(deviceId, channelId, request);
+  }
+
+  dragZoom(deviceId: string, channelId: string, request: DragZoomRequest): Promise<void> {
+    return this.#commands.dragZoom(deviceId, channelId, request);
+  }
+
+  homePosition(deviceId: string, channelId: string, request: HomePositionRequest): Promise<void> {
+    return this.#commands.homePosition(deviceId, channelId, request);
+  }
+
+  deviceRecording(deviceId: string, channelId: string, action: 'start' | 'stop'): Promise<void> {
+    return this.#commands.deviceRecording(deviceId, channelId, action);
+  }
+
+  keyframe(deviceId: string, channelId: string): Promise<void> {
+    return this.#commands.keyframe(deviceId, channelId);
+  }
+
+  ptzPrecise(deviceId: string, channelId: string, request: PtzPreciseRequest): Promise<void> {
+    return this.#commands.ptzPrecise(deviceId, channelId, request);
+  }
+
+  ptzPosition(deviceId: string, channelId: string): Promise<PtzPositionView> {
+    return this.#commands.ptzPosition(deviceId, channelId);
+  }
+
+  reboot(deviceId: string): Promise<void> {
+    return this.#commands.reboot(deviceId);
+  }
+
+  readConfig(deviceId: string, _type: 'BasicParam'): Promise<BasicParamView> {
+    return this.#commands.readConfig(deviceId);
+  }
+
+  writeConfig(deviceId: string, update: BasicParamUpdate): Promise<void> {
+    return this.#commands.writeConfig(deviceId, update);
+  }
+
+  updateDevice(deviceId: string, update: DeviceSettingsUpdate): Promise<DeviceDetail> {
+    this.#admin.update(deviceId, update);
+    return Promise.resolve(this.getDevice(deviceId)!);
+  }
+
+  forgetDevice(deviceId: string): Promise<void> {
+    this.#admin.forget(deviceId);
+    return Promise.resolve();
+  }
+
   /** GuardCmd/AlarmCmd as given (a cascade forwards its upper's, docs/gb28181.md §5.3). */
   deviceControl(
     deviceId: string,
@@ -480,8 +583,8 @@ export class UpperPlatform implements GatewayServices {
     return this.#plays.replay(id, cause);
   }
 
-  startLive(deviceId: string, channelId: string): Promise<StreamView> {
-    return this.#plays.startLive(deviceId, channelId);
+  startLive(deviceId: string, channelId: string, stream?: LiveStream): Promise<StreamView> {
+    return this.#plays.startLive(deviceId, channelId, stream);
   }
 
   startPlayback(deviceId: string, channelId: string, start: Date, end: Date): Promise<StreamView> {
