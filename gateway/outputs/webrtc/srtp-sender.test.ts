@@ -79,7 +79,7 @@ test("packets go out encrypted on the nominated pair with this track's SSRC, and
   );
 });
 
-test('NACKed sequence numbers still in the history are resent as the same bytes; others are skipped', () => {
+test('NACKed sequence numbers still in the history are resent as the same bytes, across a wrap; others are skipped', () => {
   const { dtls, sent } = fakeDtls();
   const t = new SrtpTrackSender(dtls, 1, 90_000);
   for (let seq = 65530; seq < 65536 + 5; seq++) {
@@ -91,7 +91,10 @@ test('NACKed sequence numbers still in the history are resent as the same bytes;
     sent.slice(first).map((s) => s.bytes.readUInt16BE(2)),
     [65533, 2],
   );
-  assert.equal(sent[first].bytes, sent[3].bytes, 'the stored SRTP packet itself: no second encryption');
+  // Encrypted again from the kept header fields and the shared payload: the same packet index
+  // (ROC 0 for 65533 although the ROC is 1 by now), so the same bytes (RFC 3711 §3.3).
+  assert.deepEqual(sent[first].bytes, sent[3].bytes);
+  assert.deepEqual(sent[first + 1].bytes, sent[8].bytes);
   assert.equal(t.counters.retransmitted, 2);
   assert.equal(t.counters.packets, 11, 'retransmissions are not new packets');
 });

@@ -4,10 +4,13 @@
 // decimal digits of the milliseconds, so werift's own SRs carry whole seconds), bandwidth-
 // estimator bookkeeping, and four nested async calls. Here a packet is: encrypt with our own
 // SRTP protector (srtp-protect.ts, keyed once per DTLS session from werift's DTLS-SRTP
-// export), socket.send, keep the encrypted bytes for NACK. This module then owns what
-// RTCRtpSender did for us: the retransmission history (RFC 4585 §6.2.1 Generic NACK; a
-// retransmission is the very same SRTP packet, so it costs no crypto) and the counters for
-// sender reports (RFC 3550 §6.4.1), which rtcp-session.ts sends.
+// export), socket.send, note the header fields for NACK. This module then owns what
+// RTCRtpSender did for us: the retransmission history (RFC 4585 §6.2.1 Generic NACK) and the
+// counters for sender reports (RFC 3550 §6.4.1), which rtcp-session.ts sends. The history keeps
+// the payload every viewer shares and this viewer's header fields, not the encrypted bytes (512
+// of those would be 600 kB a viewer); a retransmission encrypts the same packet index, header and
+// payload again, which gives the same SRTP bytes (RFC 3711 §3.3: the transform is a function of
+// the index), so nothing is revealed twice.
 import type { Socket } from 'node:dgram';
 import { RtpHeader, type RTCDtlsTransport, type SrtpSession } from 'werift';
 import type { OutgoingRtp, RtpSendTarget } from './rtp-writer.js';
@@ -17,6 +20,7 @@ import { createSrtpProtector, type RtpHeaderFields, type SrtpProtector } from '.
 const HISTORY = 512;
 
 const ignore = (): void => {};
+const EMPTY = Buffer.alloc(0);
 
 /**
  * One protector per werift SRTP session, shared by the session's tracks (BUNDLE: video and
@@ -53,9 +57,12 @@ export class SrtpTrackSender implements RtpSendTarget {
     lastTimestamp: 0,
     lastSentMs: 0,
   };
-  /** Sent SRTP packets by sequence number modulo HISTORY, with the sequence number that owns each slot. */
-  private readonly history: (Buffer | undefined)[] = new Array<Buffer | undefined>(HISTORY);
+  /** Sent packets by sequence number modulo HISTORY: the shared payload and this viewer's header fields. */
+  private readonly historyPayload: (Buffer | undefined)[] = new Array<Buffer | undefined>(HISTORY);
   private readonly historySeq = new Int32Array(HISTORY).fill(-1);
+  private readonly historyTimestamp = new Uint32Array(HISTORY);
+  /** Marker bit and payload type as the second header octet carries them (RFC 3550 §5.1). */
+  private readonly historyMpt = new Uint8Array(HISTORY);
   /** Reused for every packet: the protector reads it synchronously. */
   private readonly fields: RtpHeaderFields;
 
@@ -72,12 +79,12 @@ export class SrtpTrackSender implements RtpSendTarget {
   }
 
   send(rtp: Readonly<OutgoingRtp>): void {
-    const srtp = this.encrypt(rtp);
-    if (srtp) {
-      const slot = rtp.sequenceNumber % HISTORY;
-      this.history[slot] = srtp;
-      this.historySeq[slot] = rtp.sequenceNumber;
-    }
+    this.encrypt(rtp);
+    const slot = rtp.sequenceNumber % HISTORY;
+    this.historyPayload[slot] = rtp.payload;
+    this.historySeq[slot] = rtp.sequenceNumber;
+    this.historyTimestamp[slot] = rtp.timestamp;
+    this.historyMpt[slot] = (rtp.marker ? 0x80 : 0) | rtp.payloadType;
     const c = this.counters;
     c.packets++;
     c.octets += rtp.payload.length;
@@ -88,12 +95,27 @@ export class SrtpTrackSender implements RtpSendTarget {
   /** Resends what is still in the history; sequence numbers no longer held are skipped. */
   retransmit(sequenceNumbers: readonly number[]): number {
     let sent = 0;
+    const rtp: OutgoingRtp = {
+      payloadType: 0,
+      sequenceNumber: 0,
+      timestamp: 0,
+      marker: false,
+      payload: EMPTY,
+    };
     for (const seq of sequenceNumbers) {
-      const srtp = this.history[seq % HISTORY];
-      if (!srtp || this.historySeq[seq % HISTORY] !== seq || !this.transmit(srtp)) {
+      const slot = seq % HISTORY;
+      const payload = this.historyPayload[slot];
+      if (!payload || this.historySeq[slot] !== seq) {
         continue;
       }
-      sent++;
+      rtp.sequenceNumber = seq;
+      rtp.timestamp = this.historyTimestamp[slot];
+      rtp.marker = (this.historyMpt[slot] & 0x80) !== 0;
+      rtp.payloadType = this.historyMpt[slot] & 0x7f;
+      rtp.payload = payload;
+      if (this.encrypt(rtp)) {
+        sent++;
+      }
     }
     this.counters.retransmitted += sent;
     return sent;
@@ -126,15 +148,6 @@ export class SrtpTrackSender implements RtpSendTarget {
     }
     this.sendOn(socket, srtp);
     return srtp;
-  }
-
-  private transmit(srtp: Buffer): boolean {
-    const socket = this.socket();
-    if (!socket) {
-      return false;
-    }
-    this.sendOn(socket, srtp);
-    return true;
   }
 
   private socket(): Socket | undefined {
