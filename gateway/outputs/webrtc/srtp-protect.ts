@@ -14,7 +14,8 @@
 //   packet is what this saves (bench/send-path.ts).
 // - SRTP_AEAD_AES_128_GCM (RFC 7714 §8): Node offers no way to give a new IV to an existing
 //   GCM context, so a native cipher is still made per packet; the IV, the output and
-//   everything around it are reused or written in place.
+//   everything around it are reused or written in place. That leaves five OpenSSL calls a
+//   packet, as werift makes: GCM costs what it did (docs/performance.md §1).
 import { createCipheriv, hash, type Cipher } from 'node:crypto';
 import { Sha1Outer } from './sha1-outer.js';
 import { deriveSessionKey, SRTP_LABEL } from './srtp-kdf.js';
@@ -65,8 +66,7 @@ class Rollover {
         }
         this.last = seq;
       } else if (seq > this.last) {
-        // A late packet from before the last wrap (never on our own send path, where seq only
-        // grows; kept exact for callers that reorder).
+        // A packet from before the last wrap: a NACKed one that srtp-sender.ts encrypts again.
         return (this.roc - 1) >>> 0;
       }
     } else {
