@@ -1,7 +1,7 @@
 // sipp (Debian's sip-tester) as an independent SIP peer: where it is, its scenarios as GB2312
 // copies (sipp sends scenario bytes as they are, and 2016 devices write GB2312), and its
 // -trace_msg file read back as one message per entry.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
@@ -37,4 +37,43 @@ export function tracedMessages(path: string): TracedMessage[] {
     out.push({ direction: parts[i] as 'sent' | 'received', text: parts[i + 1] });
   }
   return out;
+}
+
+export interface SippRun {
+  /** sipp's exit code (null when killed). */
+  readonly exit: Promise<number | null>;
+  /** True while sipp has not exited. */
+  readonly running: boolean;
+  /** Kills sipp if it still runs and waits for it to be gone. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Runs sipp in `cwd`; its stderr is printed when it exits with a code other than `quietExit`
+ * (0: the scenario passed), so a failed scenario explains itself in the test output.
+ */
+export function runSipp(binary: string, args: readonly string[], cwd: string, quietExit = 0): SippRun {
+  const child = spawn(binary, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      if (code !== null && code !== quietExit && stderr) {
+        console.log(`sipp exited ${code}: ${stderr.slice(0, 2000)}`);
+      }
+      resolve(code);
+    }),
+  );
+  return {
+    exit,
+    get running() {
+      return child.exitCode === null && child.signalCode === null;
+    },
+    stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+      }
+      return exit;
+    },
+  };
 }

@@ -8,14 +8,12 @@
 //
 // Skipped only when sipp is not installed and CI is unset; under CI a missing sipp fails.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import iconv from 'iconv-lite';
 import { parseRtp } from '../../codecs/rtp/packet.js';
 import { Rfc4571Framer } from '../../codecs/rtp/tcp-framing.js';
 import { epochSecondsToGbTime } from '../../gateway/gb28181/gb-date.js';
@@ -26,8 +24,8 @@ import { repoRoot } from '../helpers/paths.js';
 import { A_ID, SIM, channel } from '../helpers/cascade-pair.js';
 import { REALM } from '../helpers/sip-peer.js';
 import { freePort, portInUse } from '../helpers/ports.js';
+import { SIPP, runSipp, tracedMessages, type SippRun } from '../helpers/sipp.js';
 
-const SIPP = spawnSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' }).stdout.trim() || undefined;
 const UPPER = '34020000002000000077';
 const PASSWORD = 'sipp-upper-4711';
 const GROUP = '34020000002150000001';
@@ -38,18 +36,6 @@ const SHARES: ShareEntry[] = [
   { type: 'channel', deviceId: SIM, channelId: channel(1), parentId: ORG },
   { type: 'channel', deviceId: SIM, channelId: channel(3) },
 ];
-
-/** sipp's -trace_msg file as one message per entry (GB2312 bodies decoded). */
-function tracedMessages(path: string): { direction: 'sent' | 'received'; text: string }[] {
-  const text = iconv.decode(readFileSync(path), 'gb18030');
-  // "----…---- <date>\nUDP message received [340] bytes :\n\n<message>" (sent: "(336 bytes):").
-  const parts = text.split(/^-{10,} [^\n]*\n(?:UDP|TCP) message (sent|received)[^\n]*\n\n/m);
-  const out: { direction: 'sent' | 'received'; text: string }[] = [];
-  for (let i = 1; i + 1 < parts.length; i += 2) {
-    out.push({ direction: parts[i] as 'sent' | 'received', text: parts[i + 1] });
-  }
-  return out;
-}
 
 const tag = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 const items = (xml: string) =>
@@ -89,8 +75,7 @@ for (const transport of ['udp', 'tcp'] as const) {
     { skip: !SIPP && !process.env.CI ? 'sipp is not installed' : false },
     () => {
       let h: Harness;
-      let sipp: ChildProcess;
-      let sippExit: Promise<number | null>;
+      let sipp: SippRun | undefined;
       let work: string;
       let media: Awaited<ReturnType<typeof mediaReceiver>>;
       let range: { start: number; end: number };
@@ -156,17 +141,7 @@ for (const transport of ['udp', 'tcp'] as const) {
           '-message_file',
           logs.messages,
         ];
-        sipp = spawn(SIPP, args, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        sipp.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-        sippExit = new Promise((resolve) =>
-          sipp.once('exit', (code) => {
-            if (code !== 0 && stderr) {
-              console.log(`sipp exited ${code}: ${stderr.slice(0, 2000)}`);
-            }
-            resolve(code);
-          }),
-        );
+        sipp = runSipp(SIPP, args, work);
         await waitFor(() => portInUse(sippPort, transport), 5_000, 'sipp to bind its port');
         // Added through the API once the simulator's channels are known, so the first catalog is whole.
         const created = await h.api(`/api/upper-platforms`, {
@@ -186,10 +161,7 @@ for (const transport of ['udp', 'tcp'] as const) {
       });
 
       after(async () => {
-        if (sipp && sipp.exitCode === null && sipp.signalCode === null) {
-          sipp.kill('SIGKILL');
-        }
-        await sippExit;
+        await sipp?.stop();
         media?.close();
         await h?.close();
         if (work) {
@@ -200,7 +172,7 @@ for (const transport of ['udp', 'tcp'] as const) {
       test("sipp's scenario completes: digest verified by sipp, every answer as it expects, 404 for the unshared channel", async () => {
         let timer: NodeJS.Timeout | undefined;
         const code = await Promise.race([
-          sippExit,
+          sipp!.exit,
           new Promise((r) => (timer = setTimeout(() => r('timeout'), 45_000))),
         ]);
         clearTimeout(timer);

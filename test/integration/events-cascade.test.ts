@@ -8,7 +8,6 @@
 //
 // The sipp part is skipped only when sipp is not installed and CI is unset.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +19,7 @@ import { REALM } from '../helpers/sip-peer.js';
 import { freePort, portInUse } from '../helpers/ports.js';
 import { repoRoot } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
-
-const SIPP = spawnSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' }).stdout.trim() || undefined;
+import { SIPP, runSipp, type SippRun } from '../helpers/sipp.js';
 
 interface AlarmBody {
   deviceId: string;
@@ -162,8 +160,7 @@ for (const transport of ['udp', 'tcp'] as const) {
     { skip: !SIPP && !process.env.CI ? 'sipp is not installed' : false },
     () => {
       let h: Harness;
-      let sipp: ChildProcess;
-      let sippExit: Promise<number | null>;
+      let sipp: SippRun | undefined;
       let work: string;
       const logs = { errors: '', messages: '' };
 
@@ -185,7 +182,7 @@ for (const transport of ['udp', 'tcp'] as const) {
         );
         const sippPort = await freePort();
         const keys = { upper: UPPER, realm: REALM, aid: A_ID, password: PASSWORD };
-        sipp = spawn(
+        sipp = runSipp(
           SIPP,
           [
             '-sf',
@@ -207,17 +204,8 @@ for (const transport of ['udp', 'tcp'] as const) {
             '-message_file',
             logs.messages,
           ],
-          { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] },
-        );
-        let stderr = '';
-        sipp.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-        sippExit = new Promise((resolve) =>
-          sipp.once('exit', (code) => {
-            if (code !== 97 && stderr) {
-              console.log(`sipp exited ${code}: ${stderr.slice(0, 2000)}`);
-            }
-            resolve(code);
-          }),
+          work,
+          97,
         );
         await waitFor(() => portInUse(sippPort, transport), 15_000, 'sipp to bind its port');
         const created = await h.api('/api/upper-platforms', {
@@ -240,10 +228,7 @@ for (const transport of ['udp', 'tcp'] as const) {
       });
 
       after(async () => {
-        if (sipp && sipp.exitCode === null && sipp.signalCode === null) {
-          sipp.kill('SIGKILL');
-        }
-        await sippExit;
+        await sipp?.stop();
         await h?.close();
         if (work) {
           rmSync(work, { recursive: true, force: true });
@@ -272,7 +257,7 @@ for (const transport of ['udp', 'tcp'] as const) {
         assert.equal(await device.raiseAlarm(alarmOf(channel(1), 'shared')), true);
         let timer: NodeJS.Timeout | undefined;
         const code = await Promise.race([
-          sippExit,
+          sipp!.exit,
           new Promise((r) => (timer = setTimeout(() => r('timeout'), 30_000))),
         ]);
         clearTimeout(timer);

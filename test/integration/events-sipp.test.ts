@@ -9,7 +9,6 @@
 //
 // Skipped only when sipp is not installed and CI is unset; under CI a missing sipp fails.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,8 +20,8 @@ import { waitFor } from '../helpers/wait.js';
 import { repoRoot } from '../helpers/paths.js';
 import { REALM, SERVER_ID } from '../helpers/sip-peer.js';
 import { freePort } from '../helpers/ports.js';
+import { SIPP, runSipp, type SippRun } from '../helpers/sipp.js';
 
-const SIPP = spawnSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' }).stdout.trim() || undefined;
 const PUSH_LIMIT_MS = 200;
 
 interface AlarmBody {
@@ -87,8 +86,7 @@ for (const transport of ['udp', 'tcp'] as const) {
       const notifySn = transport === 'udp' ? '9102' : '9202';
       let h: Harness;
       let sse: SseClient;
-      let sipp: ChildProcess;
-      let sippExit: Promise<number | null>;
+      let sipp: SippRun | undefined;
       let work: string;
       const logs = { errors: '', messages: '' };
       const subs: Record<string, SubscriptionBody> = {};
@@ -147,25 +145,12 @@ for (const transport of ['udp', 'tcp'] as const) {
           '-message_file',
           logs.messages,
         ];
-        sipp = spawn(SIPP, args, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        sipp.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-        sippExit = new Promise((resolve) =>
-          sipp.once('exit', (code) => {
-            if (code !== null && code !== 0 && stderr) {
-              console.log(`sipp exited ${code}: ${stderr.slice(0, 2000)}`);
-            }
-            resolve(code);
-          }),
-        );
+        sipp = runSipp(SIPP, args, work);
       });
 
       after(async () => {
         sse?.close();
-        if (sipp && sipp.exitCode === null && sipp.signalCode === null) {
-          sipp.kill('SIGKILL');
-        }
-        await sippExit;
+        await sipp?.stop();
         await h?.close();
         if (work) {
           rmSync(work, { recursive: true, force: true });
@@ -346,7 +331,7 @@ for (const transport of ['udp', 'tcp'] as const) {
           ).length;
         assert.ok(answered('NOTIFY') >= 3, `${answered('NOTIFY')} NOTIFYs answered 200`);
         assert.ok(answered('MESSAGE') >= 2, `${answered('MESSAGE')} MESSAGEs answered 200`);
-        assert.equal(sipp.exitCode, null, 'sipp is still running its keepalive loop');
+        assert.ok(sipp!.running, 'sipp is still running its keepalive loop');
       });
     },
   );

@@ -7,7 +7,6 @@
 //
 // Skipped only when sipp is not installed and CI is unset; under CI a missing sipp fails.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { startHarness, type Harness } from '../helpers/gateway-harness.js';
 import { repoRoot } from '../helpers/paths.js';
 import { freePort } from '../helpers/ports.js';
 import { REALM, SERVER_ID } from '../helpers/sip-peer.js';
-import { SIPP, gb2312Scenario, tracedMessages } from '../helpers/sipp.js';
+import { gb2312Scenario, runSipp, SIPP, type SippRun, tracedMessages } from '../helpers/sipp.js';
 import { waitFor } from '../helpers/wait.js';
 
 const DEVICE = '34020000001180000021';
@@ -195,11 +194,10 @@ describe(
   { skip: !SIPP && !process.env.CI ? 'sipp is not installed' : false },
   () => {
     let h: Harness;
-    let sipp: ChildProcess;
+    let sipp: SippRun | undefined;
     let work: string;
     let messagesLog: string;
     let errorsLog: string;
-    let sippExit: Promise<number | null>;
 
     before(async () => {
       assert.ok(SIPP, 'sipp is required under CI (Debian package sip-tester)');
@@ -218,25 +216,12 @@ describe(
       '-d', '1000', '-m', '1', '-timeout', '90s', '-nostdin',
       '-trace_err', '-error_file', errorsLog, '-trace_msg', '-message_file', messagesLog,
     ];
-      sipp = spawn(SIPP, args, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      sipp.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-      sippExit = new Promise((resolve) =>
-        sipp.once('exit', (code) => {
-          if (code !== null && code !== 0 && stderr) {
-            console.log(`sipp exited ${code}: ${stderr.slice(0, 2000)}`);
-          }
-          resolve(code);
-        }),
-      );
+      sipp = runSipp(SIPP, args, work);
       await h.waitForChannels(DEVICE, 1, 15_000);
     });
 
     after(async () => {
-      if (sipp && sipp.exitCode === null && sipp.signalCode === null) {
-        sipp.kill('SIGKILL');
-      }
-      await sippExit;
+      await sipp?.stop();
       await h?.close();
       if (work) {
         rmSync(work, { recursive: true, force: true });

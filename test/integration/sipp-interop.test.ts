@@ -6,7 +6,6 @@
 //
 // Skipped only when sipp is not installed and CI is unset; under CI a missing sipp fails.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +16,8 @@ import { waitFor } from '../helpers/wait.js';
 import { repoRoot, vectorsDir } from '../helpers/paths.js';
 import { REALM, SERVER_ID } from '../helpers/sip-peer.js';
 import { freePort } from '../helpers/ports.js';
+import { SIPP, runSipp, type SippRun } from '../helpers/sipp.js';
 
-const SIPP = spawnSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' }).stdout.trim() || undefined;
 const PCAP = join(vectorsDir, 'rtp_h264_720p_g711a_seqwrap.pcap');
 const CHANNEL_NAMES: Record<string, string> = {
   '34020000001310000001': '大门入口',
@@ -58,11 +57,10 @@ for (const transport of ['udp', 'tcp'] as const) {
     () => {
       const deviceId = transport === 'udp' ? '34020000001180000011' : '34020000001180000012';
       let h: Harness;
-      let sipp: ChildProcess;
+      let sipp: SippRun | undefined;
       let work: string;
       let errorsLog: string;
       let messagesLog: string;
-      let sippExit: Promise<number | null>;
 
       before(async () => {
         assert.ok(SIPP, 'sipp is required under CI (Debian package sip-tester)');
@@ -118,24 +116,11 @@ for (const transport of ['udp', 'tcp'] as const) {
           '-message_file',
           messagesLog,
         ];
-        sipp = spawn(SIPP, args, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        sipp.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-        sippExit = new Promise((resolve) =>
-          sipp.once('exit', (code) => {
-            if (code !== null && code !== 0 && stderr) {
-              console.log(`sipp exited ${code}: ${stderr.slice(0, 2000)}`);
-            }
-            resolve(code);
-          }),
-        );
+        sipp = runSipp(SIPP, args, work);
       });
 
       after(async () => {
-        if (sipp && sipp.exitCode === null && sipp.signalCode === null) {
-          sipp.kill('SIGKILL');
-        }
-        await sippExit;
+        await sipp?.stop();
         await h?.close();
         if (work) {
           rmSync(work, { recursive: true, force: true });

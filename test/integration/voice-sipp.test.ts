@@ -6,7 +6,6 @@
 //
 // Skipped only when sipp is not installed and CI is unset; under CI a missing sipp fails.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,8 +17,8 @@ import { waitFor } from '../helpers/wait.js';
 import { repoRoot } from '../helpers/paths.js';
 import { REALM, SERVER_ID } from '../helpers/sip-peer.js';
 import { freePort } from '../helpers/ports.js';
+import { SIPP, runSipp, type SippRun } from '../helpers/sipp.js';
 
-const SIPP = spawnSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' }).stdout.trim() || undefined;
 const CHANNEL = '34020000001310000021';
 
 interface Received {
@@ -59,8 +58,7 @@ for (const invites of [true, false]) {
     () => {
       const deviceId = invites ? '34020000001180000031' : '34020000001180000032';
       let h: Harness;
-      let sipp: ChildProcess;
-      let sippExit: Promise<number | null>;
+      let sipp: SippRun | undefined;
       let work: string;
       let errorsLog: string;
       let sink: Awaited<ReturnType<typeof rtpSink>>;
@@ -71,7 +69,7 @@ for (const invites of [true, false]) {
         work = mkdtempSync(join(tmpdir(), 'gb-sipp-voice-'));
         errorsLog = join(work, 'errors.log');
         sink = await rtpSink();
-        sipp = spawn(
+        sipp = runSipp(
           SIPP,
           [
             `127.0.0.1:${h.gw.sipPort}`,
@@ -113,17 +111,7 @@ for (const invites of [true, false]) {
             '-message_file',
             join(work, 'messages.log'),
           ],
-          { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] },
-        );
-        let stderr = '';
-        sipp.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-        sippExit = new Promise((resolve) =>
-          sipp.once('exit', (code) => {
-            if (code !== null && code !== 0 && stderr) {
-              console.log(`sipp exited ${code}: ${stderr.slice(0, 2000)}`);
-            }
-            resolve(code);
-          }),
+          work,
         );
         await waitFor(
           async () => (await h.api<unknown[]>(`/api/devices/${deviceId}/channels`)).body.length === 1,
@@ -133,10 +121,7 @@ for (const invites of [true, false]) {
       });
 
       after(async () => {
-        if (sipp && sipp.exitCode === null && sipp.signalCode === null) {
-          sipp.kill('SIGKILL');
-        }
-        await sippExit;
+        await sipp?.stop();
         sink?.socket.close();
         await h?.close();
         if (work) {

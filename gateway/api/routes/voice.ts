@@ -8,7 +8,7 @@ import type { TalkChannel, TalkMode, TalkView, VoiceServices } from '../../views
 import { defineRoute, type ApiRoute } from '../route-table.js';
 import { OkBody, PlayAnswerBody } from '../responses.js';
 import { ChannelParams, GbId } from '../validation.js';
-import type { ChannelP, RouteDeps } from './route-deps.js';
+import { playAnswer, type ChannelP, type RouteDeps } from './route-deps.js';
 
 const Time = z.string().describe('ISO 8601 time with offset');
 const TalkId = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/, 'not a talk ID');
@@ -102,14 +102,7 @@ export function voiceRoutes(deps: RouteDeps): ApiRoute[] {
       mode: view.mode,
       sourceId: view.sourceId,
       targets: view.targets,
-      listen: listen
-        ? {
-            streamId: listen.streamId,
-            ...deps.mediaUrls(listen.streamId),
-            codec: listen.codec,
-            transport: listen.transport,
-          }
-        : null,
+      listen: listen ? playAnswer(deps, listen) : null,
     };
   };
   const start = async (mode: TalkMode, targets: TalkChannel[]) =>

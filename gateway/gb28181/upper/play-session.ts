@@ -6,6 +6,7 @@ import {
   createInDialogRequest,
   dialogAsUac,
   type Dialog,
+  type SipRequest,
   type SipResponse,
   type SipUserAgent,
 } from '../../sip/index.js';
@@ -20,7 +21,7 @@ import type { LiveStream, SelectionDialect } from '../../device-settings.js';
 import { parseGbSdp } from '../sdp/parse.js';
 import { ssrcToUint32, type SsrcAllocator } from '../ssrc.js';
 import { playSubject } from '../subject.js';
-import type { DeviceSessions } from './device-sessions.js';
+import type { DeviceSession, DeviceSessions } from './device-sessions.js';
 import {
   type MediaIngest,
   type MediaNodeClient,
@@ -94,6 +95,57 @@ const AUDIO_ONLY_GRACE_MS = 1000;
 
 class NoMediaError extends Error {}
 
+function streamPurpose(request: PlayRequest): GbStreamPurpose {
+  const { kind, channelId } = request;
+  if (kind === 'live') {
+    return { kind: 'live' };
+  }
+  const { start, end } = request.range!;
+  return kind === 'playback'
+    ? { kind: 'playback', channelId, start, end }
+    : { kind: 'download', channelId, start, end, downloadSpeed: request.downloadSpeed ?? 4 };
+}
+
+/**
+ * Resolves when the play has media worth answering with. A pack usually starts with the audio
+ * PES (ireader muxer), so audio is often identified a few ms before video: the play counts as
+ * started once video is known, so the API reports the video codec; a stream that stays
+ * audio-only is accepted after a short grace.
+ */
+class FirstMediaWatch {
+  #arrived!: () => void;
+  readonly #promise = new Promise<void>((resolve) => (this.#arrived = resolve));
+  #audioOnly: NodeJS.Timeout | undefined;
+
+  observe(e: PlayMediaEvent): void {
+    if (e.type === 'codec' && e.video) {
+      this.#arrived();
+    } else if (e.type === 'codec') {
+      this.#audioOnly ??= setTimeout(this.#arrived, AUDIO_ONLY_GRACE_MS);
+    }
+  }
+
+  async wait(timeoutMs: number, transport: MediaTransport, canFallBack: boolean): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const message =
+          transport === 'udp'
+            ? `no media within ${timeoutMs / 1000} s over UDP: the device or a firewall drops it`
+            : `no media within ${timeoutMs / 1000} s over ${transport}`;
+        // The last transport's silence is a plain failure: there is nothing to fall back to.
+        reject(canFallBack ? new NoMediaError(message) : new Error(message));
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([this.#promise, timeout]);
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(this.#audioOnly);
+    }
+  }
+}
+
 export class PlaySession implements StreamSource {
   readonly diagnosis: PlayDiagnosis;
   transport: MediaTransport;
@@ -165,40 +217,52 @@ export class PlaySession implements StreamSource {
     throw new Error(cause);
   }
 
+  /** One transport: listen, INVITE, apply the answer, then wait for the first media. */
   async #attempt(stream: Stream, transport: MediaTransport, canFallBack: boolean): Promise<void> {
-    const { deviceId, channelId, kind } = this.request;
-    const device = this.deps.sessions.get(deviceId);
-    // A registration kept across our restart (restored) is as reachable as before it.
-    if (!device || (!device.online && !device.restored)) {
-      throw new Error(`device ${deviceId} is offline`);
-    }
+    const device = this.#reachableDevice();
     this.transport = transport;
-    const ssrc = this.deps.ssrc.allocate(kind === 'live' ? 'live' : 'history');
+    const ssrc = this.deps.ssrc.allocate(this.request.kind === 'live' ? 'live' : 'history');
     if (!ssrc) {
       throw new Error('all 9999 SSRC stream numbers are in use');
     }
     this.#ssrc = ssrc;
     this.diagnosis.expectSsrc(ssrcToUint32(ssrc), 'offer');
+    const firstMedia = new FirstMediaWatch();
+    const ingest = await this.#listen(stream, transport, ssrc, device, firstMedia);
+    const { invite, response } = await this.#invite(device, ingest, transport, ssrc);
+    this.#establishDialog(invite, response, device);
+    this.#applyAnswer(response, ingest, transport, ssrc);
+    await firstMedia.wait(this.deps.firstMediaTimeoutMs, transport, canFallBack);
+  }
+
+  #reachableDevice(): DeviceSession {
+    const { deviceId } = this.request;
+    const device = this.deps.sessions.get(deviceId);
+    // A registration kept across our restart (restored) is as reachable as before it.
+    if (!device || (!device.online && !device.restored)) {
+      throw new Error(`device ${deviceId} is offline`);
+    }
+    return device;
+  }
+
+  /** Bind or listen BEFORE the INVITE leaves (docs/gb28181.md §7.2). */
+  async #listen(
+    stream: Stream,
+    transport: MediaTransport,
+    ssrc: string,
+    device: DeviceSession,
+    firstMedia: FirstMediaWatch,
+  ): Promise<MediaIngest> {
+    const { deviceId, channelId, kind } = this.request;
     const startedAt = Date.now();
-    let gotMedia: () => void = () => {};
-    const mediaArrived = new Promise<void>((resolve) => (gotMedia = resolve));
-    let audioOnly: NodeJS.Timeout | undefined;
     const onEvent = (e: PlayMediaEvent) => {
       this.diagnosis.ingest(e);
-      // A pack usually starts with the audio PES (ireader muxer), so audio is often identified a
-      // few ms before video: answer the play request once video is known, so the API reports
-      // the video codec; a stream that stays audio-only is accepted after a short grace.
-      if (e.type === 'codec' && e.video) {
-        gotMedia();
-      } else if (e.type === 'codec') {
-        audioOnly ??= setTimeout(gotMedia, AUDIO_ONLY_GRACE_MS);
-      }
+      firstMedia.observe(e);
       if (e.type === 'first-keyframe') {
         this.deps.onFirstKeyframe?.(kind, (Date.now() - startedAt) / 1000);
       }
     };
-    // Bind or listen BEFORE the INVITE leaves (docs/gb28181.md §7.2).
-    this.#ingest = await this.#media.open({
+    const ingest = await this.#media.open({
       streamId: this.request.streamId,
       deviceId,
       channelId,
@@ -215,26 +279,26 @@ export class PlaySession implements StreamSource {
       },
       onKeyframeRequest: () => this.requestKeyframe(),
     });
-    onEvent({ type: 'listening', transport, port: this.#ingest.localPort });
+    this.#ingest = ingest;
+    onEvent({ type: 'listening', transport, port: ingest.localPort });
+    return ingest;
+  }
 
-    const purpose: GbStreamPurpose =
-      kind === 'live'
-        ? { kind: 'live' }
-        : kind === 'playback'
-          ? { kind: 'playback', channelId, start: this.request.range!.start, end: this.request.range!.end }
-          : {
-              kind: 'download',
-              channelId,
-              start: this.request.range!.start,
-              end: this.request.range!.end,
-              downloadSpeed: this.request.downloadSpeed ?? 4,
-            };
-    const wanted = kind === 'live' ? (this.request.stream ?? 'main') : undefined;
+  /** Sends the INVITE with our offer; resolves with the device's 2xx. */
+  async #invite(
+    device: DeviceSession,
+    ingest: MediaIngest,
+    transport: MediaTransport,
+    ssrc: string,
+  ): Promise<{ invite: SipRequest; response: SipResponse }> {
+    const { channelId, kind } = this.request;
+    const wanted = this.#wantedStream();
+    const address = this.request.mediaIp ?? ingest.address;
     const offer = buildGbOffer({
-      purpose,
+      purpose: streamPurpose(this.request),
       originId: this.deps.ua.localId,
-      address: this.request.mediaIp ?? this.#ingest.address,
-      port: this.#ingest.localPort,
+      address,
+      port: ingest.localPort,
       transport: TRANSPORT_SDP[transport],
       ssrc,
       timeZone: this.deps.timeZone,
@@ -257,7 +321,7 @@ export class PlaySession implements StreamSource {
     this.diagnosis.add(
       'invite-sent',
       `${kind}${wanted && wanted !== 'main' ? ` (${wanted} stream)` : ''} over ${transport}, y=${ssrc}, ` +
-        `media port ${this.#ingest.localPort}, c=${this.request.mediaIp ?? this.#ingest.address}`,
+        `media port ${ingest.localPort}, c=${address}`,
     );
     const response = await this.deps.ua.request(invite, device.remote, {
       timeoutMs: this.deps.inviteTimeoutMs,
@@ -267,6 +331,11 @@ export class PlaySession implements StreamSource {
     if (response.status < 200 || response.status >= 300) {
       throw new Error(describeRejection(response));
     }
+    return { invite, response };
+  }
+
+  /** ACKs the 2xx and keeps the dialog (in the store too, so a restart can BYE it). */
+  #establishDialog(invite: SipRequest, response: SipResponse, device: DeviceSession): void {
     const dialog = dialogAsUac(invite, response, device.remote);
     if (!dialog) {
       throw new Error('the 200 OK to our INVITE is missing a To tag or Call-ID');
@@ -277,11 +346,14 @@ export class PlaySession implements StreamSource {
     this.#routeSet = routeSetOf(response);
     this.#storeDialog();
     // A device restored from before our restart is online from its first answer (device-sessions.ts).
-    this.deps.sessions.touch(deviceId, device.remote, false);
+    this.deps.sessions.touch(this.request.deviceId, device.remote, false);
     if (this.#stopped) {
       throw new Error('stopped while inviting');
     }
+  }
 
+  /** Reads the SDP answer: the stream it names, a re-keyed y=, the media address, TCP active dial. */
+  #applyAnswer(response: SipResponse, ingest: MediaIngest, transport: MediaTransport, ssrc: string): void {
     const answer = parseGbSdp(Buffer.from(response.body).toString('utf8'));
     if (!answer.ok) {
       throw new Error(`unreadable SDP answer: ${answer.detail}`);
@@ -290,6 +362,7 @@ export class PlaySession implements StreamSource {
     if (!media.ok) {
       throw new Error(`unusable SDP answer: ${media.detail}`);
     }
+    const wanted = this.#wantedStream();
     if (wanted) {
       // Reported as the device wrote it, never inferred from what was asked (docs/gb28181.md §7.5).
       this.answeredStream = readSelection(media.value.attributes)?.stream ?? null;
@@ -307,39 +380,19 @@ export class PlaySession implements StreamSource {
       const n = ssrcToUint32(media.value.ssrc);
       this.diagnosis.expectSsrc(n, 'answer');
       if (n !== undefined) {
-        this.#ingest.setExpectedSsrc(n);
+        ingest.setExpectedSsrc(n);
       }
     }
-    this.#ingest.trustDeviceAddress(media.value.address);
+    ingest.trustDeviceAddress(media.value.address);
     if (transport === 'tcp-active') {
       this.diagnosis.add('media-dial', `${media.value.address}:${media.value.port}`);
-      this.#ingest.connect(media.value.address, media.value.port);
+      ingest.connect(media.value.address, media.value.port);
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new NoMediaError(
-              transport === 'udp'
-                ? `no media within ${this.deps.firstMediaTimeoutMs / 1000} s over UDP: the device or a firewall drops it`
-                : `no media within ${this.deps.firstMediaTimeoutMs / 1000} s over ${transport}`,
-            ),
-          ),
-        this.deps.firstMediaTimeoutMs,
-      );
-    });
-    try {
-      await Promise.race([mediaArrived, timeout]);
-    } catch (err) {
-      if (!canFallBack && err instanceof NoMediaError) {
-        throw new Error(err.message);
-      }
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      clearTimeout(audioOnly);
-    }
+  }
+
+  /** live: the encoder stream asked for; undefined for playback and download. */
+  #wantedStream(): LiveStream | undefined {
+    return this.request.kind === 'live' ? (this.request.stream ?? 'main') : undefined;
   }
 
   /** Playback control over INFO + MANSRTSP (docs/gb28181.md §8.1). */
