@@ -44,7 +44,7 @@ after(async () => {
 test(
   'ffmpeg -i <hls> -t 20 -c copy out.mkv: no error, no warning but its own init re-reads; ffprobe reads both tracks',
   { skip, timeout: 90_000 },
-  (t) => {
+  async (t) => {
     const out = join(dir, 'out.mkv');
     // The command as an integrator types it; -loglevel level+info only tags each line with its level.
     // Run asynchronously: the gateway it reads runs in this process.
