@@ -15,8 +15,9 @@ export interface RateBudget {
 
 /**
  * The defaults: the API strict; media sized for a wall of 64 low-latency HLS tiles behind one
- * address (a tile reloads its playlist and fetches a part every part duration, ~0.33 s: ~6
- * requests/s each, so 64 tiles ≈ 400/s, with headroom for WHEP and segment catch-up); the demo's
+ * address (a tile reloads its video and its audio playlist and fetches a part of each every part
+ * duration, ~0.33 s: ~12 requests/s each, so 64 tiles ≈ 770/s, with headroom for WHEP and
+ * segment catch-up); the demo's
  * static files a page load of ~30 files at a time.
  */
 export const DEFAULT_RATE_BUDGETS: Readonly<Record<RateBudgetName, RateBudget>> = {

@@ -3,8 +3,10 @@
 // names its live plays with it, and the media-token guard reads it back to know which channel
 // a URL is for and to start that live stream again on demand.
 
-/** A camera's encoder streams (GB/T 28181-2022 streamnumber 0, 1, 2). */
-export type LiveVariant = 'main' | 'sub' | 'third';
+import type { LiveStream } from './device-settings.js';
+
+/** A camera's encoder streams (GB/T 28181-2022 streamnumber 0, 1, 2): device-settings.ts owns the names. */
+export type LiveVariant = LiveStream;
 
 export interface LiveStreamRef {
   readonly deviceId: string;

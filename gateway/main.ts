@@ -27,6 +27,7 @@ import { UpperPlatform } from './gb28181/upper/upper-platform.js';
 import { clusterSettings } from './cluster/roles.js';
 import { SignalingCluster } from './cluster/signaling-cluster.js';
 import { MediaPlane, webrtcBind } from './media-plane/media-plane.js';
+import { MAX_OFFER_BYTES } from './outputs/webrtc/sdp-offer.js';
 import type { StreamRegistry } from './hub/stream-registry.js';
 import { GatewayMetrics } from './metrics.js';
 import { createApp } from './api/app.js';
@@ -520,7 +521,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     corsOrigins: config['cors-origins'],
     onDemand: {
       active: (id) => upper.getStream(id) !== undefined,
-      startLive: (deviceId, channelId) => upper.startLive(deviceId, channelId),
+      startLive: (deviceId, channelId, variant) => upper.startLive(deviceId, channelId, variant),
+      maxBodyBytes: MAX_OFFER_BYTES,
     },
     ...(cluster ? {} : { whepSessions: media.whep.sessions }),
     version: VERSION,

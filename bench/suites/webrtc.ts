@@ -233,6 +233,14 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput> {
       ...(!fail ? { note: `lower bound: ${stopReason || 'end of the ladder'}` } : {}),
     },
     {
+      key: 'kneeViewers',
+      label: 'Knee: the first step that did not hold (loss, delivery or loop delay)',
+      value: fail?.viewers ?? null,
+      unit: 'viewers',
+      better: 'higher',
+      ...(!fail ? { note: 'none: every step held' } : {}),
+    },
+    {
       key: 'baseCpuPct',
       label: 'Sender CPU with no viewer (pacing, hub, HLS)',
       value: base?.sender.cpuPct ?? null,
@@ -248,6 +256,15 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput> {
         value: top.sender.loopP99Ms,
         unit: 'ms',
         better: 'lower',
+      },
+      {
+        // One process: werift and the send path run on its main thread, so this stays at or below
+        // about one core until the media plane spreads over workers (issue #19).
+        key: 'coresAtMax',
+        label: `Cores the sender used at ${top.viewers} viewers (process CPU ÷ 100 %)`,
+        value: round(top.sender.cpuPct / 100, 2),
+        unit: 'cores',
+        better: 'higher',
       },
       {
         key: 'rssAtMaxMb',

@@ -26,7 +26,8 @@ const ALL = '*';
 
 export class MediaAccess {
   private readonly now: () => number;
-  private readonly graceMs: number;
+  /** How long an expired token in use stays good after its last use (ms). */
+  readonly graceMs: number;
   private readonly maxRemembered: number;
   /** Token MAC → last use (ms). Only tokens whose signature held get here. */
   private readonly lastUse = new Map<string, number>();

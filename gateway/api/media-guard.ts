@@ -5,7 +5,7 @@
 //   - session keeping: a live WHEP session keeps the token it was opened with in use (so the
 //     sliding expiry of media-access.ts holds for it), and a session whose token is revoked ends.
 import type { NextFunction, Request, Response } from 'express';
-import { parseLiveStreamId } from '../live-stream-id.js';
+import { parseLiveStreamId, type LiveVariant } from '../live-stream-id.js';
 import { createLogger } from '../log.js';
 import type { MediaAccess } from './media-access.js';
 
@@ -14,24 +14,32 @@ const log = createLogger('api');
 export interface OnDemandStart {
   /** Whether the stream runs now (its outputs exist). */
   active(streamId: string): boolean;
-  /** Starts (or joins) a channel's live main stream; rejects with the GatewayError of the failure. */
-  startLive(deviceId: string, channelId: string): Promise<unknown>;
+  /** Starts (or joins) a channel's live stream; rejects with the GatewayError of the failure. */
+  startLive(deviceId: string, channelId: string, variant: LiveVariant): Promise<unknown>;
+  /** A request body larger than this is refused by the output (413): it starts nothing. */
+  maxBodyBytes?: number;
 }
 
-/** After the token check: starts an idle live stream the URL names; everything else passes. */
+/**
+ * After the token check: a request that plays (GET/HEAD of HLS, a WHEP POST) starts the idle
+ * live stream its URL names; a DELETE or OPTIONS, or an offer too large to be read, starts
+ * nothing and goes on to its answer.
+ */
 export function startOnDemand(starter: OnDemandStart) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const streamId = String(req.params.streamId ?? '');
-    if (req.method === 'OPTIONS' || starter.active(streamId)) {
+    const plays = req.method === 'GET' || req.method === 'HEAD' || req.method === 'POST';
+    const length = Number(req.get('content-length') ?? 0);
+    if (!plays || length > (starter.maxBodyBytes ?? Infinity) || starter.active(streamId)) {
       return next();
     }
     const live = parseLiveStreamId(streamId);
-    // Sub and third streams are invited with their own stream selection: main only here.
-    if (!live || live.variant !== 'main') {
+    if (!live) {
       return next();
     }
     log.info({ streamId, path: req.path }, 'media URL of an idle live stream: starting it');
-    starter.startLive(live.deviceId, live.channelId).then(
+    // the encoder stream the URL names, whatever the device's default is now
+    starter.startLive(live.deviceId, live.channelId, live.variant).then(
       () => next(),
       (err: unknown) => next(err),
     );
@@ -46,7 +54,9 @@ export interface KeptSessions {
 
 /**
  * Every `intervalMs` (and on sweep()): touches the token of each live session, so its use slides
- * on, and ends the sessions whose token was revoked.
+ * on, and ends the sessions whose token was revoked. The default interval is half the grace (at
+ * most 30 s): a touch must come within every grace period, or an expired session's token lapses
+ * and the DELETE on its Location is refused.
  */
 export class SessionKeeper {
   private readonly timer: NodeJS.Timeout;
@@ -54,7 +64,7 @@ export class SessionKeeper {
   constructor(
     private readonly access: MediaAccess,
     private readonly sessions: KeptSessions,
-    intervalMs = 30_000,
+    intervalMs = Math.min(30_000, access.graceMs / 2),
   ) {
     this.timer = setInterval(() => this.sweep(), intervalMs);
     this.timer.unref();

@@ -52,6 +52,7 @@ const STATUS_NAMES: Readonly<Record<number, string>> = {
   415: 'UnsupportedMediaType',
   429: 'TooManyRequests',
   500: 'InternalError',
+  501: 'NotImplemented',
   502: 'BadGateway',
   503: 'Unavailable',
   504: 'GatewayTimeout',
@@ -122,7 +123,7 @@ function errorRef(status: number): Schema {
 /**
  * The errors a JSON route can answer: 403 (an origin not listed, cors.ts), 429 (rate limit) and
  * 500 anywhere; 401 behind the bearer token; 400 when it takes input; 413 and 415 when it takes
- * a body; 404 when its path names a device, channel or stream; and what the route declares.
+ * a body (JSON or raw); 404 when its path names a device, channel or stream; and what the route declares.
  */
 function errorStatuses(route: ApiRoute): number[] {
   const s = new Set<number>([403, 429, 500]);
@@ -132,7 +133,7 @@ function errorStatuses(route: ApiRoute): number[] {
   if (route.params || route.query || route.body) {
     s.add(400);
   }
-  if (route.body) {
+  if (route.body || route.rawBody) {
     s.add(413);
     s.add(415);
   }
@@ -272,14 +273,7 @@ function extraPaths(): Record<string, Record<string, Schema>> {
         security: mediaSecurity,
         responses: { '200': { description: 'The session ended' }, ...whepErrors(401, 403, 404, 429, 500) },
       },
-      patch: {
-        operationId: 'patch_whip_talkId_sessionId',
-        summary: 'Trickle ICE and ICE restarts are not supported: always 405',
-        tags: ['media'],
-        parameters: [talkIdParam, pathParam('sessionId', 'From the Location'), mediaTokenParam],
-        security: mediaSecurity,
-        responses: whepErrors(401, 403, 404, 405, 429),
-      },
+      // No PATCH, as for WHEP: trickle ICE and ICE restarts are not offered (405).
     },
     '/hls/{streamId}/{file}': {
       get: {

@@ -224,6 +224,7 @@ export const BasicParamViewBody = z.object({
   sipServerPort: nullable(z.number().int()),
   domainName: nullable(z.string()),
 }) satisfies z.ZodType<BasicParamView>;
+
 const Count = z.number().int().min(0);
 const ConnectionLimitsBody = z.object({
   maxConnections: Count,

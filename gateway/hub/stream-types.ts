@@ -66,5 +66,7 @@ export interface StreamInfo extends MediaInfo {
   viewers: number;
   sinks: number;
   keyframeRequests: number;
+  /** Times a backed-up sink (isCongested) was skipped to the next keyframe: frames dropped for one slow viewer. */
+  congestionSkips: number;
   closeCause?: string;
 }

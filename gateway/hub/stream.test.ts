@@ -211,6 +211,8 @@ test('a congested sink skips to the next keyframe without queueing; the others g
   assert.deepEqual(ids(slow.written), ['K0', 'P1', 'K5', 'P6']);
   assert.equal(fast.written.length, 9);
   assert.equal(slow.closedWith, undefined);
+  // One skip to the keyframe: later frames of the GOP were already waiting, not checked again.
+  assert.equal(stream.info.congestionSkips, 1);
   stream.close('test');
 });
 

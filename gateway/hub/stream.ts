@@ -70,6 +70,7 @@ export class Stream implements StreamInput {
   private stalled = false;
   private lastKeyframeRequestMs = -Infinity;
   private keyframeRequests = 0;
+  private congestionSkips = 0;
   private readonly closeListeners: ((cause: string) => void)[] = [];
   private mediaListeners: readonly StreamMediaListener[] = [];
 
@@ -109,6 +110,7 @@ export class Stream implements StreamInput {
       viewers: this.viewers,
       sinks: this.subscribers.length,
       keyframeRequests: this.keyframeRequests,
+      congestionSkips: this.congestionSkips,
       closeCause: this.closeCause,
     };
   }
@@ -336,6 +338,7 @@ export class Stream implements StreamInput {
     // A backed-up sink skips to the next keyframe: dropped frames, never a growing queue.
     if (sub.sink.isCongested?.()) {
       sub.needsKeyframe = sub.audioWaits = true;
+      this.congestionSkips++;
       return;
     }
     if (video) {

@@ -5,13 +5,12 @@
 // the CMAF checker (brands, tfhd flags, tfdt continuity, sample flags) segment after segment.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, type Harness } from '../helpers/gateway-harness.js';
 import { download, waitForSegments } from '../helpers/hls-probe.js';
-import { haveFfmpeg } from '../helpers/media-clip.js';
+import { haveFfmpeg, runAsync } from '../helpers/media-clip.js';
 import {
   checkCmafFragments,
   checkCmafHeader,
@@ -45,16 +44,14 @@ after(async () => {
 test(
   'ffmpeg -i <hls> -t 20 -c copy out.mkv: no error, no warning but its own init re-reads; ffprobe reads both tracks',
   { skip, timeout: 90_000 },
-  (t) => {
+  async (t) => {
     const out = join(dir, 'out.mkv');
     // The command as an integrator types it; -loglevel level+info only tags each line with its level.
-    const r = spawnSync(
+    // Run asynchronously: the gateway it reads runs in this process.
+    const r = await runAsync(
       'ffmpeg',
       ['-loglevel', 'level+info', '-i', hls, '-t', '20', '-c', 'copy', '-y', out],
-      {
-        encoding: 'utf8',
-        timeout: 80_000,
-      },
+      { timeoutMs: 80_000 },
     );
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stderr.split('\n');
@@ -77,13 +74,10 @@ test(
       `${moov.length} warnings for ${initOpens} init reads`,
     );
 
-    const probe = spawnSync(
-      'ffprobe',
-      ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name:format=duration', '-of', 'json', out],
-      {
-        encoding: 'utf8',
-      },
-    );
+    const probe = await runAsync('ffprobe', [
+      ...['-v', 'error', '-show_entries', 'stream=codec_type,codec_name:format=duration'],
+      ...['-of', 'json', out],
+    ]);
     assert.equal(probe.stderr, '');
     const info = JSON.parse(probe.stdout) as {
       streams: { codec_type: string; codec_name: string }[];

@@ -1,8 +1,9 @@
 // A Low-Latency HLS viewer as hls.js runs one (RFC 8216bis §6.2.5.2, §6.3.7): it reloads the media
 // playlist with a blocking request for the next part (_HLS_msn/_HLS_part), then downloads each
-// part the playlist newly lists, and again. About two requests per part (a part every ~0.33 s), so
-// a wall of such viewers behind one address makes a few hundred requests a second; it counts
-// every answer, so a test can tell played parts from 429s.
+// part the playlist newly lists, and again, for the video and the audio rendition. About four
+// requests per part (a part every ~0.33 s), so a wall of such viewers behind one address makes
+// several hundred requests a second; it counts every answer, so a test can tell played parts
+// from 429s.
 export interface LlHlsCounts {
   playlists: number;
   parts: number;
@@ -41,27 +42,39 @@ export function listParts(text: string): { parts: PartRef[]; nextMsn: number; ne
 export class LlHlsViewer {
   readonly counts: LlHlsCounts = { playlists: 0, parts: 0, bytes: 0, statuses: new Map() };
   #stopped = false;
-  readonly #fetched = new Set<string>();
 
   /** `hlsUrl`: the multivariant playlist URL the live answer gives (with its token). */
   constructor(private readonly hlsUrl: string) {}
 
-  /** Plays until stop(); resolves when it has stopped. */
+  /**
+   * Plays until stop(); resolves when it has stopped. Like hls.js it follows the first video
+   * variant and, when the multivariant playlist has one, its audio rendition (EXT-X-MEDIA
+   * TYPE=AUDIO), each with its own blocking reloads and parts.
+   */
   async run(): Promise<void> {
     const index = await this.#get(this.hlsUrl);
     const mediaUri = index?.split('\n').find((l) => l.trim() && !l.startsWith('#'));
-    if (!mediaUri) {
+    if (!index || !mediaUri) {
       return;
     }
-    const media = new URL(mediaUri.trim(), this.hlsUrl);
+    const audioUri = /^#EXT-X-MEDIA:.*TYPE=AUDIO.*URI="([^"]+)"/m.exec(index)?.[1];
+    await Promise.all(
+      [mediaUri.trim(), audioUri]
+        .filter((u) => u !== undefined)
+        .map((u) => this.#follow(new URL(u, this.hlsUrl))),
+    );
+  }
+
+  async #follow(media: URL): Promise<void> {
+    const fetched = new Set<string>();
     let text = await this.#get(media.href);
     while (!this.#stopped && text !== undefined) {
       this.counts.playlists++;
       const { parts, nextMsn, nextPart } = listParts(text);
       // A new viewer starts near the live edge: only the last few parts, as hls.js does.
-      const fresh = parts.filter((p) => !this.#fetched.has(p.uri)).slice(this.#fetched.size === 0 ? -3 : 0);
+      const fresh = parts.filter((p) => !fetched.has(p.uri)).slice(fetched.size === 0 ? -3 : 0);
       for (const p of fresh) {
-        this.#fetched.add(p.uri);
+        fetched.add(p.uri);
         const bytes = await this.#get(new URL(p.uri, media).href, true);
         if (bytes !== undefined) {
           this.counts.parts++;

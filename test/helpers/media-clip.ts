@@ -3,7 +3,7 @@
 // 1 kHz G.711 sine), turned into the AccessUnits a PS demuxer would emit. One clip, several uses:
 // the units as they are (a WebRTC pacer), interleaved in decode order at a chosen start time
 // (HLS), and the shared PS vectors through our own demuxer.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,26 @@ export function run(
 ): { status: number; stdout: Buffer; stderr: string } {
   const r = spawnSync(cmd, args, { cwd: opts.cwd, maxBuffer: 1 << 28 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr?.toString() ?? '' };
+}
+
+/**
+ * run() without blocking the event loop: for a tool that reads from a gateway running in this
+ * process (ffmpeg on its HLS), which spawnSync would leave unanswered until the tool times out.
+ */
+export function runAsync(
+  cmd: string,
+  args: string[],
+  opts: { timeoutMs?: number } = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
 }
 
 function ffmpeg(dir: string, args: string[]): void {

@@ -45,16 +45,21 @@ export class WhipTestPublisher {
     });
   }
 
-  async connect(): Promise<number> {
+  /** The send-only audio offer (also what connect() POSTs). */
+  async offer(): Promise<string> {
     this.pc.addTransceiver(this.track, { direction: 'sendonly' });
     for (const t of this.pc.iceTransports) {
       (t.connection as unknown as { stunServer?: unknown }).stunServer = undefined;
     }
     await this.pc.setLocalDescription(await this.pc.createOffer());
+    return this.pc.localDescription!.sdp;
+  }
+
+  async connect(): Promise<number> {
     const res = await fetch(this.url, {
       method: 'POST',
       headers: { 'Content-Type': 'application/sdp' },
-      body: this.pc.localDescription!.sdp,
+      body: await this.offer(),
     });
     this.status = res.status;
     if (res.status !== 201) {

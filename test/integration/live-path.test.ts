@@ -66,28 +66,45 @@ test('live play: INVITE, PS/RTP ingest, HLS segments that ffprobe reads as H.264
       }
       const text = await master.text();
       const mediaUri = text.split('\n').find((l) => l && !l.startsWith('#'));
-      if (!mediaUri) {
+      // CMAF: the camera's audio is its own rendition (EXT-X-MEDIA), one track per file
+      const audioUri = /^#EXT-X-MEDIA:.*TYPE=AUDIO.*URI="([^"]+)"/m.exec(text)?.[1];
+      if (!mediaUri || !audioUri) {
         return undefined;
       }
       const url = new URL(mediaUri, h.base + live.body.hls);
+      const audioUrl = new URL(audioUri, h.base + live.body.hls);
       const playlist = await (await fetch(url)).text();
-      return /\.m4s/.test(playlist) ? { url, playlist } : undefined;
+      const audioPlaylist = await (await fetch(audioUrl)).text();
+      return /\.m4s/.test(playlist) && /\.m4s/.test(audioPlaylist)
+        ? { url, playlist, audioUrl, audioPlaylist }
+        : undefined;
     },
     15_000,
     'the first HLS segment',
   );
   assert.match(media.playlist, /#EXT-X-MAP:URI="init\.mp4/);
   assert.match(media.playlist, /#EXT-X-PROGRAM-DATE-TIME/);
-  const segmentUri = media.playlist.split('\n').find((l) => /^\d+\.m4s/.test(l))!;
-  const initUri = /#EXT-X-MAP:URI="([^"]+)"/.exec(media.playlist)![1];
-  const init = Buffer.from(await (await fetch(new URL(initUri, media.url))).arrayBuffer());
-  const segment = Buffer.from(await (await fetch(new URL(segmentUri, media.url))).arrayBuffer());
   const dir = mkdtempSync(join(tmpdir(), 'gb-hls-'));
-  writeFileSync(join(dir, 'seg.mp4'), Buffer.concat([init, segment]));
-  const probe = JSON.parse(
-    execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', join(dir, 'seg.mp4')]).toString(),
-  ) as {
-    streams: { codec_name: string; width?: number; height?: number; sample_rate?: string }[];
+  const probeFirst = async (playlistUrl: URL, playlist: string) => {
+    const segmentUri = playlist.split('\n').find((l) => /^\d+\.m4s/.test(l))!;
+    const initUri = /#EXT-X-MAP:URI="([^"]+)"/.exec(playlist)![1];
+    const init = Buffer.from(await (await fetch(new URL(initUri, playlistUrl))).arrayBuffer());
+    const segment = Buffer.from(await (await fetch(new URL(segmentUri, playlistUrl))).arrayBuffer());
+    const file = join(dir, `${initUri.split('?')[0]}.seg.mp4`);
+    writeFileSync(file, Buffer.concat([init, segment]));
+    return (
+      JSON.parse(
+        execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file]).toString(),
+      ) as {
+        streams: { codec_name: string; width?: number; height?: number; sample_rate?: string }[];
+      }
+    ).streams;
+  };
+  const probe = {
+    streams: [
+      ...(await probeFirst(media.url, media.playlist)),
+      ...(await probeFirst(media.audioUrl, media.audioPlaylist)),
+    ],
   };
   const video = probe.streams.find((s) => s.codec_name === 'h264');
   const audio = probe.streams.find((s) => s.codec_name === 'flac');

@@ -5,7 +5,8 @@
 //   - revoking a channel's URLs ends its WHEP sessions and turns its HLS away, other channels
 //     and URLs issued afterwards keep working; revoking all turns every old URL away;
 //   - with a 10 s token lifetime, a client polling the HLS playlist and parts goes on past the
-//     expiry without a single refusal, and the URL dies once unused for longer than the grace.
+//     expiry without a single refusal (that it dies once unused for longer than the grace is
+//     shown on a mock clock in gateway/api/media-access.test.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

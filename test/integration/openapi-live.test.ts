@@ -15,6 +15,7 @@ import { startHarness, type Harness } from '../helpers/gateway-harness.js';
 import { repoRoot } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 import { CHROMIUM_FULL_OFFER } from '../../gateway/outputs/webrtc/fixtures/chromium-offers.js';
+import { WhipTestPublisher } from '../helpers/whip-client.js';
 
 const DEVICE = '34020000001180000001';
 const CH1 = '34020000001310000001';
@@ -64,6 +65,13 @@ async function check(path: string, method: string, res: Response, what: string):
     base = `#/components/responses/${pointer(name)}`;
   }
   const type = (res.headers.get('content-type') ?? '').split(';')[0].trim();
+  if (type === 'text/event-stream') {
+    // an event stream never ends: its type is what can be checked
+    await res.body?.cancel();
+    assert.ok(response.content && type in response.content, `${what}: ${res.status} as ${type}`);
+    checked.push(`${method} ${path} ${res.status}`);
+    return;
+  }
   const body = await res.text();
   if (!response.content) {
     assert.equal(body, '', `${what}: the document lists no body for ${res.status}`);
@@ -265,6 +273,31 @@ test(
     cases.push(['/whep/{streamId}/{sessionId}', 'delete', location, { method: 'DELETE' }, 'end it again']);
     for (const [path, method, url, init, what] of cases) {
       await check(path, method, await call(url, init), what);
+    }
+    // A talk and its WHIP session (RFC 9725): 201 with the answer, then DELETE on its Location.
+    const talk = await call(
+      P('/api/devices/{deviceId}/channels/{channelId}/talk'),
+      json('POST', { mode: 'broadcast' }),
+    );
+    const talkBody = (await talk.clone().json()) as { whip: string };
+    await check('/api/devices/{deviceId}/channels/{channelId}/talk', 'post', talk, 'start a talk');
+    const publisher = new WhipTestPublisher(h.base + talkBody.whip);
+    try {
+      const whip = await call(talkBody.whip, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/sdp' },
+        body: await publisher.offer(),
+      });
+      const whipLocation = whip.headers.get('location')!;
+      await check('/whip/{talkId}', 'post', whip, 'a WHIP offer');
+      await check(
+        '/whip/{talkId}/{sessionId}',
+        'delete',
+        await call(whipLocation, { method: 'DELETE' }),
+        'end the talk',
+      );
+    } finally {
+      await publisher.close();
     }
 
     // Every other operation of the document, path filled in, with the API token; the ones that

@@ -2,7 +2,7 @@
 // keyboard beyond moves and presets, device commands, configuration, per-device settings and
 // forgetting a device. Without a ControlServices (a process without the upper platform) every
 // route answers GW_ERR_CONTROL_UNAVAILABLE.
-import { GatewayError } from '../../errors.js';
+import { GatewayError, type ErrorCode } from '../../errors.js';
 import type {
   AuxRequest,
   BasicParamUpdate,
@@ -34,6 +34,16 @@ import type { ChannelP, DeviceP } from './route-deps.js';
 
 const CHANNEL = '/api/devices/:deviceId/channels/:channelId';
 
+/** What a command to the device can answer (the OpenAPI document lists these per route). */
+const DEVICE_ERRORS: ErrorCode[] = [
+  'GW_ERR_DEVICE_OFFLINE',
+  'GW_ERR_DEVICE_TIMEOUT',
+  'GW_ERR_DEVICE_REJECTED',
+  'GW_ERR_CONTROL_UNAVAILABLE',
+];
+/** The same for the 2022-only commands. */
+const DEVICE_2022_ERRORS: ErrorCode[] = [...DEVICE_ERRORS, 'GW_ERR_DEVICE_UNSUPPORTED'];
+
 export function controlRoutes(control: ControlServices | undefined): ApiRoute[] {
   const services = (): ControlServices => {
     if (!control) {
@@ -48,10 +58,12 @@ export function controlRoutes(control: ControlServices | undefined): ApiRoute[] 
     summary: string,
     body: ApiRoute['body'],
     run: (c: ControlServices, deviceId: string, channelId: string, body: B) => Promise<void>,
+    errors: ErrorCode[] = DEVICE_ERRORS,
   ): ApiRoute =>
     defineRoute({
       method,
       path: `${CHANNEL}/${path}`,
+      errors,
       summary,
       auth: 'bearer',
       params: ChannelParams,
@@ -67,6 +79,7 @@ export function controlRoutes(control: ControlServices | undefined): ApiRoute[] 
     defineRoute({
       method: 'get',
       path: `${CHANNEL}/presets`,
+      errors: DEVICE_ERRORS,
       summary: "The channel's presets with their names (PresetQuery; the list may come in several messages)",
       auth: 'bearer',
       params: ChannelParams,
@@ -131,10 +144,12 @@ export function controlRoutes(control: ControlServices | undefined): ApiRoute[] 
       'Move to an absolute pan/tilt/zoom (GB/T 28181-2022 PTZPreciseCtrl; 2022 devices only)',
       PtzPreciseBody,
       (c, d, ch, b) => c.ptzPrecise(d, ch, b),
+      DEVICE_2022_ERRORS,
     ),
     defineRoute({
       method: 'get',
       path: `${CHANNEL}/ptz-position`,
+      errors: DEVICE_2022_ERRORS,
       summary: 'The precise pan/tilt/zoom and field of view (GB/T 28181-2022 PTZPosition; 2022 devices only)',
       auth: 'bearer',
       params: ChannelParams,
@@ -147,6 +162,7 @@ export function controlRoutes(control: ControlServices | undefined): ApiRoute[] 
     defineRoute({
       method: 'post',
       path: '/api/devices/:deviceId/reboot',
+      errors: DEVICE_ERRORS,
       summary: 'Reboot the device (DeviceControl TeleBoot)',
       auth: 'bearer',
       params: DeviceParams,
@@ -159,6 +175,7 @@ export function controlRoutes(control: ControlServices | undefined): ApiRoute[] 
     defineRoute({
       method: 'get',
       path: '/api/devices/:deviceId/config',
+      errors: DEVICE_ERRORS,
       summary:
         "The device's configuration (ConfigDownload); its keepalive interval and count become the device's offline detection",
       auth: 'bearer',
@@ -170,6 +187,7 @@ export function controlRoutes(control: ControlServices | undefined): ApiRoute[] 
     defineRoute({
       method: 'put',
       path: '/api/devices/:deviceId/config',
+      errors: DEVICE_ERRORS,
       summary: 'Set name, registration expiry, keepalive interval and count (DeviceConfig BasicParam)',
       auth: 'bearer',
       params: DeviceParams,
@@ -183,6 +201,7 @@ export function controlRoutes(control: ControlServices | undefined): ApiRoute[] 
     defineRoute({
       method: 'patch',
       path: '/api/devices/:deviceId',
+      errors: ['GW_ERR_CONTROL_UNAVAILABLE'],
       summary:
         'Per-device settings: password, charset, media transport, SDP c= address, default stream, stream selection dialect',
       auth: 'bearer',
@@ -195,6 +214,7 @@ export function controlRoutes(control: ControlServices | undefined): ApiRoute[] 
     defineRoute({
       method: 'delete',
       path: '/api/devices/:deviceId',
+      errors: ['GW_ERR_CONTROL_UNAVAILABLE'],
       summary: 'Forget a device and its channels (its streams end with BYE) until it registers again',
       auth: 'bearer',
       params: DeviceParams,

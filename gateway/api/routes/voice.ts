@@ -102,6 +102,7 @@ export function voiceRoutes(deps: RouteDeps): ApiRoute[] {
       mode: view.mode,
       sourceId: view.sourceId,
       targets: view.targets,
+      // the live play's answer, as POST …/live gives it (stream and answeredStream included)
       listen: listen ? playAnswer(deps, listen) : null,
     };
   };

@@ -328,7 +328,8 @@ export class Plays {
 
   /**
    * Main and sub of one channel are two streams of the hub, with their own viewers and dialogs:
-   * `<device>_<channel>` for main (the ID plays have always had), `_sub` and `_third` after it.
+   * `<device>_<channel>` for main (the ID plays have always had), `_sub` and `_third` after it
+   * (live-stream-id.ts, which signed media URLs are bound to).
    */
   startLive(deviceId: string, channelId: string, stream?: LiveStream): Promise<StreamView> {
     const chosen = stream ?? this.#o.store.getDevice(deviceId)?.defaultStream ?? 'main';

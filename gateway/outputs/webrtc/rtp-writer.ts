@@ -1,27 +1,50 @@
-// One viewer's RTP numbering for one track: a fresh RtpPacket per packet per viewer.
-// werift's RtpSender.sendRtp rewrites header.ssrc/payloadType in place and keeps the very
-// object for NACK retransmission, so a packet object shared between viewers would be
-// retransmitted with another viewer's SSRC (docs/browser-notes.md §2.4 pitfall 5). Payload
-// buffers are shared: werift only reads them (SRTP writes a new buffer).
+// One viewer's RTP numbering for one track. The payloads come shared from the PacketizeCache;
+// per viewer and packet only the sequence number and timestamp differ, so the writer fills one
+// reused record and hands it to the target, which encrypts it at once (srtp-sender.ts) or
+// copies it (viaWeriftSender): no objects per packet on the direct path.
 import { randomInt } from 'node:crypto';
 import { RtpHeader, RtpPacket } from 'werift';
 import type { PacketizedAu } from './packetize-cache.js';
 import { addUint32 } from './rtp-clock.js';
 
-/** Where a viewer's packets go: SrtpTrackSender, werift's RTCRtpSender (viaWeriftSender), or a test recorder. Must not throw. */
+/** The RTP header fields a viewer's packet carries (RFC 3550 §5.1) and its payload. */
+export interface OutgoingRtp {
+  payloadType: number;
+  sequenceNumber: number;
+  timestamp: number;
+  marker: boolean;
+  payload: Buffer;
+}
+
+/**
+ * Where a viewer's packets go: SrtpTrackSender, werift's RTCRtpSender (viaWeriftSender), or a
+ * test recorder. The record is reused for the next packet: read it during send(), never keep
+ * it. Must not throw.
+ */
 export interface RtpSendTarget {
-  send(packet: RtpPacket): void;
+  send(rtp: Readonly<OutgoingRtp>): void;
 }
 
 const ignore = (): void => {};
 
 /**
  * werift's own send path (RTCRtpSender.sendRtp: werift numbers SRs and answers NACKs).
- * Kept for comparison in bench/webrtc-fanout.ts (`SEND_PATH=werift`).
+ * Kept for comparison in the webrtc bench (`sendPath: 'werift'`). sendRtp rewrites the
+ * header in place and keeps the object for NACK, so every packet gets its own objects here
+ * (docs/browser-notes.md §2.4 pitfall 5).
  */
 export function viaWeriftSender(sender: { sendRtp(packet: RtpPacket): Promise<void> }): RtpSendTarget {
-  // sendRtp is async and must never leave an unhandled rejection (crash-only process).
-  return { send: (packet) => void sender.sendRtp(packet).catch(ignore) };
+  return {
+    send: (rtp) => {
+      const header = new RtpHeader();
+      header.payloadType = rtp.payloadType;
+      header.sequenceNumber = rtp.sequenceNumber;
+      header.timestamp = rtp.timestamp;
+      header.marker = rtp.marker;
+      // sendRtp is async and must never leave an unhandled rejection (crash-only process).
+      void sender.sendRtp(new RtpPacket(header, rtp.payload)).catch(ignore);
+    },
+  };
 }
 
 export class RtpWriter {
@@ -30,34 +53,29 @@ export class RtpWriter {
   private readonly timestampOffset = randomInt(0, 0x1_0000_0000 - 1);
   packets = 0;
   bytes = 0;
+  /** Reused for every packet this writer sends (see RtpSendTarget). */
+  private readonly rtp: OutgoingRtp;
 
   constructor(
     private readonly target: RtpSendTarget,
-    private readonly payloadType: number,
-  ) {}
-
-  /** Builds this viewer's packets for one AU (exposed for tests; write() sends them). */
-  build(au: PacketizedAu): RtpPacket[] {
-    const out: RtpPacket[] = new Array<RtpPacket>(au.slots.length);
-    for (let i = 0; i < au.slots.length; i++) {
-      const slot = au.slots[i];
-      // Fields set after construction: RtpHeader's constructor Object.assign()s its props.
-      const header = new RtpHeader();
-      header.payloadType = this.payloadType;
-      header.sequenceNumber = this.seq;
-      header.timestamp = addUint32(slot.timestamp, this.timestampOffset);
-      header.marker = slot.marker;
-      this.seq = (this.seq + 1) & 0xffff;
-      out[i] = new RtpPacket(header, slot.payload);
-    }
-    return out;
+    payloadType: number,
+  ) {
+    this.rtp = { payloadType, sequenceNumber: 0, timestamp: 0, marker: false, payload: Buffer.alloc(0) };
   }
 
   write(au: PacketizedAu): void {
-    for (const packet of this.build(au)) {
-      this.target.send(packet);
+    const rtp = this.rtp;
+    const slots = au.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      rtp.sequenceNumber = this.seq;
+      rtp.timestamp = addUint32(slot.timestamp, this.timestampOffset);
+      rtp.marker = slot.marker;
+      rtp.payload = slot.payload;
+      this.seq = (this.seq + 1) & 0xffff;
+      this.target.send(rtp);
     }
-    this.packets += au.slots.length;
+    this.packets += slots.length;
     this.bytes += au.bytes;
   }
 }

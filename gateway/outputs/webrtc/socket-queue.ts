@@ -17,11 +17,19 @@ export function viewerSocket(pc: RTCPeerConnection): Socket | undefined {
     : undefined;
 }
 
-/** Bytes waiting in the viewer's UDP send queue, or undefined before ICE nominates a pair. */
-export function udpSendQueueBytes(pc: RTCPeerConnection): number | undefined {
-  try {
-    return viewerSocket(pc)?.getSendQueueSize();
-  } catch {
-    return undefined; // socket already closed
-  }
+/**
+ * A probe of the viewer's send queue for the per-access-unit congestion check: the socket is
+ * looked up once (five property hops into werift) and then only asked for its queue size.
+ */
+export function sendQueueProbe(pc: RTCPeerConnection): () => number | undefined {
+  let socket: Socket | undefined;
+  return () => {
+    socket ??= viewerSocket(pc);
+    try {
+      return socket?.getSendQueueSize();
+    } catch {
+      socket = undefined; // closed: look again next time (werift may have moved to another pair)
+      return undefined;
+    }
+  };
 }

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RtpPacket } from 'werift';
 import type { AccessUnit } from '../../../codecs/types.js';
 import type { CloseReason, Sink } from '../../hub/sink.js';
 import { FanoutScheduler } from './fanout-scheduler.js';
 import { PacketizeCache } from './packetize-cache.js';
-import type { RtpSendTarget } from './rtp-writer.js';
+import type { OutgoingRtp, RtpSendTarget } from './rtp-writer.js';
 import { WebRtcSink, type WebRtcSinkOptions } from './webrtc-sink.js';
 
-function recorder(): RtpSendTarget & { sent: RtpPacket[] } {
-  const sent: RtpPacket[] = [];
-  return { sent, send: (p) => void sent.push(p) };
+function recorder(): RtpSendTarget & { sent: OutgoingRtp[] } {
+  const sent: OutgoingRtp[] = [];
+  return { sent, send: (p) => void sent.push({ ...p }) };
 }
 
 const frame = (pts: number, keyframe: boolean, codec: 'H264' | 'H265' = 'H264'): AccessUnit => ({
@@ -52,8 +51,8 @@ test('video and audio go out as the hub hands them over (the hub decides where v
   sink.write(frame(3600, false));
   assert.equal(video.sent.length, 2);
   assert.equal(audio.sent.length, 1);
-  assert.equal(video.sent[0].header.payloadType, 108);
-  assert.equal(audio.sent[0].header.payloadType, 8);
+  assert.equal(video.sent[0].payloadType, 108);
+  assert.equal(audio.sent[0].payloadType, 8);
 });
 
 test("a PLI/FIR goes to the hub's keyframe wait for this very sink", () => {

@@ -23,7 +23,7 @@ import { viaWeriftSender, type RtpSendTarget } from './rtp-writer.js';
 import { keepCandidatesOn, listCandidates, narrowPayloadTypes, sectionPayloadTypes } from './sdp-munge.js';
 import type { ParsedOffer } from './sdp-offer.js';
 import { shapeAnswer } from './sdp-answer.js';
-import { udpSendQueueBytes } from './socket-queue.js';
+import { sendQueueProbe } from './socket-queue.js';
 import { SrtpTrackSender } from './srtp-sender.js';
 import { WebRtcSink, type WebRtcSinkStats } from './webrtc-sink.js';
 
@@ -272,7 +272,7 @@ export class WhepSession {
       cache: this.opts.cache,
       ...(this.opts.scheduler ? { scheduler: this.opts.scheduler } : {}),
       requestKeyframe: (s) => this.media.requestKeyframe(s),
-      socketQueueBytes: () => udpSendQueueBytes(this.pc),
+      socketQueueBytes: sendQueueProbe(this.pc),
       // The hub closed the sink (stream ended, slow consumer, codec change): end the session.
       onClose: (reason) => this.close(reason),
     });
