@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { startHarness } from '../helpers/gateway-harness.js';
 import { longestGapMs, probeRecording } from '../helpers/recording-checks.js';
 import { sleep, waitFor } from '../helpers/wait.js';
@@ -80,6 +80,7 @@ test(
         assert.ok(last <= t1 + 1000, `${c}: the last file ends after the plan was turned off`);
         for (const f of files) {
           const path = h.gw.recorder!.filePath(f.recordingId)!;
+          assert.equal(statSync(path).mode & 0o777, 0o600, `${path} is not 0600`);
           const p = await probeRecording(path);
           assert.equal(p.errors, '', `${path}: ffprobe: ${p.errors}`);
           assert.ok(p.video, `${path}: no video stream`);
