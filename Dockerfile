@@ -15,6 +15,8 @@ RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 FROM node:22-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
+# ffmpeg: snapshots decode a keyframe with it, and H.265 cameras get an H.264 variant for WebRTC.
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./

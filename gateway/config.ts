@@ -153,6 +153,21 @@ export const ConfigSchema = z.object({
   'sse-heartbeat': int(1, 300).default(15),
   /** An SSE client with more than this many KiB unsent is dropped (it reconnects with Last-Event-ID). */
   'sse-max-buffer-kb': int(16, 65536).default(1024),
+  // Cloud recording (docs/recording.md).
+  /** Seconds of video per recording file (cut at the next keyframe). */
+  'record-slice': int(2, 3600).default(300),
+  /** Bytes all recordings may take together; 0: no quota (the free-space floor still holds). */
+  'record-quota': z.coerce.number().int().min(0).default(0),
+  /** Free bytes kept on the recordings' file system: the oldest files go below it. */
+  'record-min-free': z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1024 * 1024 * 1024),
+  /** Device-record downloads running at once. */
+  'download-max': int(1, 64).default(4),
+  /** Seconds between retention sweeps (days, free space, a retry after a disk failure). */
+  'record-sweep': int(1, 3600).default(60),
   /** Seconds one webhook request may take. */
   'webhook-timeout': int(1, 60).default(5),
   /** First webhook retry after about this many seconds; doubles up to 60 s. */

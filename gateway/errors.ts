@@ -95,6 +95,30 @@ export const ErrorCodes = {
     status: 503,
     message: 'Alarms, positions, subscriptions and the event stream are not served by this process.',
   },
+  GW_ERR_RECORDING_UNAVAILABLE: {
+    status: 503,
+    message: 'Cloud recording is not available on this gateway (cluster signalling node, or not configured).',
+  },
+  GW_ERR_RECORDING_NOT_FOUND: {
+    status: 404,
+    message: 'No cloud recording with this ID, or its file is gone.',
+  },
+  GW_ERR_FFMPEG_MISSING: {
+    status: 503,
+    message: 'ffmpeg is not installed on the gateway host: snapshots need it to decode the keyframe.',
+  },
+  GW_ERR_SNAPSHOT_FAILED: {
+    status: 502,
+    message: 'No snapshot: the camera sent no keyframe, or it did not decode.',
+  },
+  GW_ERR_DOWNLOAD_NOT_FOUND: {
+    status: 404,
+    message: 'No download with this ID, or its file is not finished.',
+  },
+  GW_ERR_DOWNLOAD_LIMIT: {
+    status: 503,
+    message: 'As many downloads as allowed are running: retry when one finishes.',
+  },
   GW_ERR_INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

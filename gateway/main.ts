@@ -49,6 +49,13 @@ import { RetentionSweeper } from './events/retention.js';
 import { createHttpPost } from './events/webhooks/http-post.js';
 import { WebhookDispatcher } from './events/webhooks/webhook-dispatcher.js';
 import { EventMetrics } from './metrics/events.js';
+import { SqliteRecordingStore } from './store/recording-store.js';
+import { RecorderService } from './recording/recorder-service.js';
+import { reconcileRecordings } from './recording/reconcile.js';
+import { RecordingMetrics } from './metrics/recording.js';
+import { SnapshotService } from './outputs/snapshot/snapshot-service.js';
+import { DownloadLimitError, DownloadService } from './recording/downloads.js';
+import { GatewayError } from './errors.js';
 
 const log = createLogger('gateway');
 const repoRoot = findInstallRoot();
@@ -63,6 +70,10 @@ export interface Gateway {
   cascade: CascadeManager;
   streams: StreamRegistry;
   metrics: GatewayMetrics;
+  /** Cloud recording (docs/recording.md); absent in a cluster's signalling role. */
+  recorder?: RecorderService;
+  /** JPEG snapshots; absent in a cluster's signalling role. */
+  snapshots?: SnapshotService;
   /** Alarms, positions, webhooks; `events.bus.on('alarm', …)` is the in-process subscription. */
   events: EventsService;
   httpPort: number;
@@ -401,6 +412,60 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   });
   // Positions go up at each upper's subscribed interval, from the stored latest ones (gateway-backend.ts).
 
+  // Cloud recording (docs/recording.md): the index and the files agree again (a crash may have
+  // cut the last fragment) before anything records. In a cluster the streams live on the media
+  // nodes, so this signalling process records nothing.
+  const recordingStore = new SqliteRecordingStore(join(config['data-dir'], 'gateway.db'));
+  const recordingsDir = join(config['data-dir'], 'recordings');
+  let recorder: RecorderService | undefined;
+  let snapshots: SnapshotService | undefined;
+  let downloads: DownloadService | undefined;
+  const pullLive = async (deviceId: string, channelId: string) => {
+    const view = await upper.startLive(deviceId, channelId);
+    const stream = streams.get(view.streamId);
+    if (!stream) {
+      throw new Error(`stream ${view.streamId} ended before it could be joined`);
+    }
+    return stream;
+  };
+  if (!cluster) {
+    snapshots = new SnapshotService({ pull: pullLive, ffmpeg: hasFfmpeg() });
+    downloads = new DownloadService({
+      dir: join(config['data-dir'], 'downloads'),
+      startDownload: async (deviceId, channelId, start, end, speed) => {
+        const view = await upper.startDownload(deviceId, channelId, start, end, speed);
+        const stream = streams.get(view.streamId);
+        if (!stream) {
+          throw new Error(`download stream ${view.streamId} ended before it could be joined`);
+        }
+        return stream;
+      },
+      maxRunning: config['download-max'],
+      log: createLogger('downloads'),
+    });
+    const recLog = createLogger('recording');
+    const report = await reconcileRecordings(recordingsDir, recordingStore, recLog);
+    if (report.checked > 0) {
+      recLog.info(report, 'recordings reconciled with their index');
+    }
+    const rec: RecorderService = new RecorderService({
+      dir: recordingsDir,
+      store: recordingStore,
+      pull: pullLive,
+      sliceSec: config['record-slice'],
+      quotaBytes: config['record-quota'],
+      minFreeBytes: config['record-min-free'],
+      sweepIntervalMs: config['record-sweep'] * 1000,
+      timeZone: config.timezone,
+      observer: new RecordingMetrics(m.registry, () => ({ bytes: rec.bytesStored, files: rec.files })),
+      diskFailed: (e) =>
+        events.recording({ level: 'alarm', state: 'stopped', code: e.code, error: e.message }),
+      log: recLog,
+    });
+    recorder = rec;
+    bus.on('alarm', (e) => rec.alarm(e.data.deviceId, e.data.channelId));
+  }
+
   const revocations = new SqliteMediaRevocationStore(join(config['data-dir'], 'gateway.db'));
   const signer = new MediaTokenSigner(secrets.signingKey);
   const whip = whipRouter({
@@ -423,6 +488,22 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     cascade,
     control: upper,
     ...(upper.voice ? { voice: upper.voice } : {}),
+    ...(recorder ? { recording: recorder } : {}),
+    ...(snapshots ? { snapshots } : {}),
+    ...(downloads
+      ? {
+          downloads: {
+            start: (d: string, c: string, s: Date, e: Date, speed: number) =>
+              downloads.start(d, c, s, e, speed).catch((err: unknown) => {
+                throw err instanceof DownloadLimitError
+                  ? new GatewayError('GW_ERR_DOWNLOAD_LIMIT', err.message)
+                  : err;
+              }),
+            get: (id: string) => downloads.get(id),
+            filePath: (id: string) => downloads.filePath(id),
+          },
+        }
+      : {}),
     whip,
     events,
     deviceEvents: upper.deviceEvents,
@@ -499,6 +580,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   upper.start();
   cascade.start(cascadeSeed);
   retention.start();
+  recorder?.start();
   const httpPort = (server.address() as AddressInfo).port;
   cluster?.shareEvents(events, upper.deviceEvents, bus, config['events-backlog']);
   await cluster?.attach(upper, config['advertise-http'] ?? `http://${publicIp}:${httpPort}`);
@@ -519,6 +601,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     cascade,
     streams,
     metrics: m,
+    ...(recorder ? { recorder } : {}),
+    ...(snapshots ? { snapshots } : {}),
     events,
     httpPort,
     sipPort: transport.port,
@@ -527,6 +611,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       (closing ??= (async () => {
         // BYE the uppers' dialogs and unregister first, while our devices still stream.
         await cascade.close();
+        await recorder?.close();
+        downloads?.close();
         stopApp();
         media.close('shutdown');
         retention.close();
@@ -541,6 +627,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         cascadeStore.close();
         revocations.close();
         voiceStore.close();
+        recordingStore.close();
         dialogs.close();
         store.close();
         eventsDb.close();

@@ -9,6 +9,7 @@ import { latencySuite } from './latency.js';
 import { packetizeSuite } from './packetize.js';
 import { sipSuite } from './sip.js';
 import { voiceSuite } from './voice.js';
+import { recordingSuite } from './recording.js';
 import { webrtcSuite } from './webrtc.js';
 
 export const SUITES: readonly Suite[] = [
@@ -21,4 +22,5 @@ export const SUITES: readonly Suite[] = [
   sipSuite,
   voiceSuite,
   eventsSuite,
+  recordingSuite,
 ];

@@ -14,7 +14,7 @@ import type {
 const GbId = z.string().regex(/^\d{20}$/);
 const Time = z.string().describe('ISO 8601 time with offset');
 const num = z.number().nullable();
-const EventTypeSchema = z.enum(['alarm', 'device', 'channel', 'position', 'stream']);
+const EventTypeSchema = z.enum(['alarm', 'device', 'channel', 'position', 'stream', 'recording']);
 const SubscriptionEventSchema = z.enum(['alarm', 'mobile-position', 'catalog']);
 
 export const AlarmBody = z.object({

@@ -360,6 +360,62 @@ export const extraOperations: {
     contentType: 'application/json',
   },
   { method: 'get', path: '/', summary: 'The web demo', auth: 'none', contentType: 'text/html' },
+  {
+    method: 'get',
+    path: '/api/devices/:deviceId/channels/:channelId/snapshot',
+    summary: "JPEG of the channel's newest keyframe (starts the live stream if needed; cached for a second)",
+    auth: 'media',
+    contentType: 'image/jpeg',
+    errors: [
+      'GW_ERR_BAD_REQUEST',
+      'GW_ERR_CHANNEL_NOT_FOUND',
+      'GW_ERR_FFMPEG_MISSING',
+      'GW_ERR_SNAPSHOT_FAILED',
+      'GW_ERR_RECORDING_UNAVAILABLE',
+    ],
+  },
+  {
+    method: 'get',
+    path: '/api/devices/:deviceId/channels/:channelId/cloud/index.m3u8',
+    summary:
+      'HLS VOD playlist of the cloud recordings in ?start=&end= (EXT-X-BYTERANGE over the stored files)',
+    auth: 'media',
+    contentType: 'application/vnd.apple.mpegurl',
+    errors: ['GW_ERR_BAD_REQUEST', 'GW_ERR_RECORDING_UNAVAILABLE'],
+  },
+  {
+    method: 'get',
+    path: '/api/devices/:deviceId/channels/:channelId/cloud/export',
+    summary: 'One MP4 of the cloud recordings in ?start=&end=, streamed as assembled, no re-encoding',
+    auth: 'media',
+    contentType: 'video/mp4',
+    errors: ['GW_ERR_BAD_REQUEST', 'GW_ERR_RECORDING_UNAVAILABLE'],
+  },
+  {
+    method: 'get',
+    path: '/api/recordings/:recordingId/video',
+    summary:
+      'Video-only view of a byte range (the header or one fragment) of a recording file, for MSE players',
+    auth: 'media',
+    contentType: 'video/mp4',
+    errors: ['GW_ERR_BAD_REQUEST', 'GW_ERR_RECORDING_NOT_FOUND', 'GW_ERR_RECORDING_UNAVAILABLE'],
+  },
+  {
+    method: 'get',
+    path: '/api/downloads/:downloadId/file',
+    summary: "A finished device-record download's MP4 (HTTP Range); bearer or a URL signed for the download",
+    auth: 'media',
+    contentType: 'video/mp4',
+    errors: ['GW_ERR_DOWNLOAD_NOT_FOUND'],
+  },
+  {
+    method: 'get',
+    path: '/api/recordings/:recordingId/file',
+    summary: 'A cloud recording file (fragmented MP4, HTTP Range); bearer or a URL signed for the recording',
+    auth: 'media',
+    contentType: 'video/mp4',
+    errors: ['GW_ERR_RECORDING_NOT_FOUND', 'GW_ERR_RECORDING_UNAVAILABLE'],
+  },
 ];
 
 function genericErrors(op: (typeof extraOperations)[number]): number[] {

@@ -12,6 +12,7 @@ import { voiceRoutes } from './routes/voice.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { recordingRoutes } from './routes/recording.js';
 
 export type { RouteDeps } from './routes/route-deps.js';
 
@@ -28,5 +29,6 @@ export function buildRoutes(deps: RouteDeps): ApiRoute[] {
     ...subscriptionRoutes(deps),
     ...webhookRoutes(deps),
     ...limitRoutes(deps),
+    ...recordingRoutes(deps),
   ];
 }

@@ -19,6 +19,7 @@ import type {
   ReportBatch,
   StoredReports,
   StreamEventData,
+  RecordingEventData,
   WebhookInput,
   WebhookView,
 } from '../views/events.js';
@@ -111,6 +112,10 @@ export class EventsService implements EventIntake, EventsServices {
 
   stream(data: StreamEventData): void {
     this.#o.bus.publish('stream', data);
+  }
+
+  recording(data: RecordingEventData): void {
+    this.#o.bus.publish('recording', data);
   }
 
   // ---------- EventsServices ----------

@@ -41,8 +41,27 @@ export interface StreamEventData {
   cause: string | null;
 }
 
-export type EventType = 'alarm' | 'device' | 'channel' | 'position' | 'stream';
-export const EVENT_TYPES: readonly EventType[] = ['alarm', 'device', 'channel', 'position', 'stream'];
+/**
+ * The cloud recorder's own trouble (docs/recording.md §5): the disk refused a write (full,
+ * read-only), recording stopped; level 'alarm' so consoles raise it like a device alarm.
+ */
+export interface RecordingEventData {
+  level: 'alarm';
+  state: 'stopped';
+  /** The errno code (ENOSPC, EROFS, EIO...). */
+  code: string;
+  error: string;
+}
+
+export type EventType = 'alarm' | 'device' | 'channel' | 'position' | 'stream' | 'recording';
+export const EVENT_TYPES: readonly EventType[] = [
+  'alarm',
+  'device',
+  'channel',
+  'position',
+  'stream',
+  'recording',
+];
 
 export interface EventDataOf {
   alarm: AlarmView;
@@ -50,6 +69,7 @@ export interface EventDataOf {
   channel: ChannelEventData;
   position: PositionView;
   stream: StreamEventData;
+  recording: RecordingEventData;
 }
 
 /** One event as published: SSE `id:`/`event:`/`data:`, and the webhook body. */

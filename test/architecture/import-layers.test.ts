@@ -44,6 +44,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   events: ['core', 'store', 'views'],
   // Per-domain Prometheus series (prom-client stays under gateway/metrics*).
   metrics: ['core', 'views'],
+  // Cloud recording (docs/recording.md): plans, files, index, retention; the sinks it attaches
+  // are in outputs/recorder.
+  recording: ['core', 'store', 'views', 'hub', 'outputs'],
   'media-plane': ['core', 'store', 'views', 'hub', 'ingest', 'outputs'],
   gb28181: ['core', 'sip'],
   'gb28181/manscdp': ['core', 'gb28181'],

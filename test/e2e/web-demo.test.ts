@@ -147,3 +147,64 @@ test('a record search draws the day on the timeline; playback plays and pauses',
   await page.click('#pb-resume');
   await waitFrames(0, paused2 + 10, 15_000);
 });
+
+test(
+  'the timeline shows cloud recordings in their own lane; a click plays one from the gateway',
+  { skip },
+  async () => {
+    const ch = channel(2);
+    const plan = `/api/devices/${DEVICE}/channels/${ch}/recording-plan`;
+    assert.equal(
+      (await h.api(plan, { method: 'PUT', body: JSON.stringify({ mode: 'always' }) })).status,
+      200,
+    );
+    try {
+      // Three GOPs on disk: the open file already plays (its fragments so far).
+      await waitFor(
+        async () =>
+          (await h.api<{ bytes: number }[]>(`/api/recordings?deviceId=${DEVICE}&channelId=${ch}`)).body.some(
+            (r) => r.bytes > 200_000,
+          ),
+        30_000,
+        'a cloud recording with a few fragments',
+      );
+      await page.click('.tile[data-index="1"]');
+      await page.click(`.tree .channel[data-channel-id="${ch}"] span`);
+      await waitFrames(1, 5, 15_000);
+      const today = await page.evaluate(() => {
+        const d = new Date();
+        const pad = (n: number) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+      });
+      await page.fill('#record-day', today);
+      await page.click('#record-search');
+      await page.waitForFunction(
+        () => Number(document.querySelector<HTMLElement>('#timeline')?.dataset.cloudCount ?? 0) > 0,
+        undefined,
+        { timeout: 15_000 },
+      );
+      const lanes = await page.$$eval('#timeline .seg', (segs) =>
+        segs.map((s) => ({ cloud: s.classList.contains('cloud'), top: getComputedStyle(s).top })),
+      );
+      const cloudTops = new Set(lanes.filter((l) => l.cloud).map((l) => l.top));
+      const deviceTops = new Set(lanes.filter((l) => !l.cloud).map((l) => l.top));
+      assert.equal(cloudTops.size, 1);
+      assert.ok(![...deviceTops].some((t) => cloudTops.has(t)), 'the two lanes do not overlap');
+      await page.screenshot({ path: screenshotPath('demo-8-cloud-lane.png') });
+      await page.click('#timeline .seg.cloud');
+      // The tile now plays the recording over HLS from the gateway: its clock moves past 2 s.
+      await page.waitForFunction(
+        () => {
+          const tile = document.querySelector<HTMLElement>('.tile[data-index="1"]');
+          const video = tile?.querySelector('video');
+          const label = tile?.querySelector('.label')?.textContent ?? '';
+          return label.includes('cloud') && tile?.dataset.mode === 'hls' && (video?.currentTime ?? 0) > 2;
+        },
+        undefined,
+        { timeout: 20_000 },
+      );
+    } finally {
+      await h.api(plan, { method: 'PUT', body: JSON.stringify({ mode: 'off' }) });
+    }
+  },
+);

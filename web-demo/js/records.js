@@ -1,8 +1,9 @@
 // @ts-check
-// Device recordings of the selected tile's channel: search a day, draw it on a timeline, play a
-// recording, and control the playback (pause, resume, speed).
+// Recordings of the selected tile's channel for a day on a timeline with two lanes: the device's
+// own (RecordInfo; clicking plays them from the device) and the gateway's cloud recordings
+// (clicking plays them from the gateway's disk, HLS VOD); playback control (pause, resume, speed).
 import { $, api, messageOf, status } from './api.js';
-import { playRecord, selectedTile } from './wall.js';
+import { playCloud, playRecord, selectedTile } from './wall.js';
 
 const dayInput = /** @type {HTMLInputElement} */ ($('#record-day'));
 // The operator's local day: toISOString() would give the UTC date, a day off for part of every
@@ -23,14 +24,16 @@ $('#record-search').addEventListener('click', async () => {
   }
   const start = `${dayInput.value}T00:00:00${offset}`;
   const end = `${dayInput.value}T23:59:59${offset}`;
-  try {
-    const records = await api(
-      `/api/devices/${t.deviceId}/channels/${t.channelId}/records?start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`,
-    );
-    drawTimeline(records, new Date(start).getTime());
-  } catch (err) {
-    status(`records: ${messageOf(err)}`);
-  }
+  const range = `start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`;
+  // Each lane on its own: a device that does not answer still leaves the cloud lane.
+  const [device, cloud] = await Promise.all([
+    api(`/api/devices/${t.deviceId}/channels/${t.channelId}/records?${range}`).catch((err) => {
+      status(`device records: ${messageOf(err)}`);
+      return [];
+    }),
+    api(`/api/recordings?deviceId=${t.deviceId}&channelId=${t.channelId}&${range}`).catch(() => []),
+  ]);
+  drawTimeline(device, cloud, new Date(start).getTime());
 });
 
 function localDate(/** @type {Date} */ d) {
@@ -38,7 +41,11 @@ function localDate(/** @type {Date} */ d) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-function drawTimeline(/** @type {any[]} */ records, /** @type {number} */ dayStart) {
+function drawTimeline(
+  /** @type {any[]} */ records,
+  /** @type {any[]} */ cloud,
+  /** @type {number} */ dayStart,
+) {
   const timeline = $('#timeline');
   const list = $('#record-list');
   timeline.replaceChildren();
@@ -66,8 +73,30 @@ function drawTimeline(/** @type {any[]} */ records, /** @type {number} */ daySta
     li.addEventListener('click', () => void playRecord(selectedTile(), r.start, r.end));
     list.append(li);
   }
+  for (const r of cloud) {
+    const s = new Date(r.start).getTime();
+    const e = new Date(r.end).getTime();
+    const seg = document.createElement('div');
+    seg.className = `seg cloud ${r.reason === 'alarm' ? 'alarm' : ''}`;
+    seg.style.left = `${((s - dayStart) / day) * 100}%`;
+    seg.style.width = `${Math.max(0.3, ((e - s) / day) * 100)}%`;
+    seg.title = `cloud (${r.reason}) ${r.start} – ${r.end}`;
+    seg.addEventListener('click', () => void playCloud(selectedTile(), r.start, r.end));
+    timeline.append(seg);
+    const li = document.createElement('li');
+    li.className = 'cloud';
+    li.textContent = `${r.start.slice(11, 19)} – ${r.end.slice(11, 19)} cloud ${r.reason}`;
+    li.addEventListener('click', () => void playCloud(selectedTile(), r.start, r.end));
+    list.append(li);
+  }
   timeline.dataset.count = String(records.length);
-  status(records.length === 0 ? 'no recordings on that day' : `${records.length} recordings`);
+  timeline.dataset.cloudCount = String(cloud.length);
+  const total = records.length + cloud.length;
+  status(
+    total === 0
+      ? 'no recordings on that day'
+      : `${records.length} device and ${cloud.length} cloud recordings`,
+  );
 }
 
 function control(/** @type {any} */ body) {

@@ -179,6 +179,8 @@ async function startPlayer(/** @type {Tile} */ tile, /** @type {any} */ answer, 
     button('maximise', '⤢', 'Maximise (double-click)', () => toggleMaximise(tile)),
   );
   tile.player = new GatewayPlayer(tile.video, token);
+  // A cloud recording has only its HLS VOD playlist.
+  if (!answer.whep) tile.player.preferred = 'hls';
   const mode = await tile.player.play(answer, playOptions(tile, answer.stream));
   tile.el.dataset.mode = mode;
 }
@@ -361,6 +363,31 @@ export async function playRecord(
       body: JSON.stringify({ start, end }),
     });
     await startPlayer(tile, answer, `${name} · ${start.slice(11, 19)} playback`);
+  } catch (err) {
+    await showDiagnosis(tile, messageOf(err));
+  }
+}
+
+/** Plays the gateway's own recordings of the tile's channel in a range (HLS VOD, docs/recording.md §8). */
+export async function playCloud(
+  /** @type {Tile|undefined} */ tile,
+  /** @type {string} */ start,
+  /** @type {string} */ end,
+) {
+  if (!tile?.deviceId || !tile.channelId) return;
+  const { deviceId, channelId, name } = tile;
+  closeTile(tile);
+  Object.assign(tile, { deviceId, channelId, name, kind: 'cloud' });
+  try {
+    const { hls } = await api(`/api/devices/${deviceId}/channels/${channelId}/cloud-playback`, {
+      method: 'POST',
+      body: JSON.stringify({ start, end }),
+    });
+    await startPlayer(
+      tile,
+      { streamId: `cloud-${deviceId}-${channelId}`, hls, codec: { video: null, audio: null } },
+      `${name} · ${start.slice(11, 19)} cloud`,
+    );
   } catch (err) {
     await showDiagnosis(tile, messageOf(err));
   }

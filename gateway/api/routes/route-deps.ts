@@ -7,6 +7,7 @@ import type { DeviceDetail, GatewayServices, StreamView } from '../../views/serv
 import type { VoiceServices } from '../../views/voice.js';
 import type { DeviceEventControl, EventsServices } from '../../views/events.js';
 import type { LimitsView } from '../../views/limits.js';
+import type { DownloadServices, RecordingServices } from '../../views/recording.js';
 
 export interface RouteDeps {
   services: GatewayServices;
@@ -33,6 +34,11 @@ export interface RouteDeps {
   events?: EventsServices;
   /** Subscriptions, guard and alarm reset (the upper platform); same answer without it. */
   deviceEvents?: DeviceEventControl;
+  /** Cloud recording; its routes answer GW_ERR_RECORDING_UNAVAILABLE without it. */
+  recording?: RecordingServices;
+  downloads?: DownloadServices;
+  /** A signed `?token=` value (URL-encoded) for a media subject (`cloud:<device>_<channel>`, `recording:<id>`). */
+  signMedia(subject: string): string;
   /** A signed `?token=` for GET /api/events (EventSource cannot send headers). */
   eventsToken?(): { token: string; expiresAt: string };
 }

@@ -208,6 +208,7 @@ export class Plays {
     range?: { start: Date; end: Date },
     replayCause?: string,
     liveStream?: LiveStream,
+    downloadSpeed?: number,
   ): Promise<StreamView> {
     this.#o.checkChannel(deviceId, channelId);
     await this.#o.orphansSettled?.(deviceId, channelId);
@@ -227,6 +228,7 @@ export class Plays {
         transports: this.#transportsFor(device),
         ...(liveStream ? { stream: liveStream, dialects: dialectsOf(device?.streamSelection ?? 'all') } : {}),
         ...(device?.mediaIp ? { mediaIp: device.mediaIp } : {}),
+        ...(downloadSpeed !== undefined ? { downloadSpeed } : {}),
         ...(range
           ? {
               range: {
@@ -348,6 +350,27 @@ export class Plays {
       start,
       end,
     });
+  }
+
+  /** s=Download with a=downloadspeed (docs/gb28181.md §7): the device sends the range faster than real time. */
+  startDownload(
+    deviceId: string,
+    channelId: string,
+    start: Date,
+    end: Date,
+    speed: number,
+  ): Promise<StreamView> {
+    this.#playbackSeq = (this.#playbackSeq + 1) % 100_000;
+    return this.#play(
+      `${deviceId}_${channelId}_dl${this.#playbackSeq}`,
+      deviceId,
+      channelId,
+      'download',
+      { start, end },
+      undefined,
+      undefined,
+      speed,
+    );
   }
 
   listStreams(): StreamView[] {

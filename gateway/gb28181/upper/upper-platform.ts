@@ -466,6 +466,16 @@ export class UpperPlatform implements GatewayServices, ControlServices {
     return this.#plays.startPlayback(deviceId, channelId, start, end);
   }
 
+  startDownload(
+    deviceId: string,
+    channelId: string,
+    start: Date,
+    end: Date,
+    speed: number,
+  ): Promise<StreamView> {
+    return this.#plays.startDownload(deviceId, channelId, start, end, speed);
+  }
+
   listStreams(): StreamView[] {
     return this.#plays.listStreams();
   }
