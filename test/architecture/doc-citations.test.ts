@@ -185,8 +185,6 @@ const SKIPPED_PATHS = new Set(['bench/results']);
 const TEXT_FILE = /\.(?:ts|mjs|js|md|xml|sh|ya?ml|html|css)$/;
 /** This file plants bad citations in strings on purpose. */
 const SELF = 'test/architecture/doc-citations.test.ts';
-/** The one-off rename tool spells out the old citations it rewrites (delete it after use). */
-const RENAME_TOOL = 'scripts/apply-doc-citations.sh';
 
 function walk(path: string, out: string[] = []): string[] {
   if (!statSync(path).isDirectory()) {
@@ -209,7 +207,7 @@ function walk(path: string, out: string[] = []): string[] {
 const files = SCANNED.filter((p) => existsSync(join(repoRoot, p)))
   .flatMap((p) => walk(join(repoRoot, p)))
   .map((full) => ({ path: relative(repoRoot, full), text: readFileSync(full, 'utf8') }))
-  .filter((f) => f.path !== SELF && f.path !== RENAME_TOOL);
+  .filter((f) => f.path !== SELF);
 
 const docCache = new Map<string, Map<string, string> | undefined>();
 const docs: DocIndex = (name) => {
