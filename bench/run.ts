@@ -1,9 +1,11 @@
 // `npm run bench -- [SUITE…] [--json] [--compare] …` (cli.ts has the flags): runs the suites
 // one after another with a progress bar on stderr, prints what each measured and how, writes
 // bench/results/ (JSON, Markdown, SVG charts) and optionally checks against bench/baseline.json.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseCli, USAGE, type CliOptions } from './cli.js';
-import { baselinePath, resultsDir } from './lib/paths.js';
+import { baselinePath, repoRoot, resultsDir } from './lib/paths.js';
+import { syncReadmeTable } from './report/readme-table.js';
 import {
   describeMachine,
   finishMachine,
@@ -198,8 +200,10 @@ async function main(): Promise<number> {
       run,
       SUITES.map((s) => s.name),
     );
+    const readme = join(repoRoot, 'README.md');
+    const synced = syncReadmeTable(readme, readFileSync(w.markdownPath, 'utf8'));
     log(
-      `\nresults: ${w.runPath}\n         ${w.latestPath}\n         ${w.markdownPath} (the README table is at its top)\n         ${w.charts.length} chart(s) in ${resultsDir}/charts/`,
+      `\nresults: ${w.runPath}\n         ${w.latestPath}\n         ${w.markdownPath} (its headline table ${synced ? 'copied into' : 'NOT found in'} ${readme})\n         ${w.charts.length} chart(s) in ${resultsDir}/charts/`,
     );
     summary.files = w;
   }

@@ -1,22 +1,37 @@
 // Issue #7's acceptance: the README's performance table is the one at the top of the latest
-// results file, so a bench rerun without updating the README (or the reverse) fails here.
+// results file, so a README edited by hand (or results written without the README) fails here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../test/helpers/paths.js';
-
-/** The first Markdown table starting with `| Figure |`, with its footnote lines. */
-function headlineTable(markdown: string): string {
-  const start = markdown.indexOf('| Figure |');
-  assert.ok(start >= 0, 'no headline table');
-  const footnote = markdown.indexOf('\n[1] ', start);
-  assert.ok(footnote >= 0, 'no machine footnote after the table');
-  return markdown.slice(start, markdown.indexOf('\n', footnote + 1));
-}
+import { headlineTableOf, syncReadmeTable } from './readme-table.js';
 
 test("the README's performance table is bench/results/latest.md's headline table", () => {
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
   const latest = readFileSync(join(repoRoot, 'bench', 'results', 'latest.md'), 'utf8');
-  assert.equal(headlineTable(readme), headlineTable(latest));
+  const table = headlineTableOf(latest);
+  assert.ok(table, 'latest.md has no headline table');
+  assert.equal(headlineTableOf(readme), table);
+});
+
+test('syncReadmeTable replaces the table and its footnotes, and nothing around them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'readme-table-'));
+  try {
+    const path = join(dir, 'README.md');
+    writeFileSync(
+      path,
+      '# Title\n\n| Figure | Old |\n|---|---|\n| a | 1 |\n\n[1] old machine  \n[2] other\n\nAfter.\n',
+    );
+    const latest = 'Intro\n\n| Figure | New |\n|---|---|\n| b | 2 |\n\n[1] new machine\n\n## Next\n';
+    assert.equal(syncReadmeTable(path, latest), true);
+    assert.equal(
+      readFileSync(path, 'utf8'),
+      '# Title\n\n| Figure | New |\n|---|---|\n| b | 2 |\n\n[1] new machine\n\nAfter.\n',
+    );
+    assert.equal(syncReadmeTable(path, 'no table here'), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
