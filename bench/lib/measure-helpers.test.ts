@@ -19,7 +19,7 @@ test('decode times come back out of a fragment the HLS sink would write', () => 
     keyframe: i === 0,
     data: new Uint8Array(10 + i),
   }));
-  const bytes = videoFragment(1, samples);
+  const bytes = videoFragment(1, samples, 0);
   const [run] = fragmentTimes(bytes);
   assert.equal(run.trackId, 1);
   assert.deepEqual(run.dts, [90_000, 93_610, 97_190]);

@@ -50,6 +50,14 @@ interface PartSeen {
 
 /** Fetches LL-HLS parts one after the other as a player would, each request held until the part exists. */
 async function followParts(base: string, stopAt: () => boolean, seen: PartSeen[]): Promise<void> {
+  // Fragment decode times count from a whole Unix second, the first frame's (docs/fmp4.md §5):
+  // segment 0 starts there, and is still in the window a few seconds into the stream.
+  const first = await fetch(`${base}/0.m4s`);
+  if (first.status !== 200) {
+    throw new Error(`HLS segment 0 answered ${first.status}`);
+  }
+  const origin =
+    fragmentTimes(new Uint8Array(await first.arrayBuffer())).find((t) => t.trackId === 1)?.baseDts ?? 0;
   const playlist = await (await fetch(`${base}/media.m3u8`)).text();
   const hint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="(\d+)\.(\d+)\.m4s/.exec(playlist);
   let msn = hint ? Number(hint[1]) : 0;
@@ -60,7 +68,7 @@ async function followParts(base: string, stopAt: () => boolean, seen: PartSeen[]
     if (res.status === 200) {
       const bytes = new Uint8Array(await res.arrayBuffer());
       const video = fragmentTimes(bytes).filter((t) => t.trackId === 1);
-      seen.push({ atMs, videoDts: video.flatMap((t) => t.dts) });
+      seen.push({ atMs, videoDts: video.flatMap((t) => t.dts.map((d) => d - origin)) });
       part++;
     } else {
       await res.arrayBuffer();

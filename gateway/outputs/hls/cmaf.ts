@@ -50,12 +50,17 @@ export function audioHeader(cfg: FlacTrackConfig): Uint8Array {
   ]);
 }
 
-export function videoFragment(sequence: number, samples: readonly VideoSampleOut[]): Uint8Array {
+/** `base`: the output timeline's 0 as a decode time, 90 kHz (OutputTimeline.decodeBase). */
+export function videoFragment(
+  sequence: number,
+  samples: readonly VideoSampleOut[],
+  base: number,
+): Uint8Array {
   return writeFragment(sequence, [
     {
       trackId: VIDEO_TRACK_ID,
       kind: 'video',
-      baseMediaDecodeTime: samples[0]?.dts ?? 0,
+      baseMediaDecodeTime: base + (samples[0]?.dts ?? 0),
       samples: samples.map((s) => ({
         duration: s.duration,
         flags: s.keyframe ? SYNC_SAMPLE_FLAGS : NON_SYNC_SAMPLE_FLAGS,
@@ -66,13 +71,13 @@ export function videoFragment(sequence: number, samples: readonly VideoSampleOut
   ]);
 }
 
-/** Frames laid end to end (the audio track keeps them so: audio-track.ts). */
-export function audioFragment(sequence: number, samples: readonly AudioSampleIn[]): Uint8Array {
+/** Frames laid end to end (the audio track keeps them so: audio-track.ts); `base` as above, 8 kHz. */
+export function audioFragment(sequence: number, samples: readonly AudioSampleIn[], base: number): Uint8Array {
   return writeFragment(sequence, [
     {
       trackId: AUDIO_TRACK_ID,
       kind: 'audio',
-      baseMediaDecodeTime: samples[0]?.time ?? 0,
+      baseMediaDecodeTime: base + (samples[0]?.time ?? 0),
       samples: samples.map((s) => ({ duration: s.duration, data: s.data })),
     },
   ]);

@@ -35,9 +35,12 @@ interface Produced {
   audioSegments: Uint8Array[];
 }
 
+/** The wall clock of every output here (PROGRAM-DATE-TIME, and the tfdt's Unix second). */
+const NOW_MS = Date.UTC(2026, 0, 1, 8, 0, 0, 500);
+
 /** Everything an output makes from `aus`, the open segment flushed by closing the sink. */
 function produce(aus: readonly AccessUnit[]): Produced {
-  const out = new HlsOutput({ windowSegments: 1000 });
+  const out = new HlsOutput({ windowSegments: 1000, now: () => NOW_MS });
   for (const au of aus) {
     out.sink.write(au);
   }
@@ -70,7 +73,8 @@ function checkCmaf(p: Produced): void {
       all.push(...r.fragments);
     }
     assert.deepEqual(checkTfdtContinuity(all), []);
-    assert.equal(all[0].baseMediaDecodeTime < header.info!.timescale, true, 'the timeline starts near 0');
+    // the timeline starts at the Unix second of the first unit (docs/fmp4.md §5)
+    assert.equal(all[0].baseMediaDecodeTime / header.info!.timescale, Math.floor(NOW_MS / 1000));
   }
 }
 
@@ -135,7 +139,9 @@ function check(
     if (i < p.segments.length - 1) {
       assert.ok(Math.abs(duration - 2) <= 0.1, `segment ${i}: ${duration} s`);
     }
-    assert.ok(Math.abs(first - 2 * i) < 0.001, `segment ${i} starts at ${first}`);
+    // decode times count from the Unix second of the first unit (docs/fmp4.md §5)
+    const start = first - Math.floor(NOW_MS / 1000);
+    assert.ok(Math.abs(start - 2 * i) < 0.001, `segment ${i} starts at ${start}`);
   });
 
   // The whole stream decodes without a single error, frame for frame.

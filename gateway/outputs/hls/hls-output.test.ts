@@ -203,7 +203,7 @@ test('the first playlist request waits (bounded) for the first part and is undef
 });
 
 test(
-  'behind the hub, joined mid-GOP: starts at the keyframe, keeps the audio just before it, rebases to 0, works without audio',
+  'behind the hub, joined mid-GOP: starts at the keyframe, keeps the audio just before it, rebases to its arrival second, works without audio',
   { skip },
   async () => {
     // join mid-GOP (frame 10) with audio running 1 s ahead of the first video unit
@@ -221,9 +221,10 @@ test(
     assert.equal(stats.audioBeforeVideo, 70);
     assert.equal(out.info.audioCodec, 'fLaC');
     const seg0 = out.segment('0.m4s')!;
-    // tfdt of the first video moof is 0 (rebased); version 1, 8-byte field
+    // tfdt of the first video moof is the Unix second of its arrival (the keyframe 2 s into the
+    // clip, at T0 + 2 s), not the camera's 777 000 ticks; version 1, 8-byte field
     const tfdt = Buffer.from(seg0).indexOf('tfdt');
-    assert.equal(Buffer.from(seg0).readBigUInt64BE(tfdt + 8), 0n);
+    assert.equal(Buffer.from(seg0).readBigUInt64BE(tfdt + 8), BigInt((T0 / 1000 + 2) * CLOCK_HZ));
     out.close();
 
     const quiet = pacedOutput();

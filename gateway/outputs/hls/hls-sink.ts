@@ -282,7 +282,7 @@ export class HlsSink implements Sink {
       this.target.onPart(
         'video',
         {
-          bytes: videoFragment(this.videoSequence++, part.video),
+          bytes: videoFragment(this.videoSequence++, part.video, this.timeline.decodeBase(CLOCK_HZ)),
           start: part.startDts,
           end: part.startDts + part.durationTicks,
           independent: part.independent,
@@ -310,7 +310,7 @@ export class HlsSink implements Sink {
     this.target.onPart(
       'audio',
       {
-        bytes: audioFragment(this.audioSequence++, audio),
+        bytes: audioFragment(this.audioSequence++, audio, this.timeline.decodeBase(G711_RATE)),
         start: audio[0].time,
         end: last.time + last.duration,
         independent: true,

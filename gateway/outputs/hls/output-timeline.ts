@@ -1,6 +1,8 @@
 // The output timeline of one stream's HLS: camera time rebased so the first video access unit
-// is at 0 (every track's tfdt counts from there, docs/fmp4.md §5), kept continuous across
-// source timestamp jumps, and mapped to the wall clock for EXT-X-PROGRAM-DATE-TIME. The H.264
+// is at 0, kept continuous across source timestamp jumps, and mapped to the wall clock for
+// EXT-X-PROGRAM-DATE-TIME. Playlists count from that 0; the fragments' tfdt add `decodeBaseSec`,
+// the Unix time of the first unit in whole seconds, so decode times read as dates (docs/fmp4.md
+// §5 says why shaka-player needs that). The H.264
 // rendition of an H.265 camera (transcoded from the same access units) reads the same
 // timeline, so its segments line up with the camera's audio track.
 import { CLOCK_HZ } from '../../../codecs/types.js';
@@ -11,6 +13,8 @@ const MAX_STEP = 5 * CLOCK_HZ;
 
 export class OutputTimeline {
   private origin: number | undefined;
+  /** Whole seconds of Unix time at output time 0: every tfdt counts from there (docs/fmp4.md §5). */
+  private baseSec = 0;
   private offset = 0;
   private lastDts: number | undefined;
   private lastStep = CLOCK_HZ / 25;
@@ -28,7 +32,10 @@ export class OutputTimeline {
    * origin. A step backwards or of more than 5 s is taken as one usual frame step.
    */
   videoDts(dts: number): number {
-    this.origin ??= dts;
+    if (this.origin === undefined) {
+      this.origin = dts;
+      this.baseSec = Math.floor(this.now() / 1000);
+    }
     let out = dts - this.origin + this.offset;
     if (this.lastDts !== undefined) {
       const step = out - this.lastDts;
@@ -48,6 +55,11 @@ export class OutputTimeline {
   /** Any other time of the source (a PTS, an audio unit, a transcoded frame) on the timeline. */
   map(time: number): number {
     return time - (this.origin ?? time) + this.offset;
+  }
+
+  /** Output time 0 as a fragment decode time in `timescale` units (whole seconds: exact for 90 kHz and 8 kHz). */
+  decodeBase(timescale: number): number {
+    return this.baseSec * timescale;
   }
 
   /** Wall-clock ms at output time 0 (PROGRAM-DATE-TIME = this + media time). */
