@@ -9,6 +9,14 @@
 // Video samples may still be NAL units; they are length-prefixed straight into the mdat, so
 // each media byte is copied once on its way out.
 import { writeLengthPrefixed, type NalUnitSample } from './avcc-sample.js';
+import {
+  TFHD_DEFAULT_BASE_IS_MOOF,
+  TRUN_DATA_OFFSET,
+  TRUN_DURATION,
+  TRUN_SIZE,
+  TRUN_FLAGS,
+  TRUN_CTO,
+} from './box-flags.js';
 
 /** A sample's bytes: ready as they are, or NAL units to length-prefix on the way in. */
 export type SampleBytes = Uint8Array | NalUnitSample;
@@ -31,13 +39,6 @@ export interface TrackRun {
   /** Video: per-sample flags and composition offsets in trun. Audio: trex defaults apply. */
   readonly kind: 'video' | 'audio';
 }
-
-const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
-const TRUN_DATA_OFFSET = 0x000001;
-const TRUN_DURATION = 0x000100;
-const TRUN_SIZE = 0x000200;
-const TRUN_FLAGS = 0x000400;
-const TRUN_CTO = 0x000800;
 
 const MFHD_SIZE = 16;
 const TFHD_SIZE = 16;

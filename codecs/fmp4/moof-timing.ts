@@ -4,6 +4,17 @@
 // crash) and to list fragments for playback. Never throws: a box that does not parse gives
 // undefined.
 import { childrenOfType, readBoxes, readU32, type BoxRef } from './box.js';
+import {
+  TFHD_BASE_DATA_OFFSET,
+  TFHD_SAMPLE_DESCRIPTION,
+  TFHD_DEFAULT_DURATION,
+  TRUN_DATA_OFFSET,
+  TRUN_FIRST_FLAGS,
+  TRUN_DURATION,
+  TRUN_SIZE,
+  TRUN_FLAGS,
+  TRUN_CTO,
+} from './box-flags.js';
 
 export interface TrackTiming {
   /** tfdt of the track's first traf in the moof, in the track's timescale. */
@@ -12,16 +23,6 @@ export interface TrackTiming {
   readonly duration: number;
   readonly samples: number;
 }
-
-const TFHD_BASE_DATA_OFFSET = 0x000001;
-const TFHD_SAMPLE_DESCRIPTION = 0x000002;
-const TFHD_DEFAULT_DURATION = 0x000008;
-const TRUN_DATA_OFFSET = 0x000001;
-const TRUN_FIRST_FLAGS = 0x000004;
-const TRUN_DURATION = 0x000100;
-const TRUN_SIZE = 0x000200;
-const TRUN_FLAGS = 0x000400;
-const TRUN_CTO = 0x000800;
 
 /** `moof` is the whole moof box (header included). */
 export function trackTimingOfMoof(moof: Uint8Array, trackId: number): TrackTiming | undefined {

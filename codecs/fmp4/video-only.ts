@@ -5,13 +5,14 @@
 // are. Returns undefined for input it cannot read.
 import { concatBytes } from '../bytes/concat.js';
 import { box, childrenOfType, readBoxes, readU32, writeU32, type BoxRef } from './box.js';
-
-const TRUN_DATA_OFFSET = 0x000001;
-const TRUN_FIRST_FLAGS = 0x000004;
-const TRUN_DURATION = 0x000100;
-const TRUN_SIZE = 0x000200;
-const TRUN_FLAGS = 0x000400;
-const TRUN_CTO = 0x000800;
+import {
+  TRUN_DATA_OFFSET,
+  TRUN_FIRST_FLAGS,
+  TRUN_DURATION,
+  TRUN_SIZE,
+  TRUN_FLAGS,
+  TRUN_CTO,
+} from './box-flags.js';
 
 const slice = (bytes: Uint8Array, b: BoxRef): Uint8Array => bytes.subarray(b.start, b.end);
 

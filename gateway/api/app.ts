@@ -32,19 +32,8 @@ import { liveStreamId } from '../live-stream-id.js';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { open } from 'node:fs/promises';
 import { singleTrackFragment, singleTrackInit } from '../../codecs/fmp4/video-only.js';
-
-async function readFileRange(path: string, start: number, length: number): Promise<Uint8Array> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = new Uint8Array(length);
-    const { bytesRead } = await fh.read(buf, 0, length, start);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
+import { readFileRange } from '../file-range.js';
 
 /** start/end of a cloud playlist or export: ISO 8601 with offset, end after start. */
 const CloudRangeQuery = z

@@ -171,6 +171,24 @@ function extraPaths(): Record<string, Record<string, Schema>> {
   const sdp = { 'application/sdp': { schema: { type: 'string' } } };
   const whepErrors = (...statuses: number[]): Schema =>
     Object.fromEntries(statuses.map((s) => [String(s), errorRef(s)]));
+  /** OPTIONS on a WHEP or WHIP endpoint: what it accepts, answered without a token. */
+  const sdpEndpointOptions = (operationId: string, summary: string, param: Schema): Schema => ({
+    operationId,
+    summary,
+    tags: ['media'],
+    parameters: [param],
+    security: [],
+    responses: {
+      '204': {
+        description: 'Allow and Accept-Post',
+        headers: {
+          Allow: { schema: { type: 'string' }, description: 'OPTIONS, POST' },
+          'Accept-Post': { schema: { type: 'string' }, description: 'application/sdp' },
+        },
+      },
+      ...whepErrors(403),
+    },
+  });
   return {
     '/whep/{streamId}': {
       post: {
@@ -195,23 +213,7 @@ function extraPaths(): Record<string, Record<string, Schema>> {
           ...whepErrors(400, 401, 403, 404, 406, 409, 413, 415, 429, 500, 502, 503),
         },
       },
-      options: {
-        operationId: 'options_whep_streamId',
-        summary: 'What the WHEP endpoint accepts',
-        tags: ['media'],
-        parameters: [streamIdParam],
-        security: [],
-        responses: {
-          '204': {
-            description: 'Allow and Accept-Post',
-            headers: {
-              Allow: { schema: { type: 'string' }, description: 'OPTIONS, POST' },
-              'Accept-Post': { schema: { type: 'string' }, description: 'application/sdp' },
-            },
-          },
-          ...whepErrors(403),
-        },
-      },
+      options: sdpEndpointOptions('options_whep_streamId', 'What the WHEP endpoint accepts', streamIdParam),
     },
     '/whep/{streamId}/{sessionId}': {
       delete: {
@@ -246,23 +248,7 @@ function extraPaths(): Record<string, Record<string, Schema>> {
           ...whepErrors(400, 401, 403, 404, 415, 429, 500),
         },
       },
-      options: {
-        operationId: 'options_whip_talkId',
-        summary: 'What the WHIP endpoint accepts',
-        tags: ['media'],
-        parameters: [talkIdParam],
-        security: [],
-        responses: {
-          '204': {
-            description: 'Allow and Accept-Post',
-            headers: {
-              Allow: { schema: { type: 'string' }, description: 'OPTIONS, POST' },
-              'Accept-Post': { schema: { type: 'string' }, description: 'application/sdp' },
-            },
-          },
-          ...whepErrors(403),
-        },
-      },
+      options: sdpEndpointOptions('options_whip_talkId', 'What the WHIP endpoint accepts', talkIdParam),
     },
     '/whip/{talkId}/{sessionId}': {
       delete: {

@@ -6,12 +6,12 @@
 // stops before a file whose header differs from the first (a codec or size change): one MP4
 // holds one sample entry per track.
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { retimeMoof } from '../../codecs/fmp4/retime.js';
 import { CLOCK_HZ } from '../../codecs/types.js';
 import type { RecordingRow } from '../store/recording-store.js';
 import { walkRecording } from './file-walk.js';
+import { readFileRange } from '../file-range.js';
 
 /** The export-mode writer's tracks (codecs/fmp4/file-writer.ts): video in 90 kHz, G.711 in 8 kHz. */
 const VIDEO_TRACK_ID = 1;
@@ -22,17 +22,6 @@ const AUDIO_RATE = 8000;
  * jitter of the first packet's arrival.
  */
 const SNAP_TICKS = CLOCK_HZ / 10;
-
-async function readRange(path: string, start: number, length: number): Promise<Uint8Array> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = new Uint8Array(length);
-    const { bytesRead } = await fh.read(buf, 0, length, start);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
   a.byteLength === b.byteLength && a.every((v, i) => v === b[i]);
@@ -71,7 +60,7 @@ export async function* exportRange(
     if (picked.length === 0) {
       continue;
     }
-    const fileHeader = await readRange(path, 0, layout.headerEnd);
+    const fileHeader = await readFileRange(path, 0, layout.headerEnd);
     if (!header) {
       header = fileHeader;
       originMs = row.startMs + picked[0].startSec * 1000;
@@ -90,10 +79,12 @@ export async function* exportRange(
     const shift = (trackId: number) =>
       trackId === VIDEO_TRACK_ID ? shiftTicks : Math.round((shiftTicks * AUDIO_RATE) / CLOCK_HZ);
     for (const f of picked) {
-      const head = await readRange(path, f.offset, Math.min(f.size, 64 * 1024));
+      const head = await readFileRange(path, f.offset, Math.min(f.size, 64 * 1024));
       const moofSize = (head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3];
       const moof =
-        moofSize <= head.byteLength ? head.subarray(0, moofSize) : await readRange(path, f.offset, moofSize);
+        moofSize <= head.byteLength
+          ? head.subarray(0, moofSize)
+          : await readFileRange(path, f.offset, moofSize);
       const retimed = retimeMoof(moof, sequence++, shift);
       if (!retimed) {
         stats.stoppedAt = `${row.file}: a fragment at ${f.offset} does not parse`;
