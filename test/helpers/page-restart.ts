@@ -32,6 +32,14 @@ export interface TileOutcome {
   statuses: string[];
   /** What the tile said while it was not playing ("camera lost: ...", "reconnecting: ..."). */
   messages: string[];
+  /** Longest time without a new decoded frame, from the kill on. */
+  longestGapMs: number;
+  /**
+   * The tile never left 'playing' and its frames kept coming across the restart (no gap of 2 s)
+   * and still came 10 s after the kill, far past anything the old process had buffered: an HLS
+   * player whose timeline the new process continues rides over the restart.
+   */
+  seamless: boolean;
 }
 
 export interface PageRestartResult {
@@ -151,7 +159,11 @@ export async function runPageRestart(s: PageRestartScenario): Promise<PageRestar
       playingAfterMs: null,
       statuses: [],
       messages: [],
+      longestGapMs: 0,
+      seamless: false,
     }));
+    const lastFrames: number[] = [];
+    const lastAdvanceAt: number[] = modes.map(() => killedAt);
     const onlineAfterMs: (number | null)[] = sim.devices.map(() => null);
     const lost = new Set<number>();
     let orphansAfter10s: string[] | undefined;
@@ -168,6 +180,14 @@ export async function runPageRestart(s: PageRestartScenario): Promise<PageRestar
         }
         if (t.message && o.messages.at(-1) !== t.message) {
           o.messages.push(t.message);
+        }
+        const now = performance.now();
+        if (lastFrames[i] === undefined || t.frames > lastFrames[i]) {
+          if (lastFrames[i] !== undefined) {
+            o.longestGapMs = Math.max(o.longestGapMs, Math.round(now - lastAdvanceAt[i]));
+          }
+          lastFrames[i] = t.frames;
+          lastAdvanceAt[i] = now;
         }
         if (t.status !== 'playing') {
           lost.add(i);
@@ -187,6 +207,13 @@ export async function runPageRestart(s: PageRestartScenario): Promise<PageRestar
         const now = sessionsOf(sim);
         orphansAfter10s = now.filter((c) => before.has(c));
         sessionsAfter10s = now.length;
+        for (const [i, o] of outcomes.entries()) {
+          const stillComing = performance.now() - lastAdvanceAt[i] < 1000;
+          if (!lost.has(i) && stillComing && o.longestGapMs < 2000) {
+            o.seamless = true;
+            o.playingAfterMs = o.longestGapMs;
+          }
+        }
         await page.screenshot({ path: screenshotPath(`${s.name}-2-after-10s.png`) });
       }
       if (orphansAfter10s !== undefined && outcomes.every((o) => o.playingAfterMs !== null)) {
