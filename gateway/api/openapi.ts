@@ -171,6 +171,24 @@ function extraPaths(): Record<string, Record<string, Schema>> {
   const sdp = { 'application/sdp': { schema: { type: 'string' } } };
   const whepErrors = (...statuses: number[]): Schema =>
     Object.fromEntries(statuses.map((s) => [String(s), errorRef(s)]));
+  /** A WHEP or WHIP POST's 201: the SDP answer, the session's Location and its ETag. */
+  const sdpAnswerCreated = (location: 'WhepLocation' | 'WhipLocation'): Schema => ({
+    description: 'The SDP answer',
+    headers: {
+      Location: { $ref: `#/components/headers/${location}` },
+      ETag: { $ref: '#/components/headers/WhepETag' },
+    },
+    content: sdp,
+  });
+  /** DELETE on a WHEP or WHIP session's Location. */
+  const sessionDelete = (operationId: string, summary: string, resourceParam: Schema): Schema => ({
+    operationId,
+    summary,
+    tags: ['media'],
+    parameters: [resourceParam, pathParam('sessionId', 'From the Location'), mediaTokenParam],
+    security: mediaSecurity,
+    responses: { '200': { description: 'The session ended' }, ...whepErrors(401, 403, 404, 429, 500) },
+  });
   /** OPTIONS on a WHEP or WHIP endpoint: what it accepts, answered without a token. */
   const sdpEndpointOptions = (operationId: string, summary: string, param: Schema): Schema => ({
     operationId,
@@ -202,28 +220,18 @@ function extraPaths(): Record<string, Record<string, Schema>> {
         security: mediaSecurity,
         requestBody: { required: true, content: sdp },
         responses: {
-          '201': {
-            description: 'The SDP answer',
-            headers: {
-              Location: { $ref: '#/components/headers/WhepLocation' },
-              ETag: { $ref: '#/components/headers/WhepETag' },
-            },
-            content: sdp,
-          },
+          '201': sdpAnswerCreated('WhepLocation'),
           ...whepErrors(400, 401, 403, 404, 406, 409, 413, 415, 429, 500, 502, 503),
         },
       },
       options: sdpEndpointOptions('options_whep_streamId', 'What the WHEP endpoint accepts', streamIdParam),
     },
     '/whep/{streamId}/{sessionId}': {
-      delete: {
-        operationId: 'delete_whep_streamId_sessionId',
-        summary: 'End a WHEP session: DELETE to exactly the Location the POST returned',
-        tags: ['media'],
-        parameters: [streamIdParam, pathParam('sessionId', 'From the Location'), mediaTokenParam],
-        security: mediaSecurity,
-        responses: { '200': { description: 'The session ended' }, ...whepErrors(401, 403, 404, 429, 500) },
-      },
+      delete: sessionDelete(
+        'delete_whep_streamId_sessionId',
+        'End a WHEP session: DELETE to exactly the Location the POST returned',
+        streamIdParam,
+      ),
       // No PATCH: trickle ICE and ICE restarts are not offered (no a=ice-options:trickle in the
       // answer), and a PATCH answers 405 as any method a resource does not have.
     },
@@ -237,28 +245,18 @@ function extraPaths(): Record<string, Record<string, Schema>> {
         security: mediaSecurity,
         requestBody: { required: true, content: sdp },
         responses: {
-          '201': {
-            description: 'The SDP answer',
-            headers: {
-              Location: { $ref: '#/components/headers/WhipLocation' },
-              ETag: { $ref: '#/components/headers/WhepETag' },
-            },
-            content: sdp,
-          },
+          '201': sdpAnswerCreated('WhipLocation'),
           ...whepErrors(400, 401, 403, 404, 415, 429, 500),
         },
       },
       options: sdpEndpointOptions('options_whip_talkId', 'What the WHIP endpoint accepts', talkIdParam),
     },
     '/whip/{talkId}/{sessionId}': {
-      delete: {
-        operationId: 'delete_whip_talkId_sessionId',
-        summary: 'End the WHIP session (exactly the Location of the POST), and with it the talk',
-        tags: ['media'],
-        parameters: [talkIdParam, pathParam('sessionId', 'From the Location'), mediaTokenParam],
-        security: mediaSecurity,
-        responses: { '200': { description: 'The session ended' }, ...whepErrors(401, 403, 404, 429, 500) },
-      },
+      delete: sessionDelete(
+        'delete_whip_talkId_sessionId',
+        'End the WHIP session (exactly the Location of the POST), and with it the talk',
+        talkIdParam,
+      ),
       // No PATCH, as for WHEP: trickle ICE and ICE restarts are not offered (405).
     },
     '/hls/{streamId}/{file}': {
