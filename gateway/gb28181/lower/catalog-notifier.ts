@@ -9,6 +9,7 @@ import type { Logger } from '../../log.js';
 import { createInDialogRequest, dialogAsUas, dialogIdOfRequest, type Dialog } from '../../sip/dialog.js';
 import type { SipRequest } from '../../sip/message.js';
 import type { ServerTransaction } from '../../sip/server-transaction.js';
+import { answerInSubscription, grantedExpires } from './subscription-requests.js';
 import type { CatalogEvent, CatalogEventItem } from '../manscdp/catalog.js';
 import type { LowerChannel } from './backend.js';
 import { catalogItemOf } from './catalog-item.js';
@@ -63,7 +64,7 @@ export class CatalogNotifier {
       tx.respond(489); // Bad Event (RFC 6665 §8.2.2): alarm/position subscriptions are not offered
       return;
     }
-    const expiresSec = this.#expiresOf(req);
+    const expiresSec = grantedExpires(req, this.#maxExpiresSec);
     const res = tx.respond(200, 'OK', {
       headers: [
         ['Expires', String(expiresSec)],
@@ -93,12 +94,10 @@ export class CatalogNotifier {
     if (!sub) {
       return false;
     }
-    if (req.method !== 'SUBSCRIBE') {
-      tx.respond(req.method === 'BYE' ? 481 : 200);
+    const expiresSec = answerInSubscription(req, tx, this.#maxExpiresSec);
+    if (expiresSec === undefined) {
       return true;
     }
-    const expiresSec = this.#expiresOf(req);
-    tx.respond(200, 'OK', { headers: [['Expires', String(expiresSec)]] });
     if (expiresSec === 0) {
       this.#end(sub, 'timeout'); // RFC 6665 §4.2.1.4: a final NOTIFY with state terminated
     } else {
@@ -202,10 +201,8 @@ export class CatalogNotifier {
     return true;
   }
 
-  #expiresOf(req: SipRequest): number {
-    const header = Number(req.headers.get('expires'));
-    const max = this.#o.maxExpiresSec ?? 3600;
-    return Number.isInteger(header) && header >= 0 ? Math.min(header, max) : max;
+  get #maxExpiresSec(): number {
+    return this.#o.maxExpiresSec ?? 3600;
   }
 }
 

@@ -9,6 +9,7 @@ import type { Logger } from '../../log.js';
 import { createInDialogRequest, dialogAsUas, dialogIdOfRequest, type Dialog } from '../../sip/dialog.js';
 import type { SipRequest } from '../../sip/message.js';
 import type { ServerTransaction } from '../../sip/server-transaction.js';
+import { answerInSubscription, grantedExpires } from './subscription-requests.js';
 import { formatGbDateTime, wallClockAt } from '../gb-date.js';
 import type { AlarmNotify, AlarmQuery, MobilePositionNotify, MobilePositionQuery } from '../manscdp/event.js';
 import type { LowerAlarm, LowerPosition, MaybePromise } from './backend.js';
@@ -62,7 +63,7 @@ export class EventNotifier {
 
   /** An out-of-dialog SUBSCRIBE whose body is an Alarm or MobilePosition query. */
   handleSubscribe(req: SipRequest, tx: ServerTransaction, query: AlarmQuery | MobilePositionQuery): void {
-    const expiresSec = this.#expiresOf(req);
+    const expiresSec = grantedExpires(req, this.#maxExpiresSec);
     const res = tx.respond(200, 'OK', {
       headers: [
         ['Expires', String(expiresSec)],
@@ -91,12 +92,10 @@ export class EventNotifier {
     if (!held) {
       return false;
     }
-    if (req.method !== 'SUBSCRIBE') {
-      tx.respond(req.method === 'BYE' ? 481 : 200);
+    const expiresSec = answerInSubscription(req, tx, this.#maxExpiresSec);
+    if (expiresSec === undefined) {
       return true;
     }
-    const expiresSec = this.#expiresOf(req);
-    tx.respond(200, 'OK', { headers: [['Expires', String(expiresSec)]] });
     if (expiresSec === 0) {
       this.#end(held, 'timeout');
     } else {
@@ -266,10 +265,8 @@ export class EventNotifier {
     return true;
   }
 
-  #expiresOf(req: SipRequest): number {
-    const header = Number(req.headers.get('expires'));
-    const max = this.#o.maxExpiresSec ?? 3600;
-    return Number.isInteger(header) && header >= 0 ? Math.min(header, max) : max;
+  get #maxExpiresSec(): number {
+    return this.#o.maxExpiresSec ?? 3600;
   }
 }
 
