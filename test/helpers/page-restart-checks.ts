@@ -5,7 +5,7 @@ import type { PageRestartResult } from './page-restart.js';
 export function assertPageRecovered(r: PageRestartResult, keepaliveSec: number): void {
   for (const [i, t] of r.tiles.entries()) {
     console.log(
-      `# tile ${i} (${t.mode}): ${t.seamless ? 'played across the restart' : `playing again ${t.playingAfterMs ?? '-'} ms after the kill`}, longest gap between frames ${t.longestGapMs} ms; ${t.statuses.join(' → ')}; ${t.messages.join(' | ')}`,
+      `# tile ${i} (${t.mode}): ${t.seamless ? `played across the restart, frames flowing again ${t.playingAfterMs} ms after the kill` : `playing again ${t.playingAfterMs ?? '-'} ms after the kill`}, longest gap between frames ${t.longestGapMs} ms; ${t.statuses.join(' → ')}; ${t.messages.join(' | ')}`,
     );
   }
   console.log(`# the new process answered HTTP ${r.restartMs} ms after the kill`);

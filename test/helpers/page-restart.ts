@@ -35,9 +35,11 @@ export interface TileOutcome {
   /** Longest time without a new decoded frame, from the kill on. */
   longestGapMs: number;
   /**
-   * The tile never left 'playing' and its frames kept coming across the restart (no gap of 2 s)
-   * and still came 10 s after the kill, far past anything the old process had buffered: an HLS
-   * player whose timeline the new process continues rides over the restart.
+   * The tile never left 'playing' and its frames kept coming across the restart and still came
+   * 10 s after the kill, far past anything the old process had buffered: an HLS player whose
+   * timeline the new process continues rides over the restart. Its frames may pause for less
+   * than the page's own stall threshold (player.js STALL_MS) without the page calling it lost;
+   * `playingAfterMs` is then the end of its longest pause.
    */
   seamless: boolean;
 }
@@ -53,6 +55,9 @@ export interface PageRestartResult {
   restartMs: number;
   pageErrors: string[];
 }
+
+/** player.js STALL_MS: below this pause without a new frame the page does not call a tile lost. */
+const PAGE_STALL_MS = { webrtc: 2000, hls: 4000 } as const;
 
 const PASSWORD = 'page-restart-pw';
 const TOKEN = 'page-restart-token-0123456789';
@@ -164,6 +169,8 @@ export async function runPageRestart(s: PageRestartScenario): Promise<PageRestar
     }));
     const lastFrames: number[] = [];
     const lastAdvanceAt: number[] = modes.map(() => killedAt);
+    /** Ms from the kill to the frame that ended each tile's longest pause. */
+    const resumedAfterMs: number[] = modes.map(() => 0);
     const onlineAfterMs: (number | null)[] = sim.devices.map(() => null);
     const lost = new Set<number>();
     let orphansAfter10s: string[] | undefined;
@@ -183,8 +190,10 @@ export async function runPageRestart(s: PageRestartScenario): Promise<PageRestar
         }
         const now = performance.now();
         if (lastFrames[i] === undefined || t.frames > lastFrames[i]) {
-          if (lastFrames[i] !== undefined) {
-            o.longestGapMs = Math.max(o.longestGapMs, Math.round(now - lastAdvanceAt[i]));
+          const gap = Math.round(now - lastAdvanceAt[i]);
+          if (lastFrames[i] !== undefined && gap > o.longestGapMs) {
+            o.longestGapMs = gap;
+            resumedAfterMs[i] = Math.round(now - killedAt);
           }
           lastFrames[i] = t.frames;
           lastAdvanceAt[i] = now;
@@ -209,9 +218,10 @@ export async function runPageRestart(s: PageRestartScenario): Promise<PageRestar
         sessionsAfter10s = now.length;
         for (const [i, o] of outcomes.entries()) {
           const stillComing = performance.now() - lastAdvanceAt[i] < 1000;
-          if (!lost.has(i) && stillComing && o.longestGapMs < 2000) {
+          const stallMs = o.mode === 'hls' ? PAGE_STALL_MS.hls : PAGE_STALL_MS.webrtc;
+          if (!lost.has(i) && stillComing && o.longestGapMs < stallMs) {
             o.seamless = true;
-            o.playingAfterMs = o.longestGapMs;
+            o.playingAfterMs = resumedAfterMs[i];
           }
         }
         await page.screenshot({ path: screenshotPath(`${s.name}-2-after-10s.png`) });

@@ -125,8 +125,12 @@ test(
     const gw2 = await spawnGateway({ dataDir, sipPort, password: PASSWORD, token: TOKEN, flags });
     cleanup.push(() => gw2.kill9());
     const restartMs = Date.now() - killedAt;
-    const report = gw2.logged(/recordings reconciled/)[0];
-    assert.ok(report, 'the reconciliation reports');
+    // pino writes asynchronously: the report can reach stdout after the HTTP address line.
+    const report = await waitFor(
+      () => gw2.logged(/recordings reconciled/)[0],
+      5000,
+      'the reconciliation report',
+    );
     assert.equal(report.indexed, 1, 'the file without a row is indexed');
     assert.equal(report.dropped, 1, 'the row without a file is dropped');
     assert.ok(Number(report.truncated) >= 1, 'the cut fragment is cut off');
