@@ -24,6 +24,9 @@ const MEANING: Record<keyof GatewayConfig, string> = {
   'idle-stop': 'seconds a stream stays up after its last viewer leaves, then BYE',
   'no-media-timeout': 'seconds without media before a stream is closed with a diagnosis',
   'hls-segment': 'HLS target segment duration (s)',
+  'hls-mode':
+    "demand: a stream's HLS is built from its first HLS request (GOP cache first) | always: every stream, from its start",
+  'hls-idle': 'seconds without an HLS request before a stream drops its HLS output (--hls-mode demand)',
   'webrtc-ports': 'UDP port range for WebRTC (ICE host candidates)',
   'media-transport': 'first transport tried for INVITE: udp | tcp-passive | tcp-active',
   'signing-key': 'key that signs media URLs (generated when absent)',

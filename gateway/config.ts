@@ -75,6 +75,9 @@ export const ConfigSchema = z.object({
   'idle-stop': int(0, 3600).default(30),
   'no-media-timeout': int(1, 600).default(15),
   'hls-segment': z.coerce.number().min(0.5).max(10).default(2),
+  /** demand: a stream's HLS output exists while HLS clients ask for it; always: from the stream's start. */
+  'hls-mode': z.enum(['demand', 'always']).default('demand'),
+  'hls-idle': int(5, 3600).default(30),
   'webrtc-ports': portRange.prefault('31000-31999'),
   'media-transport': z.enum(['udp', 'tcp-passive', 'tcp-active']).default('udp'),
   'signing-key': z.string().optional(),

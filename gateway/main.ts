@@ -171,6 +171,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     mediaPorts: config['media-ports'],
     webrtcPorts: config['webrtc-ports'],
     hlsSegmentSec: config['hls-segment'],
+    hlsOnDemand: config['hls-mode'] === 'demand' ? { idleMs: config['hls-idle'] * 1000 } : undefined,
     transcodeH265: transcode,
     viewerLimits: viewerLimitsOf(config),
     clientOf,

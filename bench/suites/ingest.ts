@@ -1,8 +1,10 @@
 // Suite `ingest`: N simulated devices stream 1080p25 H.264 at 4 Mbit/s + G.711 as GB28181
-// PS over RTP/UDP, in real time, into one gateway (its own process, HLS on for every stream,
-// as in production). Part 1 repeats a reference load (fresh gateway and devices each run) and
-// reports min/median/max; part 2 continues on the last run's gateway and raises N until loss
-// reaches 0.1 % or event-loop p99 reaches 50 ms, then bisects once if time allows.
+// PS over RTP/UDP, in real time, into one gateway (its own process, HLS built for every stream:
+// --hls-mode always, the load the issue's figures compare). Part 1 repeats a reference load
+// (fresh gateway and devices each run) and reports min/median/max; part 2 measures the same load
+// in the default --hls-mode demand with no HLS client (a WebRTC wall: no HLS work at all);
+// part 3 continues on part 1's last gateway and raises N until loss reaches 0.1 % or event-loop
+// p99 reaches 50 ms, then bisects once if time allows.
 import { ensureClip } from '../lib/clip-cache.js';
 import { GatewayRig } from '../lib/gateway-rig.js';
 import { fixtureMedia } from '../lib/paths.js';
@@ -48,24 +50,27 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput> {
   const audio = fixtureMedia('sine440.g711a');
   const sim = { media: [clip.path], audio };
   const ports = benchPorts();
-  const config = { 'media-ports': ports.media, 'webrtc-ports': ports.webrtc };
+  const config = { 'media-ports': ports.media, 'webrtc-ports': ports.webrtc, 'hls-mode': 'always' } as const;
   const method =
-    `The gateway runs in its own process (bench/children/gateway-child.ts → startGateway, HLS output on every stream, ` +
+    `The gateway runs in its own process (bench/children/gateway-child.ts → startGateway, --hls-mode always: HLS output on every stream, ` +
     `log level warn) and the simulated devices in another (simulator/, one channel each, looping a ${round(clip.mbps, 2)} Mbit/s ` +
     `1080p25 H.264 clip (x264 Main, GOP 50, no B-frames) + 64 kbit/s G.711 A-law, PS over RTP/UDP at real-time pace). ` +
     `Devices REGISTER with digest, the gateway syncs their catalog, then each stream starts through POST /api/devices/…/live ` +
     `(INVITE). After ${p.warmSec} s of warm-up (the HLS windows fill) a window measures the gateway's CPU (process.cpuUsage, all threads, as % of one ` +
     `core), RSS, event-loop delay (monitorEventLoopDelay, 5 ms resolution) and RTP loss from its own counters ` +
     `(sequence gaps, so kernel socket-buffer drops count). Part 1: ${p.runs} run(s) at N=${p.refStreams}, each with a fresh ` +
-    `gateway and devices, ${p.refWindowSec} s windows. Part 2: N rises on the last run's gateway (${p.stepWindowSec} s windows) ` +
+    `gateway and devices, ${p.refWindowSec} s windows. Then the same load once more in the default --hls-mode demand, where no HLS client asks ` +
+    `and so no HLS output exists; its RSS per stream is (RSS − RSS with the devices registered and no stream) / N. ` +
+    `Then N rises on part 1's last gateway (${p.stepWindowSec} s windows) ` +
     `until loss ≥ ${LOSS_LIMIT_PCT} % or loop p99 ≥ ${LOOP_P99_LIMIT_MS} ms. CPU per stream = gateway CPU / N (idle cost included).`;
 
   const notes: string[] = [];
   const repeats: IngestStep[] = [];
   const ladder: IngestStep[] = [];
   let idle: IngestStep | undefined;
+  let demand: { idle: IngestStep; live: IngestStep } | undefined;
   let rig: GatewayRig | undefined;
-  const totalSteps = p.runs + 6;
+  const totalSteps = p.runs + 7;
   try {
     for (let r = 0; r < p.runs; r++) {
       ctx.progress(r / totalSteps, `run ${r + 1}/${p.runs}: ${p.refStreams} devices register`);
@@ -88,7 +93,21 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput> {
       }
     }
 
-    // Part 2: the capacity search, on the last run's gateway.
+    // Part 2: the default mode, HLS on demand, nobody asking for HLS.
+    ctx.progress(p.runs / totalSteps, `HLS on demand: ${p.refStreams} streams live, no HLS client`);
+    const demandRig = await GatewayRig.start('ingest-demand', { ...config, 'hls-mode': 'demand' });
+    try {
+      await demandRig.addDevices(p.refStreams, sim);
+      const demandIdle = await measureIngest(demandRig, 3);
+      await demandRig.setLive(p.refStreams);
+      await sleep(p.warmSec * 1000);
+      demand = { idle: demandIdle, live: await measureIngest(demandRig, p.refWindowSec) };
+      ctx.log(`  HLS on demand, no HLS client: ${describe(demand.live)}`);
+    } finally {
+      await demandRig.close();
+    }
+
+    // Part 3: the capacity search, on part 1's last gateway.
     const last = repeats[repeats.length - 1];
     ladder.push(last);
     const nominal = median(repeats.map((s) => s.mbpsPerStream));
@@ -236,6 +255,37 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput> {
         better: 'lower',
       },
     ];
+    const rssPerStream = (live: IngestStep, base: IngestStep) =>
+      round((live.gateway.rssMb - base.gateway.rssMb) / live.streams, 2);
+    if (idle) {
+      metrics.push({
+        key: 'rssPerStreamMb',
+        label: `Gateway RSS per stream, HLS on (N=${p.refStreams}, above the RSS with no stream)`,
+        value: rssPerStream(ref[0], idle),
+        unit: 'MB',
+        better: 'lower',
+        target: { op: '<=', value: 3 },
+      });
+    }
+    if (demand) {
+      metrics.push(
+        {
+          key: 'cpuPerStreamDemandPct',
+          label: `Gateway CPU per stream, HLS on demand and no HLS client (N=${p.refStreams})`,
+          value: demand.live.cpuPerStreamPct,
+          unit: '% of a core',
+          better: 'lower',
+        },
+        {
+          key: 'rssPerStreamDemandMb',
+          label: `Gateway RSS per stream, HLS on demand and no HLS client (N=${p.refStreams}, above the RSS with no stream)`,
+          value: rssPerStream(demand.live, demand.idle),
+          unit: 'MB',
+          better: 'lower',
+          target: { op: '<=', value: 3 },
+        },
+      );
+    }
     if (idle) {
       metrics.push({
         key: 'idleCpuPct',
@@ -254,6 +304,12 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput> {
       steps: [
         ...(idle ? [{ phase: 'idle', ...flatten(idle) }] : []),
         ...repeats.map((s, i) => ({ phase: `run ${i + 1}`, ...flatten(s) })),
+        ...(demand
+          ? [
+              { phase: 'HLS on demand, idle', ...flatten(demand.idle) },
+              { phase: 'HLS on demand, live', ...flatten(demand.live) },
+            ]
+          : []),
         ...ladder.slice(1).map((s) => ({ phase: 'search', ...flatten(s) })),
       ],
       charts: [

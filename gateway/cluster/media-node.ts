@@ -72,6 +72,7 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
     mediaPorts: config['media-ports'],
     webrtcPorts: config['webrtc-ports'],
     hlsSegmentSec: config['hls-segment'],
+    hlsOnDemand: config['hls-mode'] === 'demand' ? { idleMs: config['hls-idle'] * 1000 } : undefined,
     transcodeH265: config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg()),
     viewerLimits: viewerLimitsOf(config),
     clientOf,

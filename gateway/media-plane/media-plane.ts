@@ -1,5 +1,6 @@
 // The media side of one process, built once: the stream registry (hubs), the RTP port pool,
-// and the outputs every hub gets (HLS always; WHEP viewers on request). The single-process
+// and the outputs every hub can have (HLS while HLS clients ask, hls-outputs.ts; WHEP viewers
+// on request). The single-process
 // gateway (main.ts) and a cluster media node (cluster/media-node.ts) both build it here, so the
 // media wiring exists in one place: ingest → hub (ingest-into-hub.ts) → outputs (attach()).
 import type { IncomingMessage } from 'node:http';
@@ -8,12 +9,11 @@ import type { ViewerLimits } from '../limits.js';
 import type { Stream } from '../hub/stream.js';
 import { StreamRegistry } from '../hub/stream-registry.js';
 import { PortPool, type PortRange } from '../ingest/port-pool.js';
-import { AvcRendition } from '../outputs/hls/avc-rendition.js';
-import { HlsOutput } from '../outputs/hls/hls-output.js';
 import { hlsRouter } from '../outputs/hls/hls-routes.js';
 import { HlsViewers } from '../outputs/hls/hls-viewers.js';
-import { H265Transcoder, h264LevelFor } from '../outputs/webrtc/transcoder.js';
+import { H265Transcoder } from '../outputs/webrtc/transcoder.js';
 import { whepRouter, type WhepRouter } from '../outputs/webrtc/whep-router.js';
+import { HlsOutputs } from './hls-outputs.js';
 import { LocalMediaNode } from './local-media-node.js';
 
 export interface MediaPlaneOptions {
@@ -24,6 +24,8 @@ export interface MediaPlaneOptions {
   mediaPorts: PortRange;
   webrtcPorts: PortRange;
   hlsSegmentSec: number;
+  /** HLS built at a stream's first HLS request and dropped this long after its last; unset: always. */
+  hlsOnDemand?: { idleMs: number };
   /** H.265 → H.264 for WebRTC viewers without an H.265 decoder (needs ffmpeg). */
   transcodeH265: boolean;
   /** WebRTC viewer slots (config webrtc-max-*); default the WHEP router's. */
@@ -53,7 +55,7 @@ export class MediaPlane {
   readonly whep: WhepRouter;
   /** H.265 → H.264 for viewers without an H.265 decoder, shared by WHEP and HLS (one ffmpeg per camera). */
   readonly #transcoder: H265Transcoder | undefined;
-  readonly #hlsOutputs = new Map<string, HlsOutput>();
+  readonly hls: HlsOutputs;
   readonly #hlsViewers = new HlsViewers();
   readonly #o: MediaPlaneOptions;
 
@@ -62,6 +64,11 @@ export class MediaPlane {
     this.portPool = new PortPool(o.mediaPorts);
     this.local = new LocalMediaNode({ portPool: this.portPool, bindHost: o.bindHost, publicIp: o.publicIp });
     this.#transcoder = o.transcodeH265 ? new H265Transcoder() : undefined;
+    this.hls = new HlsOutputs({
+      segmentSec: o.hlsSegmentSec,
+      ...(o.hlsOnDemand ? { onDemand: o.hlsOnDemand } : {}),
+      ...(this.#transcoder ? { transcoder: this.#transcoder } : {}),
+    });
     const l = o.viewerLimits;
     this.whep = whepRouter({
       resolveStream: (id) => this.streams.get(id),
@@ -84,26 +91,10 @@ export class MediaPlane {
     });
   }
 
-  /**
-   * Every new hub gets its HLS output here; it goes when the hub closes. The output hears the
-   * hub's codec changes (a new init segment after a discontinuity). With transcoding on, an
-   * H.265 camera's output also offers an H.264 variant, transcoded while someone plays it.
-   */
+  /** Every new hub passes here: its HLS output (hls-outputs.ts) and its HLS viewer counts end with it. */
   attach(stream: Stream): void {
-    const out = new HlsOutput({ targetDurationSec: this.#o.hlsSegmentSec, id: stream.id });
-    if (this.#transcoder) {
-      out.setAvcVariant(
-        new AvcRendition(stream, this.#transcoder, out, (w, h) => h264LevelFor(w, h).codecString),
-      );
-    }
-    this.#hlsOutputs.set(stream.id, out);
-    stream.onMedia((e) => out.mediaEvent(e));
-    stream.subscribe(out.sink, { viewer: false });
-    stream.onClose(() => {
-      out.close();
-      this.#hlsOutputs.delete(stream.id);
-      this.#hlsViewers.forget(stream.id);
-    });
+    this.hls.attach(stream);
+    stream.onClose(() => this.#hlsViewers.forget(stream.id));
   }
 
   viewersOf(streamId: string): ViewerCounts {
@@ -127,7 +118,7 @@ export class MediaPlane {
       next();
     };
     router.use('/:streamId', ...(before ? [before, touch] : [touch]));
-    router.use(hlsRouter((id) => this.#hlsOutputs.get(id)));
+    router.use(hlsRouter((id) => this.hls.forRequest(this.streams.get(id))));
     return router;
   }
 
