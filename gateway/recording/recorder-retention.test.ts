@@ -190,3 +190,26 @@ test('below the free-space floor sweep deletes the oldest closed files until the
     await r.close();
   }
 });
+
+test('a sweep that expires files leaves the floor to the next sweep, which sees the space they freed', async () => {
+  const FLOOR = 1_000_000;
+  // Free space as the file system reports it. Unlinks run on libuv's threads, so the report read
+  // just after a deletion may or may not show it; here it does not until the test says so.
+  let reported = FLOOR - 1000;
+  const r = rig({ minFreeBytes: FLOOR, freeBytes: () => reported });
+  try {
+    const expired = r.closedFile(CH_REC, T0 - 9 * DAY_MS, T0 - 9 * DAY_MS + 60_000, 1500);
+    const newer = r.closedFile(CH_REC, T0 - DAY_MS, T0 - DAY_MS + 60_000, 1000);
+    const open = await r.recordOpenFile(7);
+
+    r.rec.sweep();
+    assert.deepEqual(r.deleted, ['days'], 'only the expired file, though the floor looked unmet');
+    await waitFor(() => !existsSync(join(r.dir, expired.file)), 2000, 'the expired file unlinked');
+    reported += expired.bytes;
+    r.rec.sweep();
+    assert.deepEqual(r.deleted, ['days'], 'with the expired file gone the floor is met');
+    assert.deepEqual(ids(r.store).sort(), [newer, open].map((x) => x.recordingId).sort());
+  } finally {
+    await r.close();
+  }
+});

@@ -228,6 +228,7 @@ export class RecorderService implements RecordingServices {
   /** Retention days, the free-space floor, and a retry after a disk failure. */
   sweep(): void {
     const now = this.#now();
+    let expired = 0;
     for (const row of this.#o.store.all()) {
       if (row.open || this.#isOpen(row)) {
         continue;
@@ -235,9 +236,12 @@ export class RecorderService implements RecordingServices {
       const days = this.#channels.get(`${row.deviceId}/${row.channelId}`)?.plan.retentionDays ?? 0;
       if (days > 0 && row.endMs < now - days * 86_400_000) {
         this.#delete(row, 'days');
+        expired++;
       }
     }
-    if (this.#o.minFreeBytes > 0) {
+    // Deletions unlink asynchronously, so the free space read now may not show them yet: after
+    // expiring files the floor waits for the next sweep instead of deleting newer files too.
+    if (this.#o.minFreeBytes > 0 && expired === 0) {
       let free = this.#freeBytes();
       if (free < this.#o.minFreeBytes) {
         for (const row of this.#closedRows()) {
