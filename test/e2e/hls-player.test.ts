@@ -141,7 +141,17 @@ test('hls.js in headless Chromium plays the live output with audio', { skip, tim
     const [x, y] = [a[i], b[i]];
     const detail = JSON.stringify({ player: i, x, y, consoleErrors });
     assert.deepEqual(consoleErrors, []);
-    assert.deepEqual(y.report.errors, [], detail);
+    // hls.js gives an LL playlist request max(3 part targets, 0.8 target durations) = 1.6 s
+    // (its playlist loader), and in classic mode it asks for the last part of the open segment,
+    // which can be up to 1.7 s away: the server rightly holds the request (RFC 8216bis
+    // §6.2.5.2), hls.js times out and asks again. That one non-fatal retry is allowed to the
+    // classic player, any other error to neither.
+    const tolerated = i === 1 ? ['levelLoadTimeOut', 'audioTrackLoadTimeOut'] : [];
+    assert.deepEqual(
+      y.report.errors.filter((e) => !tolerated.includes(e)),
+      [],
+      detail,
+    );
     assert.ok(y.t - x.t >= 3.5, `currentTime advanced only ${y.t - x.t} s in 5 s: ${detail}`);
     assert.deepEqual([y.w, y.h], [1280, 720]);
     assert.ok(y.frames > x.frames, detail);
