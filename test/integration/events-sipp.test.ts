@@ -158,10 +158,17 @@ for (const transport of ['udp', 'tcp'] as const) {
       });
 
       /** How long the event took from the gateway's receipt (and from sipp's send) to this SSE client. */
-      function pushDelays(e: SseEvent, sentBySipp: RegExp): { fromReceipt: number; fromSipp: number } {
+      async function pushDelays(
+        e: SseEvent,
+        sentBySipp: RegExp,
+      ): Promise<{ fromReceipt: number; fromSipp: number }> {
         const data = e.data as { receivedAt: string };
-        const sent = traced(logs.messages).find((m) => m.direction === 'sent' && sentBySipp.test(m.text));
-        assert.ok(sent, 'sipp logged the request');
+        // sipp writes its trace after the send, so the event can arrive here first.
+        const sent = await waitFor(
+          () => traced(logs.messages).find((m) => m.direction === 'sent' && sentBySipp.test(m.text)),
+          5000,
+          'sipp to log the request',
+        );
         return {
           fromReceipt: e.receivedAtMs - Date.parse(data.receivedAt),
           fromSipp: e.receivedAtMs - sent.atMs,
@@ -180,7 +187,7 @@ for (const transport of ['udp', 'tcp'] as const) {
         );
         assert.deepEqual([alarm.longitude, alarm.latitude], [117.2272, 31.8206]);
         assert.equal(alarm.time, '2025-04-22T03:26:02.000Z');
-        const delay = pushDelays(e, new RegExp(`^MESSAGE[\\s\\S]*<SN>${messageSn}</SN>`));
+        const delay = await pushDelays(e, new RegExp(`^MESSAGE[\\s\\S]*<SN>${messageSn}</SN>`));
         t.diagnostic(
           `push delay: ${delay.fromReceipt.toFixed(1)} ms from receipt, ${delay.fromSipp.toFixed(1)} ms from sipp's send`,
         );
@@ -230,7 +237,7 @@ for (const transport of ['udp', 'tcp'] as const) {
           [alarm.method, alarm.type, alarm.description, alarm.longitude, alarm.latitude],
           [2, 1, '视频丢失', 0, 0],
         );
-        const delay = pushDelays(e, new RegExp(`^NOTIFY[\\s\\S]*<SN>${notifySn}</SN>`));
+        const delay = await pushDelays(e, new RegExp(`^NOTIFY[\\s\\S]*<SN>${notifySn}</SN>`));
         t.diagnostic(
           `push delay: ${delay.fromReceipt.toFixed(1)} ms from receipt, ${delay.fromSipp.toFixed(1)} ms from sipp's send`,
         );
