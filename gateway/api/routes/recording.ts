@@ -1,7 +1,7 @@
 // Cloud recording (docs/recording.md): a channel's recording plan, and the index of what was
-// recorded. The files themselves (HTTP Range) are served beside the JSON routes (app.ts,
-// openapi.ts extraOperations). Field names as docs/recording.md §7 (the second-wave API
-// contract).
+// recorded. The files themselves (HTTP Range) are served beside the JSON routes
+// (recording-media.ts, openapi.ts extraOperations). Field names as docs/recording.md §7 (the
+// second-wave API contract).
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import type {
