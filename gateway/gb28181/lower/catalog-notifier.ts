@@ -6,15 +6,13 @@
 // root + CmdType like any other (docs/gb28181.md §0). Pages follow Annex N: same SN, SumNum = total,
 // Num per message.
 import type { Logger } from '../../log.js';
-import { createInDialogRequest, dialogAsUas, dialogIdOfRequest, type Dialog } from '../../sip/dialog.js';
 import type { SipRequest } from '../../sip/message.js';
 import type { ServerTransaction } from '../../sip/server-transaction.js';
-import { answerInSubscription, grantedExpires } from './subscription-requests.js';
 import type { CatalogEvent, CatalogEventItem } from '../manscdp/catalog.js';
 import type { LowerChannel } from './backend.js';
 import { catalogItemOf } from './catalog-item.js';
-import { MANSCDP_CONTENT_TYPE } from './manscdp-writer.js';
 import { paginate } from './paged-sender.js';
+import { SubscriptionSet } from './subscription-set.js';
 import type { UpperLink } from './upper-link.js';
 
 export interface CatalogChange {
@@ -29,21 +27,20 @@ export interface CatalogNotifierOptions {
   maxExpiresSec?: number;
 }
 
-interface Subscription {
-  dialog: Dialog;
-  /** The Event header as the subscriber wrote it (`Catalog;id=4862`): NOTIFYs echo it (RFC 6665 §8.2.1). */
-  event: string;
-  expiresAt: number;
-  timer: NodeJS.Timeout;
-}
-
 export class CatalogNotifier {
   readonly #o: CatalogNotifierOptions;
-  readonly #subs = new Map<string, Subscription>();
-  readonly stats = { subscribes: 0, notifies: 0, messages: 0, failed: 0 };
+  readonly #subs: SubscriptionSet<undefined>;
+  readonly #counts = { subscribes: 0, messages: 0, failedMessages: 0 };
 
   constructor(opts: CatalogNotifierOptions) {
     this.#o = opts;
+    this.#subs = new SubscriptionSet({ link: opts.link, maxExpiresSec: opts.maxExpiresSec ?? 3600 });
+  }
+
+  get stats(): { subscribes: number; notifies: number; messages: number; failed: number } {
+    const { subscribes, messages, failedMessages } = this.#counts;
+    const { notifies, failed } = this.#subs.stats;
+    return { subscribes, notifies, messages, failed: failedMessages + failed };
   }
 
   get subscriptionCount(): number {
@@ -64,23 +61,10 @@ export class CatalogNotifier {
       tx.respond(489); // Bad Event (RFC 6665 §8.2.2): alarm/position subscriptions are not offered
       return;
     }
-    const expiresSec = grantedExpires(req, this.#maxExpiresSec);
-    const res = tx.respond(200, 'OK', {
-      headers: [
-        ['Expires', String(expiresSec)],
-        ['Contact', `<${this.#o.link.contactUri}>`],
-        ['User-Agent', this.#o.link.profile.userAgent],
-      ],
-    });
-    if (expiresSec === 0 || !res) {
-      return; // a fetch-only SUBSCRIBE (Expires: 0) of a subscription we do not hold
+    if (!this.#subs.accept(req, tx, event, undefined)) {
+      return; // a fetch-only SUBSCRIBE (Expires: 0) holds no subscription
     }
-    const dialog = dialogAsUas(req, res, tx.remote);
-    if (!dialog) {
-      return;
-    }
-    this.stats.subscribes++;
-    this.#hold(dialog, event, expiresSec);
+    this.#counts.subscribes++;
     void current().then(
       (channels) => this.notify(channels.map((channel) => ({ event: 'ADD', channel }))),
       (err: unknown) => this.#o.log.warn({ err }, 'catalog for the first NOTIFY failed'),
@@ -89,21 +73,7 @@ export class CatalogNotifier {
 
   /** A request inside one of our subscription dialogs (refresh or unsubscribe); false when not ours. */
   handleInDialog(req: SipRequest, tx: ServerTransaction): boolean {
-    const id = dialogIdOfRequest(req);
-    const sub = id === undefined ? undefined : this.#subs.get(id);
-    if (!sub) {
-      return false;
-    }
-    const expiresSec = answerInSubscription(req, tx, this.#maxExpiresSec);
-    if (expiresSec === undefined) {
-      return true;
-    }
-    if (expiresSec === 0) {
-      this.#end(sub, 'timeout'); // RFC 6665 §4.2.1.4: a final NOTIFY with state terminated
-    } else {
-      this.#hold(sub.dialog, sub.event, expiresSec);
-    }
-    return true;
+    return this.#subs.handleInDialog(req, tx);
   }
 
   /**
@@ -124,19 +94,19 @@ export class CatalogNotifier {
     let ok = true;
     if (this.#subs.size === 0) {
       for (const body of bodies) {
-        this.stats.messages++;
+        this.#counts.messages++;
         const res = await link.request(link.createMessage(body));
         if (res.status >= 300) {
-          this.stats.failed++;
+          this.#counts.failedMessages++;
           ok = false;
           break;
         }
       }
       return ok;
     }
-    for (const sub of [...this.#subs.values()]) {
+    for (const sub of this.#subs.values()) {
       for (const body of bodies) {
-        if (!(await this.#sendNotify(sub, body, 'active'))) {
+        if (!(await this.#subs.notify(sub, body))) {
           ok = false;
           break;
         }
@@ -147,62 +117,7 @@ export class CatalogNotifier {
 
   /** Ends every subscription with a final NOTIFY (RFC 6665 §4.2.2: state terminated). Idempotent. */
   close(): void {
-    for (const sub of [...this.#subs.values()]) {
-      this.#end(sub, 'noresource');
-    }
-  }
-
-  #hold(dialog: Dialog, event: string, expiresSec: number): void {
-    const existing = this.#subs.get(dialog.id);
-    if (existing) {
-      clearTimeout(existing.timer);
-    }
-    const sub: Subscription = {
-      dialog: existing?.dialog ?? dialog,
-      event,
-      expiresAt: Date.now() + expiresSec * 1000,
-      timer: setTimeout(() => this.#end(sub, 'timeout'), expiresSec * 1000),
-    };
-    sub.timer.unref();
-    this.#subs.set(dialog.id, sub);
-  }
-
-  #end(sub: Subscription, reason: 'timeout' | 'noresource'): void {
-    clearTimeout(sub.timer);
-    if (this.#subs.get(sub.dialog.id) !== sub) {
-      return;
-    }
-    this.#subs.delete(sub.dialog.id);
-    void this.#sendNotify(sub, undefined, `terminated;reason=${reason}`);
-  }
-
-  async #sendNotify(sub: Subscription, body: Uint8Array | undefined, state: string): Promise<boolean> {
-    const remaining = Math.max(0, Math.round((sub.expiresAt - Date.now()) / 1000));
-    const notify = createInDialogRequest(sub.dialog, 'NOTIFY', {
-      headers: [
-        ['Event', sub.event],
-        ['Subscription-State', state === 'active' ? `active;expires=${remaining}` : state],
-        ['Contact', `<${this.#o.link.contactUri}>`],
-        ['User-Agent', this.#o.link.profile.userAgent],
-      ],
-      ...(body ? { body, contentType: MANSCDP_CONTENT_TYPE } : {}),
-    });
-    this.stats.notifies++;
-    const res = await this.#o.link.ua.request(notify, sub.dialog.remote);
-    if (res.status >= 300) {
-      this.stats.failed++;
-      // 481: the subscriber forgot the dialog (restarted): stop notifying it (RFC 6665 §4.1.3).
-      if (res.status === 481 && this.#subs.get(sub.dialog.id) === sub) {
-        clearTimeout(sub.timer);
-        this.#subs.delete(sub.dialog.id);
-      }
-      return false;
-    }
-    return true;
-  }
-
-  get #maxExpiresSec(): number {
-    return this.#o.maxExpiresSec ?? 3600;
+    this.#subs.close();
   }
 }
 

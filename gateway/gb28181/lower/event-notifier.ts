@@ -4,16 +4,14 @@
 // dialog, and NOTIFY inside it: each alarm as it is raised (within the query's priority range),
 // positions every <Interval> seconds (the first at once). An alarm with no alarm subscription
 // goes out as an out-of-dialog MESSAGE, as devices report alarms unsubscribed. Refresh, `Expires:
-// 0` and expiry end a subscription as for the catalog (catalog-notifier.ts).
+// 0` and expiry are handled alike for every subscription (subscription-set.ts).
 import type { Logger } from '../../log.js';
-import { createInDialogRequest, dialogAsUas, dialogIdOfRequest, type Dialog } from '../../sip/dialog.js';
 import type { SipRequest } from '../../sip/message.js';
 import type { ServerTransaction } from '../../sip/server-transaction.js';
-import { answerInSubscription, grantedExpires } from './subscription-requests.js';
 import { formatGbDateTime, wallClockAt } from '../gb-date.js';
 import type { AlarmNotify, AlarmQuery, MobilePositionNotify, MobilePositionQuery } from '../manscdp/event.js';
 import type { LowerAlarm, LowerPosition, MaybePromise } from './backend.js';
-import { MANSCDP_CONTENT_TYPE } from './manscdp-writer.js';
+import { SubscriptionSet, type Subscription } from './subscription-set.js';
 import type { UpperLink } from './upper-link.js';
 
 export interface EventNotifierOptions {
@@ -31,77 +29,84 @@ export interface EventNotifierOptions {
 
 type Kind = 'alarm' | 'mobile-position';
 
-interface Held {
-  kind: Kind;
-  dialog: Dialog;
-  event: string;
-  expiresAt: number;
-  expiry: NodeJS.Timeout | undefined;
-  /** Alarm filter from the query (inclusive); undefined = any. */
-  priorities?: { from: number; to: number };
-  method?: number;
-  /** MobilePosition: the report timer and the newest fix sent per channel. */
-  intervalSec?: number;
-  ticker?: NodeJS.Timeout;
-  sent?: Map<string, number>;
-  /** A report is still being sent (a slow upper): the next tick is skipped, not queued. */
-  reporting?: boolean;
-}
+/** What an alarm or a position subscription holds besides its dialog. */
+type EventDetail =
+  | {
+      kind: 'alarm';
+      /** Alarm filter from the query (inclusive); undefined = any. */
+      priorities?: { from: number; to: number };
+      method?: number;
+    }
+  | {
+      kind: 'mobile-position';
+      intervalSec: number;
+      /** The report timer. */
+      ticker?: NodeJS.Timeout;
+      /** The newest fix sent per channel. */
+      sent: Map<string, number>;
+      /** A report is still being sent (a slow upper): the next tick is skipped, not queued. */
+      reporting: boolean;
+    };
+
+type Held = Subscription<EventDetail>;
+type PositionHeld = Subscription<Extract<EventDetail, { kind: 'mobile-position' }>>;
 
 export class EventNotifier {
   readonly #o: EventNotifierOptions;
-  readonly #subs = new Map<string, Held>();
-  readonly stats = { subscribes: 0, alarmNotifies: 0, alarmMessages: 0, positionNotifies: 0, failed: 0 };
+  readonly #subs: SubscriptionSet<EventDetail>;
+  readonly #counts = {
+    subscribes: 0,
+    alarmNotifies: 0,
+    alarmMessages: 0,
+    positionNotifies: 0,
+    failedMessages: 0,
+  };
 
   constructor(opts: EventNotifierOptions) {
     this.#o = opts;
+    this.#subs = new SubscriptionSet<EventDetail>({
+      link: opts.link,
+      maxExpiresSec: opts.maxExpiresSec ?? 3600,
+      onRemoved: ({ data }) => {
+        if (data.kind === 'mobile-position') {
+          clearInterval(data.ticker);
+        }
+      },
+    });
+  }
+
+  get stats(): {
+    subscribes: number;
+    alarmNotifies: number;
+    alarmMessages: number;
+    positionNotifies: number;
+    failed: number;
+  } {
+    const { failedMessages, ...counts } = this.#counts;
+    return { ...counts, failed: failedMessages + this.#subs.stats.failed };
   }
 
   subscriptionCount(kind?: Kind): number {
-    return [...this.#subs.values()].filter((s) => kind === undefined || s.kind === kind).length;
+    return this.#subs.values().filter((s) => kind === undefined || s.data.kind === kind).length;
   }
 
   /** An out-of-dialog SUBSCRIBE whose body is an Alarm or MobilePosition query. */
   handleSubscribe(req: SipRequest, tx: ServerTransaction, query: AlarmQuery | MobilePositionQuery): void {
-    const expiresSec = grantedExpires(req, this.#maxExpiresSec);
-    const res = tx.respond(200, 'OK', {
-      headers: [
-        ['Expires', String(expiresSec)],
-        ['Contact', `<${this.#o.link.contactUri}>`],
-        ['User-Agent', this.#o.link.profile.userAgent],
-      ],
-    });
-    if (expiresSec === 0 || !res) {
+    const held = this.#subs.accept(req, tx, req.headers.get('event') ?? 'presence', this.#detailOf(query));
+    if (!held) {
       return;
     }
-    const dialog = dialogAsUas(req, res, tx.remote);
-    if (!dialog) {
-      return;
-    }
-    this.stats.subscribes++;
-    const held = this.#hold(dialog, req.headers.get('event') ?? 'presence', expiresSec, query);
-    if (held.kind === 'mobile-position') {
+    this.#counts.subscribes++;
+    if (isPositions(held)) {
+      held.data.ticker = setInterval(() => void this.#reportPositions(held), held.data.intervalSec * 1000);
+      held.data.ticker.unref();
       void this.#reportPositions(held);
     }
   }
 
   /** A request inside one of our dialogs (refresh or unsubscribe); false when not ours. */
   handleInDialog(req: SipRequest, tx: ServerTransaction): boolean {
-    const id = dialogIdOfRequest(req);
-    const held = id === undefined ? undefined : this.#subs.get(id);
-    if (!held) {
-      return false;
-    }
-    const expiresSec = answerInSubscription(req, tx, this.#maxExpiresSec);
-    if (expiresSec === undefined) {
-      return true;
-    }
-    if (expiresSec === 0) {
-      this.#end(held, 'timeout');
-    } else {
-      this.#renew(held, expiresSec);
-    }
-    return true;
+    return this.#subs.handleInDialog(req, tx);
   }
 
   /**
@@ -122,87 +127,61 @@ export class EventNotifier {
       ...(alarm.latitude !== undefined ? { latitude: String(alarm.latitude) } : {}),
       ...(alarm.type !== undefined ? { alarmType: alarm.type } : {}),
     });
-    const subs = [...this.#subs.values()].filter((s) => s.kind === 'alarm');
+    const subs = this.#subs.values().filter((s) => s.data.kind === 'alarm');
     if (subs.length === 0) {
-      this.stats.alarmMessages++;
+      this.#counts.alarmMessages++;
       const res = await link.sendManscdp(body());
-      return this.#ok(res.status);
+      if (res.status >= 300) {
+        this.#counts.failedMessages++;
+        return false;
+      }
+      return true;
     }
     let ok = true;
-    for (const s of subs.filter((h) => passes(h, alarm))) {
-      this.stats.alarmNotifies++;
-      ok = (await this.#notify(s, link.encode(body()))) && ok;
+    for (const s of subs.filter((h) => passes(h.data, alarm))) {
+      this.#counts.alarmNotifies++;
+      ok = (await this.#subs.notify(s, link.encode(body()))) && ok;
     }
     return ok;
   }
 
   /** Ends every subscription with a final NOTIFY (state terminated). Idempotent. */
   close(): void {
-    for (const held of [...this.#subs.values()]) {
-      this.#end(held, 'noresource');
-    }
+    this.#subs.close();
   }
 
-  #hold(dialog: Dialog, event: string, expiresSec: number, query: AlarmQuery | MobilePositionQuery): Held {
-    const held: Held = {
-      kind: query.kind === 'AlarmQuery' ? 'alarm' : 'mobile-position',
-      dialog,
-      event,
-      expiresAt: 0,
-      expiry: undefined,
-    };
+  #detailOf(query: AlarmQuery | MobilePositionQuery): EventDetail {
     if (query.kind === 'AlarmQuery') {
+      const detail: EventDetail = { kind: 'alarm' };
       if (query.startAlarmPriority !== undefined || query.endAlarmPriority !== undefined) {
-        held.priorities = { from: query.startAlarmPriority ?? 1, to: query.endAlarmPriority ?? 4 };
+        detail.priorities = { from: query.startAlarmPriority ?? 1, to: query.endAlarmPriority ?? 4 };
       }
       const method = Number(query.alarmMethod);
       // 0 or an empty/unreadable method means any.
       if (Number.isInteger(method) && method > 0) {
-        held.method = method;
+        detail.method = method;
       }
-    } else {
-      const min = this.#o.minIntervalSec ?? 1;
-      held.intervalSec =
-        query.interval !== undefined && query.interval > 0 ? Math.max(min, query.interval) : 5;
-      held.sent = new Map();
-      held.ticker = setInterval(() => void this.#reportPositions(held), held.intervalSec * 1000);
-      held.ticker.unref();
+      return detail;
     }
-    this.#subs.set(dialog.id, held);
-    this.#renew(held, expiresSec);
-    return held;
+    const min = this.#o.minIntervalSec ?? 1;
+    const intervalSec =
+      query.interval !== undefined && query.interval > 0 ? Math.max(min, query.interval) : 5;
+    return { kind: 'mobile-position', intervalSec, sent: new Map(), reporting: false };
   }
 
-  #renew(held: Held, expiresSec: number): void {
-    clearTimeout(held.expiry);
-    held.expiresAt = Date.now() + expiresSec * 1000;
-    held.expiry = setTimeout(() => this.#end(held, 'timeout'), expiresSec * 1000);
-    held.expiry.unref();
-  }
-
-  #end(held: Held, reason: 'timeout' | 'noresource'): void {
-    clearTimeout(held.expiry);
-    clearInterval(held.ticker);
-    if (this.#subs.get(held.dialog.id) !== held) {
+  async #reportPositions(held: PositionHeld): Promise<void> {
+    if (held.data.reporting) {
       return;
     }
-    this.#subs.delete(held.dialog.id);
-    void this.#notify(held, undefined, `terminated;reason=${reason}`);
-  }
-
-  async #reportPositions(held: Held): Promise<void> {
-    if (held.reporting) {
-      return;
-    }
-    held.reporting = true;
+    held.data.reporting = true;
     try {
       await this.#reportPositionsOnce(held);
     } finally {
-      held.reporting = false;
+      held.data.reporting = false;
     }
   }
 
-  async #reportPositionsOnce(held: Held): Promise<void> {
+  async #reportPositionsOnce(held: PositionHeld): Promise<void> {
     let list: readonly LowerPosition[];
     try {
       list = (await this.#o.positions?.()) ?? [];
@@ -211,15 +190,16 @@ export class EventNotifier {
       return;
     }
     const link = this.#o.link;
+    const sent = held.data.sent;
     for (const p of list) {
-      if (this.#subs.get(held.dialog.id) !== held) {
+      if (!this.#subs.has(held)) {
         return;
       }
       // Only fixes newer than the last one sent in this subscription.
-      if ((held.sent!.get(p.channelId) ?? -Infinity) >= p.timeMs) {
+      if ((sent.get(p.channelId) ?? -Infinity) >= p.timeMs) {
         continue;
       }
-      held.sent!.set(p.channelId, p.timeMs);
+      sent.set(p.channelId, p.timeMs);
       const m: MobilePositionNotify = {
         kind: 'MobilePositionNotify',
         sn: link.nextSn(),
@@ -231,48 +211,25 @@ export class EventNotifier {
         direction: String(p.direction ?? 0),
         altitude: String(p.altitude ?? 0),
       };
-      this.stats.positionNotifies++;
-      await this.#notify(held, link.encode(m));
+      this.#counts.positionNotifies++;
+      await this.#subs.notify(held, link.encode(m));
     }
-  }
-
-  async #notify(held: Held, body: Uint8Array | undefined, state = 'active'): Promise<boolean> {
-    const remaining = Math.max(0, Math.round((held.expiresAt - Date.now()) / 1000));
-    const notify = createInDialogRequest(held.dialog, 'NOTIFY', {
-      headers: [
-        ['Event', held.event],
-        ['Subscription-State', state === 'active' ? `active;expires=${remaining}` : state],
-        ['Contact', `<${this.#o.link.contactUri}>`],
-        ['User-Agent', this.#o.link.profile.userAgent],
-      ],
-      ...(body ? { body, contentType: MANSCDP_CONTENT_TYPE } : {}),
-    });
-    const res = await this.#o.link.ua.request(notify, held.dialog.remote);
-    if (res.status === 481 && this.#subs.get(held.dialog.id) === held) {
-      // The subscriber forgot the dialog (it restarted): stop notifying it (RFC 6665 §4.1.3).
-      clearTimeout(held.expiry);
-      clearInterval(held.ticker);
-      this.#subs.delete(held.dialog.id);
-    }
-    return this.#ok(res.status);
-  }
-
-  #ok(status: number): boolean {
-    if (status >= 300) {
-      this.stats.failed++;
-      return false;
-    }
-    return true;
-  }
-
-  get #maxExpiresSec(): number {
-    return this.#o.maxExpiresSec ?? 3600;
   }
 }
 
-function passes(held: Held, alarm: LowerAlarm): boolean {
-  if (held.priorities && (alarm.priority < held.priorities.from || alarm.priority > held.priorities.to)) {
+function isPositions(held: Held): held is PositionHeld {
+  return held.data.kind === 'mobile-position';
+}
+
+function passes(detail: EventDetail, alarm: LowerAlarm): boolean {
+  if (detail.kind !== 'alarm') {
     return false;
   }
-  return held.method === undefined || held.method === alarm.method;
+  if (
+    detail.priorities &&
+    (alarm.priority < detail.priorities.from || alarm.priority > detail.priorities.to)
+  ) {
+    return false;
+  }
+  return detail.method === undefined || detail.method === alarm.method;
 }
