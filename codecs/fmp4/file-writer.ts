@@ -10,6 +10,7 @@ import { joinBytes } from '../bytes/concat.js';
 import type { Processor } from '../processor.js';
 import { nalUnitSample } from './avcc-sample.js';
 import { writeFragment, type FragmentSample, type TrackRun } from './fragment.js';
+import { G711_RATE } from './flac-track.js';
 import { g711SampleEntry } from './g711-entry.js';
 import {
   EXPORT_BRANDS,
@@ -27,7 +28,6 @@ export interface FileWriterOptions {
 
 const VIDEO_ID = 1;
 const AUDIO_ID = 2;
-const G711_RATE = 8000;
 
 interface HeldVideo {
   readonly dts: number;

@@ -1,6 +1,8 @@
 // One FLAC frame with VERBATIM subframes (RFC 9639 §9): raw 16-bit PCM in a FLAC wrapper,
-// no prediction, so writing it costs a copy and two CRCs. Fixed-blocksize strategy, so
-// the header carries the frame number.
+// no prediction, so writing it costs a copy and two CRCs. The fixed-blocksize strategy carries
+// the frame number in the header (live HLS: every frame the same size); the variable-blocksize
+// strategy carries the number of the frame's first sample (recordings: frames cut to runs of
+// any length, docs/fmp4.md §5).
 //
 //   frame header (§9.1)
 //   +----------------+----------------+----------+----------+------------+--------------+-------+
@@ -61,29 +63,41 @@ function rateCode(r: number): { code: number; tail: number[] } {
   return { code: 0, tail: [] }; // "get from STREAMINFO"
 }
 
-/** §9.1.5: the frame number in the UTF-8-like variable-length code (up to 31 bits here). */
+/**
+ * §9.1.5: a frame number (up to 31 bits) or sample number (up to 36 bits) in the UTF-8-like
+ * variable-length code: 1 byte below 2^7, else a lead byte of k ones and k - 1 bytes 10xxxxxx
+ * (k = 2..7; the 7-byte form, lead 0xFE, holds 36 bits).
+ */
 export function codedNumber(n: number): number[] {
   if (n < 0x80) {
     return [n];
   }
   let k = 2;
-  while (k < 6 && n >= 2 ** (5 * k + 1)) {
+  while (k < 7 && n >= 2 ** (5 * k + 1)) {
     k++;
   }
   const out: number[] = [];
-  for (let i = k - 1; i >= 1; i--) {
-    out.unshift(0x80 | ((n >>> (6 * (k - 1 - i))) & 0x3f));
+  let rest = n;
+  for (let i = 1; i < k; i++) {
+    out.unshift(0x80 | (rest % 64));
+    rest = Math.floor(rest / 64);
   }
   const lead = (0xff << (8 - k)) & 0xff;
-  out.unshift(lead | (n >>> (6 * (k - 1))));
+  out.unshift(lead | rest);
   return out;
 }
 
-export interface FlacFrameOptions {
-  sampleRate: number;
-  /** Frame index in the fixed-blocksize stream; wraps at 2^31. */
-  frameNumber: number;
-}
+export type FlacFrameOptions =
+  | {
+      sampleRate: number;
+      /** Fixed-blocksize stream: the frame's index; wraps at 2^31. */
+      frameNumber: number;
+    }
+  | {
+      sampleRate: number;
+      /** Variable-blocksize stream: the index of the frame's first sample; wraps at 2^36. */
+      sampleNumber: number;
+    };
 
 /**
  * Encode one frame of 16-bit PCM. `channels` holds one Int16Array per channel (independent
@@ -101,12 +115,13 @@ export function writeFlacFrame(channels: readonly Int16Array[], opts: FlacFrameO
     }
   }
 
-  const head: number[] = [0xff, 0xf8];
+  const variable = 'sampleNumber' in opts;
+  const head: number[] = [0xff, variable ? 0xf9 : 0xf8]; // blocking strategy bit (§9.1.1)
   const bs = blockSizeCode(n);
   const { code: sr, tail: rateTail } = rateCode(opts.sampleRate);
   head.push((bs << 4) | sr);
   head.push(((nch - 1) << 4) | (0b100 << 1)); // independent channels, 16 bits per sample
-  head.push(...codedNumber(opts.frameNumber % 0x80000000));
+  head.push(...codedNumber(variable ? opts.sampleNumber % 2 ** 36 : opts.frameNumber % 0x80000000));
   if (bs === 6) {
     head.push(n - 1);
   }

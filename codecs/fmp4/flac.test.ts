@@ -31,6 +31,20 @@ test('coded frame numbers use the UTF-8-like code of RFC 9639 §9.1.5', () => {
   assert.deepEqual(codedNumber(0x800), [0xe0, 0xa0, 0x80]);
   assert.deepEqual(codedNumber(0x10000), [0xf0, 0x90, 0x80, 0x80]);
   assert.deepEqual(codedNumber(0x7fffffff), [0xfd, 0xbf, 0xbf, 0xbf, 0xbf, 0xbf]);
+  // Sample numbers take up to 36 bits: the 7-byte form, lead 0xFE.
+  assert.deepEqual(codedNumber(0x80000000), [0xfe, 0x82, 0x80, 0x80, 0x80, 0x80, 0x80]);
+  assert.deepEqual(codedNumber(2 ** 36 - 1), [0xfe, 0xbf, 0xbf, 0xbf, 0xbf, 0xbf, 0xbf]);
+});
+
+test('a variable-blocksize frame sets the strategy bit and numbers its first sample', () => {
+  const f = writeFlacFrame([new Int16Array(175)], { sampleRate: 8000, sampleNumber: 320 });
+  // ff f9: sync + variable blocksize | 64: 8-bit block size follows, 8 kHz | 08: mono, 16 bits
+  // c5 80: sample number 320 (0b101_000000) | ae: block size - 1 = 174 | CRC-8
+  assert.equal(hex(f.subarray(0, 8)), 'fff96408c580ae' + hex(f.subarray(7, 8)));
+  assert.equal(f[7], flacCrc8(f, 0, 7));
+  assert.equal(flacCrc16(f), 0);
+  const wrapped = writeFlacFrame([new Int16Array(16)], { sampleRate: 8000, sampleNumber: 2 ** 36 + 5 });
+  assert.equal(wrapped[4], 5, 'sample numbers wrap at 2^36');
 });
 
 test('a VERBATIM frame of 160 mono samples at 8 kHz has the expected header, body and CRCs', () => {

@@ -9,12 +9,11 @@
 import { CLOCK_HZ, type AccessUnit } from '../../../codecs/types.js';
 import { decodeAlaw, decodeUlaw } from '../../../codecs/g711/g711.js';
 import { FlacPacker } from '../../../codecs/fmp4/flac-packer.js';
+import { FLAC_BLOCK, G711_RATE, type FlacTrackConfig } from '../../../codecs/fmp4/flac-track.js';
 import { joinBytes } from '../../../codecs/bytes/concat.js';
 import type { AudioSampleIn } from './segmenter.js';
 
-export const G711_RATE = 8000;
-/** 20 ms per FLAC frame: the usual G.711 packet time, so a frame adds no more delay than that. */
-export const FLAC_BLOCK = 160;
+export { G711_RATE };
 /** Timestamp jitter taken as continuity (half a frame). */
 const JITTER = FLAC_BLOCK / 2;
 /** A gap longer than this is not filled (the source's clock jumped): the grid just continues. */
@@ -24,15 +23,14 @@ export type G711Codec = 'PCMA' | 'PCMU';
 
 export const isG711 = (codec: string): codec is G711Codec => codec === 'PCMA' || codec === 'PCMU';
 
-export interface FlacTrackConfig {
-  readonly sampleRate: number;
-  readonly channels: number;
-  /** Samples per FLAC frame (fixed). */
-  readonly blockSize: number;
-}
-
 export class G711FlacTrack {
-  readonly config: FlacTrackConfig = { sampleRate: G711_RATE, channels: 1, blockSize: FLAC_BLOCK };
+  /** Fixed-blocksize: every frame FLAC_BLOCK samples (20 ms, no more delay than a G.711 packet). */
+  readonly config: FlacTrackConfig = {
+    sampleRate: G711_RATE,
+    channels: 1,
+    minBlockSize: FLAC_BLOCK,
+    maxBlockSize: FLAC_BLOCK,
+  };
   private readonly packer = new FlacPacker({ sampleRate: G711_RATE, blockSize: FLAC_BLOCK });
   /** Where the next sample goes on the 8 kHz output timeline. */
   private next: number | undefined;

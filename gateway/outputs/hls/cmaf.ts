@@ -2,7 +2,7 @@
 // of fragments per track, video and audio apart, written by the shared fMP4 writer in
 // codecs/fmp4 (init-segment.ts, fragment.ts).
 import { CLOCK_HZ } from '../../../codecs/types.js';
-import { flacSampleEntry } from '../../../codecs/fmp4/flac-entry.js';
+import { flacTrackHeader, type FlacTrackConfig } from '../../../codecs/fmp4/flac-track.js';
 import { writeFragment } from '../../../codecs/fmp4/fragment.js';
 import {
   CMAF_BRANDS,
@@ -11,7 +11,6 @@ import {
   writeInitSegment,
 } from '../../../codecs/fmp4/init-segment.js';
 import type { VideoTrack } from '../../../codecs/fmp4/video-track.js';
-import type { FlacTrackConfig } from './audio-track.js';
 import type { AudioSampleIn, VideoSampleOut } from './segmenter.js';
 
 export const VIDEO_TRACK_ID = 1;
@@ -32,22 +31,7 @@ export function videoHeader(track: VideoTrack): Uint8Array {
 
 /** FLAC on its sample-rate timescale; every frame is a sync sample (trex default flags). */
 export function audioHeader(cfg: FlacTrackConfig): Uint8Array {
-  const entry = flacSampleEntry({
-    minBlockSize: cfg.blockSize,
-    maxBlockSize: cfg.blockSize,
-    sampleRate: cfg.sampleRate,
-    channels: cfg.channels,
-    bitsPerSample: 16,
-  });
-  return writeInitSegment(CMAF_BRANDS, [
-    {
-      id: AUDIO_TRACK_ID,
-      kind: 'audio',
-      timescale: cfg.sampleRate,
-      sampleEntry: entry,
-      defaultSampleFlags: SYNC_SAMPLE_FLAGS,
-    },
-  ]);
+  return flacTrackHeader(AUDIO_TRACK_ID, cfg);
 }
 
 /** `base`: the output timeline's 0 as a decode time, 90 kHz (OutputTimeline.decodeBase). */
