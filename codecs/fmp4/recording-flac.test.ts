@@ -7,10 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AccessUnit } from '../types.js';
-import { fromHex } from '../bytes/hex.js';
 import { alawToLinear, ulawToLinear } from '../g711/g711.js';
-import { Fmp4FileWriter } from './file-writer.js';
 import { readBoxes, sampleEntryTypes } from './box.js';
 import { flacCrc8, flacCrc16 } from './flac-crc.js';
 import { readHeaderTracks } from './recording-tracks.js';
@@ -18,56 +15,7 @@ import { readTrackRuns, type FragmentRuns } from './track-runs.js';
 import { recordingAudio, recordingFlacFragment, recordingFlacInit } from './recording-flac.js';
 import { seededRandom, randomInt } from '../../test/helpers/random.js';
 import { haveFfmpeg, run } from '../../test/helpers/media-clip.js';
-
-const SPS = fromHex('67 4d 40 1f da 01 40 16 ec 04 40 00 00 03 00 40 00 00 0c 83 c6 0c a8');
-const PPS = fromHex('68 ef 3c 80');
-const IDR = fromHex('65 88 84 00 33 ff');
-const P = fromHex('41 9a 02 04 40');
-const START = 900_000; // the camera's first video DTS, 90 kHz
-const FRAME = 3600; // 25 fps
-
-interface Recording {
-  header: Uint8Array;
-  fragments: Uint8Array[];
-  /** Each kept G.711 sample by its 8 kHz time (the expected output's reference). */
-  g711: Map<number, number>;
-}
-
-/**
- * 6 s of H.264 (a keyframe every 2 s) and G.711 units of random sizes (20-400 bytes) and random
- * codes, with a 1000-sample hole at 3 s (so the writer starts a second audio traf there).
- */
-function record(law: 'PCMA' | 'PCMU' | undefined, seed = 7): Recording {
-  const rand = seededRandom(seed);
-  const aus: AccessUnit[] = [];
-  for (let i = 0; i < 150; i++) {
-    const t = START + i * FRAME;
-    const key = i % 50 === 0;
-    aus.push({ codec: 'H264', pts: t, dts: t, keyframe: key, units: key ? [SPS, PPS, IDR] : [P] });
-  }
-  const sent = new Map<number, number>();
-  if (law) {
-    for (let time = 0; time < 6 * 8000;) {
-      const bytes = Uint8Array.from({ length: randomInt(rand, 20, 400) }, () => randomInt(rand, 0, 255));
-      aus.push({
-        codec: law,
-        pts: START + Math.round((time * 90_000) / 8000),
-        dts: 0,
-        keyframe: true,
-        units: [bytes],
-      });
-      bytes.forEach((b, i) => sent.set(time + i, b));
-      time += bytes.length;
-      if (time >= 3 * 8000 && time - bytes.length < 3 * 8000) {
-        time += 1000;
-      }
-    }
-  }
-  aus.sort((a, b) => a.pts - b.pts);
-  const writer = new Fmp4FileWriter(law ? { audio: law } : {});
-  const chunks = [...aus.flatMap((au) => writer.push(au)), ...writer.flush()];
-  return { header: chunks[0], fragments: chunks.slice(1), g711: sent };
-}
+import { syntheticRecording as record } from '../../test/helpers/recording-file.js';
 
 /** An independent reader of one VERBATIM mono 16-bit frame (RFC 9639 §9), checking both CRCs. */
 function readFrame(f: Uint8Array): { sampleNumber: number; pcm: Int16Array } {
@@ -115,7 +63,7 @@ for (const [law, entry, linear] of [
     const rec = record(law);
     const audio = recordingAudio(rec.header);
     assert.deepEqual(audio, { trackId: 2, law: entry, video: { id: 1, timescale: 90_000 } });
-    const init = recordingFlacInit(audio!);
+    const init = recordingFlacInit(audio);
     assert.deepEqual(sampleEntryTypes(init, 0), ['fLaC']);
     assert.deepEqual(readHeaderTracks(init), [
       { id: 2, handler: 'soun', timescale: 8000, sampleEntry: 'fLaC', channels: 1 },
@@ -125,7 +73,7 @@ for (const [law, entry, linear] of [
     let trafs = 0;
     for (const fragment of rec.fragments) {
       const source = readTrackRuns(fragment, 2)!;
-      const out: Uint8Array = recordingFlacFragment(fragment, audio!)!;
+      const out: Uint8Array = recordingFlacFragment(fragment, audio)!;
       assert.deepEqual(
         readBoxes(out).map((b) => b.type),
         ['moof', 'mdat'],
@@ -208,7 +156,7 @@ test("a recording without audio gives silence over each fragment's video time", 
   let next = 0;
   for (const fragment of rec.fragments) {
     const video = readTrackRuns(fragment, 1)!.runs[0];
-    const out: FragmentRuns = readTrackRuns(recordingFlacFragment(fragment, audio!)!, 2)!;
+    const out: FragmentRuns = readTrackRuns(recordingFlacFragment(fragment, audio)!, 2)!;
     assert.equal(out.runs.length, 1);
     const run0 = out.runs[0];
     const duration = run0.samples.reduce((n, s) => n + s.duration, 0);

@@ -362,7 +362,8 @@ export const extraOperations: {
     method: 'get',
     path: '/api/devices/:deviceId/channels/:channelId/cloud/index.m3u8',
     summary:
-      'HLS VOD playlist of the cloud recordings in ?start=&end= (EXT-X-BYTERANGE over the stored files)',
+      'HLS VOD playlist of the cloud recordings in ?start=&end= (EXT-X-BYTERANGE over the stored files): ' +
+      'multivariant by default (video-only variant, FLAC audio rendition); ?view=video|audio|file a media playlist',
     auth: 'media',
     contentType: 'application/vnd.apple.mpegurl',
     errors: ['GW_ERR_BAD_REQUEST', 'GW_ERR_RECORDING_UNAVAILABLE'],
@@ -382,6 +383,15 @@ export const extraOperations: {
       'Video-only view of a byte range (the header or one fragment) of a recording file, for MSE players',
     auth: 'media',
     contentType: 'video/mp4',
+    errors: ['GW_ERR_BAD_REQUEST', 'GW_ERR_RECORDING_NOT_FOUND', 'GW_ERR_RECORDING_UNAVAILABLE'],
+  },
+  {
+    method: 'get',
+    path: '/api/recordings/:recordingId/audio',
+    summary:
+      'Audio-only view of a byte range (the header or one fragment) of a recording file, its G.711 as FLAC, for MSE players',
+    auth: 'media',
+    contentType: 'audio/mp4',
     errors: ['GW_ERR_BAD_REQUEST', 'GW_ERR_RECORDING_NOT_FOUND', 'GW_ERR_RECORDING_UNAVAILABLE'],
   },
   {

@@ -4,11 +4,12 @@
 // `validEnd`, so the caller can cut it off.
 import { open, type FileHandle } from 'node:fs/promises';
 import { trackTimingOfMoof } from '../../codecs/fmp4/moof-timing.js';
+import { readHeaderTracks } from '../../codecs/fmp4/recording-tracks.js';
 import { CLOCK_HZ } from '../../codecs/types.js';
 
 /** The export-mode writer's video track (codecs/fmp4/file-writer.ts). */
 const VIDEO_TRACK_ID = 1;
-/** A moof bigger than this is not ours: read no further. */
+/** A moof (or moov) bigger than this is not ours: read no further. */
 const MAX_MOOF_BYTES = 4 * 1024 * 1024;
 
 export interface WalkedFragment {
@@ -29,6 +30,8 @@ export interface FileLayout {
   readonly fileSize: number;
   /** Video seconds from the first fragment's start to the last one's end. */
   readonly durationSec: number;
+  /** The header names an audio track (the recorder's G.711). */
+  readonly audio: boolean;
 }
 
 async function readAt(fh: FileHandle, at: number, length: number): Promise<Uint8Array> {
@@ -69,6 +72,7 @@ export async function walkRecording(path: string): Promise<FileLayout> {
     const fileSize = (await fh.stat()).size;
     let at = 0;
     let headerEnd = 0;
+    let audio = false;
     const fragments: WalkedFragment[] = [];
     for (;;) {
       const box = await boxAt(fh, at, fileSize);
@@ -80,6 +84,10 @@ export async function walkRecording(path: string): Promise<FileLayout> {
         continue;
       }
       if (box.type === 'moov') {
+        if (box.size <= MAX_MOOF_BYTES) {
+          const tracks = readHeaderTracks(await readAt(fh, at, box.size));
+          audio = tracks?.some((t) => t.handler === 'soun') ?? false;
+        }
         at += box.size;
         headerEnd = at;
         continue;
@@ -110,6 +118,7 @@ export async function walkRecording(path: string): Promise<FileLayout> {
       validEnd: last ? last.offset + last.size : headerEnd,
       fileSize,
       durationSec: last ? last.startSec + last.durationSec - fragments[0].startSec : 0,
+      audio,
     };
   } finally {
     await fh.close();

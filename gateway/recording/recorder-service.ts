@@ -31,7 +31,7 @@ import type {
 import { recordingFileName } from './file-names.js';
 import { inSchedule } from './schedule.js';
 import { exportRange, type ExportStats } from './export.js';
-import { vodPlaylist } from './vod-playlist.js';
+import { vodPlaylist, type VodPlaylist } from './vod-playlist.js';
 
 export interface RecorderServiceOptions {
   /** <data dir>/recordings */
@@ -206,7 +206,7 @@ export class RecorderService implements RecordingServices {
     start: Date,
     end: Date,
     fileUrl: (recordingId: string) => string,
-  ): Promise<{ text: string; segments: number; seconds: number }> {
+  ): Promise<VodPlaylist> {
     const rows = this.#o.store.list({ deviceId, channelId, startMs: start.getTime(), endMs: end.getTime() });
     return vodPlaylist(this.#o.dir, rows, start.getTime(), end.getTime(), fileUrl);
   }

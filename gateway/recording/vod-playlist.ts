@@ -3,10 +3,22 @@
 // EXT-X-MAP with BYTERANGE): one segment per fragment (a GOP), each a byte range of its file, the
 // file's header as the map. Nothing is copied or re-encoded. Each file restarts its media time
 // at 0 and has its own header, so a file boundary, and any hole between files, is an
-// EXT-X-DISCONTINUITY; EXT-X-PROGRAM-DATE-TIME gives each file's wall-clock start.
+// EXT-X-DISCONTINUITY; EXT-X-PROGRAM-DATE-TIME gives each file's wall-clock start. The same
+// list serves every view of the files (stored bytes, video only, audio as FLAC): `fileUrl` names
+// the view; what the range needs for a multivariant playlist comes back beside the text.
 import { join } from 'node:path';
 import type { RecordingRow } from '../store/recording-store.js';
 import { walkRecording } from './file-walk.js';
+
+export interface VodPlaylist {
+  readonly text: string;
+  readonly segments: number;
+  readonly seconds: number;
+  /** Some file of the range has an audio track. */
+  readonly audio: boolean;
+  /** The highest bit rate of one segment (stored bytes over video seconds): BANDWIDTH's peak. */
+  readonly peakBps: number;
+}
 
 export async function vodPlaylist(
   dir: string,
@@ -14,11 +26,13 @@ export async function vodPlaylist(
   startMs: number,
   endMs: number,
   fileUrl: (recordingId: string) => string,
-): Promise<{ text: string; segments: number; seconds: number }> {
+): Promise<VodPlaylist> {
   const body: string[] = [];
   let target = 1;
   let segments = 0;
   let seconds = 0;
+  let audio = false;
+  let peakBps = 0;
   for (const row of [...rows].sort((a, b) => a.startMs - b.startMs)) {
     let layout;
     try {
@@ -34,6 +48,7 @@ export async function vodPlaylist(
       continue;
     }
     const url = fileUrl(row.recordingId);
+    audio ||= layout.audio;
     if (segments > 0) {
       body.push('#EXT-X-DISCONTINUITY');
     }
@@ -44,6 +59,7 @@ export async function vodPlaylist(
       target = Math.max(target, Math.round(f.durationSec));
       segments++;
       seconds += f.durationSec;
+      peakBps = Math.max(peakBps, f.durationSec > 0 ? (f.size * 8) / f.durationSec : 0);
     }
   }
   const text = [
@@ -57,5 +73,5 @@ export async function vodPlaylist(
     '#EXT-X-ENDLIST',
     '',
   ].join('\n');
-  return { text, segments, seconds };
+  return { text, segments, seconds, audio, peakBps };
 }

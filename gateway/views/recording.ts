@@ -51,14 +51,18 @@ export interface RecordingServices {
   filePath(recordingId: string): string | undefined;
   /** One MP4 of the range, assembled as it is read (no temporary copy). */
   exportRange(deviceId: string, channelId: string, start: Date, end: Date): AsyncIterable<Uint8Array>;
-  /** An HLS VOD playlist of the range over the stored files; `fileUrl` names a recording's file. */
+  /**
+   * An HLS VOD media playlist of the range over the stored files; `fileUrl` names a recording's
+   * file (or a view of it). `audio`: some file has an audio track; `peakBps`: the highest bit
+   * rate of one segment.
+   */
   playlist(
     deviceId: string,
     channelId: string,
     start: Date,
     end: Date,
     fileUrl: (recordingId: string) => string,
-  ): Promise<{ text: string; segments: number; seconds: number }>;
+  ): Promise<{ text: string; segments: number; seconds: number; audio: boolean; peakBps: number }>;
 }
 
 /** Device-record downloads (gateway/recording/downloads.ts). */

@@ -1,15 +1,21 @@
 // The media files of recording (docs/recording.md §7-§10), served beside the JSON routes of
-// routes/recording.ts: recording files and their video-only view, the cloud VOD playlist and
-// MP4 export, finished downloads and channel snapshots. Not JSON, so listed in openapi.ts
-// extraOperations. Each route takes the bearer token or a URL signed for what it serves.
-import type { IRouter, Request } from 'express';
+// routes/recording.ts: recording files and their video-only and FLAC audio views, the cloud VOD
+// playlists and MP4 export, finished downloads and channel snapshots. Not JSON, so listed in
+// openapi.ts extraOperations. Each route takes the bearer token or a URL signed for what it serves.
+import type { IRouter, NextFunction, Request, Response } from 'express';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
+import {
+  recordingAudio,
+  recordingFlacFragment,
+  recordingFlacInit,
+} from '../../../codecs/fmp4/recording-flac.js';
 import { singleTrackFragment, singleTrackInit } from '../../../codecs/fmp4/video-only.js';
 import { GatewayError } from '../../errors.js';
 import { readFileRange } from '../../file-range.js';
 import { liveStreamId } from '../../live-stream-id.js';
+import { renderMultivariantPlaylist } from '../../outputs/hls/playlist.js';
 import { SnapshotError } from '../../outputs/snapshot/snapshot-service.js';
 import type { DownloadServices, RecordingServices, SnapshotServices } from '../../views/recording.js';
 import type { GatewayServices } from '../../views/services.js';
@@ -136,6 +142,9 @@ export function addRecordingMediaRoutes(app: IRouter, deps: RecordingMediaDeps):
     }
     return { recording: deps.recording, deviceId, channelId, ...parsed.data };
   };
+  // ?view=file: byte ranges of the stored files as they are (native players). ?view=video and
+  // ?view=audio: the media playlists of the files' views browsers' MSE takes, video only and the
+  // G.711 as FLAC. No view: a multivariant playlist of those two (docs/recording.md §8).
   app.get('/api/devices/:deviceId/channels/:channelId/cloud/index.m3u8', cloudAuth, (req, res, next) => {
     let r;
     try {
@@ -143,16 +152,25 @@ export function addRecordingMediaRoutes(app: IRouter, deps: RecordingMediaDeps):
     } catch (err) {
       return next(err);
     }
-    // ?view=file: byte ranges of the stored files as they are (native players); the default is
-    // their video-only view, what browsers' MSE takes (docs/recording.md §8).
-    const view = req.query.view === 'file' ? 'file' : 'video';
+    const view = req.query.view ?? 'multivariant';
+    if (view !== 'multivariant' && view !== 'file' && view !== 'video' && view !== 'audio') {
+      return next(new GatewayError('GW_ERR_BAD_REQUEST', 'view is file, video or audio'));
+    }
+    const path = view === 'multivariant' ? 'video' : view;
     const fileUrl = (id: string) =>
-      `/api/recordings/${id}/${view}?token=${deps.signMedia(`recording:${id}`)}`;
-    r.recording.playlist(r.deviceId, r.channelId, r.start, r.end, fileUrl).then(
+      `/api/recordings/${id}/${path}?token=${deps.signMedia(`recording:${id}`)}`;
+    const { deviceId, channelId, start, end } = r;
+    r.recording.playlist(deviceId, channelId, start, end, fileUrl).then(
       (p) => {
         res.setHeader('Content-Type', 'application/vnd.apple.mpegurl');
         res.setHeader('Cache-Control', 'no-store');
-        res.end(p.text);
+        if (view !== 'multivariant') {
+          return res.end(p.text);
+        }
+        const query =
+          `start=${encodeURIComponent(start.toISOString())}&end=${encodeURIComponent(end.toISOString())}` +
+          `&token=${deps.signMedia(`cloud:${deviceId}_${channelId}`)}`;
+        res.end(cloudMultivariant(query, p));
       },
       (err: unknown) => next(err),
     );
@@ -195,37 +213,88 @@ export function addRecordingMediaRoutes(app: IRouter, deps: RecordingMediaDeps):
     });
   });
 
-  // The video-only view of a recording file for MSE players: the Range a playlist names (the
-  // header, or one fragment), read from the file and stripped of its G.711 track.
-  app.get('/api/recordings/:recordingId/video', recordingAuth, (req, res, next) => {
-    const path = deps.recording?.filePath(String(req.params.recordingId));
-    const range = /^bytes=(\d{1,15})-(\d{1,15})$/.exec(req.headers.range ?? '');
-    if (!path) {
-      return next(
-        new GatewayError(deps.recording ? 'GW_ERR_RECORDING_NOT_FOUND' : 'GW_ERR_RECORDING_UNAVAILABLE'),
-      );
-    }
-    const from = Number(range?.[1]);
-    const to = Number(range?.[2]);
-    if (!range || to < from || to - from >= 64 * 1024 * 1024) {
-      return next(
-        new GatewayError('GW_ERR_BAD_REQUEST', 'a Range header bytes=a-b naming the header or one fragment'),
-      );
-    }
-    readFileRange(path, from, to - from + 1).then(
-      (bytes) => {
-        const out = from === 0 ? singleTrackInit(bytes, 1) : singleTrackFragment(bytes, 1);
-        if (!out) {
-          return next(
-            new GatewayError('GW_ERR_BAD_REQUEST', 'the range is not the header or a fragment of the file'),
-          );
-        }
-        res.setHeader('Content-Type', 'video/mp4');
-        // The body is not the file's bytes at that range: no cache may store it as such.
-        res.setHeader('Cache-Control', 'no-store');
-        res.end(out);
-      },
-      () => next(new GatewayError('GW_ERR_RECORDING_NOT_FOUND', 'the recording file is gone')),
-    );
-  });
+  // The views of a recording file for MSE players (docs/recording.md §8): the Range a playlist
+  // names (the header, or one fragment), read from the file and converted. The body is not the
+  // file's bytes at that range, so no cache may store it as such.
+  const serveView =
+    (
+      contentType: string,
+      convert: (path: string, from: number, bytes: Uint8Array) => Promise<Uint8Array | undefined>,
+    ) =>
+    (req: Request, res: Response, next: NextFunction): void => {
+      const path = deps.recording?.filePath(String(req.params.recordingId));
+      const range = /^bytes=(\d{1,15})-(\d{1,15})$/.exec(req.headers.range ?? '');
+      if (!path) {
+        return next(
+          new GatewayError(deps.recording ? 'GW_ERR_RECORDING_NOT_FOUND' : 'GW_ERR_RECORDING_UNAVAILABLE'),
+        );
+      }
+      const from = Number(range?.[1]);
+      const to = Number(range?.[2]);
+      if (!range || to < from || to - from >= 64 * 1024 * 1024) {
+        return next(
+          new GatewayError(
+            'GW_ERR_BAD_REQUEST',
+            'a Range header bytes=a-b naming the header or one fragment',
+          ),
+        );
+      }
+      readFileRange(path, from, to - from + 1)
+        .then((bytes) => convert(path, from, bytes))
+        .then(
+          (out) => {
+            if (!out) {
+              return next(
+                new GatewayError(
+                  'GW_ERR_BAD_REQUEST',
+                  'the range is not the header or a fragment of the file',
+                ),
+              );
+            }
+            res.setHeader('Content-Type', contentType);
+            res.setHeader('Cache-Control', 'no-store');
+            res.end(out);
+          },
+          () => next(new GatewayError('GW_ERR_RECORDING_NOT_FOUND', 'the recording file is gone')),
+        );
+    };
+
+  // Video only: the header without the G.711 trak and trex, each fragment without its traf.
+  app.get(
+    '/api/recordings/:recordingId/video',
+    recordingAuth,
+    serveView('video/mp4', (_path, from, bytes) =>
+      Promise.resolve(from === 0 ? singleTrackInit(bytes, 1) : singleTrackFragment(bytes, 1)),
+    ),
+  );
+
+  // Audio only, the G.711 as FLAC (codecs/fmp4/recording-flac.ts); a fragment is read with the
+  // file's header, which says which traf is the audio and which law it uses.
+  app.get(
+    '/api/recordings/:recordingId/audio',
+    recordingAuth,
+    serveView('audio/mp4', async (path, from, bytes) => {
+      const audio = recordingAudio(from === 0 ? bytes : await readFileRange(path, 0, HEADER_READ_BYTES));
+      if (!audio) {
+        return undefined;
+      }
+      return from === 0 ? recordingFlacInit(audio) : recordingFlacFragment(bytes, audio);
+    }),
+  );
+}
+
+/** A recording's ftyp + moov fits in this with room to spare (one sample entry per track). */
+const HEADER_READ_BYTES = 64 * 1024;
+
+/**
+ * The multivariant playlist of a cloud range (RFC 8216 §4.3.4): one variant, the video-only media
+ * playlist, with the FLAC audio rendition when some file of the range has audio. `query` carries
+ * the range and a signed token; the URIs are relative to index.m3u8 itself.
+ */
+function cloudMultivariant(query: string, p: { audio: boolean; peakBps: number }): string {
+  const uri = (view: string) => `index.m3u8?${query}&view=${view}`;
+  return renderMultivariantPlaylist(
+    [{ uri: uri('video'), bandwidth: p.peakBps, codecs: [], ...(p.audio ? { audioGroup: 'audio' } : {}) }],
+    p.audio ? [{ groupId: 'audio', name: 'camera', uri: uri('audio'), channels: 1 }] : [],
+  );
 }
