@@ -1,6 +1,7 @@
 // Acceptance 5 of issue #16: cloud playback of a recorded range plays in Chromium with hls.js
-// (a VOD playlist of byte ranges over the stored files, two files so a discontinuity is crossed)
-// and seeks to the middle; the export of the range plays in Chromium's <video>.
+// (a multivariant playlist over VOD playlists of byte ranges of the stored files, two files so a
+// discontinuity is crossed), with its G.711 decoded as FLAC from the audio rendition, and seeks
+// to the middle; the export of the range plays in Chromium's <video>.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { browserSkipReason, launchChromium } from '../helpers/browser.js';
@@ -31,6 +32,8 @@ const PAGE = `<!doctype html>
   window.playHls = (url) => {
     const v = document.getElementById('v');
     const hls = new Hls();
+    window.codecs = {};
+    hls.on(Hls.Events.BUFFER_CODECS, (_e, d) => { for (const [k, t] of Object.entries(d)) window.codecs[k] = t.codec; });
     hls.on(Hls.Events.ERROR, (_e, d) => window.errors.push((d.fatal ? 'FATAL ' : '') + d.details + ' ' + (d.reason || d.error?.message || '')));
     hls.loadSource(url);
     hls.attachMedia(v);
@@ -44,7 +47,7 @@ const PAGE = `<!doctype html>
   };
   window.sample = (id) => {
     const v = document.getElementById(id);
-    return { t: v.currentTime, d: v.duration, w: v.videoWidth, frames: v.getVideoPlaybackQuality().totalVideoFrames, errors: window.errors };
+    return { t: v.currentTime, d: v.duration, w: v.videoWidth, frames: v.getVideoPlaybackQuality().totalVideoFrames, audio: v.webkitAudioDecodedByteCount, codecs: window.codecs, errors: window.errors };
   };
 </script>`;
 
@@ -87,7 +90,15 @@ test(
         },
       );
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
-      const playlist = await (await fetch(h.base + answer.body.hls)).text();
+      // A multivariant playlist: the video-only variant and the FLAC audio rendition.
+      const index = new URL(answer.body.hls, h.base);
+      const multivariant = await (await fetch(index)).text();
+      const audioUri = /#EXT-X-MEDIA:TYPE=AUDIO,[^\n]*URI="([^"]+)"/.exec(multivariant)?.[1];
+      const videoUri = /#EXT-X-STREAM-INF:[^\n]*AUDIO="audio"[^\n]*\n([^\n]+)/.exec(multivariant)?.[1];
+      assert.ok(audioUri && videoUri, multivariant);
+      const audioList = await (await fetch(new URL(audioUri, index))).text();
+      assert.match(audioList, /#EXT-X-BYTERANGE:\d+@\d+\n\/api\/recordings\/[^/]+\/audio\?token=/);
+      const playlist = await (await fetch(new URL(videoUri, index))).text();
       assert.match(playlist, /#EXT-X-PLAYLIST-TYPE:VOD/);
       assert.match(playlist, /#EXT-X-BYTERANGE:\d+@\d+/);
       assert.match(playlist, /#EXT-X-MAP:URI="[^"]+",BYTERANGE="\d+@0"/);
@@ -101,14 +112,27 @@ test(
         (url) => (window as unknown as { playHls(u: string): void }).playHls(url),
         answer.body.hls,
       );
-      type Sample = { t: number; d: number; w: number; frames: number; errors: string[] };
+      type Sample = {
+        t: number;
+        d: number;
+        w: number;
+        frames: number;
+        audio: number;
+        codecs: Record<string, string>;
+        errors: string[];
+      };
       const sample = (id: string) =>
         page.evaluate((i) => (window as unknown as { sample(i: string): Sample }).sample(i), id);
-      await waitFor(async () => (await sample('v')).t > 1, 20_000, 'hls.js playing').catch(
-        async (err: Error) => {
-          throw new Error(`${err.message}: ${JSON.stringify(await sample('v'))}`);
+      const before = await waitFor(
+        async () => {
+          const x = await sample('v');
+          return x.t > 1 && x.audio > 0 ? x : undefined;
         },
-      );
+        20_000,
+        'hls.js playing with sound',
+      ).catch(async (err: Error) => {
+        throw new Error(`${err.message}: ${JSON.stringify(await sample('v'))}`);
+      });
       const middle = spanSec / 2;
       await page.evaluate((t) => {
         (document.getElementById('v') as HTMLVideoElement).currentTime = t;
@@ -116,14 +140,15 @@ test(
       const afterSeek = await waitFor(
         async () => {
           const s = await sample('v');
-          return s.t > middle + 0.5 ? s : undefined;
+          return s.t > middle + 0.5 && s.audio > before.audio ? s : undefined;
         },
         20_000,
         'playing after the seek',
       );
       console.log(
-        `# hls.js: span ${spanSec.toFixed(1)} s, duration ${afterSeek.d.toFixed(1)} s, at ${afterSeek.t.toFixed(1)} s after seeking to ${middle.toFixed(1)} s, ${afterSeek.frames} frames, errors ${JSON.stringify(afterSeek.errors)}`,
+        `# hls.js: span ${spanSec.toFixed(1)} s, duration ${afterSeek.d.toFixed(1)} s, at ${afterSeek.t.toFixed(1)} s after seeking to ${middle.toFixed(1)} s, ${afterSeek.frames} frames, ${afterSeek.audio} audio bytes decoded, codecs ${JSON.stringify(afterSeek.codecs)}, errors ${JSON.stringify(afterSeek.errors)}`,
       );
+      assert.equal(afterSeek.codecs.audio?.toLowerCase(), 'flac', 'the audio rendition is FLAC');
       assert.ok(afterSeek.t < middle + 8, 'it went to the middle, not elsewhere');
       assert.ok(Math.abs(afterSeek.d - spanSec) < 2.5, `duration ${afterSeek.d} s for a ${spanSec} s range`);
       assert.ok(!afterSeek.errors.some((e) => e.startsWith('FATAL')), afterSeek.errors.join('; '));
