@@ -2,7 +2,7 @@
 // no prediction, so writing it costs a copy and two CRCs. The fixed-blocksize strategy carries
 // the frame number in the header (live HLS: every frame the same size); the variable-blocksize
 // strategy carries the number of the frame's first sample (recordings: frames cut to runs of
-// any length, docs/fmp4.md §5).
+// any length, docs/fmp4.md §7).
 //
 //   frame header (§9.1)
 //   +----------------+----------------+----------+----------+------------+--------------+-------+
