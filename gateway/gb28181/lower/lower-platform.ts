@@ -2,97 +2,38 @@
 // cascade) toward one upper platform. It holds the protocol: registration with digest and
 // keepalives (docs/gb28181.md §1, §2), MANSCDP answers (§3-§6), INVITE/ACK/BYE/CANCEL/INFO media
 // dialogs (§7, §8, media-dialogs.ts). Everything it serves comes from a LowerBackend. Requests reach it through a
-// LowerSipRouter, so many identities can share one SIP socket.
+// LowerSipRouter, so many identities can share one SIP socket, and go on to its parts through
+// request-dispatch.ts. Options and events: lower-platform-options.ts.
 import { createLogger, type Logger } from '../../log.js';
 import { TypedEmitter } from '../../events.js';
-import type { FaultOptions } from '../../outbound/ps-rtp-sender.js';
 import type { SipRequest } from '../../sip/message.js';
 import type { ServerTransaction } from '../../sip/server-transaction.js';
-import type { SipUserAgent } from '../../sip/user-agent.js';
 import { DEFAULT_TIME_ZONE, epochMsOf, parseGbDateTime } from '../gb-date.js';
-import type { ManscdpCharset } from '../manscdp/charset.js';
-import { parseManscdp } from '../manscdp/codec.js';
 import type { BasicParam } from '../manscdp/config.js';
-import type { PtzCommand } from '../ptz.js';
-import type { BroadcastCallInfo, BroadcastEnd } from './broadcast-call.js';
+import type { BroadcastCallInfo } from './broadcast-call.js';
 import { BroadcastCalls } from './broadcast-calls.js';
-import type { LowerAlarm, LowerBackend } from './backend.js';
+import type { LowerAlarm } from './backend.js';
 import { CatalogNotifier, type CatalogChange } from './catalog-notifier.js';
 import { EventNotifier } from './event-notifier.js';
-import type { BackoffOptions } from './backoff.js';
 import { KeepaliveSender } from './keepalive.js';
+import type {
+  LowerPlatformEvents,
+  LowerPlatformOptions,
+  LowerPlatformState,
+} from './lower-platform-options.js';
 import { MediaDialogs } from './media-dialogs.js';
-import type { MediaSessionInfo, SessionEndReason } from './media-session.js';
-import type { PagingFaults } from './paged-sender.js';
+import type { MediaSessionInfo } from './media-session.js';
 import { QueryResponder } from './query-responder.js';
-import { Registration, type RegistrationState } from './registration.js';
-import { UpperLink, type UpperPlatformAddress } from './upper-link.js';
-import { vendorProfiles, type VendorName, type VendorProfile } from './vendor-profile.js';
+import { Registration } from './registration.js';
+import { LowerRequestDispatch } from './request-dispatch.js';
+import { UpperLink } from './upper-link.js';
+import { vendorProfiles, type VendorProfile } from './vendor-profile.js';
 
-export interface LowerPlatformOptions {
-  /** The user agent to send with; share one across identities with a LowerSipRouter. Create it without `userAgent` (each platform writes its profile's). */
-  ua: SipUserAgent;
-  /** Our 20-digit SIP ID. */
-  localId: string;
-  /** SIP domain and digest realm, e.g. '3402000000'. */
-  realm: string;
-  upper: UpperPlatformAddress;
-  password: string;
-  /** Digest username when it differs from localId (docs/gb28181.md §1.3). */
-  authUsername?: string;
-  /** Default 3600. */
-  expiresSec?: number;
-  /** Default 60. */
-  keepaliveIntervalSec?: number;
-  /** Unanswered keepalives before re-registering. Default 3. */
-  keepaliveMaxMisses?: number;
-  /** Charset of our MANSCDP bodies. Default 'GB2312'. */
-  charset?: ManscdpCharset;
-  /** Vendor behaviour (vendor-profile.ts). Default 'generic'. */
-  profile?: VendorName | VendorProfile;
-  backend: LowerBackend;
-  /** Device time zone (RecordInfo times, DeviceTime). Default Asia/Shanghai. */
-  timeZone?: string;
-  /** Address in SDP answers. Default the user agent's publicHost. */
-  mediaHost?: string;
-  /** Address media sockets bind to. Default '0.0.0.0'. */
-  mediaBindHost?: string;
-  /** Network faults for every media stream (PsRtpSender faults). */
-  mediaFaults?: FaultOptions;
-  /** Catalog/RecordInfo page order and duplication (docs/gb28181.md §3.2). */
-  pagingFaults?: PagingFaults;
-  backoff?: BackoffOptions;
-  /** Minimum wait after a 403. Default 60 000 ms. */
-  forbiddenRetryMs?: number;
-  /**
-   * TeleBoot: restart as a device does (media dialogs end, a new registration under a new Call-ID
-   * after `rebootMs`). Off by default: a cascade's lower link is not a device to reboot.
-   */
-  rebootOnTeleBoot?: { rebootMs: number };
-  /** Wait for one REGISTER transaction. Default 64·T1. */
-  registerTimeoutMs?: number;
-  log?: Logger;
-}
-
-export type LowerPlatformState = RegistrationState;
-
-export interface LowerPlatformEvents {
-  state: [state: LowerPlatformState, detail: { error?: string; status?: number }];
-  registered: [info: { expiresSec: number }];
-  timeSync: [info: { date: string; offsetMs: number }];
-  keepalive: [info: { ok: boolean; status: number }];
-  query: [info: { cmdType: string; sn: string }];
-  ptz: [info: { channelId: string; command: PtzCommand }];
-  sessionStart: [info: MediaSessionInfo];
-  sessionEnd: [info: MediaSessionInfo, reason: SessionEndReason];
-  /** A Broadcast notify was answered (docs/voice.md §2); `result` is what we told the upper. */
-  broadcastNotify: [info: { targetId: string; sourceId: string; result: 'OK' | 'ERROR' }];
-  broadcastStart: [info: BroadcastCallInfo];
-  broadcastEnd: [info: BroadcastCallInfo, reason: BroadcastEnd];
-  /** The upper acknowledged an alarm with its <Response> CmdType=Alarm (2016 §9.4.2). */
-  alarmAcknowledged: [info: { sn: string; deviceId: string; result: string }];
-  control: [info: { targetId: string; command: string }];
-}
+export type {
+  LowerPlatformEvents,
+  LowerPlatformOptions,
+  LowerPlatformState,
+} from './lower-platform-options.js';
 
 export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly localId: string;
@@ -107,6 +48,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
   readonly #events: EventNotifier;
   readonly #media: MediaDialogs;
   readonly #broadcasts: BroadcastCalls;
+  readonly #requests: LowerRequestDispatch;
   #channelIds = new Set<string>();
   #clockOffsetMs = 0;
   /** Name set by DeviceConfig; the backend's device name until then. */
@@ -218,6 +160,18 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       onStart: (info) => this.safeEmit('sessionStart', info),
       onEnd: (info, reason) => this.safeEmit('sessionEnd', info, reason),
     });
+    this.#requests = new LowerRequestDispatch({
+      profile: this.profile,
+      log: this.#log,
+      broadcasts: this.#broadcasts,
+      media: this.#media,
+      catalog: this.#catalog,
+      events: this.#events,
+      responder: this.#responder,
+      silent: () => this.#silent,
+      refreshChannels: () => this.refreshChannels(),
+      backend: opts.backend,
+    });
   }
 
   get state(): LowerPlatformState {
@@ -314,51 +268,7 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
 
   /** A request routed to this identity. Answers everything (unless fallen silent); never throws. */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
-    if (this.#silent || this.#broadcasts.handleRequest(req, tx)) {
-      return;
-    }
-    const session = this.#media.of(req);
-    if (session) {
-      session.handleRequest(req, tx);
-      return;
-    }
-    if (this.#catalog.handleInDialog(req, tx) || this.#events.handleInDialog(req, tx)) {
-      return;
-    }
-    switch (req.method) {
-      case 'MESSAGE':
-        this.#message(req, tx);
-        return;
-      case 'INVITE':
-        void this.#media.invite(req, tx);
-        return;
-      case 'OPTIONS':
-        tx.respond(200);
-        return;
-      case 'SUBSCRIBE': {
-        // The body's CmdType says what is subscribed (uppers send alarm and position
-        // subscriptions with `Event: presence`, some even with `Event: Catalog`).
-        const parsed = req.body.length > 0 ? parseManscdp(req.body) : undefined;
-        const query = parsed?.ok ? parsed.value.message : undefined;
-        if (query?.kind === 'AlarmQuery' || query?.kind === 'MobilePositionQuery') {
-          this.#events.handleSubscribe(req, tx, query);
-          return;
-        }
-        this.#catalog.handleSubscribe(req, tx, async () => {
-          await this.refreshChannels();
-          return this.#o.backend.channels();
-        });
-        return;
-      }
-      case 'BYE':
-      case 'INFO':
-        tx.respond(481);
-        return;
-      default:
-        tx.respond(405, undefined, {
-          headers: [['Allow', 'INVITE, ACK, BYE, CANCEL, INFO, MESSAGE, OPTIONS']],
-        });
-    }
+    this.#requests.handle(req, tx);
   }
 
   /** The ACK for a 200 we sent. */
@@ -469,25 +379,6 @@ export class LowerPlatform extends TypedEmitter<LowerPlatformEvents> {
       this.removeAll();
     })();
     return this.#closing;
-  }
-
-  #message(req: SipRequest, tx: ServerTransaction): void {
-    // 200 at once, before parsing (docs/gb28181.md §0 "Two-step answers"); the answer follows separately.
-    tx.respond(200, 'OK', { headers: [['User-Agent', this.profile.userAgent]] });
-    const parsed = parseManscdp(req.body);
-    if (!parsed.ok) {
-      this.#log.debug({ error: parsed.error, detail: parsed.detail }, 'unreadable MANSCDP body ignored');
-      return;
-    }
-    const message = parsed.value.message;
-    if (message.kind === 'CatalogQuery') {
-      void this.refreshChannels();
-    }
-    if (message.kind === 'BroadcastNotify') {
-      void this.#broadcasts.notify(message);
-      return;
-    }
-    void this.#responder.handle(message);
   }
 
   #timeSync(date: string): void {

@@ -1,7 +1,8 @@
 // The gateway as a GB/T 28181 upper platform: lower platforms register here, keep alive, share
-// catalogs and stream on request. Wires the SIP user agent to registration, the MANSCDP inbox,
-// device queries (device-queries.ts), what follows registration changes (device-lifecycle.ts) and
-// plays (plays.ts), and exposes it all as GatewayServices for the API.
+// catalogs and stream on request. Its parts (upper-parts.ts: registration, device queries, what
+// follows registration changes, plays, voice, events) take requests from the SIP user agent
+// through request-dispatch.ts; this class starts and closes them and exposes them as
+// GatewayServices for the API.
 import type { ServerTransaction, SipRequest } from '../../sip/index.js';
 import type { LiveStream } from '../../device-settings.js';
 import type {
@@ -34,23 +35,21 @@ import type { DeviceStatusResponse } from '../manscdp/device.js';
 import type { PtzCommand } from '../ptz.js';
 import type { PlayIdentity } from './active-play.js';
 import { channelView } from './catalog-channels.js';
-import { DeviceAdmin } from './device-admin.js';
-import { DeviceLifecycle } from './device-lifecycle.js';
-import { DeviceCommands } from './device-commands.js';
-import { DeviceQueries } from './device-queries.js';
-import { DeviceSessions, type DeviceSession } from './device-sessions.js';
+import type { DeviceAdmin } from './device-admin.js';
+import type { DeviceLifecycle } from './device-lifecycle.js';
+import type { DeviceCommands } from './device-commands.js';
+import type { DeviceQueries } from './device-queries.js';
+import type { DeviceSessions } from './device-sessions.js';
 import { deviceView } from './device-views.js';
-import { Inbox, type InboxAnswer } from './inbox.js';
-import { Plays } from './plays.js';
-import { OrphanDialogs } from './orphan-dialogs.js';
-import { Registrar } from './registrar.js';
-import { Broadcasts } from './broadcast/broadcasts.js';
-import { VoiceService } from './broadcast/voice-service.js';
-import { DeviceMessenger } from './device-messenger.js';
+import type { Plays } from './plays.js';
+import type { OrphanDialogs } from './orphan-dialogs.js';
+import type { VoiceService } from './broadcast/voice-service.js';
 import type { DeviceEventControl } from '../../views/events.js';
 import type { DeviceSubscriptions } from './subscriptions/device-subscriptions.js';
-import { UpperEvents } from './upper-events.js';
+import type { UpperEvents } from './upper-events.js';
 import type { UpperPlatformOptions } from './upper-platform-options.js';
+import { buildUpperParts } from './upper-parts.js';
+import type { UpperRequestDispatch } from './request-dispatch.js';
 
 export type { PlayIdentity } from './active-play.js';
 export type { UpperPlatformOptions } from './upper-platform-options.js';
@@ -59,14 +58,12 @@ export class UpperPlatform implements GatewayServices, ControlServices {
   readonly sessions: DeviceSessions;
   /** Voice broadcast and talk; undefined when not configured. */
   readonly voice: VoiceService | undefined;
-  readonly #broadcasts: Broadcasts;
   /** Subscriptions, guard and alarm reset, for the events API. */
   readonly deviceEvents: DeviceEventControl;
   readonly subscriptions: DeviceSubscriptions;
   readonly #events: UpperEvents;
   readonly #o: UpperPlatformOptions;
-  readonly #registrar: Registrar;
-  readonly #inbox: Inbox;
+  readonly #requests: UpperRequestDispatch;
   readonly #devices: DeviceQueries;
   readonly #commands: DeviceCommands;
   readonly #admin: DeviceAdmin;
@@ -77,140 +74,23 @@ export class UpperPlatform implements GatewayServices, ControlServices {
 
   constructor(opts: UpperPlatformOptions) {
     this.#o = opts;
-    this.sessions = new DeviceSessions({
-      store: opts.store,
-      keepaliveIntervalSec: opts.keepaliveIntervalSec,
-      keepaliveTimeoutCount: opts.keepaliveTimeoutCount,
-      silentTimeoutIntervals: opts.silentTimeoutIntervals ?? 0,
-      mediaSilent: (deviceId, lastSeenAt) => this.#plays.mediaSilent(deviceId, lastSeenAt),
-    });
-    this.#registrar = new Registrar({
-      realm: opts.realm,
-      password: opts.password,
-      store: opts.store,
-      sessions: this.sessions,
-      log: opts.log.child({ part: 'registrar' }),
-      timeZone: opts.timeZone,
-      maxExpiresSec: opts.maxExpiresSec,
-      nonceTtlMs: opts.nonceTtlMs,
-      onFailure: (reason, deviceId) => opts.hooks?.registrationFailed?.(reason, deviceId),
-    });
-    this.#devices = new DeviceQueries({
-      ua: opts.ua,
-      store: opts.store,
-      sessions: this.sessions,
-      log: opts.log,
-      timeZone: opts.timeZone,
-      ...(opts.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: opts.queryTimeoutMs }),
-      onChannelChange: (deviceId, channelId, status, event) =>
-        opts.events?.channel({ deviceId, channelId, status, event }),
-    });
-    this.#commands = new DeviceCommands({
-      queries: this.#devices,
-      sessions: this.sessions,
-      store: opts.store,
-      log: opts.log.child({ part: 'control' }),
-      ...(opts.queryTimeoutMs === undefined ? {} : { answerTimeoutMs: opts.queryTimeoutMs }),
-    });
-    this.#admin = new DeviceAdmin({
-      store: opts.store,
-      sessions: this.sessions,
-      queries: this.#devices,
-      log: opts.log.child({ part: 'admin' }),
-      closeStreams: (deviceId, cause) => this.#plays.closeDevice(deviceId, cause),
-    });
-    this.#events = new UpperEvents({
-      ua: opts.ua,
-      store: opts.store,
-      sessions: this.sessions,
-      devices: this.#devices,
-      intake: opts.events,
-      ...(opts.subscriptions ? { subscriptions: opts.subscriptions } : {}),
-      ...(opts.subscriptionStore ? { subscriptionStore: opts.subscriptionStore } : {}),
-      timeZone: opts.timeZone,
-      hooks: {
-        active: (e) => opts.hooks?.subscriptionActive?.(e),
-        failed: (e) => opts.hooks?.subscriptionFailed?.(e),
-      },
-      log: opts.log,
-    });
-    this.subscriptions = this.#events.subscriptions;
-    this.deviceEvents = this.#events.control;
-    this.#plays = new Plays({
-      ua: opts.ua,
-      store: opts.store,
-      sessions: this.sessions,
-      streams: opts.streams,
-      log: opts.log,
-      realm: opts.realm,
-      timeZone: opts.timeZone,
-      idleStopMs: opts.idleStopMs,
-      noMediaTimeoutMs: opts.noMediaTimeoutMs,
-      stallTimeoutMs: opts.stallTimeoutMs ?? 0,
-      defaultMediaTransport: opts.defaultMediaTransport,
-      ...(opts.firstMediaTimeoutMs === undefined ? {} : { firstMediaTimeoutMs: opts.firstMediaTimeoutMs }),
-      media: opts.media,
-      onStreamCreated: (stream, view) => opts.onStreamCreated?.(stream, view),
-      viewersOf: (streamId) => opts.viewersOf?.(streamId),
-      onIngestStats: opts.hooks?.ingest,
-      onFirstKeyframe: (kind, seconds) => opts.hooks?.firstKeyframe?.(kind, seconds),
-      checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
-      ...(opts.dialogs ? { dialogs: opts.dialogs } : {}),
-      orphansSettled: (deviceId, channelId) =>
-        this.#orphans?.settled(deviceId, channelId) ?? Promise.resolve(),
-      requestKeyframe: (deviceId, channelId) => this.#devices.forceKeyframe(deviceId, channelId),
-    });
-    this.#broadcasts = new Broadcasts({
-      sessions: this.sessions,
-      gatewayId: opts.ua.localId,
-      log: opts.log.child({ part: 'broadcast' }),
-    });
-    this.voice =
-      opts.voice &&
-      new VoiceService({
-        ...opts.voice,
-        ua: opts.ua,
-        messenger: new DeviceMessenger(opts.ua),
-        sessions: this.sessions,
-        store: opts.store,
-        broadcasts: this.#broadcasts,
-        gatewayId: opts.ua.localId,
-        log: opts.log.child({ part: 'voice' }),
-        checkChannel: (deviceId, channelId) => void this.#devices.channelOrThrow(deviceId, channelId),
-        startLive: (deviceId, channelId) => this.startLive(deviceId, channelId),
-      });
-    this.#orphans = opts.dialogs
-      ? new OrphanDialogs({
-          ua: opts.ua,
-          store: opts.dialogs,
-          sessions: this.sessions,
-          log: opts.log.child({ part: 'orphans' }),
-          ...(opts.quarantineMediaPort ? { quarantinePort: opts.quarantineMediaPort } : {}),
-        })
-      : undefined;
-    this.#inbox = new Inbox(
-      this.sessions,
-      {
-        onMessage: (m, session, _req, answer) => this.#onManscdp(m, session, answer),
-        storesBeforeAnswer: (m) => this.#events.storesBeforeAnswer(m),
-        afterPending: (answer) => this.#events.afterPending(answer),
-        isDialog: (callId) => this.#plays.hasDialog(callId),
-        onDialogMessage: (callId, m) => this.#plays.handleDialogMessage(callId, m),
-      },
-      opts.log.child({ part: 'inbox' }),
-    );
-    this.#lifecycle = new DeviceLifecycle({
-      sessions: this.sessions,
-      store: opts.store,
-      devices: this.#devices,
-      commands: this.#commands,
-      plays: this.#plays,
-      broadcasts: this.#broadcasts,
-      log: opts.log,
+    const parts = buildUpperParts(opts, {
       syncCatalog: (deviceId) => this.syncCatalog(deviceId),
-      keepalive: (deviceId, lateness) => opts.hooks?.keepalive?.(deviceId, lateness),
+      startLive: (deviceId, channelId) => this.startLive(deviceId, channelId),
     });
-    opts.ua.onRequest((req, tx) => this.#onRequest(req, tx));
+    this.sessions = parts.sessions;
+    this.voice = parts.voice;
+    this.#events = parts.events;
+    this.subscriptions = parts.events.subscriptions;
+    this.deviceEvents = parts.events.control;
+    this.#requests = parts.requests;
+    this.#devices = parts.devices;
+    this.#commands = parts.commands;
+    this.#admin = parts.admin;
+    this.#plays = parts.plays;
+    this.#orphans = parts.orphans;
+    this.#lifecycle = parts.lifecycle;
+    opts.ua.onRequest((req, tx) => this.#requests.handle(req, tx));
     opts.ua.transport.onConnectionClose((info) => this.sessions.connectionClosed(info.connectionId));
     opts.ua.transport.keepConnection((id) => this.sessions.holdsConnection(id));
   }
@@ -254,75 +134,12 @@ export class UpperPlatform implements GatewayServices, ControlServices {
 
   /** The user agent's request handler, for a composition root that puts a dispatcher in front (cascade). */
   handleRequest(req: SipRequest, tx: ServerTransaction): void {
-    this.#onRequest(req, tx);
+    this.#requests.handle(req, tx);
   }
 
   /** An ACK (for a 200 we sent to a device's broadcast INVITE). */
   handleAck(ack: SipRequest): void {
-    this.#broadcasts.handleAck(ack);
-  }
-
-  #onRequest(req: SipRequest, tx: ServerTransaction): void {
-    switch (req.method) {
-      case 'REGISTER':
-        return this.#registrar.handle(req, tx);
-      case 'NOTIFY': {
-        // Our subscription's state first; the inbox answers 200 and applies the body as for a
-        // MESSAGE (catalog changes, alarms, positions). A NOTIFY without a body (RFC 6665's
-        // immediate one, or a terminated one) has nothing to apply.
-        const sub = this.#events.noteNotify(req);
-        if (sub && req.body.length === 0) {
-          tx.respond(200);
-          return;
-        }
-        return this.#inbox.handle(req, tx);
-      }
-      case 'MESSAGE':
-        return this.#inbox.handle(req, tx);
-      case 'BYE':
-        if (this.#broadcasts.handleBye(req, tx)) {
-          return;
-        }
-        return this.#plays.handleBye(req, tx);
-      case 'INVITE':
-        // Devices INVITE us only for voice broadcast audio (docs/gb28181.md §0, §9).
-        if (this.voice) {
-          return this.#broadcasts.handleInvite(req, tx);
-        }
-        tx.respond(488);
-        return;
-      case 'OPTIONS':
-        tx.respond(200);
-        return;
-      case 'INFO':
-        tx.respond(200);
-        return;
-      default:
-        tx.respond(req.method === 'SUBSCRIBE' ? 488 : 405);
-    }
-  }
-
-  #onManscdp(m: ManscdpMessage, session: DeviceSession, answer: InboxAnswer): void {
-    if (this.#devices.deliver(m, session)) {
-      answer();
-      return;
-    }
-    switch (m.kind) {
-      case 'Keepalive':
-      case 'MediaStatus':
-        return;
-      case 'AlarmNotify':
-        this.#events.alarm(m, session, answer);
-        return;
-      case 'MobilePositionNotify':
-        this.#events.position(m, session, answer);
-        return;
-      case 'BroadcastResponse':
-        this.#broadcasts.deliverResponse(m, session);
-        return;
-      default:
-        this.#o.log.debug({ deviceId: session.deviceId, kind: m.kind }, 'MANSCDP message not handled');
-    }
+    this.#requests.ack(ack);
   }
 
   // ---------- devices ----------
@@ -498,7 +315,7 @@ export class UpperPlatform implements GatewayServices, ControlServices {
 
   get stats() {
     return {
-      inbox: this.#inbox.stats,
+      inbox: this.#requests.inboxStats,
       pendingQueries: this.#devices.pendingCount,
       plays: this.#plays.size,
       events: this.#events.stats,
