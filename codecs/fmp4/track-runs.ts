@@ -5,19 +5,8 @@
 // points into a file this reader does not have, so it is refused. Never throws: a fragment
 // that does not parse gives undefined.
 import { childrenOfType, readBoxes, readU32, type BoxRef } from './box.js';
-import {
-  TFHD_BASE_DATA_OFFSET,
-  TFHD_SAMPLE_DESCRIPTION,
-  TFHD_DEFAULT_DURATION,
-  TRUN_DATA_OFFSET,
-  TRUN_FIRST_FLAGS,
-  TRUN_DURATION,
-  TRUN_SIZE,
-  TRUN_FLAGS,
-  TRUN_CTO,
-} from './box-flags.js';
-
-const TFHD_DEFAULT_SIZE = 0x000010;
+import { TRUN_DURATION, TRUN_SIZE } from './box-flags.js';
+import { readTfdt, readTfhd, readTrun, type TfhdFields } from './traf-fields.js';
 
 export interface RunSample {
   /** In the track's timescale. */
@@ -51,11 +40,12 @@ export function readTrackRuns(fragment: Uint8Array, trackId: number): FragmentRu
   }
   const runs: TrackRunIn[] = [];
   for (const traf of childrenOfType(fragment, moof, 'traf')) {
-    const tfhd = childrenOfType(fragment, traf, 'tfhd')[0];
-    if (!tfhd || tfhd.end - tfhd.start < 16) {
+    const tfhdBox = childrenOfType(fragment, traf, 'tfhd')[0];
+    const tfhd = tfhdBox && readTfhd(fragment, tfhdBox);
+    if (!tfhd) {
       return undefined;
     }
-    if (readU32(fragment, tfhd.start + 12) !== trackId) {
+    if (tfhd.trackId !== trackId) {
       continue;
     }
     const run = readTraf(fragment, moof, mdat, traf, tfhd);
@@ -72,59 +62,28 @@ function readTraf(
   moof: BoxRef,
   mdat: BoxRef,
   traf: BoxRef,
-  tfhd: BoxRef,
+  tfhd: TfhdFields,
 ): TrackRunIn | undefined {
-  const tfhdFlags = readU32(bytes, tfhd.start + 8) & 0xffffff;
-  if (tfhdFlags & TFHD_BASE_DATA_OFFSET) {
+  if (tfhd.baseDataOffset) {
     return undefined;
-  }
-  // tfhd optional fields in order: sample_description_index, default duration, default size.
-  let at = tfhd.start + 16 + (tfhdFlags & TFHD_SAMPLE_DESCRIPTION ? 4 : 0);
-  let defaultDuration = 0;
-  let defaultSize = 0;
-  if (tfhdFlags & TFHD_DEFAULT_DURATION) {
-    defaultDuration = at + 4 <= tfhd.end ? readU32(bytes, at) : 0;
-    at += 4;
-  }
-  if (tfhdFlags & TFHD_DEFAULT_SIZE) {
-    defaultSize = at + 4 <= tfhd.end ? readU32(bytes, at) : 0;
   }
   const tfdt = childrenOfType(bytes, traf, 'tfdt')[0];
-  if (!tfdt || tfdt.end - tfdt.start < 16) {
+  const baseMediaDecodeTime = tfdt && readTfdt(bytes, tfdt);
+  if (baseMediaDecodeTime === undefined) {
     return undefined;
   }
-  const v1 = bytes[tfdt.start + 8] === 1;
-  if (v1 && tfdt.end - tfdt.start < 20) {
-    return undefined;
-  }
-  const baseMediaDecodeTime = v1
-    ? readU32(bytes, tfdt.start + 12) * 0x1_0000_0000 + readU32(bytes, tfdt.start + 16)
-    : readU32(bytes, tfdt.start + 12);
   const samples: RunSample[] = [];
   const dataStart = mdat.start + mdat.headerSize;
-  for (const trun of childrenOfType(bytes, traf, 'trun')) {
-    if (trun.end - trun.start < 20) {
-      return undefined;
+  for (const trunBox of childrenOfType(bytes, traf, 'trun')) {
+    const trun = readTrun(bytes, trunBox);
+    if (!trun || trun.dataOffset === undefined) {
+      return undefined; // without data_offset a run continues after the previous one: not written here
     }
-    const flags = readU32(bytes, trun.start + 8) & 0xffffff;
-    if (!(flags & TRUN_DATA_OFFSET)) {
-      return undefined; // would continue after the previous run: not written here
-    }
-    const count = readU32(bytes, trun.start + 12);
-    let offset = moof.start + (readU32(bytes, trun.start + 16) | 0);
-    let p = trun.start + 20 + (flags & TRUN_FIRST_FLAGS ? 4 : 0);
-    const stride =
-      4 *
-      (Number((flags & TRUN_DURATION) !== 0) +
-        Number((flags & TRUN_SIZE) !== 0) +
-        Number((flags & TRUN_FLAGS) !== 0) +
-        Number((flags & TRUN_CTO) !== 0));
-    if (p + count * stride > trun.end) {
-      return undefined;
-    }
-    for (let i = 0; i < count; i++, p += stride) {
-      const duration = flags & TRUN_DURATION ? readU32(bytes, p) : defaultDuration;
-      const size = flags & TRUN_SIZE ? readU32(bytes, p + (flags & TRUN_DURATION ? 4 : 0)) : defaultSize;
+    let offset = moof.start + trun.dataOffset;
+    const durations = (trun.flags & TRUN_DURATION) !== 0;
+    for (let i = 0, p = trun.entries; i < trun.count; i++, p += trun.stride) {
+      const duration = durations ? readU32(bytes, p) : tfhd.defaultDuration;
+      const size = trun.flags & TRUN_SIZE ? readU32(bytes, p + (durations ? 4 : 0)) : tfhd.defaultSize;
       if (offset < dataStart || offset + size > mdat.end) {
         return undefined;
       }
