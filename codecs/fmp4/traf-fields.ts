@@ -1,12 +1,13 @@
 // The fields of a track fragment that readers of stored fragments need (ISO/IEC 14496-12): the
 // tfhd's defaults (§8.8.7), the tfdt's decode time (§8.8.12) and where a trun's sample entries
 // lie (§8.8.8). One reading for everything that walks our fragments back (moof-timing.ts,
-// track-runs.ts). Each returns undefined for a box too short for what its flags announce.
+// track-runs.ts, video-only.ts). Each returns undefined for a box too short for what its flags announce.
 import { readU32, type BoxRef } from './box.js';
 import {
   TFHD_BASE_DATA_OFFSET,
   TFHD_SAMPLE_DESCRIPTION,
   TFHD_DEFAULT_DURATION,
+  TFHD_DEFAULT_SIZE,
   TRUN_DATA_OFFSET,
   TRUN_FIRST_FLAGS,
   TRUN_DURATION,
@@ -14,8 +15,6 @@ import {
   TRUN_FLAGS,
   TRUN_CTO,
 } from './box-flags.js';
-
-const TFHD_DEFAULT_SIZE = 0x000010;
 
 export interface TfhdFields {
   readonly trackId: number;

@@ -5,14 +5,8 @@
 // are. Returns undefined for input it cannot read.
 import { concatBytes } from '../bytes/concat.js';
 import { box, childrenOfType, readBoxes, readU32, writeU32, type BoxRef } from './box.js';
-import {
-  TRUN_DATA_OFFSET,
-  TRUN_FIRST_FLAGS,
-  TRUN_DURATION,
-  TRUN_SIZE,
-  TRUN_FLAGS,
-  TRUN_CTO,
-} from './box-flags.js';
+import { TRUN_DURATION, TRUN_SIZE } from './box-flags.js';
+import { readTfhd, readTrun } from './traf-fields.js';
 
 const slice = (bytes: Uint8Array, b: BoxRef): Uint8Array => bytes.subarray(b.start, b.end);
 
@@ -59,31 +53,17 @@ export function singleTrackFragment(fragment: Uint8Array, keepId: number): Uint8
   const mfhd = childrenOfType(fragment, moof, 'mfhd')[0];
   const traf = childrenOfType(fragment, moof, 'traf').find((t) => {
     const tfhd = childrenOfType(fragment, t, 'tfhd')[0];
-    return tfhd !== undefined && tfhd.end - tfhd.start >= 16 && readU32(fragment, tfhd.start + 12) === keepId;
+    return tfhd !== undefined && readTfhd(fragment, tfhd)?.trackId === keepId;
   });
-  const trun = traf && childrenOfType(fragment, traf, 'trun')[0];
-  if (!mfhd || !traf || !trun || trun.end - trun.start < 20) {
+  const trunBox = traf && childrenOfType(fragment, traf, 'trun')[0];
+  const trun = trunBox && readTrun(fragment, trunBox);
+  if (!mfhd || !traf || !trunBox || !trun || trun.dataOffset === undefined || !(trun.flags & TRUN_SIZE)) {
     return undefined;
   }
-  const flags = readU32(fragment, trun.start + 8) & 0xffffff;
-  if (!(flags & TRUN_DATA_OFFSET) || !(flags & TRUN_SIZE)) {
-    return undefined;
-  }
-  const count = readU32(fragment, trun.start + 12);
-  const oldOffset = readU32(fragment, trun.start + 16) | 0;
-  let p = trun.start + 20 + (flags & TRUN_FIRST_FLAGS ? 4 : 0);
-  const stride =
-    4 *
-    (Number((flags & TRUN_DURATION) !== 0) +
-      1 +
-      Number((flags & TRUN_FLAGS) !== 0) +
-      Number((flags & TRUN_CTO) !== 0));
-  const sizeAt = flags & TRUN_DURATION ? 4 : 0;
+  const oldOffset = trun.dataOffset;
+  const sizeAt = trun.flags & TRUN_DURATION ? 4 : 0;
   let bytes = 0;
-  for (let i = 0; i < count; i++, p += stride) {
-    if (p + stride > trun.end) {
-      return undefined;
-    }
+  for (let i = 0, p = trun.entries; i < trun.count; i++, p += trun.stride) {
     bytes += readU32(fragment, p + sizeAt);
   }
   const dataStart = moof.start + oldOffset;
@@ -94,7 +74,7 @@ export function singleTrackFragment(fragment: Uint8Array, keepId: number): Uint8
   const newMoof = box('moof', slice(fragment, mfhd), newTraf);
   // The one run's samples now follow the new moof and the mdat header.
   const newMoofWithOffset = Uint8Array.from(newMoof);
-  const trunInNew = 8 + (mfhd.end - mfhd.start) + (trun.start - traf.start);
+  const trunInNew = 8 + (mfhd.end - mfhd.start) + (trunBox.start - traf.start);
   writeU32(newMoofWithOffset, trunInNew + 16, newMoof.byteLength + 8);
   return concatBytes([newMoofWithOffset, box('mdat', fragment.subarray(dataStart, dataStart + bytes))]);
 }
