@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import {
   recordingAudio,
+  type RecordingAudio,
   recordingFlacFragment,
   recordingFlacInit,
 } from '../../../codecs/fmp4/recording-flac.js';
@@ -268,13 +269,27 @@ export function addRecordingMediaRoutes(app: IRouter, deps: RecordingMediaDeps):
     ),
   );
 
+  // A file's header never changes once written, and a player asks for every fragment of it: the
+  // tracks it names are read once per file, not once per fragment.
+  const headers = new Map<string, RecordingAudio | undefined>();
+  const audioOf = async (path: string): Promise<RecordingAudio | undefined> => {
+    if (!headers.has(path)) {
+      const audio = recordingAudio(await readFileRange(path, 0, HEADER_READ_BYTES));
+      if (headers.size >= HEADERS_KEPT) {
+        headers.delete(headers.keys().next().value!);
+      }
+      headers.set(path, audio);
+    }
+    return headers.get(path);
+  };
+
   // Audio only, the G.711 as FLAC (codecs/fmp4/recording-flac.ts); a fragment is read with the
   // file's header, which says which traf is the audio and which law it uses.
   app.get(
     '/api/recordings/:recordingId/audio',
     recordingAuth,
     serveView('audio/mp4', async (path, from, bytes) => {
-      const audio = recordingAudio(from === 0 ? bytes : await readFileRange(path, 0, HEADER_READ_BYTES));
+      const audio = from === 0 ? recordingAudio(bytes) : await audioOf(path);
       if (!audio) {
         return undefined;
       }
@@ -285,6 +300,8 @@ export function addRecordingMediaRoutes(app: IRouter, deps: RecordingMediaDeps):
 
 /** A recording's ftyp + moov fits in this with room to spare (one sample entry per track). */
 const HEADER_READ_BYTES = 64 * 1024;
+/** Recording headers remembered for the audio view (a few hundred bytes each). */
+const HEADERS_KEPT = 256;
 
 /**
  * The multivariant playlist of a cloud range (RFC 8216 §4.3.4): one variant, the video-only media
