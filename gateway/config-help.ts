@@ -28,6 +28,8 @@ const MEANING: Record<keyof GatewayConfig, string> = {
     "demand: a stream's HLS is built from its first HLS request (GOP cache first) | always: every stream, from its start",
   'hls-idle': 'seconds without an HLS request before a stream drops its HLS output (--hls-mode demand)',
   'webrtc-ports': 'UDP port range for WebRTC (ICE host candidates)',
+  'media-workers':
+    'threads that serve WebRTC viewers (default: one per core); 0 serves them on the main thread',
   'media-transport': 'first transport tried for INVITE: udp | tcp-passive | tcp-active',
   'signing-key': 'key that signs media URLs (generated when absent)',
   'media-token-ttl': 'seconds a signed WHEP/HLS URL works (6 h); in use it slides on',

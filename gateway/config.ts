@@ -1,6 +1,7 @@
 // The gateway's configuration: one typed object. Sources, lowest precedence first:
 // defaults < config file (--config, YAML or JSON) < environment (GB_<FLAG>) < command-line flags.
 // Flag names are a contract (docs/api.md §4); keys in the file use the same names.
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -79,6 +80,8 @@ export const ConfigSchema = z.object({
   'hls-mode': z.enum(['demand', 'always']).default('demand'),
   'hls-idle': int(5, 3600).default(30),
   'webrtc-ports': portRange.prefault('31000-31999'),
+  /** WebRTC viewer threads; 0 runs viewers on the main thread (docs/performance.md §3). */
+  'media-workers': int(0, 64).default(availableParallelism()),
   'media-transport': z.enum(['udp', 'tcp-passive', 'tcp-active']).default('udp'),
   'signing-key': z.string().optional(),
   /** Lifetime of the signed WHEP/HLS URLs that live/playback return, in seconds (docs/api.md §5). */

@@ -170,6 +170,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     bindHost: config['sip-host'],
     mediaPorts: config['media-ports'],
     webrtcPorts: config['webrtc-ports'],
+    mediaWorkers: config['media-workers'],
     hlsSegmentSec: config['hls-segment'],
     hlsOnDemand: config['hls-mode'] === 'demand' ? { idleMs: config['hls-idle'] * 1000 } : undefined,
     transcodeH265: transcode,
@@ -615,7 +616,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         await recorder?.close();
         downloads?.close();
         stopApp();
-        media.close('shutdown');
+        await media.close('shutdown');
         retention.close();
         webhooks.close();
         webhookPost.close();

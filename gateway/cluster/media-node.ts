@@ -71,6 +71,7 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
     bindHost: config['sip-host'],
     mediaPorts: config['media-ports'],
     webrtcPorts: config['webrtc-ports'],
+    mediaWorkers: config['media-workers'],
     hlsSegmentSec: config['hls-segment'],
     hlsOnDemand: config['hls-mode'] === 'demand' ? { idleMs: config['hls-idle'] * 1000 } : undefined,
     transcodeH265: config['transcode-h265'] === 'on' || (config['transcode-h265'] === 'auto' && hasFfmpeg()),
@@ -248,7 +249,7 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
           await new Promise((r) => setTimeout(r, 50));
         }
         agent.closeAll('shutdown');
-        media.close('shutdown');
+        await media.close('shutdown');
         await new Promise((r) => setTimeout(r, 100));
         await replica.close();
         await mirror.close();

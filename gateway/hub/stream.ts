@@ -383,7 +383,7 @@ export class Stream implements StreamInput {
     this.emitMedia(e);
   }
 
-  private emitMedia(e: StreamMediaEvent): void {
+  protected emitMedia(e: StreamMediaEvent): void {
     for (const listener of this.mediaListeners) {
       try {
         listener(e);

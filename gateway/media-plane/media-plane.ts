@@ -13,6 +13,7 @@ import { hlsRouter } from '../outputs/hls/hls-routes.js';
 import { HlsViewers } from '../outputs/hls/hls-viewers.js';
 import { H265Transcoder } from '../outputs/webrtc/transcoder.js';
 import { whepRouter, type WhepRouter } from '../outputs/webrtc/whep-router.js';
+import { ViewerWorkers } from '../outputs/webrtc/workers/viewer-workers.js';
 import { HlsOutputs } from './hls-outputs.js';
 import { LocalMediaNode } from './local-media-node.js';
 
@@ -28,6 +29,8 @@ export interface MediaPlaneOptions {
   hlsOnDemand?: { idleMs: number };
   /** H.265 → H.264 for WebRTC viewers without an H.265 decoder (needs ffmpeg). */
   transcodeH265: boolean;
+  /** WebRTC viewer threads (config media-workers); 0 or unset: viewers on this thread. */
+  mediaWorkers?: number;
   /** WebRTC viewer slots (config webrtc-max-*); default the WHEP router's. */
   viewerLimits?: ViewerLimits;
   /** The client behind an HTTP request, for per-client limits and HLS viewer counts. */
@@ -53,6 +56,8 @@ export class MediaPlane {
   /** Plays opened in this process publish through it. */
   readonly local: LocalMediaNode;
   readonly whep: WhepRouter;
+  /** The threads WebRTC viewers run in (none: on this thread). */
+  readonly viewerWorkers: ViewerWorkers | undefined;
   /** H.265 → H.264 for viewers without an H.265 decoder, shared by WHEP and HLS (one ffmpeg per camera). */
   readonly #transcoder: H265Transcoder | undefined;
   readonly hls: HlsOutputs;
@@ -70,6 +75,14 @@ export class MediaPlane {
       ...(this.#transcoder ? { transcoder: this.#transcoder } : {}),
     });
     const l = o.viewerLimits;
+    this.viewerWorkers = o.mediaWorkers
+      ? new ViewerWorkers({
+          count: o.mediaWorkers,
+          net: { publicIp: o.publicIp, portRange: o.webrtcPorts, ...webrtcBind(o.bindHost) },
+          resolveStream: (id) => this.streams.get(id),
+          ...(this.#transcoder ? { transcoder: this.#transcoder } : {}),
+        })
+      : undefined;
     this.whep = whepRouter({
       resolveStream: (id) => this.streams.get(id),
       publicIp: o.publicIp,
@@ -87,6 +100,7 @@ export class MediaPlane {
           : {}),
       },
       ...(this.#transcoder ? { transcoder: this.#transcoder } : {}),
+      ...(this.viewerWorkers ? { workers: this.viewerWorkers } : {}),
       ...(o.clientOf ? { clientOf: o.clientOf } : {}),
     });
   }
@@ -122,8 +136,9 @@ export class MediaPlane {
     return router;
   }
 
-  /** Shutdown: every hub closes (each sends its BYE through its source). */
-  close(cause: string): void {
+  /** Shutdown: every hub closes (each sends its BYE through its source), then the viewer threads stop. */
+  async close(cause: string): Promise<void> {
     this.streams.closeAll(cause);
+    await this.viewerWorkers?.close();
   }
 }

@@ -12,6 +12,7 @@ import { pace } from '../helpers/clip-pacer.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { H265Transcoder } from '../../gateway/outputs/webrtc/transcoder.js';
 import { whepRouter, type WhepRouter } from '../../gateway/outputs/webrtc/whep-router.js';
+import type { WhepSession } from '../../gateway/outputs/webrtc/whep-session.js';
 
 const skip = browserSkipReason();
 
@@ -281,7 +282,7 @@ test(
     assert.equal(res.status, 201);
     await statsWhen(page, (s) => s.framesDecoded > 0, 3000);
     const id = res.location!.split('/').pop()!;
-    const session = router.sessions.get(id)!;
+    const session = router.sessions.get(id) as WhepSession;
     assert.equal(session.state, 'connected');
     assert.equal(streams.get('cam')!.info.viewers, 1);
     const status = await page.evaluate(() => (window as unknown as { hangUp(): Promise<number> }).hangUp());

@@ -11,6 +11,7 @@ import { WeriftViewer } from '../../../test/helpers/werift-viewer.js';
 import { sleep, waitFor } from '../../../test/helpers/wait.js';
 import { listCandidates, sectionPayloadTypes } from './sdp-munge.js';
 import { whepRouter, type WhepRouter } from './whep-router.js';
+import type { WhepSession } from './whep-session.js';
 
 let server: ReturnType<express.Express['listen']>;
 let base = '';
@@ -255,7 +256,7 @@ test('a werift viewer receives H.264 frames and PCMA over SRTP from the GOP cach
       `30 video frames (${viewer.counts.videoFrames}) and 50 PCMA packets (${viewer.packets(8)})`,
     );
     assert.equal(stream.info.viewers, 1);
-    const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
+    const session = router.sessions.get(viewer.location!.split('/').pop()!) as WhepSession;
     assert.equal(session.peer.connectionState, 'connected');
     const del = await fetch(base + viewer.location!, { method: 'DELETE' });
     assert.equal(del.status, 200);
@@ -278,7 +279,7 @@ test('NACKs from a lossy viewer are answered from the history, and a PLI reaches
   try {
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
-    const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
+    const session = router.sessions.get(viewer.location!.split('/').pop()!) as WhepSession;
     await waitFor(() => (session.rtcpStats?.retransmitted ?? 0) > 0, 5000, 'retransmissions');
     const before = keyframeRequests;
     await viewer.sendPli();
@@ -309,7 +310,7 @@ test('a viewer that vanishes without DELETE (no RTCP any more) is dropped after 
   try {
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
-    const session = router.sessions.get(viewer.location!.split('/').pop()!)!;
+    const session = router.sessions.get(viewer.location!.split('/').pop()!) as WhepSession;
     await sleep(1800); // longer than the timeout: RRs keep it alive
     assert.equal(session.state, 'connected');
     await viewer.close(); // werift sends no DTLS close_notify: to the gateway the viewer just goes quiet
@@ -410,7 +411,7 @@ test('with a transcoder, the viewer follows the camera H.264 → H.265 (transcod
   try {
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
-    const session = transcoding.sessions.get(viewer.location!.split('/').pop()!)!;
+    const session = transcoding.sessions.get(viewer.location!.split('/').pop()!) as WhepSession;
     await waitFor(() => viewer.counts.videoFrames > 5, 3000, 'direct H.264');
     assert.equal(session.source, camera);
 

@@ -16,6 +16,8 @@ import type { WebRtcNetworkOptions } from './peer-config.js';
 import { MAX_OFFER_BYTES, parseOffer } from './sdp-offer.js';
 import { WhepSession, type WhepStream, type WhepTranscoder } from './whep-session.js';
 import { WhepSessions } from './whep-sessions.js';
+import type { ViewerSession } from './viewer-session.js';
+import type { ViewerWorkers } from './workers/viewer-workers.js';
 import { refusalMessage, ViewerSlots, type ViewerSlot } from './viewer-slots.js';
 import { LogThrottle } from '../../log-throttle.js';
 
@@ -57,6 +59,8 @@ export interface WhepRouterDeps {
   };
   /** Optional H.265 → H.264 transcoding for viewers without an H.265 decoder. */
   transcoder?: WhepTranscoder;
+  /** Sessions run in these viewer threads (--media-workers); without them, on this thread. */
+  workers?: ViewerWorkers;
   /** The client behind a request (trusted proxies considered); default the socket's peer. */
   clientOf?: (req: Request) => string;
 }
@@ -205,25 +209,30 @@ export function whepRouter(deps: WhepRouterDeps): WhepRouter {
       }
       const sessionId = randomUUID();
       const heldSlot = slot;
-      const session = await WhepSession.open({
+      const common = {
         id: sessionId,
         stream,
-        ...(deps.transcoder ? { transcoder: deps.transcoder } : {}),
         offer,
         plan,
-        net,
-        cache,
-        ...(scheduler ? { scheduler } : {}),
-        serialize: (fn) => sessions.serialize(fn),
         ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
         ...(opts.sendPath ? { sendPath: opts.sendPath } : {}),
         ...(opts.viewerTimeoutMs !== undefined ? { viewerTimeoutMs: opts.viewerTimeoutMs } : {}),
         onConnected: () => heldSlot.connected(),
-        onEnded: (s) => {
+        onEnded: (s: ViewerSession) => {
           sessions.remove(s.id);
           heldSlot.release();
         },
-      });
+      };
+      const session: ViewerSession = deps.workers
+        ? await deps.workers.open(common)
+        : await WhepSession.open({
+            ...common,
+            ...(deps.transcoder ? { transcoder: deps.transcoder } : {}),
+            net,
+            cache,
+            ...(scheduler ? { scheduler } : {}),
+            serialize: (fn) => sessions.serialize(fn),
+          });
       slot = undefined; // the session releases it when it ends
       if (session.state === 'closed') {
         throw new WhepError('GW_ERR_WEBRTC_FAILED');
@@ -249,7 +258,7 @@ export function whepRouter(deps: WhepRouterDeps): WhepRouter {
     }
   }
 
-  const findSession = (req: Request): WhepSession => {
+  const findSession = (req: Request): ViewerSession => {
     const session = sessions.get(String(req.params.sessionId));
     if (!session || sessions.streamOf(session.id) !== String(req.params.streamId)) {
       throw new WhepError(

@@ -2,10 +2,10 @@
 // around rather than global. Also the one-at-a-time lane for ICE gathering: werift picks a
 // port from icePortRange by binding, closing and re-binding, so two peers gathering at the
 // same time can pick the same port.
-import type { WhepSession } from './whep-session.js';
+import type { ViewerSession } from './viewer-session.js';
 
 export class WhepSessions {
-  private readonly byId = new Map<string, { session: WhepSession; streamId: string; token?: string }>();
+  private readonly byId = new Map<string, { session: ViewerSession; streamId: string; token?: string }>();
   private lane: Promise<unknown> = Promise.resolve();
   /** Streams with our onClose listener: one per stream, since Stream.onClose has no unsubscribe. */
   private readonly watched = new WeakSet<object>();
@@ -18,7 +18,7 @@ export class WhepSessions {
    * Registers a session. Subscribed sinks are closed by the hub itself when the stream ends;
    * this also ends sessions still connecting (not yet subscribed) at that moment.
    */
-  add(stream: { id: string; onClose(cb: () => void): void }, session: WhepSession, token?: string): void {
+  add(stream: { id: string; onClose(cb: () => void): void }, session: ViewerSession, token?: string): void {
     this.byId.set(session.id, { session, streamId: stream.id, ...(token !== undefined ? { token } : {}) });
     if (!this.watched.has(stream)) {
       this.watched.add(stream);
@@ -34,7 +34,7 @@ export class WhepSessions {
     }
   }
 
-  get(id: string): WhepSession | undefined {
+  get(id: string): ViewerSession | undefined {
     return this.byId.get(id)?.session;
   }
 
@@ -58,7 +58,7 @@ export class WhepSessions {
   }
 
   /** Each session, with the signed media token it was opened with (none with the API token). */
-  list(): { id: string; streamId: string; state: WhepSession['state']; createdAt: Date; token?: string }[] {
+  list(): { id: string; streamId: string; state: ViewerSession['state']; createdAt: Date; token?: string }[] {
     return [...this.byId.values()].map(({ session, streamId, token }) => ({
       id: session.id,
       streamId,
