@@ -6,6 +6,7 @@
 // cap is raised so the fan-out suite can look for the real limit.
 // argv[2]: JSON MediaChildOptions. Calls: stats, metrics.*, close.
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import express from 'express';
 import { packetizeH264 } from '../../codecs/h264/rtp-packetizer.js';
 import { isVideoCodec, type AccessUnit } from '../../codecs/types.js';
@@ -17,6 +18,7 @@ import { Stream } from '../../gateway/hub/stream.js';
 import { HlsOutput } from '../../gateway/outputs/hls/hls-output.js';
 import { hlsRouter } from '../../gateway/outputs/hls/hls-routes.js';
 import { whepRouter } from '../../gateway/outputs/webrtc/whep-router.js';
+import { ViewerWorkers } from '../../gateway/outputs/webrtc/workers/viewer-workers.js';
 import { loadClip } from '../../simulator/clip-loader.js';
 import { serveRpc } from '../lib/rpc-child.js';
 import { selfMetricsHandlers } from '../lib/self-metrics.js';
@@ -28,6 +30,8 @@ export interface MediaChildOptions {
   maxSessions?: number;
   /** WebRTC RTP payload limit, as the gateway's default. */
   mtu?: number;
+  /** Viewer worker threads, as --media-workers (default: one per core, the gateway's default). */
+  mediaWorkers?: number;
 }
 
 export interface MediaReady {
@@ -44,6 +48,8 @@ export interface MediaStats {
   videoAus: number;
   viewers: number;
   ingest?: { packets: number; lost: number; accessUnits: number };
+  /** Viewer workers: threads running, sessions in each, and their worst loop delay since the last stats call. */
+  workers?: { threads: number; load: number[]; loopP99Ms: number; loopMaxMs: number };
 }
 
 const STREAM_ID = 'bench';
@@ -64,6 +70,16 @@ serveRpc(async () => {
   });
   const hls = new HlsOutput({ targetDurationSec: 2, id: STREAM_ID });
   stream.subscribe(hls.sink, { viewer: false });
+  const workerCount = opts.mediaWorkers ?? availableParallelism();
+  const workers =
+    workerCount > 0
+      ? new ViewerWorkers({
+          count: workerCount,
+          net: { publicIp: '127.0.0.1', portRange: range(opts.webrtcPorts), bindAddress: '127.0.0.1' },
+          mtu,
+          resolveStream: (id) => (id === STREAM_ID ? stream : undefined),
+        })
+      : undefined;
   const whep = whepRouter({
     resolveStream: (id) => (id === STREAM_ID ? stream : undefined),
     publicIp: '127.0.0.1',
@@ -73,6 +89,7 @@ serveRpc(async () => {
       maxSessions: opts.maxSessions ?? 2000,
       mtu,
     },
+    ...(workers ? { workers } : {}),
   });
   const app = express();
   app.use(whep);
@@ -130,8 +147,20 @@ serveRpc(async () => {
       ...selfMetricsHandlers(),
       stats: (): MediaStats => {
         const s = ingest?.stats;
+        const loop = workers?.loopDelay();
+        workers?.resetLoopDelay();
         return {
           ...produced,
+          ...(workers && loop
+            ? {
+                workers: {
+                  threads: workers.count,
+                  load: workers.load,
+                  loopP99Ms: loop.p99Ms,
+                  loopMaxMs: loop.maxMs,
+                },
+              }
+            : {}),
           viewers: whep.sessions.size,
           ...(s
             ? {
@@ -149,6 +178,7 @@ serveRpc(async () => {
         ingest?.close('bench-end');
         whep.sessions.closeAll();
         stream.close('bench-end');
+        await workers?.close();
         server.closeAllConnections();
         await new Promise((r) => server.close(r));
       },

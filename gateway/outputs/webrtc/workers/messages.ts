@@ -86,8 +86,13 @@ export type FromWorker =
   | { type: 'release'; feed: string }
   /** A viewer lost its picture (PLI/FIR): ask the camera for a keyframe. */
   | { type: 'keyframe'; feed: string }
-  /** What each live session has sent, every few seconds. */
-  | { type: 'stats'; sessions: { id: string; stats: SessionStats }[] };
+  /** Every few seconds: what each live session has sent, and the worker's event-loop delay since the last report. */
+  | { type: 'stats'; sessions: { id: string; stats: SessionStats }[]; loop: LoopDelay };
+
+export interface LoopDelay {
+  p99Ms: number;
+  maxMs: number;
+}
 
 /** Copies the units into one fresh buffer, which the message then transfers (no second copy). */
 export function packAccessUnit(feed: string, au: AccessUnit): AuMessage {

@@ -2,6 +2,7 @@
 // ICE/DTLS, our SRTP, the packetize cache shared by this worker's viewers), each watching a
 // ReplicaStream that the main thread feeds. The worker asks for a feed when a session needs
 // one and gives it back when no session uses it.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../../../log.js';
 import { FanoutScheduler } from '../fanout-scheduler.js';
@@ -142,16 +143,15 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 setInterval(() => {
-  if (sessions.size > 0) {
-    post({
-      type: 'stats',
-      sessions: [...sessions.values()].map((s) => ({
-        id: s.id,
-        stats: { sink: s.stats, rtcp: s.rtcpStats },
-      })),
-    });
-  }
+  post({
+    type: 'stats',
+    sessions: [...sessions.values()].map((s) => ({ id: s.id, stats: { sink: s.stats, rtcp: s.rtcpStats } })),
+    loop: { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6 },
+  });
+  loop.reset();
 }, STATS_EVERY_MS).unref();
 
 log.debug({ net: config.net }, 'viewer worker ready');

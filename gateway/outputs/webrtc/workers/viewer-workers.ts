@@ -13,7 +13,13 @@ import type { NegotiationPlan } from '../codec-select.js';
 import type { WebRtcNetworkOptions } from '../peer-config.js';
 import type { ParsedOffer } from '../sdp-offer.js';
 import type { WhepStream, WhepTranscoder } from '../whep-session.js';
-import { feedName, type FromWorker, type ToWorker, type ViewerWorkerConfig } from './messages.js';
+import {
+  feedName,
+  type FromWorker,
+  type LoopDelay,
+  type ToWorker,
+  type ViewerWorkerConfig,
+} from './messages.js';
 import { RemoteSession } from './remote-session.js';
 import { WorkerFeed } from './worker-feed.js';
 
@@ -101,6 +107,8 @@ export class ViewerWorkers {
   #restarts = 0;
   #lastCrashMs = -Infinity;
   #restartDelayMs = RESTART_MS.first;
+  /** The worst event-loop delay any worker reported since resetLoopDelay(). */
+  #loop: LoopDelay = { p99Ms: 0, maxMs: 0 };
 
   constructor(o: ViewerWorkersOptions) {
     this.#o = o;
@@ -128,6 +136,15 @@ export class ViewerWorkers {
   /** Thread ids of the running workers (a restarted worker has a new one). */
   get threadIds(): number[] {
     return this.#workers.flatMap((w) => (w ? [w.thread.threadId] : []));
+  }
+
+  /** The worst p99 and max event-loop delay of any worker's reports since the last reset. */
+  loopDelay(): LoopDelay {
+    return { ...this.#loop };
+  }
+
+  resetLoopDelay(): void {
+    this.#loop = { p99Ms: 0, maxMs: 0 };
   }
 
   /** Negotiates in the least loaded worker; resolves once it answered. */
@@ -267,6 +284,10 @@ export class ViewerWorkers {
         for (const { id, stats } of m.sessions) {
           worker.sessions.get(id)?.report(stats);
         }
+        this.#loop = {
+          p99Ms: Math.max(this.#loop.p99Ms, m.loop.p99Ms),
+          maxMs: Math.max(this.#loop.maxMs, m.loop.maxMs),
+        };
         break;
       case 'acquire':
         this.#acquire(worker, m.key.streamId, m.key.view);
