@@ -48,7 +48,7 @@ export interface MediaStats {
   videoAus: number;
   viewers: number;
   ingest?: { packets: number; lost: number; accessUnits: number };
-  /** Viewer workers: threads running, sessions in each, and their worst loop delay since the last stats call. */
+  /** Viewer workers: threads running, sessions in each, and the worst one's loop delay since the last stats call. */
   workers?: { threads: number; load: number[]; loopP99Ms: number; loopMaxMs: number };
 }
 
@@ -145,10 +145,10 @@ serveRpc(async () => {
     ready,
     handlers: {
       ...selfMetricsHandlers(),
-      stats: (): MediaStats => {
+      stats: async (): Promise<MediaStats> => {
         const s = ingest?.stats;
-        const loop = workers?.loopDelay();
-        workers?.resetLoopDelay();
+        // The workers' loop delay since the previous stats call: the bench's window.
+        const loop = await workers?.loopDelay();
         return {
           ...produced,
           ...(workers && loop

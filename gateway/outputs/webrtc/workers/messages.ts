@@ -67,6 +67,8 @@ export type ToWorker =
   | { type: 'feed-closed'; feed: string; cause: string }
   /** The camera went silent (hub 'stalled'), or came back. */
   | { type: 'feed-stalled'; feed: string; silentMs: number }
+  /** Event-loop delay since the last read, for the bench's windows; the worker answers 'loop'. */
+  | { type: 'loop-read'; id: number }
   | { type: 'crash' };
 
 export interface SessionStats {
@@ -86,8 +88,9 @@ export type FromWorker =
   | { type: 'release'; feed: string }
   /** A viewer lost its picture (PLI/FIR): ask the camera for a keyframe. */
   | { type: 'keyframe'; feed: string }
-  /** Every few seconds: what each live session has sent, and the worker's event-loop delay since the last report. */
-  | { type: 'stats'; sessions: { id: string; stats: SessionStats }[]; loop: LoopDelay };
+  /** What each live session has sent, every few seconds. */
+  | { type: 'stats'; sessions: { id: string; stats: SessionStats }[] }
+  | { type: 'loop'; id: number; delay: LoopDelay };
 
 export interface LoopDelay {
   p99Ms: number;

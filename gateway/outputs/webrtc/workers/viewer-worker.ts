@@ -36,6 +36,10 @@ const opening = new Map<string, number>();
 let lane: Promise<unknown> = Promise.resolve();
 
 const post = (m: FromWorker): void => port.postMessage(m);
+/** This thread's event-loop delay since the last 'loop-read' (sampled like bench/lib/self-metrics.ts). */
+const loop = monitorEventLoopDelay({ resolution: 5 });
+const ms = (ns: number): number => (Number.isFinite(ns) ? ns / 1e6 : 0);
+loop.enable();
 
 function replica(key: FeedKey): ReplicaStream {
   const name = feedName(key);
@@ -133,6 +137,10 @@ port.on('message', (m: ToWorker) => {
     case 'feed-stalled':
       replicas.get(m.feed)?.relayStall(m.silentMs);
       break;
+    case 'loop-read':
+      post({ type: 'loop', id: m.id, delay: { p99Ms: ms(loop.percentile(99)), maxMs: ms(loop.max) } });
+      loop.reset();
+      break;
     case 'crash':
       if (config.crashable) {
         setImmediate(() => {
@@ -143,15 +151,13 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
-const loop = monitorEventLoopDelay({ resolution: 10 });
-loop.enable();
 setInterval(() => {
-  post({
-    type: 'stats',
-    sessions: [...sessions.values()].map((s) => ({ id: s.id, stats: { sink: s.stats, rtcp: s.rtcpStats } })),
-    loop: { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6 },
-  });
-  loop.reset();
+  if (sessions.size > 0) {
+    post({
+      type: 'stats',
+      sessions: [...sessions.values()].map((s) => ({ id: s.id, stats: { sink: s.stats, rtcp: s.rtcpStats } })),
+    });
+  }
 }, STATS_EVERY_MS).unref();
 
 log.debug({ net: config.net }, 'viewer worker ready');

@@ -107,8 +107,8 @@ export class ViewerWorkers {
   #restarts = 0;
   #lastCrashMs = -Infinity;
   #restartDelayMs = RESTART_MS.first;
-  /** The worst event-loop delay any worker reported since resetLoopDelay(). */
-  #loop: LoopDelay = { p99Ms: 0, maxMs: 0 };
+  #loopReads = 0;
+  readonly #loopWaiters = new Map<number, { left: number; worst: LoopDelay; done(d: LoopDelay): void }>();
 
   constructor(o: ViewerWorkersOptions) {
     this.#o = o;
@@ -138,13 +138,29 @@ export class ViewerWorkers {
     return this.#workers.flatMap((w) => (w ? [w.thread.threadId] : []));
   }
 
-  /** The worst p99 and max event-loop delay of any worker's reports since the last reset. */
-  loopDelay(): LoopDelay {
-    return { ...this.#loop };
-  }
-
-  resetLoopDelay(): void {
-    this.#loop = { p99Ms: 0, maxMs: 0 };
+  /**
+   * The event-loop delay of the worst worker since the previous call (p99 and max over that
+   * window, each worker's own), for the bench's measurement windows.
+   */
+  loopDelay(): Promise<LoopDelay> {
+    const running = this.#workers.filter((w): w is ViewerWorker => w !== undefined);
+    const id = ++this.#loopReads;
+    return new Promise((resolve) => {
+      const worst = { p99Ms: 0, maxMs: 0 };
+      const done = (d: LoopDelay): void => {
+        this.#loopWaiters.delete(id);
+        resolve(d);
+      };
+      if (running.length === 0) {
+        done(worst);
+        return;
+      }
+      this.#loopWaiters.set(id, { left: running.length, worst, done });
+      setTimeout(() => this.#loopWaiters.get(id)?.done(worst), 2000).unref();
+      for (const w of running) {
+        w.post({ type: 'loop-read', id });
+      }
+    });
   }
 
   /** Negotiates in the least loaded worker; resolves once it answered. */
@@ -284,11 +300,18 @@ export class ViewerWorkers {
         for (const { id, stats } of m.sessions) {
           worker.sessions.get(id)?.report(stats);
         }
-        this.#loop = {
-          p99Ms: Math.max(this.#loop.p99Ms, m.loop.p99Ms),
-          maxMs: Math.max(this.#loop.maxMs, m.loop.maxMs),
-        };
         break;
+      case 'loop': {
+        const wait = this.#loopWaiters.get(m.id);
+        if (wait) {
+          wait.worst.p99Ms = Math.max(wait.worst.p99Ms, m.delay.p99Ms);
+          wait.worst.maxMs = Math.max(wait.worst.maxMs, m.delay.maxMs);
+          if (--wait.left === 0) {
+            wait.done(wait.worst);
+          }
+        }
+        break;
+      }
       case 'acquire':
         this.#acquire(worker, m.key.streamId, m.key.view);
         break;
