@@ -12,6 +12,7 @@ import { clientAddressResolver } from './api/client-address.js';
 import { HttpConnectionGuard } from './api/connection-guard.js';
 import { connectionCaps, LOW_OPEN_FILE_LIMIT, readOpenFileLimit } from './open-files.js';
 import { registerLimitMetrics } from './metrics/limits.js';
+import { registerViewerWorkerMetrics } from './metrics/viewer-workers.js';
 import type { LimitsView } from './views/limits.js';
 import { createLogger, setLogLevel } from './log.js';
 import { findInstallRoot, guessPublicIp, hasFfmpeg, VERSION } from './install.js';
@@ -575,6 +576,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     },
   });
   registerLimitMetrics(m.registry, () => limitsView());
+  if (media.viewerWorkers) {
+    registerViewerWorkerMetrics(m.registry, media.viewerWorkers);
+  }
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(config['http-port'], config['http-host'], () => resolveListen());

@@ -18,6 +18,7 @@ import { createLogger, setLogLevel } from '../log.js';
 import { findInstallRoot, guessPublicIp, hasFfmpeg, VERSION } from '../install.js';
 import { GatewayMetrics } from '../metrics.js';
 import { EventMetrics } from '../metrics/events.js';
+import { registerViewerWorkerMetrics } from '../metrics/viewer-workers.js';
 import { SUBSCRIPTION_EVENTS, type SubscriptionEvent } from '../views/events.js';
 import { MediaPlane } from '../media-plane/media-plane.js';
 import type { StreamRegistry } from '../hub/stream-registry.js';
@@ -146,6 +147,9 @@ export async function startMediaNode(config: GatewayConfig): Promise<MediaNode> 
   });
 
   // SSE clients and deliveries of this node; alarms, webhooks and subscriptions count on the signaling node.
+  if (media.viewerWorkers) {
+    registerViewerWorkerMetrics(metrics.registry, media.viewerWorkers);
+  }
   const eventMetrics = new EventMetrics(metrics.registry, {
     activeSubscriptions: () =>
       Object.fromEntries(SUBSCRIPTION_EVENTS.map((e) => [e, 0])) as Record<SubscriptionEvent, number>,
