@@ -473,8 +473,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const signer = new MediaTokenSigner(secrets.signingKey);
   const whip = whipRouter({
     resolveTalk: (talkId) => upper.voice?.whipTalk(talkId),
-    net: { publicIp, portRange: config['webrtc-ports'], ...webrtcBind(config['sip-host']) },
-    // WHEP and WHIP peers share the WebRTC port range: one gathering lane for both.
+    net: { publicIp, portRange: media.mainThreadWebrtcPorts, ...webrtcBind(config['sip-host']) },
+    // WHEP (without viewer workers) and WHIP peers share these ports: one gathering lane for both.
     serialize: (fn) => media.whep.sessions.serialize(fn),
     locationToken: (talkId) => signer.sign(`talk:${talkId}`, config['media-token-ttl']),
   });

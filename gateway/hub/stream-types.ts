@@ -46,6 +46,8 @@ export interface StreamOptions {
   maxGopBytes?: number;
   /** GOP cache bound. Default 1500 access units. */
   maxGopAccessUnits?: number;
+  /** Added to every log line of this stream (a viewer worker's replica names its worker). */
+  logFields?: Record<string, unknown>;
 }
 
 export interface SubscribeOptions {

@@ -4,7 +4,7 @@
 // stream's facts: its media info (codec, frames, B-frames: media-info.ts, reported through
 // onMedia), the one keyframe wait of every sink, and the one no-media timer.
 import { isVideoCodec, type AccessUnit, type AudioCodec, type VideoCodec } from '../../codecs/types.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 import { GopCache } from './gop-cache.js';
 import type { StreamMediaEvent, StreamMediaListener } from './media-events.js';
 import { MediaInfoTracker } from './media-info.js';
@@ -73,9 +73,11 @@ export class Stream implements StreamInput {
   private congestionSkips = 0;
   private readonly closeListeners: ((cause: string) => void)[] = [];
   private mediaListeners: readonly StreamMediaListener[] = [];
+  private readonly log: Logger;
 
   constructor(opts: StreamOptions) {
     this.id = opts.id;
+    this.log = opts.logFields ? log.child(opts.logFields) : log;
     this.source = opts.source;
     this.idleStopMs = opts.idleStopMs ?? 30_000;
     this.noMediaTimeoutMs = opts.noMediaTimeoutMs ?? 15_000;
@@ -283,7 +285,7 @@ export class Stream implements StreamInput {
     try {
       this.source.requestKeyframe();
     } catch (err) {
-      log.warn({ stream: this.id, err }, 'requestKeyframe failed');
+      this.log.warn({ stream: this.id, err }, 'requestKeyframe failed');
     }
   }
 
@@ -297,11 +299,11 @@ export class Stream implements StreamInput {
     this.clearIdleTimer();
     this.clearNoMediaTimer();
     clearTimeout(this.stallTimer);
-    log.info({ stream: this.id, cause }, 'stream closed');
+    this.log.info({ stream: this.id, cause }, 'stream closed');
     try {
       this.source.stop(cause);
     } catch (err) {
-      log.warn({ stream: this.id, err }, 'source.stop threw');
+      this.log.warn({ stream: this.id, err }, 'source.stop threw');
     }
     const subs = this.subscribers;
     this.subscribers = [];
@@ -315,7 +317,7 @@ export class Stream implements StreamInput {
       try {
         cb(cause);
       } catch (err) {
-        log.error({ stream: this.id, err }, 'onClose listener threw');
+        this.log.error({ stream: this.id, err }, 'onClose listener threw');
       }
     }
   }
@@ -347,7 +349,7 @@ export class Stream implements StreamInput {
     try {
       sub.sink.write(au);
     } catch (err) {
-      log.warn({ stream: this.id, sink: sub.sink.id, err }, 'sink write threw; closing it');
+      this.log.warn({ stream: this.id, sink: sub.sink.id, err }, 'sink write threw; closing it');
       this.remove(sub);
       safeClose(sub.sink, 'sink-error');
       this.emitMedia({
@@ -379,7 +381,10 @@ export class Stream implements StreamInput {
     if (changed) {
       e.previous = definedCodecs(video0, audio0);
     }
-    log.info({ stream: this.id, video, audio, previous: e.previous }, changed ? 'codec changed' : 'codec');
+    this.log.info(
+      { stream: this.id, video, audio, previous: e.previous },
+      changed ? 'codec changed' : 'codec',
+    );
     this.emitMedia(e);
   }
 
@@ -388,7 +393,7 @@ export class Stream implements StreamInput {
       try {
         listener(e);
       } catch (err) {
-        log.error({ stream: this.id, event: e.type, err }, 'media listener threw');
+        this.log.error({ stream: this.id, event: e.type, err }, 'media listener threw');
       }
     }
   }
@@ -456,7 +461,7 @@ export class Stream implements StreamInput {
       const silentMs = Date.now() - this.lastMediaMs;
       if (silentMs >= this.stallTimeoutMs) {
         this.stalled = true;
-        log.warn({ stream: this.id, silentMs }, 'stream stalled: no media from the camera');
+        this.log.warn({ stream: this.id, silentMs }, 'stream stalled: no media from the camera');
         this.emitMedia({ type: 'stalled', silentMs });
       } else {
         this.armStallTimer(this.stallTimeoutMs - silentMs);

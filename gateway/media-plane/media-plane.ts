@@ -136,6 +136,11 @@ export class MediaPlane {
     return router;
   }
 
+  /** The WebRTC ports for peers on this thread (WHIP talk): --webrtc-ports, less the viewer workers' slices. */
+  get mainThreadWebrtcPorts(): PortRange {
+    return this.viewerWorkers?.mainThreadPorts ?? this.#o.webrtcPorts;
+  }
+
   /** Shutdown: every hub closes (each sends its BYE through its source), then the viewer threads stop. */
   async close(cause: string): Promise<void> {
     this.streams.closeAll(cause);

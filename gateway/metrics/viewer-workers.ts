@@ -10,7 +10,11 @@ export interface ViewerWorkersView {
   readonly restarts: number;
 }
 
-export function registerViewerWorkerMetrics(registry: Registry, pool: ViewerWorkersView, prefix = 'gb_'): void {
+export function registerViewerWorkerMetrics(
+  registry: Registry,
+  pool: ViewerWorkersView,
+  prefix = 'gb_',
+): void {
   const registers = [registry];
   new Gauge({
     name: `${prefix}webrtc_workers`,

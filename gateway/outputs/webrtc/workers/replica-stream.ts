@@ -12,9 +12,11 @@ export interface ReplicaUpstream {
 }
 
 export class ReplicaStream extends Stream {
-  constructor(id: string, upstream: ReplicaUpstream) {
+  constructor(id: string, worker: number, upstream: ReplicaUpstream) {
     super({
       id,
+      // Its lines ('codec', 'stream closed: released') are the replica's, not the camera stream's.
+      logFields: { replicaIn: `viewer-worker-${worker}` },
       source: {
         start: () => Promise.resolve(),
         stop: () => {},

@@ -45,7 +45,9 @@ function replica(key: FeedKey): ReplicaStream {
   const name = feedName(key);
   let stream = replicas.get(name);
   if (!stream) {
-    stream = new ReplicaStream(name, { requestKeyframe: () => post({ type: 'keyframe', feed: name }) });
+    stream = new ReplicaStream(name, config.index, {
+      requestKeyframe: () => post({ type: 'keyframe', feed: name }),
+    });
     replicas.set(name, stream);
     post({ type: 'acquire', key });
   }
@@ -155,7 +157,10 @@ setInterval(() => {
   if (sessions.size > 0) {
     post({
       type: 'stats',
-      sessions: [...sessions.values()].map((s) => ({ id: s.id, stats: { sink: s.stats, rtcp: s.rtcpStats } })),
+      sessions: [...sessions.values()].map((s) => ({
+        id: s.id,
+        stats: { sink: s.stats, rtcp: s.rtcpStats },
+      })),
     });
   }
 }, STATS_EVERY_MS).unref();

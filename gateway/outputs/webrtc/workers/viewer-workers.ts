@@ -103,6 +103,11 @@ export class ViewerWorkers {
   readonly #workers: (ViewerWorker | undefined)[];
   readonly #o: ViewerWorkersOptions;
   readonly #ranges: (WebRtcNetworkOptions['portRange'] | undefined)[];
+  /**
+   * Ports for WebRTC peers that stay on the main thread (WHIP talk): a slice of their own, so no
+   * two threads scan the same ports. The whole range when it is too small to share out.
+   */
+  readonly mainThreadPorts: WebRtcNetworkOptions['portRange'];
   #closing = false;
   #restarts = 0;
   #lastCrashMs = -Infinity;
@@ -112,7 +117,14 @@ export class ViewerWorkers {
 
   constructor(o: ViewerWorkersOptions) {
     this.#o = o;
-    this.#ranges = splitRange(o.net.portRange, o.count);
+    const slices = splitRange(o.net.portRange, o.count + 1);
+    if (slices.length > 1) {
+      this.mainThreadPorts = slices.pop();
+      this.#ranges = slices;
+    } else {
+      this.mainThreadPorts = o.net.portRange;
+      this.#ranges = splitRange(o.net.portRange, o.count);
+    }
     this.#workers = this.#ranges.map(() => undefined);
     for (let i = 0; i < this.#workers.length; i++) {
       this.#spawn(i);
