@@ -174,3 +174,32 @@ test('a worker that crashes is restarted; its viewers are dropped and a new offe
     await Promise.all(viewers.map((v) => v.close()));
   }
 });
+
+test("shutdown: the workers' connected viewers get an RTCP BYE before the threads stop", async () => {
+  const net = { publicIp: '127.0.0.1', portRange: { min: 41300, max: 41329 } };
+  const pool = new ViewerWorkers({ count: 1, net, resolveStream: (id) => streams.get(id) });
+  const own = whepRouter({ resolveStream: (id) => streams.get(id), publicIp: '127.0.0.1', workers: pool });
+  const app = express();
+  app.use(own);
+  const s2 = app.listen(0, '127.0.0.1');
+  await new Promise((r) => s2.once('listening', r));
+  const stream = makeStream('cam-shutdown');
+  const stop = pace(clip, stream);
+  const viewer = new WeriftViewer({
+    url: `http://127.0.0.1:${(s2.address() as AddressInfo).port}/whep/cam-shutdown`,
+  });
+  try {
+    assert.equal(await viewer.connect(), 201);
+    await viewer.connected();
+    await waitFor(() => viewer.counts.videoFrames >= 3, 5000, 'video');
+    await pool.close();
+    assert.equal(pool.count, 0);
+    assert.equal(own.sessions.size, 0);
+    await waitFor(() => viewer.counts.byes.some((b) => /shutdown/.test(b)), 2000, 'the BYE');
+  } finally {
+    stop();
+    await viewer.close();
+    s2.closeAllConnections();
+    await new Promise((r) => s2.close(r));
+  }
+});

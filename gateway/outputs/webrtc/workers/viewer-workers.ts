@@ -27,6 +27,8 @@ const log = createLogger('gateway:webrtc-workers');
 
 /** A worker this far behind on access units makes its feeds skip to the next keyframe. */
 const MAX_LAG_BYTES = 8 * 1024 * 1024;
+/** How long the threads get to send their viewers' BYEs at shutdown. */
+const SHUTDOWN_GRACE_MS = 100;
 /** Restart delay after a crash, doubling while crashes come within a minute of each other. */
 const RESTART_MS = { first: 100, max: 3000 };
 
@@ -213,8 +215,20 @@ export class ViewerWorkers {
     this.#workers[index]?.post({ type: 'crash' });
   }
 
+  /** Ends every session (connected viewers get their RTCP BYE), then stops the threads. */
   async close(): Promise<void> {
     this.#closing = true;
+    let told = false;
+    for (const w of this.#workers) {
+      for (const s of [...(w?.sessions.values() ?? [])]) {
+        s.close('shutdown');
+        told = true;
+      }
+    }
+    if (told) {
+      // The BYEs leave from the workers' event loops: give them a moment before the threads go.
+      await new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS));
+    }
     await Promise.all(
       this.#workers.map(async (w, i) => {
         if (w) {
