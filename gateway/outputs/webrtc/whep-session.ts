@@ -117,6 +117,11 @@ export class WhepSession {
     return this.media;
   }
 
+  /** The camera's stream, watched for codec changes and stalls whichever stream feeds the video. */
+  get camera(): WhepStream {
+    return this.opts.stream;
+  }
+
   /** Builds the peer and the answer; rejects with WhepError (and cleans up) on failure. */
   static async open(opts: WhepSessionOptions): Promise<WhepSession> {
     const session = new WhepSession(opts);

@@ -58,10 +58,13 @@ const transcoder: WhepTranscoder | undefined = config.transcoder
   ? { h264View: (camera) => replica({ streamId: camera.id, view: 'h264' }) }
   : undefined;
 
-/** Gives back every feed no session watches (a session that followed a codec change moved on). */
+/**
+ * Gives back every feed no session uses. A session uses the stream its video comes from and the
+ * camera's, whose codec changes and stalls it follows even while the transcoder's view feeds it.
+ */
 function releaseUnused(): void {
   for (const [name, stream] of replicas) {
-    if (opening.has(name) || [...sessions.values()].some((s) => s.source === stream)) {
+    if (opening.has(name) || [...sessions.values()].some((s) => s.source === stream || s.camera === stream)) {
       continue;
     }
     replicas.delete(name);
@@ -154,6 +157,7 @@ port.on('message', (m: ToWorker) => {
 });
 
 setInterval(() => {
+  releaseUnused(); // a session that followed a codec change left a feed behind
   if (sessions.size > 0) {
     post({
       type: 'stats',

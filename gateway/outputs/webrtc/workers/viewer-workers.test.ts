@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import express from 'express';
+import { CLOCK_HZ } from '../../../../codecs/types.js';
 import { Stream } from '../../../hub/stream.js';
 import { makeClip, type TestClip } from '../../../../test/helpers/media-clip.js';
 import { pace } from '../../../../test/helpers/clip-pacer.js';
@@ -199,6 +200,78 @@ test("shutdown: the workers' connected viewers get an RTCP BYE before the thread
   } finally {
     stop();
     await viewer.close();
+    s2.closeAllConnections();
+    await new Promise((r) => s2.close(r));
+  }
+});
+
+test("a worker's viewer follows its camera to the transcoder's H.264 view and back", async () => {
+  const views: Stream[] = [];
+  const net = { publicIp: '127.0.0.1', portRange: { min: 41340, max: 41369 } };
+  const transcoder = {
+    h264View: (s: { id: string }) => {
+      const view = new Stream({
+        id: `${s.id}~h264`,
+        source: { start: async () => {}, stop: () => {} },
+        idleStopMs: Infinity,
+        noMediaTimeoutMs: 0,
+      });
+      views.push(view);
+      return view;
+    },
+  };
+  const pool = new ViewerWorkers({ count: 1, net, resolveStream: (id) => streams.get(id), transcoder });
+  const own = whepRouter({
+    resolveStream: (id) => streams.get(id),
+    publicIp: '127.0.0.1',
+    transcoder,
+    workers: pool,
+  });
+  const app = express();
+  app.use(own);
+  const s2 = app.listen(0, '127.0.0.1');
+  await new Promise((r) => s2.once('listening', r));
+  const camera = makeStream('cam-flip');
+  let stopCamera = pace(clip, camera);
+  let stopView = (): void => {};
+  const viewer = new WeriftViewer({
+    url: `http://127.0.0.1:${(s2.address() as AddressInfo).port}/whep/cam-flip`,
+  });
+  try {
+    assert.equal(await viewer.connect(), 201);
+    await viewer.connected();
+    await waitFor(() => viewer.counts.videoFrames > 5, 3000, 'direct H.264');
+
+    stopCamera();
+    camera.publish({
+      codec: 'H265',
+      pts: 30 * CLOCK_HZ,
+      dts: 30 * CLOCK_HZ,
+      keyframe: true,
+      units: [Uint8Array.from([0x26, 0x01, 0xaf, 0x00])],
+    });
+    await waitFor(
+      () => views.length === 1 && views[0]!.info.viewers === 1,
+      3000,
+      "the worker's feed of the H.264 view",
+    );
+    stopView = pace(clip, views[0]!);
+    const atSwitch = viewer.counts.videoFrames;
+    // Past the worker's 2 s sweep of unused feeds: the camera's must stay (its codec change brings the viewer back).
+    await waitFor(() => viewer.counts.videoFrames > atSwitch + 65, 5000, 'transcoded video');
+
+    stopView();
+    stopCamera = pace(clip, camera); // back to H.264, starting with its keyframe
+    const back = viewer.counts.videoFrames;
+    await waitFor(() => viewer.counts.videoFrames > back + 10, 3000, 'direct H.264 again');
+    await waitFor(() => views[0]!.info.viewers === 0, 3000, 'the view given back');
+    assert.equal(own.sessions.list()[0]?.state, 'connected');
+    assert.deepEqual(viewer.counts.byes, []);
+  } finally {
+    stopCamera();
+    stopView();
+    await viewer.close();
+    await pool.close();
     s2.closeAllConnections();
     await new Promise((r) => s2.close(r));
   }
