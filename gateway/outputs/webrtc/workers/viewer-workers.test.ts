@@ -251,11 +251,11 @@ test("a worker's viewer follows its camera to the transcoder's H.264 view and ba
       units: [Uint8Array.from([0x26, 0x01, 0xaf, 0x00])],
     });
     await waitFor(
-      () => views.length === 1 && views[0]!.info.viewers === 1,
+      () => views.length === 1 && views[0].info.viewers === 1,
       3000,
       "the worker's feed of the H.264 view",
     );
-    stopView = pace(clip, views[0]!);
+    stopView = pace(clip, views[0]);
     const atSwitch = viewer.counts.videoFrames;
     // Past the worker's 2 s sweep of unused feeds: the camera's must stay (its codec change brings the viewer back).
     await waitFor(() => viewer.counts.videoFrames > atSwitch + 65, 5000, 'transcoded video');
@@ -264,7 +264,7 @@ test("a worker's viewer follows its camera to the transcoder's H.264 view and ba
     stopCamera = pace(clip, camera); // back to H.264, starting with its keyframe
     const back = viewer.counts.videoFrames;
     await waitFor(() => viewer.counts.videoFrames > back + 10, 3000, 'direct H.264 again');
-    await waitFor(() => views[0]!.info.viewers === 0, 3000, 'the view given back');
+    await waitFor(() => views[0].info.viewers === 0, 3000, 'the view given back');
     assert.equal(own.sessions.list()[0]?.state, 'connected');
     assert.deepEqual(viewer.counts.byes, []);
   } finally {
