@@ -8,7 +8,7 @@ import { makeClip, type TestClip } from '../../../../test/helpers/media-clip.js'
 import { pace } from '../../../../test/helpers/clip-pacer.js';
 import { WeriftViewer } from '../../../../test/helpers/werift-viewer.js';
 import { waitFor } from '../../../../test/helpers/wait.js';
-import { whepRouter, type WhepRouter } from '../whep-router.js';
+import { whepRouter, type WhepRouter, type WhepTranscoder } from '../whep-router.js';
 import { ViewerWorkers } from './viewer-workers.js';
 
 let server: ReturnType<express.Express['listen']>;
@@ -176,19 +176,41 @@ test('a worker that crashes is restarted; its viewers are dropped and a new offe
   }
 });
 
-test("shutdown: the workers' connected viewers get an RTCP BYE before the threads stop", async () => {
-  const net = { publicIp: '127.0.0.1', portRange: { min: 41300, max: 41329 } };
-  const pool = new ViewerWorkers({ count: 1, net, resolveStream: (id) => streams.get(id) });
-  const own = whepRouter({ resolveStream: (id) => streams.get(id), publicIp: '127.0.0.1', workers: pool });
+/** A one-worker pool behind its own WHEP router and HTTP server, for tests that stop or reconfigure it. */
+async function ownPool(ports: { min: number; max: number }, transcoder?: WhepTranscoder) {
+  const pool = new ViewerWorkers({
+    count: 1,
+    net: { publicIp: '127.0.0.1', portRange: ports },
+    resolveStream: (id) => streams.get(id),
+    ...(transcoder ? { transcoder } : {}),
+  });
+  const own = whepRouter({
+    resolveStream: (id) => streams.get(id),
+    publicIp: '127.0.0.1',
+    ...(transcoder ? { transcoder } : {}),
+    workers: pool,
+  });
   const app = express();
   app.use(own);
-  const s2 = app.listen(0, '127.0.0.1');
-  await new Promise((r) => s2.once('listening', r));
+  const server2 = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server2.once('listening', r));
+  return {
+    pool,
+    router: own,
+    url: (streamId: string) => `http://127.0.0.1:${(server2.address() as AddressInfo).port}/whep/${streamId}`,
+    stop: async () => {
+      await pool.close();
+      server2.closeAllConnections();
+      await new Promise((r) => server2.close(r));
+    },
+  };
+}
+
+test("shutdown: the workers' connected viewers get an RTCP BYE before the threads stop", async () => {
+  const { pool, router: own, url, stop: stopPool } = await ownPool({ min: 41300, max: 41329 });
   const stream = makeStream('cam-shutdown');
   const stop = pace(clip, stream);
-  const viewer = new WeriftViewer({
-    url: `http://127.0.0.1:${(s2.address() as AddressInfo).port}/whep/cam-shutdown`,
-  });
+  const viewer = new WeriftViewer({ url: url('cam-shutdown') });
   try {
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
@@ -200,14 +222,12 @@ test("shutdown: the workers' connected viewers get an RTCP BYE before the thread
   } finally {
     stop();
     await viewer.close();
-    s2.closeAllConnections();
-    await new Promise((r) => s2.close(r));
+    await stopPool();
   }
 });
 
 test("a worker's viewer follows its camera to the transcoder's H.264 view and back", async () => {
   const views: Stream[] = [];
-  const net = { publicIp: '127.0.0.1', portRange: { min: 41340, max: 41369 } };
   const transcoder = {
     h264View: (s: { id: string }) => {
       const view = new Stream({
@@ -220,23 +240,11 @@ test("a worker's viewer follows its camera to the transcoder's H.264 view and ba
       return view;
     },
   };
-  const pool = new ViewerWorkers({ count: 1, net, resolveStream: (id) => streams.get(id), transcoder });
-  const own = whepRouter({
-    resolveStream: (id) => streams.get(id),
-    publicIp: '127.0.0.1',
-    transcoder,
-    workers: pool,
-  });
-  const app = express();
-  app.use(own);
-  const s2 = app.listen(0, '127.0.0.1');
-  await new Promise((r) => s2.once('listening', r));
+  const { router: own, url, stop: stopPool } = await ownPool({ min: 41340, max: 41369 }, transcoder);
   const camera = makeStream('cam-flip');
   let stopCamera = pace(clip, camera);
   let stopView = (): void => {};
-  const viewer = new WeriftViewer({
-    url: `http://127.0.0.1:${(s2.address() as AddressInfo).port}/whep/cam-flip`,
-  });
+  const viewer = new WeriftViewer({ url: url('cam-flip') });
   try {
     assert.equal(await viewer.connect(), 201);
     await viewer.connected();
@@ -271,8 +279,6 @@ test("a worker's viewer follows its camera to the transcoder's H.264 view and ba
     stopCamera();
     stopView();
     await viewer.close();
-    await pool.close();
-    s2.closeAllConnections();
-    await new Promise((r) => s2.close(r));
+    await stopPool();
   }
 });
