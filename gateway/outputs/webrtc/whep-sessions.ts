@@ -1,12 +1,12 @@
 // The WHEP router's live sessions (id → session, and which stream each watches), passed
-// around rather than global. Also the one-at-a-time lane for ICE gathering: werift picks a
-// port from icePortRange by binding, closing and re-binding, so two peers gathering at the
-// same time can pick the same port.
+// around rather than global. Also this thread's one-at-a-time lane for ICE gathering
+// (gathering-lane.ts).
+import { GatheringLane } from './gathering-lane.js';
 import type { ViewerSession } from './viewer-session.js';
 
 export class WhepSessions {
   private readonly byId = new Map<string, { session: ViewerSession; streamId: string; token?: string }>();
-  private lane: Promise<unknown> = Promise.resolve();
+  private readonly lane = new GatheringLane();
   /** Streams with our onClose listener: one per stream, since Stream.onClose has no unsubscribe. */
   private readonly watched = new WeakSet<object>();
 
@@ -82,8 +82,6 @@ export class WhepSessions {
 
   /** Runs fn after every earlier serialized call has settled. */
   serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lane.then(fn, fn);
-    this.lane = run.catch(() => {});
-    return run;
+    return this.lane.run(fn);
   }
 }

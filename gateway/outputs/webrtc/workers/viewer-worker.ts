@@ -6,6 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../../../log.js';
 import { FanoutScheduler } from '../fanout-scheduler.js';
+import { GatheringLane } from '../gathering-lane.js';
 import { PacketizeCache } from '../packetize-cache.js';
 import { WhepError, isWhepError } from '../errors.js';
 import { WhepSession, type WhepTranscoder } from '../whep-session.js';
@@ -15,6 +16,7 @@ import {
   type FeedKey,
   type FromWorker,
   type OpenRequest,
+  type SessionStats,
   type ToWorker,
   type ViewerWorkerConfig,
 } from './messages.js';
@@ -33,9 +35,10 @@ const sessions = new Map<string, WhepSession>();
 const replicas = new Map<string, ReplicaStream>();
 /** Feeds held by offers still negotiating (no session object yet). */
 const opening = new Map<string, number>();
-let lane: Promise<unknown> = Promise.resolve();
+const lane = new GatheringLane();
 
 const post = (m: FromWorker): void => port.postMessage(m);
+const statsOf = (s: WhepSession): SessionStats => ({ sink: s.stats, rtcp: s.rtcpStats });
 /** This thread's event-loop delay since the last 'loop-read' (sampled like bench/lib/self-metrics.ts). */
 const loop = monitorEventLoopDelay({ resolution: 5 });
 const ms = (ns: number): number => (Number.isFinite(ns) ? ns / 1e6 : 0);
@@ -86,18 +89,14 @@ async function open(m: OpenRequest): Promise<void> {
       net: config.net,
       cache,
       ...(scheduler ? { scheduler } : {}),
-      serialize: (fn) => {
-        const run = lane.then(fn, fn);
-        lane = run.catch(() => {});
-        return run;
-      },
+      serialize: (fn) => lane.run(fn),
       ...(m.connectTimeoutMs !== undefined ? { connectTimeoutMs: m.connectTimeoutMs } : {}),
       ...(m.viewerTimeoutMs !== undefined ? { viewerTimeoutMs: m.viewerTimeoutMs } : {}),
       ...(m.sendPath ? { sendPath: m.sendPath } : {}),
       onConnected: () => post({ type: 'connected', sessionId: m.sessionId }),
       onEnded: (s, reason) => {
         sessions.delete(s.id);
-        post({ type: 'ended', sessionId: s.id, reason, stats: { sink: s.stats, rtcp: s.rtcpStats } });
+        post({ type: 'ended', sessionId: s.id, reason, stats: statsOf(s) });
         setImmediate(releaseUnused);
       },
     });
@@ -163,7 +162,7 @@ setInterval(() => {
       type: 'stats',
       sessions: [...sessions.values()].map((s) => ({
         id: s.id,
-        stats: { sink: s.stats, rtcp: s.rtcpStats },
+        stats: statsOf(s),
       })),
     });
   }

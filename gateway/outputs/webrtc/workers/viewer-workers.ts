@@ -119,14 +119,10 @@ export class ViewerWorkers {
 
   constructor(o: ViewerWorkersOptions) {
     this.#o = o;
+    // One slice per worker and one for the main thread; a range too small for that stays whole.
     const slices = splitRange(o.net.portRange, o.count + 1);
-    if (slices.length > 1) {
-      this.mainThreadPorts = slices.pop();
-      this.#ranges = slices;
-    } else {
-      this.mainThreadPorts = o.net.portRange;
-      this.#ranges = splitRange(o.net.portRange, o.count);
-    }
+    this.mainThreadPorts = slices.length > 1 ? slices.pop() : o.net.portRange;
+    this.#ranges = slices;
     this.#workers = this.#ranges.map(() => undefined);
     for (let i = 0; i < this.#workers.length; i++) {
       this.#spawn(i);
